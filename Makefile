@@ -1,0 +1,117 @@
+# wechatpay.h - build, test and checks (GNU make).
+#   make              cli, examples, tests and the C/C++ compile checks
+#   make test         cmocka tests, then the same under ASan+UBSan, then the no-malloc proof
+#   make test-clang   the same with clang (outputs in build/clang)
+#   make valgrind | run | bench | symcheck | clean
+# Tests and examples run from the repository root (they read tests/vectors/...).
+
+CC     ?= cc
+ifeq ($(origin CXX),default)
+CXX    := c++
+endif
+BUILD  ?= build
+CFLAGS := -std=c99 -Wall -Wextra -Wpedantic -Werror -Wshadow -g -O1 -I.
+CXXFLAGS := -std=c++11 -Wall -Wextra -Wpedantic -Werror -g -O1 -I.
+LDLIBS := -lbearssl
+SAN    := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+WRAP   := -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=free
+
+# Everything is rebuilt when the library or a transport changes.
+HDRS := wechatpay.h $(wildcard transports/*.h)
+
+# Optional parts: a missing file or directory just drops its target.
+CLI      := $(if $(wildcard cli/wxpay.c),$(BUILD)/wxpay)
+EXAMPLES := $(patsubst examples/%.c,$(BUILD)/%,$(wildcard examples/*.c))
+BENCH    := $(if $(wildcard bench/bench.c),$(BUILD)/bench)
+NOMALLOC := $(if $(wildcard tests/nomalloc.c),$(BUILD)/nomalloc)
+CHECKS   := $(if $(wildcard tests/compile_c.c),$(BUILD)/compile_c.o) \
+            $(if $(wildcard tests/compile_cpp.cpp),$(BUILD)/compile_cpp.o)
+
+# The cmocka suite: every tests/*.c except the compile checks and the no-malloc proof.
+TEST_SRCS := $(filter-out tests/compile_c.c tests/nomalloc.c,$(wildcard tests/*.c))
+TEST_OBJS := $(patsubst tests/%.c,$(BUILD)/obj/%.o,$(TEST_SRCS))
+ASAN_OBJS := $(patsubst tests/%.c,$(BUILD)/asan/%.o,$(TEST_SRCS))
+
+# Programs that use the libcurl transport also link libcurl.
+CURL_USERS := $(patsubst %.c,$(BUILD)/%,$(notdir $(shell grep -l 'wechatpay_curl\.h' \
+              $(wildcard cli/*.c examples/*.c) /dev/null 2>/dev/null)))
+$(CURL_USERS): LDLIBS += $(shell pkg-config --libs libcurl 2>/dev/null || echo -lcurl)
+
+.PHONY: all test test-clang clang valgrind run bench symcheck clean
+.DELETE_ON_ERROR:
+
+all: $(CLI) $(EXAMPLES) $(BUILD)/tests $(CHECKS)
+
+test: $(BUILD)/tests $(BUILD)/tests-asan $(NOMALLOC) $(CHECKS)
+	./$(BUILD)/tests
+	./$(BUILD)/tests-asan
+	$(if $(NOMALLOC),./$(NOMALLOC))
+
+test-clang clang:
+	$(MAKE) all test CC=clang CXX=clang++ BUILD=$(BUILD)/clang
+
+valgrind: $(BUILD)/tests
+	valgrind --error-exitcode=1 --leak-check=full ./$(BUILD)/tests
+
+run: $(BUILD)/refund
+	./$(BUILD)/refund
+
+bench: $(BENCH)
+	$(if $(BENCH),./$(BENCH),@echo "no bench/bench.c yet")
+
+# mongoose/stb prefix check: every exported symbol is wxp_*. Then STYLE.md 20:
+# no writable data objects at all, global or static (.data.rel.ro is read-only).
+symcheck: $(BUILD)/wechatpay.o
+	@bad=$$(nm $< | grep ' [TDBR] ' | grep -v ' wxp_'); \
+	 if [ -n "$$bad" ]; then echo "symcheck: unprefixed symbols:"; echo "$$bad"; exit 1; fi
+	@bad=$$(objdump -t $< | grep -E ' O \.(data|bss)' | grep -v ' O \.data\.rel\.ro'); \
+	 if [ -n "$$bad" ]; then echo "symcheck: writable data:"; echo "$$bad"; exit 1; fi
+	@echo "symcheck: ok"
+
+clean:
+	rm -rf build $(BUILD)
+
+# ---- rules -------------------------------------------------------------------
+
+$(BUILD)/wxpay: cli/wxpay.c $(HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $< $(LDLIBS)
+
+$(BUILD)/%: examples/%.c $(HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $< $(LDLIBS)
+
+$(BUILD)/bench: bench/bench.c $(HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -O2 -o $@ $< $(LDLIBS)
+
+$(BUILD)/tests: $(TEST_OBJS)
+	$(CC) $(CFLAGS) -o $@ $^ -lcmocka $(LDLIBS)
+
+$(BUILD)/tests-asan: $(ASAN_OBJS)
+	$(CC) $(CFLAGS) $(SAN) -o $@ $^ -lcmocka $(LDLIBS)
+
+# No cmocka and no sanitizer here: both allocate. The __wrap_ functions abort.
+$(BUILD)/nomalloc: $(BUILD)/obj/nomalloc.o $(BUILD)/obj/impl.o
+	$(CC) $(CFLAGS) $(WRAP) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/obj/%.o: tests/%.c $(HDRS) $(wildcard tests/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/asan/%.o: tests/%.c $(HDRS) $(wildcard tests/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(SAN) -c -o $@ $<
+
+$(BUILD)/compile_c.o: tests/compile_c.c $(HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/compile_cpp.o: tests/compile_cpp.cpp $(HDRS)
+	@mkdir -p $(@D)
+	$(CXX) $(CXXFLAGS) -c -o $@ $<
+
+$(BUILD)/wechatpay.o: $(HDRS)
+	@mkdir -p $(@D)
+	printf '#define WECHATPAY_IMPLEMENTATION\n#include "wechatpay.h"\n' | \
+	  $(CC) $(CFLAGS) -x c -c -o $@ -
