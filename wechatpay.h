@@ -1,0 +1,2939 @@
+/* wechatpay.h - v0.1.0 - WeChat Pay (微信支付) APIv3 client in one C99 header - MIT (see end of file)
+
+   Do this:
+       #define WECHATPAY_IMPLEMENTATION
+   before you include this file in *one* C or C++ file to create the
+   implementation. Link with BearSSL (-lbearssl). The library never allocates.
+
+   QUICK START (a refund, every byte of memory owned by the caller)
+
+       static unsigned char io[WXP_IO_BUFSIZE_MIN];
+       wxp_pubkey slots[2]; wxp_keystore keys; wxp_client c; wxp_result r;
+       wxp_config cfg = {0};
+       wxp_keystore_init(&keys, slots, 2);
+       wxp_keystore_add_pubkey(&keys, "PUB_KEY_ID_01...", wechatpay_pub_pem, &r);
+       cfg.mchid = "1900000001";
+       cfg.serial = "1DDE55AD98ED71D6EDD4A4A16996DE7B47773A8C"; // merchant cert serial
+       cfg.private_key_pem = apiclient_key_pem;                   // PKCS#8 or PKCS#1
+       cfg.keys = &keys;                                          // verifies every answer
+       cfg.transport.fn = my_transport; cfg.transport.user = &conn;
+       cfg.io_buf = io; cfg.io_buf_size = sizeof io;
+       if (wxp_client_init(&c, &cfg, &r) != WXP_OK) fail(&r);
+       wxp_str body = WXP_STR("{\"out_trade_no\":\"T1\",\"out_refund_no\":\"R1\","
+                              "\"amount\":{\"refund\":1,\"total\":1,\"currency\":\"CNY\"}}");
+       wxp_err e = wxp_v3_request(&c, "POST", "/v3/refund/domestic/refunds", body, &r);
+       if (e != WXP_OK) printf("%s %d %s %s\n", wxp_strerror(e), r.status, r.code, r.message);
+       else             printf("%.*s\n", (int)r.body.len, r.body.ptr);  // verified JSON
+
+   BUILD OPTIONS (define before including; each has a default)
+       WECHATPAY_STATIC     make every function static (one TU uses the library)
+       WXP_API              linkage of public functions (default extern)
+       WXP_ASSERT(c)        precondition check (default assert(c))
+       WXP_NO_PRECONDITIONS remove the precondition asserts (size builds)
+       WXP_NO_TIME          no time(): the caller must set config.clock
+       WXP_NO_SYSTEM_RANDOM no OS entropy: the caller must set config.random
+       WXP_NO_ERROR_STRINGS wxp_strerror() returns "" (saves the message table)
+       WXP_MAX_RSA_BITS     largest RSA key held (default 4096); sizes the key structs
+       WXP_JSON_MAX_DEPTH   JSON nesting limit (default 32)
+       WXP_RSA_I15 / WXP_RSA_I31  force a BearSSL RSA implementation (default: the
+                            fastest the build offers, i62 where the compiler has
+                            64x64->128 multiplication)
+       There is no WXP_MALLOC: the library never allocates.
+
+   MEMORY
+       Every struct is the caller's: place it on the stack, in static storage or in a
+       pool. Structs that hold keys or point into themselves (wxp_rsa_key, wxp_client)
+       must not move or be copied after init. The client's I/O buffer (config.io_buf,
+       at least WXP_IO_BUFSIZE_MIN bytes, WXP_IO_BUFSIZE_DEFAULT recommended) holds one
+       call's response body and the JSON tokens decoded from it; every view (wxp_str)
+       a call returns points into it and stays valid until the next call on the same
+       client. Views are never NUL-terminated: print them with "%.*s".
+       sizeof(wxp_client) is about 4.5 KiB at WXP_MAX_RSA_BITS 4096.
+
+   TRANSPORT CONTRACT (config.transport.fn, called once per request)
+       The callback receives a wxp_http_request and a wxp_http_response sink:
+       - it MUST send req->method to https://req->host + req->path (req->host may
+         carry ":port"), with every header of req->headers and req->body;
+       - it MUST call wxp_http_response_status() once with the HTTP status;
+       - it MUST pass every response header to wxp_http_response_header(); the
+         library keeps the ones it needs (Request-ID, Wechatpay-*), matched
+         case-insensitively;
+       - it MUST pass the body to wxp_http_response_write(), in as many pieces as it
+         likes; a return value smaller than the piece means the buffer is full: the
+         call will fail with WXP_E_NOSPACE (never truncated data). It SHOULD go on
+         writing to the end so that result.needed reports the full size;
+       - it MUST present the merchant client certificate when req->client_cert is
+         not NULL, and fail the request (return nonzero) if it cannot;
+       - it SHOULD honour req->timeout_ms for the whole exchange;
+       - it returns 0 when a complete answer was received, nonzero otherwise, and
+         MAY write a NUL-terminated reason into errbuf (errbuf_size bytes).
+       It MAY keep a connection open between calls. The library never sees sockets.
+
+   ERRORS
+       Every function that can fail returns wxp_err (WXP_OK is 0); wxp_strerror()
+       names each code and the wxp_result passed to the call says more: the field
+       (WXP_E_ARG), the size needed (WXP_E_NOSPACE), the byte offset (WXP_E_PARSE),
+       WeChat Pay's code and message (WXP_E_HTTP), the Request-ID.
+
+   REVISION HISTORY
+       0.1.0  first release: APIv3 signing and verification, key store, JSON,
+              callbacks (AES-256-GCM), RSA-OAEP fields, JSAPI/App signatures.
+*/
+#ifndef WECHATPAY_H
+#define WECHATPAY_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <bearssl.h>
+
+#ifdef WXP_MALLOC
+#error "wechatpay.h never allocates: remove WXP_MALLOC; every buffer is the caller's"
+#endif
+
+#define WXP_VERSION "0.1.0"
+
+#ifndef WXP_API
+#ifdef WECHATPAY_STATIC
+#define WXP_API static
+#else
+#define WXP_API extern
+#endif
+#endif
+
+#if defined(__GNUC__) || defined(__clang__)
+#define WXP_NODISCARD __attribute__((warn_unused_result))
+#else
+#define WXP_NODISCARD
+#endif
+
+#ifndef WXP_MAX_RSA_BITS
+#define WXP_MAX_RSA_BITS 4096
+#endif
+#ifndef WXP_JSON_MAX_DEPTH
+#define WXP_JSON_MAX_DEPTH 32
+#endif
+
+/* Sizes derived from the options. */
+#define WXP_RSA_BYTES       ((WXP_MAX_RSA_BITS + 7) / 8)
+#define WXP_B64_LEN(n)      ((((n) + 2) / 3) * 4)
+#define WXP_SIG_B64_MAX     WXP_B64_LEN(WXP_RSA_BYTES)
+#define WXP_SERIAL_MAX      72      /* certificate serial (hex) or PUB_KEY_ID_... */
+#define WXP_NONCE_LEN       32
+#define WXP_IO_BUFSIZE_MIN      4096
+#define WXP_IO_BUFSIZE_DEFAULT  16384
+#define WXP_ERRBUF_SIZE     128
+#define WXP_DEFAULT_HOST    "api.mch.weixin.qq.com"
+#define WXP_BACKUP_HOST     "api2.mch.weixin.qq.com"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ==== >>api:basics ======================================================== */
+
+/* A byte view: pointer and length, never NUL-terminated. */
+typedef struct wxp_str { const char *ptr; size_t len; } wxp_str;
+#define WXP_STR(lit) { (lit), sizeof(lit) - 1 }
+/* A view of a NUL-terminated string (NULL gives the empty view). */
+WXP_API wxp_str wxp_cstr(const char *s);
+
+#define WXP_ERRORS(X)                                                                 \
+  X(OK,            "ok")                                                              \
+  X(E_ARG,         "invalid argument or model field (see result.field)")              \
+  X(E_NOSPACE,     "caller buffer too small (see result.needed)")                     \
+  X(E_KEY,         "no usable key or certificate in the input")                       \
+  X(E_KEY_ENCRYPTED, "the PEM key is encrypted; store it decrypted (openssl pkey)")   \
+  X(E_KEY_TYPE,    "the key is not RSA (EC and other key types are not supported)")   \
+  X(E_KEY_TRUNCATED, "the PEM or DER data ends early")                                \
+  X(E_KEY_SIZE,    "the RSA key is larger than WXP_MAX_RSA_BITS")                     \
+  X(E_BASE64,      "malformed base64")                                                \
+  X(E_PARSE,       "malformed JSON (see result.offset)")                              \
+  X(E_NOTFOUND,    "the field is not present (see result.field)")                     \
+  X(E_TYPE,        "the field has the wrong JSON type (see result.field)")            \
+  X(E_RANGE,       "the number does not fit its field (see result.field)")            \
+  X(E_TRANSPORT,   "the transport failed (see result.message)")                       \
+  X(E_HTTP,        "WeChat Pay answered with an error (see result.code)")             \
+  X(E_HEADER,      "a Wechatpay-* header is missing or malformed (see result.field)")  \
+  X(E_SERIAL,      "signed by a key the key store does not hold (see result.message)") \
+  X(E_SIGNATURE,   "the signature does not verify")                                   \
+  X(E_SIGNTEST,    "WeChat Pay's signature probe (WECHATPAY/SIGNTEST/) never verifies")\
+  X(E_CLOCK,       "the timestamp is outside the allowed clock skew")                 \
+  X(E_REPLAY,      "the callback was seen before (replay check)")                     \
+  X(E_DECRYPT,     "decryption failed: wrong key or tampered ciphertext")             \
+  X(E_CRYPTO,      "the RSA operation failed (key does not fit the data)")            \
+  X(E_RANDOM,      "the random source failed")                                        \
+  X(E_FULL,        "the key store is full")                                           \
+  X(E_UNSUPPORTED, "the transport or signer cannot do what the call needs")
+
+#define WXP__ENUM(name, msg) WXP_##name,
+typedef enum wxp_err { WXP_ERRORS(WXP__ENUM) WXP_ERR_COUNT } wxp_err;
+#undef WXP__ENUM
+
+/* The name and meaning of an error code ("" with WXP_NO_ERROR_STRINGS). */
+WXP_API const char *wxp_strerror(wxp_err e);
+
+/* What a call learnt, success or not. Every call clears it first. */
+typedef struct wxp_result {
+    int      status;            /* HTTP status; 0 if nothing was received */
+    char     request_id[64];    /* Request-ID header: support asks for it */
+    char     code[64];          /* WeChat Pay "code", e.g. "PARAM_ERROR" */
+    char     message[256];      /* WeChat Pay "message", or the library's own words */
+    char     field[64];         /* the field, header or parameter at fault */
+    size_t   needed;            /* WXP_E_NOSPACE: bytes the buffer should have */
+    size_t   offset;            /* WXP_E_PARSE: byte offset in the input */
+    wxp_str  body;              /* the response body (view into the I/O buffer) */
+} wxp_result;
+
+/* Injected clock (seconds since the Unix epoch) and randomness. */
+typedef struct wxp_clock { long long (*fn)(void *user); void *user; } wxp_clock;
+/* Fills buf with len unpredictable bytes; returns 0 on success. */
+typedef struct wxp_random { int (*fn)(void *user, void *buf, size_t len); void *user; } wxp_random;
+
+/* ==== >>api:base64 ======================================================== */
+
+/* Standard base64 with padding. dst may be NULL to measure; *len gets the size
+   (encode: without the NUL it also writes when room allows). */
+WXP_API WXP_NODISCARD wxp_err wxp_base64_encode(char *dst, size_t cap, const void *src,
+                                                size_t n, size_t *len);
+/* Strict: the standard alphabet, canonical padding, no whitespace. */
+WXP_API WXP_NODISCARD wxp_err wxp_base64_decode(void *dst, size_t cap, const char *src,
+                                                size_t n, size_t *len);
+
+/* ==== >>api:json ========================================================== */
+
+/* JSON writer ("jw"): appends to a caller buffer and counts what it needed, so a
+   NULL buffer measures. Errors stick until wxp_jw_finish() reports them. */
+typedef struct wxp_json_writer {
+    char    *buf;
+    size_t   cap, len;          /* len counts every byte, even those past cap */
+    unsigned depth;
+    uint32_t first;             /* bit d: nothing written yet at depth d */
+    uint32_t in_object;         /* bit d: depth d is an object */
+    int      after_key;
+    wxp_err  err;
+} wxp_json_writer;
+
+WXP_API void wxp_jw_init(wxp_json_writer *w, char *buf, size_t cap);
+WXP_API void wxp_jw_object_begin(wxp_json_writer *w);
+WXP_API void wxp_jw_object_end(wxp_json_writer *w);
+WXP_API void wxp_jw_array_begin(wxp_json_writer *w);
+WXP_API void wxp_jw_array_end(wxp_json_writer *w);
+WXP_API void wxp_jw_key(wxp_json_writer *w, const char *key);
+/* Escapes as JSON.stringify does; invalid UTF-8 is WXP_E_ARG. */
+WXP_API void wxp_jw_string(wxp_json_writer *w, wxp_str s);
+WXP_API void wxp_jw_cstring(wxp_json_writer *w, const char *s);
+WXP_API void wxp_jw_int(wxp_json_writer *w, long long v);
+WXP_API void wxp_jw_bool(wxp_json_writer *w, int v);
+WXP_API void wxp_jw_null(wxp_json_writer *w);
+/* WXP_OK with *len set; WXP_E_NOSPACE (res->needed) or WXP_E_ARG. NUL-terminates
+   when room allows. res may be NULL. */
+WXP_API WXP_NODISCARD wxp_err wxp_jw_finish(wxp_json_writer *w, size_t *len, wxp_result *res);
+
+/* JSON reader: one validating pass builds a token array (jsmn-style) over the
+   caller's text, unescaping every string in place; lookups then walk tokens.
+   Token 0 is the root value. */
+enum { WXP_JSON_OBJECT = 1, WXP_JSON_ARRAY, WXP_JSON_STRING, WXP_JSON_NUMBER,
+       WXP_JSON_TRUE, WXP_JSON_FALSE, WXP_JSON_NULL };
+
+typedef struct wxp_json_tok {
+    uint32_t start, len;        /* text span; strings: the unescaped bytes */
+    uint32_t next;              /* index of the token after this subtree */
+    uint16_t type, flags;       /* flags: WXP__TOK_KEY, WXP__TOK_ESC (not yet unescaped) */
+} wxp_json_tok;
+
+typedef struct wxp_json {
+    char         *text;
+    size_t        len;
+    wxp_json_tok *tok;
+    size_t        count, cap;
+} wxp_json;
+
+/* Validates text[0..len) and records its tokens. tok may be NULL to measure:
+   WXP_OK with doc->count set; too few tokens is WXP_E_NOSPACE with res->needed.
+   Rejects everything RFC 8259 does, invalid UTF-8, lone surrogates and nesting
+   deeper than WXP_JSON_MAX_DEPTH (WXP_E_PARSE with res->offset). The text is not
+   changed by parsing; a string is unescaped in place the first time it is read
+   (wxp_json_string, or a key during wxp_json_get), so keep text writable and the
+   doc unmoved. res may be NULL. */
+WXP_API WXP_NODISCARD wxp_err wxp_json_parse(wxp_json *doc, char *text, size_t len,
+                                             wxp_json_tok *tok, size_t cap, wxp_result *res);
+/* The token at a dotted path below an object token ("amount.from"), -1 if absent.
+   Members are looked up by their unescaped key. */
+WXP_API int wxp_json_get(const wxp_json *doc, int obj, const char *path);
+/* A path segment that is a number indexes an array: "amount.from.0.account". */
+/* Children of an object (the values) or array, in order: first, then next; -1 ends. */
+WXP_API int wxp_json_first(const wxp_json *doc, int parent);
+WXP_API int wxp_json_next(const wxp_json *doc, int parent, int child);
+WXP_API size_t wxp_json_count(const wxp_json *doc, int parent);
+/* The key of an object member, given the member's value token. */
+WXP_API wxp_str wxp_json_key(const wxp_json *doc, int value);
+/* Typed reads of one token: WXP_E_TYPE for another type, WXP_E_RANGE for an
+   integer outside int64 (or a number with a fraction or exponent). */
+WXP_API WXP_NODISCARD wxp_err wxp_json_string(const wxp_json *doc, int tok, wxp_str *out);
+WXP_API WXP_NODISCARD wxp_err wxp_json_int(const wxp_json *doc, int tok, long long *out);
+WXP_API WXP_NODISCARD wxp_err wxp_json_bool(const wxp_json *doc, int tok, int *out);
+/* Raw text of any token (strings: unescaped bytes). */
+WXP_API wxp_str wxp_json_text(const wxp_json *doc, int tok);
+
+/* ==== >>api:keys ========================================================== */
+
+/* Private-key operations go through this vtable, in BearSSL's manner, so a
+   secure element or another crypto library can hold the key. ctx points at the
+   implementation's first field. */
+typedef struct wxp_signer_class_ wxp_signer_class;
+struct wxp_signer_class_ {
+    /* RSA PKCS#1 v1.5 signature of a SHA-256 digest. *sig_len: capacity in,
+       length out. */
+    wxp_err (*sign_sha256)(const wxp_signer_class **ctx, const unsigned char hash[32],
+                           unsigned char *sig, size_t *sig_len);
+    /* RSA-OAEP (SHA-1, MGF1-SHA-1) decryption in place; NULL if unsupported. */
+    wxp_err (*oaep_decrypt)(const wxp_signer_class **ctx, unsigned char *data,
+                            size_t *len);
+};
+
+/* The default signer: an RSA private key decoded by BearSSL. Must not move. */
+typedef struct wxp_rsa_key {
+    const wxp_signer_class *vtable;
+    br_rsa_private_key      sk;         /* points into buf */
+    unsigned char           buf[5 * ((WXP_MAX_RSA_BITS + 15) / 16)];
+} wxp_rsa_key;
+
+/* Loads a PEM private key: PKCS#8 ("PRIVATE KEY") or PKCS#1 ("RSA PRIVATE KEY").
+   Errors: WXP_E_KEY (no key), WXP_E_KEY_ENCRYPTED, WXP_E_KEY_TYPE (EC...),
+   WXP_E_KEY_TRUNCATED, WXP_E_KEY_SIZE. Scratch copies are wiped. */
+WXP_API WXP_NODISCARD wxp_err wxp_rsa_key_load(wxp_rsa_key *k, wxp_str pem, wxp_result *res);
+WXP_API void wxp_rsa_key_wipe(wxp_rsa_key *k);
+
+/* A verification key: a WeChat Pay platform certificate or public key. */
+enum { WXP_KEY_CERT = 1, WXP_KEY_PUBLIC = 2 };
+typedef struct wxp_pubkey {
+    char               serial[WXP_SERIAL_MAX];  /* uppercase hex, or PUB_KEY_ID_... */
+    int                kind;                    /* WXP_KEY_CERT or WXP_KEY_PUBLIC */
+    long long          not_before, not_after;   /* certificates: validity (Unix s) */
+    br_rsa_public_key  pk;                      /* points into n and e */
+    unsigned char      n[WXP_RSA_BYTES], e[8];
+} wxp_pubkey;
+
+/* Loads one key from PEM: "PUBLIC KEY" (SPKI), "RSA PUBLIC KEY" or
+   "CERTIFICATE" (the certificate's serial then fills k->serial). */
+WXP_API WXP_NODISCARD wxp_err wxp_pubkey_load(wxp_pubkey *k, wxp_str pem, wxp_result *res);
+
+/* A fixed-capacity set of verification keys found by serial. Both kinds may be
+   held at once (merchants moving from certificates to the public key). */
+typedef struct wxp_keystore { wxp_pubkey *keys; size_t cap, count; } wxp_keystore;
+
+WXP_API void wxp_keystore_init(wxp_keystore *ks, wxp_pubkey *slots, size_t cap);
+/* A WeChat Pay public key; id must start with "PUB_KEY_ID_". */
+WXP_API WXP_NODISCARD wxp_err wxp_keystore_add_pubkey(wxp_keystore *ks, const char *id,
+                                                      wxp_str pem, wxp_result *res);
+/* Every certificate of a PEM bundle. A serial already held is replaced. */
+WXP_API WXP_NODISCARD wxp_err wxp_keystore_add_certs(wxp_keystore *ks, wxp_str pem,
+                                                     wxp_result *res);
+WXP_API const wxp_pubkey *wxp_keystore_find(const wxp_keystore *ks, wxp_str serial);
+/* The key to encrypt sensitive fields with: the public key if one is held, else
+   the certificate valid at `now` with the latest not_before. NULL if none. */
+WXP_API const wxp_pubkey *wxp_keystore_pick(const wxp_keystore *ks, long long now);
+
+/* ==== >>api:crypto ======================================================== */
+
+/* base64(RSA-PKCS1-v1_5-SHA256(msg)) through a signer. */
+WXP_API WXP_NODISCARD wxp_err wxp_sign_base64(const wxp_signer_class **signer,
+                                              const void *msg, size_t len,
+                                              char *out, size_t cap, size_t *out_len,
+                                              wxp_result *res);
+/* Verifies base64 signature sig over the concatenation of parts. Returns
+   WXP_E_SIGNTEST for WeChat's probe, WXP_E_BASE64, WXP_E_SIGNATURE. */
+WXP_API WXP_NODISCARD wxp_err wxp_verify_base64(const wxp_pubkey *k, const wxp_str *parts,
+                                                size_t nparts, wxp_str sig, wxp_result *res);
+/* AEAD_AES_256_GCM as WeChat Pay uses it: key is the 32-byte APIv3 key,
+   ciphertext is base64(ct || 16-byte tag). out gets the plaintext (room for the
+   decoded size, which is at most 3/4 of the base64). Errors: WXP_E_ARG (key not
+   32 bytes), WXP_E_BASE64, WXP_E_DECRYPT (tag mismatch or too short). */
+WXP_API WXP_NODISCARD wxp_err wxp_aes_gcm_decrypt(wxp_str key, wxp_str nonce, wxp_str aad,
+                                                  wxp_str ciphertext_b64, unsigned char *out,
+                                                  size_t cap, size_t *len, wxp_result *res);
+/* The inverse (for simulators and tests): writes base64(ct || tag). */
+WXP_API WXP_NODISCARD wxp_err wxp_aes_gcm_encrypt(wxp_str key, wxp_str nonce, wxp_str aad,
+                                                  wxp_str plaintext, char *out, size_t cap,
+                                                  size_t *len, wxp_result *res);
+/* RSA-OAEP (SHA-1, MGF1-SHA-1) of a sensitive field under a WeChat Pay key,
+   base64 into out. */
+WXP_API WXP_NODISCARD wxp_err wxp_oaep_encrypt(const wxp_pubkey *k, const wxp_random *rnd,
+                                               wxp_str plain, char *out, size_t cap,
+                                               size_t *len, wxp_result *res);
+/* Decrypts a base64 OAEP field with the merchant's key into out. */
+WXP_API WXP_NODISCARD wxp_err wxp_oaep_decrypt(const wxp_signer_class **signer,
+                                               wxp_str b64, unsigned char *out, size_t cap,
+                                               size_t *len, wxp_result *res);
+
+/* ==== >>api:transport ===================================================== */
+
+typedef struct wxp_http_header { wxp_str name, value; } wxp_http_header;
+
+/* The merchant's client certificate for APIv2 mutual TLS (PEM blobs). */
+typedef struct wxp_client_cert { wxp_str cert_pem, key_pem; } wxp_client_cert;
+
+typedef struct wxp_http_request {
+    const char            *method;      /* "GET" "POST" "PUT" "PATCH" "DELETE" */
+    const char            *host;        /* "api.mch.weixin.qq.com", may end in ":port" */
+    wxp_str                path;        /* "/v3/refund/domestic/refunds?x=y" */
+    const wxp_http_header *headers;
+    size_t                 header_count;
+    wxp_str                body;
+    unsigned               timeout_ms;
+    const wxp_client_cert *client_cert; /* APIv2 mutual TLS; else NULL */
+} wxp_http_request;
+
+/* The response sink. Transports use only the three functions below. */
+typedef struct wxp_http_response {
+    struct {
+        int            status;
+        char          *buf;
+        size_t         cap, len, needed;
+        unsigned       seen;            /* bit per kept header; WXP__H_LONG if cut */
+        char           request_id[64];
+        char           timestamp[24];
+        char           nonce[64];
+        char           serial[WXP_SERIAL_MAX];
+        char           signature[WXP_SIG_B64_MAX + 1];
+    } wxp__priv;
+} wxp_http_response;
+
+WXP_API void   wxp_http_response_status(wxp_http_response *r, int status);
+WXP_API void   wxp_http_response_header(wxp_http_response *r, const char *name,
+                                        size_t name_len, const char *value, size_t value_len);
+/* Appends body bytes; returns how many were taken (less than len: buffer full). */
+WXP_API size_t wxp_http_response_write(wxp_http_response *r, const void *data, size_t len);
+
+typedef int (*wxp_transport_fn)(void *user, const wxp_http_request *req,
+                                wxp_http_response *res, char *errbuf, size_t errbuf_size);
+typedef struct wxp_transport { wxp_transport_fn fn; void *user; } wxp_transport;
+
+/* ==== >>api:client ======================================================== */
+
+/* Optional replay guard for callbacks: return nonzero if (nonce, timestamp) was
+   seen before; the implementation remembers it otherwise. */
+typedef struct wxp_replay {
+    int (*fn)(void *user, wxp_str nonce, long long timestamp);
+    void *user;
+} wxp_replay;
+
+/* Zero-initialise, then set what you need: every 0 means "the default". */
+typedef struct wxp_config {
+    const char              *mchid;          /* required: "1900000001" */
+    const char              *serial;         /* required: merchant certificate serial */
+    wxp_str                  private_key_pem;/* PKCS#8 or PKCS#1, or else: */
+    const wxp_signer_class **signer;         /* a signer that keeps the key (HSM) */
+    wxp_keystore            *keys;           /* verification keys (may start empty) */
+    wxp_str                  apiv3_key;      /* 32 bytes; callbacks and certificates */
+    const char              *host;           /* 0 -> WXP_DEFAULT_HOST */
+    unsigned                 timeout_ms;     /* 0 -> 10000 */
+    unsigned                 max_skew_s;     /* 0 -> 300 */
+    wxp_transport            transport;      /* required */
+    wxp_clock                clock;          /* 0 -> time() */
+    wxp_random               random;         /* 0 -> OS entropy + HMAC-DRBG */
+    wxp_replay               replay;         /* 0 -> no replay check */
+    void                    *io_buf;         /* required, >= WXP_IO_BUFSIZE_MIN */
+    size_t                   io_buf_size;
+} wxp_config;
+
+/* Caller-owned; must not move or be copied after wxp_client_init. */
+typedef struct wxp_client {
+    struct {
+        wxp_config               cfg;
+        wxp_rsa_key              key;        /* used when cfg.private_key_pem is set */
+        const wxp_signer_class **signer;
+        br_hmac_drbg_context     drbg;       /* default random source */
+        wxp_http_request         req;
+        wxp_http_header          hdr[6];
+        char                     auth[160 + WXP_SIG_B64_MAX + 2 * WXP_SERIAL_MAX];
+        char                     wp_serial[WXP_SERIAL_MAX]; /* next request's Wechatpay-Serial */
+        wxp_http_response        resp;
+        wxp_str                  body;       /* request body of the pending call */
+    } wxp__priv;
+} wxp_client;
+
+/* Checks cfg (WXP_E_ARG names the field), loads the key, seeds the random
+   source. cfg's strings and keys must outlive the client. Refuses a key store
+   that holds the merchant's own serial (a frequent mix-up). */
+WXP_API WXP_NODISCARD wxp_err wxp_client_init(wxp_client *c, const wxp_config *cfg,
+                                              wxp_result *res);
+/* Wipes the key and the random state. */
+WXP_API void wxp_client_wipe(wxp_client *c);
+
+/* ==== >>api:v3 ============================================================ */
+
+/* The APIv3 Authorization header value for explicit inputs (CLI, tests):
+   WECHATPAY2-SHA256-RSA2048 mchid="…",nonce_str="…",signature="…",timestamp="…",serial_no="…"
+   over METHOD\nURL\nTIMESTAMP\nNONCE\nBODY\n. NUL-terminated into out. */
+WXP_API WXP_NODISCARD wxp_err wxp_v3_authorization(const wxp_signer_class **signer,
+        const char *mchid, const char *serial, const char *method, wxp_str url,
+        long long timestamp, wxp_str nonce, wxp_str body, char *out, size_t cap,
+        size_t *len, wxp_result *res);
+
+/* One APIv3 call: signs, sends through the transport, verifies the answer
+   (always, for 2xx; for others when signed) and, for non-2xx, parses
+   {"code","message","detail"} into res (WXP_E_HTTP). path is the URL path with
+   its query; body may be empty. res->body is the verified body (a view into
+   io_buf, valid until the next call). */
+WXP_API WXP_NODISCARD wxp_err wxp_v3_request(wxp_client *c, const char *method,
+                                             const char *path, wxp_str body, wxp_result *res);
+
+/* The same call split around the transport, for event-driven stacks:
+   prepare signs and fills *req and *resp (pass them to your I/O), finish checks
+   the answer exactly as wxp_v3_request does. method, path and body must stay
+   valid until finish. */
+WXP_API WXP_NODISCARD wxp_err wxp_v3_prepare(wxp_client *c, const char *method,
+                                             const char *path, wxp_str body,
+                                             const wxp_http_request **req,
+                                             wxp_http_response **resp, wxp_result *res);
+WXP_API WXP_NODISCARD wxp_err wxp_v3_finish(wxp_client *c, wxp_result *res);
+
+/* Fills {name} placeholders of a path template, percent-encoding each value.
+   params: name, value, name, value, ..., NULL. A placeholder without a value is
+   WXP_E_ARG naming it. NUL-terminates. */
+WXP_API WXP_NODISCARD wxp_err wxp_path_fill(char *out, size_t cap, const char *tmpl,
+                                            const char *const *params, size_t *len,
+                                            wxp_result *res);
+
+/* Encrypts a sensitive field for the next request under the key the store
+   picks, and sets that request's Wechatpay-Serial header to the key's serial. */
+WXP_API WXP_NODISCARD wxp_err wxp_client_encrypt(wxp_client *c, wxp_str plain, char *out,
+                                                 size_t cap, size_t *len, wxp_result *res);
+/* Decrypts a sensitive field of an answer with the merchant key. */
+WXP_API WXP_NODISCARD wxp_err wxp_client_decrypt(wxp_client *c, wxp_str b64,
+                                                 unsigned char *out, size_t cap,
+                                                 size_t *len, wxp_result *res);
+
+/* ==== >>api:notify ======================================================== */
+
+/* The four headers of a callback, as received. */
+typedef struct wxp_notify_headers { wxp_str timestamp, nonce, signature, serial; } wxp_notify_headers;
+
+typedef struct wxp_notification {
+    wxp_str id, create_time, event_type, resource_type, summary;
+    wxp_str original_type, algorithm, associated_data, nonce;
+    wxp_str plaintext;          /* the decrypted resource (view into plain) */
+} wxp_notification;
+
+/* Verifies a callback's signature and clock exactly as an answer's (and the
+   replay guard when configured), then decrypts resource into plain.
+   body is modified (unescaped in place); views point into body and plain. */
+WXP_API WXP_NODISCARD wxp_err wxp_notify_parse(wxp_client *c, const wxp_notify_headers *h,
+                                               char *body, size_t body_len,
+                                               unsigned char *plain, size_t plain_cap,
+                                               wxp_notification *out, wxp_result *res);
+
+/* The decrypted refund notification (REFUND.SUCCESS/ABNORMAL/CLOSED). */
+typedef struct wxp_refund_notify {
+    wxp_str mchid, sp_mchid, sub_mchid, out_trade_no, transaction_id, out_refund_no;
+    wxp_str refund_id, refund_status, success_time, user_received_account;
+    struct { long long total, refund, payer_total, payer_refund; } amount;
+} wxp_refund_notify;
+/* Decodes n->plaintext (modified in place). */
+WXP_API WXP_NODISCARD wxp_err wxp_refund_notify_decode(wxp_notification *n,
+                                                       wxp_refund_notify *out,
+                                                       wxp_result *res);
+
+/* What the merchant answers to a callback: success is status 204, no body;
+   failure is status 500 with {"code":"FAIL","message":…} written into out. */
+WXP_API WXP_NODISCARD wxp_err wxp_notify_answer(int ok, const char *message, char *out,
+                                                size_t cap, size_t *len, int *status);
+
+/* ==== >>api:paysign ======================================================= */
+
+/* The parameters a JSAPI / mini-program page passes to requestPayment. */
+typedef struct wxp_jsapi_params {
+    char appId[40], timeStamp[24], nonceStr[WXP_NONCE_LEN + 1];
+    char package[160], signType[4];
+    char paySign[WXP_SIG_B64_MAX + 1];
+} wxp_jsapi_params;
+/* paySign over appId\ntimeStamp\nnonceStr\npackage\n, package = "prepay_id=…". */
+WXP_API WXP_NODISCARD wxp_err wxp_jsapi_sign(wxp_client *c, const char *appid,
+                                             const char *prepay_id, wxp_jsapi_params *out,
+                                             wxp_result *res);
+
+/* The parameters an App passes to the WeChat SDK. */
+typedef struct wxp_app_params {
+    char appid[40], partnerid[40], prepayid[72], package[16];
+    char noncestr[WXP_NONCE_LEN + 1], timestamp[24];
+    char sign[WXP_SIG_B64_MAX + 1];
+} wxp_app_params;
+/* sign over appid\ntimestamp\nnoncestr\nprepayid\n; partnerid is the mchid. */
+WXP_API WXP_NODISCARD wxp_err wxp_app_sign(wxp_client *c, const char *appid,
+                                           const char *prepay_id, wxp_app_params *out,
+                                           wxp_result *res);
+
+/* ==== >>api:certificates ================================================== */
+
+/* GET /v3/certificates: decrypts every certificate, adds them to the client's key
+   store, and accepts the answer only if one of them verifies it (bootstrap). */
+WXP_API WXP_NODISCARD wxp_err wxp_certificates_download(wxp_client *c, wxp_result *res);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* WECHATPAY_H */
+
+/* ========================================================================== */
+/*                              IMPLEMENTATION                                */
+/* ========================================================================== */
+#if defined(WECHATPAY_IMPLEMENTATION) && !defined(WECHATPAY_IMPLEMENTATION_INCLUDED)
+#define WECHATPAY_IMPLEMENTATION_INCLUDED
+
+/* ==== >>impl:config ======================================================= */
+
+#include <string.h>
+#ifndef WXP_NO_TIME
+#include <time.h>
+#endif
+
+#ifndef WXP_ASSERT
+#include <assert.h>
+#define WXP_ASSERT(c) assert(c)
+#endif
+#ifdef WXP_NO_PRECONDITIONS
+#define WXP__REQUIRE(c) ((void)0)
+#else
+#define WXP__REQUIRE(c) WXP_ASSERT(c)
+#endif
+
+#if defined(__GNUC__) || defined(__clang__)
+#define WXP__PRIVATE static __attribute__((unused))
+#else
+#define WXP__PRIVATE static
+#endif
+
+/* The one place each default lives (sokol's _sg_def). */
+#define WXP__DEF(v, d) ((v) ? (v) : (d))
+#define WXP__USER_AGENT "wechatpay.h/" WXP_VERSION " (C99; BearSSL)"
+#define WXP__SIGNTEST "WECHATPAY/SIGNTEST/"
+
+/* ==== >>impl:errors ======================================================= */
+
+WXP_API const char *wxp_strerror(wxp_err e)
+{
+#ifdef WXP_NO_ERROR_STRINGS
+    (void)e;
+    return "";
+#else
+#define WXP__STR(name, msg) "WXP_" #name ": " msg,
+    static const char *const names[] = { WXP_ERRORS(WXP__STR) };
+#undef WXP__STR
+    if ((unsigned)e >= (unsigned)WXP_ERR_COUNT) return "unknown wxp_err";
+    return names[e];
+#endif
+}
+
+WXP_API wxp_str wxp_cstr(const char *s)
+{
+    wxp_str v;
+    v.ptr = s ? s : "";
+    v.len = s ? strlen(s) : 0;
+    return v;
+}
+
+/* Bounded copy that always terminates (diagnostic strings only). */
+WXP__PRIVATE void wxp__copy(char *dst, size_t cap, const char *src, size_t n)
+{
+    if (cap == 0) return;
+    if (n >= cap) n = cap - 1;
+    if (n) memcpy(dst, src, n);
+    dst[n] = 0;
+}
+
+WXP__PRIVATE void wxp__append(char *dst, size_t cap, const char *src, size_t n)
+{
+    size_t l = strlen(dst);
+    if (l < cap) wxp__copy(dst + l, cap - l, src, n);
+}
+
+WXP__PRIVATE void wxp__res_clear(wxp_result *res)
+{
+    if (res) memset(res, 0, sizeof *res);
+}
+
+/* Records an error: the field at fault and a message, both optional. */
+WXP__PRIVATE wxp_err wxp__fail(wxp_result *res, wxp_err e, const char *field, const char *msg)
+{
+    if (res) {
+        if (field) wxp__copy(res->field, sizeof res->field, field, strlen(field));
+        if (msg) wxp__copy(res->message, sizeof res->message, msg, strlen(msg));
+    }
+    return e;
+}
+
+WXP__PRIVATE wxp_err wxp__nospace(wxp_result *res, size_t needed, const char *field)
+{
+    if (res) res->needed = needed;
+    return wxp__fail(res, WXP_E_NOSPACE, field, "output buffer too small");
+}
+
+/* Secrets leave no copy behind: a volatile store the compiler cannot drop. */
+WXP__PRIVATE void wxp__wipe(void *p, size_t n)
+{
+    volatile unsigned char *v = (volatile unsigned char *)p;
+    while (n--) *v++ = 0;
+}
+
+/* Constant-time equality of two byte strings of the same length. */
+WXP__PRIVATE int wxp__ct_equal(const void *a, const void *b, size_t n)
+{
+    const unsigned char *x = (const unsigned char *)a, *y = (const unsigned char *)b;
+    unsigned char d = 0;
+    size_t i;
+    for (i = 0; i < n; i++) d |= (unsigned char)(x[i] ^ y[i]);
+    return d == 0;
+}
+
+WXP__PRIVATE int wxp__lower(int ch)
+{
+    return (ch >= 'A' && ch <= 'Z') ? ch + 32 : ch;
+}
+
+WXP__PRIVATE int wxp__ieq(const char *a, size_t an, const char *b)
+{
+    size_t i;
+    for (i = 0; i < an; i++)
+        if (!b[i] || wxp__lower((unsigned char)a[i]) != wxp__lower((unsigned char)b[i])) return 0;
+    return b[an] == 0;
+}
+
+WXP__PRIVATE int wxp__str_eq(wxp_str a, const char *b)
+{
+    size_t n = strlen(b);
+    return a.len == n && memcmp(a.ptr, b, n) == 0;
+}
+
+/* Decimal text of v into out (>= 21 bytes); returns the length. */
+WXP__PRIVATE size_t wxp__itoa(char *out, long long v)
+{
+    char tmp[24];
+    size_t n = 0, i;
+    unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+    do { tmp[n++] = (char)('0' + (int)(u % 10)); u /= 10; } while (u);
+    i = 0;
+    if (v < 0) out[i++] = '-';
+    while (n) out[i++] = tmp[--n];
+    out[i] = 0;
+    return i;
+}
+
+/* A non-negative decimal with no sign, no space, no overflow. */
+WXP__PRIVATE int wxp__parse_uint(const char *s, size_t n, long long *out)
+{
+    long long v = 0;
+    size_t i;
+    if (n == 0 || n > 18) return 0;
+    for (i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9') return 0;
+        v = v * 10 + (s[i] - '0');
+    }
+    *out = v;
+    return 1;
+}
+
+/* ==== >>impl:base64 ======================================================= */
+
+static const char wxp__b64[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+WXP__PRIVATE wxp_err wxp__b64_encode(char *dst, size_t cap, const void *src, size_t n, size_t *len)
+{
+    const unsigned char *s = (const unsigned char *)src;
+    size_t need = WXP_B64_LEN(n), i, o = 0;
+    if (len) *len = need;
+    if (!dst) return WXP_OK;
+    if (cap < need) return WXP_E_NOSPACE;
+    for (i = 0; i + 2 < n; i += 3) {
+        unsigned long v = ((unsigned long)s[i] << 16) | ((unsigned long)s[i + 1] << 8) | s[i + 2];
+        dst[o++] = wxp__b64[(v >> 18) & 63];
+        dst[o++] = wxp__b64[(v >> 12) & 63];
+        dst[o++] = wxp__b64[(v >> 6) & 63];
+        dst[o++] = wxp__b64[v & 63];
+    }
+    if (i < n) {
+        unsigned long v = (unsigned long)s[i] << 16;
+        if (i + 1 < n) v |= (unsigned long)s[i + 1] << 8;
+        dst[o++] = wxp__b64[(v >> 18) & 63];
+        dst[o++] = wxp__b64[(v >> 12) & 63];
+        dst[o++] = i + 1 < n ? wxp__b64[(v >> 6) & 63] : '=';
+        dst[o++] = '=';
+    }
+    if (o < cap) dst[o] = 0;
+    return WXP_OK;
+}
+
+WXP__PRIVATE int wxp__b64_val(int c)
+{
+    if (c >= 'A' && c <= 'Z') return c - 'A';
+    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+    if (c >= '0' && c <= '9') return c - '0' + 52;
+    if (c == '+') return 62;
+    if (c == '/') return 63;
+    return -1;
+}
+
+WXP__PRIVATE wxp_err wxp__b64_decode(void *dst, size_t cap, const char *src, size_t n, size_t *len)
+{
+    unsigned char *d = (unsigned char *)dst;
+    size_t pad = 0, need, i, o = 0;
+    if (len) *len = 0;
+    if (n % 4 != 0) return WXP_E_BASE64;
+    if (n && src[n - 1] == '=') pad++;
+    if (n > 1 && src[n - 2] == '=') pad++;
+    need = n / 4 * 3 - pad;
+    if (len) *len = need;
+    for (i = 0; i < n; i += 4) {
+        int a = wxp__b64_val((unsigned char)src[i]), b = wxp__b64_val((unsigned char)src[i + 1]);
+        int c = wxp__b64_val((unsigned char)src[i + 2]), e = wxp__b64_val((unsigned char)src[i + 3]);
+        int last = i + 4 == n;
+        unsigned long v;
+        if (a < 0 || b < 0) return WXP_E_BASE64;
+        if (c < 0 && !(last && pad == 2)) return WXP_E_BASE64;
+        if (e < 0 && !(last && pad >= 1)) return WXP_E_BASE64;
+        /* Canonical: the bits that padding drops must be zero. */
+        if (last && pad == 2 && (b & 15)) return WXP_E_BASE64;
+        if (last && pad == 1 && (c & 3)) return WXP_E_BASE64;
+        v = ((unsigned long)a << 18) | ((unsigned long)b << 12) |
+            ((unsigned long)(c < 0 ? 0 : c) << 6) | (unsigned long)(e < 0 ? 0 : e);
+        if (dst) {
+            if (o + 3 - (last ? pad : 0) > cap) return WXP_E_NOSPACE;
+            d[o] = (unsigned char)(v >> 16);
+            if (!(last && pad == 2)) d[o + 1] = (unsigned char)(v >> 8);
+            if (!(last && pad >= 1)) d[o + 2] = (unsigned char)v;
+        }
+        o += 3;
+    }
+    return WXP_OK;
+}
+
+WXP_API wxp_err wxp_base64_encode(char *dst, size_t cap, const void *src, size_t n, size_t *len)
+{
+    return wxp__b64_encode(dst, cap, src, n, len);
+}
+
+WXP_API wxp_err wxp_base64_decode(void *dst, size_t cap, const char *src, size_t n, size_t *len)
+{
+    return wxp__b64_decode(dst, cap, src, n, len);
+}
+
+/* ==== >>impl:utf8 ========================================================= */
+
+/* Length of the well-formed UTF-8 sequence at s (no overlongs, no surrogates,
+   nothing past U+10FFFF), or 0. */
+WXP__PRIVATE size_t wxp__utf8_seq(const unsigned char *s, size_t n)
+{
+    unsigned c = s[0];
+    if (c < 0x80) return 1;
+    if (c >= 0xC2 && c <= 0xDF) return (n >= 2 && (s[1] & 0xC0) == 0x80) ? 2 : 0;
+    if (c >= 0xE0 && c <= 0xEF) {
+        if (n < 3 || (s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80) return 0;
+        if (c == 0xE0 && s[1] < 0xA0) return 0;
+        if (c == 0xED && s[1] >= 0xA0) return 0;
+        return 3;
+    }
+    if (c >= 0xF0 && c <= 0xF4) {
+        if (n < 4 || (s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80 || (s[3] & 0xC0) != 0x80)
+            return 0;
+        if (c == 0xF0 && s[1] < 0x90) return 0;
+        if (c == 0xF4 && s[1] >= 0x90) return 0;
+        return 4;
+    }
+    return 0;
+}
+
+/* ==== >>impl:json-writer ================================================== */
+
+WXP_API void wxp_jw_init(wxp_json_writer *w, char *buf, size_t cap)
+{
+    WXP__REQUIRE(w);
+    memset(w, 0, sizeof *w);
+    w->buf = buf;
+    w->cap = buf ? cap : 0;
+    w->first = 1;
+}
+
+WXP__PRIVATE void wxp__jw_put(wxp_json_writer *w, const char *s, size_t n)
+{
+    if (w->len + n <= w->cap) memcpy(w->buf + w->len, s, n);
+    w->len += n; /* past cap it only counts, so finish can report the need */
+}
+
+/* Separator before a value or key; refuses a value where a key is due. */
+WXP__PRIVATE int wxp__jw_pre(wxp_json_writer *w, int is_key)
+{
+    uint32_t bit = (uint32_t)1 << w->depth;
+    int in_obj = (w->in_object & bit) != 0;
+    if (w->err) return 0;
+    if (w->after_key) {
+        if (is_key) { w->err = WXP_E_ARG; return 0; }
+        w->after_key = 0;
+        return 1;
+    }
+    if (in_obj != is_key) { w->err = WXP_E_ARG; return 0; }
+    if (!(w->first & bit)) {
+        if (w->depth == 0) { w->err = WXP_E_ARG; return 0; } /* one root value */
+        wxp__jw_put(w, ",", 1);
+    }
+    w->first &= ~bit;
+    return 1;
+}
+
+WXP__PRIVATE void wxp__jw_open(wxp_json_writer *w, char ch, int obj)
+{
+    uint32_t bit;
+    if (!wxp__jw_pre(w, 0)) return;
+    if (w->depth + 1 >= 32) { w->err = WXP_E_ARG; return; }
+    wxp__jw_put(w, &ch, 1);
+    w->depth++;
+    bit = (uint32_t)1 << w->depth;
+    w->first |= bit;
+    if (obj) w->in_object |= bit; else w->in_object &= ~bit;
+}
+
+WXP__PRIVATE void wxp__jw_close(wxp_json_writer *w, char ch, int obj)
+{
+    uint32_t bit = (uint32_t)1 << w->depth;
+    if (w->err) return;
+    if (w->depth == 0 || w->after_key || ((w->in_object & bit) != 0) != obj) {
+        w->err = WXP_E_ARG;
+        return;
+    }
+    wxp__jw_put(w, &ch, 1);
+    w->depth--;
+}
+
+WXP_API void wxp_jw_object_begin(wxp_json_writer *w) { wxp__jw_open(w, '{', 1); }
+WXP_API void wxp_jw_object_end(wxp_json_writer *w) { wxp__jw_close(w, '}', 1); }
+WXP_API void wxp_jw_array_begin(wxp_json_writer *w) { wxp__jw_open(w, '[', 0); }
+WXP_API void wxp_jw_array_end(wxp_json_writer *w) { wxp__jw_close(w, ']', 0); }
+
+/* The string body, escaped as JSON.stringify does. */
+WXP__PRIVATE void wxp__jw_quoted(wxp_json_writer *w, wxp_str s)
+{
+    static const char hex[] = "0123456789abcdef";
+    const unsigned char *p = (const unsigned char *)s.ptr;
+    size_t i = 0, run = 0;
+    wxp__jw_put(w, "\"", 1);
+    while (i < s.len) {
+        unsigned c = p[i];
+        const char *esc = 0;
+        char u[6];
+        size_t k;
+        if (c >= 0x80) {
+            k = wxp__utf8_seq(p + i, s.len - i);
+            if (!k) { w->err = WXP_E_ARG; return; }
+            i += k;
+            continue;
+        }
+        switch (c) {
+        case '"': esc = "\\\""; break;
+        case '\\': esc = "\\\\"; break;
+        case '\b': esc = "\\b"; break;
+        case '\f': esc = "\\f"; break;
+        case '\n': esc = "\\n"; break;
+        case '\r': esc = "\\r"; break;
+        case '\t': esc = "\\t"; break;
+        default: break;
+        }
+        if (!esc && c >= 0x20) { i++; continue; }
+        wxp__jw_put(w, s.ptr + run, i - run);
+        if (esc) wxp__jw_put(w, esc, 2);
+        else {
+            u[0] = '\\'; u[1] = 'u'; u[2] = '0'; u[3] = '0';
+            u[4] = hex[c >> 4]; u[5] = hex[c & 15];
+            wxp__jw_put(w, u, 6);
+        }
+        run = ++i;
+    }
+    wxp__jw_put(w, s.ptr + run, i - run);
+    wxp__jw_put(w, "\"", 1);
+}
+
+WXP_API void wxp_jw_key(wxp_json_writer *w, const char *key)
+{
+    if (!wxp__jw_pre(w, 1)) return;
+    wxp__jw_quoted(w, wxp_cstr(key));
+    wxp__jw_put(w, ":", 1);
+    w->after_key = 1;
+}
+
+WXP_API void wxp_jw_string(wxp_json_writer *w, wxp_str s)
+{
+    if (!wxp__jw_pre(w, 0)) return;
+    wxp__jw_quoted(w, s);
+}
+
+WXP_API void wxp_jw_cstring(wxp_json_writer *w, const char *s) { wxp_jw_string(w, wxp_cstr(s)); }
+
+WXP_API void wxp_jw_int(wxp_json_writer *w, long long v)
+{
+    char num[24];
+    size_t n = wxp__itoa(num, v);
+    if (!wxp__jw_pre(w, 0)) return;
+    wxp__jw_put(w, num, n);
+}
+
+WXP_API void wxp_jw_bool(wxp_json_writer *w, int v)
+{
+    if (!wxp__jw_pre(w, 0)) return;
+    if (v) wxp__jw_put(w, "true", 4); else wxp__jw_put(w, "false", 5);
+}
+
+WXP_API void wxp_jw_null(wxp_json_writer *w)
+{
+    if (!wxp__jw_pre(w, 0)) return;
+    wxp__jw_put(w, "null", 4);
+}
+
+WXP_API wxp_err wxp_jw_finish(wxp_json_writer *w, size_t *len, wxp_result *res)
+{
+    if (len) *len = w->len;
+    if (w->err) return wxp__fail(res, w->err, "json", "invalid JSON construction or UTF-8");
+    if (w->depth != 0 || (w->first & 1u))
+        return wxp__fail(res, WXP_E_ARG, "json", "unbalanced JSON: an object or array is open");
+    if (w->buf && w->len <= w->cap) {
+        if (w->len < w->cap) w->buf[w->len] = 0;
+        return WXP_OK;
+    }
+    if (!w->buf) return WXP_OK; /* measuring */
+    return wxp__nospace(res, w->len, "json");
+}
+
+/* ==== >>impl:json-reader ================================================== */
+
+#define WXP__TOK_KEY 1u
+#define WXP__TOK_ESC 2u
+
+typedef struct wxp__jp {
+    const char   *s;
+    size_t        n, i, count;
+    wxp_json_tok *tok;
+    size_t        cap;
+    const char   *why;
+} wxp__jp;
+
+WXP__PRIVATE void wxp__jp_ws(wxp__jp *p)
+{
+    while (p->i < p->n) {
+        char c = p->s[p->i];
+        if (c != ' ' && c != '\t' && c != '\n' && c != '\r') break;
+        p->i++;
+    }
+}
+
+WXP__PRIVATE size_t wxp__jp_tok(wxp__jp *p, unsigned type, size_t start)
+{
+    size_t t = p->count++;
+    if (p->tok && t < p->cap) {
+        p->tok[t].type = (uint16_t)type;
+        p->tok[t].flags = 0;
+        p->tok[t].start = (uint32_t)start;
+        p->tok[t].len = 0;
+        p->tok[t].next = (uint32_t)(t + 1);
+    }
+    return t;
+}
+
+WXP__PRIVATE void wxp__jp_end(wxp__jp *p, size_t t, size_t end)
+{
+    if (p->tok && t < p->cap) {
+        p->tok[t].len = (uint32_t)(end - p->tok[t].start);
+        p->tok[t].next = (uint32_t)p->count;
+    }
+}
+
+WXP__PRIVATE int wxp__hex4(const char *s, unsigned *out)
+{
+    unsigned v = 0;
+    int i;
+    for (i = 0; i < 4; i++) {
+        char c = s[i];
+        v <<= 4;
+        if (c >= '0' && c <= '9') v |= (unsigned)(c - '0');
+        else if (c >= 'a' && c <= 'f') v |= (unsigned)(c - 'a' + 10);
+        else if (c >= 'A' && c <= 'F') v |= (unsigned)(c - 'A' + 10);
+        else return 0;
+    }
+    *out = v;
+    return 1;
+}
+
+/* A string token: validates escapes and UTF-8; unescaping waits for a read. */
+WXP__PRIVATE int wxp__jp_string(wxp__jp *p, unsigned flags)
+{
+    size_t t, start;
+    unsigned esc = 0;
+    p->i++; /* opening quote */
+    start = p->i;
+    t = wxp__jp_tok(p, WXP_JSON_STRING, start);
+    for (;;) {
+        unsigned char c;
+        if (p->i >= p->n) { p->why = "unterminated string"; return 0; }
+        c = (unsigned char)p->s[p->i];
+        if (c == '"') break;
+        if (c < 0x20) { p->why = "control character in string"; return 0; }
+        if (c == '\\') {
+            char e;
+            esc = WXP__TOK_ESC;
+            if (p->i + 1 >= p->n) { p->why = "unterminated escape"; return 0; }
+            e = p->s[p->i + 1];
+            if (e == 'u') {
+                unsigned u, lo;
+                if (p->i + 6 > p->n || !wxp__hex4(p->s + p->i + 2, &u)) {
+                    p->why = "bad \\u escape";
+                    return 0;
+                }
+                p->i += 6;
+                if (u >= 0xDC00 && u <= 0xDFFF) { p->why = "lone low surrogate"; return 0; }
+                if (u >= 0xD800 && u <= 0xDBFF) {
+                    if (p->i + 6 > p->n || p->s[p->i] != '\\' || p->s[p->i + 1] != 'u' ||
+                        !wxp__hex4(p->s + p->i + 2, &lo) || lo < 0xDC00 || lo > 0xDFFF) {
+                        p->why = "lone high surrogate";
+                        return 0;
+                    }
+                    p->i += 6;
+                }
+                continue;
+            }
+            if (!strchr("\"\\/bfnrt", e) || e == 0) { p->why = "bad escape"; return 0; }
+            p->i += 2;
+            continue;
+        }
+        if (c >= 0x80) {
+            size_t k = wxp__utf8_seq((const unsigned char *)p->s + p->i, p->n - p->i);
+            if (!k) { p->why = "invalid UTF-8"; return 0; }
+            p->i += k;
+            continue;
+        }
+        p->i++;
+    }
+    wxp__jp_end(p, t, p->i);
+    if (p->tok && t < p->cap) p->tok[t].flags = (uint16_t)(flags | esc);
+    p->i++; /* closing quote */
+    return 1;
+}
+
+WXP__PRIVATE int wxp__jp_digits(wxp__jp *p)
+{
+    size_t s = p->i;
+    while (p->i < p->n && p->s[p->i] >= '0' && p->s[p->i] <= '9') p->i++;
+    return p->i > s;
+}
+
+WXP__PRIVATE int wxp__jp_number(wxp__jp *p)
+{
+    size_t t = wxp__jp_tok(p, WXP_JSON_NUMBER, p->i);
+    if (p->s[p->i] == '-') p->i++;
+    if (p->i < p->n && p->s[p->i] == '0') p->i++;
+    else if (!wxp__jp_digits(p)) { p->why = "bad number"; return 0; }
+    if (p->i < p->n && p->s[p->i] == '.') {
+        p->i++;
+        if (!wxp__jp_digits(p)) { p->why = "bad fraction"; return 0; }
+    }
+    if (p->i < p->n && (p->s[p->i] == 'e' || p->s[p->i] == 'E')) {
+        p->i++;
+        if (p->i < p->n && (p->s[p->i] == '+' || p->s[p->i] == '-')) p->i++;
+        if (!wxp__jp_digits(p)) { p->why = "bad exponent"; return 0; }
+    }
+    wxp__jp_end(p, t, p->i);
+    return 1;
+}
+
+WXP__PRIVATE int wxp__jp_value(wxp__jp *p, unsigned depth)
+{
+    char c;
+    if (p->i >= p->n) { p->why = "unexpected end"; return 0; }
+    c = p->s[p->i];
+    if (c == '{' || c == '[') {
+        int obj = c == '{';
+        char close = obj ? '}' : ']';
+        size_t t;
+        if (depth >= WXP_JSON_MAX_DEPTH) { p->why = "nesting deeper than WXP_JSON_MAX_DEPTH"; return 0; }
+        t = wxp__jp_tok(p, obj ? WXP_JSON_OBJECT : WXP_JSON_ARRAY, p->i);
+        p->i++;
+        wxp__jp_ws(p);
+        if (p->i < p->n && p->s[p->i] == close) {
+            p->i++;
+            wxp__jp_end(p, t, p->i);
+            return 1;
+        }
+        for (;;) {
+            if (obj) {
+                if (p->i >= p->n || p->s[p->i] != '"') { p->why = "expected a key"; return 0; }
+                if (!wxp__jp_string(p, WXP__TOK_KEY)) return 0;
+                wxp__jp_ws(p);
+                if (p->i >= p->n || p->s[p->i] != ':') { p->why = "expected ':'"; return 0; }
+                p->i++;
+                wxp__jp_ws(p);
+            }
+            if (!wxp__jp_value(p, depth + 1)) return 0;
+            wxp__jp_ws(p);
+            if (p->i >= p->n) { p->why = "unexpected end"; return 0; }
+            if (p->s[p->i] == ',') { p->i++; wxp__jp_ws(p); continue; }
+            if (p->s[p->i] == close) { p->i++; break; }
+            p->why = obj ? "expected ',' or '}'" : "expected ',' or ']'";
+            return 0;
+        }
+        wxp__jp_end(p, t, p->i);
+        return 1;
+    }
+    if (c == '"') return wxp__jp_string(p, 0);
+    if (c == '-' || (c >= '0' && c <= '9')) return wxp__jp_number(p);
+    {
+        static const char *const lit[] = { "true", "false", "null" };
+        static const unsigned type[] = { WXP_JSON_TRUE, WXP_JSON_FALSE, WXP_JSON_NULL };
+        int k;
+        for (k = 0; k < 3; k++) {
+            size_t l = strlen(lit[k]);
+            if (p->n - p->i >= l && memcmp(p->s + p->i, lit[k], l) == 0) {
+                size_t t = wxp__jp_tok(p, type[k], p->i);
+                p->i += l;
+                wxp__jp_end(p, t, p->i);
+                return 1;
+            }
+        }
+    }
+    p->why = "unexpected character";
+    return 0;
+}
+
+WXP_API wxp_err wxp_json_parse(wxp_json *doc, char *text, size_t len, wxp_json_tok *tok,
+                               size_t cap, wxp_result *res)
+{
+    wxp__jp p;
+    WXP__REQUIRE(doc && (text || !len));
+    memset(doc, 0, sizeof *doc);
+    if (len >= 0xFFFFFFFFu) return wxp__fail(res, WXP_E_ARG, "json", "JSON text over 4 GiB");
+    memset(&p, 0, sizeof p);
+    p.s = text;
+    p.n = len;
+    p.tok = tok;
+    p.cap = tok ? cap : 0;
+    wxp__jp_ws(&p);
+    if (!wxp__jp_value(&p, 0)) {
+        if (!p.why) p.why = "malformed JSON";
+    } else {
+        wxp__jp_ws(&p);
+        if (p.i != p.n) p.why = "trailing characters";
+    }
+    if (p.why) {
+        if (res) res->offset = p.i;
+        return wxp__fail(res, WXP_E_PARSE, "json", p.why);
+    }
+    doc->text = text;
+    doc->len = len;
+    doc->tok = tok;
+    doc->cap = p.cap;
+    doc->count = p.count;
+    if (tok && p.count > cap) {
+        doc->count = 0;
+        return wxp__nospace(res, p.count, "json tokens");
+    }
+    return WXP_OK;
+}
+
+/* Unescapes a string token in place, once. UTF-8 is never longer than the
+   escape it came from, so the bytes fit where the escape was. */
+WXP__PRIVATE void wxp__json_unescape(const wxp_json *doc, wxp_json_tok *t)
+{
+    char *s = doc->text + t->start;
+    size_t n = t->len, i = 0, o = 0;
+    if (!(t->flags & WXP__TOK_ESC)) return;
+    while (i < n) {
+        unsigned cp, lo;
+        if (s[i] != '\\') { s[o++] = s[i++]; continue; }
+        switch (s[i + 1]) {
+        case 'b': s[o++] = '\b'; i += 2; continue;
+        case 'f': s[o++] = '\f'; i += 2; continue;
+        case 'n': s[o++] = '\n'; i += 2; continue;
+        case 'r': s[o++] = '\r'; i += 2; continue;
+        case 't': s[o++] = '\t'; i += 2; continue;
+        case 'u': break;
+        default: s[o++] = s[i + 1]; i += 2; continue;
+        }
+        (void)wxp__hex4(s + i + 2, &cp); /* validated by the parser */
+        i += 6;
+        if (cp >= 0xD800 && cp <= 0xDBFF) {
+            (void)wxp__hex4(s + i + 2, &lo);
+            cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+            i += 6;
+        }
+        if (cp < 0x80) {
+            s[o++] = (char)cp;
+        } else if (cp < 0x800) {
+            s[o++] = (char)(0xC0 | (cp >> 6));
+            s[o++] = (char)(0x80 | (cp & 63));
+        } else if (cp < 0x10000) {
+            s[o++] = (char)(0xE0 | (cp >> 12));
+            s[o++] = (char)(0x80 | ((cp >> 6) & 63));
+            s[o++] = (char)(0x80 | (cp & 63));
+        } else {
+            s[o++] = (char)(0xF0 | (cp >> 18));
+            s[o++] = (char)(0x80 | ((cp >> 12) & 63));
+            s[o++] = (char)(0x80 | ((cp >> 6) & 63));
+            s[o++] = (char)(0x80 | (cp & 63));
+        }
+    }
+    t->len = (uint32_t)o;
+    t->flags &= (uint16_t)~WXP__TOK_ESC;
+}
+
+WXP__PRIVATE int wxp__json_ok(const wxp_json *doc, int t)
+{
+    return doc && t >= 0 && (size_t)t < doc->count;
+}
+
+WXP_API wxp_str wxp_json_text(const wxp_json *doc, int t)
+{
+    wxp_str v = { "", 0 };
+    if (!wxp__json_ok(doc, t)) return v;
+    if (doc->tok[t].type == WXP_JSON_STRING) wxp__json_unescape(doc, &doc->tok[t]);
+    v.ptr = doc->text + doc->tok[t].start;
+    v.len = doc->tok[t].len;
+    return v;
+}
+
+WXP_API int wxp_json_first(const wxp_json *doc, int parent)
+{
+    const wxp_json_tok *p;
+    if (!wxp__json_ok(doc, parent)) return -1;
+    p = &doc->tok[parent];
+    if (p->type == WXP_JSON_OBJECT) return (size_t)parent + 2 <= p->next ? parent + 2 : -1;
+    if (p->type == WXP_JSON_ARRAY) return (size_t)parent + 1 < p->next ? parent + 1 : -1;
+    return -1;
+}
+
+WXP_API int wxp_json_next(const wxp_json *doc, int parent, int child)
+{
+    uint32_t n;
+    if (!wxp__json_ok(doc, parent) || !wxp__json_ok(doc, child)) return -1;
+    n = doc->tok[child].next;
+    if (doc->tok[parent].type == WXP_JSON_OBJECT) n++; /* skip the next key */
+    return n < doc->tok[parent].next ? (int)n : -1;
+}
+
+WXP_API size_t wxp_json_count(const wxp_json *doc, int parent)
+{
+    size_t k = 0;
+    int c;
+    for (c = wxp_json_first(doc, parent); c >= 0; c = wxp_json_next(doc, parent, c)) k++;
+    return k;
+}
+
+WXP_API wxp_str wxp_json_key(const wxp_json *doc, int value)
+{
+    wxp_str none = { "", 0 };
+    if (!wxp__json_ok(doc, value) || value == 0 || !(doc->tok[value - 1].flags & WXP__TOK_KEY))
+        return none;
+    return wxp_json_text(doc, value - 1);
+}
+
+WXP_API int wxp_json_get(const wxp_json *doc, int obj, const char *path)
+{
+    int cur = obj;
+    while (*path && wxp__json_ok(doc, cur)) {
+        const char *dot = strchr(path, '.');
+        size_t seg = dot ? (size_t)(dot - path) : strlen(path);
+        int c, found = -1;
+        if (doc->tok[cur].type == WXP_JSON_OBJECT) {
+            for (c = wxp_json_first(doc, cur); c >= 0; c = wxp_json_next(doc, cur, c)) {
+                wxp_str k = wxp_json_key(doc, c);
+                if (k.len == seg && memcmp(k.ptr, path, seg) == 0) { found = c; break; }
+            }
+        } else if (doc->tok[cur].type == WXP_JSON_ARRAY) {
+            long long idx;
+            if (wxp__parse_uint(path, seg, &idx)) {
+                for (c = wxp_json_first(doc, cur); c >= 0 && idx > 0; c = wxp_json_next(doc, cur, c))
+                    idx--;
+                found = c;
+            }
+        }
+        if (found < 0) return -1;
+        cur = found;
+        path += seg;
+        if (*path == '.') path++;
+    }
+    return wxp__json_ok(doc, cur) ? cur : -1;
+}
+
+WXP_API wxp_err wxp_json_string(const wxp_json *doc, int t, wxp_str *out)
+{
+    if (!wxp__json_ok(doc, t)) return WXP_E_NOTFOUND;
+    if (doc->tok[t].type != WXP_JSON_STRING) return WXP_E_TYPE;
+    *out = wxp_json_text(doc, t);
+    return WXP_OK;
+}
+
+WXP_API wxp_err wxp_json_int(const wxp_json *doc, int t, long long *out)
+{
+    wxp_str v;
+    size_t i = 0;
+    unsigned long long acc = 0, lim;
+    int neg;
+    if (!wxp__json_ok(doc, t)) return WXP_E_NOTFOUND;
+    if (doc->tok[t].type != WXP_JSON_NUMBER) return WXP_E_TYPE;
+    v = wxp_json_text(doc, t);
+    neg = v.ptr[0] == '-';
+    if (neg) i++;
+    lim = neg ? (unsigned long long)9223372036854775807LL + 1 : 9223372036854775807ULL;
+    for (; i < v.len; i++) {
+        unsigned d;
+        if (v.ptr[i] < '0' || v.ptr[i] > '9') return WXP_E_RANGE; /* fraction or exponent */
+        d = (unsigned)(v.ptr[i] - '0');
+        if (acc > (lim - d) / 10) return WXP_E_RANGE;
+        acc = acc * 10 + d;
+    }
+    *out = neg ? (acc == lim ? (-9223372036854775807LL - 1) : -(long long)acc) : (long long)acc;
+    return WXP_OK;
+}
+
+WXP_API wxp_err wxp_json_bool(const wxp_json *doc, int t, int *out)
+{
+    if (!wxp__json_ok(doc, t)) return WXP_E_NOTFOUND;
+    if (doc->tok[t].type != WXP_JSON_TRUE && doc->tok[t].type != WXP_JSON_FALSE) return WXP_E_TYPE;
+    *out = doc->tok[t].type == WXP_JSON_TRUE;
+    return WXP_OK;
+}
+
+/* Reads the string at path below obj, naming the path on failure. An optional
+   absent or null field gives the empty view. */
+WXP__PRIVATE wxp_err wxp__json_field_str(const wxp_json *doc, int obj, const char *path,
+                                         int required, wxp_str *out, wxp_result *res)
+{
+    int t = wxp_json_get(doc, obj, path);
+    wxp_err e;
+    out->ptr = "";
+    out->len = 0;
+    if (t < 0 || doc->tok[t].type == WXP_JSON_NULL)
+        return required ? wxp__fail(res, WXP_E_NOTFOUND, path, "required field missing") : WXP_OK;
+    e = wxp_json_string(doc, t, out);
+    return e ? wxp__fail(res, e, path, "expected a string") : WXP_OK;
+}
+
+WXP__PRIVATE wxp_err wxp__json_field_int(const wxp_json *doc, int obj, const char *path,
+                                         int required, long long *out, wxp_result *res)
+{
+    int t = wxp_json_get(doc, obj, path);
+    wxp_err e;
+    *out = 0;
+    if (t < 0 || doc->tok[t].type == WXP_JSON_NULL)
+        return required ? wxp__fail(res, WXP_E_NOTFOUND, path, "required field missing") : WXP_OK;
+    e = wxp_json_int(doc, t, out);
+    return e ? wxp__fail(res, e, path, e == WXP_E_TYPE ? "expected a number" : "not an int64")
+             : WXP_OK;
+}
+
+/* ==== >>impl:rsa-backend ================================================== */
+
+/* BearSSL offers three big-integer engines; the default getters pick i62 where
+   the compiler has 64x64->128 multiplication, else i31. i15 suits small cores
+   whose multiplier is slow or not constant-time. */
+#if defined(WXP_RSA_I15)
+#define WXP__RSA(op) br_rsa_i15_##op
+#elif defined(WXP_RSA_I31)
+#define WXP__RSA(op) br_rsa_i31_##op
+#endif
+
+WXP__PRIVATE br_rsa_pkcs1_sign wxp__rsa_sign(void)
+{
+#ifdef WXP__RSA
+    return &WXP__RSA(pkcs1_sign);
+#else
+    return br_rsa_pkcs1_sign_get_default();
+#endif
+}
+WXP__PRIVATE br_rsa_pkcs1_vrfy wxp__rsa_vrfy(void)
+{
+#ifdef WXP__RSA
+    return &WXP__RSA(pkcs1_vrfy);
+#else
+    return br_rsa_pkcs1_vrfy_get_default();
+#endif
+}
+WXP__PRIVATE br_rsa_oaep_encrypt wxp__rsa_oaep_enc(void)
+{
+#ifdef WXP__RSA
+    return &WXP__RSA(oaep_encrypt);
+#else
+    return br_rsa_oaep_encrypt_get_default();
+#endif
+}
+WXP__PRIVATE br_rsa_oaep_decrypt wxp__rsa_oaep_dec(void)
+{
+#ifdef WXP__RSA
+    return &WXP__RSA(oaep_decrypt);
+#else
+    return br_rsa_oaep_decrypt_get_default();
+#endif
+}
+
+/* ==== >>impl:pem ========================================================== */
+
+/* The PEM reader streams each object's bytes to a sink; no DER copy is kept
+   unless the sink keeps one. */
+typedef struct wxp__pem {
+    br_pem_decoder_context pc;
+    const char *p;
+    size_t n;
+    char name[32];
+} wxp__pem;
+
+typedef struct wxp__sink {
+    unsigned char *buf;         /* optional copy of the DER */
+    size_t cap, len;
+    void (*push)(void *ctx, const void *data, size_t len);
+    void *ctx;
+} wxp__sink;
+
+WXP__PRIVATE void wxp__sink_push(void *ctx, const void *data, size_t len)
+{
+    wxp__sink *s = (wxp__sink *)ctx;
+    if (s->buf && s->len + len <= s->cap) memcpy(s->buf + s->len, data, len);
+    s->len += len;
+    if (s->push) s->push(s->ctx, data, len);
+}
+
+WXP__PRIVATE int wxp__find(const char *h, size_t n, const char *needle)
+{
+    size_t k = strlen(needle), i;
+    for (i = 0; i + k <= n; i++)
+        if (memcmp(h + i, needle, k) == 0) return 1;
+    return 0;
+}
+
+/* Next PEM object into sink. WXP_E_NOTFOUND: no more objects. */
+WXP__PRIVATE wxp_err wxp__pem_next(wxp__pem *r, wxp__sink *sink)
+{
+    int inside = 0;
+    while (r->n > 0) {
+        size_t k = br_pem_decoder_push(&r->pc, r->p, r->n);
+        r->p += k;
+        r->n -= k;
+        switch (br_pem_decoder_event(&r->pc)) {
+        case BR_PEM_BEGIN_OBJ: {
+            const char *nm = br_pem_decoder_name(&r->pc);
+            wxp__copy(r->name, sizeof r->name, nm, strlen(nm));
+            br_pem_decoder_setdest(&r->pc, wxp__sink_push, sink);
+            inside = 1;
+            break;
+        }
+        case BR_PEM_END_OBJ:
+            if (inside) return WXP_OK;
+            break;
+        case BR_PEM_ERROR:
+            return WXP_E_KEY;
+        default:
+            if (k == 0) return WXP_E_KEY;
+            break;
+        }
+    }
+    /* The decoder needs a final newline to close an END line. */
+    if (inside) {
+        size_t k = br_pem_decoder_push(&r->pc, "\n", 1);
+        if (k == 1 && br_pem_decoder_event(&r->pc) == BR_PEM_END_OBJ) return WXP_OK;
+        return WXP_E_KEY_TRUNCATED;
+    }
+    return WXP_E_NOTFOUND;
+}
+
+WXP__PRIVATE void wxp__pem_init(wxp__pem *r, wxp_str pem)
+{
+    br_pem_decoder_init(&r->pc);
+    r->p = pem.ptr;
+    r->n = pem.len;
+    r->name[0] = 0;
+}
+
+WXP__PRIVATE wxp_err wxp__pem_error(wxp_result *res, wxp_err e, const char *what)
+{
+    if (e == WXP_E_KEY_TRUNCATED) return wxp__fail(res, e, what, "the PEM data ends inside an object");
+    if (e == WXP_E_NOTFOUND) return wxp__fail(res, WXP_E_KEY, what, "no PEM object of the expected kind");
+    return wxp__fail(res, WXP_E_KEY, what, "malformed PEM");
+}
+
+/* ==== >>impl:der ========================================================== */
+
+/* One DER TLV at *p: tag, content pointer and length; advances past it. */
+WXP__PRIVATE int wxp__der(const unsigned char **p, size_t *n, unsigned tag,
+                          const unsigned char **v, size_t *vlen)
+{
+    const unsigned char *s = *p;
+    size_t len, h = 2;
+    if (*n < 2 || s[0] != tag) return 0;
+    len = s[1];
+    if (len & 0x80) {
+        size_t k = len & 0x7F, i;
+        if (k == 0 || k > 3 || *n < 2 + k) return 0;
+        len = 0;
+        for (i = 0; i < k; i++) len = (len << 8) | s[2 + i];
+        h += k;
+    }
+    if (len > *n - h) return 0;
+    *v = s + h;
+    *vlen = len;
+    *p = s + h + len;
+    *n -= h + len;
+    return 1;
+}
+
+/* A positive INTEGER's magnitude without its leading zeros. */
+WXP__PRIVATE int wxp__der_uint(const unsigned char **p, size_t *n, const unsigned char **v,
+                               size_t *vlen)
+{
+    if (!wxp__der(p, n, 0x02, v, vlen) || *vlen == 0 || ((*v)[0] & 0x80)) return 0;
+    while (*vlen > 1 && (*v)[0] == 0) { (*v)++; (*vlen)--; }
+    return 1;
+}
+
+/* ==== >>impl:keys ========================================================= */
+
+WXP__PRIVATE wxp_err wxp__rsa_key_sign(const wxp_signer_class **ctx, const unsigned char hash[32],
+                                       unsigned char *sig, size_t *sig_len)
+{
+    const wxp_rsa_key *k = (const wxp_rsa_key *)(const void *)ctx;
+    size_t len = (k->sk.n_bitlen + 7) / 8;
+    if (*sig_len < len) return WXP_E_NOSPACE;
+    if (!wxp__rsa_sign()(BR_HASH_OID_SHA256, hash, 32, &k->sk, sig)) return WXP_E_CRYPTO;
+    *sig_len = len;
+    return WXP_OK;
+}
+
+WXP__PRIVATE wxp_err wxp__rsa_key_oaep(const wxp_signer_class **ctx, unsigned char *data, size_t *len)
+{
+    const wxp_rsa_key *k = (const wxp_rsa_key *)(const void *)ctx;
+    if (*len != (k->sk.n_bitlen + 7) / 8) return WXP_E_DECRYPT;
+    if (!wxp__rsa_oaep_dec()(&br_sha1_vtable, NULL, 0, &k->sk, data, len)) return WXP_E_DECRYPT;
+    return WXP_OK;
+}
+
+static const wxp_signer_class wxp__rsa_key_class = { wxp__rsa_key_sign, wxp__rsa_key_oaep };
+
+WXP__PRIVATE void wxp__skey_push(void *ctx, const void *data, size_t len)
+{
+    br_skey_decoder_push((br_skey_decoder_context *)ctx, data, len);
+}
+
+WXP_API wxp_err wxp_rsa_key_load(wxp_rsa_key *k, wxp_str pem, wxp_result *res)
+{
+    wxp__pem r;
+    br_skey_decoder_context dc;
+    wxp__sink sink;
+    wxp_err e;
+    const br_rsa_private_key *sk;
+    unsigned char *o;
+    WXP__REQUIRE(k);
+    wxp__res_clear(res);
+    memset(k, 0, sizeof *k);
+    if (wxp__find(pem.ptr, pem.len, "-----BEGIN ENCRYPTED") ||
+        wxp__find(pem.ptr, pem.len, "Proc-Type: 4,ENCRYPTED"))
+        return wxp__fail(res, WXP_E_KEY_ENCRYPTED, "private_key",
+                         "encrypted PEM: decrypt it with `openssl pkey -in key.pem -out plain.pem`");
+    wxp__pem_init(&r, pem);
+    for (;;) {
+        memset(&sink, 0, sizeof sink);
+        br_skey_decoder_init(&dc);
+        sink.push = wxp__skey_push;
+        sink.ctx = &dc;
+        e = wxp__pem_next(&r, &sink);
+        if (e) {
+            wxp__wipe(&dc, sizeof dc);
+            return wxp__pem_error(res, e, "private_key");
+        }
+        if (strcmp(r.name, "PRIVATE KEY") == 0 || strcmp(r.name, "RSA PRIVATE KEY") == 0 ||
+            strcmp(r.name, "EC PRIVATE KEY") == 0)
+            break;
+    }
+    if (br_skey_decoder_last_error(&dc) != 0) {
+        int err = br_skey_decoder_last_error(&dc);
+        wxp__wipe(&dc, sizeof dc);
+        if (err == BR_ERR_X509_TRUNCATED || err == BR_ERR_X509_INNER_TRUNC)
+            return wxp__fail(res, WXP_E_KEY_TRUNCATED, "private_key", "the key's DER data ends early");
+        if (err == BR_ERR_X509_UNSUPPORTED)
+            return wxp__fail(res, WXP_E_KEY_TYPE, "private_key", "unsupported key algorithm");
+        return wxp__fail(res, WXP_E_KEY, "private_key", "the key's DER data is malformed");
+    }
+    if (br_skey_decoder_key_type(&dc) != BR_KEYTYPE_RSA) {
+        wxp__wipe(&dc, sizeof dc);
+        return wxp__fail(res, WXP_E_KEY_TYPE, "private_key", "an EC key: WeChat Pay needs RSA");
+    }
+    sk = br_skey_decoder_get_rsa(&dc);
+    if (sk->n_bitlen > WXP_MAX_RSA_BITS ||
+        sk->plen + sk->qlen + sk->dplen + sk->dqlen + sk->iqlen > sizeof k->buf) {
+        wxp__wipe(&dc, sizeof dc);
+        return wxp__fail(res, WXP_E_KEY_SIZE, "private_key", "RSA key over WXP_MAX_RSA_BITS");
+    }
+    o = k->buf;
+    k->sk.n_bitlen = sk->n_bitlen;
+#define WXP__TAKE(f) k->sk.f = o; k->sk.f##len = sk->f##len; memcpy(o, sk->f, sk->f##len); o += sk->f##len
+    WXP__TAKE(p); WXP__TAKE(q); WXP__TAKE(dp); WXP__TAKE(dq); WXP__TAKE(iq);
+#undef WXP__TAKE
+    wxp__wipe(&dc, sizeof dc);
+    k->vtable = &wxp__rsa_key_class;
+    return WXP_OK;
+}
+
+WXP_API void wxp_rsa_key_wipe(wxp_rsa_key *k)
+{
+    if (k) wxp__wipe(k, sizeof *k);
+}
+
+WXP__PRIVATE wxp_err wxp__pubkey_set(wxp_pubkey *k, const unsigned char *n, size_t nlen,
+                                     const unsigned char *e, size_t elen, wxp_result *res)
+{
+    while (nlen > 0 && n[0] == 0) { n++; nlen--; }
+    while (elen > 0 && e[0] == 0) { e++; elen--; }
+    if (nlen == 0 || elen == 0) return wxp__fail(res, WXP_E_KEY, "public_key", "empty modulus or exponent");
+    if (nlen > sizeof k->n || elen > sizeof k->e)
+        return wxp__fail(res, WXP_E_KEY_SIZE, "public_key", "RSA key over WXP_MAX_RSA_BITS");
+    memcpy(k->n, n, nlen);
+    memcpy(k->e, e, elen);
+    k->pk.n = k->n;
+    k->pk.nlen = nlen;
+    k->pk.e = k->e;
+    k->pk.elen = elen;
+    return WXP_OK;
+}
+
+/* RSAPublicKey ::= SEQUENCE { modulus INTEGER, publicExponent INTEGER } */
+WXP__PRIVATE wxp_err wxp__pubkey_pkcs1(wxp_pubkey *k, const unsigned char *d, size_t n, wxp_result *res)
+{
+    const unsigned char *seq, *m, *e;
+    size_t seqlen, mlen, elen;
+    if (!wxp__der(&d, &n, 0x30, &seq, &seqlen) || !wxp__der_uint(&seq, &seqlen, &m, &mlen) ||
+        !wxp__der_uint(&seq, &seqlen, &e, &elen) || seqlen != 0)
+        return wxp__fail(res, WXP_E_KEY, "public_key", "malformed RSA public key DER");
+    return wxp__pubkey_set(k, m, mlen, e, elen, res);
+}
+
+/* SubjectPublicKeyInfo with the rsaEncryption algorithm. */
+WXP__PRIVATE wxp_err wxp__pubkey_spki(wxp_pubkey *k, const unsigned char *d, size_t n, wxp_result *res)
+{
+    static const unsigned char rsa_oid[] = { 0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x01, 0x01 };
+    const unsigned char *spki, *alg, *oid, *bits;
+    size_t spkilen, alglen, oidlen, bitslen;
+    if (!wxp__der(&d, &n, 0x30, &spki, &spkilen) || !wxp__der(&spki, &spkilen, 0x30, &alg, &alglen) ||
+        !wxp__der(&alg, &alglen, 0x06, &oid, &oidlen))
+        return wxp__fail(res, WXP_E_KEY, "public_key", "malformed SubjectPublicKeyInfo");
+    if (oidlen != sizeof rsa_oid || memcmp(oid, rsa_oid, oidlen) != 0)
+        return wxp__fail(res, WXP_E_KEY_TYPE, "public_key", "not an RSA public key");
+    if (!wxp__der(&spki, &spkilen, 0x03, &bits, &bitslen) || bitslen < 1 || bits[0] != 0)
+        return wxp__fail(res, WXP_E_KEY, "public_key", "malformed public key BIT STRING");
+    return wxp__pubkey_pkcs1(k, bits + 1, bitslen - 1, res);
+}
+
+WXP__PRIVATE void wxp__x509_push(void *ctx, const void *data, size_t len)
+{
+    br_x509_decoder_push((br_x509_decoder_context *)ctx, data, len);
+}
+
+/* Days since 0000-01-01 (BearSSL's count) to Unix seconds. */
+WXP__PRIVATE long long wxp__x509_time(uint32_t days, uint32_t secs)
+{
+    return ((long long)days - 719528LL) * 86400LL + (long long)secs;
+}
+
+/* The certificate's serial, uppercase hex, from the start of its DER. */
+WXP__PRIVATE int wxp__cert_serial(const unsigned char *d, size_t n, char *out, size_t cap)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    const unsigned char *cert, *tbs, *ver, *ser;
+    size_t certlen, tbslen, verlen, serlen, i;
+    /* d holds only a prefix: accept lengths that run past it. */
+    if (n < 4 || d[0] != 0x30) return 0;
+    cert = d + 2 + ((d[1] & 0x80) ? (d[1] & 0x7F) : 0);
+    certlen = n - (size_t)(cert - d);
+    if (certlen < 4 || cert[0] != 0x30) return 0;
+    tbs = cert + 2 + ((cert[1] & 0x80) ? (cert[1] & 0x7F) : 0);
+    tbslen = certlen - (size_t)(tbs - cert);
+    if (tbslen > 0 && tbs[0] == 0xA0 && !wxp__der(&tbs, &tbslen, 0xA0, &ver, &verlen)) return 0;
+    if (!wxp__der_uint(&tbs, &tbslen, &ser, &serlen) || serlen * 2 + 1 > cap) return 0;
+    for (i = 0; i < serlen; i++) {
+        out[2 * i] = hex[ser[i] >> 4];
+        out[2 * i + 1] = hex[ser[i] & 15];
+    }
+    out[2 * serlen] = 0;
+    return 1;
+}
+
+WXP_API wxp_err wxp_pubkey_load(wxp_pubkey *k, wxp_str pem, wxp_result *res)
+{
+    wxp__pem r;
+    wxp__sink sink;
+    wxp_err e;
+    WXP__REQUIRE(k);
+    wxp__res_clear(res);
+    memset(k, 0, sizeof *k);
+    wxp__pem_init(&r, pem);
+    for (;;) {
+        unsigned char der[WXP_RSA_BYTES + 64]; /* keys whole; certificates: the head */
+        br_x509_decoder_context xc;
+        memset(&sink, 0, sizeof sink);
+        sink.buf = der;
+        sink.cap = sizeof der;
+        br_x509_decoder_init(&xc, NULL, NULL);
+        sink.push = wxp__x509_push;
+        sink.ctx = &xc;
+        e = wxp__pem_next(&r, &sink);
+        if (e) return wxp__pem_error(res, e, "public_key");
+        if (strcmp(r.name, "CERTIFICATE") == 0 || strcmp(r.name, "X509 CERTIFICATE") == 0) {
+            const br_x509_pkey *pk;
+            int err = br_x509_decoder_last_error(&xc);
+            if (err == BR_ERR_X509_TRUNCATED || err == BR_ERR_X509_INNER_TRUNC)
+                return wxp__fail(res, WXP_E_KEY_TRUNCATED, "certificate", "the certificate ends early");
+            if (err) return wxp__fail(res, WXP_E_KEY, "certificate", "malformed X.509 certificate");
+            pk = br_x509_decoder_get_pkey(&xc);
+            if (!pk || pk->key_type != BR_KEYTYPE_RSA)
+                return wxp__fail(res, WXP_E_KEY_TYPE, "certificate", "the certificate's key is not RSA");
+            if (!wxp__cert_serial(der, sink.len < sizeof der ? sink.len : sizeof der, k->serial,
+                                  sizeof k->serial))
+                return wxp__fail(res, WXP_E_KEY, "certificate", "unreadable serial number");
+            e = wxp__pubkey_set(k, pk->key.rsa.n, pk->key.rsa.nlen, pk->key.rsa.e, pk->key.rsa.elen, res);
+            if (e) return e;
+            k->kind = WXP_KEY_CERT;
+            k->not_before = wxp__x509_time(xc.notbefore_days, xc.notbefore_seconds);
+            k->not_after = wxp__x509_time(xc.notafter_days, xc.notafter_seconds);
+            return WXP_OK;
+        }
+        if (strcmp(r.name, "PUBLIC KEY") == 0 || strcmp(r.name, "RSA PUBLIC KEY") == 0) {
+            if (sink.len > sizeof der)
+                return wxp__fail(res, WXP_E_KEY_SIZE, "public_key", "RSA key over WXP_MAX_RSA_BITS");
+            e = r.name[0] == 'P' ? wxp__pubkey_spki(k, der, sink.len, res)
+                                 : wxp__pubkey_pkcs1(k, der, sink.len, res);
+            if (!e) k->kind = WXP_KEY_PUBLIC;
+            return e;
+        }
+    }
+}
+
+/* ==== >>impl:keystore ===================================================== */
+
+WXP_API void wxp_keystore_init(wxp_keystore *ks, wxp_pubkey *slots, size_t cap)
+{
+    WXP__REQUIRE(ks && (slots || !cap));
+    ks->keys = slots;
+    ks->cap = cap;
+    ks->count = 0;
+}
+
+WXP_API const wxp_pubkey *wxp_keystore_find(const wxp_keystore *ks, wxp_str serial)
+{
+    size_t i;
+    if (!ks) return NULL;
+    for (i = 0; i < ks->count; i++)
+        if (serial.len == strlen(ks->keys[i].serial) &&
+            memcmp(ks->keys[i].serial, serial.ptr, serial.len) == 0)
+            return &ks->keys[i];
+    return NULL;
+}
+
+/* Adds k, or replaces the key with the same serial. The pk pointers are
+   re-aimed at the slot's own arrays. */
+WXP__PRIVATE wxp_err wxp__keystore_put(wxp_keystore *ks, const wxp_pubkey *k, wxp_result *res)
+{
+    wxp_pubkey *slot = (wxp_pubkey *)wxp_keystore_find(ks, wxp_cstr(k->serial));
+    if (!slot) {
+        if (ks->count >= ks->cap) return wxp__fail(res, WXP_E_FULL, k->serial, "no free slot in the key store");
+        slot = &ks->keys[ks->count++];
+    }
+    *slot = *k;
+    slot->pk.n = slot->n;
+    slot->pk.e = slot->e;
+    return WXP_OK;
+}
+
+WXP_API wxp_err wxp_keystore_add_pubkey(wxp_keystore *ks, const char *id, wxp_str pem, wxp_result *res)
+{
+    wxp_pubkey k;
+    wxp_err e;
+    WXP__REQUIRE(ks);
+    wxp__res_clear(res);
+    if (!id || strncmp(id, "PUB_KEY_ID_", 11) != 0 || strlen(id) >= sizeof k.serial)
+        return wxp__fail(res, WXP_E_ARG, "public_key_id", "expected PUB_KEY_ID_... as shown in the merchant platform");
+    e = wxp_pubkey_load(&k, pem, res);
+    if (e) return e;
+    if (k.kind != WXP_KEY_PUBLIC)
+        return wxp__fail(res, WXP_E_ARG, "public_key", "expected a PUBLIC KEY, got a certificate");
+    wxp__copy(k.serial, sizeof k.serial, id, strlen(id));
+    return wxp__keystore_put(ks, &k, res);
+}
+
+WXP_API wxp_err wxp_keystore_add_certs(wxp_keystore *ks, wxp_str pem, wxp_result *res)
+{
+    wxp__pem r;
+    wxp_err e;
+    size_t added = 0;
+    WXP__REQUIRE(ks);
+    wxp__res_clear(res);
+    /* Walk the bundle object by object; each certificate is loaded on its own. */
+    wxp__pem_init(&r, pem);
+    for (;;) {
+        const char *start = r.p;
+        wxp__sink sink;
+        wxp_pubkey k;
+        wxp_str one;
+        memset(&sink, 0, sizeof sink);
+        e = wxp__pem_next(&r, &sink);
+        if (e == WXP_E_NOTFOUND) break;
+        if (e) return wxp__pem_error(res, e, "certificate");
+        if (strcmp(r.name, "CERTIFICATE") != 0) continue;
+        one.ptr = start;
+        one.len = (size_t)(r.p - start);
+        e = wxp_pubkey_load(&k, one, res);
+        if (e) return e;
+        e = wxp__keystore_put(ks, &k, res);
+        if (e) return e;
+        added++;
+    }
+    if (!added) return wxp__fail(res, WXP_E_KEY, "certificate", "no CERTIFICATE in the PEM data");
+    return WXP_OK;
+}
+
+WXP_API const wxp_pubkey *wxp_keystore_pick(const wxp_keystore *ks, long long now)
+{
+    const wxp_pubkey *best = NULL;
+    size_t i;
+    if (!ks) return NULL;
+    for (i = 0; i < ks->count; i++) {
+        const wxp_pubkey *k = &ks->keys[i];
+        if (k->kind == WXP_KEY_PUBLIC) return k;
+        if (now < k->not_before || now > k->not_after) continue;
+        if (!best || k->not_before > best->not_before) best = k;
+    }
+    return best;
+}
+
+/* ==== >>impl:crypto ======================================================= */
+
+/* Signs SHA-256 over the concatenated parts; base64 into out (NUL-terminated). */
+WXP__PRIVATE wxp_err wxp__sign_parts(const wxp_signer_class **signer, const wxp_str *parts,
+                                     size_t nparts, char *out, size_t cap, size_t *out_len,
+                                     wxp_result *res)
+{
+    br_sha256_context h;
+    unsigned char hash[32], sig[WXP_RSA_BYTES];
+    size_t siglen = sizeof sig, need, i;
+    wxp_err e;
+    WXP__REQUIRE(signer && *signer);
+    br_sha256_init(&h);
+    for (i = 0; i < nparts; i++) br_sha256_update(&h, parts[i].ptr, parts[i].len);
+    br_sha256_out(&h, hash);
+    e = (*signer)->sign_sha256(signer, hash, sig, &siglen);
+    if (e) return wxp__fail(res, e, "signature", "the signer failed");
+    need = WXP_B64_LEN(siglen);
+    if (out_len) *out_len = need;
+    if (cap < need + 1) return wxp__nospace(res, need + 1, "signature");
+    (void)wxp__b64_encode(out, cap, sig, siglen, NULL);
+    return WXP_OK;
+}
+
+WXP_API wxp_err wxp_sign_base64(const wxp_signer_class **signer, const void *msg, size_t len,
+                                char *out, size_t cap, size_t *out_len, wxp_result *res)
+{
+    wxp_str part;
+    part.ptr = (const char *)msg;
+    part.len = len;
+    return wxp__sign_parts(signer, &part, 1, out, cap, out_len, res);
+}
+
+WXP_API wxp_err wxp_verify_base64(const wxp_pubkey *k, const wxp_str *parts, size_t nparts,
+                                  wxp_str sig, wxp_result *res)
+{
+    br_sha256_context h;
+    unsigned char hash[32], got[32], raw[WXP_RSA_BYTES];
+    size_t rawlen, i;
+    WXP__REQUIRE(k);
+    if (sig.len >= sizeof WXP__SIGNTEST - 1 && memcmp(sig.ptr, WXP__SIGNTEST, sizeof WXP__SIGNTEST - 1) == 0)
+        return wxp__fail(res, WXP_E_SIGNTEST, "Wechatpay-Signature",
+                         "WeChat Pay's signature probe: a client must refuse it");
+    if (sig.len > WXP_B64_LEN(sizeof raw) ||
+        wxp__b64_decode(raw, sizeof raw, sig.ptr, sig.len, &rawlen) != WXP_OK)
+        return wxp__fail(res, WXP_E_BASE64, "Wechatpay-Signature", "the signature is not base64 of an RSA block");
+    if (rawlen != k->pk.nlen)
+        return wxp__fail(res, WXP_E_SIGNATURE, "Wechatpay-Signature", "the signature length does not match the key");
+    br_sha256_init(&h);
+    for (i = 0; i < nparts; i++) br_sha256_update(&h, parts[i].ptr, parts[i].len);
+    br_sha256_out(&h, hash);
+    if (!wxp__rsa_vrfy()(raw, rawlen, BR_HASH_OID_SHA256, 32, &k->pk, got) || !wxp__ct_equal(got, hash, 32))
+        return wxp__fail(res, WXP_E_SIGNATURE, "Wechatpay-Signature", "the signature does not verify");
+    return WXP_OK;
+}
+
+/* AES-256-GCM over the best AES and GHASH code the build offers. */
+typedef struct wxp__gcm {
+    br_aes_gen_ctr_keys aes;
+    br_gcm_context gcm;
+} wxp__gcm;
+
+WXP__PRIVATE void wxp__gcm_init(wxp__gcm *g, wxp_str key, wxp_str nonce, wxp_str aad)
+{
+    const br_block_ctr_class *vt = br_aes_x86ni_ctr_get_vtable();
+    br_ghash gh = br_ghash_pclmul_get();
+    if (!vt) vt = &br_aes_ct64_ctr_vtable;
+    if (!gh) gh = &br_ghash_ctmul64;
+    vt->init(&g->aes.vtable, key.ptr, key.len);
+    br_gcm_init(&g->gcm, &g->aes.vtable, gh);
+    br_gcm_reset(&g->gcm, nonce.ptr, nonce.len);
+    br_gcm_aad_inject(&g->gcm, aad.ptr, aad.len);
+    br_gcm_flip(&g->gcm);
+}
+
+WXP__PRIVATE wxp_err wxp__gcm_args(wxp_str key, wxp_str nonce, wxp_result *res)
+{
+    if (key.len != 32)
+        return wxp__fail(res, WXP_E_ARG, "apiv3_key", "the APIv3 key must be exactly 32 bytes");
+    if (nonce.len == 0)
+        return wxp__fail(res, WXP_E_ARG, "nonce", "empty GCM nonce");
+    return WXP_OK;
+}
+
+WXP_API wxp_err wxp_aes_gcm_decrypt(wxp_str key, wxp_str nonce, wxp_str aad, wxp_str ct_b64,
+                                    unsigned char *out, size_t cap, size_t *len, wxp_result *res)
+{
+    wxp__gcm g;
+    unsigned char tag[16];
+    size_t n;
+    uint32_t ok;
+    wxp_err e = wxp__gcm_args(key, nonce, res);
+    if (len) *len = 0;
+    if (e) return e;
+    e = wxp__b64_decode(NULL, 0, ct_b64.ptr, ct_b64.len, &n);
+    if (e) return wxp__fail(res, WXP_E_BASE64, "ciphertext", "the ciphertext is not base64");
+    if (n < 16) return wxp__fail(res, WXP_E_DECRYPT, "ciphertext", "shorter than the 16-byte tag");
+    if (n > cap) return wxp__nospace(res, n, "plaintext");
+    (void)wxp__b64_decode(out, cap, ct_b64.ptr, ct_b64.len, &n);
+    n -= 16;
+    memcpy(tag, out + n, 16);
+    wxp__gcm_init(&g, key, nonce, aad);
+    br_gcm_run(&g.gcm, 0, out, n);
+    ok = br_gcm_check_tag(&g.gcm, tag);
+    wxp__wipe(&g, sizeof g);
+    if (!ok) {
+        wxp__wipe(out, n + 16);
+        return wxp__fail(res, WXP_E_DECRYPT, "ciphertext",
+                         "AES-GCM tag mismatch: wrong APIv3 key, nonce, associated_data or tampered data");
+    }
+    wxp__wipe(out + n, 16);
+    if (len) *len = n;
+    return WXP_OK;
+}
+
+WXP_API wxp_err wxp_aes_gcm_encrypt(wxp_str key, wxp_str nonce, wxp_str aad, wxp_str plain,
+                                    char *out, size_t cap, size_t *len, wxp_result *res)
+{
+    wxp__gcm g;
+    size_t need = WXP_B64_LEN(plain.len + 16), done = 0;
+    unsigned char blk[48];
+    wxp_err e = wxp__gcm_args(key, nonce, res);
+    if (len) *len = need;
+    if (e) return e;
+    if (cap < need + 1) return wxp__nospace(res, need + 1, "ciphertext");
+    wxp__gcm_init(&g, key, nonce, aad);
+    /* Encrypt and encode 48 bytes at a time (a whole number of base64 quanta). */
+    while (done < plain.len) {
+        size_t k = plain.len - done < sizeof blk ? plain.len - done : sizeof blk;
+        memcpy(blk, plain.ptr + done, k);
+        br_gcm_run(&g.gcm, 1, blk, k);
+        if (k == sizeof blk) {
+            (void)wxp__b64_encode(out + done / 3 * 4, cap - done / 3 * 4, blk, k, NULL);
+            done += k;
+            continue;
+        }
+        /* The tail joins the tag. */
+        br_gcm_get_tag(&g.gcm, blk + k);
+        (void)wxp__b64_encode(out + done / 3 * 4, cap - done / 3 * 4, blk, k + 16, NULL);
+        wxp__wipe(&g, sizeof g);
+        wxp__wipe(blk, sizeof blk);
+        return WXP_OK;
+    }
+    br_gcm_get_tag(&g.gcm, blk);
+    (void)wxp__b64_encode(out + done / 3 * 4, cap - done / 3 * 4, blk, 16, NULL);
+    wxp__wipe(&g, sizeof g);
+    wxp__wipe(blk, sizeof blk);
+    return WXP_OK;
+}
+
+/* BearSSL wants randomness as a br_prng_class; this one reads the caller's. */
+typedef struct wxp__rng {
+    const br_prng_class *vtable;
+    const wxp_random *src;
+    int failed;
+} wxp__rng;
+
+WXP__PRIVATE void wxp__rng_init(const br_prng_class **ctx, const void *params, const void *seed, size_t n)
+{
+    (void)ctx; (void)params; (void)seed; (void)n;
+}
+
+WXP__PRIVATE void wxp__rng_generate(const br_prng_class **ctx, void *out, size_t len)
+{
+    wxp__rng *r = (wxp__rng *)(void *)ctx;
+    if (r->src->fn(r->src->user, out, len) != 0) {
+        r->failed = 1;
+        memset(out, 0, len);
+    }
+}
+
+WXP__PRIVATE void wxp__rng_update(const br_prng_class **ctx, const void *seed, size_t n)
+{
+    (void)ctx; (void)seed; (void)n;
+}
+
+static const br_prng_class wxp__rng_class = {
+    sizeof(wxp__rng), wxp__rng_init, wxp__rng_generate, wxp__rng_update
+};
+
+WXP_API wxp_err wxp_oaep_encrypt(const wxp_pubkey *k, const wxp_random *rnd, wxp_str plain,
+                                 char *out, size_t cap, size_t *len, wxp_result *res)
+{
+    wxp__rng r;
+    unsigned char ct[WXP_RSA_BYTES];
+    size_t n, need;
+    WXP__REQUIRE(k && rnd && rnd->fn);
+    need = WXP_B64_LEN(k->pk.nlen);
+    if (len) *len = need;
+    /* OAEP with SHA-1 carries at most nlen - 42 bytes. */
+    if (k->pk.nlen < 42 || plain.len > k->pk.nlen - 42)
+        return wxp__fail(res, WXP_E_ARG, "plaintext", "too long for RSA-OAEP under this key");
+    if (cap < need + 1) return wxp__nospace(res, need + 1, "ciphertext");
+    r.vtable = &wxp__rng_class;
+    r.src = rnd;
+    r.failed = 0;
+    n = wxp__rsa_oaep_enc()(&r.vtable, &br_sha1_vtable, NULL, 0, &k->pk, ct, sizeof ct, plain.ptr, plain.len);
+    if (r.failed) return wxp__fail(res, WXP_E_RANDOM, "random", "the random source failed");
+    if (n == 0) return wxp__fail(res, WXP_E_CRYPTO, "plaintext", "RSA-OAEP encryption failed");
+    (void)wxp__b64_encode(out, cap, ct, n, len);
+    return WXP_OK;
+}
+
+WXP_API wxp_err wxp_oaep_decrypt(const wxp_signer_class **signer, wxp_str b64, unsigned char *out,
+                                 size_t cap, size_t *len, wxp_result *res)
+{
+    unsigned char buf[WXP_RSA_BYTES];
+    size_t n;
+    wxp_err e;
+    WXP__REQUIRE(signer && *signer);
+    if (len) *len = 0;
+    if (!(*signer)->oaep_decrypt)
+        return wxp__fail(res, WXP_E_UNSUPPORTED, "signer", "this signer cannot decrypt RSA-OAEP");
+    if (b64.len > WXP_B64_LEN(sizeof buf) || wxp__b64_decode(buf, sizeof buf, b64.ptr, b64.len, &n))
+        return wxp__fail(res, WXP_E_BASE64, "ciphertext", "not base64 of an RSA block");
+    e = (*signer)->oaep_decrypt(signer, buf, &n);
+    if (e) {
+        wxp__wipe(buf, sizeof buf);
+        return wxp__fail(res, e, "ciphertext", "RSA-OAEP decryption failed: wrong key or corrupt data");
+    }
+    if (n > cap) {
+        wxp__wipe(buf, sizeof buf);
+        return wxp__nospace(res, n, "plaintext");
+    }
+    memcpy(out, buf, n);
+    wxp__wipe(buf, sizeof buf);
+    if (len) *len = n;
+    return WXP_OK;
+}
+
+/* ==== >>impl:http ========================================================= */
+
+enum { WXP__H_REQID = 1, WXP__H_TS = 2, WXP__H_NONCE = 4, WXP__H_SERIAL = 8, WXP__H_SIG = 16,
+       WXP__H_LONG = 32 /* shifted by the header's bit */ };
+
+WXP__PRIVATE void wxp__resp_reset(wxp_http_response *r, void *buf, size_t cap)
+{
+    memset(r, 0, sizeof *r);
+    r->wxp__priv.buf = (char *)buf;
+    r->wxp__priv.cap = cap;
+}
+
+WXP_API void wxp_http_response_status(wxp_http_response *r, int status)
+{
+    WXP__REQUIRE(r);
+    r->wxp__priv.status = status;
+}
+
+WXP_API void wxp_http_response_header(wxp_http_response *r, const char *name, size_t name_len,
+                                      const char *value, size_t value_len)
+{
+    struct { const char *name; unsigned bit; size_t off, cap; } kept[] = {
+        { "Request-ID", WXP__H_REQID, offsetof(wxp_http_response, wxp__priv.request_id), sizeof r->wxp__priv.request_id },
+        { "Wechatpay-Timestamp", WXP__H_TS, offsetof(wxp_http_response, wxp__priv.timestamp), sizeof r->wxp__priv.timestamp },
+        { "Wechatpay-Nonce", WXP__H_NONCE, offsetof(wxp_http_response, wxp__priv.nonce), sizeof r->wxp__priv.nonce },
+        { "Wechatpay-Serial", WXP__H_SERIAL, offsetof(wxp_http_response, wxp__priv.serial), sizeof r->wxp__priv.serial },
+        { "Wechatpay-Signature", WXP__H_SIG, offsetof(wxp_http_response, wxp__priv.signature), sizeof r->wxp__priv.signature },
+    };
+    size_t i;
+    WXP__REQUIRE(r && (name || !name_len) && (value || !value_len));
+    while (value_len && (*value == ' ' || *value == '\t')) { value++; value_len--; }
+    while (value_len && (value[value_len - 1] == ' ' || value[value_len - 1] == '\t' ||
+                         value[value_len - 1] == '\r' || value[value_len - 1] == '\n'))
+        value_len--;
+    for (i = 0; i < sizeof kept / sizeof kept[0]; i++) {
+        if (!wxp__ieq(name, name_len, kept[i].name)) continue;
+        r->wxp__priv.seen |= kept[i].bit;
+        if (value_len >= kept[i].cap) r->wxp__priv.seen |= kept[i].bit * WXP__H_LONG;
+        wxp__copy((char *)r + kept[i].off, kept[i].cap, value, value_len);
+        return;
+    }
+}
+
+WXP_API size_t wxp_http_response_write(wxp_http_response *r, const void *data, size_t len)
+{
+    size_t room, take;
+    WXP__REQUIRE(r && (data || !len));
+    r->wxp__priv.needed += len;
+    room = r->wxp__priv.cap - r->wxp__priv.len;
+    take = r->wxp__priv.needed > r->wxp__priv.cap ? 0 : len; /* all or nothing */
+    if (take > room) take = 0;
+    if (take) {
+        memcpy(r->wxp__priv.buf + r->wxp__priv.len, data, take);
+        r->wxp__priv.len += take;
+    }
+    return take;
+}
+
+/* ==== >>impl:client ======================================================= */
+
+/* A bounded string builder: past cap it only counts. */
+typedef struct wxp__sb { char *p; size_t cap, len; } wxp__sb;
+
+WXP__PRIVATE void wxp__sb_put(wxp__sb *b, const char *s, size_t n)
+{
+    if (b->len + n < b->cap) memcpy(b->p + b->len, s, n);
+    b->len += n;
+}
+
+WXP__PRIVATE void wxp__sb_cstr(wxp__sb *b, const char *s) { wxp__sb_put(b, s, strlen(s)); }
+
+/* Terminates, or reports the size needed (with the NUL). */
+WXP__PRIVATE wxp_err wxp__sb_end(wxp__sb *b, size_t *len, wxp_result *res, const char *field)
+{
+    if (len) *len = b->len;
+    if (b->len >= b->cap) return wxp__nospace(res, b->len + 1, field);
+    b->p[b->len] = 0;
+    return WXP_OK;
+}
+
+#ifndef WXP_NO_TIME
+WXP__PRIVATE long long wxp__time(void *user)
+{
+    (void)user;
+    return (long long)time(NULL);
+}
+#endif
+
+WXP__PRIVATE int wxp__drbg(void *user, void *buf, size_t len)
+{
+    br_hmac_drbg_generate((br_hmac_drbg_context *)user, buf, len);
+    return 0;
+}
+
+/* Every default of the configuration, in one place. */
+WXP__PRIVATE wxp_err wxp__config_defaults(wxp_client *c, wxp_result *res)
+{
+    wxp_config *cfg = &c->wxp__priv.cfg;
+    cfg->host = WXP__DEF(cfg->host, WXP_DEFAULT_HOST);
+    cfg->timeout_ms = WXP__DEF(cfg->timeout_ms, 10000u);
+    cfg->max_skew_s = WXP__DEF(cfg->max_skew_s, 300u);
+    if (!cfg->clock.fn) {
+#ifdef WXP_NO_TIME
+        return wxp__fail(res, WXP_E_ARG, "clock", "built with WXP_NO_TIME: set config.clock");
+#else
+        cfg->clock.fn = wxp__time;
+#endif
+    }
+    if (!cfg->random.fn) {
+#ifdef WXP_NO_SYSTEM_RANDOM
+        return wxp__fail(res, WXP_E_ARG, "random", "built with WXP_NO_SYSTEM_RANDOM: set config.random");
+#else
+        br_prng_seeder seeder = br_prng_seeder_system(NULL);
+        br_hmac_drbg_init(&c->wxp__priv.drbg, &br_sha256_vtable, NULL, 0);
+        if (!seeder || !seeder(&c->wxp__priv.drbg.vtable))
+            return wxp__fail(res, WXP_E_RANDOM, "random", "no OS entropy source: set config.random");
+        cfg->random.fn = wxp__drbg;
+        cfg->random.user = &c->wxp__priv.drbg;
+#endif
+    }
+    return WXP_OK;
+}
+
+WXP__PRIVATE int wxp__all_in(const char *s, const char *set, size_t min, size_t max)
+{
+    size_t n = s ? strlen(s) : 0, i;
+    if (n < min || n > max) return 0;
+    for (i = 0; i < n; i++)
+        if (!strchr(set, s[i])) return 0;
+    return 1;
+}
+
+#define WXP__DIGITS "0123456789"
+#define WXP__HEX "0123456789ABCDEFabcdef"
+
+WXP_API wxp_err wxp_client_init(wxp_client *c, const wxp_config *cfg, wxp_result *res)
+{
+    struct wxp__client_priv_check { char ok[sizeof c->wxp__priv.auth > 200 ? 1 : -1]; };
+    wxp_config *k;
+    wxp_err e;
+    size_t i;
+    WXP__REQUIRE(c && cfg);
+    wxp__res_clear(res);
+    memset(c, 0, sizeof *c);
+    c->wxp__priv.cfg = *cfg;
+    k = &c->wxp__priv.cfg;
+    if (!wxp__all_in(k->mchid, WXP__DIGITS, 1, 32))
+        return wxp__fail(res, WXP_E_ARG, "mchid", "the merchant id is 1-32 digits");
+    if (!wxp__all_in(k->serial, WXP__HEX, 1, 64))
+        return wxp__fail(res, WXP_E_ARG, "serial", "the merchant certificate serial is hex (openssl x509 -serial)");
+    if (!k->transport.fn) return wxp__fail(res, WXP_E_ARG, "transport", "no transport callback");
+    if (!k->io_buf || k->io_buf_size < WXP_IO_BUFSIZE_MIN)
+        return wxp__fail(res, WXP_E_ARG, "io_buf", "io_buf must hold at least WXP_IO_BUFSIZE_MIN bytes");
+    if (!k->keys)
+        return wxp__fail(res, WXP_E_ARG, "keys", "a key store is required: answers are always verified");
+    for (i = 0; i < k->keys->count; i++)
+        if (wxp__ieq(k->serial, strlen(k->serial), k->keys->keys[i].serial))
+            return wxp__fail(res, WXP_E_ARG, "keys",
+                             "the key store holds the merchant's own serial: it needs WeChat Pay's "
+                             "platform certificate or public key");
+    if (k->apiv3_key.len != 0 && k->apiv3_key.len != 32)
+        return wxp__fail(res, WXP_E_ARG, "apiv3_key", "the APIv3 key must be exactly 32 bytes");
+    e = wxp__config_defaults(c, res);
+    if (e) return e;
+    if (k->signer) {
+        c->wxp__priv.signer = k->signer;
+    } else if (k->private_key_pem.len) {
+        e = wxp_rsa_key_load(&c->wxp__priv.key, k->private_key_pem, res);
+        if (e) return e;
+        c->wxp__priv.signer = &c->wxp__priv.key.vtable;
+    } else {
+        return wxp__fail(res, WXP_E_ARG, "private_key_pem", "set private_key_pem or signer");
+    }
+    return WXP_OK;
+}
+
+WXP_API void wxp_client_wipe(wxp_client *c)
+{
+    if (c) wxp__wipe(c, sizeof *c);
+}
+
+WXP__PRIVATE long long wxp__now(const wxp_client *c)
+{
+    return c->wxp__priv.cfg.clock.fn(c->wxp__priv.cfg.clock.user);
+}
+
+/* 32 characters of [0-9A-Za-z], unbiased: bytes >= 248 are drawn again. */
+WXP__PRIVATE wxp_err wxp__nonce(const wxp_random *rnd, char out[WXP_NONCE_LEN + 1], wxp_result *res)
+{
+    static const char al[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    unsigned char b[WXP_NONCE_LEN];
+    size_t o = 0, i, rounds = 0;
+    while (o < WXP_NONCE_LEN) {
+        size_t want = WXP_NONCE_LEN - o;
+        if (++rounds > 16 || rnd->fn(rnd->user, b, want) != 0)
+            return wxp__fail(res, WXP_E_RANDOM, "random", "the random source failed");
+        for (i = 0; i < want; i++)
+            if (b[i] < 248) out[o++] = al[b[i] % 62];
+    }
+    out[WXP_NONCE_LEN] = 0;
+    return WXP_OK;
+}
+
+/* Quoted header values must not break out of their quotes. */
+WXP__PRIVATE int wxp__header_safe(const char *s, size_t n)
+{
+    size_t i;
+    for (i = 0; i < n; i++)
+        if ((unsigned char)s[i] < 0x21 || (unsigned char)s[i] > 0x7E || s[i] == '"' || s[i] == '\\')
+            return 0;
+    return 1;
+}
+
+WXP_API wxp_err wxp_v3_authorization(const wxp_signer_class **signer, const char *mchid,
+                                     const char *serial, const char *method, wxp_str url,
+                                     long long timestamp, wxp_str nonce, wxp_str body,
+                                     char *out, size_t cap, size_t *len, wxp_result *res)
+{
+    char ts[24], sig[WXP_SIG_B64_MAX + 1];
+    wxp_str parts[10];
+    wxp__sb b;
+    wxp_err e;
+    WXP__REQUIRE(signer && mchid && serial && method);
+    if (!wxp__header_safe(mchid, strlen(mchid)) || !*mchid)
+        return wxp__fail(res, WXP_E_ARG, "mchid", "empty or not printable ASCII");
+    if (!wxp__header_safe(serial, strlen(serial)) || !*serial)
+        return wxp__fail(res, WXP_E_ARG, "serial", "empty or not printable ASCII");
+    if (!wxp__header_safe(nonce.ptr, nonce.len) || !nonce.len)
+        return wxp__fail(res, WXP_E_ARG, "nonce", "empty or not printable ASCII");
+    if (timestamp < 0) return wxp__fail(res, WXP_E_ARG, "timestamp", "negative timestamp");
+    wxp__itoa(ts, timestamp);
+    parts[0] = wxp_cstr(method); parts[1] = wxp_cstr("\n");
+    parts[2] = url;              parts[3] = parts[1];
+    parts[4] = wxp_cstr(ts);     parts[5] = parts[1];
+    parts[6] = nonce;            parts[7] = parts[1];
+    parts[8] = body;             parts[9] = parts[1];
+    e = wxp__sign_parts(signer, parts, 10, sig, sizeof sig, NULL, res);
+    if (e) return e;
+    b.p = out; b.cap = out ? cap : 0; b.len = 0;
+    wxp__sb_cstr(&b, "WECHATPAY2-SHA256-RSA2048 mchid=\"");
+    wxp__sb_cstr(&b, mchid);
+    wxp__sb_cstr(&b, "\",nonce_str=\"");
+    wxp__sb_put(&b, nonce.ptr, nonce.len);
+    wxp__sb_cstr(&b, "\",signature=\"");
+    wxp__sb_cstr(&b, sig);
+    wxp__sb_cstr(&b, "\",timestamp=\"");
+    wxp__sb_cstr(&b, ts);
+    wxp__sb_cstr(&b, "\",serial_no=\"");
+    wxp__sb_cstr(&b, serial);
+    wxp__sb_cstr(&b, "\"");
+    return wxp__sb_end(&b, len, res, "authorization");
+}
+
+WXP_API wxp_err wxp_path_fill(char *out, size_t cap, const char *tmpl, const char *const *params,
+                              size_t *len, wxp_result *res)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    wxp__sb b;
+    const char *t = tmpl;
+    WXP__REQUIRE(tmpl);
+    wxp__res_clear(res);
+    b.p = out; b.cap = out ? cap : 0; b.len = 0;
+    while (*t) {
+        const char *close, *v = NULL;
+        size_t nl, i;
+        if (*t != '{') { wxp__sb_put(&b, t++, 1); continue; }
+        close = strchr(t, '}');
+        if (!close) return wxp__fail(res, WXP_E_ARG, "template", "unclosed '{' in the path template");
+        nl = (size_t)(close - t - 1);
+        for (i = 0; params && params[i]; i += 2)
+            if (strlen(params[i]) == nl && memcmp(params[i], t + 1, nl) == 0) { v = params[i + 1]; break; }
+        if (!v || !*v) {
+            char name[64];
+            wxp__copy(name, sizeof name, t + 1, nl);
+            return wxp__fail(res, WXP_E_ARG, name, "path parameter missing or empty");
+        }
+        for (; *v; v++) {
+            unsigned char ch = (unsigned char)*v;
+            if ((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
+                ch == '-' || ch == '.' || ch == '_' || ch == '~') {
+                wxp__sb_put(&b, v, 1);
+            } else {
+                char pct[3];
+                pct[0] = '%'; pct[1] = hex[ch >> 4]; pct[2] = hex[ch & 15];
+                wxp__sb_put(&b, pct, 3);
+            }
+        }
+        t = close + 1;
+    }
+    return wxp__sb_end(&b, len, res, "path");
+}
+
+/* ==== >>impl:v3-verify ==================================================== */
+
+/* The one check every answer and callback passes before a field is read:
+   headers present, no probe, clock within the window, known key, signature
+   over TIMESTAMP\nNONCE\nBODY\n. */
+WXP__PRIVATE wxp_err wxp__v3_check(const wxp_client *c, wxp_str ts, wxp_str nonce, wxp_str sig,
+                                   wxp_str serial, wxp_str body, wxp_result *res)
+{
+    const wxp_config *cfg = &c->wxp__priv.cfg;
+    const wxp_pubkey *key;
+    long long t, now, skew;
+    wxp_str parts[6];
+    if (!ts.len) return wxp__fail(res, WXP_E_HEADER, "Wechatpay-Timestamp", "header missing");
+    if (!nonce.len) return wxp__fail(res, WXP_E_HEADER, "Wechatpay-Nonce", "header missing");
+    if (!sig.len) return wxp__fail(res, WXP_E_HEADER, "Wechatpay-Signature", "header missing");
+    if (!serial.len) return wxp__fail(res, WXP_E_HEADER, "Wechatpay-Serial", "header missing");
+    if (sig.len >= sizeof WXP__SIGNTEST - 1 && memcmp(sig.ptr, WXP__SIGNTEST, sizeof WXP__SIGNTEST - 1) == 0)
+        return wxp__fail(res, WXP_E_SIGNTEST, "Wechatpay-Signature",
+                         "WeChat Pay's signature probe: a client must refuse it");
+    if (!wxp__parse_uint(ts.ptr, ts.len, &t))
+        return wxp__fail(res, WXP_E_HEADER, "Wechatpay-Timestamp", "not a decimal Unix time");
+    now = cfg->clock.fn(cfg->clock.user);
+    skew = now > t ? now - t : t - now;
+    if (skew > (long long)cfg->max_skew_s) {
+        char msg[128], num[24];
+        msg[0] = 0;
+        wxp__append(msg, sizeof msg, "Wechatpay-Timestamp is ", 23);
+        wxp__append(msg, sizeof msg, num, wxp__itoa(num, skew));
+        wxp__append(msg, sizeof msg, " s from the local clock (allowed ", 33);
+        wxp__append(msg, sizeof msg, num, wxp__itoa(num, (long long)cfg->max_skew_s));
+        wxp__append(msg, sizeof msg, " s): check the system time", 26);
+        return wxp__fail(res, WXP_E_CLOCK, "Wechatpay-Timestamp", msg);
+    }
+    key = wxp_keystore_find(cfg->keys, serial);
+    if (!key) {
+        size_t i;
+        if (res) {
+            wxp__copy(res->field, sizeof res->field, "Wechatpay-Serial", 16);
+            wxp__copy(res->message, sizeof res->message, "signed by ", 10);
+            wxp__append(res->message, sizeof res->message, serial.ptr, serial.len);
+            wxp__append(res->message, sizeof res->message, "; the key store holds:", 22);
+            for (i = 0; cfg->keys && i < cfg->keys->count; i++) {
+                wxp__append(res->message, sizeof res->message, " ", 1);
+                wxp__append(res->message, sizeof res->message, cfg->keys->keys[i].serial,
+                            strlen(cfg->keys->keys[i].serial));
+            }
+            if (!cfg->keys || !cfg->keys->count)
+                wxp__append(res->message, sizeof res->message, " nothing", 8);
+        }
+        return WXP_E_SERIAL;
+    }
+    parts[0] = ts; parts[1] = wxp_cstr("\n");
+    parts[2] = nonce; parts[3] = parts[1];
+    parts[4] = body; parts[5] = parts[1];
+    return wxp_verify_base64(key, parts, 6, sig, res);
+}
+
+/* ==== >>impl:v3-call ====================================================== */
+
+WXP_API wxp_err wxp_v3_prepare(wxp_client *c, const char *method, const char *path, wxp_str body,
+                               const wxp_http_request **req, wxp_http_response **resp, wxp_result *res)
+{
+    static const char *const methods[] = { "GET", "POST", "PUT", "PATCH", "DELETE" };
+    wxp_config *cfg;
+    wxp_http_header *h;
+    const char *wp_serial;
+    char nonce[WXP_NONCE_LEN + 1];
+    wxp_str nonce_v;
+    size_t i, n;
+    int known = 0;
+    wxp_err e;
+    WXP__REQUIRE(c && method && path);
+    wxp__res_clear(res);
+    cfg = &c->wxp__priv.cfg;
+    for (i = 0; i < sizeof methods / sizeof methods[0]; i++) known |= strcmp(method, methods[i]) == 0;
+    if (!known) return wxp__fail(res, WXP_E_ARG, "method", "one of GET POST PUT PATCH DELETE");
+    n = strlen(path);
+    if (n == 0 || path[0] != '/' || !wxp__header_safe(path, n) || strchr(path, '#'))
+        return wxp__fail(res, WXP_E_ARG, "path", "an absolute path with percent-encoded characters");
+    e = wxp__nonce(&cfg->random, nonce, res);
+    if (e) return e;
+    nonce_v.ptr = nonce;
+    nonce_v.len = WXP_NONCE_LEN;
+    e = wxp_v3_authorization(c->wxp__priv.signer, cfg->mchid, cfg->serial, method, wxp_cstr(path),
+                             wxp__now(c), nonce_v, body, c->wxp__priv.auth, sizeof c->wxp__priv.auth,
+                             NULL, res);
+    if (e) return e;
+    h = c->wxp__priv.hdr;
+    n = 0;
+    h[n].name = wxp_cstr("Authorization"); h[n++].value = wxp_cstr(c->wxp__priv.auth);
+    h[n].name = wxp_cstr("Accept");        h[n++].value = wxp_cstr("application/json");
+    h[n].name = wxp_cstr("User-Agent");    h[n++].value = wxp_cstr(WXP__USER_AGENT);
+    if (body.len) {
+        h[n].name = wxp_cstr("Content-Type"); h[n++].value = wxp_cstr("application/json");
+    }
+    /* Wechatpay-Serial names the key that encrypted a field, else the key the
+       answer should be signed with (what merchants on the public key send). */
+    wp_serial = c->wxp__priv.wp_serial;
+    if (!*wp_serial) {
+        const wxp_pubkey *k = wxp_keystore_pick(cfg->keys, wxp__now(c));
+        wp_serial = k ? k->serial : "";
+    }
+    if (*wp_serial) {
+        h[n].name = wxp_cstr("Wechatpay-Serial"); h[n++].value = wxp_cstr(wp_serial);
+    }
+    c->wxp__priv.body = body;
+    memset(&c->wxp__priv.req, 0, sizeof c->wxp__priv.req);
+    c->wxp__priv.req.method = method;
+    c->wxp__priv.req.host = cfg->host;
+    c->wxp__priv.req.path = wxp_cstr(path);
+    c->wxp__priv.req.headers = h;
+    c->wxp__priv.req.header_count = n;
+    c->wxp__priv.req.body = body;
+    c->wxp__priv.req.timeout_ms = cfg->timeout_ms;
+    wxp__resp_reset(&c->wxp__priv.resp, cfg->io_buf, cfg->io_buf_size);
+    if (req) *req = &c->wxp__priv.req;
+    if (resp) *resp = &c->wxp__priv.resp;
+    return WXP_OK;
+}
+
+/* Parses JSON that lies in io_buf, with the tokens in the io_buf space after it. */
+WXP__PRIVATE wxp_err wxp__parse_in_io(wxp_client *c, char *text, size_t len, wxp_json *doc, wxp_result *res)
+{
+    char *base = (char *)c->wxp__priv.cfg.io_buf, *end = base + c->wxp__priv.cfg.io_buf_size;
+    size_t off = (size_t)(text + len - base), align = sizeof(uint32_t);
+    size_t cap;
+    off = (off + align - 1) / align * align;
+    cap = base + off < end ? (size_t)(end - (base + off)) / sizeof(wxp_json_tok) : 0;
+    return wxp_json_parse(doc, text, len, cap ? (wxp_json_tok *)(void *)(base + off) : NULL, cap, res);
+}
+
+WXP__PRIVATE wxp_str wxp__hval(const char *v) { return wxp_cstr(v); }
+
+WXP_API wxp_err wxp_v3_finish(wxp_client *c, wxp_result *res)
+{
+    wxp_http_response *r;
+    wxp_str body;
+    unsigned seen, sigbits = WXP__H_TS | WXP__H_NONCE | WXP__H_SERIAL | WXP__H_SIG;
+    int status;
+    wxp_err e = WXP_OK;
+    WXP__REQUIRE(c);
+    r = &c->wxp__priv.resp;
+    c->wxp__priv.wp_serial[0] = 0; /* an encrypted field's serial is for one call */
+    status = r->wxp__priv.status;
+    seen = r->wxp__priv.seen;
+    if (res) {
+        res->status = status;
+        wxp__copy(res->request_id, sizeof res->request_id, r->wxp__priv.request_id,
+                  strlen(r->wxp__priv.request_id));
+    }
+    if (status < 100 || status > 599)
+        return wxp__fail(res, WXP_E_TRANSPORT, "status", "the transport set no HTTP status");
+    if (r->wxp__priv.needed > r->wxp__priv.cap)
+        return wxp__nospace(res, r->wxp__priv.needed, "io_buf");
+    body.ptr = r->wxp__priv.buf;
+    body.len = r->wxp__priv.len;
+    if ((seen & (sigbits * WXP__H_LONG)) != 0)
+        return wxp__fail(res, WXP_E_HEADER, "Wechatpay-*", "a signature header is longer than any valid one");
+    if ((status >= 200 && status < 300) || (seen & sigbits)) {
+        e = wxp__v3_check(c, wxp__hval(r->wxp__priv.timestamp), wxp__hval(r->wxp__priv.nonce),
+                          wxp__hval(r->wxp__priv.signature), wxp__hval(r->wxp__priv.serial), body, res);
+        if (e) return e;
+    }
+    if (res) res->body = body;
+    if (status >= 200 && status < 300) return WXP_OK;
+    /* {"code":"PARAM_ERROR","message":"…","detail":{…}}: keep code and message. */
+    if (res) {
+        wxp_json doc;
+        wxp_str code, msg;
+        if (wxp__parse_in_io(c, r->wxp__priv.buf, body.len, &doc, NULL) == WXP_OK) {
+            if (wxp__json_field_str(&doc, 0, "code", 1, &code, NULL) == WXP_OK)
+                wxp__copy(res->code, sizeof res->code, code.ptr, code.len);
+            if (wxp__json_field_str(&doc, 0, "message", 1, &msg, NULL) == WXP_OK)
+                wxp__copy(res->message, sizeof res->message, msg.ptr, msg.len);
+        }
+        if (!res->code[0]) wxp__copy(res->code, sizeof res->code, "HTTP_ERROR", 10);
+        res->body = body;
+    }
+    return WXP_E_HTTP;
+}
+
+WXP_API wxp_err wxp_v3_request(wxp_client *c, const char *method, const char *path, wxp_str body,
+                               wxp_result *res)
+{
+    const wxp_http_request *req;
+    wxp_http_response *resp;
+    char errbuf[WXP_ERRBUF_SIZE];
+    wxp_err e = wxp_v3_prepare(c, method, path, body, &req, &resp, res);
+    if (e) return e;
+    errbuf[0] = 0;
+    if (c->wxp__priv.cfg.transport.fn(c->wxp__priv.cfg.transport.user, req, resp, errbuf, sizeof errbuf) != 0) {
+        c->wxp__priv.wp_serial[0] = 0;
+        errbuf[sizeof errbuf - 1] = 0;
+        if (res) res->status = resp->wxp__priv.status;
+        return wxp__fail(res, WXP_E_TRANSPORT, "transport", errbuf[0] ? errbuf : "the transport failed");
+    }
+    return wxp_v3_finish(c, res);
+}
+
+WXP_API wxp_err wxp_client_encrypt(wxp_client *c, wxp_str plain, char *out, size_t cap, size_t *len,
+                                   wxp_result *res)
+{
+    const wxp_pubkey *k;
+    wxp_err e;
+    WXP__REQUIRE(c);
+    wxp__res_clear(res);
+    k = wxp_keystore_pick(c->wxp__priv.cfg.keys, wxp__now(c));
+    if (!k) return wxp__fail(res, WXP_E_ARG, "keys", "no WeChat Pay key valid now to encrypt with");
+    e = wxp_oaep_encrypt(k, &c->wxp__priv.cfg.random, plain, out, cap, len, res);
+    if (e) return e;
+    wxp__copy(c->wxp__priv.wp_serial, sizeof c->wxp__priv.wp_serial, k->serial, strlen(k->serial));
+    return WXP_OK;
+}
+
+WXP_API wxp_err wxp_client_decrypt(wxp_client *c, wxp_str b64, unsigned char *out, size_t cap,
+                                   size_t *len, wxp_result *res)
+{
+    WXP__REQUIRE(c);
+    wxp__res_clear(res);
+    return wxp_oaep_decrypt(c->wxp__priv.signer, b64, out, cap, len, res);
+}
+
+/* ==== >>impl:notify ======================================================= */
+
+#define WXP__SMALL_DOC 64 /* tokens for callbacks and their resources */
+
+WXP_API wxp_err wxp_notify_parse(wxp_client *c, const wxp_notify_headers *h, char *body,
+                                 size_t body_len, unsigned char *plain, size_t plain_cap,
+                                 wxp_notification *out, wxp_result *res)
+{
+    const wxp_config *cfg;
+    wxp_json doc;
+    wxp_json_tok tok[WXP__SMALL_DOC];
+    wxp_str b, ct;
+    size_t n;
+    wxp_err e;
+    long long ts;
+    WXP__REQUIRE(c && h && out && (body || !body_len));
+    wxp__res_clear(res);
+    memset(out, 0, sizeof *out);
+    cfg = &c->wxp__priv.cfg;
+    b.ptr = body;
+    b.len = body_len;
+    e = wxp__v3_check(c, h->timestamp, h->nonce, h->signature, h->serial, b, res);
+    if (e) return e;
+    if (cfg->replay.fn && wxp__parse_uint(h->timestamp.ptr, h->timestamp.len, &ts) &&
+        cfg->replay.fn(cfg->replay.user, h->nonce, ts) != 0)
+        return wxp__fail(res, WXP_E_REPLAY, "Wechatpay-Nonce", "this callback was delivered before");
+    if (cfg->apiv3_key.len != 32)
+        return wxp__fail(res, WXP_E_ARG, "apiv3_key", "callbacks need the 32-byte APIv3 key in the config");
+    e = wxp_json_parse(&doc, body, body_len, tok, WXP__SMALL_DOC, res);
+    if (e) return e;
+#define WXP__F(path, req, dst) if ((e = wxp__json_field_str(&doc, 0, path, req, dst, res)) != WXP_OK) return e
+    WXP__F("id", 1, &out->id);
+    WXP__F("create_time", 0, &out->create_time);
+    WXP__F("event_type", 1, &out->event_type);
+    WXP__F("resource_type", 0, &out->resource_type);
+    WXP__F("summary", 0, &out->summary);
+    WXP__F("resource.original_type", 0, &out->original_type);
+    WXP__F("resource.algorithm", 1, &out->algorithm);
+    WXP__F("resource.associated_data", 0, &out->associated_data);
+    WXP__F("resource.nonce", 1, &out->nonce);
+    WXP__F("resource.ciphertext", 1, &ct);
+#undef WXP__F
+    if (!wxp__str_eq(out->algorithm, "AEAD_AES_256_GCM"))
+        return wxp__fail(res, WXP_E_UNSUPPORTED, "resource.algorithm", "only AEAD_AES_256_GCM is defined");
+    e = wxp_aes_gcm_decrypt(cfg->apiv3_key, out->nonce, out->associated_data, ct, plain, plain_cap, &n, res);
+    if (e) return e;
+    out->plaintext.ptr = (const char *)plain;
+    out->plaintext.len = n;
+    return WXP_OK;
+}
+
+WXP_API wxp_err wxp_refund_notify_decode(wxp_notification *n, wxp_refund_notify *out, wxp_result *res)
+{
+    wxp_json doc;
+    wxp_json_tok tok[WXP__SMALL_DOC];
+    wxp_err e;
+    WXP__REQUIRE(n && out);
+    wxp__res_clear(res);
+    memset(out, 0, sizeof *out);
+    /* The plaintext lies in the caller's writable plain buffer. */
+    e = wxp_json_parse(&doc, (char *)(size_t)n->plaintext.ptr, n->plaintext.len, tok, WXP__SMALL_DOC, res);
+    if (e) return e;
+#define WXP__S(path, req, dst) if ((e = wxp__json_field_str(&doc, 0, path, req, dst, res)) != WXP_OK) return e
+#define WXP__I(path, dst) if ((e = wxp__json_field_int(&doc, 0, path, 1, dst, res)) != WXP_OK) return e
+    WXP__S("mchid", 0, &out->mchid);
+    WXP__S("sp_mchid", 0, &out->sp_mchid);
+    WXP__S("sub_mchid", 0, &out->sub_mchid);
+    WXP__S("out_trade_no", 1, &out->out_trade_no);
+    WXP__S("transaction_id", 1, &out->transaction_id);
+    WXP__S("out_refund_no", 1, &out->out_refund_no);
+    WXP__S("refund_id", 1, &out->refund_id);
+    WXP__S("refund_status", 1, &out->refund_status);
+    WXP__S("success_time", 0, &out->success_time);
+    WXP__S("user_received_account", 0, &out->user_received_account);
+    WXP__I("amount.total", &out->amount.total);
+    WXP__I("amount.refund", &out->amount.refund);
+    WXP__I("amount.payer_total", &out->amount.payer_total);
+    WXP__I("amount.payer_refund", &out->amount.payer_refund);
+#undef WXP__S
+#undef WXP__I
+    return WXP_OK;
+}
+
+WXP_API wxp_err wxp_notify_answer(int ok, const char *message, char *out, size_t cap, size_t *len,
+                                  int *status)
+{
+    wxp_json_writer w;
+    if (ok) {
+        if (status) *status = 204;
+        if (len) *len = 0;
+        if (out && cap) out[0] = 0;
+        return WXP_OK;
+    }
+    if (status) *status = 500;
+    wxp_jw_init(&w, out, cap);
+    wxp_jw_object_begin(&w);
+    wxp_jw_key(&w, "code");
+    wxp_jw_cstring(&w, "FAIL");
+    wxp_jw_key(&w, "message");
+    wxp_jw_cstring(&w, message && *message ? message : "failed");
+    wxp_jw_object_end(&w);
+    return wxp_jw_finish(&w, len, NULL);
+}
+
+/* ==== >>impl:paysign ====================================================== */
+
+/* Signs four lines, each ended by \n, with the client's key. */
+WXP__PRIVATE wxp_err wxp__sign_lines(wxp_client *c, const char *a, const char *b, const char *d,
+                                     const char *e4, char *sig, size_t cap, wxp_result *res)
+{
+    wxp_str parts[8];
+    parts[0] = wxp_cstr(a);  parts[1] = wxp_cstr("\n");
+    parts[2] = wxp_cstr(b);  parts[3] = parts[1];
+    parts[4] = wxp_cstr(d);  parts[5] = parts[1];
+    parts[6] = wxp_cstr(e4); parts[7] = parts[1];
+    return wxp__sign_parts(c->wxp__priv.signer, parts, 8, sig, cap, NULL, res);
+}
+
+/* Fresh timestamp and nonce into the caller's fields. */
+WXP__PRIVATE wxp_err wxp__stamp(wxp_client *c, char *ts, char *nonce, wxp_result *res)
+{
+    wxp__itoa(ts, wxp__now(c));
+    return wxp__nonce(&c->wxp__priv.cfg.random, nonce, res);
+}
+
+WXP_API wxp_err wxp_jsapi_sign(wxp_client *c, const char *appid, const char *prepay_id,
+                               wxp_jsapi_params *out, wxp_result *res)
+{
+    wxp_err e;
+    WXP__REQUIRE(c && out);
+    wxp__res_clear(res);
+    memset(out, 0, sizeof *out);
+    if (!appid || !*appid || strlen(appid) >= sizeof out->appId || !wxp__header_safe(appid, strlen(appid)))
+        return wxp__fail(res, WXP_E_ARG, "appid", "1-39 printable characters");
+    if (!prepay_id || !*prepay_id || strlen(prepay_id) + 11 >= sizeof out->package)
+        return wxp__fail(res, WXP_E_ARG, "prepay_id", "1-148 characters");
+    wxp__copy(out->appId, sizeof out->appId, appid, strlen(appid));
+    wxp__copy(out->package, sizeof out->package, "prepay_id=", 10);
+    wxp__append(out->package, sizeof out->package, prepay_id, strlen(prepay_id));
+    wxp__copy(out->signType, sizeof out->signType, "RSA", 3);
+    e = wxp__stamp(c, out->timeStamp, out->nonceStr, res);
+    if (e) return e;
+    return wxp__sign_lines(c, out->appId, out->timeStamp, out->nonceStr, out->package, out->paySign,
+                           sizeof out->paySign, res);
+}
+
+WXP_API wxp_err wxp_app_sign(wxp_client *c, const char *appid, const char *prepay_id,
+                             wxp_app_params *out, wxp_result *res)
+{
+    wxp_err e;
+    const char *mchid;
+    WXP__REQUIRE(c && out);
+    wxp__res_clear(res);
+    memset(out, 0, sizeof *out);
+    mchid = c->wxp__priv.cfg.mchid;
+    if (!appid || !*appid || strlen(appid) >= sizeof out->appid)
+        return wxp__fail(res, WXP_E_ARG, "appid", "1-39 characters");
+    if (!prepay_id || !*prepay_id || strlen(prepay_id) >= sizeof out->prepayid)
+        return wxp__fail(res, WXP_E_ARG, "prepay_id", "1-71 characters");
+    wxp__copy(out->appid, sizeof out->appid, appid, strlen(appid));
+    wxp__copy(out->partnerid, sizeof out->partnerid, mchid, strlen(mchid));
+    wxp__copy(out->prepayid, sizeof out->prepayid, prepay_id, strlen(prepay_id));
+    wxp__copy(out->package, sizeof out->package, "Sign=WXPay", 10);
+    e = wxp__stamp(c, out->timestamp, out->noncestr, res);
+    if (e) return e;
+    return wxp__sign_lines(c, out->appid, out->timestamp, out->noncestr, out->prepayid, out->sign,
+                           sizeof out->sign, res);
+}
+
+/* ==== >>impl:certificates ================================================= */
+
+#ifndef WXP_CERT_DOWNLOAD_MAX
+#define WXP_CERT_DOWNLOAD_MAX 4
+#endif
+
+/* A string read without unescaping, so the body stays as signed. */
+WXP__PRIVATE wxp_err wxp__json_field_raw(const wxp_json *doc, int obj, const char *path, wxp_str *out,
+                                         wxp_result *res)
+{
+    int t = wxp_json_get(doc, obj, path);
+    if (t < 0) return wxp__fail(res, WXP_E_NOTFOUND, path, "required field missing");
+    if (doc->tok[t].type != WXP_JSON_STRING || (doc->tok[t].flags & WXP__TOK_ESC))
+        return wxp__fail(res, WXP_E_TYPE, path, "expected a plain string");
+    out->ptr = doc->text + doc->tok[t].start;
+    out->len = doc->tok[t].len;
+    return WXP_OK;
+}
+
+WXP_API wxp_err wxp_certificates_download(wxp_client *c, wxp_result *res)
+{
+    const wxp_http_request *req;
+    wxp_http_response *resp;
+    wxp_pubkey got[WXP_CERT_DOWNLOAD_MAX];
+    size_t ngot = 0, i, n;
+    char errbuf[WXP_ERRBUF_SIZE];
+    wxp_json doc;
+    wxp_str body, serial, pem;
+    int data, item;
+    const wxp_pubkey *signer = NULL;
+    wxp_keystore tmp;
+    wxp_err e;
+    wxp_config *cfg;
+    WXP__REQUIRE(c);
+    cfg = &c->wxp__priv.cfg;
+    if (cfg->apiv3_key.len != 32)
+        return wxp__fail(res, WXP_E_ARG, "apiv3_key", "certificates are encrypted with the APIv3 key");
+    e = wxp_v3_prepare(c, "GET", "/v3/certificates", wxp_cstr(""), &req, &resp, res);
+    if (e) return e;
+    errbuf[0] = 0;
+    if (cfg->transport.fn(cfg->transport.user, req, resp, errbuf, sizeof errbuf) != 0) {
+        errbuf[sizeof errbuf - 1] = 0;
+        return wxp__fail(res, WXP_E_TRANSPORT, "transport", errbuf[0] ? errbuf : "the transport failed");
+    }
+    if (resp->wxp__priv.status != 200 || resp->wxp__priv.needed > resp->wxp__priv.cap)
+        return wxp_v3_finish(c, res); /* reports the error as any call would */
+    if (res) res->status = 200;
+    body.ptr = resp->wxp__priv.buf;
+    body.len = resp->wxp__priv.len;
+    e = wxp__parse_in_io(c, resp->wxp__priv.buf, body.len, &doc, res);
+    if (e) return e;
+    data = wxp_json_get(&doc, 0, "data");
+    if (data < 0 || doc.tok[data].type != WXP_JSON_ARRAY)
+        return wxp__fail(res, WXP_E_NOTFOUND, "data", "no certificate list in the answer");
+    /* Decrypt each certificate into the io_buf space past the tokens. */
+    for (item = wxp_json_first(&doc, data); item >= 0; item = wxp_json_next(&doc, data, item)) {
+        wxp_str nonce, aad, ct;
+        unsigned char *scratch = (unsigned char *)(doc.tok + doc.count);
+        size_t room = (size_t)((char *)cfg->io_buf + cfg->io_buf_size - (char *)scratch);
+        if (ngot == WXP_CERT_DOWNLOAD_MAX)
+            return wxp__fail(res, WXP_E_FULL, "data", "more certificates than WXP_CERT_DOWNLOAD_MAX");
+        if ((e = wxp__json_field_raw(&doc, item, "serial_no", &serial, res)) != WXP_OK ||
+            (e = wxp__json_field_raw(&doc, item, "encrypt_certificate.nonce", &nonce, res)) != WXP_OK ||
+            (e = wxp__json_field_raw(&doc, item, "encrypt_certificate.associated_data", &aad, res)) != WXP_OK ||
+            (e = wxp__json_field_raw(&doc, item, "encrypt_certificate.ciphertext", &ct, res)) != WXP_OK)
+            return e;
+        e = wxp_aes_gcm_decrypt(cfg->apiv3_key, nonce, aad, ct, scratch, room, &n, res);
+        if (e) return e;
+        pem.ptr = (const char *)scratch;
+        pem.len = n;
+        e = wxp_pubkey_load(&got[ngot], pem, res);
+        if (e) return e;
+        if (!wxp__str_eq(serial, got[ngot].serial))
+            return wxp__fail(res, WXP_E_KEY, "serial_no", "the certificate's serial differs from serial_no");
+        ngot++;
+    }
+    /* Bootstrap: the answer must verify under a key it delivered or one held. */
+    wxp_keystore_init(&tmp, got, ngot);
+    tmp.count = ngot;
+    signer = wxp_keystore_find(&tmp, wxp__hval(resp->wxp__priv.serial));
+    {
+        wxp_keystore *held = cfg->keys;
+        cfg->keys = signer ? &tmp : held;
+        e = wxp_v3_finish(c, res);
+        cfg->keys = held;
+    }
+    if (e) return e;
+    for (i = 0; i < ngot; i++) {
+        e = wxp__keystore_put(cfg->keys, &got[i], res);
+        if (e) return e;
+    }
+    return WXP_OK;
+}
+
+#endif /* WECHATPAY_IMPLEMENTATION */
+
+/*
+------------------------------------------------------------------------------
+MIT License
+
+Copyright (c) 2026 The wechatpay.h authors
+
+Permission is hereby granted, free of charge, to any person obtaining a copy of
+this software and associated documentation files (the "Software"), to deal in
+the Software without restriction, including without limitation the rights to
+use, copy, modify, merge, publish, distribute, sublicense, and/or sell copies of
+the Software, and to permit persons to whom the Software is furnished to do so,
+subject to the following conditions:
+
+The above copyright notice and this permission notice shall be included in all
+copies or substantial portions of the Software.
+
+THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND, EXPRESS OR
+IMPLIED, INCLUDING BUT NOT LIMITED TO THE WARRANTIES OF MERCHANTABILITY, FITNESS
+FOR A PARTICULAR PURPOSE AND NONINFRINGEMENT. IN NO EVENT SHALL THE AUTHORS OR
+COPYRIGHT HOLDERS BE LIABLE FOR ANY CLAIM, DAMAGES OR OTHER LIABILITY, WHETHER IN
+AN ACTION OF CONTRACT, TORT OR OTHERWISE, ARISING FROM, OUT OF OR IN CONNECTION
+WITH THE SOFTWARE OR THE USE OR OTHER DEALINGS IN THE SOFTWARE.
+------------------------------------------------------------------------------
+*/
