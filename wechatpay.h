@@ -35,6 +35,8 @@
        WXP_NO_ERROR_STRINGS wxp_strerror() returns "" (saves the message table)
        WXP_MAX_RSA_BITS     largest RSA key held (default 4096); sizes the key structs
        WXP_JSON_MAX_DEPTH   JSON nesting limit (default 32)
+       WXP_XML_MAX_BYTES    largest APIv2 XML accepted (default 65536)
+       WXP_NO_V2            leave out APIv2 (XML, MD5/HMAC sign, AES-ECB)
        WXP_RSA_I15 / WXP_RSA_I31  force a BearSSL RSA implementation (default: the
                             fastest the build offers, i62 where the compiler has
                             64x64->128 multiplication)
@@ -112,6 +114,9 @@
 #ifndef WXP_JSON_MAX_DEPTH
 #define WXP_JSON_MAX_DEPTH 32
 #endif
+#ifndef WXP_XML_MAX_BYTES
+#define WXP_XML_MAX_BYTES 65536
+#endif
 
 /* Sizes derived from the options. */
 #define WXP_RSA_BYTES       ((WXP_MAX_RSA_BITS + 7) / 8)
@@ -163,7 +168,9 @@ WXP_API wxp_str wxp_cstr(const char *s);
   X(E_CRYPTO,      "the RSA operation failed (key does not fit the data)")            \
   X(E_RANDOM,      "the random source failed")                                        \
   X(E_FULL,        "the key store is full")                                           \
-  X(E_UNSUPPORTED, "the transport or signer cannot do what the call needs")
+  X(E_UNSUPPORTED, "the transport or signer cannot do what the call needs")         \
+  X(E_V2_RETURN,   "APIv2 return_code is FAIL (see result.message)")                  \
+  X(E_V2_RESULT,   "APIv2 result_code is FAIL (see result.code, result.message)")
 
 #define WXP__ENUM(name, msg) WXP_##name,
 typedef enum wxp_err { WXP_ERRORS(WXP__ENUM) WXP_ERR_COUNT } wxp_err;
@@ -426,6 +433,9 @@ typedef struct wxp_config {
     const wxp_signer_class **signer;         /* a signer that keeps the key (HSM) */
     wxp_keystore            *keys;           /* verification keys (may start empty) */
     wxp_str                  apiv3_key;      /* 32 bytes; callbacks and certificates */
+    wxp_str                  apiv2_key;      /* 32 bytes; APIv2 sign (WXP_NO_V2 drops it) */
+    int                      v2_sign_type;   /* 0 -> WXP_V2_HMAC_SHA256, or WXP_V2_MD5 */
+    wxp_client_cert          client_cert;    /* apiclient_cert.pem + apiclient_key.pem */
     const char              *host;           /* 0 -> WXP_DEFAULT_HOST */
     unsigned                 timeout_ms;     /* 0 -> 10000 */
     unsigned                 max_skew_s;     /* 0 -> 300 */
@@ -563,6 +573,61 @@ typedef struct wxp_app_params {
 WXP_API WXP_NODISCARD wxp_err wxp_app_sign(wxp_client *c, const char *appid,
                                            const char *prepay_id, wxp_app_params *out,
                                            wxp_result *res);
+
+/* ==== >>api:v2 ============================================================ */
+#ifndef WXP_NO_V2
+
+/* A flat APIv2 parameter: key and value views. */
+typedef struct wxp_kv { wxp_str key, value; } wxp_kv;
+
+enum { WXP_V2_HMAC_SHA256 = 0, WXP_V2_MD5 = 1 };   /* 0: the default */
+
+/* <xml><k>v</k>…</xml> in the given order; a value holding one of < > & " '
+   goes in CDATA (a "]]>" inside is split across two sections), as the published
+   SDKs write it. Keys must be [A-Za-z0-9_]. NUL-terminates; out NULL measures. */
+WXP_API WXP_NODISCARD wxp_err wxp_xml_write(char *out, size_t cap, const wxp_kv *kv, size_t n,
+                                            size_t *len, wxp_result *res);
+/* Reads WeChat's flat answers: one root element whose children hold text,
+   CDATA, the five predefined entities and character references. Anything else
+   is WXP_E_PARSE by construction: DOCTYPE, ENTITY, comments, processing
+   instructions other than a leading <?xml …?>, attributes, deeper nesting,
+   mismatched or unclosed tags, input over WXP_XML_MAX_BYTES. Values are views
+   into text, unescaped in place. More children than cap is WXP_E_NOSPACE. */
+WXP_API WXP_NODISCARD wxp_err wxp_xml_parse(char *text, size_t len, wxp_kv *out, size_t cap,
+                                            size_t *count, wxp_result *res);
+/* The value of key in a parsed map, or NULL. */
+WXP_API const wxp_str *wxp_kv_get(const wxp_kv *kv, size_t n, const char *key);
+
+/* APIv2 sign: keys sorted by byte value, empty values and "sign" skipped,
+   k=v joined with &, then &key=APIV2KEY; MD5 or HMAC-SHA256 keyed with the
+   APIv2 key; uppercase hex into out (NUL-terminated, 65 bytes). Duplicate keys
+   are WXP_E_ARG. */
+WXP_API WXP_NODISCARD wxp_err wxp_v2_sign(const wxp_kv *kv, size_t n, wxp_str apiv2_key,
+                                          int sign_type, char out[65], wxp_result *res);
+/* Checks the "sign" of a parsed answer or callback in constant time:
+   WXP_E_SIGNATURE if absent or wrong. sign_type as the request used. */
+WXP_API WXP_NODISCARD wxp_err wxp_v2_verify(const wxp_kv *kv, size_t n, wxp_str apiv2_key,
+                                            int sign_type, wxp_result *res);
+
+/* One APIv2 call: adds mch_id (from the config, unless given), nonce_str,
+   sign_type and sign, posts the XML to path, and parses the answer into out
+   (views into io_buf). Paths under /secapi/ (or flags & WXP_V2_CERT) carry the
+   client certificate for mutual TLS. Errors: WXP_E_V2_RETURN (return_code FAIL:
+   result.message has return_msg), WXP_E_SIGNATURE (the answer's sign),
+   WXP_E_V2_RESULT (result_code FAIL: result.code has err_code, result.message
+   err_code_des). out stays filled on those errors so fields can be read. */
+#define WXP_V2_CERT 1u
+WXP_API WXP_NODISCARD wxp_err wxp_v2_request(wxp_client *c, const char *path, const wxp_kv *params,
+                                             size_t n, unsigned flags, wxp_kv *out, size_t cap,
+                                             size_t *count, wxp_result *res);
+
+/* The refund callback's req_info: base64 → AES-256-ECB, key = lowercase hex
+   MD5 of the APIv2 key → PKCS#7. out gets the inner XML (parse it with
+   wxp_xml_parse). Bad padding or a wrong key: WXP_E_DECRYPT. */
+WXP_API WXP_NODISCARD wxp_err wxp_v2_decrypt_req_info(wxp_str apiv2_key, wxp_str req_info,
+                                                      unsigned char *out, size_t cap, size_t *len,
+                                                      wxp_result *res);
+#endif /* WXP_NO_V2 */
 
 /* ==== >>api:certificates ================================================== */
 
@@ -2910,6 +2975,541 @@ WXP_API wxp_err wxp_certificates_download(wxp_client *c, wxp_result *res)
     }
     return WXP_OK;
 }
+
+/* ==== >>impl:xml ========================================================== */
+#ifndef WXP_NO_V2
+
+WXP__PRIVATE int wxp__xml_name_ok(wxp_str k)
+{
+    size_t i;
+    if (!k.len) return 0;
+    for (i = 0; i < k.len; i++) {
+        char ch = k.ptr[i];
+        if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '_'))
+            return 0;
+    }
+    return 1;
+}
+
+/* Writes the children of two lists (the caller's, then the library's). */
+WXP__PRIVATE wxp_err wxp__xml_write2(wxp__sb *b, const wxp_kv *a, size_t na, const wxp_kv *x, size_t nx,
+                                     wxp_result *res)
+{
+    size_t i;
+    wxp__sb_cstr(b, "<xml>");
+    for (i = 0; i < na + nx; i++) {
+        const wxp_kv *kv = i < na ? &a[i] : &x[i - na];
+        size_t j, cdata = 0;
+        if (!wxp__xml_name_ok(kv->key)) return wxp__fail(res, WXP_E_ARG, "key", "APIv2 keys are [A-Za-z0-9_]");
+        for (j = 0; j < kv->value.len; j++)
+            if (strchr("<>&\"'", kv->value.ptr[j]) && kv->value.ptr[j]) cdata = 1;
+        wxp__sb_put(b, "<", 1);
+        wxp__sb_put(b, kv->key.ptr, kv->key.len);
+        wxp__sb_put(b, ">", 1);
+        if (!cdata) {
+            wxp__sb_put(b, kv->value.ptr, kv->value.len);
+        } else {
+            /* "]]>" cannot sit inside CDATA: end the section between ]] and >. */
+            size_t start = 0;
+            wxp__sb_cstr(b, "<![CDATA[");
+            for (j = 0; j + 2 < kv->value.len; j++)
+                if (memcmp(kv->value.ptr + j, "]]>", 3) == 0) {
+                    wxp__sb_put(b, kv->value.ptr + start, j + 2 - start);
+                    wxp__sb_cstr(b, "]]><![CDATA[");
+                    start = j + 2;
+                }
+            wxp__sb_put(b, kv->value.ptr + start, kv->value.len - start);
+            wxp__sb_cstr(b, "]]>");
+        }
+        wxp__sb_put(b, "</", 2);
+        wxp__sb_put(b, kv->key.ptr, kv->key.len);
+        wxp__sb_put(b, ">", 1);
+    }
+    wxp__sb_cstr(b, "</xml>");
+    return WXP_OK;
+}
+
+WXP_API wxp_err wxp_xml_write(char *out, size_t cap, const wxp_kv *kv, size_t n, size_t *len, wxp_result *res)
+{
+    wxp__sb b;
+    wxp_err e;
+    wxp__res_clear(res);
+    b.p = out; b.cap = out ? cap : 0; b.len = 0;
+    e = wxp__xml_write2(&b, kv, n, NULL, 0, res);
+    if (e) return e;
+    if (!out) {
+        if (len) *len = b.len;
+        return WXP_OK;
+    }
+    return wxp__sb_end(&b, len, res, "xml");
+}
+
+typedef struct wxp__xp {
+    char *s;
+    size_t n, i;
+    const char *why;
+} wxp__xp;
+
+WXP__PRIVATE void wxp__xp_ws(wxp__xp *p)
+{
+    while (p->i < p->n && strchr(" \t\r\n", p->s[p->i]) && p->s[p->i]) p->i++;
+}
+
+WXP__PRIVATE int wxp__xp_at(const wxp__xp *p, const char *lit)
+{
+    size_t k = strlen(lit);
+    return p->n - p->i >= k && memcmp(p->s + p->i, lit, k) == 0;
+}
+
+/* A tag name at p->i: [A-Za-z_][A-Za-z0-9_.-]*. */
+WXP__PRIVATE int wxp__xp_name(wxp__xp *p, wxp_str *name)
+{
+    size_t s = p->i;
+    while (p->i < p->n) {
+        char ch = p->s[p->i];
+        if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || ch == '_' ||
+            (p->i > s && ((ch >= '0' && ch <= '9') || ch == '-' || ch == '.')))
+            p->i++;
+        else
+            break;
+    }
+    name->ptr = p->s + s;
+    name->len = p->i - s;
+    return name->len > 0;
+}
+
+/* <name> (no attributes); closing when close is set: </name>. */
+WXP__PRIVATE int wxp__xp_tag(wxp__xp *p, int close, wxp_str *name)
+{
+    if (!wxp__xp_at(p, close ? "</" : "<")) { p->why = close ? "expected a closing tag" : "expected a tag"; return 0; }
+    p->i += close ? 2 : 1;
+    if (!wxp__xp_name(p, name)) { p->why = "bad tag name"; return 0; }
+    if (p->i >= p->n || p->s[p->i] != '>') {
+        p->why = p->i >= p->n ? "truncated tag" : "attributes and spaces in tags are not accepted";
+        return 0;
+    }
+    p->i++;
+    return 1;
+}
+
+/* Encodes a code point from a character reference as UTF-8 at o. */
+WXP__PRIVATE size_t wxp__utf8_put(char *o, unsigned long cp)
+{
+    if (cp < 0x80) { o[0] = (char)cp; return 1; }
+    if (cp < 0x800) { o[0] = (char)(0xC0 | (cp >> 6)); o[1] = (char)(0x80 | (cp & 63)); return 2; }
+    if (cp < 0x10000) {
+        o[0] = (char)(0xE0 | (cp >> 12)); o[1] = (char)(0x80 | ((cp >> 6) & 63));
+        o[2] = (char)(0x80 | (cp & 63));
+        return 3;
+    }
+    o[0] = (char)(0xF0 | (cp >> 18)); o[1] = (char)(0x80 | ((cp >> 12) & 63));
+    o[2] = (char)(0x80 | ((cp >> 6) & 63)); o[3] = (char)(0x80 | (cp & 63));
+    return 4;
+}
+
+/* Element content up to '</': text, entities and CDATA, unescaped in place.
+   The output never outruns the input it came from. */
+WXP__PRIVATE int wxp__xp_content(wxp__xp *p, wxp_str *value)
+{
+    char *o = p->s + p->i;
+    value->ptr = o;
+    while (p->i < p->n) {
+        char ch = p->s[p->i];
+        if (wxp__xp_at(p, "<![CDATA[")) {
+            size_t k;
+            p->i += 9;
+            for (k = p->i; k + 2 < p->n; k++)
+                if (memcmp(p->s + k, "]]>", 3) == 0) break;
+            if (k + 2 >= p->n) { p->why = "unterminated CDATA"; return 0; }
+            memmove(o, p->s + p->i, k - p->i);
+            o += k - p->i;
+            p->i = k + 3;
+            continue;
+        }
+        if (ch == '<') {
+            if (wxp__xp_at(p, "</")) break;
+            p->why = wxp__xp_at(p, "<!") ? "DOCTYPE, ENTITY and comments are not accepted"
+                   : wxp__xp_at(p, "<?") ? "processing instructions are not accepted"
+                                         : "nested elements are not accepted";
+            return 0;
+        }
+        if (ch == '&') {
+            static const char *const names[] = { "&lt;", "&gt;", "&amp;", "&quot;", "&apos;" };
+            static const char chars[] = "<>&\"'";
+            size_t k;
+            for (k = 0; k < 5; k++)
+                if (wxp__xp_at(p, names[k])) break;
+            if (k < 5) {
+                *o++ = chars[k];
+                p->i += strlen(names[k]);
+                continue;
+            }
+            if (wxp__xp_at(p, "&#")) {
+                unsigned long cp = 0;
+                int hex = p->i + 2 < p->n && p->s[p->i + 2] == 'x';
+                size_t j = p->i + (hex ? 3 : 2), digits = 0;
+                for (; j < p->n && p->s[j] != ';' && digits < 8; j++, digits++) {
+                    int d, cj = p->s[j];
+                    if (cj >= '0' && cj <= '9') d = cj - '0';
+                    else if (hex && cj >= 'a' && cj <= 'f') d = cj - 'a' + 10;
+                    else if (hex && cj >= 'A' && cj <= 'F') d = cj - 'A' + 10;
+                    else { p->why = "bad character reference"; return 0; }
+                    cp = cp * (hex ? 16u : 10u) + (unsigned long)d;
+                }
+                if (j >= p->n || p->s[j] != ';' || digits == 0 || cp == 0 || cp > 0x10FFFF ||
+                    (cp >= 0xD800 && cp <= 0xDFFF)) {
+                    p->why = "bad character reference";
+                    return 0;
+                }
+                o += wxp__utf8_put(o, cp);
+                p->i = j + 1;
+                continue;
+            }
+            p->why = "unknown entity (only the five predefined ones and &#...; exist here)";
+            return 0;
+        }
+        *o++ = ch;
+        p->i++;
+    }
+    if (p->i >= p->n) { p->why = "truncated element"; return 0; }
+    value->len = (size_t)(o - value->ptr);
+    return 1;
+}
+
+WXP_API wxp_err wxp_xml_parse(char *text, size_t len, wxp_kv *out, size_t cap, size_t *count, wxp_result *res)
+{
+    wxp__xp p;
+    wxp_str root, name, end;
+    size_t k = 0;
+    WXP__REQUIRE(text || !len);
+    wxp__res_clear(res);
+    if (count) *count = 0;
+    if (len > WXP_XML_MAX_BYTES) return wxp__fail(res, WXP_E_PARSE, "xml", "larger than WXP_XML_MAX_BYTES");
+    p.s = text; p.n = len; p.i = 0; p.why = NULL;
+    wxp__xp_ws(&p);
+    if (wxp__xp_at(&p, "<?xml ") || wxp__xp_at(&p, "<?xml?")) {
+        while (p.i + 1 < p.n && !(p.s[p.i] == '?' && p.s[p.i + 1] == '>')) {
+            if (p.s[p.i] == '<' && p.i > 0 && strchr("!?", p.s[p.i + 1])) break;
+            p.i++;
+        }
+        if (p.i + 1 >= p.n || p.s[p.i] != '?') p.why = "unterminated XML declaration";
+        else p.i += 2;
+    }
+    if (!p.why) wxp__xp_ws(&p);
+    if (!p.why && (wxp__xp_at(&p, "<!") || wxp__xp_at(&p, "<?")))
+        p.why = "DOCTYPE, ENTITY, comments and processing instructions are not accepted";
+    if (!p.why && wxp__xp_tag(&p, 0, &root)) {
+        for (;;) {
+            wxp_str value;
+            wxp__xp_ws(&p);
+            if (wxp__xp_at(&p, "</")) break;
+            if (wxp__xp_at(&p, "<!") || wxp__xp_at(&p, "<?")) {
+                p.why = "DOCTYPE, ENTITY, comments and processing instructions are not accepted";
+                break;
+            }
+            if (p.i >= p.n) { p.why = "truncated document"; break; }
+            if (p.s[p.i] != '<') { p.why = "text outside an element"; break; }
+            if (!wxp__xp_tag(&p, 0, &name) || !wxp__xp_content(&p, &value) || !wxp__xp_tag(&p, 1, &end))
+                break;
+            if (end.len != name.len || memcmp(end.ptr, name.ptr, name.len) != 0) {
+                p.why = "mismatched closing tag";
+                break;
+            }
+            if (k < cap && out) {
+                out[k].key = name;
+                out[k].value = value;
+            }
+            k++;
+        }
+        if (!p.why && wxp__xp_tag(&p, 1, &end)) {
+            if (end.len != root.len || memcmp(end.ptr, root.ptr, root.len) != 0) p.why = "mismatched closing tag";
+            wxp__xp_ws(&p);
+            if (!p.why && p.i != p.n) p.why = "content after the root element";
+        }
+    }
+    if (p.why) {
+        if (res) res->offset = p.i;
+        return wxp__fail(res, WXP_E_PARSE, "xml", p.why);
+    }
+    if (count) *count = k;
+    if (k > cap) return wxp__nospace(res, k, "xml fields");
+    return WXP_OK;
+}
+
+WXP_API const wxp_str *wxp_kv_get(const wxp_kv *kv, size_t n, const char *key)
+{
+    size_t i;
+    for (i = 0; i < n; i++)
+        if (wxp__str_eq(kv[i].key, key)) return &kv[i].value;
+    return NULL;
+}
+
+/* ==== >>impl:sign-v2 ====================================================== */
+
+WXP__PRIVATE int wxp__kv_cmp(wxp_str a, wxp_str b)
+{
+    size_t n = a.len < b.len ? a.len : b.len;
+    int c = memcmp(a.ptr, b.ptr, n);
+    return c ? c : (a.len < b.len ? -1 : a.len > b.len);
+}
+
+typedef struct wxp__v2h {
+    int md5;
+    br_md5_context m;
+    br_hmac_key_context hk;
+    br_hmac_context h;
+} wxp__v2h;
+
+WXP__PRIVATE void wxp__v2h_put(wxp__v2h *h, const void *d, size_t n)
+{
+    if (h->md5) br_md5_update(&h->m, d, n); else br_hmac_update(&h->h, d, n);
+}
+
+/* Signs the union of two lists without sorting a copy: each round picks the
+   smallest key above the last one (n is small; no scratch memory needed). */
+WXP__PRIVATE wxp_err wxp__v2_sign2(const wxp_kv *a, size_t na, const wxp_kv *x, size_t nx, wxp_str key,
+                                   int sign_type, char out[65], wxp_result *res)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    wxp__v2h h;
+    unsigned char d[32];
+    size_t dlen, i, total = na + nx;
+    const wxp_str *last = NULL;
+    int first = 1;
+    if (!key.len) return wxp__fail(res, WXP_E_ARG, "apiv2_key", "the APIv2 key is not configured");
+    if (sign_type != WXP_V2_MD5 && sign_type != WXP_V2_HMAC_SHA256)
+        return wxp__fail(res, WXP_E_ARG, "sign_type", "MD5 or HMAC-SHA256");
+    for (i = 0; i < total; i++) {
+        const wxp_kv *kv = i < na ? &a[i] : &x[i - na];
+        size_t j;
+        for (j = i + 1; j < total; j++)
+            if (wxp__kv_cmp(kv->key, (j < na ? &a[j] : &x[j - na])->key) == 0) {
+                char name[64];
+                wxp__copy(name, sizeof name, kv->key.ptr, kv->key.len);
+                return wxp__fail(res, WXP_E_ARG, name, "duplicate APIv2 key");
+            }
+    }
+    h.md5 = sign_type == WXP_V2_MD5;
+    if (h.md5) br_md5_init(&h.m);
+    else {
+        br_hmac_key_init(&h.hk, &br_sha256_vtable, key.ptr, key.len);
+        br_hmac_init(&h.h, &h.hk, 0);
+    }
+    for (;;) {
+        const wxp_kv *best = NULL;
+        for (i = 0; i < total; i++) {
+            const wxp_kv *kv = i < na ? &a[i] : &x[i - na];
+            if (last && wxp__kv_cmp(kv->key, *last) <= 0) continue;
+            if (!best || wxp__kv_cmp(kv->key, best->key) < 0) best = kv;
+        }
+        if (!best) break;
+        last = &best->key;
+        if (!best->value.len || wxp__str_eq(best->key, "sign")) continue;
+        if (!first) wxp__v2h_put(&h, "&", 1);
+        first = 0;
+        wxp__v2h_put(&h, best->key.ptr, best->key.len);
+        wxp__v2h_put(&h, "=", 1);
+        wxp__v2h_put(&h, best->value.ptr, best->value.len);
+    }
+    wxp__v2h_put(&h, first ? "key=" : "&key=", first ? 4 : 5);
+    wxp__v2h_put(&h, key.ptr, key.len);
+    if (h.md5) { br_md5_out(&h.m, d); dlen = 16; }
+    else dlen = br_hmac_out(&h.h, d);
+    for (i = 0; i < dlen; i++) {
+        out[2 * i] = hex[d[i] >> 4];
+        out[2 * i + 1] = hex[d[i] & 15];
+    }
+    out[2 * dlen] = 0;
+    wxp__wipe(&h, sizeof h);
+    return WXP_OK;
+}
+
+WXP_API wxp_err wxp_v2_sign(const wxp_kv *kv, size_t n, wxp_str apiv2_key, int sign_type, char out[65],
+                            wxp_result *res)
+{
+    wxp__res_clear(res);
+    return wxp__v2_sign2(kv, n, NULL, 0, apiv2_key, sign_type, out, res);
+}
+
+WXP_API wxp_err wxp_v2_verify(const wxp_kv *kv, size_t n, wxp_str apiv2_key, int sign_type, wxp_result *res)
+{
+    char want[65];
+    const wxp_str *got = wxp_kv_get(kv, n, "sign");
+    wxp_err e;
+    if (!got) return wxp__fail(res, WXP_E_SIGNATURE, "sign", "the answer carries no sign");
+    e = wxp__v2_sign2(kv, n, NULL, 0, apiv2_key, sign_type, want, res);
+    if (e) return e;
+    if (got->len != strlen(want) || !wxp__ct_equal(got->ptr, want, got->len))
+        return wxp__fail(res, WXP_E_SIGNATURE, "sign", "the APIv2 sign does not verify (APIv2 key or sign_type)");
+    return WXP_OK;
+}
+
+/* ==== >>impl:v2-call ====================================================== */
+
+WXP_API wxp_err wxp_v2_request(wxp_client *c, const char *path, const wxp_kv *params, size_t n,
+                               unsigned flags, wxp_kv *out, size_t cap, size_t *count, wxp_result *res)
+{
+    wxp_config *cfg;
+    wxp_kv extra[4];
+    size_t nx = 0, reqlen, kc = 0;
+    char nonce[WXP_NONCE_LEN + 1], sign[65], errbuf[WXP_ERRBUF_SIZE];
+    wxp__sb b;
+    wxp_http_request *req;
+    wxp_http_header *h;
+    wxp_http_response *resp;
+    const wxp_str *rc, *rs;
+    int sign_type;
+    wxp_err e;
+    WXP__REQUIRE(c && path && (params || !n));
+    wxp__res_clear(res);
+    if (count) *count = 0;
+    cfg = &c->wxp__priv.cfg;
+    sign_type = cfg->v2_sign_type;
+    if (path[0] != '/' || !wxp__header_safe(path, strlen(path)))
+        return wxp__fail(res, WXP_E_ARG, "path", "an absolute path such as /pay/refundquery");
+    if (strncmp(path, "/secapi/", 8) == 0) flags |= WXP_V2_CERT;
+    if ((flags & WXP_V2_CERT) && (!cfg->client_cert.cert_pem.len || !cfg->client_cert.key_pem.len))
+        return wxp__fail(res, WXP_E_ARG, "client_cert", "this endpoint needs apiclient_cert.pem and apiclient_key.pem");
+    if (!wxp_kv_get(params, n, "mch_id")) {
+        extra[nx].key = wxp_cstr("mch_id"); extra[nx++].value = wxp_cstr(cfg->mchid);
+    }
+    e = wxp__nonce(&cfg->random, nonce, res);
+    if (e) return e;
+    extra[nx].key = wxp_cstr("nonce_str"); extra[nx++].value = wxp_cstr(nonce);
+    extra[nx].key = wxp_cstr("sign_type");
+    extra[nx++].value = wxp_cstr(sign_type == WXP_V2_MD5 ? "MD5" : "HMAC-SHA256");
+    e = wxp__v2_sign2(params, n, extra, nx, cfg->apiv2_key, sign_type, sign, res);
+    if (e) return e;
+    extra[nx].key = wxp_cstr("sign"); extra[nx++].value = wxp_cstr(sign);
+    /* The request XML sits at the start of io_buf; the answer lands after it. */
+    b.p = (char *)cfg->io_buf; b.cap = cfg->io_buf_size; b.len = 0;
+    e = wxp__xml_write2(&b, params, n, extra, nx, res);
+    if (e) return e;
+    e = wxp__sb_end(&b, &reqlen, res, "io_buf");
+    if (e) return e;
+    h = c->wxp__priv.hdr;
+    h[0].name = wxp_cstr("Content-Type"); h[0].value = wxp_cstr("text/xml; charset=utf-8");
+    h[1].name = wxp_cstr("Accept");       h[1].value = wxp_cstr("text/xml");
+    h[2].name = wxp_cstr("User-Agent");   h[2].value = wxp_cstr(WXP__USER_AGENT);
+    req = &c->wxp__priv.req;
+    memset(req, 0, sizeof *req);
+    req->method = "POST";
+    req->host = cfg->host;
+    req->path = wxp_cstr(path);
+    req->headers = h;
+    req->header_count = 3;
+    req->body.ptr = b.p;
+    req->body.len = reqlen;
+    req->timeout_ms = cfg->timeout_ms;
+    req->client_cert = (flags & WXP_V2_CERT) ? &cfg->client_cert : NULL;
+    resp = &c->wxp__priv.resp;
+    wxp__resp_reset(resp, b.p + reqlen + 1, cfg->io_buf_size - reqlen - 1);
+    errbuf[0] = 0;
+    if (cfg->transport.fn(cfg->transport.user, req, resp, errbuf, sizeof errbuf) != 0) {
+        errbuf[sizeof errbuf - 1] = 0;
+        return wxp__fail(res, WXP_E_TRANSPORT, "transport", errbuf[0] ? errbuf : "the transport failed");
+    }
+    if (res) {
+        res->status = resp->wxp__priv.status;
+        wxp__copy(res->request_id, sizeof res->request_id, resp->wxp__priv.request_id,
+                  strlen(resp->wxp__priv.request_id));
+    }
+    if (resp->wxp__priv.needed > resp->wxp__priv.cap) return wxp__nospace(res, resp->wxp__priv.needed + reqlen + 1, "io_buf");
+    if (resp->wxp__priv.status != 200) {
+        if (res) wxp__copy(res->code, sizeof res->code, "HTTP_ERROR", 10);
+        return wxp__fail(res, WXP_E_HTTP, "status", "APIv2 answered with a non-200 HTTP status");
+    }
+    if (res) { res->body.ptr = resp->wxp__priv.buf; res->body.len = resp->wxp__priv.len; }
+    {
+        wxp_result tmp;
+        e = wxp_xml_parse(resp->wxp__priv.buf, resp->wxp__priv.len, out, cap, &kc, &tmp);
+        if (e) {
+            if (res) { res->offset = tmp.offset; res->needed = tmp.needed; }
+            return wxp__fail(res, e, tmp.field, tmp.message);
+        }
+    }
+    if (count) *count = kc;
+    rc = wxp_kv_get(out, kc, "return_code");
+    if (!rc || !wxp__str_eq(*rc, "SUCCESS")) {
+        const wxp_str *msg = wxp_kv_get(out, kc, "return_msg");
+        if (res) {
+            wxp__copy(res->code, sizeof res->code, "FAIL", 4);
+            if (msg) wxp__copy(res->message, sizeof res->message, msg->ptr, msg->len);
+        }
+        return WXP_E_V2_RETURN;
+    }
+    /* Fields are trusted only once the sign checks out. */
+    e = wxp_v2_verify(out, kc, cfg->apiv2_key, sign_type, res);
+    if (e) return e;
+    rs = wxp_kv_get(out, kc, "result_code");
+    if (rs && !wxp__str_eq(*rs, "SUCCESS")) {
+        const wxp_str *code = wxp_kv_get(out, kc, "err_code"), *des = wxp_kv_get(out, kc, "err_code_des");
+        if (res) {
+            if (code) wxp__copy(res->code, sizeof res->code, code->ptr, code->len);
+            if (des) wxp__copy(res->message, sizeof res->message, des->ptr, des->len);
+        }
+        return WXP_E_V2_RESULT;
+    }
+    return WXP_OK;
+}
+
+/* ==== >>impl:ecb ========================================================== */
+
+WXP_API wxp_err wxp_v2_decrypt_req_info(wxp_str apiv2_key, wxp_str req_info, unsigned char *out, size_t cap,
+                                        size_t *len, wxp_result *res)
+{
+    static const char hex[] = "0123456789abcdef";
+    br_md5_context m;
+    unsigned char d[16], key[32], zero[16], iv[16];
+    br_aes_gen_cbcdec_keys aes;
+    const br_block_cbcdec_class *vt = br_aes_x86ni_cbcdec_get_vtable();
+    size_t n, i, pad;
+    unsigned bad = 0;
+    wxp__res_clear(res);
+    if (len) *len = 0;
+    if (!apiv2_key.len) return wxp__fail(res, WXP_E_ARG, "apiv2_key", "the APIv2 key is not configured");
+    if (wxp__b64_decode(NULL, 0, req_info.ptr, req_info.len, &n))
+        return wxp__fail(res, WXP_E_BASE64, "req_info", "req_info is not base64");
+    if (n == 0 || n % 16) return wxp__fail(res, WXP_E_DECRYPT, "req_info", "not a whole number of AES blocks");
+    if (n > cap) return wxp__nospace(res, n, "plaintext");
+    (void)wxp__b64_decode(out, cap, req_info.ptr, req_info.len, &n);
+    /* The key is the 32 ASCII bytes of the lowercase hex MD5 of the APIv2 key. */
+    br_md5_init(&m);
+    br_md5_update(&m, apiv2_key.ptr, apiv2_key.len);
+    br_md5_out(&m, d);
+    for (i = 0; i < 16; i++) { key[2 * i] = (unsigned char)hex[d[i] >> 4]; key[2 * i + 1] = (unsigned char)hex[d[i] & 15]; }
+    if (!vt) vt = &br_aes_ct64_cbcdec_vtable;
+    vt->init(&aes.vtable, key, 32);
+    memset(zero, 0, sizeof zero);
+    /* ECB is CBC decryption of each block with a zero IV. */
+    for (i = 0; i < n; i += 16) {
+        memcpy(iv, zero, 16);
+        vt->run(&aes.vtable, iv, out + i, 16);
+    }
+    wxp__wipe(&aes, sizeof aes);
+    wxp__wipe(key, sizeof key);
+    /* PKCS#7, except that the published SDKs add no block when the text fills
+       whole blocks: a last byte outside 1..16 means "no padding". */
+    pad = out[n - 1];
+    if (pad < 1 || pad > 16) pad = 0;
+    for (i = 1; i <= pad; i++)
+        if (out[n - i] != pad) bad = 1;
+    /* A wrong key gives noise: the text must be UTF-8 without control bytes. */
+    for (i = 0; !bad && i < n - pad;) {
+        size_t k = wxp__utf8_seq(out + i, n - pad - i);
+        if (!k || (out[i] < 0x20 && (out[i] == 0 || !strchr("\t\r\n", out[i])))) bad = 1;
+        i += k ? k : 1;
+    }
+    if (bad) {
+        wxp__wipe(out, n);
+        return wxp__fail(res, WXP_E_DECRYPT, "req_info", "not text after decryption: wrong APIv2 key or corrupt req_info");
+    }
+    n -= pad;
+    wxp__wipe(out + n, pad);
+    if (len) *len = n;
+    return WXP_OK;
+}
+#endif /* WXP_NO_V2 */
 
 #endif /* WECHATPAY_IMPLEMENTATION */
 
