@@ -111,6 +111,9 @@
 #ifndef WXP_MAX_RSA_BITS
 #define WXP_MAX_RSA_BITS 4096
 #endif
+#if WXP_MAX_RSA_BITS > 4096
+#error "BearSSL decodes RSA keys of at most 4096 bits: WXP_MAX_RSA_BITS must be <= 4096"
+#endif
 #ifndef WXP_JSON_MAX_DEPTH
 #define WXP_JSON_MAX_DEPTH 32
 #endif
@@ -179,7 +182,8 @@ typedef enum wxp_err { WXP_ERRORS(WXP__ENUM) WXP_ERR_COUNT } wxp_err;
 /* The name and meaning of an error code ("" with WXP_NO_ERROR_STRINGS). */
 WXP_API const char *wxp_strerror(wxp_err e);
 
-/* What a call learnt, success or not. Every call clears it first. */
+/* What a call learnt, success or not. Every call that takes one clears it
+   first; it may be NULL where a function says so. */
 typedef struct wxp_result {
     int      status;            /* HTTP status; 0 if nothing was received */
     char     request_id[64];    /* Request-ID header: support asks for it */
@@ -425,6 +429,18 @@ typedef struct wxp_replay {
     void *user;
 } wxp_replay;
 
+/* Retries of the typed calls that are safe to repeat (refunds, coupon and
+   subsidy returns): the same request, with the same request number
+   (out_refund_no, return_request_no, out_subsidy_return_no...), is sent again
+   after a transport failure, a 5xx, SYSTEM_ERROR or FREQUENCY_LIMITED, at most
+   `attempts` times in all, sleeping backoff_ms, then twice that, and so on. */
+typedef struct wxp_retry {
+    unsigned attempts;                          /* 0 -> 1 (no retry) */
+    unsigned backoff_ms;                        /* 0 -> 200 */
+    void (*sleep)(void *user, unsigned ms);     /* required when attempts > 1 */
+    void *user;
+} wxp_retry;
+
 /* Zero-initialise, then set what you need: every 0 means "the default". */
 typedef struct wxp_config {
     const char              *mchid;          /* required: "1900000001" */
@@ -443,6 +459,7 @@ typedef struct wxp_config {
     wxp_clock                clock;          /* 0 -> time() */
     wxp_random               random;         /* 0 -> OS entropy + HMAC-DRBG */
     wxp_replay               replay;         /* 0 -> no replay check */
+    wxp_retry                retry;          /* 0 -> no retries */
     void                    *io_buf;         /* required, >= WXP_IO_BUFSIZE_MIN */
     size_t                   io_buf_size;
 } wxp_config;
@@ -460,6 +477,7 @@ typedef struct wxp_client {
         char                     wp_serial[WXP_SERIAL_MAX]; /* next request's Wechatpay-Serial */
         wxp_http_response        resp;
         wxp_str                  body;       /* request body of the pending call */
+        char                     path[512];  /* a typed call's filled-in path */
     } wxp__priv;
 } wxp_client;
 
@@ -573,6 +591,256 @@ typedef struct wxp_app_params {
 WXP_API WXP_NODISCARD wxp_err wxp_app_sign(wxp_client *c, const char *appid,
                                            const char *prepay_id, wxp_app_params *out,
                                            wxp_result *res);
+
+/* ==== >>api:models ======================================================== */
+
+/* Each model is declared once, as a list of fields (X-macro); that list makes
+   the struct here and, in the implementation, the table that drives the
+   generic validator, encoder and decoder. A row reads:
+       X(S, TYPE, name, required, min, max, extra)
+   TYPE STR: a string; min/max bound its length in bytes; extra is a charset.
+   TYPE INT: an integer; min/max bound its value (an optional 0 is omitted).
+   TYPE OBJ: a nested object; extra is its model.
+   TYPE ARR: an array of objects; min/max bound the count; extra is the model.
+   Requests hold `const char *` strings and `const T *` arrays with a count;
+   answers hold wxp_str views into io_buf and caller-provided arrays: set
+   `name` and `name_cap` before the call, read `name_count` after (more
+   elements than room is WXP_E_NOSPACE naming the field, never a silent cut). */
+enum { WXP_CS_ANY = 0,      /* any UTF-8 */
+       WXP_CS_OUTNO,        /* [0-9A-Za-z_|*@-], merchant request numbers */
+       WXP_CS_DIGITS,       /* [0-9] */
+       WXP_CS_ALNUM,        /* [0-9A-Za-z] */
+       WXP_CS_ENUM,         /* [A-Z_], WeChat Pay enumerations */
+       WXP_CS_HTTPS };      /* https://… without a query, for notify_url */
+
+#define WXP__REQ_STR(name, x)  const char *name;
+#define WXP__REQ_INT(name, x)  long long name;
+#define WXP__REQ_OBJ(name, T)  T name;
+#define WXP__REQ_ARR(name, T)  const T *name; size_t name##_count;
+#define WXP__RES_STR(name, x)  wxp_str name;
+#define WXP__RES_INT(name, x)  long long name;
+#define WXP__RES_OBJ(name, T)  T name;
+#define WXP__RES_ARR(name, T)  T *name; size_t name##_count, name##_cap;
+#define WXP__MEMBER_REQ(S, TYPE, name, req, lo, hi, x) WXP__REQ_##TYPE(name, x)
+#define WXP__MEMBER_RES(S, TYPE, name, req, lo, hi, x) WXP__RES_##TYPE(name, x)
+#define WXP_MODEL_REQUEST(T, LIST)  typedef struct T { LIST(WXP__MEMBER_REQ, T) } T;
+#define WXP_MODEL_RESPONSE(T, LIST) typedef struct T { LIST(WXP__MEMBER_RES, T) } T;
+
+#define WXP__FEN_MAX 100000000000LL   /* amounts are fen (0.01 CNY) */
+
+/* -- POST /v3/refund/domestic/refunds (and the partner variant with sub_mchid) */
+#define WXP_REFUND_FROM(X, S) \
+    X(S, STR, account, 1, 1, 32, WXP_CS_ENUM) \
+    X(S, INT, amount, 1, 1, WXP__FEN_MAX, 0)
+WXP_MODEL_REQUEST(wxp_refund_from_req, WXP_REFUND_FROM)
+WXP_MODEL_RESPONSE(wxp_refund_from, WXP_REFUND_FROM)
+
+#define WXP_REFUND_REQ_AMOUNT(X, S) \
+    X(S, INT, refund, 1, 1, WXP__FEN_MAX, 0) \
+    X(S, ARR, from, 0, 0, 16, wxp_refund_from_req) \
+    X(S, INT, total, 1, 1, WXP__FEN_MAX, 0) \
+    X(S, STR, currency, 0, 3, 16, WXP_CS_ENUM)
+WXP_MODEL_REQUEST(wxp_refund_req_amount, WXP_REFUND_REQ_AMOUNT)
+
+#define WXP_REFUND_GOODS(X, S) \
+    X(S, STR, merchant_goods_id, 1, 1, 32, WXP_CS_ANY) \
+    X(S, STR, wechatpay_goods_id, 0, 1, 32, WXP_CS_ANY) \
+    X(S, STR, goods_name, 0, 1, 256, WXP_CS_ANY) \
+    X(S, INT, unit_price, 1, 0, WXP__FEN_MAX, 0) \
+    X(S, INT, refund_amount, 1, 0, WXP__FEN_MAX, 0) \
+    X(S, INT, refund_quantity, 1, 1, 1000000, 0)
+WXP_MODEL_REQUEST(wxp_refund_goods_req, WXP_REFUND_GOODS)
+WXP_MODEL_RESPONSE(wxp_refund_goods, WXP_REFUND_GOODS)
+
+#define WXP_REFUND_REQ(X, S) \
+    X(S, STR, sub_mchid, 0, 1, 32, WXP_CS_DIGITS) \
+    X(S, STR, transaction_id, 0, 1, 32, WXP_CS_ALNUM) \
+    X(S, STR, out_trade_no, 0, 6, 32, WXP_CS_OUTNO) \
+    X(S, STR, out_refund_no, 1, 1, 64, WXP_CS_OUTNO) \
+    X(S, STR, reason, 0, 1, 80, WXP_CS_ANY) \
+    X(S, STR, notify_url, 0, 9, 256, WXP_CS_HTTPS) \
+    X(S, STR, funds_account, 0, 1, 32, WXP_CS_ENUM) \
+    X(S, OBJ, amount, 1, 0, 0, wxp_refund_req_amount) \
+    X(S, ARR, goods_detail, 0, 0, 100, wxp_refund_goods_req)
+/* Rules beyond the table: one of transaction_id / out_trade_no; amount.refund
+   <= amount.total; the from[] amounts not above the refund; currency "CNY"
+   when not given. */
+WXP_MODEL_REQUEST(wxp_refund_req, WXP_REFUND_REQ)
+
+#define WXP_REFUND_AMOUNT(X, S) \
+    X(S, INT, total, 1, 0, WXP__FEN_MAX, 0) \
+    X(S, INT, refund, 1, 0, WXP__FEN_MAX, 0) \
+    X(S, ARR, from, 0, 0, 16, wxp_refund_from) \
+    X(S, INT, payer_total, 0, 0, WXP__FEN_MAX, 0) \
+    X(S, INT, payer_refund, 0, 0, WXP__FEN_MAX, 0) \
+    X(S, INT, settlement_refund, 0, 0, WXP__FEN_MAX, 0) \
+    X(S, INT, settlement_total, 0, 0, WXP__FEN_MAX, 0) \
+    X(S, INT, discount_refund, 0, 0, WXP__FEN_MAX, 0) \
+    X(S, STR, currency, 0, 0, 16, WXP_CS_ANY) \
+    X(S, INT, refund_fee, 0, 0, WXP__FEN_MAX, 0)
+WXP_MODEL_RESPONSE(wxp_refund_amount, WXP_REFUND_AMOUNT)
+
+#define WXP_REFUND_PROMOTION(X, S) \
+    X(S, STR, promotion_id, 0, 0, 64, WXP_CS_ANY) \
+    X(S, STR, scope, 0, 0, 32, WXP_CS_ANY) \
+    X(S, STR, type, 0, 0, 32, WXP_CS_ANY) \
+    X(S, INT, amount, 0, 0, WXP__FEN_MAX, 0) \
+    X(S, INT, refund_amount, 0, 0, WXP__FEN_MAX, 0) \
+    X(S, ARR, goods_detail, 0, 0, 100, wxp_refund_goods)
+WXP_MODEL_RESPONSE(wxp_refund_promotion, WXP_REFUND_PROMOTION)
+
+#define WXP_REFUND(X, S) \
+    X(S, STR, refund_id, 1, 1, 64, WXP_CS_ANY) \
+    X(S, STR, out_refund_no, 1, 1, 64, WXP_CS_ANY) \
+    X(S, STR, transaction_id, 0, 0, 64, WXP_CS_ANY) \
+    X(S, STR, out_trade_no, 0, 0, 64, WXP_CS_ANY) \
+    X(S, STR, channel, 0, 0, 32, WXP_CS_ANY) \
+    X(S, STR, user_received_account, 0, 0, 256, WXP_CS_ANY) \
+    X(S, STR, success_time, 0, 0, 64, WXP_CS_ANY) \
+    X(S, STR, create_time, 0, 0, 64, WXP_CS_ANY) \
+    X(S, STR, status, 1, 1, 32, WXP_CS_ANY) \
+    X(S, STR, funds_account, 0, 0, 32, WXP_CS_ANY) \
+    X(S, OBJ, amount, 1, 0, 0, wxp_refund_amount) \
+    X(S, ARR, promotion_detail, 0, 0, 64, wxp_refund_promotion)
+WXP_MODEL_RESPONSE(wxp_refund, WXP_REFUND)
+
+/* -- POST /v3/refund/domestic/refunds/{refund_id}/apply-abnormal-refund.
+   bank_account and real_name must be RSA-OAEP encrypted (wxp_client_encrypt,
+   which also sets the Wechatpay-Serial header for this call). */
+#define WXP_REFUND_ABNORMAL_REQ(X, S) \
+    X(S, STR, sub_mchid, 0, 1, 32, WXP_CS_DIGITS) \
+    X(S, STR, out_refund_no, 1, 1, 64, WXP_CS_OUTNO) \
+    X(S, STR, type, 1, 1, 32, WXP_CS_ENUM) \
+    X(S, STR, bank_type, 0, 1, 32, WXP_CS_ANY) \
+    X(S, STR, bank_account, 0, 1, 1024, WXP_CS_ANY) \
+    X(S, STR, real_name, 0, 1, 1024, WXP_CS_ANY)
+WXP_MODEL_REQUEST(wxp_refund_abnormal_req, WXP_REFUND_ABNORMAL_REQ)
+
+/* -- POST /v3/marketing/busifavor/coupons/return */
+#define WXP_COUPON_RETURN_REQ(X, S) \
+    X(S, STR, coupon_code, 1, 1, 32, WXP_CS_ANY) \
+    X(S, STR, stock_id, 1, 1, 20, WXP_CS_DIGITS) \
+    X(S, STR, return_request_no, 1, 1, 128, WXP_CS_OUTNO)
+WXP_MODEL_REQUEST(wxp_coupon_return_req, WXP_COUPON_RETURN_REQ)
+#define WXP_COUPON_RETURN(X, S) \
+    X(S, STR, wechatpay_return_time, 1, 1, 64, WXP_CS_ANY)
+WXP_MODEL_RESPONSE(wxp_coupon_return_result, WXP_COUPON_RETURN)
+
+/* -- POST /v3/marketing/busifavor/subsidy/return-receipts */
+#define WXP_SUBSIDY_RETURN_REQ(X, S) \
+    X(S, STR, stock_id, 1, 1, 20, WXP_CS_DIGITS) \
+    X(S, STR, coupon_code, 1, 1, 128, WXP_CS_ANY) \
+    X(S, STR, transaction_id, 1, 1, 32, WXP_CS_DIGITS) \
+    X(S, STR, refund_id, 1, 1, 32, WXP_CS_DIGITS) \
+    X(S, STR, payer_merchant, 1, 1, 32, WXP_CS_DIGITS) \
+    X(S, STR, payee_merchant, 1, 1, 32, WXP_CS_DIGITS) \
+    X(S, INT, amount, 1, 1, WXP__FEN_MAX, 0) \
+    X(S, STR, description, 1, 1, 80, WXP_CS_ANY) \
+    X(S, STR, out_subsidy_return_no, 1, 1, 128, WXP_CS_OUTNO)
+WXP_MODEL_REQUEST(wxp_subsidy_return_req, WXP_SUBSIDY_RETURN_REQ)
+#define WXP_SUBSIDY_RETURN(X, S) \
+    X(S, STR, subsidy_return_receipt_id, 1, 1, 64, WXP_CS_ANY) \
+    X(S, STR, stock_id, 0, 0, 20, WXP_CS_ANY) \
+    X(S, STR, coupon_code, 0, 0, 128, WXP_CS_ANY) \
+    X(S, STR, transaction_id, 0, 0, 32, WXP_CS_ANY) \
+    X(S, STR, refund_id, 0, 0, 32, WXP_CS_ANY) \
+    X(S, STR, payer_merchant, 0, 0, 32, WXP_CS_ANY) \
+    X(S, STR, payee_merchant, 0, 0, 32, WXP_CS_ANY) \
+    X(S, INT, amount, 0, 0, WXP__FEN_MAX, 0) \
+    X(S, STR, description, 0, 0, 80, WXP_CS_ANY) \
+    X(S, STR, status, 1, 1, 32, WXP_CS_ANY) \
+    X(S, STR, fail_reason, 0, 0, 64, WXP_CS_ANY) \
+    X(S, STR, return_done_time, 0, 0, 64, WXP_CS_ANY) \
+    X(S, STR, subsidy_receipt_id, 0, 0, 64, WXP_CS_ANY) \
+    X(S, STR, out_subsidy_return_no, 0, 0, 128, WXP_CS_ANY) \
+    X(S, STR, return_create_time, 0, 0, 64, WXP_CS_ANY)
+WXP_MODEL_RESPONSE(wxp_subsidy_return_receipt, WXP_SUBSIDY_RETURN)
+
+/* -- POST /v3/marketing/busifavor/subsidy/pay-receipts and
+      GET  /v3/marketing/busifavor/subsidy/pay-receipts/{subsidy_receipt_id} */
+#define WXP_SUBSIDY_PAY_REQ(X, S) \
+    X(S, STR, stock_id, 1, 1, 20, WXP_CS_DIGITS) \
+    X(S, STR, coupon_code, 1, 1, 128, WXP_CS_ANY) \
+    X(S, STR, transaction_id, 1, 1, 32, WXP_CS_DIGITS) \
+    X(S, STR, payer_merchant, 1, 1, 32, WXP_CS_DIGITS) \
+    X(S, STR, payee_merchant, 1, 1, 32, WXP_CS_DIGITS) \
+    X(S, INT, amount, 1, 1, WXP__FEN_MAX, 0) \
+    X(S, STR, description, 1, 1, 80, WXP_CS_ANY) \
+    X(S, STR, out_subsidy_no, 1, 1, 128, WXP_CS_OUTNO)
+WXP_MODEL_REQUEST(wxp_subsidy_pay_req, WXP_SUBSIDY_PAY_REQ)
+#define WXP_SUBSIDY_PAY(X, S) \
+    X(S, STR, subsidy_receipt_id, 1, 1, 64, WXP_CS_ANY) \
+    X(S, STR, stock_id, 0, 0, 20, WXP_CS_ANY) \
+    X(S, STR, coupon_code, 0, 0, 128, WXP_CS_ANY) \
+    X(S, STR, transaction_id, 0, 0, 32, WXP_CS_ANY) \
+    X(S, STR, payer_merchant, 0, 0, 32, WXP_CS_ANY) \
+    X(S, STR, payee_merchant, 0, 0, 32, WXP_CS_ANY) \
+    X(S, INT, amount, 0, 0, WXP__FEN_MAX, 0) \
+    X(S, STR, description, 0, 0, 80, WXP_CS_ANY) \
+    X(S, STR, status, 1, 1, 32, WXP_CS_ANY) \
+    X(S, STR, fail_reason, 0, 0, 64, WXP_CS_ANY) \
+    X(S, STR, success_time, 0, 0, 64, WXP_CS_ANY) \
+    X(S, STR, out_subsidy_no, 0, 0, 128, WXP_CS_ANY) \
+    X(S, STR, create_time, 0, 0, 64, WXP_CS_ANY)
+WXP_MODEL_RESPONSE(wxp_subsidy_pay_receipt, WXP_SUBSIDY_PAY)
+
+/* -- GET /v3/pay/transactions/out-trade-no/{out_trade_no}?mchid=…
+      GET /v3/pay/transactions/id/{transaction_id}?mchid=… */
+#define WXP_TRANSACTION_PAYER(X, S) X(S, STR, openid, 0, 0, 128, WXP_CS_ANY)
+WXP_MODEL_RESPONSE(wxp_transaction_payer, WXP_TRANSACTION_PAYER)
+#define WXP_TRANSACTION_AMOUNT(X, S) \
+    X(S, INT, total, 0, 0, WXP__FEN_MAX, 0) \
+    X(S, INT, payer_total, 0, 0, WXP__FEN_MAX, 0) \
+    X(S, STR, currency, 0, 0, 16, WXP_CS_ANY) \
+    X(S, STR, payer_currency, 0, 0, 16, WXP_CS_ANY)
+WXP_MODEL_RESPONSE(wxp_transaction_amount, WXP_TRANSACTION_AMOUNT)
+#define WXP_TRANSACTION(X, S) \
+    X(S, STR, appid, 0, 0, 32, WXP_CS_ANY) \
+    X(S, STR, mchid, 0, 0, 32, WXP_CS_ANY) \
+    X(S, STR, out_trade_no, 1, 1, 32, WXP_CS_ANY) \
+    X(S, STR, transaction_id, 0, 0, 32, WXP_CS_ANY) \
+    X(S, STR, trade_type, 0, 0, 16, WXP_CS_ANY) \
+    X(S, STR, trade_state, 1, 1, 32, WXP_CS_ANY) \
+    X(S, STR, trade_state_desc, 0, 0, 256, WXP_CS_ANY) \
+    X(S, STR, bank_type, 0, 0, 32, WXP_CS_ANY) \
+    X(S, STR, attach, 0, 0, 128, WXP_CS_ANY) \
+    X(S, STR, success_time, 0, 0, 64, WXP_CS_ANY) \
+    X(S, OBJ, payer, 0, 0, 0, wxp_transaction_payer) \
+    X(S, OBJ, amount, 0, 0, 0, wxp_transaction_amount)
+WXP_MODEL_RESPONSE(wxp_transaction, WXP_TRANSACTION)
+
+/* Typed calls. Each validates the request before anything is signed or sent
+   (WXP_E_ARG with result.field such as "amount.refund"), then works as
+   wxp_v3_request and decodes the verified answer into *out (views into io_buf,
+   valid until the next call). sub_mchid may be NULL (direct merchants). */
+WXP_API WXP_NODISCARD wxp_err wxp_refund_create(wxp_client *c, const wxp_refund_req *req, wxp_refund *out,
+                                                wxp_result *res);
+WXP_API WXP_NODISCARD wxp_err wxp_refund_query(wxp_client *c, const char *out_refund_no, const char *sub_mchid,
+                                               wxp_refund *out, wxp_result *res);
+WXP_API WXP_NODISCARD wxp_err wxp_refund_abnormal(wxp_client *c, const char *refund_id,
+                                                  const wxp_refund_abnormal_req *req, wxp_refund *out,
+                                                  wxp_result *res);
+WXP_API WXP_NODISCARD wxp_err wxp_coupon_return(wxp_client *c, const wxp_coupon_return_req *req,
+                                                wxp_coupon_return_result *out, wxp_result *res);
+WXP_API WXP_NODISCARD wxp_err wxp_subsidy_return(wxp_client *c, const wxp_subsidy_return_req *req,
+                                                 wxp_subsidy_return_receipt *out, wxp_result *res);
+WXP_API WXP_NODISCARD wxp_err wxp_subsidy_pay(wxp_client *c, const wxp_subsidy_pay_req *req,
+                                              wxp_subsidy_pay_receipt *out, wxp_result *res);
+WXP_API WXP_NODISCARD wxp_err wxp_subsidy_pay_query(wxp_client *c, const char *subsidy_receipt_id,
+                                                    wxp_subsidy_pay_receipt *out, wxp_result *res);
+WXP_API WXP_NODISCARD wxp_err wxp_transaction_by_out_trade_no(wxp_client *c, const char *out_trade_no,
+                                                              wxp_transaction *out, wxp_result *res);
+WXP_API WXP_NODISCARD wxp_err wxp_transaction_by_id(wxp_client *c, const char *transaction_id,
+                                                    wxp_transaction *out, wxp_result *res);
+/* POST …/out-trade-no/{out_trade_no}/close: WeChat Pay answers 204, still signed. */
+WXP_API WXP_NODISCARD wxp_err wxp_transaction_close(wxp_client *c, const char *out_trade_no, wxp_result *res);
+
+/* The layers under the calls, usable without a client. Encoding validates
+   first; buf NULL measures (*len). */
+WXP_API WXP_NODISCARD wxp_err wxp_refund_req_encode(char *buf, size_t cap, const wxp_refund_req *req,
+                                                    size_t *len, wxp_result *res);
+WXP_API WXP_NODISCARD wxp_err wxp_refund_decode(char *json, size_t len, wxp_refund *out, wxp_result *res);
+
 
 /* ==== >>api:v2 ============================================================ */
 #ifndef WXP_NO_V2
@@ -1579,7 +1847,10 @@ WXP__PRIVATE wxp_err wxp__pem_next(wxp__pem *r, wxp__sink *sink)
         switch (br_pem_decoder_event(&r->pc)) {
         case BR_PEM_BEGIN_OBJ: {
             const char *nm = br_pem_decoder_name(&r->pc);
-            wxp__copy(r->name, sizeof r->name, nm, strlen(nm));
+            size_t nl = strlen(nm);
+            /* BearSSL 0.6 keeps the dashes of a CRLF-ended BEGIN line. */
+            if (nl >= 5 && memcmp(nm + nl - 5, "-----", 5) == 0) nl -= 5;
+            wxp__copy(r->name, sizeof r->name, nm, nl);
             br_pem_decoder_setdest(&r->pc, wxp__sink_push, sink);
             inside = 1;
             break;
@@ -1695,20 +1966,32 @@ WXP_API wxp_err wxp_rsa_key_load(wxp_rsa_key *k, wxp_str pem, wxp_result *res)
         wxp__find(pem.ptr, pem.len, "Proc-Type: 4,ENCRYPTED"))
         return wxp__fail(res, WXP_E_KEY_ENCRYPTED, "private_key",
                          "encrypted PEM: decrypt it with `openssl pkey -in key.pem -out plain.pem`");
+    /* First find the key object and measure it: BearSSL's key decoder has room
+       for 4096-bit keys only and must never see a larger one. */
     wxp__pem_init(&r, pem);
     for (;;) {
+        const char *start = r.p;
         memset(&sink, 0, sizeof sink);
-        br_skey_decoder_init(&dc);
-        sink.push = wxp__skey_push;
-        sink.ctx = &dc;
         e = wxp__pem_next(&r, &sink);
-        if (e) {
-            wxp__wipe(&dc, sizeof dc);
-            return wxp__pem_error(res, e, "private_key");
-        }
+        if (e) return wxp__pem_error(res, e, "private_key");
         if (strcmp(r.name, "PRIVATE KEY") == 0 || strcmp(r.name, "RSA PRIVATE KEY") == 0 ||
-            strcmp(r.name, "EC PRIVATE KEY") == 0)
+            strcmp(r.name, "EC PRIVATE KEY") == 0) {
+            pem.ptr = start;
+            pem.len = (size_t)(r.p - start);
             break;
+        }
+    }
+    if (sink.len > WXP_RSA_BYTES * 9 / 2 + 128)
+        return wxp__fail(res, WXP_E_KEY_SIZE, "private_key", "RSA key over WXP_MAX_RSA_BITS");
+    wxp__pem_init(&r, pem);
+    memset(&sink, 0, sizeof sink);
+    br_skey_decoder_init(&dc);
+    sink.push = wxp__skey_push;
+    sink.ctx = &dc;
+    e = wxp__pem_next(&r, &sink);
+    if (e) {
+        wxp__wipe(&dc, sizeof dc);
+        return wxp__pem_error(res, e, "private_key");
     }
     if (br_skey_decoder_last_error(&dc) != 0) {
         int err = br_skey_decoder_last_error(&dc);
@@ -1942,7 +2225,7 @@ WXP_API wxp_err wxp_keystore_add_certs(wxp_keystore *ks, wxp_str pem, wxp_result
         e = wxp__pem_next(&r, &sink);
         if (e == WXP_E_NOTFOUND) break;
         if (e) return wxp__pem_error(res, e, "certificate");
-        if (strcmp(r.name, "CERTIFICATE") != 0) continue;
+        if (strcmp(r.name, "CERTIFICATE") != 0 && strcmp(r.name, "X509 CERTIFICATE") != 0) continue;
         one.ptr = start;
         one.len = (size_t)(r.p - start);
         e = wxp_pubkey_load(&k, one, res);
@@ -1997,13 +2280,14 @@ WXP_API wxp_err wxp_sign_base64(const wxp_signer_class **signer, const void *msg
                                 char *out, size_t cap, size_t *out_len, wxp_result *res)
 {
     wxp_str part;
+    wxp__res_clear(res);
     part.ptr = (const char *)msg;
     part.len = len;
     return wxp__sign_parts(signer, &part, 1, out, cap, out_len, res);
 }
 
-WXP_API wxp_err wxp_verify_base64(const wxp_pubkey *k, const wxp_str *parts, size_t nparts,
-                                  wxp_str sig, wxp_result *res)
+WXP__PRIVATE wxp_err wxp__verify(const wxp_pubkey *k, const wxp_str *parts, size_t nparts, wxp_str sig,
+                                 wxp_result *res)
 {
     br_sha256_context h;
     unsigned char hash[32], got[32], raw[WXP_RSA_BYTES];
@@ -2053,8 +2337,15 @@ WXP__PRIVATE wxp_err wxp__gcm_args(wxp_str key, wxp_str nonce, wxp_result *res)
     return WXP_OK;
 }
 
-WXP_API wxp_err wxp_aes_gcm_decrypt(wxp_str key, wxp_str nonce, wxp_str aad, wxp_str ct_b64,
-                                    unsigned char *out, size_t cap, size_t *len, wxp_result *res)
+WXP_API wxp_err wxp_verify_base64(const wxp_pubkey *k, const wxp_str *parts, size_t nparts,
+                                  wxp_str sig, wxp_result *res)
+{
+    wxp__res_clear(res);
+    return wxp__verify(k, parts, nparts, sig, res);
+}
+
+WXP__PRIVATE wxp_err wxp__gcm_decrypt(wxp_str key, wxp_str nonce, wxp_str aad, wxp_str ct_b64,
+                                      unsigned char *out, size_t cap, size_t *len, wxp_result *res)
 {
     wxp__gcm g;
     unsigned char tag[16];
@@ -2084,23 +2375,32 @@ WXP_API wxp_err wxp_aes_gcm_decrypt(wxp_str key, wxp_str nonce, wxp_str aad, wxp
     return WXP_OK;
 }
 
+WXP_API wxp_err wxp_aes_gcm_decrypt(wxp_str key, wxp_str nonce, wxp_str aad, wxp_str ct_b64,
+                                    unsigned char *out, size_t cap, size_t *len, wxp_result *res)
+{
+    wxp__res_clear(res);
+    return wxp__gcm_decrypt(key, nonce, aad, ct_b64, out, cap, len, res);
+}
+
 WXP_API wxp_err wxp_aes_gcm_encrypt(wxp_str key, wxp_str nonce, wxp_str aad, wxp_str plain,
                                     char *out, size_t cap, size_t *len, wxp_result *res)
 {
     wxp__gcm g;
     size_t need = WXP_B64_LEN(plain.len + 16), done = 0;
-    unsigned char blk[48];
-    wxp_err e = wxp__gcm_args(key, nonce, res);
+    unsigned char blk[48 + 16]; /* a chunk, and room for the tag after a short one */
+    wxp_err e;
+    wxp__res_clear(res);
+    e = wxp__gcm_args(key, nonce, res);
     if (len) *len = need;
     if (e) return e;
     if (cap < need + 1) return wxp__nospace(res, need + 1, "ciphertext");
     wxp__gcm_init(&g, key, nonce, aad);
     /* Encrypt and encode 48 bytes at a time (a whole number of base64 quanta). */
     while (done < plain.len) {
-        size_t k = plain.len - done < sizeof blk ? plain.len - done : sizeof blk;
+        size_t k = plain.len - done < 48 ? plain.len - done : 48;
         memcpy(blk, plain.ptr + done, k);
         br_gcm_run(&g.gcm, 1, blk, k);
-        if (k == sizeof blk) {
+        if (k == 48) {
             (void)wxp__b64_encode(out + done / 3 * 4, cap - done / 3 * 4, blk, k, NULL);
             done += k;
             continue;
@@ -2156,6 +2456,7 @@ WXP_API wxp_err wxp_oaep_encrypt(const wxp_pubkey *k, const wxp_random *rnd, wxp
     unsigned char ct[WXP_RSA_BYTES];
     size_t n, need;
     WXP__REQUIRE(k && rnd && rnd->fn);
+    wxp__res_clear(res);
     need = WXP_B64_LEN(k->pk.nlen);
     if (len) *len = need;
     /* OAEP with SHA-1 carries at most nlen - 42 bytes. */
@@ -2179,6 +2480,7 @@ WXP_API wxp_err wxp_oaep_decrypt(const wxp_signer_class **signer, wxp_str b64, u
     size_t n;
     wxp_err e;
     WXP__REQUIRE(signer && *signer);
+    wxp__res_clear(res);
     if (len) *len = 0;
     if (!(*signer)->oaep_decrypt)
         return wxp__fail(res, WXP_E_UNSUPPORTED, "signer", "this signer cannot decrypt RSA-OAEP");
@@ -2422,6 +2724,7 @@ WXP_API wxp_err wxp_v3_authorization(const wxp_signer_class **signer, const char
     wxp__sb b;
     wxp_err e;
     WXP__REQUIRE(signer && mchid && serial && method);
+    wxp__res_clear(res);
     if (!wxp__header_safe(mchid, strlen(mchid)) || !*mchid)
         return wxp__fail(res, WXP_E_ARG, "mchid", "empty or not printable ASCII");
     if (!wxp__header_safe(serial, strlen(serial)) || !*serial)
@@ -2545,13 +2848,16 @@ WXP__PRIVATE wxp_err wxp__v3_check(const wxp_client *c, wxp_str ts, wxp_str nonc
     parts[0] = ts; parts[1] = wxp_cstr("\n");
     parts[2] = nonce; parts[3] = parts[1];
     parts[4] = body; parts[5] = parts[1];
-    return wxp_verify_base64(key, parts, 6, sig, res);
+    return wxp__verify(key, parts, 6, sig, res);
 }
 
 /* ==== >>impl:v3-call ====================================================== */
 
-WXP_API wxp_err wxp_v3_prepare(wxp_client *c, const char *method, const char *path, wxp_str body,
-                               const wxp_http_request **req, wxp_http_response **resp, wxp_result *res)
+/* Prepares a call whose answer lands at io_buf + resp_off (a typed call keeps
+   its request body in front of it). */
+WXP__PRIVATE wxp_err wxp__v3_prepare(wxp_client *c, const char *method, const char *path, wxp_str body,
+                                     size_t resp_off, const wxp_http_request **req, wxp_http_response **resp,
+                                     wxp_result *res)
 {
     static const char *const methods[] = { "GET", "POST", "PUT", "PATCH", "DELETE" };
     wxp_config *cfg;
@@ -2605,10 +2911,17 @@ WXP_API wxp_err wxp_v3_prepare(wxp_client *c, const char *method, const char *pa
     c->wxp__priv.req.header_count = n;
     c->wxp__priv.req.body = body;
     c->wxp__priv.req.timeout_ms = cfg->timeout_ms;
-    wxp__resp_reset(&c->wxp__priv.resp, cfg->io_buf, cfg->io_buf_size);
+    if (resp_off >= cfg->io_buf_size) return wxp__nospace(res, resp_off + 1, "io_buf");
+    wxp__resp_reset(&c->wxp__priv.resp, (char *)cfg->io_buf + resp_off, cfg->io_buf_size - resp_off);
     if (req) *req = &c->wxp__priv.req;
     if (resp) *resp = &c->wxp__priv.resp;
     return WXP_OK;
+}
+
+WXP_API wxp_err wxp_v3_prepare(wxp_client *c, const char *method, const char *path, wxp_str body,
+                               const wxp_http_request **req, wxp_http_response **resp, wxp_result *res)
+{
+    return wxp__v3_prepare(c, method, path, body, 0, req, resp, res);
 }
 
 /* Parses JSON that lies in io_buf, with the tokens in the io_buf space after it. */
@@ -2672,22 +2985,27 @@ WXP_API wxp_err wxp_v3_finish(wxp_client *c, wxp_result *res)
     return WXP_E_HTTP;
 }
 
-WXP_API wxp_err wxp_v3_request(wxp_client *c, const char *method, const char *path, wxp_str body,
-                               wxp_result *res)
+/* Runs the prepared request through the transport, then checks the answer. */
+WXP__PRIVATE wxp_err wxp__v3_send(wxp_client *c, wxp_result *res)
 {
-    const wxp_http_request *req;
-    wxp_http_response *resp;
     char errbuf[WXP_ERRBUF_SIZE];
-    wxp_err e = wxp_v3_prepare(c, method, path, body, &req, &resp, res);
-    if (e) return e;
+    wxp_http_response *resp = &c->wxp__priv.resp;
     errbuf[0] = 0;
-    if (c->wxp__priv.cfg.transport.fn(c->wxp__priv.cfg.transport.user, req, resp, errbuf, sizeof errbuf) != 0) {
+    if (c->wxp__priv.cfg.transport.fn(c->wxp__priv.cfg.transport.user, &c->wxp__priv.req, resp, errbuf,
+                                      sizeof errbuf) != 0) {
         c->wxp__priv.wp_serial[0] = 0;
         errbuf[sizeof errbuf - 1] = 0;
         if (res) res->status = resp->wxp__priv.status;
         return wxp__fail(res, WXP_E_TRANSPORT, "transport", errbuf[0] ? errbuf : "the transport failed");
     }
     return wxp_v3_finish(c, res);
+}
+
+WXP_API wxp_err wxp_v3_request(wxp_client *c, const char *method, const char *path, wxp_str body,
+                               wxp_result *res)
+{
+    wxp_err e = wxp_v3_prepare(c, method, path, body, NULL, NULL, res);
+    return e ? e : wxp__v3_send(c, res);
 }
 
 WXP_API wxp_err wxp_client_encrypt(wxp_client *c, wxp_str plain, char *out, size_t cap, size_t *len,
@@ -2757,7 +3075,7 @@ WXP_API wxp_err wxp_notify_parse(wxp_client *c, const wxp_notify_headers *h, cha
 #undef WXP__F
     if (!wxp__str_eq(out->algorithm, "AEAD_AES_256_GCM"))
         return wxp__fail(res, WXP_E_UNSUPPORTED, "resource.algorithm", "only AEAD_AES_256_GCM is defined");
-    e = wxp_aes_gcm_decrypt(cfg->apiv3_key, out->nonce, out->associated_data, ct, plain, plain_cap, &n, res);
+    e = wxp__gcm_decrypt(cfg->apiv3_key, out->nonce, out->associated_data, ct, plain, plain_cap, &n, res);
     if (e) return e;
     out->plaintext.ptr = (const char *)plain;
     out->plaintext.len = n;
@@ -2868,8 +3186,8 @@ WXP_API wxp_err wxp_app_sign(wxp_client *c, const char *appid, const char *prepa
     wxp__res_clear(res);
     memset(out, 0, sizeof *out);
     mchid = c->wxp__priv.cfg.mchid;
-    if (!appid || !*appid || strlen(appid) >= sizeof out->appid)
-        return wxp__fail(res, WXP_E_ARG, "appid", "1-39 characters");
+    if (!appid || !*appid || strlen(appid) >= sizeof out->appid || !wxp__header_safe(appid, strlen(appid)))
+        return wxp__fail(res, WXP_E_ARG, "appid", "1-39 printable characters");
     if (!prepay_id || !*prepay_id || strlen(prepay_id) >= sizeof out->prepayid)
         return wxp__fail(res, WXP_E_ARG, "prepay_id", "1-71 characters");
     wxp__copy(out->appid, sizeof out->appid, appid, strlen(appid));
@@ -2948,7 +3266,7 @@ WXP_API wxp_err wxp_certificates_download(wxp_client *c, wxp_result *res)
             (e = wxp__json_field_raw(&doc, item, "encrypt_certificate.associated_data", &aad, res)) != WXP_OK ||
             (e = wxp__json_field_raw(&doc, item, "encrypt_certificate.ciphertext", &ct, res)) != WXP_OK)
             return e;
-        e = wxp_aes_gcm_decrypt(cfg->apiv3_key, nonce, aad, ct, scratch, room, &n, res);
+        e = wxp__gcm_decrypt(cfg->apiv3_key, nonce, aad, ct, scratch, room, &n, res);
         if (e) return e;
         pem.ptr = (const char *)scratch;
         pem.len = n;
@@ -2974,6 +3292,484 @@ WXP_API wxp_err wxp_certificates_download(wxp_client *c, wxp_result *res)
         if (e) return e;
     }
     return WXP_OK;
+}
+
+/* ==== >>impl:models ======================================================= */
+
+enum { WXP__T_STR = 1, WXP__T_INT, WXP__T_OBJ, WXP__T_ARR };
+
+typedef struct wxp__model wxp__model;
+typedef struct wxp__field {
+    const char        *key;
+    unsigned char      type, req, cs;
+    long long          lo, hi;          /* STR: length; INT: value; ARR: count */
+    size_t             off, count_off;  /* member; ARR: its _count (then _cap) */
+    size_t             elem;            /* OBJ/ARR: sizeof the element */
+    const wxp__model  *sub;
+} wxp__field;
+struct wxp__model { const wxp__field *f; size_t n; };
+
+/* One table row per X-macro row; the same lists made the structs. */
+#define WXP__ROW_STR(S, name, req, lo, hi, cs) { #name, WXP__T_STR, req, cs, lo, hi, offsetof(S, name), 0, 0, NULL },
+#define WXP__ROW_INT(S, name, req, lo, hi, x)  { #name, WXP__T_INT, req, 0, lo, hi, offsetof(S, name), 0, 0, NULL },
+#define WXP__ROW_OBJ(S, name, req, lo, hi, T)  { #name, WXP__T_OBJ, req, 0, lo, hi, offsetof(S, name), 0, sizeof(T), &T##__model },
+#define WXP__ROW_ARR(S, name, req, lo, hi, T)  { #name, WXP__T_ARR, req, 0, lo, hi, offsetof(S, name), offsetof(S, name##_count), sizeof(T), &T##__model },
+#define WXP__ROW(S, TYPE, name, req, lo, hi, x) WXP__ROW_##TYPE(S, name, req, lo, hi, x)
+#define WXP__MODEL(T, LIST) \
+    static const wxp__field T##__fields[] = { LIST(WXP__ROW, T) }; \
+    static const wxp__model T##__model = { T##__fields, sizeof T##__fields / sizeof T##__fields[0] };
+
+WXP__MODEL(wxp_refund_from_req, WXP_REFUND_FROM)
+WXP__MODEL(wxp_refund_from, WXP_REFUND_FROM)
+WXP__MODEL(wxp_refund_req_amount, WXP_REFUND_REQ_AMOUNT)
+WXP__MODEL(wxp_refund_goods_req, WXP_REFUND_GOODS)
+WXP__MODEL(wxp_refund_goods, WXP_REFUND_GOODS)
+WXP__MODEL(wxp_refund_req, WXP_REFUND_REQ)
+WXP__MODEL(wxp_refund_amount, WXP_REFUND_AMOUNT)
+WXP__MODEL(wxp_refund_promotion, WXP_REFUND_PROMOTION)
+WXP__MODEL(wxp_refund, WXP_REFUND)
+WXP__MODEL(wxp_refund_abnormal_req, WXP_REFUND_ABNORMAL_REQ)
+WXP__MODEL(wxp_coupon_return_req, WXP_COUPON_RETURN_REQ)
+WXP__MODEL(wxp_coupon_return_result, WXP_COUPON_RETURN)
+WXP__MODEL(wxp_subsidy_return_req, WXP_SUBSIDY_RETURN_REQ)
+WXP__MODEL(wxp_subsidy_return_receipt, WXP_SUBSIDY_RETURN)
+WXP__MODEL(wxp_subsidy_pay_req, WXP_SUBSIDY_PAY_REQ)
+WXP__MODEL(wxp_subsidy_pay_receipt, WXP_SUBSIDY_PAY)
+WXP__MODEL(wxp_transaction_payer, WXP_TRANSACTION_PAYER)
+WXP__MODEL(wxp_transaction_amount, WXP_TRANSACTION_AMOUNT)
+WXP__MODEL(wxp_transaction, WXP_TRANSACTION)
+
+/* "prefix.key" or "prefix.index" into path (error messages name the field). */
+WXP__PRIVATE void wxp__path_join(char *path, size_t cap, const char *prefix, const char *key, long long index)
+{
+    char num[24];
+    path[0] = 0;
+    if (prefix && *prefix) {
+        wxp__append(path, cap, prefix, strlen(prefix));
+        wxp__append(path, cap, ".", 1);
+    }
+    if (key) wxp__append(path, cap, key, strlen(key));
+    else wxp__append(path, cap, num, wxp__itoa(num, index));
+}
+
+WXP__PRIVATE int wxp__charset_ok(int cs, const char *s, size_t n)
+{
+    size_t i;
+    if (cs == WXP_CS_HTTPS)
+        return n > 8 && memcmp(s, "https://", 8) == 0 && !memchr(s, '?', n) && !memchr(s, '#', n) &&
+               wxp__header_safe(s, n);
+    for (i = 0; i < n;) {
+        unsigned char ch = (unsigned char)s[i];
+        int ok;
+        switch (cs) {
+        case WXP_CS_OUTNO: ok = (ch >= '0' && ch <= '9') || (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
+                                strchr("_|*@-", ch) != NULL; break;
+        case WXP_CS_DIGITS: ok = ch >= '0' && ch <= '9'; break;
+        case WXP_CS_ALNUM: ok = (ch >= '0' && ch <= '9') || (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z'); break;
+        case WXP_CS_ENUM: ok = (ch >= 'A' && ch <= 'Z') || ch == '_'; break;
+        default: {
+            size_t k = wxp__utf8_seq((const unsigned char *)s + i, n - i);
+            if (!k || ch < 0x20 || ch == 0x7F) return 0;
+            i += k;
+            continue;
+        }
+        }
+        if (!ok || ch == 0) return 0;
+        i++;
+    }
+    return 1;
+}
+
+#define WXP__AT(obj, off, T) ((T)(void *)((char *)(obj) + (off)))
+#define WXP__CAT(obj, off, T) ((T)(const void *)((const char *)(obj) + (off)))
+
+/* Every rule of the table, before anything is signed or sent. */
+WXP__PRIVATE wxp_err wxp__validate(const wxp__model *m, const void *obj, const char *prefix, wxp_result *res)
+{
+    char path[64];
+    size_t i, k;
+    wxp_err e;
+    for (i = 0; i < m->n; i++) {
+        const wxp__field *f = &m->f[i];
+        wxp__path_join(path, sizeof path, prefix, f->key, 0);
+        switch (f->type) {
+        case WXP__T_STR: {
+            const char *s = *WXP__CAT(obj, f->off, const char *const *);
+            size_t n = s ? strlen(s) : 0;
+            if (!n) {
+                if (f->req) return wxp__fail(res, WXP_E_ARG, path, "required");
+                break;
+            }
+            if ((long long)n < f->lo || (long long)n > f->hi)
+                return wxp__fail(res, WXP_E_ARG, path, "length out of the range the API allows");
+            if (!wxp__charset_ok(f->cs, s, n))
+                return wxp__fail(res, WXP_E_ARG, path, f->cs == WXP_CS_HTTPS ? "an https URL without a query"
+                                 : "characters outside the set the API allows");
+            break;
+        }
+        case WXP__T_INT: {
+            long long v = *WXP__CAT(obj, f->off, const long long *);
+            if (!f->req && v == 0) break;
+            if (v < f->lo || v > f->hi) return wxp__fail(res, WXP_E_ARG, path, "value out of range");
+            break;
+        }
+        case WXP__T_OBJ:
+            if ((e = wxp__validate(f->sub, WXP__CAT(obj, f->off, const char *), path, res)) != WXP_OK) return e;
+            break;
+        case WXP__T_ARR: {
+            const char *arr = *WXP__CAT(obj, f->off, const char *const *);
+            size_t n = *WXP__CAT(obj, f->count_off, const size_t *);
+            if (f->req && n == 0) return wxp__fail(res, WXP_E_ARG, path, "required");
+            if ((long long)n > f->hi) return wxp__fail(res, WXP_E_ARG, path, "more elements than the API allows");
+            if (n && !arr) return wxp__fail(res, WXP_E_ARG, path, "count set but no array");
+            for (k = 0; k < n; k++) {
+                char item[64];
+                wxp__path_join(item, sizeof item, path, NULL, (long long)k);
+                if ((e = wxp__validate(f->sub, arr + k * f->elem, item, res)) != WXP_OK) return e;
+            }
+            break;
+        }
+        default: break;
+        }
+    }
+    return WXP_OK;
+}
+
+WXP__PRIVATE void wxp__encode(const wxp__model *m, const void *obj, wxp_json_writer *w)
+{
+    size_t i, k;
+    wxp_jw_object_begin(w);
+    for (i = 0; i < m->n; i++) {
+        const wxp__field *f = &m->f[i];
+        if (f->type == WXP__T_STR) {
+            const char *s = *WXP__CAT(obj, f->off, const char *const *);
+            if (!s || !*s) continue;
+            wxp_jw_key(w, f->key);
+            wxp_jw_cstring(w, s);
+        } else if (f->type == WXP__T_INT) {
+            long long v = *WXP__CAT(obj, f->off, const long long *);
+            if (!f->req && v == 0) continue;
+            wxp_jw_key(w, f->key);
+            wxp_jw_int(w, v);
+        } else if (f->type == WXP__T_OBJ) {
+            wxp_jw_key(w, f->key);
+            wxp__encode(f->sub, WXP__CAT(obj, f->off, const char *), w);
+        } else {
+            const char *arr = *WXP__CAT(obj, f->off, const char *const *);
+            size_t n = *WXP__CAT(obj, f->count_off, const size_t *);
+            if (!n) continue;
+            wxp_jw_key(w, f->key);
+            wxp_jw_array_begin(w);
+            for (k = 0; k < n; k++) wxp__encode(f->sub, arr + k * f->elem, w);
+            wxp_jw_array_end(w);
+        }
+    }
+    wxp_jw_object_end(w);
+}
+
+/* Fills obj from the object token tok. Arrays go into the caller's arrays. */
+WXP__PRIVATE wxp_err wxp__decode(const wxp__model *m, const wxp_json *doc, int tok, void *obj,
+                                 const char *prefix, wxp_result *res)
+{
+    char path[64];
+    size_t i;
+    wxp_err e;
+    for (i = 0; i < m->n; i++) {
+        const wxp__field *f = &m->f[i];
+        int t = wxp_json_get(doc, tok, f->key);
+        int absent = t < 0 || doc->tok[t].type == WXP_JSON_NULL;
+        wxp__path_join(path, sizeof path, prefix, f->key, 0);
+        if (absent && f->req) return wxp__fail(res, WXP_E_NOTFOUND, path, "required field missing in the answer");
+        switch (f->type) {
+        case WXP__T_STR: {
+            wxp_str *s = WXP__AT(obj, f->off, wxp_str *);
+            s->ptr = "";
+            s->len = 0;
+            if (!absent && (e = wxp_json_string(doc, t, s)) != WXP_OK)
+                return wxp__fail(res, e, path, "expected a string");
+            break;
+        }
+        case WXP__T_INT: {
+            long long *v = WXP__AT(obj, f->off, long long *);
+            *v = 0;
+            if (!absent && (e = wxp_json_int(doc, t, v)) != WXP_OK)
+                return wxp__fail(res, e, path, e == WXP_E_TYPE ? "expected a number" : "not an int64");
+            break;
+        }
+        case WXP__T_OBJ:
+            if (absent) {
+                memset(WXP__AT(obj, f->off, char *), 0, f->elem);
+                if ((e = wxp__decode(f->sub, doc, -1, WXP__AT(obj, f->off, char *), path, res)) != WXP_OK) return e;
+                break;
+            }
+            if (doc->tok[t].type != WXP_JSON_OBJECT) return wxp__fail(res, WXP_E_TYPE, path, "expected an object");
+            if ((e = wxp__decode(f->sub, doc, t, WXP__AT(obj, f->off, char *), path, res)) != WXP_OK) return e;
+            break;
+        case WXP__T_ARR: {
+            char *arr = *WXP__AT(obj, f->off, char **);
+            size_t *count = WXP__AT(obj, f->count_off, size_t *), cap = count[1], k = 0, n;
+            int el;
+            *count = 0;
+            if (absent) break;
+            if (doc->tok[t].type != WXP_JSON_ARRAY) return wxp__fail(res, WXP_E_TYPE, path, "expected an array");
+            n = wxp_json_count(doc, t);
+            if (n > cap || (n && !arr)) {
+                if (res) res->needed = n;
+                return wxp__fail(res, WXP_E_NOSPACE, path, "more elements than the array's _cap");
+            }
+            for (el = wxp_json_first(doc, t); el >= 0; el = wxp_json_next(doc, t, el), k++) {
+                char item[64];
+                wxp__path_join(item, sizeof item, path, NULL, (long long)k);
+                if (doc->tok[el].type != WXP_JSON_OBJECT) return wxp__fail(res, WXP_E_TYPE, item, "expected an object");
+                if ((e = wxp__decode(f->sub, doc, el, arr + k * f->elem, item, res)) != WXP_OK) return e;
+            }
+            *count = n;
+            break;
+        }
+        default: break;
+        }
+    }
+    return WXP_OK;
+}
+
+/* Rules of a model that one table row cannot say. */
+typedef wxp_err (*wxp__rules_fn)(const void *req, wxp_result *res);
+
+/* Validates (the table, then the model's own rules) and encodes a request
+   into buf (NULL measures). */
+WXP__PRIVATE wxp_err wxp__encode_req(const wxp__model *m, wxp__rules_fn rules, const void *req, char *buf,
+                                     size_t cap, size_t *len, wxp_result *res)
+{
+    wxp_json_writer w;
+    wxp_err e = wxp__validate(m, req, "", res);
+    if (!e && rules) e = rules(req, res);
+    if (e) return e;
+    wxp_jw_init(&w, buf, cap);
+    wxp__encode(m, req, &w);
+    return wxp_jw_finish(&w, len, res);
+}
+
+WXP__PRIVATE wxp_err wxp__refund_rules(const void *req, wxp_result *res)
+{
+    const wxp_refund_req *r = (const wxp_refund_req *)req;
+    long long from = 0;
+    size_t i;
+    if ((!r->transaction_id || !*r->transaction_id) && (!r->out_trade_no || !*r->out_trade_no))
+        return wxp__fail(res, WXP_E_ARG, "transaction_id", "one of transaction_id and out_trade_no is required");
+    if (r->amount.refund > r->amount.total)
+        return wxp__fail(res, WXP_E_ARG, "amount.refund", "the refund exceeds amount.total");
+    for (i = 0; i < r->amount.from_count && r->amount.from; i++) from += r->amount.from[i].amount;
+    if (from > r->amount.refund)
+        return wxp__fail(res, WXP_E_ARG, "amount.from", "the from[] amounts exceed amount.refund");
+    return WXP_OK;
+}
+
+WXP_API wxp_err wxp_refund_req_encode(char *buf, size_t cap, const wxp_refund_req *req, size_t *len, wxp_result *res)
+{
+    wxp_refund_req r;
+    WXP__REQUIRE(req);
+    wxp__res_clear(res);
+    r = *req;
+    r.amount.currency = WXP__DEF(r.amount.currency, "CNY");
+    return wxp__encode_req(&wxp_refund_req__model, wxp__refund_rules, &r, buf, cap, len, res);
+}
+
+WXP_API wxp_err wxp_refund_decode(char *json, size_t len, wxp_refund *out, wxp_result *res)
+{
+    wxp_json doc;
+    wxp_json_tok tok[256];
+    wxp_err e;
+    WXP__REQUIRE(out);
+    wxp__res_clear(res);
+    e = wxp_json_parse(&doc, json, len, tok, 256, res);
+    if (e) return e;
+    if (doc.tok[0].type != WXP_JSON_OBJECT) return wxp__fail(res, WXP_E_TYPE, "json", "expected an object");
+    return wxp__decode(&wxp_refund__model, &doc, 0, out, "", res);
+}
+
+/* A code that says "try again with the same request". */
+WXP__PRIVATE int wxp__retryable(wxp_err e, const wxp_result *r)
+{
+    if (e == WXP_E_TRANSPORT) return 1;
+    if (e != WXP_E_HTTP || !r) return 0;
+    return r->status >= 500 || strcmp(r->code, "SYSTEM_ERROR") == 0 || strcmp(r->code, "FREQUENCY_LIMITED") == 0;
+}
+
+/* The typed call: body (already encoded at the start of io_buf, body_len
+   bytes) is sent, retried when safe, and the verified answer decoded. */
+WXP__PRIVATE wxp_err wxp__typed_call(wxp_client *c, const char *method, const char *path, size_t body_len,
+                                     int retry_safe, const wxp__model *out_model, void *out, wxp_result *res)
+{
+    const wxp_retry *rt = &c->wxp__priv.cfg.retry;
+    unsigned attempts = retry_safe && rt->sleep ? WXP__DEF(rt->attempts, 1u) : 1u;
+    unsigned wait = WXP__DEF(rt->backoff_ms, 200u), n;
+    wxp_str body;
+    wxp_json doc;
+    wxp_err e = WXP_OK;
+    body.ptr = (const char *)c->wxp__priv.cfg.io_buf;
+    body.len = body_len;
+    for (n = 1; n <= attempts; n++) {
+        if (n > 1) {
+            rt->sleep(rt->user, wait);
+            wait *= 2;
+        }
+        e = wxp__v3_prepare(c, method, path, body, body_len, NULL, NULL, res);
+        if (e) return e;
+        e = wxp__v3_send(c, res);
+        if (!wxp__retryable(e, res)) break;
+    }
+    if (e || !out_model) return e;
+    e = wxp__parse_in_io(c, c->wxp__priv.resp.wxp__priv.buf, c->wxp__priv.resp.wxp__priv.len, &doc, res);
+    if (e) return e;
+    if (doc.tok[0].type != WXP_JSON_OBJECT) return wxp__fail(res, WXP_E_TYPE, "json", "expected an object");
+    return wxp__decode(out_model, &doc, 0, out, "", res);
+}
+
+/* Encodes req at the start of io_buf; the answer will land after it. */
+WXP__PRIVATE wxp_err wxp__encode_io(wxp_client *c, const wxp__model *m, const void *req, size_t *len, wxp_result *res)
+{
+    wxp__res_clear(res);
+    return wxp__encode_req(m, NULL, req, (char *)c->wxp__priv.cfg.io_buf, c->wxp__priv.cfg.io_buf_size, len, res);
+}
+
+/* Fills a path template into the client's path buffer. */
+WXP__PRIVATE wxp_err wxp__path(wxp_client *c, const char *tmpl, const char *name, const char *value, wxp_result *res)
+{
+    const char *params[3];
+    params[0] = name;
+    params[1] = value;
+    params[2] = NULL;
+    wxp__res_clear(res);
+    return wxp_path_fill(c->wxp__priv.path, sizeof c->wxp__priv.path, tmpl, params, NULL, res);
+}
+
+WXP_API wxp_err wxp_refund_create(wxp_client *c, const wxp_refund_req *req, wxp_refund *out, wxp_result *res)
+{
+    size_t len;
+    wxp_err e;
+    WXP__REQUIRE(c && req && out);
+    wxp__res_clear(res);
+    e = wxp_refund_req_encode((char *)c->wxp__priv.cfg.io_buf, c->wxp__priv.cfg.io_buf_size, req, &len, res);
+    return e ? e : wxp__typed_call(c, "POST", "/v3/refund/domestic/refunds", len, 1, &wxp_refund__model, out, res);
+}
+
+WXP_API wxp_err wxp_refund_query(wxp_client *c, const char *out_refund_no, const char *sub_mchid, wxp_refund *out,
+                                 wxp_result *res)
+{
+    wxp_err e;
+    WXP__REQUIRE(c && out);
+    if (!out_refund_no || !wxp__charset_ok(WXP_CS_OUTNO, out_refund_no, strlen(out_refund_no)) ||
+        strlen(out_refund_no) > 64)
+        return wxp__fail(res, WXP_E_ARG, "out_refund_no", "1-64 of [0-9A-Za-z_|*@-]");
+    if (sub_mchid && *sub_mchid && !wxp__all_in(sub_mchid, WXP__DIGITS, 1, 32))
+        return wxp__fail(res, WXP_E_ARG, "sub_mchid", "1-32 digits");
+    e = wxp__path(c, "/v3/refund/domestic/refunds/{out_refund_no}", "out_refund_no", out_refund_no, res);
+    if (e) return e;
+    if (sub_mchid && *sub_mchid) {
+        wxp__append(c->wxp__priv.path, sizeof c->wxp__priv.path, "?sub_mchid=", 11);
+        wxp__append(c->wxp__priv.path, sizeof c->wxp__priv.path, sub_mchid, strlen(sub_mchid));
+    }
+    return wxp__typed_call(c, "GET", c->wxp__priv.path, 0, 1, &wxp_refund__model, out, res);
+}
+
+WXP_API wxp_err wxp_refund_abnormal(wxp_client *c, const char *refund_id, const wxp_refund_abnormal_req *req,
+                                    wxp_refund *out, wxp_result *res)
+{
+    size_t len;
+    wxp_err e;
+    WXP__REQUIRE(c && req && out);
+    e = wxp__path(c, "/v3/refund/domestic/refunds/{refund_id}/apply-abnormal-refund", "refund_id", refund_id, res);
+    if (!e) e = wxp__encode_io(c, &wxp_refund_abnormal_req__model, req, &len, res);
+    /* Not retried: the encrypted fields' Wechatpay-Serial is for one request. */
+    return e ? e : wxp__typed_call(c, "POST", c->wxp__priv.path, len, 0, &wxp_refund__model, out, res);
+}
+
+WXP_API wxp_err wxp_coupon_return(wxp_client *c, const wxp_coupon_return_req *req, wxp_coupon_return_result *out,
+                                  wxp_result *res)
+{
+    size_t len;
+    wxp_err e;
+    WXP__REQUIRE(c && req && out);
+    e = wxp__encode_io(c, &wxp_coupon_return_req__model, req, &len, res);
+    return e ? e : wxp__typed_call(c, "POST", "/v3/marketing/busifavor/coupons/return", len, 1,
+                                   &wxp_coupon_return_result__model, out, res);
+}
+
+WXP_API wxp_err wxp_subsidy_return(wxp_client *c, const wxp_subsidy_return_req *req, wxp_subsidy_return_receipt *out,
+                                   wxp_result *res)
+{
+    size_t len;
+    wxp_err e;
+    WXP__REQUIRE(c && req && out);
+    e = wxp__encode_io(c, &wxp_subsidy_return_req__model, req, &len, res);
+    return e ? e : wxp__typed_call(c, "POST", "/v3/marketing/busifavor/subsidy/return-receipts", len, 1,
+                                   &wxp_subsidy_return_receipt__model, out, res);
+}
+
+WXP_API wxp_err wxp_subsidy_pay(wxp_client *c, const wxp_subsidy_pay_req *req, wxp_subsidy_pay_receipt *out,
+                                wxp_result *res)
+{
+    size_t len;
+    wxp_err e;
+    WXP__REQUIRE(c && req && out);
+    e = wxp__encode_io(c, &wxp_subsidy_pay_req__model, req, &len, res);
+    return e ? e : wxp__typed_call(c, "POST", "/v3/marketing/busifavor/subsidy/pay-receipts", len, 1,
+                                   &wxp_subsidy_pay_receipt__model, out, res);
+}
+
+WXP_API wxp_err wxp_subsidy_pay_query(wxp_client *c, const char *subsidy_receipt_id, wxp_subsidy_pay_receipt *out,
+                                      wxp_result *res)
+{
+    wxp_err e;
+    WXP__REQUIRE(c && out);
+    e = wxp__path(c, "/v3/marketing/busifavor/subsidy/pay-receipts/{subsidy_receipt_id}", "subsidy_receipt_id",
+                  subsidy_receipt_id, res);
+    return e ? e : wxp__typed_call(c, "GET", c->wxp__priv.path, 0, 1, &wxp_subsidy_pay_receipt__model, out, res);
+}
+
+/* GET /v3/pay/transactions/{by}/{id}?mchid=… */
+WXP__PRIVATE wxp_err wxp__transaction_get(wxp_client *c, const char *tmpl, const char *name, const char *id,
+                                          wxp_transaction *out, wxp_result *res)
+{
+    const char *mchid = c->wxp__priv.cfg.mchid;
+    wxp_err e = wxp__path(c, tmpl, name, id, res);
+    if (e) return e;
+    wxp__append(c->wxp__priv.path, sizeof c->wxp__priv.path, "?mchid=", 7);
+    wxp__append(c->wxp__priv.path, sizeof c->wxp__priv.path, mchid, strlen(mchid));
+    return wxp__typed_call(c, "GET", c->wxp__priv.path, 0, 1, &wxp_transaction__model, out, res);
+}
+
+WXP_API wxp_err wxp_transaction_by_out_trade_no(wxp_client *c, const char *out_trade_no, wxp_transaction *out,
+                                                wxp_result *res)
+{
+    WXP__REQUIRE(c && out);
+    return wxp__transaction_get(c, "/v3/pay/transactions/out-trade-no/{out_trade_no}", "out_trade_no",
+                                out_trade_no, out, res);
+}
+
+WXP_API wxp_err wxp_transaction_by_id(wxp_client *c, const char *transaction_id, wxp_transaction *out,
+                                      wxp_result *res)
+{
+    WXP__REQUIRE(c && out);
+    return wxp__transaction_get(c, "/v3/pay/transactions/id/{transaction_id}", "transaction_id", transaction_id,
+                                out, res);
+}
+
+WXP_API wxp_err wxp_transaction_close(wxp_client *c, const char *out_trade_no, wxp_result *res)
+{
+    wxp_json_writer w;
+    size_t len;
+    wxp_err e;
+    WXP__REQUIRE(c);
+    e = wxp__path(c, "/v3/pay/transactions/out-trade-no/{out_trade_no}/close", "out_trade_no", out_trade_no, res);
+    if (e) return e;
+    wxp_jw_init(&w, (char *)c->wxp__priv.cfg.io_buf, c->wxp__priv.cfg.io_buf_size);
+    wxp_jw_object_begin(&w);
+    wxp_jw_key(&w, "mchid");
+    wxp_jw_cstring(&w, c->wxp__priv.cfg.mchid);
+    wxp_jw_object_end(&w);
+    e = wxp_jw_finish(&w, &len, res);
+    return e ? e : wxp__typed_call(c, "POST", c->wxp__priv.path, len, 1, NULL, NULL, res);
 }
 
 /* ==== >>impl:xml ========================================================== */
@@ -3331,7 +4127,7 @@ WXP_API wxp_err wxp_v2_sign(const wxp_kv *kv, size_t n, wxp_str apiv2_key, int s
     return wxp__v2_sign2(kv, n, NULL, 0, apiv2_key, sign_type, out, res);
 }
 
-WXP_API wxp_err wxp_v2_verify(const wxp_kv *kv, size_t n, wxp_str apiv2_key, int sign_type, wxp_result *res)
+WXP__PRIVATE wxp_err wxp__v2_verify(const wxp_kv *kv, size_t n, wxp_str apiv2_key, int sign_type, wxp_result *res)
 {
     char want[65];
     const wxp_str *got = wxp_kv_get(kv, n, "sign");
@@ -3342,6 +4138,12 @@ WXP_API wxp_err wxp_v2_verify(const wxp_kv *kv, size_t n, wxp_str apiv2_key, int
     if (got->len != strlen(want) || !wxp__ct_equal(got->ptr, want, got->len))
         return wxp__fail(res, WXP_E_SIGNATURE, "sign", "the APIv2 sign does not verify (APIv2 key or sign_type)");
     return WXP_OK;
+}
+
+WXP_API wxp_err wxp_v2_verify(const wxp_kv *kv, size_t n, wxp_str apiv2_key, int sign_type, wxp_result *res)
+{
+    wxp__res_clear(res);
+    return wxp__v2_verify(kv, n, apiv2_key, sign_type, res);
 }
 
 /* ==== >>impl:v2-call ====================================================== */
@@ -3439,7 +4241,7 @@ WXP_API wxp_err wxp_v2_request(wxp_client *c, const char *path, const wxp_kv *pa
         return WXP_E_V2_RETURN;
     }
     /* Fields are trusted only once the sign checks out. */
-    e = wxp_v2_verify(out, kc, cfg->apiv2_key, sign_type, res);
+    e = wxp__v2_verify(out, kc, cfg->apiv2_key, sign_type, res);
     if (e) return e;
     rs = wxp_kv_get(out, kc, "result_code");
     if (rs && !wxp__str_eq(*rs, "SUCCESS")) {
