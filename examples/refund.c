@@ -1,0 +1,184 @@
+/* examples/refund.c - apply for a refund, then query it (APIv3, typed calls).
+
+   With no arguments it runs against the in-process simulator
+   (transports/wechatpay_fake.h) with the throwaway keys of examples/test_keys.h,
+   so a new user sees a whole signed round trip without credentials: the
+   request is signed, the simulator checks that signature as WeChat Pay would,
+   its answer is signed, and the client verifies it before printing a field.
+
+   Against the real API, build with the libcurl transport (make examples; see
+   README "First real call") and set:
+       WXP_MCHID, WXP_SERIAL (merchant certificate serial), WXP_KEY_FILE
+       (apiclient_key.pem), WXP_PUBKEY_ID + WXP_PUBKEY_FILE (WeChat Pay public
+       key), and the refund: WXP_OUT_TRADE_NO, WXP_TOTAL (fen), WXP_REFUND (fen).
+   Every buffer below is static or on the stack: the library never allocates. */
+#define WECHATPAY_IMPLEMENTATION
+#define WECHATPAY_FAKE_IMPLEMENTATION
+#include "wechatpay.h"
+#include "transports/wechatpay_fake.h"
+#include "test_keys.h"
+#if defined(WXP_EXAMPLE_CURL)
+#define WECHATPAY_CURL_IMPLEMENTATION
+#include "transports/wechatpay_curl.h"
+#endif
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static unsigned char io[WXP_IO_BUFSIZE_DEFAULT];
+static wxp_fake fake;
+
+static int report(const char *what, wxp_err e, const wxp_result *r)
+{
+    printf("%s: %s\n", what, wxp_strerror(e));
+    if (r->status) printf("  HTTP %d, Request-ID %s\n", r->status, r->request_id[0] ? r->request_id : "-");
+    if (r->code[0]) printf("  code %s\n", r->code);
+    if (r->field[0]) printf("  field %s\n", r->field);
+    if (r->message[0]) printf("  %s\n", r->message);
+    return 1;
+}
+
+static void print_refund(const char *title, const wxp_refund *rf)
+{
+    size_t i;
+    printf("%s\n", title);
+    printf("  refund_id      %.*s\n", (int)rf->refund_id.len, rf->refund_id.ptr);
+    printf("  out_refund_no  %.*s\n", (int)rf->out_refund_no.len, rf->out_refund_no.ptr);
+    printf("  out_trade_no   %.*s\n", (int)rf->out_trade_no.len, rf->out_trade_no.ptr);
+    printf("  status         %.*s\n", (int)rf->status.len, rf->status.ptr);
+    printf("  channel        %.*s\n", (int)rf->channel.len, rf->channel.ptr);
+    printf("  account        %.*s\n", (int)rf->user_received_account.len, rf->user_received_account.ptr);
+    printf("  amount         refund %lld of %lld %.*s (payer refund %lld)\n", rf->amount.refund,
+           rf->amount.total, (int)rf->amount.currency.len, rf->amount.currency.ptr, rf->amount.payer_refund);
+    for (i = 0; i < rf->amount.from_count; i++)
+        printf("  from           %.*s %lld\n", (int)rf->amount.from[i].account.len, rf->amount.from[i].account.ptr,
+               rf->amount.from[i].amount);
+}
+
+static long long now_s(void *user) { return *(long long *)user; }
+
+int main(void)
+{
+    static wxp_pubkey slots[2], merchant_pub;
+    static wxp_rsa_key platform;
+    static wxp_client c;
+    wxp_keystore keys;
+    wxp_config cfg;
+    wxp_result r;
+    wxp_err e;
+    wxp_refund_req req;
+    wxp_refund out;
+    wxp_refund_from from[4];
+    wxp_refund_promotion promo[4];
+    static long long now = 1795425372; /* the simulator and the client share a clock */
+    const char *out_trade_no = "1217752501201407033233368018";
+    long long total = 888, refund = 100;
+    int real = getenv("WXP_MCHID") != NULL;
+
+    memset(&cfg, 0, sizeof cfg);
+    wxp_keystore_init(&keys, slots, 2);
+    cfg.io_buf = io;
+    cfg.io_buf_size = sizeof io;
+    cfg.keys = &keys;
+
+    if (!real) {
+        wxp_fake_config fc;
+        printf("Running against the built-in WeChat Pay simulator with TEST keys "
+               "(set WXP_MCHID etc. for the real API).\n\n");
+        e = wxp_keystore_add_pubkey(&keys, WXP_TEST_PUB_KEY_ID, wxp_cstr(WXP_TEST_WECHATPAY_PUB), &r);
+        if (e) return report("load the WeChat Pay public key", e, &r);
+        cfg.mchid = WXP_TEST_MCHID;
+        cfg.serial = WXP_TEST_SERIAL;
+        cfg.private_key_pem = wxp_cstr(WXP_TEST_MERCHANT_KEY);
+        cfg.clock.fn = now_s;
+        cfg.clock.user = &now;
+        /* The simulator: it knows the merchant's public key and the platform key. */
+        if ((e = wxp_pubkey_load(&merchant_pub, wxp_cstr(WXP_TEST_MERCHANT_PUB), &r)) != WXP_OK ||
+            (e = wxp_rsa_key_load(&platform, wxp_cstr(WXP_TEST_PLATFORM_KEY), &r)) != WXP_OK)
+            return report("load the simulator's keys", e, &r);
+        memset(&fc, 0, sizeof fc);
+        fc.mchid = WXP_TEST_MCHID;
+        fc.merchant_serial = WXP_TEST_SERIAL;
+        fc.merchant_key = &merchant_pub;
+        fc.platform_signer = &platform.vtable;
+        fc.platform_serial = WXP_TEST_PUB_KEY_ID;
+        fc.clock.fn = now_s;
+        fc.clock.user = &now;
+        if ((e = wxp_fake_init(&fake, &fc)) != WXP_OK ||
+            (e = wxp_fake_add_order(&fake, out_trade_no, "4200000000201407033233368018", total)) != WXP_OK)
+            return report("start the simulator", e, &r);
+        cfg.transport = wxp_fake_as_transport(&fake);
+    } else {
+#if defined(WXP_EXAMPLE_CURL)
+        static char key_pem[8192], pub_pem[4096];
+        static wxp_curl curl;
+        FILE *f;
+        size_t n;
+        const char *kf = getenv("WXP_KEY_FILE"), *pf = getenv("WXP_PUBKEY_FILE");
+        if (!kf || !pf || !getenv("WXP_SERIAL") || !getenv("WXP_PUBKEY_ID") || !getenv("WXP_OUT_TRADE_NO")) {
+            fputs("set WXP_MCHID WXP_SERIAL WXP_KEY_FILE WXP_PUBKEY_ID WXP_PUBKEY_FILE WXP_OUT_TRADE_NO "
+                  "WXP_TOTAL WXP_REFUND\n", stderr);
+            return 2;
+        }
+        if (!(f = fopen(kf, "rb"))) { perror(kf); return 1; }
+        n = fread(key_pem, 1, sizeof key_pem, f); fclose(f);
+        cfg.private_key_pem.ptr = key_pem; cfg.private_key_pem.len = n;
+        if (!(f = fopen(pf, "rb"))) { perror(pf); return 1; }
+        n = fread(pub_pem, 1, sizeof pub_pem - 1, f); fclose(f);
+        pub_pem[n] = 0;
+        e = wxp_keystore_add_pubkey(&keys, getenv("WXP_PUBKEY_ID"), wxp_cstr(pub_pem), &r);
+        if (e) return report("load the WeChat Pay public key", e, &r);
+        cfg.mchid = getenv("WXP_MCHID");
+        cfg.serial = getenv("WXP_SERIAL");
+        out_trade_no = getenv("WXP_OUT_TRADE_NO");
+        total = atoll(getenv("WXP_TOTAL") ? getenv("WXP_TOTAL") : "0");
+        refund = atoll(getenv("WXP_REFUND") ? getenv("WXP_REFUND") : "0");
+        if (wxp_curl_init(&curl, NULL) != WXP_OK) { fputs("curl init failed\n", stderr); return 1; }
+        cfg.transport = wxp_curl_as_transport(&curl);
+#else
+        fputs("This build has no network transport: build examples/refund.c with "
+              "-DWXP_EXAMPLE_CURL and -lcurl (see README) to call the real API.\n", stderr);
+        return 2;
+#endif
+    }
+
+    e = wxp_client_init(&c, &cfg, &r);
+    if (e) return report("client init", e, &r);
+
+    /* 1. Apply for a refund. out_refund_no is the merchant's request number: a
+          retry must reuse it, so the same refund is never booked twice. */
+    memset(&req, 0, sizeof req);
+    req.out_trade_no = out_trade_no;
+    req.out_refund_no = "R20261123-0001";
+    req.reason = "商品已售完";
+    req.notify_url = "https://merchant.example.com/wechatpay/refund-notify";
+    req.amount.refund = refund;
+    req.amount.total = total;            /* currency defaults to CNY */
+    memset(&out, 0, sizeof out);
+    out.amount.from = from;
+    out.amount.from_cap = 4;
+    out.promotion_detail = promo;
+    out.promotion_detail_cap = 4;
+    e = wxp_refund_create(&c, &req, &out, &r);
+    if (e) return report("apply for a refund", e, &r);
+    printf("POST /v3/refund/domestic/refunds  (HTTP %d, Request-ID %s, answer signature verified)\n",
+           r.status, r.request_id);
+    print_refund("refund accepted:", &out);
+
+    /* 2. Query it: the answer to the apply call only says it was accepted. */
+    e = wxp_refund_query(&c, req.out_refund_no, NULL, &out, &r);
+    if (e) return report("query the refund", e, &r);
+    printf("\nGET /v3/refund/domestic/refunds/%s  (HTTP %d, answer signature verified)\n", req.out_refund_no,
+           r.status);
+    print_refund("refund now:", &out);
+
+    /* 3. Asking for more than is left is refused by WeChat Pay (NOT_ENOUGH). */
+    req.out_refund_no = "R20261123-0002";
+    req.amount.refund = total;
+    e = wxp_refund_create(&c, &req, &out, &r);
+    printf("\na second refund of the whole order: %s %s - %s\n", wxp_strerror(e), r.code, r.message);
+
+    wxp_client_wipe(&c);
+    return 0;
+}
