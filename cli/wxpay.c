@@ -5,6 +5,8 @@
    wxpay verify  --public-key FILE --timestamp TS --nonce N --signature B64
                  --body-file FILE [--now TS] [--max-skew S]
    wxpay decrypt --apiv3-key KEY --nonce N --associated-data AAD --ciphertext B64
+   wxpay v2sign  --key APIV2KEY [--sign-type MD5|HMAC-SHA256] KEY=VALUE...
+   wxpay v2xml   KEY=VALUE...
 
    Exit status: 0 success, 1 the operation failed (bad input, a signature that
    does not verify, a tag mismatch), 2 usage error. */
@@ -34,6 +36,12 @@ static int usage(const char *cmd)
     if (!cmd || strcmp(cmd, "decrypt") == 0)
         fputs("usage: wxpay decrypt --apiv3-key KEY --nonce N --associated-data AAD --ciphertext B64\n"
               "  Decrypts an AEAD_AES_256_GCM resource (callbacks, certificates).\n", stderr);
+    if (!cmd || strcmp(cmd, "v2sign") == 0)
+        fputs("usage: wxpay v2sign --key APIV2KEY [--sign-type MD5|HMAC-SHA256] KEY=VALUE...\n"
+              "  Prints the APIv2 sign of the parameters (default HMAC-SHA256).\n", stderr);
+    if (!cmd || strcmp(cmd, "v2xml") == 0)
+        fputs("usage: wxpay v2xml KEY=VALUE...\n"
+              "  Prints the XML body those parameters make (CDATA where a value needs it).\n", stderr);
     if (!cmd)
         fputs("exit status: 0 ok, 1 failed, 2 usage\n", stderr);
     return 2;
@@ -209,6 +217,61 @@ static int cmd_decrypt(int argc, char **argv)
     return 0;
 }
 
+/* KEY=VALUE arguments into a parameter list (views into argv). */
+static int parse_kv(int argc, char **argv, wxp_kv *kv, size_t cap, size_t *n)
+{
+    int i;
+    *n = 0;
+    for (i = 0; i < argc; i++) {
+        const char *eq = strchr(argv[i], '=');
+        if (!eq || eq == argv[i] || *n == cap) {
+            fprintf(stderr, "wxpay: expected KEY=VALUE at '%s'\n", argv[i]);
+            return 0;
+        }
+        kv[*n].key.ptr = argv[i];
+        kv[*n].key.len = (size_t)(eq - argv[i]);
+        kv[*n].value = wxp_cstr(eq + 1);
+        (*n)++;
+    }
+    return 1;
+}
+
+static int cmd_v2sign(int argc, char **argv)
+{
+    wxp_kv kv[128];
+    size_t n;
+    const char *key = NULL, *type = "HMAC-SHA256";
+    char sign[65];
+    wxp_result r;
+    wxp_err e;
+    while (argc >= 2 && strncmp(argv[0], "--", 2) == 0) {
+        if (strcmp(argv[0], "--key") == 0) key = argv[1];
+        else if (strcmp(argv[0], "--sign-type") == 0) type = argv[1];
+        else return usage("v2sign");
+        argc -= 2;
+        argv += 2;
+    }
+    if (!key || (strcmp(type, "MD5") != 0 && strcmp(type, "HMAC-SHA256") != 0)) return usage("v2sign");
+    if (!parse_kv(argc, argv, kv, 128, &n)) return usage("v2sign");
+    e = wxp_v2_sign(kv, n, wxp_cstr(key), strcmp(type, "MD5") == 0 ? WXP_V2_MD5 : WXP_V2_HMAC_SHA256, sign, &r);
+    if (e) return fail(e, &r);
+    printf("%s\n", sign);
+    return 0;
+}
+
+static int cmd_v2xml(int argc, char **argv)
+{
+    wxp_kv kv[128];
+    size_t n, len;
+    wxp_result r;
+    wxp_err e;
+    if (!parse_kv(argc, argv, kv, 128, &n)) return usage("v2xml");
+    e = wxp_xml_write(file_a, sizeof file_a, kv, n, &len, &r);
+    if (e) return fail(e, &r);
+    printf("%s\n", file_a);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
@@ -222,6 +285,8 @@ int main(int argc, char **argv)
     if (strcmp(argv[1], "sign") == 0) return cmd_sign(argc - 2, argv + 2);
     if (strcmp(argv[1], "verify") == 0) return cmd_verify(argc - 2, argv + 2);
     if (strcmp(argv[1], "decrypt") == 0) return cmd_decrypt(argc - 2, argv + 2);
+    if (strcmp(argv[1], "v2sign") == 0) return cmd_v2sign(argc - 2, argv + 2);
+    if (strcmp(argv[1], "v2xml") == 0) return cmd_v2xml(argc - 2, argv + 2);
     fprintf(stderr, "wxpay: unknown command %s\n", argv[1]);
     return usage(NULL);
 }
