@@ -895,6 +895,110 @@ WXP_API WXP_NODISCARD wxp_err wxp_v2_request(wxp_client *c, const char *path, co
 WXP_API WXP_NODISCARD wxp_err wxp_v2_decrypt_req_info(wxp_str apiv2_key, wxp_str req_info,
                                                       unsigned char *out, size_t cap, size_t *len,
                                                       wxp_result *res);
+/* -- APIv2 typed calls. The same X-macro rows as the APIv3 models; an ARR row
+   is an indexed list: its fields arrive as key_$n (key_$n_$m one level down),
+   as refund answers send coupon_type_0, coupon_refund_fee_0, ... The fields
+   nonce_str, sign_type, sign and mch_id are the library's. */
+#define WXP_V2_REFUND_REQ(X, S) \
+    X(S, STR, appid, 1, 1, 32, WXP_CS_ANY) \
+    X(S, STR, sub_appid, 0, 1, 32, WXP_CS_ANY) \
+    X(S, STR, sub_mch_id, 0, 1, 32, WXP_CS_DIGITS) \
+    X(S, STR, transaction_id, 0, 1, 32, WXP_CS_ALNUM) \
+    X(S, STR, out_trade_no, 0, 1, 32, WXP_CS_OUTNO) \
+    X(S, STR, out_refund_no, 1, 1, 64, WXP_CS_OUTNO) \
+    X(S, INT, total_fee, 1, 1, WXP__FEN_MAX, 0) \
+    X(S, INT, refund_fee, 1, 1, WXP__FEN_MAX, 0) \
+    X(S, STR, refund_fee_type, 0, 3, 8, WXP_CS_ENUM) \
+    X(S, STR, refund_desc, 0, 1, 80, WXP_CS_ANY) \
+    X(S, STR, refund_account, 0, 1, 32, WXP_CS_ENUM) \
+    X(S, STR, notify_url, 0, 9, 256, WXP_CS_HTTPS) \
+    X(S, STR, detail, 0, 1, 6000, WXP_CS_ANY)
+/* detail (the single-item JSON) is required by refundv2 and not sent by refund. */
+WXP_MODEL_REQUEST(wxp_v2_refund_req, WXP_V2_REFUND_REQ)
+
+#define WXP_V2_COUPON(X, S) \
+    X(S, STR, coupon_type, 0, 0, 16, WXP_CS_ANY) \
+    X(S, INT, coupon_refund_fee, 0, 0, WXP__FEN_MAX, 0) \
+    X(S, STR, coupon_refund_id, 0, 0, 64, WXP_CS_ANY)
+WXP_MODEL_RESPONSE(wxp_v2_coupon, WXP_V2_COUPON)
+
+#define WXP_V2_REFUND(X, S) \
+    X(S, STR, appid, 0, 0, 32, WXP_CS_ANY) \
+    X(S, STR, mch_id, 0, 0, 32, WXP_CS_ANY) \
+    X(S, STR, sub_appid, 0, 0, 32, WXP_CS_ANY) \
+    X(S, STR, sub_mch_id, 0, 0, 32, WXP_CS_ANY) \
+    X(S, STR, transaction_id, 1, 1, 32, WXP_CS_ANY) \
+    X(S, STR, out_trade_no, 0, 0, 32, WXP_CS_ANY) \
+    X(S, STR, out_refund_no, 1, 1, 64, WXP_CS_ANY) \
+    X(S, STR, refund_id, 1, 1, 32, WXP_CS_ANY) \
+    X(S, INT, refund_fee, 1, 0, WXP__FEN_MAX, 0) \
+    X(S, INT, settlement_refund_fee, 0, 0, WXP__FEN_MAX, 0) \
+    X(S, INT, total_fee, 1, 0, WXP__FEN_MAX, 0) \
+    X(S, INT, settlement_total_fee, 0, 0, WXP__FEN_MAX, 0) \
+    X(S, STR, fee_type, 0, 0, 8, WXP_CS_ANY) \
+    X(S, INT, cash_fee, 0, 0, WXP__FEN_MAX, 0) \
+    X(S, STR, cash_fee_type, 0, 0, 8, WXP_CS_ANY) \
+    X(S, INT, cash_refund_fee, 0, 0, WXP__FEN_MAX, 0) \
+    X(S, INT, coupon_refund_fee, 0, 0, WXP__FEN_MAX, 0) \
+    X(S, INT, coupon_refund_count, 0, 0, 1000, 0) \
+    X(S, ARR, coupon, 0, 0, 1000, wxp_v2_coupon) \
+    X(S, STR, promotion_detail, 0, 0, 65536, WXP_CS_ANY)
+WXP_MODEL_RESPONSE(wxp_v2_refund_result, WXP_V2_REFUND)
+
+#define WXP_V2_REFUNDQUERY_REQ(X, S) \
+    X(S, STR, appid, 1, 1, 32, WXP_CS_ANY) \
+    X(S, STR, sub_appid, 0, 1, 32, WXP_CS_ANY) \
+    X(S, STR, sub_mch_id, 0, 1, 32, WXP_CS_DIGITS) \
+    X(S, STR, transaction_id, 0, 1, 32, WXP_CS_ALNUM) \
+    X(S, STR, out_trade_no, 0, 1, 32, WXP_CS_OUTNO) \
+    X(S, STR, out_refund_no, 0, 1, 64, WXP_CS_OUTNO) \
+    X(S, STR, refund_id, 0, 1, 32, WXP_CS_ALNUM) \
+    X(S, INT, offset, 0, 0, 1000, 0)
+/* One of transaction_id, out_trade_no, out_refund_no, refund_id is required. */
+WXP_MODEL_REQUEST(wxp_v2_refundquery_req, WXP_V2_REFUNDQUERY_REQ)
+
+#define WXP_V2_REFUND_ITEM(X, S) \
+    X(S, STR, out_refund_no, 0, 0, 64, WXP_CS_ANY) \
+    X(S, STR, refund_id, 0, 0, 32, WXP_CS_ANY) \
+    X(S, STR, refund_channel, 0, 0, 16, WXP_CS_ANY) \
+    X(S, INT, refund_fee, 0, 0, WXP__FEN_MAX, 0) \
+    X(S, INT, settlement_refund_fee, 0, 0, WXP__FEN_MAX, 0) \
+    X(S, INT, coupon_refund_fee, 0, 0, WXP__FEN_MAX, 0) \
+    X(S, INT, coupon_refund_count, 0, 0, 1000, 0) \
+    X(S, ARR, coupon, 0, 0, 1000, wxp_v2_coupon) \
+    X(S, STR, refund_status, 0, 0, 16, WXP_CS_ANY) \
+    X(S, STR, refund_account, 0, 0, 32, WXP_CS_ANY) \
+    X(S, STR, refund_recv_accout, 0, 0, 64, WXP_CS_ANY) \
+    X(S, STR, refund_success_time, 0, 0, 32, WXP_CS_ANY)
+WXP_MODEL_RESPONSE(wxp_v2_refund_item, WXP_V2_REFUND_ITEM)
+
+#define WXP_V2_REFUNDQUERY(X, S) \
+    X(S, STR, appid, 0, 0, 32, WXP_CS_ANY) \
+    X(S, STR, mch_id, 0, 0, 32, WXP_CS_ANY) \
+    X(S, STR, sub_appid, 0, 0, 32, WXP_CS_ANY) \
+    X(S, STR, sub_mch_id, 0, 0, 32, WXP_CS_ANY) \
+    X(S, STR, transaction_id, 0, 0, 32, WXP_CS_ANY) \
+    X(S, STR, out_trade_no, 0, 0, 32, WXP_CS_ANY) \
+    X(S, INT, total_fee, 0, 0, WXP__FEN_MAX, 0) \
+    X(S, INT, settlement_total_fee, 0, 0, WXP__FEN_MAX, 0) \
+    X(S, STR, fee_type, 0, 0, 8, WXP_CS_ANY) \
+    X(S, INT, cash_fee, 0, 0, WXP__FEN_MAX, 0) \
+    X(S, INT, total_refund_count, 0, 0, 1000000, 0) \
+    X(S, INT, refund_count, 1, 0, 1000, 0) \
+    X(S, ARR, refunds, 0, 0, 1000, wxp_v2_refund_item)
+WXP_MODEL_RESPONSE(wxp_v2_refundquery_result, WXP_V2_REFUNDQUERY)
+
+/* POST /secapi/pay/refund and /secapi/pay/refundv2 (single-item discounts,
+   detail required), both with the client certificate; POST /pay/refundquery.
+   Validation as for APIv3 (WXP_E_ARG naming the field; nothing sent); answer
+   errors as wxp_v2_request; indexed lists go into the caller's arrays. */
+WXP_API WXP_NODISCARD wxp_err wxp_v2_refund(wxp_client *c, const wxp_v2_refund_req *req, wxp_v2_refund_result *out,
+                                            wxp_result *res);
+WXP_API WXP_NODISCARD wxp_err wxp_v2_refundv2(wxp_client *c, const wxp_v2_refund_req *req, wxp_v2_refund_result *out,
+                                              wxp_result *res);
+WXP_API WXP_NODISCARD wxp_err wxp_v2_refundquery(wxp_client *c, const wxp_v2_refundquery_req *req,
+                                                 wxp_v2_refundquery_result *out, wxp_result *res);
+
 #endif /* WXP_NO_V2 */
 
 /* ==== >>api:certificates ================================================== */
@@ -4148,8 +4252,11 @@ WXP_API wxp_err wxp_v2_verify(const wxp_kv *kv, size_t n, wxp_str apiv2_key, int
 
 /* ==== >>impl:v2-call ====================================================== */
 
-WXP_API wxp_err wxp_v2_request(wxp_client *c, const char *path, const wxp_kv *params, size_t n,
-                               unsigned flags, wxp_kv *out, size_t cap, size_t *count, wxp_result *res)
+/* The APIv2 call. The answer is parsed into out, or, when out is NULL, into a
+   wxp_kv array carved from io_buf after the answer (*tail points at it). */
+WXP__PRIVATE wxp_err wxp__v2_call(wxp_client *c, const char *path, const wxp_kv *params, size_t n,
+                                  unsigned flags, wxp_kv *out, size_t cap, wxp_kv **tail, size_t *count,
+                                  wxp_result *res)
 {
     wxp_config *cfg;
     wxp_kv extra[4];
@@ -4222,6 +4329,14 @@ WXP_API wxp_err wxp_v2_request(wxp_client *c, const char *path, const wxp_kv *pa
         return wxp__fail(res, WXP_E_HTTP, "status", "APIv2 answered with a non-200 HTTP status");
     }
     if (res) { res->body.ptr = resp->wxp__priv.buf; res->body.len = resp->wxp__priv.len; }
+    if (!out && tail) {
+        char *base = (char *)cfg->io_buf, *end = base + cfg->io_buf_size;
+        size_t off = (size_t)(resp->wxp__priv.buf + resp->wxp__priv.len - base), al = sizeof(void *);
+        off = (off + al - 1) / al * al;
+        out = (wxp_kv *)(void *)(base + off);
+        cap = base + off < end ? (size_t)(end - (base + off)) / sizeof(wxp_kv) : 0;
+        *tail = out;
+    }
     {
         wxp_result tmp;
         e = wxp_xml_parse(resp->wxp__priv.buf, resp->wxp__priv.len, out, cap, &kc, &tmp);
@@ -4253,6 +4368,13 @@ WXP_API wxp_err wxp_v2_request(wxp_client *c, const char *path, const wxp_kv *pa
         return WXP_E_V2_RESULT;
     }
     return WXP_OK;
+}
+
+WXP_API wxp_err wxp_v2_request(wxp_client *c, const char *path, const wxp_kv *params, size_t n,
+                               unsigned flags, wxp_kv *out, size_t cap, size_t *count, wxp_result *res)
+{
+    WXP__REQUIRE(out || !cap);
+    return wxp__v2_call(c, path, params, n, flags, out, cap, NULL, count, res);
 }
 
 /* ==== >>impl:ecb ========================================================== */
@@ -4311,6 +4433,173 @@ WXP_API wxp_err wxp_v2_decrypt_req_info(wxp_str apiv2_key, wxp_str req_info, uns
     if (len) *len = n;
     return WXP_OK;
 }
+/* ==== >>impl:v2-models ==================================================== */
+
+WXP__MODEL(wxp_v2_refund_req, WXP_V2_REFUND_REQ)
+WXP__MODEL(wxp_v2_coupon, WXP_V2_COUPON)
+WXP__MODEL(wxp_v2_refund_result, WXP_V2_REFUND)
+WXP__MODEL(wxp_v2_refundquery_req, WXP_V2_REFUNDQUERY_REQ)
+WXP__MODEL(wxp_v2_refund_item, WXP_V2_REFUND_ITEM)
+WXP__MODEL(wxp_v2_refundquery_result, WXP_V2_REFUNDQUERY)
+
+#define WXP__V2_MAX_PARAMS 24
+
+/* A flat request as parameters; integers get their text in num[]. */
+WXP__PRIVATE size_t wxp__v2_encode(const wxp__model *m, const void *obj, wxp_kv *kv, char (*num)[24])
+{
+    size_t i, n = 0;
+    for (i = 0; i < m->n && n < WXP__V2_MAX_PARAMS; i++) {
+        const wxp__field *f = &m->f[i];
+        if (f->type == WXP__T_STR) {
+            const char *s = *WXP__CAT(obj, f->off, const char *const *);
+            if (!s || !*s) continue;
+            kv[n].value = wxp_cstr(s);
+        } else if (f->type == WXP__T_INT) {
+            long long v = *WXP__CAT(obj, f->off, const long long *);
+            if (!f->req && v == 0) continue;
+            kv[n].value.ptr = num[n];
+            kv[n].value.len = wxp__itoa(num[n], v);
+        } else {
+            continue;
+        }
+        kv[n++].key = wxp_cstr(f->key);
+    }
+    return n;
+}
+
+/* key + suffix ("coupon_type" + "_0") looked up in an answer. */
+WXP__PRIVATE const wxp_str *wxp__v2_get(const wxp_kv *kv, size_t n, const char *key, const char *suffix)
+{
+    char full[80];
+    full[0] = 0;
+    wxp__append(full, sizeof full, key, strlen(key));
+    wxp__append(full, sizeof full, suffix, strlen(suffix));
+    return wxp_kv_get(kv, n, full);
+}
+
+/* Whether any direct field of m is present with this suffix. */
+WXP__PRIVATE int wxp__v2_present(const wxp__model *m, const wxp_kv *kv, size_t n, const char *suffix)
+{
+    size_t i;
+    for (i = 0; i < m->n; i++)
+        if (m->f[i].type != WXP__T_ARR && wxp__v2_get(kv, n, m->f[i].key, suffix)) return 1;
+    return 0;
+}
+
+WXP__PRIVATE wxp_err wxp__v2_decode(const wxp__model *m, const wxp_kv *kv, size_t n, const char *suffix, void *obj,
+                                    wxp_result *res)
+{
+    char name[80];
+    size_t i;
+    wxp_err e;
+    for (i = 0; i < m->n; i++) {
+        const wxp__field *f = &m->f[i];
+        const wxp_str *v = f->type == WXP__T_ARR ? NULL : wxp__v2_get(kv, n, f->key, suffix);
+        name[0] = 0;
+        wxp__append(name, sizeof name, f->key, strlen(f->key));
+        wxp__append(name, sizeof name, suffix, strlen(suffix));
+        if (f->type != WXP__T_ARR && !v && f->req)
+            return wxp__fail(res, WXP_E_NOTFOUND, name, "required field missing in the answer");
+        if (f->type == WXP__T_STR) {
+            wxp_str *s = WXP__AT(obj, f->off, wxp_str *);
+            s->ptr = v ? v->ptr : "";
+            s->len = v ? v->len : 0;
+        } else if (f->type == WXP__T_INT) {
+            long long *x = WXP__AT(obj, f->off, long long *);
+            *x = 0;
+            if (v && !wxp__parse_uint(v->ptr, v->len, x))
+                return wxp__fail(res, WXP_E_RANGE, name, "expected a non-negative integer");
+        } else if (f->type == WXP__T_ARR) {
+            char *arr = *WXP__AT(obj, f->off, char **);
+            size_t *count = WXP__AT(obj, f->count_off, size_t *), cap = count[1], k;
+            *count = 0;
+            for (k = 0;; k++) {
+                char sub[40], num[24];
+                sub[0] = 0;
+                wxp__append(sub, sizeof sub, suffix, strlen(suffix));
+                wxp__append(sub, sizeof sub, "_", 1);
+                wxp__append(sub, sizeof sub, num, wxp__itoa(num, (long long)k));
+                if (!wxp__v2_present(f->sub, kv, n, sub)) break;
+                if (k >= cap || !arr) {
+                    if (res) res->needed = k + 1;
+                    return wxp__fail(res, WXP_E_NOSPACE, f->key, "more indexed elements than the array's _cap");
+                }
+                if ((e = wxp__v2_decode(f->sub, kv, n, sub, arr + k * f->elem, res)) != WXP_OK) return e;
+                *count = k + 1;
+            }
+        }
+    }
+    return WXP_OK;
+}
+
+/* Validate, encode, call, decode: the APIv2 typed call. */
+WXP__PRIVATE wxp_err wxp__v2_typed(wxp_client *c, const char *path, const wxp__model *reqm, wxp__rules_fn rules,
+                                   const void *req, const wxp__model *outm, void *out, wxp_result *res)
+{
+    wxp_kv params[WXP__V2_MAX_PARAMS];
+    char num[WXP__V2_MAX_PARAMS][24];
+    wxp_kv *answer;
+    size_t n, count;
+    wxp_err e;
+    wxp__res_clear(res);
+    e = wxp__validate(reqm, req, "", res);
+    if (!e && rules) e = rules(req, res);
+    if (e) return e;
+    n = wxp__v2_encode(reqm, req, params, num);
+    e = wxp__v2_call(c, path, params, n, 0, NULL, 0, &answer, &count, res);
+    if (e) return e;
+    return wxp__v2_decode(outm, answer, count, "", out, res);
+}
+
+WXP__PRIVATE wxp_err wxp__v2_refund_rules(const void *req, wxp_result *res)
+{
+    const wxp_v2_refund_req *r = (const wxp_v2_refund_req *)req;
+    if ((!r->transaction_id || !*r->transaction_id) && (!r->out_trade_no || !*r->out_trade_no))
+        return wxp__fail(res, WXP_E_ARG, "transaction_id", "one of transaction_id and out_trade_no is required");
+    if (r->refund_fee > r->total_fee)
+        return wxp__fail(res, WXP_E_ARG, "refund_fee", "the refund exceeds total_fee");
+    return WXP_OK;
+}
+
+WXP_API wxp_err wxp_v2_refund(wxp_client *c, const wxp_v2_refund_req *req, wxp_v2_refund_result *out, wxp_result *res)
+{
+    wxp_v2_refund_req r;
+    WXP__REQUIRE(c && req && out);
+    r = *req;
+    r.detail = NULL; /* refund has no single-item detail */
+    return wxp__v2_typed(c, "/secapi/pay/refund", &wxp_v2_refund_req__model, wxp__v2_refund_rules, &r,
+                         &wxp_v2_refund_result__model, out, res);
+}
+
+WXP_API wxp_err wxp_v2_refundv2(wxp_client *c, const wxp_v2_refund_req *req, wxp_v2_refund_result *out, wxp_result *res)
+{
+    WXP__REQUIRE(c && req && out);
+    if (!req->detail || !*req->detail) {
+        wxp__res_clear(res);
+        return wxp__fail(res, WXP_E_ARG, "detail", "refundv2 needs the single-item detail JSON");
+    }
+    return wxp__v2_typed(c, "/secapi/pay/refundv2", &wxp_v2_refund_req__model, wxp__v2_refund_rules, req,
+                         &wxp_v2_refund_result__model, out, res);
+}
+
+WXP__PRIVATE wxp_err wxp__v2_refundquery_rules(const void *req, wxp_result *res)
+{
+    const wxp_v2_refundquery_req *r = (const wxp_v2_refundquery_req *)req;
+    if ((!r->transaction_id || !*r->transaction_id) && (!r->out_trade_no || !*r->out_trade_no) &&
+        (!r->out_refund_no || !*r->out_refund_no) && (!r->refund_id || !*r->refund_id))
+        return wxp__fail(res, WXP_E_ARG, "refund_id",
+                         "one of transaction_id, out_trade_no, out_refund_no, refund_id is required");
+    return WXP_OK;
+}
+
+WXP_API wxp_err wxp_v2_refundquery(wxp_client *c, const wxp_v2_refundquery_req *req, wxp_v2_refundquery_result *out,
+                                   wxp_result *res)
+{
+    WXP__REQUIRE(c && req && out);
+    return wxp__v2_typed(c, "/pay/refundquery", &wxp_v2_refundquery_req__model, wxp__v2_refundquery_rules, req,
+                         &wxp_v2_refundquery_result__model, out, res);
+}
+
 #endif /* WXP_NO_V2 */
 
 #endif /* WECHATPAY_IMPLEMENTATION */
