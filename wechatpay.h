@@ -302,6 +302,22 @@ struct wxp_signer_class_ {
                             size_t *len);
 };
 
+/* Public-key operations go through the same kind of seam, so a server can
+   verify answers and encrypt fields with OpenSSL (crypto/wechatpay_openssl.h). */
+typedef struct wxp_verifier_class_ wxp_verifier_class;
+struct wxp_verifier_class_ {
+    /* Nonzero when sig is a PKCS#1 v1.5 signature of the SHA-256 digest under pk. */
+    int (*verify_sha256)(const wxp_verifier_class *const *ctx, const br_rsa_public_key *pk,
+                         const unsigned char hash[32], const unsigned char *sig, size_t sig_len);
+    /* RSA-OAEP (SHA-1, MGF1-SHA-1) of plain under pk into out (*out_len: its
+       length); the seed comes from rnd. WXP_E_RANDOM when rnd fails. */
+    wxp_err (*oaep_encrypt)(const wxp_verifier_class *const *ctx, const br_rsa_public_key *pk,
+                            const wxp_random *rnd, const void *plain, size_t len,
+                            unsigned char *out, size_t cap, size_t *out_len);
+};
+/* The default: BearSSL, with the RSA code chosen as for signing. */
+WXP_API const wxp_verifier_class *const *wxp_bearssl_verifier(void);
+
 /* The default signer: an RSA private key decoded by BearSSL. Must not move. */
 typedef struct wxp_rsa_key {
     const wxp_signer_class *vtable;
@@ -447,6 +463,7 @@ typedef struct wxp_config {
     const char              *serial;         /* required: merchant certificate serial */
     wxp_str                  private_key_pem;/* PKCS#8 or PKCS#1, or else: */
     const wxp_signer_class **signer;         /* a signer that keeps the key (HSM) */
+    const wxp_verifier_class *const *verifier; /* 0 -> wxp_bearssl_verifier() */
     wxp_keystore            *keys;           /* verification keys (may start empty) */
     wxp_str                  apiv3_key;      /* 32 bytes; callbacks and certificates */
     wxp_str                  apiv2_key;      /* 32 bytes; APIv2 sign (WXP_NO_V2 drops it) */
@@ -2390,13 +2407,70 @@ WXP_API wxp_err wxp_sign_base64(const wxp_signer_class **signer, const void *msg
     return wxp__sign_parts(signer, &part, 1, out, cap, out_len, res);
 }
 
-WXP__PRIVATE wxp_err wxp__verify(const wxp_pubkey *k, const wxp_str *parts, size_t nparts, wxp_str sig,
-                                 wxp_result *res)
+/* BearSSL wants randomness as a br_prng_class; this one reads the caller's. */
+typedef struct wxp__rng {
+    const br_prng_class *vtable;
+    const wxp_random *src;
+    int failed;
+} wxp__rng;
+
+WXP__PRIVATE void wxp__rng_init(const br_prng_class **ctx, const void *params, const void *seed, size_t n)
+{
+    (void)ctx; (void)params; (void)seed; (void)n;
+}
+
+WXP__PRIVATE void wxp__rng_generate(const br_prng_class **ctx, void *out, size_t len)
+{
+    wxp__rng *r = (wxp__rng *)(void *)ctx;
+    if (r->src->fn(r->src->user, out, len) != 0) {
+        r->failed = 1;
+        memset(out, 0, len);
+    }
+}
+
+WXP__PRIVATE void wxp__rng_update(const br_prng_class **ctx, const void *seed, size_t n)
+{
+    (void)ctx; (void)seed; (void)n;
+}
+
+static const br_prng_class wxp__rng_class = {
+    sizeof(wxp__rng), wxp__rng_init, wxp__rng_generate, wxp__rng_update
+};
+
+WXP__PRIVATE int wxp__bearssl_verify(const wxp_verifier_class *const *ctx, const br_rsa_public_key *pk,
+                                     const unsigned char hash[32], const unsigned char *sig, size_t sig_len)
+{
+    unsigned char got[32];
+    (void)ctx;
+    return wxp__rsa_vrfy()(sig, sig_len, BR_HASH_OID_SHA256, 32, pk, got) && wxp__ct_equal(got, hash, 32);
+}
+
+WXP__PRIVATE wxp_err wxp__bearssl_oaep(const wxp_verifier_class *const *ctx, const br_rsa_public_key *pk,
+                                       const wxp_random *rnd, const void *plain, size_t len, unsigned char *out,
+                                       size_t cap, size_t *out_len)
+{
+    wxp__rng r;
+    (void)ctx;
+    r.vtable = &wxp__rng_class;
+    r.src = rnd;
+    r.failed = 0;
+    *out_len = wxp__rsa_oaep_enc()(&r.vtable, &br_sha1_vtable, NULL, 0, pk, out, cap, plain, len);
+    if (r.failed) return WXP_E_RANDOM;
+    return *out_len ? WXP_OK : WXP_E_CRYPTO;
+}
+
+static const wxp_verifier_class wxp__bearssl_vclass = { wxp__bearssl_verify, wxp__bearssl_oaep };
+static const wxp_verifier_class *const wxp__bearssl_vctx = &wxp__bearssl_vclass;
+
+WXP_API const wxp_verifier_class *const *wxp_bearssl_verifier(void) { return &wxp__bearssl_vctx; }
+
+WXP__PRIVATE wxp_err wxp__verify(const wxp_verifier_class *const *vf, const wxp_pubkey *k, const wxp_str *parts,
+                                 size_t nparts, wxp_str sig, wxp_result *res)
 {
     br_sha256_context h;
-    unsigned char hash[32], got[32], raw[WXP_RSA_BYTES];
+    unsigned char hash[32], raw[WXP_RSA_BYTES];
     size_t rawlen, i;
-    WXP__REQUIRE(k);
+    WXP__REQUIRE(vf && *vf && k);
     if (sig.len >= sizeof WXP__SIGNTEST - 1 && memcmp(sig.ptr, WXP__SIGNTEST, sizeof WXP__SIGNTEST - 1) == 0)
         return wxp__fail(res, WXP_E_SIGNTEST, "Wechatpay-Signature",
                          "WeChat Pay's signature probe: a client must refuse it");
@@ -2408,7 +2482,7 @@ WXP__PRIVATE wxp_err wxp__verify(const wxp_pubkey *k, const wxp_str *parts, size
     br_sha256_init(&h);
     for (i = 0; i < nparts; i++) br_sha256_update(&h, parts[i].ptr, parts[i].len);
     br_sha256_out(&h, hash);
-    if (!wxp__rsa_vrfy()(raw, rawlen, BR_HASH_OID_SHA256, 32, &k->pk, got) || !wxp__ct_equal(got, hash, 32))
+    if (!(*vf)->verify_sha256(vf, &k->pk, hash, raw, rawlen))
         return wxp__fail(res, WXP_E_SIGNATURE, "Wechatpay-Signature", "the signature does not verify");
     return WXP_OK;
 }
@@ -2445,7 +2519,7 @@ WXP_API wxp_err wxp_verify_base64(const wxp_pubkey *k, const wxp_str *parts, siz
                                   wxp_str sig, wxp_result *res)
 {
     wxp__res_clear(res);
-    return wxp__verify(k, parts, nparts, sig, res);
+    return wxp__verify(wxp_bearssl_verifier(), k, parts, nparts, sig, res);
 }
 
 WXP__PRIVATE wxp_err wxp__gcm_decrypt(wxp_str key, wxp_str nonce, wxp_str aad, wxp_str ct_b64,
@@ -2523,58 +2597,33 @@ WXP_API wxp_err wxp_aes_gcm_encrypt(wxp_str key, wxp_str nonce, wxp_str aad, wxp
     return WXP_OK;
 }
 
-/* BearSSL wants randomness as a br_prng_class; this one reads the caller's. */
-typedef struct wxp__rng {
-    const br_prng_class *vtable;
-    const wxp_random *src;
-    int failed;
-} wxp__rng;
 
-WXP__PRIVATE void wxp__rng_init(const br_prng_class **ctx, const void *params, const void *seed, size_t n)
+WXP__PRIVATE wxp_err wxp__oaep_encrypt(const wxp_verifier_class *const *vf, const wxp_pubkey *k,
+                                       const wxp_random *rnd, wxp_str plain, char *out, size_t cap, size_t *len,
+                                       wxp_result *res)
 {
-    (void)ctx; (void)params; (void)seed; (void)n;
-}
-
-WXP__PRIVATE void wxp__rng_generate(const br_prng_class **ctx, void *out, size_t len)
-{
-    wxp__rng *r = (wxp__rng *)(void *)ctx;
-    if (r->src->fn(r->src->user, out, len) != 0) {
-        r->failed = 1;
-        memset(out, 0, len);
-    }
-}
-
-WXP__PRIVATE void wxp__rng_update(const br_prng_class **ctx, const void *seed, size_t n)
-{
-    (void)ctx; (void)seed; (void)n;
-}
-
-static const br_prng_class wxp__rng_class = {
-    sizeof(wxp__rng), wxp__rng_init, wxp__rng_generate, wxp__rng_update
-};
-
-WXP_API wxp_err wxp_oaep_encrypt(const wxp_pubkey *k, const wxp_random *rnd, wxp_str plain,
-                                 char *out, size_t cap, size_t *len, wxp_result *res)
-{
-    wxp__rng r;
     unsigned char ct[WXP_RSA_BYTES];
     size_t n, need;
-    WXP__REQUIRE(k && rnd && rnd->fn);
-    wxp__res_clear(res);
+    wxp_err e;
+    WXP__REQUIRE(vf && *vf && k && rnd && rnd->fn);
     need = WXP_B64_LEN(k->pk.nlen);
     if (len) *len = need;
     /* OAEP with SHA-1 carries at most nlen - 42 bytes. */
     if (k->pk.nlen < 42 || plain.len > k->pk.nlen - 42)
         return wxp__fail(res, WXP_E_ARG, "plaintext", "too long for RSA-OAEP under this key");
     if (cap < need + 1) return wxp__nospace(res, need + 1, "ciphertext");
-    r.vtable = &wxp__rng_class;
-    r.src = rnd;
-    r.failed = 0;
-    n = wxp__rsa_oaep_enc()(&r.vtable, &br_sha1_vtable, NULL, 0, &k->pk, ct, sizeof ct, plain.ptr, plain.len);
-    if (r.failed) return wxp__fail(res, WXP_E_RANDOM, "random", "the random source failed");
-    if (n == 0) return wxp__fail(res, WXP_E_CRYPTO, "plaintext", "RSA-OAEP encryption failed");
+    e = (*vf)->oaep_encrypt(vf, &k->pk, rnd, plain.ptr, plain.len, ct, sizeof ct, &n);
+    if (e == WXP_E_RANDOM) return wxp__fail(res, e, "random", "the random source failed");
+    if (e) return wxp__fail(res, e, "plaintext", "RSA-OAEP encryption failed");
     (void)wxp__b64_encode(out, cap, ct, n, len);
     return WXP_OK;
+}
+
+WXP_API wxp_err wxp_oaep_encrypt(const wxp_pubkey *k, const wxp_random *rnd, wxp_str plain, char *out, size_t cap,
+                                 size_t *len, wxp_result *res)
+{
+    wxp__res_clear(res);
+    return wxp__oaep_encrypt(wxp_bearssl_verifier(), k, rnd, plain, out, cap, len, res);
 }
 
 WXP_API wxp_err wxp_oaep_decrypt(const wxp_signer_class **signer, wxp_str b64, unsigned char *out,
@@ -2706,6 +2755,7 @@ WXP__PRIVATE wxp_err wxp__config_defaults(wxp_client *c, wxp_result *res)
     cfg->host = WXP__DEF(cfg->host, WXP_DEFAULT_HOST);
     cfg->timeout_ms = WXP__DEF(cfg->timeout_ms, 10000u);
     cfg->max_skew_s = WXP__DEF(cfg->max_skew_s, 300u);
+    cfg->verifier = WXP__DEF(cfg->verifier, wxp_bearssl_verifier());
     if (!cfg->clock.fn) {
 #ifdef WXP_NO_TIME
         return wxp__fail(res, WXP_E_ARG, "clock", "built with WXP_NO_TIME: set config.clock");
@@ -2952,7 +3002,7 @@ WXP__PRIVATE wxp_err wxp__v3_check(const wxp_client *c, wxp_str ts, wxp_str nonc
     parts[0] = ts; parts[1] = wxp_cstr("\n");
     parts[2] = nonce; parts[3] = parts[1];
     parts[4] = body; parts[5] = parts[1];
-    return wxp__verify(key, parts, 6, sig, res);
+    return wxp__verify(cfg->verifier, key, parts, 6, sig, res);
 }
 
 /* ==== >>impl:v3-call ====================================================== */
@@ -3121,7 +3171,7 @@ WXP_API wxp_err wxp_client_encrypt(wxp_client *c, wxp_str plain, char *out, size
     wxp__res_clear(res);
     k = wxp_keystore_pick(c->wxp__priv.cfg.keys, wxp__now(c));
     if (!k) return wxp__fail(res, WXP_E_ARG, "keys", "no WeChat Pay key valid now to encrypt with");
-    e = wxp_oaep_encrypt(k, &c->wxp__priv.cfg.random, plain, out, cap, len, res);
+    e = wxp__oaep_encrypt(c->wxp__priv.cfg.verifier, k, &c->wxp__priv.cfg.random, plain, out, cap, len, res);
     if (e) return e;
     wxp__copy(c->wxp__priv.wp_serial, sizeof c->wxp__priv.wp_serial, k->serial, strlen(k->serial));
     return WXP_OK;
