@@ -1,0 +1,1942 @@
+/* wechatpay_fake.h - WeChat Pay APIv3 simulator transport for wechatpay.h - MIT (see wechatpay.h)
+
+   A wxp_transport that plays WeChat Pay in-process, for unit tests of code that
+   pays and refunds: it checks request signatures as the real server does, keeps
+   an order book, books refunds by WeChat Pay's rules, signs every answer with a
+   platform key, and can be scripted to answer canned bodies or to misbehave.
+   No heap, no sockets, no global state: all memory is the caller's wxp_fake.
+
+   Do this:
+       #define WECHATPAY_FAKE_IMPLEMENTATION
+   before you include this file in *one* C or C++ file (it may be the file that
+   defines WECHATPAY_IMPLEMENTATION). It does `#include "wechatpay.h"`, so the
+   directory holding wechatpay.h must be on the include path (-I. from the
+   repository root). It uses only wechatpay.h's public API.
+
+   QUICK START
+       static wxp_fake fake;                  // large (see MEMORY): give it static storage
+       static long long now = 1795425372;     // share one clock with the client
+       wxp_fake_config fc = {0};
+       fc.mchid = "1900009191";
+       fc.merchant_serial = "1DDE55AD98ED71D6EDD4A4A16996DE7B47773A8C";
+       fc.merchant_key = &merchant_pub;       // wxp_pubkey: checks request signatures
+       fc.platform_signer = &platform_key.vtable;  // wxp_rsa_key: signs answers
+       fc.platform_serial = "PUB_KEY_ID_0119000091912025010100000000000001";
+       fc.clock.fn = wxp_fake_fixed_clock; fc.clock.user = &now;
+       if (wxp_fake_init(&fake, &fc) != WXP_OK) abort();
+       if (wxp_fake_add_order(&fake, "T1", NULL, 100) != WXP_OK) abort();   // 1.00 CNY
+       cfg.transport = wxp_fake_as_transport(&fake);   // then drive the client as usual
+       ... wxp_v3_request(&c, "POST", "/v3/refund/domestic/refunds", body, &r) ...
+       assert(wxp_fake_find_refund(&fake, "R1")->amount == 100);
+
+   API (declarations below; [in]/[out] and NULL rules on each)
+       setup     wxp_fake_init  wxp_fake_as_transport  wxp_fake_fixed_clock
+       transport wxp_fake_transport (user = the wxp_fake *)
+       book      wxp_fake_add_order  wxp_fake_find_order  wxp_fake_find_refund
+                 wxp_fake_refund_count  wxp_fake_set_refund_status
+       script    wxp_fake_push  wxp_fake_push_raw  wxp_fake_push_fail
+                 wxp_fake_pending  wxp_fake_clear_script
+       faults    wxp_fake_fault  wxp_fake_fault_times  wxp_fake_fault_age
+       records   wxp_fake_request_count  wxp_fake_record_at  wxp_fake_last
+                 wxp_fake_record_header
+       callbacks wxp_fake_notify  wxp_fake_notify_refund
+
+   WHAT EACH REQUEST GETS, in this order
+       1. It is recorded (method, host, path, headers, body, copied and cut to the
+          WXP_FAKE_* sizes; a cut field sets a bit in record->truncated).
+       2. A queued wxp_fake_push_fail() fails it (transport returns nonzero).
+       3. The pending faults are taken (they apply to this answer only, or to the
+          next n with wxp_fake_fault_times). WXP_FAKE_SYSTEM_ERROR answers
+          500 SYSTEM_ERROR without looking at the request or the queue.
+       4. A queued canned answer (wxp_fake_push*) is sent as is: no checks.
+       5. Otherwise the simulator answers, as WeChat Pay does:
+          - Authorization: scheme WECHATPAY2-SHA256-RSA2048 and the quoted fields
+            mchid, nonce_str, signature, timestamp, serial_no in any order; mchid
+            must be config.mchid, serial_no config.merchant_serial (case-blind;
+            not checked when unset), timestamp within max_skew_s of the clock,
+            signature RSA-SHA256 over METHOD\nPATH?QUERY\nTIMESTAMP\nNONCE\nBODY\n
+            under config.merchant_key (not checked when unset). Any failure, or
+            no header: 401 {"code":"SIGN_ERROR","message":<what was wrong>}.
+          - POST /v3/refund/domestic/refunds: transaction_id (preferred) or
+            out_trade_no names the order; out_refund_no 1-64 of [0-9A-Za-z_-|*@];
+            amount.refund, amount.total integers, amount.currency "CNY"; optional
+            reason (<= 80 characters), notify_url (https), funds_account
+            ("AVAILABLE"), amount.from[] {account AVAILABLE|UNAVAILABLE, amount},
+            goods_detail[]. Bad or missing fields: 400 PARAM_ERROR. Unknown
+            order: 404 RESOURCE_NOT_EXISTS. A known out_refund_no with the same
+            order and amount: 200 with the same refund, booked once; different:
+            400 INVALID_REQUEST. amount.total not the order's: 400 PARAM_ERROR.
+            The 51st refund of an order: 400 INVALID_REQUEST. More than is left:
+            403 NOT_ENOUGH. Else 200 with the refund, status PROCESSING.
+          - GET /v3/refund/domestic/refunds/{out_refund_no} (percent-decoded): the
+            refund; a PROCESSING refund whose status the test did not pin becomes
+            SUCCESS when queried. Unknown: 404 RESOURCE_NOT_EXISTS.
+          - GET /v3/pay/transactions/out-trade-no/{out_trade_no}?mchid=... and
+            GET /v3/pay/transactions/id/{transaction_id}?mchid=...: the
+            transaction (NATIVE, trade_state SUCCESS, or REFUND once refunded).
+            mchid missing or not the merchant: 400 PARAM_ERROR; unknown order:
+            404 ORDER_NOT_EXIST.
+          - anything else: 404 {"code":"NOT_FOUND",...}.
+       6. The answer carries Request-ID, Content-Type: application/json (when it
+          has a body) and, when config.platform_signer is set, Wechatpay-Nonce,
+          -Signature, -Timestamp, -Serial and -Signature-Type, signed over
+          TIMESTAMP\nNONCE\nBODY\n. Then the faults are applied.
+
+   FAULTS (bits for wxp_fake_fault; they also apply to the next callback)
+       WXP_FAKE_FLIP_BODY      flip one bit of the body after signing
+       WXP_FAKE_BAD_TIMESTAMP  send timestamp + 1 (signature over the real one)
+       WXP_FAKE_BAD_NONCE      send a different nonce than the one signed
+       WXP_FAKE_UNKNOWN_SERIAL send a Wechatpay-Serial no key store holds
+       WXP_FAKE_AGED           timestamp = now - seconds, validly signed
+                               (set it with wxp_fake_fault_age)
+       WXP_FAKE_SIGNTEST       signature starts "WECHATPAY/SIGNTEST/" (the probe)
+       WXP_FAKE_UNSIGNED       no Wechatpay-* headers
+       WXP_FAKE_LOST_ANSWER    process the request (a refund is booked), then
+                               fail the transport: the client never hears
+       WXP_FAKE_SYSTEM_ERROR   500 SYSTEM_ERROR without processing
+
+   BUILD OPTIONS (define before including; each has a default)
+       WXP_FAKE_MAX_ORDERS    16   orders in the book
+       WXP_FAKE_MAX_REFUNDS   64   refunds in the book (all orders)
+       WXP_FAKE_REFUND_LIMIT  50   refunds WeChat Pay allows per order
+       WXP_FAKE_MAX_FROM      4    amount.from[] entries kept per refund
+       WXP_FAKE_MAX_RECORDS   16   requests kept (a ring: the latest are kept)
+       WXP_FAKE_MAX_HEADERS   8    headers kept per request
+       WXP_FAKE_HEADER_MAX    ...  bytes kept per header value (an Authorization
+                                   of a WXP_MAX_RSA_BITS key fits)
+       WXP_FAKE_PATH_MAX      512  bytes kept of a request path
+       WXP_FAKE_BODY_MAX      4096 largest request body parsed, answer body built
+       WXP_FAKE_JSON_TOKENS   256  JSON tokens of a request body
+       WXP_FAKE_MAX_SCRIPT    8    queued canned answers
+       WXP_FAKE_SCRIPT_BYTES  8192 bytes of queued bodies and headers
+       WXP_FAKE_SCRIPT_HEADERS 4   extra headers per canned answer
+       WXP_FAKE_API           linkage (default WXP_API; static under WECHATPAY_STATIC)
+
+   MEMORY
+       sizeof(wxp_fake) is about 270 KiB with the defaults (the request records
+       are most of it): make it static, or shrink WXP_FAKE_MAX_RECORDS. It must
+       not move while in use, and the strings and keys config points at must
+       outlive it. Views the fake hands out (records, callback headers) stay
+       valid until the call that overwrites them, said per function.
+*/
+#ifndef WECHATPAY_FAKE_H
+#define WECHATPAY_FAKE_H
+
+#include "wechatpay.h"
+
+/* Linkage. Under WECHATPAY_STATIC the functions are static and marked unused,
+   so a test that calls only some of them still builds with -Werror. */
+#ifndef WXP_FAKE_API
+#if defined(WECHATPAY_STATIC) && (defined(__GNUC__) || defined(__clang__))
+#define WXP_FAKE_API static __attribute__((unused))
+#else
+#define WXP_FAKE_API WXP_API
+#endif
+#endif
+#ifndef WXP_FAKE_MAX_ORDERS
+#define WXP_FAKE_MAX_ORDERS 16
+#endif
+#ifndef WXP_FAKE_MAX_REFUNDS
+#define WXP_FAKE_MAX_REFUNDS 64
+#endif
+#ifndef WXP_FAKE_REFUND_LIMIT
+#define WXP_FAKE_REFUND_LIMIT 50
+#endif
+#ifndef WXP_FAKE_MAX_FROM
+#define WXP_FAKE_MAX_FROM 4
+#endif
+#ifndef WXP_FAKE_MAX_RECORDS
+#define WXP_FAKE_MAX_RECORDS 16
+#endif
+#ifndef WXP_FAKE_MAX_HEADERS
+#define WXP_FAKE_MAX_HEADERS 8
+#endif
+#ifndef WXP_FAKE_HEADER_MAX
+#define WXP_FAKE_HEADER_MAX (256 + WXP_SIG_B64_MAX + 2 * WXP_SERIAL_MAX)
+#endif
+#ifndef WXP_FAKE_PATH_MAX
+#define WXP_FAKE_PATH_MAX 512
+#endif
+#ifndef WXP_FAKE_BODY_MAX
+#define WXP_FAKE_BODY_MAX 4096
+#endif
+#ifndef WXP_FAKE_JSON_TOKENS
+#define WXP_FAKE_JSON_TOKENS 256
+#endif
+#ifndef WXP_FAKE_MAX_SCRIPT
+#define WXP_FAKE_MAX_SCRIPT 8
+#endif
+#ifndef WXP_FAKE_SCRIPT_BYTES
+#define WXP_FAKE_SCRIPT_BYTES 8192
+#endif
+#ifndef WXP_FAKE_SCRIPT_HEADERS
+#define WXP_FAKE_SCRIPT_HEADERS 4
+#endif
+
+/* Defaults of wxp_fake_config (WeChat Pay's documentation examples). */
+#define WXP_FAKE_MCHID           "1900009191"
+#define WXP_FAKE_APPID           "wxd678efh567hg6787"
+#define WXP_FAKE_PLATFORM_SERIAL "PUB_KEY_ID_0119000091912025010100000000000001"
+#define WXP_FAKE_OPENID          "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Faults for the next answer(s), and flags of wxp_fake_push_raw. */
+enum {
+    WXP_FAKE_FLIP_BODY      = 1 << 0,
+    WXP_FAKE_BAD_TIMESTAMP  = 1 << 1,
+    WXP_FAKE_BAD_NONCE      = 1 << 2,
+    WXP_FAKE_UNKNOWN_SERIAL = 1 << 3,
+    WXP_FAKE_AGED           = 1 << 4,
+    WXP_FAKE_SIGNTEST       = 1 << 5,
+    WXP_FAKE_UNSIGNED       = 1 << 6,   /* also a push_raw flag */
+    WXP_FAKE_LOST_ANSWER    = 1 << 7,
+    WXP_FAKE_SYSTEM_ERROR   = 1 << 8,
+    WXP_FAKE_BARE           = 1 << 9    /* push_raw: no Request-ID, no Content-Type */
+};
+
+/* Bits of wxp_fake_record.truncated: which fields were cut to fit. */
+enum {
+    WXP_FAKE_TRUNC_METHOD  = 1 << 0,
+    WXP_FAKE_TRUNC_HOST    = 1 << 1,
+    WXP_FAKE_TRUNC_PATH    = 1 << 2,
+    WXP_FAKE_TRUNC_HEADER  = 1 << 3,    /* a header name or value */
+    WXP_FAKE_TRUNC_HEADERS = 1 << 4,    /* more than WXP_FAKE_MAX_HEADERS headers */
+    WXP_FAKE_TRUNC_BODY    = 1 << 5
+};
+
+/* Zero-initialise, then set what you need: every 0 means "the default". */
+typedef struct wxp_fake_config {
+    const char              *mchid;           /* 0 -> WXP_FAKE_MCHID; always checked */
+    const char              *appid;           /* 0 -> WXP_FAKE_APPID (transactions) */
+    const char              *merchant_serial; /* 0 -> any serial_no is accepted */
+    const wxp_pubkey        *merchant_key;    /* 0 -> request signatures not checked */
+    const wxp_signer_class **platform_signer; /* 0 -> answers go out unsigned */
+    const char              *platform_serial; /* 0 -> WXP_FAKE_PLATFORM_SERIAL */
+    wxp_clock                clock;           /* 0 -> time() (required with WXP_NO_TIME) */
+    wxp_random               random;          /* 0 -> a deterministic counter */
+    unsigned                 max_skew_s;      /* 0 -> 300 */
+} wxp_fake_config;
+
+/* One request as the fake received it. Strings are NUL-terminated copies. */
+typedef struct wxp_fake_header {
+    char name[64];
+    char value[WXP_FAKE_HEADER_MAX + 1];
+} wxp_fake_header;
+
+typedef struct wxp_fake_record {
+    char            method[16];
+    char            host[128];
+    char            path[WXP_FAKE_PATH_MAX + 1];       /* with the query */
+    wxp_fake_header headers[WXP_FAKE_MAX_HEADERS];
+    size_t          header_count;                      /* headers kept */
+    char            body[WXP_FAKE_BODY_MAX + 1];
+    size_t          body_len;                          /* bytes kept */
+    size_t          body_size;                         /* bytes sent */
+    unsigned        truncated;                         /* WXP_FAKE_TRUNC_* bits */
+    unsigned        timeout_ms;
+    int             client_cert;                       /* req->client_cert was set */
+    /* what the fake did with it */
+    int             status;      /* HTTP status answered; 0 if the transport failed */
+    char            code[32];    /* code of a simulated error answer, else "" */
+    char            message[256];/* its message (why a signature was refused) */
+    unsigned        faults;      /* WXP_FAKE_* faults applied */
+    int             scripted;    /* 1: a canned answer or failure was used */
+} wxp_fake_record;
+
+/* The order book, read-only for tests. */
+typedef struct wxp_fake_order {
+    char      out_trade_no[33];
+    char      transaction_id[33];
+    long long total;            /* fen */
+    long long refunded;         /* fen, sum of booked refunds */
+    unsigned  refund_count;
+    long long paid_at;          /* the clock when added: success_time */
+} wxp_fake_order;
+
+typedef struct wxp_fake_from { char account[16]; long long amount; } wxp_fake_from;
+
+typedef struct wxp_fake_refund {
+    char          out_refund_no[65];
+    char          refund_id[30];
+    char          status[12];   /* PROCESSING SUCCESS CLOSED ABNORMAL */
+    int           pinned;       /* status set by wxp_fake_set_refund_status */
+    size_t        order;        /* index of its order in the book */
+    long long     amount;       /* fen */
+    long long     created_at, succeeded_at;
+    size_t        from_count;
+    wxp_fake_from from[WXP_FAKE_MAX_FROM];
+} wxp_fake_refund;
+
+/* What a callback carries besides the resource. */
+typedef struct wxp_fake_event {
+    const char *event_type;      /* required: "REFUND.SUCCESS", "TRANSACTION.SUCCESS" */
+    const char *original_type;   /* 0 -> "transaction" */
+    const char *associated_data; /* 0 -> original_type */
+    const char *summary;         /* 0 -> "" */
+    const char *id;              /* 0 -> "EV-" and a counter */
+    wxp_str     plaintext;       /* the resource JSON to encrypt */
+} wxp_fake_event;
+
+/* PRIVATE: a queued canned answer; its bytes (body, then name/value pairs) sit
+   packed in wxp__fake_priv.arena in queue order. */
+typedef struct wxp__fake_entry {
+    int      status;
+    unsigned flags;
+    size_t   body_len, size, header_count;
+    size_t   name_len[WXP_FAKE_SCRIPT_HEADERS], value_len[WXP_FAKE_SCRIPT_HEADERS];
+} wxp__fake_entry;
+
+typedef struct wxp__fake_priv {
+    wxp_fake_config    cfg;
+    wxp_fake_order     orders[WXP_FAKE_MAX_ORDERS];
+    size_t             norders;
+    wxp_fake_refund    refunds[WXP_FAKE_MAX_REFUNDS];
+    size_t             nrefunds;
+    unsigned long long seq, rng;
+    wxp_fake_record    rec[WXP_FAKE_MAX_RECORDS];
+    size_t             nreq;
+    wxp__fake_entry    script[WXP_FAKE_MAX_SCRIPT];
+    size_t             nscript, arena_used;
+    char               arena[WXP_FAKE_SCRIPT_BYTES];
+    unsigned           faults, fault_times;
+    long long          age;
+    /* the answer being built */
+    int                status;
+    char               code[32], msg[256];
+    char               in[WXP_FAKE_BODY_MAX + 1], out[WXP_FAKE_BODY_MAX + 1];
+    size_t             out_len;
+    char               scratch[WXP_FAKE_BODY_MAX + 160];
+    wxp_json           doc;
+    wxp_json_tok       tok[WXP_FAKE_JSON_TOKENS];
+    char               ts[24], nonce[WXP_NONCE_LEN + 1], sig[WXP_SIG_B64_MAX + 1];
+    char               reqid[40], serial[WXP_SERIAL_MAX];
+    /* the last callback's headers (wxp_fake_notify views) */
+    char               n_ts[24], n_nonce[WXP_NONCE_LEN + 1], n_sig[WXP_SIG_B64_MAX + 1];
+    char               n_serial[WXP_SERIAL_MAX];
+} wxp__fake_priv;
+
+/* Caller-owned; must not move while in use. Touch only through the functions. */
+typedef struct wxp_fake { wxp__fake_priv wxp__priv; } wxp_fake;
+
+/* ---- setup ---------------------------------------------------------------- */
+
+/* [out] f, [in] cfg (NULL: all defaults; copied, its strings and keys must
+   outlive f). Clears the book, the queue and the records. WXP_E_ARG when a
+   string is too long (mchid > 32, a serial >= WXP_SERIAL_MAX) or, with
+   WXP_NO_TIME, no clock is given. */
+WXP_FAKE_API WXP_NODISCARD wxp_err wxp_fake_init(wxp_fake *f, const wxp_fake_config *cfg);
+/* {wxp_fake_transport, f}, for wxp_config.transport. */
+WXP_FAKE_API wxp_transport wxp_fake_as_transport(wxp_fake *f);
+/* A wxp_clock.fn returning *(const long long *)user: point the client's and the
+   fake's clocks at one variable and move time by assigning it. */
+WXP_FAKE_API long long wxp_fake_fixed_clock(void *user);
+
+/* The transport (user = the wxp_fake *). Returns 0 with an answer, nonzero on a
+   scripted failure, a lost answer, or when the fake cannot build or sign the
+   answer (errbuf says which). */
+WXP_FAKE_API int wxp_fake_transport(void *user, const wxp_http_request *req,
+                                    wxp_http_response *res, char *errbuf,
+                                    size_t errbuf_size);
+
+/* ---- the book ----------------------------------------------------------------- */
+
+/* A paid order of total_fen. [in] out_trade_no 1-32 bytes, unique;
+   [in] transaction_id NULL for a generated 28-digit one. WXP_E_ARG on a bad or
+   repeated argument, WXP_E_FULL past WXP_FAKE_MAX_ORDERS. */
+WXP_FAKE_API WXP_NODISCARD wxp_err wxp_fake_add_order(wxp_fake *f, const char *out_trade_no,
+                                                      const char *transaction_id,
+                                                      long long total_fen);
+/* NULL when absent. Valid until wxp_fake_init. */
+WXP_FAKE_API const wxp_fake_order *wxp_fake_find_order(const wxp_fake *f,
+                                                       const char *out_trade_no);
+WXP_FAKE_API const wxp_fake_refund *wxp_fake_find_refund(const wxp_fake *f,
+                                                         const char *out_refund_no);
+WXP_FAKE_API size_t wxp_fake_refund_count(const wxp_fake *f);
+/* Pins a refund's status ("SUCCESS" "CLOSED" "PROCESSING" "ABNORMAL"): queries
+   then report it as is. WXP_E_NOTFOUND, WXP_E_ARG (another status). */
+WXP_FAKE_API WXP_NODISCARD wxp_err wxp_fake_set_refund_status(wxp_fake *f,
+                                                              const char *out_refund_no,
+                                                              const char *status);
+
+/* ---- the script ------------------------------------------------------------- */
+
+/* Queues a canned answer: status and [in] body (NUL-terminated, NULL = empty),
+   signed when a platform signer is configured. The bytes are copied.
+   WXP_E_FULL past WXP_FAKE_MAX_SCRIPT, WXP_E_NOSPACE past WXP_FAKE_SCRIPT_BYTES
+   or a body over WXP_FAKE_BODY_MAX. */
+WXP_FAKE_API WXP_NODISCARD wxp_err wxp_fake_push(wxp_fake *f, int status, const char *body);
+/* The same with extra headers ([in] headers, NULL when header_count is 0; at most
+   WXP_FAKE_SCRIPT_HEADERS), sent after the usual ones, and flags:
+   WXP_FAKE_UNSIGNED (no Wechatpay-* headers), WXP_FAKE_BARE (no Request-ID nor
+   Content-Type). Both flags send exactly your headers. */
+WXP_FAKE_API WXP_NODISCARD wxp_err wxp_fake_push_raw(wxp_fake *f, int status,
+                                                     const wxp_http_header *headers,
+                                                     size_t header_count, wxp_str body,
+                                                     unsigned flags);
+/* Queues a transport failure; [in] reason goes to errbuf (NULL: a default). */
+WXP_FAKE_API WXP_NODISCARD wxp_err wxp_fake_push_fail(wxp_fake *f, const char *reason);
+/* Queued answers and failures not yet used. */
+WXP_FAKE_API size_t wxp_fake_pending(const wxp_fake *f);
+/* Drops the queue and the pending faults. */
+WXP_FAKE_API void wxp_fake_clear_script(wxp_fake *f);
+
+/* ---- faults ----------------------------------------------------------------- */
+
+/* Sets the faults (WXP_FAKE_* bits, replacing any pending) for the next answer
+   or callback only. */
+WXP_FAKE_API void wxp_fake_fault(wxp_fake *f, unsigned faults);
+/* The same for the next `times` answers and callbacks. */
+WXP_FAKE_API void wxp_fake_fault_times(wxp_fake *f, unsigned faults, unsigned times);
+/* Adds WXP_FAKE_AGED to the pending faults (at least for the next answer): the
+   timestamp is `seconds` in the past (negative: the future), validly signed. */
+WXP_FAKE_API void wxp_fake_fault_age(wxp_fake *f, long long seconds);
+
+/* ---- records ---------------------------------------------------------------- */
+
+/* Requests received since wxp_fake_init (including those no longer kept). */
+WXP_FAKE_API size_t wxp_fake_request_count(const wxp_fake *f);
+/* Request i (0 = the first); NULL if i is out of range or no longer kept (only
+   the last WXP_FAKE_MAX_RECORDS are). Overwritten WXP_FAKE_MAX_RECORDS requests
+   later. */
+WXP_FAKE_API const wxp_fake_record *wxp_fake_record_at(const wxp_fake *f, size_t i);
+/* The latest request, NULL before the first. */
+WXP_FAKE_API const wxp_fake_record *wxp_fake_last(const wxp_fake *f);
+/* The value of the first header named [in] name (case-insensitive), NULL when
+   absent. [in] r may be NULL (then NULL). */
+WXP_FAKE_API const char *wxp_fake_record_header(const wxp_fake_record *r, const char *name);
+
+/* ---- callbacks ---------------------------------------------------------------- */
+
+/* Builds a callback as WeChat Pay sends it into [out] body (cap bytes,
+   NUL-terminated when room allows; *len = its length):
+   {"id","create_time","resource_type":"encrypt-resource","event_type","summary",
+    "resource":{"original_type","algorithm":"AEAD_AES_256_GCM","ciphertext",
+    "associated_data","nonce"}}
+   with ev->plaintext encrypted under the 32-byte apiv3_key and a 12-character
+   nonce from the fake's random source, signed by the platform signer. [out] h
+   gets views into f, valid until the next callback built by f. The pending
+   faults apply (those about signatures and the body). Errors: WXP_E_ARG
+   (no platform signer, no event_type), WXP_E_NOSPACE (res->needed), and those
+   of wxp_aes_gcm_encrypt. [out] res may be NULL. */
+WXP_FAKE_API WXP_NODISCARD wxp_err wxp_fake_notify(wxp_fake *f, wxp_str apiv3_key,
+                                                   const wxp_fake_event *ev, char *body,
+                                                   size_t cap, size_t *len,
+                                                   wxp_notify_headers *h, wxp_result *res);
+/* The refund callback for a booked refund: REFUND.SUCCESS, REFUND.ABNORMAL or
+   REFUND.CLOSED by its status (an unpinned PROCESSING refund succeeds first;
+   a pinned one is WXP_E_ARG), resource as in wxp_refund_notify. WXP_E_NOTFOUND
+   for an unknown out_refund_no. */
+WXP_FAKE_API WXP_NODISCARD wxp_err wxp_fake_notify_refund(wxp_fake *f, wxp_str apiv3_key,
+                                                          const char *out_refund_no,
+                                                          char *body, size_t cap,
+                                                          size_t *len,
+                                                          wxp_notify_headers *h,
+                                                          wxp_result *res);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* WECHATPAY_FAKE_H */
+
+#if defined(WECHATPAY_FAKE_IMPLEMENTATION) && !defined(WECHATPAY_FAKE_IMPLEMENTATION_INCLUDED)
+#define WECHATPAY_FAKE_IMPLEMENTATION_INCLUDED
+
+#include <string.h>
+#ifndef WXP_NO_TIME
+#include <time.h>
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Script entry flag (beside the public flags): a transport failure. */
+#define WXP__FAKE_FAIL (1u << 16)
+/* Faults that wxp_fake_notify applies (the others are about HTTP). */
+#define WXP__FAKE_SIG_FAULTS (WXP_FAKE_FLIP_BODY | WXP_FAKE_BAD_TIMESTAMP |         \
+    WXP_FAKE_BAD_NONCE | WXP_FAKE_UNKNOWN_SERIAL | WXP_FAKE_AGED | WXP_FAKE_SIGNTEST | \
+    WXP_FAKE_UNSIGNED)
+
+/* UTF-8 of the Chinese texts WeChat Pay sends, spelled out so the source stays ASCII. */
+/* "user's WeChat change" (the refund destination) */
+#define WXP__FAKE_ZH_CHANGE \
+    "\xe6\x94\xaf\xe4\xbb\x98\xe7\x94\xa8\xe6\x88\xb7\xe9\x9b\xb6\xe9\x92\xb1"
+#define WXP__FAKE_ZH_PAID     "\xe6\x94\xaf\xe4\xbb\x98\xe6\x88\x90\xe5\x8a\x9f" /* paid */
+#define WXP__FAKE_ZH_REFUND   "\xe8\xbd\xac\xe5\x85\xa5\xe9\x80\x80\xe6\xac\xbe" /* in refund */
+#define WXP__FAKE_ZH_R_OK     "\xe9\x80\x80\xe6\xac\xbe\xe6\x88\x90\xe5\x8a\x9f" /* refunded */
+#define WXP__FAKE_ZH_R_ABN    "\xe9\x80\x80\xe6\xac\xbe\xe5\xbc\x82\xe5\xb8\xb8" /* abnormal */
+#define WXP__FAKE_ZH_R_CLOSED "\xe9\x80\x80\xe6\xac\xbe\xe5\x85\xb3\xe9\x97\xad" /* closed */
+
+/* ==== >>fake:strings ======================================================= */
+
+/* Copies n bytes into dst (cap >= 1 bytes with the NUL); returns 1 if cut. */
+static int wxp__fake_copy(char *dst, size_t cap, const char *src, size_t n)
+{
+    int cut = 0;
+    if (n >= cap) { n = cap - 1; cut = 1; }
+    if (n) memcpy(dst, src, n);
+    dst[n] = 0;
+    return cut;
+}
+
+/* Appends n bytes at dst[len], never past cap - 1, and keeps dst NUL-terminated.
+   Returns the new length. */
+static size_t wxp__fake_cat(char *dst, size_t cap, size_t len, const char *s, size_t n)
+{
+    if (len >= cap) return len;
+    if (n > cap - 1 - len) n = cap - 1 - len;
+    if (n) memcpy(dst + len, s, n);
+    dst[len + n] = 0;
+    return len + n;
+}
+
+static size_t wxp__fake_cats(char *dst, size_t cap, size_t len, const char *s)
+{
+    return wxp__fake_cat(dst, cap, len, s, strlen(s));
+}
+
+/* Appends untrusted bytes (request data) to a message: printable ASCII only,
+   so the JSON writer never sees invalid UTF-8; at most 80 of them. */
+static size_t wxp__fake_cat_safe(char *dst, size_t cap, size_t len, const char *s, size_t n)
+{
+    size_t i;
+    for (i = 0; i < n && i < 80; i++) {
+        char c = (s[i] >= 0x20 && s[i] < 0x7f) ? s[i] : '?';
+        len = wxp__fake_cat(dst, cap, len, &c, 1);
+    }
+    if (n > 80) len = wxp__fake_cats(dst, cap, len, "...");
+    return len;
+}
+
+/* Decimal of v (any sign) into out (>= 21 bytes), NUL-terminated; returns length. */
+static size_t wxp__fake_dec(char *out, long long v)
+{
+    char tmp[24];
+    size_t n = 0, i;
+    unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+    do { tmp[n++] = (char)('0' + (int)(u % 10)); u /= 10; } while (u);
+    i = 0;
+    if (v < 0) out[i++] = '-';
+    while (n) out[i++] = tmp[--n];
+    out[i] = 0;
+    return i;
+}
+
+static size_t wxp__fake_cat_int(char *dst, size_t cap, size_t len, long long v)
+{
+    char tmp[24];
+    size_t n = wxp__fake_dec(tmp, v);
+    return wxp__fake_cat(dst, cap, len, tmp, n);
+}
+
+/* Exactly `width` digits of v (the low ones), no NUL. */
+static void wxp__fake_digits(char *out, unsigned long long v, int width)
+{
+    while (width-- > 0) { out[width] = (char)('0' + (int)(v % 10)); v /= 10; }
+}
+
+static void wxp__fake_hex(char *out, unsigned long long v, int width)
+{
+    while (width-- > 0) { out[width] = "0123456789ABCDEF"[v & 15]; v >>= 4; }
+}
+
+static int wxp__fake_lower(int c) { return (c >= 'A' && c <= 'Z') ? c + 32 : c; }
+
+/* a[0..an) equals the C string b, ignoring ASCII case. */
+static int wxp__fake_ieq(const char *a, size_t an, const char *b)
+{
+    size_t i;
+    if (strlen(b) != an) return 0;
+    for (i = 0; i < an; i++)
+        if (wxp__fake_lower((unsigned char)a[i]) != wxp__fake_lower((unsigned char)b[i]))
+            return 0;
+    return 1;
+}
+
+/* s equals the C string b exactly. */
+static int wxp__fake_eq(wxp_str s, const char *b)
+{
+    size_t n = strlen(b);
+    return s.len == n && (n == 0 || memcmp(s.ptr, b, n) == 0);
+}
+
+static int wxp__fake_prefix(wxp_str s, const char *pre)
+{
+    size_t n = strlen(pre);
+    return s.len >= n && memcmp(s.ptr, pre, n) == 0;
+}
+
+static int wxp__fake_hexval(int c)
+{
+    if (c >= '0' && c <= '9') return c - '0';
+    c = wxp__fake_lower(c);
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    return -1;
+}
+
+/* Percent-decodes s into out (cap bytes with the NUL). 0 on a bad escape, a
+   decoded NUL or no room. */
+static int wxp__fake_unpct(const char *s, size_t n, char *out, size_t cap)
+{
+    size_t i, o = 0;
+    for (i = 0; i < n; i++) {
+        int c = (unsigned char)s[i];
+        if (c == '%') {
+            int hi, lo;
+            if (i + 2 >= n) return 0;
+            hi = wxp__fake_hexval((unsigned char)s[i + 1]);
+            lo = wxp__fake_hexval((unsigned char)s[i + 2]);
+            if (hi < 0 || lo < 0) return 0;
+            c = hi * 16 + lo;
+            i += 2;
+        }
+        if (c == 0 || o + 1 >= cap) return 0;
+        out[o++] = (char)c;
+    }
+    out[o] = 0;
+    return 1;
+}
+
+/* WeChat Pay's merchant order and refund numbers: [0-9A-Za-z_-|*@], 1..max. */
+static int wxp__fake_outno_ok(wxp_str s, size_t max)
+{
+    size_t i;
+    if (s.len == 0 || s.len > max) return 0;
+    for (i = 0; i < s.len; i++) {
+        char c = s.ptr[i];
+        if (!((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+              c == '_' || c == '-' || c == '|' || c == '*' || c == '@'))
+            return 0;
+    }
+    return 1;
+}
+
+/* Characters (not bytes) of valid UTF-8: the JSON reader already checked it. */
+static size_t wxp__fake_utf8_count(wxp_str s)
+{
+    size_t i, n = 0;
+    for (i = 0; i < s.len; i++)
+        if (((unsigned char)s.ptr[i] & 0xC0) != 0x80) n++;
+    return n;
+}
+
+/* ==== >>fake:clock-random =================================================== */
+
+static long long wxp__fake_now(const wxp_fake *f)
+{
+    if (f->wxp__priv.cfg.clock.fn) return f->wxp__priv.cfg.clock.fn(f->wxp__priv.cfg.clock.user);
+#ifndef WXP_NO_TIME
+    return (long long)time(NULL);
+#else
+    return 0;
+#endif
+}
+
+/* The caller's random source, else splitmix64 over a counter: deterministic, so
+   two runs of a test see the same nonces. */
+static int wxp__fake_rand(wxp_fake *f, void *buf, size_t n)
+{
+    unsigned char *p = (unsigned char *)buf;
+    if (f->wxp__priv.cfg.random.fn)
+        return f->wxp__priv.cfg.random.fn(f->wxp__priv.cfg.random.user, buf, n);
+    while (n) {
+        unsigned long long z = (f->wxp__priv.rng += 0x9E3779B97F4A7C15ULL);
+        int k;
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+        z ^= z >> 31;
+        for (k = 0; k < 8 && n; k++, n--) { *p++ = (unsigned char)z; z >>= 8; }
+    }
+    return 0;
+}
+
+/* n random characters of [0-9A-Za-z] and a NUL. */
+static int wxp__fake_alnum(wxp_fake *f, char *out, size_t n)
+{
+    static const char abc[] =
+        "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    size_t i;
+    if (wxp__fake_rand(f, out, n) != 0) return 0;
+    for (i = 0; i < n; i++) out[i] = abc[(unsigned char)out[i] % 62];
+    out[n] = 0;
+    return 1;
+}
+
+/* Civil date of Unix time t in China (UTC+8): y, m, d, and seconds of the day. */
+static void wxp__fake_civil(long long t, long long *y, int *m, int *d, long long *sod)
+{
+    long long days, z, era, doe, yoe, doy, mp;
+    t += 8 * 3600;
+    days = t >= 0 ? t / 86400 : -((-t + 86399) / 86400);
+    *sod = t - days * 86400;
+    /* Howard Hinnant's civil_from_days. */
+    z = days + 719468;
+    era = (z >= 0 ? z : z - 146096) / 146097;
+    doe = z - era * 146097;
+    yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    mp = (5 * doy + 2) / 153;
+    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
+    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
+    *y = yoe + era * 400 + (*m <= 2);
+}
+
+/* RFC 3339 in China time, as WeChat Pay writes it: 2024-01-02T03:04:05+08:00. */
+static void wxp__fake_rfc3339(long long t, char out[26])
+{
+    long long y, sod;
+    int m, d;
+    wxp__fake_civil(t, &y, &m, &d, &sod);
+    wxp__fake_digits(out, (unsigned long long)(y < 0 ? 0 : y), 4);
+    out[4] = '-'; wxp__fake_digits(out + 5, (unsigned long long)m, 2);
+    out[7] = '-'; wxp__fake_digits(out + 8, (unsigned long long)d, 2);
+    out[10] = 'T'; wxp__fake_digits(out + 11, (unsigned long long)(sod / 3600), 2);
+    out[13] = ':'; wxp__fake_digits(out + 14, (unsigned long long)(sod / 60 % 60), 2);
+    out[16] = ':'; wxp__fake_digits(out + 17, (unsigned long long)(sod % 60), 2);
+    memcpy(out + 19, "+08:00", 7);
+}
+
+/* YYYYMMDD of t, no NUL (inside generated ids, as WeChat Pay's carry the date). */
+static void wxp__fake_ymd(long long t, char out[8])
+{
+    long long y, sod;
+    int m, d;
+    wxp__fake_civil(t, &y, &m, &d, &sod);
+    wxp__fake_digits(out, (unsigned long long)(y < 0 ? 0 : y), 4);
+    wxp__fake_digits(out + 4, (unsigned long long)m, 2);
+    wxp__fake_digits(out + 6, (unsigned long long)d, 2);
+}
+
+/* ==== >>fake:setup ========================================================== */
+
+WXP_FAKE_API wxp_err wxp_fake_init(wxp_fake *f, const wxp_fake_config *cfg)
+{
+    wxp_fake_config *c = &f->wxp__priv.cfg;
+    memset(f, 0, sizeof *f);
+    if (cfg) *c = *cfg;
+    if (!c->mchid) c->mchid = WXP_FAKE_MCHID;
+    if (!c->appid) c->appid = WXP_FAKE_APPID;
+    if (!c->platform_serial) c->platform_serial = WXP_FAKE_PLATFORM_SERIAL;
+    if (!c->max_skew_s) c->max_skew_s = 300;
+    if (strlen(c->mchid) > 32 || strlen(c->appid) > 32 ||
+        strlen(c->platform_serial) >= WXP_SERIAL_MAX ||
+        (c->merchant_serial && strlen(c->merchant_serial) >= WXP_SERIAL_MAX))
+        return WXP_E_ARG;
+#ifdef WXP_NO_TIME
+    if (!c->clock.fn) return WXP_E_ARG;
+#endif
+    return WXP_OK;
+}
+
+WXP_FAKE_API wxp_transport wxp_fake_as_transport(wxp_fake *f)
+{
+    wxp_transport t;
+    t.fn = wxp_fake_transport;
+    t.user = f;
+    return t;
+}
+
+WXP_FAKE_API long long wxp_fake_fixed_clock(void *user)
+{
+    return *(const long long *)user;
+}
+
+/* ==== >>fake:book =========================================================== */
+
+static wxp_fake_order *wxp__fake_order_by(wxp_fake *f, wxp_str id, int by_tid)
+{
+    size_t i;
+    for (i = 0; i < f->wxp__priv.norders; i++) {
+        wxp_fake_order *o = &f->wxp__priv.orders[i];
+        if (wxp__fake_eq(id, by_tid ? o->transaction_id : o->out_trade_no)) return o;
+    }
+    return NULL;
+}
+
+static wxp_fake_refund *wxp__fake_refund_by(wxp_fake *f, wxp_str out_refund_no)
+{
+    size_t i;
+    for (i = 0; i < f->wxp__priv.nrefunds; i++)
+        if (wxp__fake_eq(out_refund_no, f->wxp__priv.refunds[i].out_refund_no))
+            return &f->wxp__priv.refunds[i];
+    return NULL;
+}
+
+WXP_FAKE_API wxp_err wxp_fake_add_order(wxp_fake *f, const char *out_trade_no,
+                                        const char *transaction_id, long long total_fen)
+{
+    wxp__fake_priv *p = &f->wxp__priv;
+    wxp_fake_order *o;
+    if (!out_trade_no || !*out_trade_no || strlen(out_trade_no) > 32 || total_fen <= 0 ||
+        (transaction_id && (!*transaction_id || strlen(transaction_id) > 32)))
+        return WXP_E_ARG;
+    if (wxp__fake_order_by(f, wxp_cstr(out_trade_no), 0) ||
+        (transaction_id && wxp__fake_order_by(f, wxp_cstr(transaction_id), 1)))
+        return WXP_E_ARG;
+    if (p->norders >= WXP_FAKE_MAX_ORDERS) return WXP_E_FULL;
+    o = &p->orders[p->norders];
+    memset(o, 0, sizeof *o);
+    o->paid_at = wxp__fake_now(f);
+    if (wxp__fake_copy(o->out_trade_no, sizeof o->out_trade_no, out_trade_no,
+                       strlen(out_trade_no)))
+        return WXP_E_ARG;
+    if (transaction_id) {
+        if (wxp__fake_copy(o->transaction_id, sizeof o->transaction_id, transaction_id,
+                           strlen(transaction_id)))
+            return WXP_E_ARG;
+    } else {
+        /* 4200 + 000000 + paid date + sequence: 28 digits like WeChat Pay's. */
+        memcpy(o->transaction_id, "4200000000", 10);
+        wxp__fake_ymd(o->paid_at, o->transaction_id + 10);
+        wxp__fake_digits(o->transaction_id + 18, ++p->seq, 10);
+        o->transaction_id[28] = 0;
+    }
+    o->total = total_fen;
+    p->norders++;
+    return WXP_OK;
+}
+
+WXP_FAKE_API const wxp_fake_order *wxp_fake_find_order(const wxp_fake *f,
+                                                       const char *out_trade_no)
+{
+    return out_trade_no ? wxp__fake_order_by((wxp_fake *)f, wxp_cstr(out_trade_no), 0) : NULL;
+}
+
+WXP_FAKE_API const wxp_fake_refund *wxp_fake_find_refund(const wxp_fake *f,
+                                                         const char *out_refund_no)
+{
+    return out_refund_no ? wxp__fake_refund_by((wxp_fake *)f, wxp_cstr(out_refund_no)) : NULL;
+}
+
+WXP_FAKE_API size_t wxp_fake_refund_count(const wxp_fake *f) { return f->wxp__priv.nrefunds; }
+
+static void wxp__fake_set_status(wxp_fake *f, wxp_fake_refund *r, const char *status)
+{
+    if (wxp__fake_copy(r->status, sizeof r->status, status, strlen(status))) return;
+    if (strcmp(status, "SUCCESS") == 0 && !r->succeeded_at) r->succeeded_at = wxp__fake_now(f);
+}
+
+WXP_FAKE_API wxp_err wxp_fake_set_refund_status(wxp_fake *f, const char *out_refund_no,
+                                                const char *status)
+{
+    wxp_fake_refund *r;
+    if (!status || (strcmp(status, "SUCCESS") != 0 && strcmp(status, "CLOSED") != 0 &&
+                    strcmp(status, "PROCESSING") != 0 && strcmp(status, "ABNORMAL") != 0))
+        return WXP_E_ARG;
+    r = out_refund_no ? wxp__fake_refund_by(f, wxp_cstr(out_refund_no)) : NULL;
+    if (!r) return WXP_E_NOTFOUND;
+    wxp__fake_set_status(f, r, status);
+    r->pinned = 1;
+    return WXP_OK;
+}
+
+/* ==== >>fake:script ========================================================= */
+
+WXP_FAKE_API wxp_err wxp_fake_push_raw(wxp_fake *f, int status, const wxp_http_header *headers,
+                                       size_t header_count, wxp_str body, unsigned flags)
+{
+    wxp__fake_priv *p = &f->wxp__priv;
+    wxp__fake_entry *e;
+    size_t i, size = body.len;
+    if (p->nscript >= WXP_FAKE_MAX_SCRIPT || header_count > WXP_FAKE_SCRIPT_HEADERS)
+        return WXP_E_FULL;
+    if (body.len > WXP_FAKE_BODY_MAX || (body.len && !body.ptr)) return WXP_E_NOSPACE;
+    for (i = 0; i < header_count; i++) {
+        if (headers[i].name.len > WXP_FAKE_HEADER_MAX ||
+            headers[i].value.len > WXP_FAKE_HEADER_MAX)
+            return WXP_E_NOSPACE;
+        size += headers[i].name.len + headers[i].value.len;
+    }
+    if (size > WXP_FAKE_SCRIPT_BYTES - p->arena_used) return WXP_E_NOSPACE;
+    e = &p->script[p->nscript];
+    memset(e, 0, sizeof *e);
+    e->status = status;
+    e->flags = flags & (WXP_FAKE_UNSIGNED | WXP_FAKE_BARE | WXP__FAKE_FAIL);
+    e->body_len = body.len;
+    e->size = size;
+    e->header_count = header_count;
+    if (body.len) memcpy(p->arena + p->arena_used, body.ptr, body.len);
+    p->arena_used += body.len;
+    for (i = 0; i < header_count; i++) {
+        e->name_len[i] = headers[i].name.len;
+        e->value_len[i] = headers[i].value.len;
+        if (e->name_len[i]) memcpy(p->arena + p->arena_used, headers[i].name.ptr, e->name_len[i]);
+        p->arena_used += e->name_len[i];
+        if (e->value_len[i])
+            memcpy(p->arena + p->arena_used, headers[i].value.ptr, e->value_len[i]);
+        p->arena_used += e->value_len[i];
+    }
+    p->nscript++;
+    return WXP_OK;
+}
+
+WXP_FAKE_API wxp_err wxp_fake_push(wxp_fake *f, int status, const char *body)
+{
+    return wxp_fake_push_raw(f, status, NULL, 0, wxp_cstr(body), 0);
+}
+
+WXP_FAKE_API wxp_err wxp_fake_push_fail(wxp_fake *f, const char *reason)
+{
+    wxp_str r = wxp_cstr(reason ? reason : "fake: scripted transport failure");
+    if (r.len >= WXP_ERRBUF_SIZE) r.len = WXP_ERRBUF_SIZE - 1;
+    return wxp_fake_push_raw(f, 0, NULL, 0, r, WXP__FAKE_FAIL);
+}
+
+WXP_FAKE_API size_t wxp_fake_pending(const wxp_fake *f) { return f->wxp__priv.nscript; }
+
+/* Drops the head of the queue: entries and bytes shift down (the queue is short). */
+static void wxp__fake_pop(wxp_fake *f)
+{
+    wxp__fake_priv *p = &f->wxp__priv;
+    size_t size;
+    if (!p->nscript) return;
+    size = p->script[0].size;
+    memmove(p->arena, p->arena + size, p->arena_used - size);
+    p->arena_used -= size;
+    memmove(p->script, p->script + 1, (p->nscript - 1) * sizeof p->script[0]);
+    p->nscript--;
+}
+
+WXP_FAKE_API void wxp_fake_clear_script(wxp_fake *f)
+{
+    f->wxp__priv.nscript = 0;
+    f->wxp__priv.arena_used = 0;
+    f->wxp__priv.faults = 0;
+    f->wxp__priv.fault_times = 0;
+}
+
+/* ==== >>fake:faults ========================================================= */
+
+WXP_FAKE_API void wxp_fake_fault(wxp_fake *f, unsigned faults)
+{
+    wxp_fake_fault_times(f, faults, 1);
+}
+
+WXP_FAKE_API void wxp_fake_fault_times(wxp_fake *f, unsigned faults, unsigned times)
+{
+    f->wxp__priv.faults = times ? faults : 0;
+    f->wxp__priv.fault_times = faults ? times : 0;
+}
+
+WXP_FAKE_API void wxp_fake_fault_age(wxp_fake *f, long long seconds)
+{
+    f->wxp__priv.age = seconds;
+    f->wxp__priv.faults |= WXP_FAKE_AGED;
+    if (!f->wxp__priv.fault_times) f->wxp__priv.fault_times = 1;
+}
+
+/* The faults for this answer; counts one use. */
+static unsigned wxp__fake_take_faults(wxp_fake *f)
+{
+    unsigned faults = f->wxp__priv.faults;
+    if (!f->wxp__priv.fault_times) return 0;
+    if (--f->wxp__priv.fault_times == 0) f->wxp__priv.faults = 0;
+    return faults;
+}
+
+/* ==== >>fake:records ======================================================== */
+
+WXP_FAKE_API size_t wxp_fake_request_count(const wxp_fake *f) { return f->wxp__priv.nreq; }
+
+WXP_FAKE_API const wxp_fake_record *wxp_fake_record_at(const wxp_fake *f, size_t i)
+{
+    size_t n = f->wxp__priv.nreq;
+    if (i >= n || n - i > WXP_FAKE_MAX_RECORDS) return NULL;
+    return &f->wxp__priv.rec[i % WXP_FAKE_MAX_RECORDS];
+}
+
+WXP_FAKE_API const wxp_fake_record *wxp_fake_last(const wxp_fake *f)
+{
+    return f->wxp__priv.nreq ? wxp_fake_record_at(f, f->wxp__priv.nreq - 1) : NULL;
+}
+
+WXP_FAKE_API const char *wxp_fake_record_header(const wxp_fake_record *r, const char *name)
+{
+    size_t i;
+    if (!r || !name) return NULL;
+    for (i = 0; i < r->header_count; i++)
+        if (wxp__fake_ieq(r->headers[i].name, strlen(r->headers[i].name), name))
+            return r->headers[i].value;
+    return NULL;
+}
+
+/* Copies the request into the next ring slot, cutting what does not fit. */
+static wxp_fake_record *wxp__fake_keep(wxp_fake *f, const wxp_http_request *req)
+{
+    wxp__fake_priv *p = &f->wxp__priv;
+    wxp_fake_record *r = &p->rec[p->nreq % WXP_FAKE_MAX_RECORDS];
+    const char *method = req->method ? req->method : "";
+    const char *host = req->host ? req->host : "";
+    size_t i, n = req->header_count;
+    memset(r, 0, sizeof *r);
+    p->nreq++;
+    if (wxp__fake_copy(r->method, sizeof r->method, method, strlen(method)))
+        r->truncated |= WXP_FAKE_TRUNC_METHOD;
+    if (wxp__fake_copy(r->host, sizeof r->host, host, strlen(host)))
+        r->truncated |= WXP_FAKE_TRUNC_HOST;
+    if (wxp__fake_copy(r->path, sizeof r->path, req->path.ptr, req->path.len))
+        r->truncated |= WXP_FAKE_TRUNC_PATH;
+    if (!req->headers) n = 0;
+    if (n > WXP_FAKE_MAX_HEADERS) {
+        n = WXP_FAKE_MAX_HEADERS;
+        r->truncated |= WXP_FAKE_TRUNC_HEADERS;
+    }
+    for (i = 0; i < n; i++) {
+        const wxp_http_header *h = &req->headers[i];
+        if (wxp__fake_copy(r->headers[i].name, sizeof r->headers[i].name, h->name.ptr,
+                           h->name.len) |
+            wxp__fake_copy(r->headers[i].value, sizeof r->headers[i].value, h->value.ptr,
+                           h->value.len))
+            r->truncated |= WXP_FAKE_TRUNC_HEADER;
+    }
+    r->header_count = n;
+    if (wxp__fake_copy(r->body, sizeof r->body, req->body.ptr, req->body.len))
+        r->truncated |= WXP_FAKE_TRUNC_BODY;
+    r->body_len = req->body.len < sizeof r->body ? req->body.len : sizeof r->body - 1;
+    r->body_size = req->body.len;
+    r->timeout_ms = req->timeout_ms;
+    r->client_cert = req->client_cert != NULL;
+    return r;
+}
+
+/* ==== >>fake:answers ======================================================== */
+
+/* Ends the JSON answer in p->out; an answer that does not fit becomes status -1
+   (the transport then fails: the fake, not the client, is too small). */
+static void wxp__fake_done(wxp_fake *f, wxp_json_writer *w, int status)
+{
+    size_t len = 0;
+    f->wxp__priv.status = status;
+    if (wxp_jw_finish(w, &len, NULL) != WXP_OK) { f->wxp__priv.status = -1; len = 0; }
+    f->wxp__priv.out_len = len;
+}
+
+/* A WeChat Pay error answer: {"code":...,"message":...}; message is p->msg when NULL. */
+static void wxp__fake_error(wxp_fake *f, int status, const char *code, const char *message)
+{
+    wxp__fake_priv *p = &f->wxp__priv;
+    wxp_json_writer w;
+    if (message && message != p->msg)
+        (void)wxp__fake_copy(p->msg, sizeof p->msg, message, strlen(message));
+    (void)wxp__fake_copy(p->code, sizeof p->code, code, strlen(code));
+    wxp_jw_init(&w, p->out, sizeof p->out);
+    wxp_jw_object_begin(&w);
+    wxp_jw_key(&w, "code");
+    wxp_jw_cstring(&w, code);
+    wxp_jw_key(&w, "message");
+    wxp_jw_cstring(&w, p->msg);
+    wxp_jw_object_end(&w);
+    wxp__fake_done(f, &w, status);
+}
+
+/* Builds "<a><untrusted b><c>" into p->msg. */
+static const char *wxp__fake_say(wxp_fake *f, const char *a, wxp_str b, const char *c)
+{
+    wxp__fake_priv *p = &f->wxp__priv;
+    size_t n = wxp__fake_cats(p->msg, sizeof p->msg, 0, a);
+    n = wxp__fake_cat_safe(p->msg, sizeof p->msg, n, b.ptr, b.len);
+    (void)wxp__fake_cats(p->msg, sizeof p->msg, n, c);
+    return p->msg;
+}
+
+static void wxp__fake_param_error(wxp_fake *f, const char *field, const char *what)
+{
+    wxp__fake_error(f, 400, "PARAM_ERROR", wxp__fake_say(f, "", wxp_cstr(field), what));
+}
+
+/* ==== >>fake:auth =========================================================== */
+
+static int wxp__fake_req_header(const wxp_http_request *req, const char *name, wxp_str *out)
+{
+    size_t i;
+    for (i = 0; req->headers && i < req->header_count; i++)
+        if (wxp__fake_ieq(req->headers[i].name.ptr, req->headers[i].name.len, name)) {
+            *out = req->headers[i].value;
+            return 1;
+        }
+    return 0;
+}
+
+/* Checks the Authorization header as WeChat Pay does. Returns 1 when it passes;
+   otherwise the 401 answer is ready and it returns 0. */
+static int wxp__fake_auth(wxp_fake *f, const wxp_http_request *req)
+{
+    static const char *const names[5] = { "mchid", "nonce_str", "signature", "timestamp",
+                                          "serial_no" };
+    static const char scheme[] = "WECHATPAY2-SHA256-RSA2048";
+    const size_t sl = sizeof scheme - 1;
+    wxp__fake_priv *p = &f->wxp__priv;
+    wxp_str h, v[5];
+    int have[5] = { 0, 0, 0, 0, 0 };
+    size_t i, k;
+    long long ts = 0, skew;
+
+    if (!wxp__fake_req_header(req, "Authorization", &h)) {
+        wxp__fake_error(f, 401, "SIGN_ERROR", "the Authorization header is missing");
+        return 0;
+    }
+    if (h.len <= sl || memcmp(h.ptr, scheme, sl) != 0 || h.ptr[sl] != ' ') {
+        wxp__fake_error(f, 401, "SIGN_ERROR",
+                        "the Authorization scheme is not WECHATPAY2-SHA256-RSA2048");
+        return 0;
+    }
+    for (i = sl; i < h.len;) {
+        size_t ks, kl, vs;
+        if (h.ptr[i] == ' ' || h.ptr[i] == ',') { i++; continue; }
+        ks = i;
+        while (i < h.len && h.ptr[i] != '=' && h.ptr[i] != ',' && h.ptr[i] != ' ') i++;
+        kl = i - ks;
+        if (i + 1 >= h.len || h.ptr[i] != '=' || h.ptr[i + 1] != '"') {
+            wxp_str key = { h.ptr + ks, kl };
+            wxp__fake_error(f, 401, "SIGN_ERROR",
+                            wxp__fake_say(f, "Authorization field ", key,
+                                          " is not of the form name=\"value\""));
+            return 0;
+        }
+        i += 2;
+        vs = i;
+        while (i < h.len && h.ptr[i] != '"') i++;
+        if (i >= h.len) {
+            wxp__fake_error(f, 401, "SIGN_ERROR", "an Authorization value lacks its closing quote");
+            return 0;
+        }
+        for (k = 0; k < 5; k++)
+            if (kl == strlen(names[k]) && memcmp(h.ptr + ks, names[k], kl) == 0) {
+                if (have[k]) {
+                    wxp__fake_error(f, 401, "SIGN_ERROR",
+                                    wxp__fake_say(f, "Authorization field ", wxp_cstr(names[k]),
+                                                  " appears twice"));
+                    return 0;
+                }
+                have[k] = 1;
+                v[k].ptr = h.ptr + vs;
+                v[k].len = i - vs;
+            }
+        i++;    /* the closing quote; unknown fields are skipped */
+    }
+    for (k = 0; k < 5; k++)
+        if (!have[k]) {
+            wxp__fake_error(f, 401, "SIGN_ERROR",
+                            wxp__fake_say(f, "the Authorization header lacks ",
+                                          wxp_cstr(names[k]), ""));
+            return 0;
+        }
+    if (!wxp__fake_eq(v[0], p->cfg.mchid)) {
+        wxp__fake_error(f, 401, "SIGN_ERROR",
+                        wxp__fake_say(f, "mchid ", v[0], " is not this merchant"));
+        return 0;
+    }
+    if (p->cfg.merchant_serial && !wxp__fake_ieq(v[4].ptr, v[4].len, p->cfg.merchant_serial)) {
+        /* The classic mix-up: a platform serial, or a serial printed in decimal. */
+        wxp__fake_error(f, 401, "SIGN_ERROR",
+                        wxp__fake_say(f, "serial_no ", v[4],
+                                      " is not the merchant certificate serial (a platform"
+                                      " serial or a decimal serial?)"));
+        return 0;
+    }
+    if (v[1].len == 0 || v[1].len > 32) {
+        wxp__fake_error(f, 401, "SIGN_ERROR", "nonce_str must be 1-32 characters");
+        return 0;
+    }
+    for (i = 0; i < v[3].len && i < 12 && v[3].ptr[i] >= '0' && v[3].ptr[i] <= '9'; i++)
+        ts = ts * 10 + (v[3].ptr[i] - '0');
+    if (v[3].len == 0 || i != v[3].len) {
+        wxp__fake_error(f, 401, "SIGN_ERROR",
+                        wxp__fake_say(f, "timestamp ", v[3], " is not a Unix time in seconds"));
+        return 0;
+    }
+    skew = wxp__fake_now(f) - ts;
+    if (skew < 0) skew = -skew;
+    if (skew > (long long)p->cfg.max_skew_s) {
+        size_t n = wxp__fake_cats(p->msg, sizeof p->msg, 0, "timestamp is ");
+        n = wxp__fake_cat_int(p->msg, sizeof p->msg, n, skew);
+        n = wxp__fake_cats(p->msg, sizeof p->msg, n, " s away from the server clock (at most ");
+        n = wxp__fake_cat_int(p->msg, sizeof p->msg, n, (long long)p->cfg.max_skew_s);
+        (void)wxp__fake_cats(p->msg, sizeof p->msg, n, " s)");
+        wxp__fake_error(f, 401, "SIGN_ERROR", NULL);
+        return 0;
+    }
+    if (p->cfg.merchant_key) {
+        wxp_str nl = { "\n", 1 }, method = wxp_cstr(req->method ? req->method : "");
+        wxp_str parts[10];
+        wxp_result r;
+        wxp_err e;
+        parts[0] = method; parts[1] = nl; parts[2] = req->path; parts[3] = nl;
+        parts[4] = v[3];   parts[5] = nl; parts[6] = v[1];      parts[7] = nl;
+        parts[8] = req->body; parts[9] = nl;
+        e = wxp_verify_base64(p->cfg.merchant_key, parts, 10, v[2], &r);
+        if (e != WXP_OK) {
+            wxp__fake_error(f, 401, "SIGN_ERROR",
+                            e == WXP_E_BASE64 ? "the signature is not base64"
+                            : "the signature does not verify under the merchant's public"
+                              " key (wrong private key, or the message signed differs)");
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* ==== >>fake:refunds ======================================================== */
+
+/* The string member key of obj: 1 found, 0 absent, -1 wrong type (PARAM_ERROR
+   ready, naming label, the field's full name). */
+static int wxp__fake_jstr(wxp_fake *f, int obj, const char *key, const char *label,
+                          wxp_str *out)
+{
+    int t = wxp_json_get(&f->wxp__priv.doc, obj, key);
+    if (t < 0) return 0;
+    if (wxp_json_string(&f->wxp__priv.doc, t, out) != WXP_OK) {
+        wxp__fake_param_error(f, label, " must be a string");
+        return -1;
+    }
+    return 1;
+}
+
+static int wxp__fake_jint(wxp_fake *f, int obj, const char *key, const char *label,
+                          long long *out)
+{
+    int t = wxp_json_get(&f->wxp__priv.doc, obj, key);
+    if (t < 0) return 0;
+    if (wxp_json_int(&f->wxp__priv.doc, t, out) != WXP_OK) {
+        wxp__fake_param_error(f, label, " must be an integer (fen)");
+        return -1;
+    }
+    return 1;
+}
+
+static void wxp__fake_reply_refund(wxp_fake *f, const wxp_fake_refund *r)
+{
+    wxp__fake_priv *p = &f->wxp__priv;
+    const wxp_fake_order *o = &p->orders[r->order];
+    char created[26], succeeded[26];
+    wxp_json_writer w;
+    size_t i;
+    wxp__fake_rfc3339(r->created_at, created);
+    succeeded[0] = 0;
+    if (strcmp(r->status, "SUCCESS") == 0) wxp__fake_rfc3339(r->succeeded_at, succeeded);
+    wxp_jw_init(&w, p->out, sizeof p->out);
+    wxp_jw_object_begin(&w);
+    wxp_jw_key(&w, "refund_id");             wxp_jw_cstring(&w, r->refund_id);
+    wxp_jw_key(&w, "out_refund_no");         wxp_jw_cstring(&w, r->out_refund_no);
+    wxp_jw_key(&w, "transaction_id");        wxp_jw_cstring(&w, o->transaction_id);
+    wxp_jw_key(&w, "out_trade_no");          wxp_jw_cstring(&w, o->out_trade_no);
+    wxp_jw_key(&w, "channel");               wxp_jw_cstring(&w, "ORIGINAL");
+    wxp_jw_key(&w, "user_received_account"); wxp_jw_cstring(&w, WXP__FAKE_ZH_CHANGE);
+    wxp_jw_key(&w, "success_time");          wxp_jw_cstring(&w, succeeded);
+    wxp_jw_key(&w, "create_time");           wxp_jw_cstring(&w, created);
+    wxp_jw_key(&w, "status");                wxp_jw_cstring(&w, r->status);
+    wxp_jw_key(&w, "funds_account");         wxp_jw_cstring(&w, "AVAILABLE");
+    wxp_jw_key(&w, "amount");
+    wxp_jw_object_begin(&w);
+    wxp_jw_key(&w, "total");  wxp_jw_int(&w, o->total);
+    wxp_jw_key(&w, "refund"); wxp_jw_int(&w, r->amount);
+    wxp_jw_key(&w, "from");
+    wxp_jw_array_begin(&w);
+    for (i = 0; i < r->from_count; i++) {
+        wxp_jw_object_begin(&w);
+        wxp_jw_key(&w, "account"); wxp_jw_cstring(&w, r->from[i].account);
+        wxp_jw_key(&w, "amount");  wxp_jw_int(&w, r->from[i].amount);
+        wxp_jw_object_end(&w);
+    }
+    wxp_jw_array_end(&w);
+    /* No coupons in the fake: the payer paid and gets back everything. */
+    wxp_jw_key(&w, "payer_total");       wxp_jw_int(&w, o->total);
+    wxp_jw_key(&w, "payer_refund");      wxp_jw_int(&w, r->amount);
+    wxp_jw_key(&w, "settlement_refund"); wxp_jw_int(&w, r->amount);
+    wxp_jw_key(&w, "settlement_total");  wxp_jw_int(&w, o->total);
+    wxp_jw_key(&w, "discount_refund");   wxp_jw_int(&w, 0);
+    wxp_jw_key(&w, "currency");          wxp_jw_cstring(&w, "CNY");
+    wxp_jw_object_end(&w);
+    wxp_jw_key(&w, "promotion_detail");
+    wxp_jw_array_begin(&w);
+    wxp_jw_array_end(&w);
+    wxp_jw_object_end(&w);
+    p->code[0] = 0;
+    wxp__fake_done(f, &w, 200);
+}
+
+/* Parses the request body into p->doc (a copy: the reader unescapes in place).
+   Returns 1, or 0 with a PARAM_ERROR answer ready. */
+static int wxp__fake_parse_body(wxp_fake *f, const wxp_http_request *req)
+{
+    wxp__fake_priv *p = &f->wxp__priv;
+    wxp_result r;
+    wxp_err e;
+    if (req->body.len > WXP_FAKE_BODY_MAX) {
+        wxp__fake_error(f, 400, "PARAM_ERROR",
+                        "the request body is larger than the fake's WXP_FAKE_BODY_MAX");
+        return 0;
+    }
+    if (req->body.len) memcpy(p->in, req->body.ptr, req->body.len);
+    p->in[req->body.len] = 0;
+    e = wxp_json_parse(&p->doc, p->in, req->body.len, p->tok, WXP_FAKE_JSON_TOKENS, &r);
+    if (e == WXP_E_NOSPACE) {
+        wxp__fake_error(f, 400, "PARAM_ERROR",
+                        "the request body has more than WXP_FAKE_JSON_TOKENS JSON tokens");
+        return 0;
+    }
+    if (e != WXP_OK || p->doc.count == 0 || p->doc.tok[0].type != WXP_JSON_OBJECT) {
+        wxp__fake_error(f, 400, "PARAM_ERROR", "the request body is not a JSON object");
+        return 0;
+    }
+    return 1;
+}
+
+/* Reads amount.from[] into from; returns the count, or -1 with PARAM_ERROR ready. */
+static int wxp__fake_parse_from(wxp_fake *f, int amount, wxp_fake_from *from)
+{
+    const wxp_json *doc = &f->wxp__priv.doc;
+    int t = wxp_json_get(doc, amount, "from"), el, n = 0;
+    if (t < 0) return 0;
+    if (doc->tok[t].type != WXP_JSON_ARRAY) {
+        wxp__fake_param_error(f, "amount.from", " must be an array");
+        return -1;
+    }
+    for (el = wxp_json_first(doc, t); el >= 0; el = wxp_json_next(doc, t, el)) {
+        wxp_str acc;
+        long long amt = 0;
+        int rc;
+        if (n >= WXP_FAKE_MAX_FROM) {
+            wxp__fake_param_error(f, "amount.from", " has more entries than WXP_FAKE_MAX_FROM");
+            return -1;
+        }
+        if (doc->tok[el].type != WXP_JSON_OBJECT) {
+            wxp__fake_param_error(f, "amount.from[]", " must be an object");
+            return -1;
+        }
+        if ((rc = wxp__fake_jstr(f, el, "account", "amount.from[].account", &acc)) < 0) return -1;
+        if (rc == 0 || !(wxp__fake_eq(acc, "AVAILABLE") || wxp__fake_eq(acc, "UNAVAILABLE"))) {
+            wxp__fake_param_error(f, "amount.from[].account", " must be AVAILABLE or UNAVAILABLE");
+            return -1;
+        }
+        if ((rc = wxp__fake_jint(f, el, "amount", "amount.from[].amount", &amt)) < 0) return -1;
+        if (rc == 0 || amt <= 0) {
+            wxp__fake_param_error(f, "amount.from[].amount", " must be at least 1 fen");
+            return -1;
+        }
+        (void)wxp__fake_copy(from[n].account, sizeof from[n].account, acc.ptr, acc.len);
+        from[n].amount = amt;
+        n++;
+    }
+    return n;
+}
+
+/* POST /v3/refund/domestic/refunds */
+static void wxp__fake_refund_create(wxp_fake *f, const wxp_http_request *req)
+{
+    wxp__fake_priv *p = &f->wxp__priv;
+    wxp_str orn, tid = { NULL, 0 }, otn = { NULL, 0 }, s;
+    long long refund = 0, total = 0;
+    int rc, has_tid, has_otn, amount, t, nfrom;
+    wxp_fake_from from[WXP_FAKE_MAX_FROM];
+    wxp_fake_order *o;
+    wxp_fake_refund *r;
+    long long now;
+
+    if (!wxp__fake_parse_body(f, req)) return;
+    if ((rc = wxp__fake_jstr(f, 0, "out_refund_no", "out_refund_no", &orn)) < 0) return;
+    if (rc == 0) { wxp__fake_param_error(f, "out_refund_no", " is required"); return; }
+    if (!wxp__fake_outno_ok(orn, 64)) {
+        wxp__fake_param_error(f, "out_refund_no", " must be 1-64 characters of [0-9A-Za-z_-|*@]");
+        return;
+    }
+    if ((has_tid = wxp__fake_jstr(f, 0, "transaction_id", "transaction_id", &tid)) < 0) return;
+    if ((has_otn = wxp__fake_jstr(f, 0, "out_trade_no", "out_trade_no", &otn)) < 0) return;
+    if (!has_tid && !has_otn) {
+        wxp__fake_param_error(f, "transaction_id", " or out_trade_no is required");
+        return;
+    }
+    if ((rc = wxp__fake_jstr(f, 0, "reason", "reason", &s)) < 0) return;
+    if (rc && wxp__fake_utf8_count(s) > 80) {
+        wxp__fake_param_error(f, "reason", " is longer than 80 characters");
+        return;
+    }
+    if ((rc = wxp__fake_jstr(f, 0, "notify_url", "notify_url", &s)) < 0) return;
+    if (rc && (s.len <= 8 || !wxp__fake_prefix(s, "https://"))) {
+        wxp__fake_param_error(f, "notify_url", " must be an https:// URL");
+        return;
+    }
+    if ((rc = wxp__fake_jstr(f, 0, "funds_account", "funds_account", &s)) < 0) return;
+    if (rc && !wxp__fake_eq(s, "AVAILABLE")) {
+        wxp__fake_param_error(f, "funds_account", " must be AVAILABLE");
+        return;
+    }
+    t = wxp_json_get(&p->doc, 0, "goods_detail");
+    if (t >= 0 && p->doc.tok[t].type != WXP_JSON_ARRAY) {
+        wxp__fake_param_error(f, "goods_detail", " must be an array");
+        return;
+    }
+    amount = wxp_json_get(&p->doc, 0, "amount");
+    if (amount < 0) { wxp__fake_param_error(f, "amount", " is required"); return; }
+    if (p->doc.tok[amount].type != WXP_JSON_OBJECT) {
+        wxp__fake_param_error(f, "amount", " must be an object");
+        return;
+    }
+    if ((rc = wxp__fake_jint(f, amount, "refund", "amount.refund", &refund)) < 0) return;
+    if (rc == 0) { wxp__fake_param_error(f, "amount.refund", " is required"); return; }
+    if ((rc = wxp__fake_jint(f, amount, "total", "amount.total", &total)) < 0) return;
+    if (rc == 0) { wxp__fake_param_error(f, "amount.total", " is required"); return; }
+    if ((rc = wxp__fake_jstr(f, amount, "currency", "amount.currency", &s)) < 0) return;
+    if (rc == 0 || !wxp__fake_eq(s, "CNY")) {
+        wxp__fake_param_error(f, "amount.currency", " must be CNY");
+        return;
+    }
+    if ((nfrom = wxp__fake_parse_from(f, amount, from)) < 0) return;
+    if (refund <= 0) {
+        wxp__fake_param_error(f, "amount.refund", " must be at least 1 fen");
+        return;
+    }
+    if (total <= 0) {
+        wxp__fake_param_error(f, "amount.total", " must be at least 1 fen");
+        return;
+    }
+
+    /* transaction_id wins when both are given, as on the real server. */
+    o = has_tid ? wxp__fake_order_by(f, tid, 1) : wxp__fake_order_by(f, otn, 0);
+    if (!o) {
+        wxp__fake_error(f, 404, "RESOURCE_NOT_EXISTS",
+                        wxp__fake_say(f, "the order ", has_tid ? tid : otn, " does not exist"));
+        return;
+    }
+    r = wxp__fake_refund_by(f, orn);
+    if (r) {
+        /* A retry with the same out_refund_no is answered, never booked twice. */
+        if (&p->orders[r->order] != o || r->amount != refund) {
+            wxp__fake_error(f, 400, "INVALID_REQUEST",
+                            wxp__fake_say(f, "out_refund_no ", orn,
+                                          " was already used with another order or amount;"
+                                          " a retry must repeat the same parameters"));
+            return;
+        }
+        wxp__fake_reply_refund(f, r);
+        return;
+    }
+    if (total != o->total) {
+        size_t n = wxp__fake_cats(p->msg, sizeof p->msg, 0, "amount.total ");
+        n = wxp__fake_cat_int(p->msg, sizeof p->msg, n, total);
+        n = wxp__fake_cats(p->msg, sizeof p->msg, n, " is not the order total ");
+        (void)wxp__fake_cat_int(p->msg, sizeof p->msg, n, o->total);
+        wxp__fake_error(f, 400, "PARAM_ERROR", NULL);
+        return;
+    }
+    if (o->refund_count >= WXP_FAKE_REFUND_LIMIT) {
+        size_t n = wxp__fake_cats(p->msg, sizeof p->msg, 0, "the order already has ");
+        n = wxp__fake_cat_int(p->msg, sizeof p->msg, n, WXP_FAKE_REFUND_LIMIT);
+        (void)wxp__fake_cats(p->msg, sizeof p->msg, n,
+                             " refunds, the most WeChat Pay allows on one order");
+        wxp__fake_error(f, 400, "INVALID_REQUEST", NULL);
+        return;
+    }
+    if (refund > o->total - o->refunded) {
+        size_t n = wxp__fake_cats(p->msg, sizeof p->msg, 0,
+                                  "the refund exceeds what is left to refund on the order (");
+        n = wxp__fake_cat_int(p->msg, sizeof p->msg, n, o->total - o->refunded);
+        (void)wxp__fake_cats(p->msg, sizeof p->msg, n, " fen)");
+        wxp__fake_error(f, 403, "NOT_ENOUGH", NULL);
+        return;
+    }
+    if (p->nrefunds >= WXP_FAKE_MAX_REFUNDS) {
+        wxp__fake_error(f, 500, "SYSTEM_ERROR",
+                        "the fake's refund book is full (WXP_FAKE_MAX_REFUNDS)");
+        return;
+    }
+    now = wxp__fake_now(f);
+    r = &p->refunds[p->nrefunds++];
+    memset(r, 0, sizeof *r);
+    (void)wxp__fake_copy(r->out_refund_no, sizeof r->out_refund_no, orn.ptr, orn.len);
+    /* 5030 + 0000 + date + sequence: 29 digits like WeChat Pay's refund ids. */
+    memcpy(r->refund_id, "50300000", 8);
+    wxp__fake_ymd(now, r->refund_id + 8);
+    wxp__fake_digits(r->refund_id + 16, ++p->seq, 13);
+    r->refund_id[29] = 0;
+    (void)wxp__fake_copy(r->status, sizeof r->status, "PROCESSING", 10);
+    r->order = (size_t)(o - p->orders);
+    r->amount = refund;
+    r->created_at = now;
+    r->from_count = (size_t)nfrom;
+    if (nfrom) memcpy(r->from, from, (size_t)nfrom * sizeof from[0]);
+    o->refunded += refund;
+    o->refund_count++;
+    wxp__fake_reply_refund(f, r);
+}
+
+/* GET /v3/refund/domestic/refunds/{out_refund_no} */
+static void wxp__fake_refund_query(wxp_fake *f, wxp_str seg)
+{
+    char no[65];
+    wxp_fake_refund *r;
+    if (!wxp__fake_unpct(seg.ptr, seg.len, no, sizeof no) ||
+        !wxp__fake_outno_ok(wxp_cstr(no), 64)) {
+        wxp__fake_param_error(f, "out_refund_no", " in the path is malformed");
+        return;
+    }
+    r = wxp__fake_refund_by(f, wxp_cstr(no));
+    if (!r) {
+        wxp__fake_error(f, 404, "RESOURCE_NOT_EXISTS",
+                        wxp__fake_say(f, "the refund ", wxp_cstr(no), " does not exist"));
+        return;
+    }
+    /* Refunds succeed once they are looked at, unless a test pinned them. */
+    if (!r->pinned && strcmp(r->status, "PROCESSING") == 0) wxp__fake_set_status(f, r, "SUCCESS");
+    wxp__fake_reply_refund(f, r);
+}
+
+/* ==== >>fake:transactions =================================================== */
+
+/* The value of name in a query string, percent-decoded into out. */
+static int wxp__fake_query_param(wxp_str q, const char *name, char *out, size_t cap)
+{
+    size_t i = 0, nl = strlen(name);
+    while (i < q.len) {
+        size_t s = i, e;
+        while (i < q.len && q.ptr[i] != '&') i++;
+        e = i++;
+        if (e - s > nl && memcmp(q.ptr + s, name, nl) == 0 && q.ptr[s + nl] == '=')
+            return wxp__fake_unpct(q.ptr + s + nl + 1, e - s - nl - 1, out, cap);
+    }
+    return 0;
+}
+
+/* GET /v3/pay/transactions/{out-trade-no|id}/{id}?mchid=... */
+static void wxp__fake_trade_query(wxp_fake *f, wxp_str seg, wxp_str query, int by_tid)
+{
+    wxp__fake_priv *p = &f->wxp__priv;
+    char id[33], mchid[33], paid[26];
+    wxp_fake_order *o;
+    wxp_json_writer w;
+    int refunded;
+    if (!wxp__fake_unpct(seg.ptr, seg.len, id, sizeof id) || !id[0]) {
+        wxp__fake_param_error(f, by_tid ? "transaction_id" : "out_trade_no",
+                              " in the path is malformed");
+        return;
+    }
+    if (!wxp__fake_query_param(query, "mchid", mchid, sizeof mchid)) {
+        wxp__fake_param_error(f, "mchid", " is required in the query");
+        return;
+    }
+    if (strcmp(mchid, p->cfg.mchid) != 0) {
+        wxp__fake_param_error(f, "mchid", " in the query is not this merchant");
+        return;
+    }
+    o = wxp__fake_order_by(f, wxp_cstr(id), by_tid);
+    if (!o) {
+        wxp__fake_error(f, 404, "ORDER_NOT_EXIST",
+                        wxp__fake_say(f, "the order ", wxp_cstr(id), " does not exist"));
+        return;
+    }
+    refunded = o->refunded > 0;
+    wxp__fake_rfc3339(o->paid_at, paid);
+    wxp_jw_init(&w, p->out, sizeof p->out);
+    wxp_jw_object_begin(&w);
+    wxp_jw_key(&w, "appid");            wxp_jw_cstring(&w, p->cfg.appid);
+    wxp_jw_key(&w, "mchid");            wxp_jw_cstring(&w, p->cfg.mchid);
+    wxp_jw_key(&w, "out_trade_no");     wxp_jw_cstring(&w, o->out_trade_no);
+    wxp_jw_key(&w, "transaction_id");   wxp_jw_cstring(&w, o->transaction_id);
+    wxp_jw_key(&w, "trade_type");       wxp_jw_cstring(&w, "NATIVE");
+    wxp_jw_key(&w, "trade_state");      wxp_jw_cstring(&w, refunded ? "REFUND" : "SUCCESS");
+    wxp_jw_key(&w, "trade_state_desc");
+    wxp_jw_cstring(&w, refunded ? WXP__FAKE_ZH_REFUND : WXP__FAKE_ZH_PAID);
+    wxp_jw_key(&w, "bank_type");        wxp_jw_cstring(&w, "OTHERS");
+    wxp_jw_key(&w, "attach");           wxp_jw_cstring(&w, "");
+    wxp_jw_key(&w, "success_time");     wxp_jw_cstring(&w, paid);
+    wxp_jw_key(&w, "payer");
+    wxp_jw_object_begin(&w);
+    wxp_jw_key(&w, "openid");           wxp_jw_cstring(&w, WXP_FAKE_OPENID);
+    wxp_jw_object_end(&w);
+    wxp_jw_key(&w, "amount");
+    wxp_jw_object_begin(&w);
+    wxp_jw_key(&w, "total");            wxp_jw_int(&w, o->total);
+    wxp_jw_key(&w, "payer_total");      wxp_jw_int(&w, o->total);
+    wxp_jw_key(&w, "currency");         wxp_jw_cstring(&w, "CNY");
+    wxp_jw_key(&w, "payer_currency");   wxp_jw_cstring(&w, "CNY");
+    wxp_jw_object_end(&w);
+    wxp_jw_key(&w, "promotion_detail");
+    wxp_jw_array_begin(&w);
+    wxp_jw_array_end(&w);
+    wxp_jw_object_end(&w);
+    p->code[0] = 0;
+    wxp__fake_done(f, &w, 200);
+}
+
+/* ==== >>fake:simulator ====================================================== */
+
+/* The path segment after prefix, when it is one non-empty segment. */
+static int wxp__fake_route(wxp_str path, const char *prefix, wxp_str *seg)
+{
+    size_t n = strlen(prefix), i;
+    if (!wxp__fake_prefix(path, prefix) || path.len == n) return 0;
+    for (i = n; i < path.len; i++)
+        if (path.ptr[i] == '/') return 0;
+    seg->ptr = path.ptr + n;
+    seg->len = path.len - n;
+    return 1;
+}
+
+static void wxp__fake_simulate(wxp_fake *f, const wxp_http_request *req)
+{
+    const char *m = req->method ? req->method : "";
+    wxp_str path = req->path, query = { "", 0 }, seg;
+    size_t i;
+    for (i = 0; i < path.len; i++)
+        if (path.ptr[i] == '?') {
+            query.ptr = path.ptr + i + 1;
+            query.len = path.len - i - 1;
+            path.len = i;
+            break;
+        }
+    if (!wxp__fake_auth(f, req)) return;
+    if (strcmp(m, "POST") == 0 && wxp__fake_eq(path, "/v3/refund/domestic/refunds"))
+        wxp__fake_refund_create(f, req);
+    else if (strcmp(m, "GET") == 0 && wxp__fake_route(path, "/v3/refund/domestic/refunds/", &seg))
+        wxp__fake_refund_query(f, seg);
+    else if (strcmp(m, "GET") == 0 &&
+             wxp__fake_route(path, "/v3/pay/transactions/out-trade-no/", &seg))
+        wxp__fake_trade_query(f, seg, query, 0);
+    else if (strcmp(m, "GET") == 0 && wxp__fake_route(path, "/v3/pay/transactions/id/", &seg))
+        wxp__fake_trade_query(f, seg, query, 1);
+    else {
+        wxp__fake_priv *p = &f->wxp__priv;
+        size_t n = wxp__fake_cats(p->msg, sizeof p->msg, 0, "the fake does not serve ");
+        n = wxp__fake_cat_safe(p->msg, sizeof p->msg, n, m, strlen(m));
+        n = wxp__fake_cats(p->msg, sizeof p->msg, n, " ");
+        (void)wxp__fake_cat_safe(p->msg, sizeof p->msg, n, path.ptr, path.len);
+        wxp__fake_error(f, 404, "NOT_FOUND", NULL);
+    }
+}
+
+/* ==== >>fake:transport ====================================================== */
+
+static void wxp__fake_errbuf(char *errbuf, size_t errbuf_size, const char *a, const char *b)
+{
+    size_t n;
+    if (!errbuf || !errbuf_size) return;
+    n = wxp__fake_cats(errbuf, errbuf_size, 0, a);
+    (void)wxp__fake_cats(errbuf, errbuf_size, n, b);
+}
+
+/* A serial that no key store holds, of the same kind as the configured one. */
+static const char *wxp__fake_unknown_serial(const wxp_fake *f)
+{
+    return strncmp(f->wxp__priv.cfg.platform_serial, "PUB_KEY_ID_", 11) == 0
+               ? "PUB_KEY_ID_0000000000000000000000000000000000"
+               : "0000000000000000000000000000000000FA6E";
+}
+
+/* Timestamp, nonce and signature of body (p->ts, p->nonce, p->sig, p->serial),
+   then the signature faults. 0 on success, else the wxp_err. The message is
+   built in p->scratch: body must not live there. */
+static wxp_err wxp__fake_sign(wxp_fake *f, char *body, size_t *body_len, size_t body_cap,
+                              unsigned faults, char *ts, char *nonce, char *sig,
+                              size_t sig_cap, char *serial, size_t serial_cap, wxp_result *res)
+{
+    wxp__fake_priv *p = &f->wxp__priv;
+    long long when = wxp__fake_now(f);
+    size_t n, sig_len = 0;
+    wxp_err e;
+    if (faults & WXP_FAKE_AGED) when -= p->age;
+    n = wxp__fake_dec(ts, when);
+    if (!wxp__fake_alnum(f, nonce, WXP_NONCE_LEN)) return WXP_E_RANDOM;
+    if (n + WXP_NONCE_LEN + *body_len + 3 > sizeof p->scratch) {
+        if (res) res->needed = n + WXP_NONCE_LEN + *body_len + 3;
+        return WXP_E_NOSPACE;
+    }
+    /* TIMESTAMP\nNONCE\nBODY\n */
+    memcpy(p->scratch, ts, n);
+    p->scratch[n++] = '\n';
+    memcpy(p->scratch + n, nonce, WXP_NONCE_LEN);
+    n += WXP_NONCE_LEN;
+    p->scratch[n++] = '\n';
+    if (*body_len) memcpy(p->scratch + n, body, *body_len);
+    n += *body_len;
+    p->scratch[n++] = '\n';
+    e = wxp_sign_base64(p->cfg.platform_signer, p->scratch, n, sig, sig_cap, &sig_len, res);
+    if (e != WXP_OK) return e;
+    sig[sig_len < sig_cap ? sig_len : sig_cap - 1] = 0;
+    (void)wxp__fake_copy(serial, serial_cap, p->cfg.platform_serial,
+                         strlen(p->cfg.platform_serial));
+    /* The faults, after signing: what the client must catch. */
+    if (faults & WXP_FAKE_FLIP_BODY) {
+        if (*body_len) body[*body_len / 2] ^= 0x01;
+        else if (body_cap > 1) { body[0] = '\n'; body[1] = 0; *body_len = 1; }
+    }
+    if (faults & WXP_FAKE_BAD_TIMESTAMP) (void)wxp__fake_dec(ts, when + 1);
+    if (faults & WXP_FAKE_BAD_NONCE) nonce[0] = nonce[0] == 'A' ? 'B' : 'A';
+    if (faults & WXP_FAKE_UNKNOWN_SERIAL) {
+        const char *u = wxp__fake_unknown_serial(f);
+        (void)wxp__fake_copy(serial, serial_cap, u, strlen(u));
+    }
+    if ((faults & WXP_FAKE_SIGNTEST) && strlen(sig) >= 19) memcpy(sig, "WECHATPAY/SIGNTEST/", 19);
+    return WXP_OK;
+}
+
+static void wxp__fake_header(wxp_http_response *res, const char *name, const char *value)
+{
+    wxp_http_response_header(res, name, strlen(name), value, strlen(value));
+}
+
+/* Sends p->out with status p->status (e: the canned entry, else NULL). */
+static int wxp__fake_emit(wxp_fake *f, wxp_http_response *res, const wxp__fake_entry *e,
+                          unsigned faults, char *errbuf, size_t errbuf_size)
+{
+    wxp__fake_priv *p = &f->wxp__priv;
+    unsigned flags = e ? e->flags : 0;
+    int sign = p->cfg.platform_signer != NULL && !(flags & WXP_FAKE_UNSIGNED) &&
+               !(faults & WXP_FAKE_UNSIGNED);
+    size_t i;
+    if (p->status < 0) {
+        wxp__fake_errbuf(errbuf, errbuf_size, "fake: the answer is larger than ",
+                         "WXP_FAKE_BODY_MAX");
+        return 1;
+    }
+    /* Request-ID: 08F0, the clock and a counter, in hex like the real ones. */
+    memcpy(p->reqid, "08F0", 4);
+    wxp__fake_hex(p->reqid + 4, (unsigned long long)wxp__fake_now(f), 8);
+    memcpy(p->reqid + 12, "10D302", 6);
+    wxp__fake_hex(p->reqid + 18, ++p->seq, 8);
+    p->reqid[26] = 0;
+    if (sign) {
+        wxp_result r;
+        wxp_err err = wxp__fake_sign(f, p->out, &p->out_len, sizeof p->out, faults, p->ts,
+                                     p->nonce, p->sig, sizeof p->sig, p->serial,
+                                     sizeof p->serial, &r);
+        if (err != WXP_OK) {
+            wxp__fake_errbuf(errbuf, errbuf_size, "fake: signing the answer failed: ",
+                             wxp_strerror(err));
+            return 1;
+        }
+    } else if ((faults & WXP_FAKE_FLIP_BODY) && p->out_len) {
+        p->out[p->out_len / 2] ^= 0x01;
+    }
+    if (faults & WXP_FAKE_LOST_ANSWER) {
+        wxp__fake_errbuf(errbuf, errbuf_size, "fake: lost answer ",
+                         "(the server processed the request)");
+        return 1;
+    }
+    wxp_http_response_status(res, p->status);
+    if (!(flags & WXP_FAKE_BARE)) {
+        wxp__fake_header(res, "Request-ID", p->reqid);
+        if (p->out_len) wxp__fake_header(res, "Content-Type", "application/json");
+    }
+    if (sign) {
+        wxp__fake_header(res, "Wechatpay-Nonce", p->nonce);
+        wxp__fake_header(res, "Wechatpay-Signature", p->sig);
+        wxp__fake_header(res, "Wechatpay-Timestamp", p->ts);
+        wxp__fake_header(res, "Wechatpay-Serial", p->serial);
+        wxp__fake_header(res, "Wechatpay-Signature-Type", "WECHATPAY2-SHA256-RSA2048");
+    }
+    if (e) {
+        const char *q = p->arena + e->body_len;   /* e is the queue head */
+        for (i = 0; i < e->header_count; i++) {
+            wxp_http_response_header(res, q, e->name_len[i], q + e->name_len[i],
+                                     e->value_len[i]);
+            q += e->name_len[i] + e->value_len[i];
+        }
+    }
+    if (p->out_len) (void)wxp_http_response_write(res, p->out, p->out_len);
+    return 0;
+}
+
+WXP_FAKE_API int wxp_fake_transport(void *user, const wxp_http_request *req,
+                                    wxp_http_response *res, char *errbuf, size_t errbuf_size)
+{
+    wxp_fake *f = (wxp_fake *)user;
+    wxp__fake_priv *p;
+    wxp_fake_record *rec;
+    const wxp__fake_entry *e = NULL;
+    unsigned faults;
+    int rc;
+    if (errbuf && errbuf_size) errbuf[0] = 0;
+    if (!f || !req || !res) {
+        wxp__fake_errbuf(errbuf, errbuf_size, "fake: ", "NULL fake, request or response");
+        return 1;
+    }
+    p = &f->wxp__priv;
+    rec = wxp__fake_keep(f, req);
+    if (p->nscript && (p->script[0].flags & WXP__FAKE_FAIL)) {
+        /* The reason sits in the arena as the entry's body. */
+        if (errbuf && errbuf_size)
+            (void)wxp__fake_copy(errbuf, errbuf_size, p->arena, p->script[0].body_len);
+        rec->scripted = 1;
+        wxp__fake_pop(f);
+        return 1;
+    }
+    faults = wxp__fake_take_faults(f);
+    rec->faults = faults;
+    p->code[0] = 0;
+    p->msg[0] = 0;
+    if (faults & WXP_FAKE_SYSTEM_ERROR) {
+        wxp__fake_error(f, 500, "SYSTEM_ERROR", "system error, retry with the same parameters");
+    } else if (p->nscript) {
+        e = &p->script[0];
+        (void)wxp__fake_copy(p->out, sizeof p->out, p->arena, e->body_len);
+        p->out_len = e->body_len;
+        p->status = e->status;
+        rec->scripted = 1;
+    } else {
+        wxp__fake_simulate(f, req);
+    }
+    rc = wxp__fake_emit(f, res, e, faults, errbuf, errbuf_size);
+    rec->status = rc ? 0 : p->status;
+    (void)wxp__fake_copy(rec->code, sizeof rec->code, p->code, strlen(p->code));
+    (void)wxp__fake_copy(rec->message, sizeof rec->message, p->msg, strlen(p->msg));
+    if (e) wxp__fake_pop(f);
+    return rc;
+}
+
+/* ==== >>fake:notify ========================================================= */
+
+static wxp_err wxp__fake_fail(wxp_result *res, wxp_err e, const char *field, const char *msg)
+{
+    if (res) {
+        (void)wxp__fake_copy(res->field, sizeof res->field, field, strlen(field));
+        (void)wxp__fake_copy(res->message, sizeof res->message, msg, strlen(msg));
+    }
+    return e;
+}
+
+WXP_FAKE_API wxp_err wxp_fake_notify(wxp_fake *f, wxp_str apiv3_key, const wxp_fake_event *ev,
+                                     char *body, size_t cap, size_t *len,
+                                     wxp_notify_headers *h, wxp_result *res)
+{
+    wxp__fake_priv *p = &f->wxp__priv;
+    wxp_result local;
+    char gcm_nonce[13], id[24], created[26];
+    const char *otype, *aad;
+    size_t ct_len = 0, blen = 0;
+    unsigned faults;
+    wxp_json_writer w;
+    wxp_err e;
+    if (!res) res = &local;
+    memset(res, 0, sizeof *res);
+    if (len) *len = 0;
+    if (!ev || !ev->event_type)
+        return wxp__fake_fail(res, WXP_E_ARG, "event_type", "the callback needs an event_type");
+    if (!p->cfg.platform_signer)
+        return wxp__fake_fail(res, WXP_E_ARG, "platform_signer",
+                              "callbacks are signed: configure a platform signer");
+    if (!body || !h) return wxp__fake_fail(res, WXP_E_ARG, "body", "body and h are required");
+    otype = ev->original_type ? ev->original_type : "transaction";
+    aad = ev->associated_data ? ev->associated_data : otype;
+    if (!wxp__fake_alnum(f, gcm_nonce, 12)) return WXP_E_RANDOM;
+    /* Ciphertext into scratch; the body is built from it, then scratch is free
+       again for the signed message. */
+    e = wxp_aes_gcm_encrypt(apiv3_key, wxp_cstr(gcm_nonce), wxp_cstr(aad), ev->plaintext,
+                            p->scratch, sizeof p->scratch, &ct_len, res);
+    if (e != WXP_OK) return e;
+    if (ev->id) {
+        if (wxp__fake_copy(id, sizeof id, ev->id, strlen(ev->id)))
+            return wxp__fake_fail(res, WXP_E_ARG, "id", "the event id is longer than 23 bytes");
+    } else {
+        memcpy(id, "EV-", 3);
+        wxp__fake_digits(id + 3, ++p->seq, 19);
+        id[22] = 0;
+    }
+    wxp__fake_rfc3339(wxp__fake_now(f), created);
+    wxp_jw_init(&w, body, cap);
+    wxp_jw_object_begin(&w);
+    wxp_jw_key(&w, "id");              wxp_jw_cstring(&w, id);
+    wxp_jw_key(&w, "create_time");     wxp_jw_cstring(&w, created);
+    wxp_jw_key(&w, "resource_type");   wxp_jw_cstring(&w, "encrypt-resource");
+    wxp_jw_key(&w, "event_type");      wxp_jw_cstring(&w, ev->event_type);
+    wxp_jw_key(&w, "summary");         wxp_jw_cstring(&w, ev->summary ? ev->summary : "");
+    wxp_jw_key(&w, "resource");
+    wxp_jw_object_begin(&w);
+    wxp_jw_key(&w, "original_type");   wxp_jw_cstring(&w, otype);
+    wxp_jw_key(&w, "algorithm");       wxp_jw_cstring(&w, "AEAD_AES_256_GCM");
+    wxp_jw_key(&w, "ciphertext");
+    {
+        wxp_str ct;
+        ct.ptr = p->scratch;
+        ct.len = ct_len;
+        wxp_jw_string(&w, ct);
+    }
+    wxp_jw_key(&w, "associated_data"); wxp_jw_cstring(&w, aad);
+    wxp_jw_key(&w, "nonce");           wxp_jw_cstring(&w, gcm_nonce);
+    wxp_jw_object_end(&w);
+    wxp_jw_object_end(&w);
+    e = wxp_jw_finish(&w, &blen, res);
+    if (e != WXP_OK) return e;
+    faults = wxp__fake_take_faults(f) & WXP__FAKE_SIG_FAULTS;
+    e = wxp__fake_sign(f, body, &blen, cap, faults, p->n_ts, p->n_nonce, p->n_sig,
+                       sizeof p->n_sig, p->n_serial, sizeof p->n_serial, res);
+    if (e != WXP_OK) return e;
+    if (faults & WXP_FAKE_UNSIGNED) p->n_sig[0] = 0;
+    h->timestamp = wxp_cstr(p->n_ts);
+    h->nonce = wxp_cstr(p->n_nonce);
+    h->signature = wxp_cstr(p->n_sig);
+    h->serial = wxp_cstr(p->n_serial);
+    if (len) *len = blen;
+    return WXP_OK;
+}
+
+WXP_FAKE_API wxp_err wxp_fake_notify_refund(wxp_fake *f, wxp_str apiv3_key,
+                                            const char *out_refund_no, char *body, size_t cap,
+                                            size_t *len, wxp_notify_headers *h, wxp_result *res)
+{
+    wxp__fake_priv *p = &f->wxp__priv;
+    wxp_fake_refund *r = out_refund_no ? wxp__fake_refund_by(f, wxp_cstr(out_refund_no)) : NULL;
+    const wxp_fake_order *o;
+    wxp_fake_event ev;
+    wxp_json_writer w;
+    char succeeded[26];
+    size_t plen = 0;
+    wxp_err e;
+    if (len) *len = 0;
+    if (!r) {
+        if (res) memset(res, 0, sizeof *res);
+        return wxp__fake_fail(res, WXP_E_NOTFOUND, "out_refund_no", "no such refund in the fake");
+    }
+    if (!r->pinned && strcmp(r->status, "PROCESSING") == 0) wxp__fake_set_status(f, r, "SUCCESS");
+    memset(&ev, 0, sizeof ev);
+    ev.original_type = "refund";
+    if (strcmp(r->status, "SUCCESS") == 0) {
+        ev.event_type = "REFUND.SUCCESS";
+        ev.summary = WXP__FAKE_ZH_R_OK;
+    } else if (strcmp(r->status, "ABNORMAL") == 0) {
+        ev.event_type = "REFUND.ABNORMAL";
+        ev.summary = WXP__FAKE_ZH_R_ABN;
+    } else if (strcmp(r->status, "CLOSED") == 0) {
+        ev.event_type = "REFUND.CLOSED";
+        ev.summary = WXP__FAKE_ZH_R_CLOSED;
+    } else {
+        if (res) memset(res, 0, sizeof *res);
+        return wxp__fake_fail(res, WXP_E_ARG, "status",
+                              "a PROCESSING refund has no callback yet");
+    }
+    o = &p->orders[r->order];
+    /* The resource in p->out: wxp_fake_notify encrypts it into scratch. */
+    wxp_jw_init(&w, p->out, sizeof p->out);
+    wxp_jw_object_begin(&w);
+    wxp_jw_key(&w, "mchid");          wxp_jw_cstring(&w, p->cfg.mchid);
+    wxp_jw_key(&w, "out_trade_no");   wxp_jw_cstring(&w, o->out_trade_no);
+    wxp_jw_key(&w, "transaction_id"); wxp_jw_cstring(&w, o->transaction_id);
+    wxp_jw_key(&w, "out_refund_no");  wxp_jw_cstring(&w, r->out_refund_no);
+    wxp_jw_key(&w, "refund_id");      wxp_jw_cstring(&w, r->refund_id);
+    wxp_jw_key(&w, "refund_status");  wxp_jw_cstring(&w, r->status);
+    if (strcmp(r->status, "SUCCESS") == 0) {
+        wxp__fake_rfc3339(r->succeeded_at, succeeded);
+        wxp_jw_key(&w, "success_time"); wxp_jw_cstring(&w, succeeded);
+    }
+    wxp_jw_key(&w, "user_received_account"); wxp_jw_cstring(&w, WXP__FAKE_ZH_CHANGE);
+    wxp_jw_key(&w, "amount");
+    wxp_jw_object_begin(&w);
+    wxp_jw_key(&w, "total");        wxp_jw_int(&w, o->total);
+    wxp_jw_key(&w, "refund");       wxp_jw_int(&w, r->amount);
+    wxp_jw_key(&w, "payer_total");  wxp_jw_int(&w, o->total);
+    wxp_jw_key(&w, "payer_refund"); wxp_jw_int(&w, r->amount);
+    wxp_jw_object_end(&w);
+    wxp_jw_object_end(&w);
+    e = wxp_jw_finish(&w, &plen, res);
+    if (e != WXP_OK) return e;
+    ev.plaintext.ptr = p->out;
+    ev.plaintext.len = plen;
+    return wxp_fake_notify(f, apiv3_key, &ev, body, cap, len, h, res);
+}
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* WECHATPAY_FAKE_IMPLEMENTATION */
