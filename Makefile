@@ -25,10 +25,11 @@ EXAMPLES := $(patsubst examples/%.c,$(BUILD)/%,$(wildcard examples/*.c))
 BENCH    := $(if $(wildcard bench/bench.c),$(BUILD)/bench)
 NOMALLOC := $(if $(wildcard tests/nomalloc.c),$(BUILD)/nomalloc)
 CHECKS   := $(if $(wildcard tests/compile_c.c),$(BUILD)/compile_c.o) \
+            $(if $(wildcard tests/compile_static.c),$(BUILD)/compile_static.o) \
             $(if $(wildcard tests/compile_cpp.cpp),$(BUILD)/compile_cpp.o)
 
 # The cmocka suite: every tests/*.c except the compile checks and the no-malloc proof.
-TEST_SRCS := $(filter-out tests/compile_c.c tests/nomalloc.c,$(wildcard tests/*.c))
+TEST_SRCS := $(filter-out tests/compile_c.c tests/compile_static.c tests/nomalloc.c,$(wildcard tests/*.c))
 TEST_OBJS := $(patsubst tests/%.c,$(BUILD)/obj/%.o,$(TEST_SRCS))
 ASAN_OBJS := $(patsubst tests/%.c,$(BUILD)/asan/%.o,$(TEST_SRCS))
 
@@ -105,6 +106,10 @@ $(BUILD)/asan/%.o: tests/%.c $(HDRS) $(wildcard tests/*.h)
 	$(CC) $(CFLAGS) $(SAN) -c -o $@ $<
 
 $(BUILD)/compile_c.o: tests/compile_c.c $(HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/compile_static.o: tests/compile_static.c $(HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c -o $@ $<
 

@@ -95,7 +95,9 @@
 #define WXP_VERSION "0.1.0"
 
 #ifndef WXP_API
-#ifdef WECHATPAY_STATIC
+#if defined(WECHATPAY_STATIC) && (defined(__GNUC__) || defined(__clang__))
+#define WXP_API static __attribute__((unused)) /* a TU calls only what it needs */
+#elif defined(WECHATPAY_STATIC)
 #define WXP_API static
 #else
 #define WXP_API extern
@@ -425,6 +427,12 @@ typedef struct wxp_http_response {
         char           signature[WXP_SIG_B64_MAX + 1];
     } wxp__priv;
 } wxp_http_response;
+
+/* For transports tested on their own: a sink over buf (the library sets up
+   its own), and what landed in it. */
+WXP_API void   wxp_http_response_init(wxp_http_response *r, void *buf, size_t cap);
+WXP_API int    wxp_http_response_get_status(const wxp_http_response *r);
+WXP_API wxp_str wxp_http_response_body(const wxp_http_response *r);
 
 WXP_API void   wxp_http_response_status(wxp_http_response *r, int status);
 WXP_API void   wxp_http_response_header(wxp_http_response *r, const char *name,
@@ -2659,11 +2667,22 @@ WXP_API wxp_err wxp_oaep_decrypt(const wxp_signer_class **signer, wxp_str b64, u
 enum { WXP__H_REQID = 1, WXP__H_TS = 2, WXP__H_NONCE = 4, WXP__H_SERIAL = 8, WXP__H_SIG = 16,
        WXP__H_LONG = 32 /* shifted by the header's bit */ };
 
-WXP__PRIVATE void wxp__resp_reset(wxp_http_response *r, void *buf, size_t cap)
+WXP_API void wxp_http_response_init(wxp_http_response *r, void *buf, size_t cap)
 {
+    WXP__REQUIRE(r && (buf || !cap));
     memset(r, 0, sizeof *r);
     r->wxp__priv.buf = (char *)buf;
     r->wxp__priv.cap = cap;
+}
+
+WXP_API int wxp_http_response_get_status(const wxp_http_response *r) { return r->wxp__priv.status; }
+
+WXP_API wxp_str wxp_http_response_body(const wxp_http_response *r)
+{
+    wxp_str v;
+    v.ptr = r->wxp__priv.buf ? r->wxp__priv.buf : "";
+    v.len = r->wxp__priv.len;
+    return v;
 }
 
 WXP_API void wxp_http_response_status(wxp_http_response *r, int status)
@@ -3066,7 +3085,7 @@ WXP__PRIVATE wxp_err wxp__v3_prepare(wxp_client *c, const char *method, const ch
     c->wxp__priv.req.body = body;
     c->wxp__priv.req.timeout_ms = cfg->timeout_ms;
     if (resp_off >= cfg->io_buf_size) return wxp__nospace(res, resp_off + 1, "io_buf");
-    wxp__resp_reset(&c->wxp__priv.resp, (char *)cfg->io_buf + resp_off, cfg->io_buf_size - resp_off);
+    wxp_http_response_init(&c->wxp__priv.resp, (char *)cfg->io_buf + resp_off, cfg->io_buf_size - resp_off);
     if (req) *req = &c->wxp__priv.req;
     if (resp) *resp = &c->wxp__priv.resp;
     return WXP_OK;
@@ -4362,7 +4381,7 @@ WXP__PRIVATE wxp_err wxp__v2_call(wxp_client *c, const char *path, const wxp_kv 
     req->timeout_ms = cfg->timeout_ms;
     req->client_cert = (flags & WXP_V2_CERT) ? &cfg->client_cert : NULL;
     resp = &c->wxp__priv.resp;
-    wxp__resp_reset(resp, b.p + reqlen + 1, cfg->io_buf_size - reqlen - 1);
+    wxp_http_response_init(resp, b.p + reqlen + 1, cfg->io_buf_size - reqlen - 1);
     errbuf[0] = 0;
     if (cfg->transport.fn(cfg->transport.user, req, resp, errbuf, sizeof errbuf) != 0) {
         errbuf[sizeof errbuf - 1] = 0;
