@@ -174,6 +174,7 @@ WXP_API wxp_str wxp_cstr(const char *s);
   X(E_RANDOM,      "the random source failed")                                        \
   X(E_FULL,        "the key store is full")                                           \
   X(E_UNSUPPORTED, "the transport or signer cannot do what the call needs")         \
+  X(E_RATE,        "the local rate limit is reached: try again later")               \
   X(E_V2_RETURN,   "APIv2 return_code is FAIL (see result.message)")                  \
   X(E_V2_RESULT,   "APIv2 result_code is FAIL (see result.code, result.message)")
 
@@ -465,6 +466,22 @@ typedef struct wxp_retry {
     void *user;
 } wxp_retry;
 
+/* Optional client-side rate limits, token buckets on the injected clock, at the
+   published limits unless set: APIv2 refunds 150 requests/s; APIv3 refunds
+   that fail 6/s (WeChat Pay limits erroneous refund requests, so each failed
+   refund spends a token and a refund waits while none is left). When the
+   budget is spent a call either sleeps (wait set: through sleep, at most
+   max_wait_ms) or fails at once with WXP_E_RATE, before anything is sent. */
+typedef struct wxp_rate {
+    int      enabled;
+    int      wait;
+    unsigned v2_refund_qps;                     /* 0 -> 150 */
+    unsigned v3_refund_fail_qps;                /* 0 -> 6 */
+    unsigned max_wait_ms;                       /* 0 -> 2000 */
+    void (*sleep)(void *user, unsigned ms);     /* required when wait is set */
+    void *user;
+} wxp_rate;
+
 /* Zero-initialise, then set what you need: every 0 means "the default". */
 typedef struct wxp_config {
     const char              *mchid;          /* required: "1900000001" */
@@ -485,6 +502,7 @@ typedef struct wxp_config {
     wxp_random               random;         /* 0 -> OS entropy + HMAC-DRBG */
     wxp_replay               replay;         /* 0 -> no replay check */
     wxp_retry                retry;          /* 0 -> no retries */
+    wxp_rate                 rate;           /* 0 -> no local rate limits */
     void                    *io_buf;         /* required, >= WXP_IO_BUFSIZE_MIN */
     size_t                   io_buf_size;
 } wxp_config;
@@ -503,6 +521,7 @@ typedef struct wxp_client {
         wxp_http_response        resp;
         wxp_str                  body;       /* request body of the pending call */
         char                     path[512];  /* a typed call's filled-in path */
+        struct { long long at; unsigned tokens; } bucket[2]; /* v2 refunds, failing v3 refunds */
     } wxp__priv;
 } wxp_client;
 
@@ -3760,6 +3779,48 @@ WXP_API wxp_err wxp_refund_decode(char *json, size_t len, wxp_refund *out, wxp_r
     return wxp__decode(&wxp_refund__model, &doc, 0, out, "", res);
 }
 
+/* Token buckets of whole requests on the seconds clock. */
+enum { WXP__RATE_V2_REFUND = 0, WXP__RATE_V3_REFUND_FAIL = 1 };
+
+WXP__PRIVATE unsigned wxp__rate_qps(const wxp_rate *rt, int which)
+{
+    return which == WXP__RATE_V2_REFUND ? WXP__DEF(rt->v2_refund_qps, 150u) : WXP__DEF(rt->v3_refund_fail_qps, 6u);
+}
+
+WXP__PRIVATE void wxp__rate_refill(wxp_client *c, int which)
+{
+    unsigned qps = wxp__rate_qps(&c->wxp__priv.cfg.rate, which);
+    long long now = wxp__now(c);
+    if (c->wxp__priv.bucket[which].at == 0 || now < c->wxp__priv.bucket[which].at) {
+        c->wxp__priv.bucket[which].at = now;
+        c->wxp__priv.bucket[which].tokens = qps;
+    } else if (now > c->wxp__priv.bucket[which].at) {
+        unsigned long long t = (unsigned long long)c->wxp__priv.bucket[which].tokens +
+                               (unsigned long long)(now - c->wxp__priv.bucket[which].at) * qps;
+        c->wxp__priv.bucket[which].tokens = t > qps ? qps : (unsigned)t;
+        c->wxp__priv.bucket[which].at = now;
+    }
+}
+
+/* Waits for (or refuses without) a token of the bucket; spend takes it. */
+WXP__PRIVATE wxp_err wxp__rate_take(wxp_client *c, int which, int spend, wxp_result *res)
+{
+    const wxp_rate *rt = &c->wxp__priv.cfg.rate;
+    unsigned waited = 0, limit = WXP__DEF(rt->max_wait_ms, 2000u);
+    if (!rt->enabled) return WXP_OK;
+    for (;;) {
+        wxp__rate_refill(c, which);
+        if (c->wxp__priv.bucket[which].tokens > 0) break;
+        if (!rt->wait || !rt->sleep || waited >= limit)
+            return wxp__fail(res, WXP_E_RATE, which == WXP__RATE_V2_REFUND ? "v2_refund_qps" : "v3_refund_fail_qps",
+                             "the client-side rate limit is spent; nothing was sent");
+        rt->sleep(rt->user, 250);
+        waited += 250;
+    }
+    if (spend) c->wxp__priv.bucket[which].tokens--;
+    return WXP_OK;
+}
+
 /* A code that says "try again with the same request". */
 WXP__PRIVATE int wxp__retryable(wxp_err e, const wxp_result *r)
 {
@@ -3823,7 +3884,14 @@ WXP_API wxp_err wxp_refund_create(wxp_client *c, const wxp_refund_req *req, wxp_
     WXP__REQUIRE(c && req && out);
     wxp__res_clear(res);
     e = wxp_refund_req_encode((char *)c->wxp__priv.cfg.io_buf, c->wxp__priv.cfg.io_buf_size, req, &len, res);
-    return e ? e : wxp__typed_call(c, "POST", "/v3/refund/domestic/refunds", len, 1, &wxp_refund__model, out, res);
+    if (!e) e = wxp__rate_take(c, WXP__RATE_V3_REFUND_FAIL, 0, res);
+    if (e) return e;
+    e = wxp__typed_call(c, "POST", "/v3/refund/domestic/refunds", len, 1, &wxp_refund__model, out, res);
+    /* WeChat Pay's 6/s budget counts refund requests that fail. */
+    if ((e == WXP_E_HTTP || e == WXP_E_TRANSPORT) && c->wxp__priv.cfg.rate.enabled &&
+        c->wxp__priv.bucket[WXP__RATE_V3_REFUND_FAIL].tokens > 0)
+        c->wxp__priv.bucket[WXP__RATE_V3_REFUND_FAIL].tokens--;
+    return e;
 }
 
 WXP_API wxp_err wxp_refund_query(wxp_client *c, const char *out_refund_no, const char *sub_mchid, wxp_refund *out,
@@ -4636,6 +4704,8 @@ WXP_API wxp_err wxp_v2_refund(wxp_client *c, const wxp_v2_refund_req *req, wxp_v
     WXP__REQUIRE(c && req && out);
     r = *req;
     r.detail = NULL; /* refund has no single-item detail */
+    wxp__res_clear(res);
+    if (wxp__rate_take(c, WXP__RATE_V2_REFUND, 1, res) != WXP_OK) return WXP_E_RATE;
     return wxp__v2_typed(c, "/secapi/pay/refund", &wxp_v2_refund_req__model, wxp__v2_refund_rules, &r,
                          &wxp_v2_refund_result__model, out, res);
 }
@@ -4647,6 +4717,8 @@ WXP_API wxp_err wxp_v2_refundv2(wxp_client *c, const wxp_v2_refund_req *req, wxp
         wxp__res_clear(res);
         return wxp__fail(res, WXP_E_ARG, "detail", "refundv2 needs the single-item detail JSON");
     }
+    wxp__res_clear(res);
+    if (wxp__rate_take(c, WXP__RATE_V2_REFUND, 1, res) != WXP_OK) return WXP_E_RATE;
     return wxp__v2_typed(c, "/secapi/pay/refundv2", &wxp_v2_refund_req__model, wxp__v2_refund_rules, req,
                          &wxp_v2_refund_result__model, out, res);
 }
