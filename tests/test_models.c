@@ -1,0 +1,592 @@
+/* Tests of the typed-model layer (tables, validation, indexed APIv2 lists),
+   the XML reader's refusals and the client-side rate limits. */
+#include "tests.h"
+#include "examples/test_keys.h"
+#include <string.h>
+
+/* ---- APIv3 request encoding equals the seeds' bodies ---------------------- */
+
+static wxp_str vector_body(const char *url)
+{
+    test_vec v;
+    int cases, c;
+    test_vec_load(&v, "v3_request_sign.json");
+    cases = wxp_json_get(&v.doc, 0, "cases");
+    for (c = wxp_json_first(&v.doc, cases); c >= 0; c = wxp_json_next(&v.doc, cases, c))
+        if (strcmp(test_cstr(test_vec_str(&v, c, "url")), url) == 0) return test_vec_str(&v, c, "body");
+    fail_msg("no vector for %s", url);
+    return wxp_cstr("");
+}
+
+static void refund_encode_equals_seed_body(void **state)
+{
+    wxp_refund_req q;
+    char buf[1024];
+    size_t n;
+    wxp_result r;
+    wxp_str want = vector_body("/v3/refund/domestic/refunds");
+    (void)state;
+    memset(&q, 0, sizeof q);
+    q.transaction_id = "1217752501201407033233368018";
+    q.out_refund_no = "1217752501201407033233368018";
+    q.reason = "商品已售完";
+    q.notify_url = "https://weixin.qq.com";
+    q.amount.refund = 888;
+    q.amount.total = 888;
+    assert_int_equal(wxp_refund_req_encode(buf, sizeof buf, &q, &n, &r), WXP_OK);
+    assert_int_equal(n, want.len);
+    assert_memory_equal(buf, want.ptr, n);
+    /* NULL measures, and the same length comes back. */
+    assert_int_equal(wxp_refund_req_encode(NULL, 0, &q, &n, &r), WXP_OK);
+    assert_int_equal(n, want.len);
+    assert_int_equal(wxp_refund_req_encode(buf, 10, &q, &n, &r), WXP_E_NOSPACE);
+    assert_int_equal(r.needed, want.len);
+}
+
+static void refund_validation_names_the_field(void **state)
+{
+    static const struct { const char *field; } cases[] = {
+        { "out_refund_no" }, { "out_refund_no" }, { "amount.refund" }, { "amount.refund" },
+        { "amount.from" }, { "notify_url" }, { "notify_url" }, { "transaction_id" }, { "amount.from.0.account" },
+        { "goods_detail.0.merchant_goods_id" }, { "reason" },
+    };
+    wxp_refund_from_req from[2] = { { "AVAILABLE", 5 }, { "AVAILABLE", 6 } };
+    wxp_refund_from_req bad_from[1] = { { "available", 1 } };
+    wxp_refund_goods_req goods[1];
+    size_t i;
+    (void)state;
+    memset(goods, 0, sizeof goods);
+    goods[0].refund_quantity = 1;
+    for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        wxp_refund_req q;
+        wxp_result r;
+        size_t n;
+        char reason[100];
+        memset(&q, 0, sizeof q);
+        q.out_trade_no = "T123456";
+        q.out_refund_no = "R1";
+        q.amount.refund = 10;
+        q.amount.total = 10;
+        switch (i) {
+        case 0: q.out_refund_no = "R 1"; break;
+        case 1: q.out_refund_no = "R1234567890123456789012345678901234567890123456789012345678901234"; break;
+        case 2: q.amount.refund = 0; break;
+        case 3: q.amount.refund = 11; break;
+        case 4: q.amount.from = from; q.amount.from_count = 2; break;
+        case 5: q.notify_url = "http://example.com/n"; break;
+        case 6: q.notify_url = "https://example.com/n?x=1"; break;
+        case 7: q.out_trade_no = NULL; break;
+        case 8: q.amount.from = bad_from; q.amount.from_count = 1; break;
+        case 9: q.goods_detail = goods; q.goods_detail_count = 1; break;
+        default: memset(reason, 'a', 81); reason[81] = 0; q.reason = reason; break;
+        }
+        assert_int_equal(wxp_refund_req_encode(NULL, 0, &q, &n, &r), WXP_E_ARG);
+        assert_string_equal(r.field, cases[i].field);
+        assert_true(r.message[0] != 0);
+    }
+}
+
+static void coupon_and_subsidy_encode_equal_seed_bodies(void **state)
+{
+    wxp_coupon_return_req cq;
+    wxp_subsidy_return_req sq;
+    size_t n;
+    wxp_result r;
+    wxp_str want;
+    (void)state;
+    /* What the typed calls sent, as the simulator recorded it. */
+    memset(&cq, 0, sizeof cq);
+    cq.coupon_code = "sxxe34343434";
+    cq.stock_id = "1234567891";
+    cq.return_request_no = "1002600620019090123143254436";
+    memset(&sq, 0, sizeof sq);
+    sq.stock_id = "128888000000001";
+    sq.coupon_code = "ABCD12345678";
+    sq.transaction_id = "4200000913202101152566792388";
+    sq.refund_id = "50100506732021010105138718375";
+    sq.payer_merchant = "1900000001";
+    sq.payee_merchant = "1800000001";
+    sq.amount = 100;
+    sq.description = "20210115DESCRIPTION";
+    sq.out_subsidy_return_no = "subsidy-abc-2021010101";
+    {
+        static wxp_fake fake;
+        static unsigned char io[WXP_IO_BUFSIZE_DEFAULT];
+        static wxp_pubkey slots[1];
+        static wxp_client c;
+        wxp_keystore ks;
+        wxp_config cfg;
+        wxp_coupon_return_result cr;
+        wxp_subsidy_return_receipt sr;
+        const wxp_fake_record *rec;
+        assert_int_equal(wxp_fake_init(&fake, NULL), WXP_OK);
+        wxp_keystore_init(&ks, slots, 1);
+        memset(&cfg, 0, sizeof cfg);
+        cfg.mchid = TEST_MCHID;
+        cfg.serial = TEST_SERIAL;
+        cfg.private_key_pem = wxp_cstr(WXP_TEST_MERCHANT_KEY);
+        cfg.keys = &ks;
+        cfg.clock.fn = test_clock;
+        cfg.io_buf = io;
+        cfg.io_buf_size = sizeof io;
+        cfg.transport = wxp_fake_as_transport(&fake);
+        assert_int_equal(wxp_client_init(&c, &cfg, &r), WXP_OK);
+        /* Canned unsigned answers: the client must refuse them, but only after
+           sending, which is what this test looks at. */
+        assert_int_equal(wxp_fake_push(&fake, 200, "{}"), WXP_OK);
+        assert_int_not_equal(wxp_coupon_return(&c, &cq, &cr, &r), WXP_OK);
+        rec = wxp_fake_last(&fake);
+        want = vector_body("/v3/marketing/busifavor/coupons/return");
+        assert_int_equal(rec->body_len, want.len);
+        assert_memory_equal(rec->body, want.ptr, want.len);
+        assert_int_equal(wxp_fake_push(&fake, 200, "{}"), WXP_OK);
+        assert_int_not_equal(wxp_subsidy_return(&c, &sq, &sr, &r), WXP_OK);
+        rec = wxp_fake_last(&fake);
+        want = vector_body("/v3/marketing/busifavor/subsidy/return-receipts");
+        assert_int_equal(rec->body_len, want.len);
+        assert_memory_equal(rec->body, want.ptr, want.len);
+        /* A rule broken: nothing is sent. */
+        n = wxp_fake_request_count(&fake);
+        sq.amount = 0;
+        assert_int_equal(wxp_subsidy_return(&c, &sq, &sr, &r), WXP_E_ARG);
+        assert_string_equal(r.field, "amount");
+        cq.stock_id = "12ab";
+        assert_int_equal(wxp_coupon_return(&c, &cq, &cr, &r), WXP_E_ARG);
+        assert_string_equal(r.field, "stock_id");
+        assert_int_equal(wxp_fake_request_count(&fake), n);
+    }
+}
+
+/* ---- decoding: every field, arrays into caller arrays --------------------- */
+
+static void refund_decode_every_field(void **state)
+{
+    char body[2048];
+    wxp_str src;
+    test_vec v;
+    wxp_refund out;
+    wxp_refund_from from[2];
+    wxp_result r;
+    (void)state;
+    test_vec_load(&v, "v3_response_verify.json");
+    src = test_vec_str(&v, wxp_json_first(&v.doc, wxp_json_get(&v.doc, 0, "cases")), "body");
+    memcpy(body, src.ptr, src.len);
+    memset(&out, 0, sizeof out);
+    out.amount.from = from;
+    out.amount.from_cap = 2;
+    assert_int_equal(wxp_refund_decode(body, src.len, &out, &r), WXP_OK);
+#define EQ(f, s) assert_true(out.f.len == strlen(s) && memcmp(out.f.ptr, s, out.f.len) == 0)
+    EQ(refund_id, "50000000382019052709732678859");
+    EQ(out_refund_no, "1217752501201407033233368018");
+    EQ(transaction_id, "1217752501201407033233368018");
+    EQ(out_trade_no, "1217752501201407033233368018");
+    EQ(channel, "ORIGINAL");
+    EQ(user_received_account, "招商银行信用卡0403");
+    EQ(success_time, "2020-12-01T16:18:12+08:00");
+    EQ(create_time, "2020-12-01T16:18:12+08:00");
+    EQ(status, "SUCCESS");
+    EQ(funds_account, "UNSETTLED");
+    EQ(amount.currency, "CNY");
+#undef EQ
+    assert_int_equal(out.amount.total, 100);
+    assert_int_equal(out.amount.refund, 100);
+    assert_int_equal(out.amount.payer_total, 90);
+    assert_int_equal(out.amount.payer_refund, 90);
+    assert_int_equal(out.amount.settlement_refund, 100);
+    assert_int_equal(out.amount.settlement_total, 100);
+    assert_int_equal(out.amount.discount_refund, 10);
+    assert_int_equal(out.amount.from_count, 1);
+    assert_int_equal(out.amount.from[0].amount, 444);
+    assert_int_equal(out.promotion_detail_count, 0);
+}
+
+static void refund_decode_refusals(void **state)
+{
+    static const struct { const char *json; wxp_err e; const char *field; } cases[] = {
+        { "{\"out_refund_no\":\"R\",\"status\":\"S\",\"amount\":{\"total\":1,\"refund\":1}}", WXP_E_NOTFOUND, "refund_id" },
+        { "{\"refund_id\":1,\"out_refund_no\":\"R\",\"status\":\"S\",\"amount\":{\"total\":1,\"refund\":1}}", WXP_E_TYPE, "refund_id" },
+        { "{\"refund_id\":\"1\",\"out_refund_no\":\"R\",\"status\":\"S\",\"amount\":{\"total\":\"1\",\"refund\":1}}", WXP_E_TYPE, "amount.total" },
+        { "{\"refund_id\":\"1\",\"out_refund_no\":\"R\",\"status\":\"S\",\"amount\":{\"total\":1.5,\"refund\":1}}", WXP_E_RANGE, "amount.total" },
+        { "{\"refund_id\":\"1\",\"out_refund_no\":\"R\",\"status\":\"S\",\"amount\":[]}", WXP_E_TYPE, "amount" },
+        { "{\"refund_id\":\"1\",\"out_refund_no\":\"R\",\"status\":\"S\",\"amount\":{\"total\":1,\"refund\":1,\"from\":[1]}}", WXP_E_TYPE, "amount.from.0" },
+        { "{\"refund_id\":\"1\",\"out_refund_no\":\"R\",\"status\":\"S\",\"amount\":{\"total\":1,\"refund\":1,\"from\":[{},{},{}]}}", WXP_E_NOSPACE, "amount.from" },
+        { "[1]", WXP_E_TYPE, "json" },
+        { "{\"refund_id\":\"1\"", WXP_E_PARSE, "json" },
+    };
+    size_t i;
+    (void)state;
+    for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char buf[512];
+        wxp_refund out;
+        wxp_refund_from from[2];
+        wxp_result r;
+        size_t n = strlen(cases[i].json);
+        memcpy(buf, cases[i].json, n);
+        memset(&out, 0, sizeof out);
+        out.amount.from = from;
+        out.amount.from_cap = 2;
+        assert_int_equal(wxp_refund_decode(buf, n, &out, &r), cases[i].e);
+        assert_string_equal(r.field, cases[i].field);
+    }
+}
+
+/* ---- XML reader refusals (XXE-proof by construction) ---------------------- */
+
+static void xml_reader_refusals(void **state)
+{
+    static const char *const bad[] = {
+        "<!DOCTYPE xml [<!ENTITY x SYSTEM \"file:///etc/passwd\">]><xml><a>&x;</a></xml>",
+        "<?xml version=\"1.0\"?><!DOCTYPE lolz [<!ENTITY lol \"lol\"><!ENTITY lol2 \"&lol;&lol;\">]><xml><a>&lol2;</a></xml>",
+        "<xml><!ENTITY x \"y\"><a>1</a></xml>",
+        "<xml><a>&x;</a></xml>",
+        "<xml><!-- comment --><a>1</a></xml>",
+        "<xml><?pi x?><a>1</a></xml>",
+        "<xml><a><b>1</b></a></xml>",
+        "<xml><a>1</b></xml>",
+        "<xml><a>1</a></root>",
+        "<xml><a>1</a>",
+        "<xml><a>1",
+        "<xml><a><![CDATA[1]]</a></xml>",
+        "<xml a=\"1\"><a>1</a></xml>",
+        "<xml>text<a>1</a></xml>",
+        "<xml><a>&#0;</a></xml>",
+        "<xml><a>&#xD800;</a></xml>",
+        "<xml><a>&#x110000;</a></xml>",
+        "<xml><a>1</a></xml><xml/>",
+        "",
+    };
+    size_t i;
+    (void)state;
+    for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char buf[256];
+        wxp_kv kv[8];
+        size_t n, len = strlen(bad[i]);
+        wxp_result r;
+        memcpy(buf, bad[i], len);
+        assert_int_equal(wxp_xml_parse(buf, len, kv, 8, &n, &r), WXP_E_PARSE);
+        assert_true(r.offset <= len);
+        assert_true(r.message[0] != 0);
+    }
+}
+
+static void xml_reader_limits(void **state)
+{
+    static char big[WXP_XML_MAX_BYTES + 16];
+    char buf[128];
+    wxp_kv kv[2];
+    size_t n;
+    wxp_result r;
+    const char *three = "<xml><a>1</a><b>2</b><c>3</c></xml>";
+    (void)state;
+    memset(big, ' ', sizeof big);
+    assert_int_equal(wxp_xml_parse(big, sizeof big, kv, 2, &n, &r), WXP_E_PARSE);
+    memcpy(buf, three, strlen(three));
+    assert_int_equal(wxp_xml_parse(buf, strlen(three), kv, 2, &n, &r), WXP_E_NOSPACE);
+    assert_int_equal(r.needed, 3);
+}
+
+static void xml_writer_splits_cdata_end(void **state)
+{
+    wxp_kv kv[1];
+    char out[128];
+    size_t n, m;
+    wxp_kv back[2];
+    wxp_result r;
+    (void)state;
+    kv[0].key = wxp_cstr("a");
+    kv[0].value = wxp_cstr("x]]>y<");
+    assert_int_equal(wxp_xml_write(out, sizeof out, kv, 1, &n, &r), WXP_OK);
+    assert_string_equal(out, "<xml><a><![CDATA[x]]]]><![CDATA[>y<]]></a></xml>");
+    assert_int_equal(wxp_xml_parse(out, n, back, 2, &m, &r), WXP_OK);
+    assert_int_equal(m, 1);
+    assert_int_equal(back[0].value.len, 6);
+    assert_memory_equal(back[0].value.ptr, "x]]>y<", 6);
+    kv[0].key = wxp_cstr("a-b");
+    assert_int_equal(wxp_xml_write(out, sizeof out, kv, 1, &n, &r), WXP_E_ARG);
+}
+
+static void v2_sign_rejects_duplicates_and_verifies(void **state)
+{
+    wxp_kv kv[3];
+    char sign[65];
+    wxp_result r;
+    (void)state;
+    kv[0].key = wxp_cstr("a"); kv[0].value = wxp_cstr("1");
+    kv[1].key = wxp_cstr("a"); kv[1].value = wxp_cstr("2");
+    assert_int_equal(wxp_v2_sign(kv, 2, wxp_cstr(WXP_TEST_APIV2_KEY), WXP_V2_MD5, sign, &r), WXP_E_ARG);
+    assert_string_equal(r.field, "a");
+    kv[1].key = wxp_cstr("b");
+    assert_int_equal(wxp_v2_sign(kv, 2, wxp_cstr(WXP_TEST_APIV2_KEY), WXP_V2_MD5, sign, &r), WXP_OK);
+    kv[2].key = wxp_cstr("sign"); kv[2].value = wxp_cstr(sign);
+    assert_int_equal(wxp_v2_verify(kv, 3, wxp_cstr(WXP_TEST_APIV2_KEY), WXP_V2_MD5, &r), WXP_OK);
+    assert_int_equal(wxp_v2_verify(kv, 3, wxp_cstr(WXP_TEST_APIV2_KEY), WXP_V2_HMAC_SHA256, &r), WXP_E_SIGNATURE);
+    assert_int_equal(wxp_v2_verify(kv, 2, wxp_cstr(WXP_TEST_APIV2_KEY), WXP_V2_MD5, &r), WXP_E_SIGNATURE);
+    assert_int_equal(wxp_v2_sign(kv, 2, wxp_cstr(""), WXP_V2_MD5, sign, &r), WXP_E_ARG);
+}
+
+static void v2_req_info_vectors_and_wrong_key(void **state)
+{
+    test_vec v;
+    int cases, c;
+    wxp_str key;
+    (void)state;
+    test_vec_load(&v, "v2_refund_notify_req_info.json");
+    key = test_vec_str(&v, 0, "apiv2_key");
+    cases = wxp_json_get(&v.doc, 0, "cases");
+    for (c = wxp_json_first(&v.doc, cases); c >= 0; c = wxp_json_next(&v.doc, cases, c)) {
+        unsigned char out[2048];
+        size_t n;
+        wxp_result r;
+        wxp_str want = test_vec_str(&v, c, "plaintext"), ri = test_vec_str(&v, c, "req_info");
+        assert_int_equal(wxp_v2_decrypt_req_info(key, ri, out, sizeof out, &n, &r), WXP_OK);
+        assert_int_equal(n, want.len);
+        assert_memory_equal(out, want.ptr, n);
+        assert_int_equal(wxp_v2_decrypt_req_info(wxp_cstr("0123456789abcdef0123456789abcdef"), ri, out, sizeof out,
+                                                 &n, &r), WXP_E_DECRYPT);
+        assert_int_equal(wxp_v2_decrypt_req_info(key, ri, out, 8, &n, &r), WXP_E_NOSPACE);
+    }
+    {
+        unsigned char out[64];
+        size_t n;
+        wxp_result r;
+        assert_int_equal(wxp_v2_decrypt_req_info(key, wxp_cstr("not base64!"), out, sizeof out, &n, &r), WXP_E_BASE64);
+        assert_int_equal(wxp_v2_decrypt_req_info(key, wxp_cstr("AAAA"), out, sizeof out, &n, &r), WXP_E_DECRYPT);
+    }
+}
+
+/* ---- APIv2 typed refund: indexed $n lists --------------------------------- */
+
+static const char *v2_answer_body;
+static int v2_transport(void *user, const wxp_http_request *req, wxp_http_response *res, char *eb, size_t en)
+{
+    static char xml[4096];
+    wxp_kv kv[64];
+    size_t n = 0, len;
+    char sign[65];
+    wxp_result r;
+    const char *p = v2_answer_body;
+    (void)user; (void)req; (void)eb; (void)en;
+    /* v2_answer_body is "k=v;k=v;..." */
+    while (*p) {
+        const char *eq = strchr(p, '='), *end = strchr(p, ';');
+        kv[n].key.ptr = p; kv[n].key.len = (size_t)(eq - p);
+        kv[n].value.ptr = eq + 1; kv[n].value.len = (size_t)(end - eq - 1);
+        n++;
+        p = end + 1;
+    }
+    assert_int_equal(wxp_v2_sign(kv, n, wxp_cstr(WXP_TEST_APIV2_KEY), WXP_V2_HMAC_SHA256, sign, &r), WXP_OK);
+    kv[n].key = wxp_cstr("sign"); kv[n++].value = wxp_cstr(sign);
+    assert_int_equal(wxp_xml_write(xml, sizeof xml, kv, n, &len, &r), WXP_OK);
+    wxp_http_response_status(res, 200);
+    return wxp_http_response_write(res, xml, len) == len ? 0 : 1;
+}
+
+static void v2_client(wxp_client *c, wxp_transport_fn fn)
+{
+    static unsigned char io[WXP_IO_BUFSIZE_DEFAULT];
+    static wxp_pubkey slots[1];
+    static wxp_keystore ks;
+    wxp_config cfg;
+    wxp_result r;
+    wxp_keystore_init(&ks, slots, 1);
+    memset(&cfg, 0, sizeof cfg);
+    cfg.mchid = TEST_MCHID;
+    cfg.serial = TEST_SERIAL;
+    cfg.private_key_pem = wxp_cstr(WXP_TEST_MERCHANT_KEY);
+    cfg.apiv2_key = wxp_cstr(WXP_TEST_APIV2_KEY);
+    cfg.client_cert.cert_pem = wxp_cstr("-----BEGIN CERTIFICATE-----");
+    cfg.client_cert.key_pem = wxp_cstr("-----BEGIN PRIVATE KEY-----");
+    cfg.keys = &ks;
+    cfg.clock.fn = test_clock;
+    cfg.random.fn = test_random;
+    cfg.io_buf = io;
+    cfg.io_buf_size = sizeof io;
+    cfg.transport.fn = fn;
+    assert_int_equal(wxp_client_init(c, &cfg, &r), WXP_OK);
+}
+
+static void v2_refundquery_decodes_nested_indexes(void **state)
+{
+    static wxp_client c;
+    wxp_v2_refundquery_req q;
+    wxp_v2_refundquery_result out;
+    wxp_v2_refund_item items[2];
+    wxp_v2_coupon coupons[2][2];
+    wxp_result r;
+    (void)state;
+    v2_client(&c, v2_transport);
+    v2_answer_body = "return_code=SUCCESS;result_code=SUCCESS;appid=wx1;mch_id=1900009191;nonce_str=n;"
+                     "transaction_id=42;out_trade_no=T1;total_fee=100;cash_fee=100;refund_count=2;"
+                     "out_refund_no_0=R1;refund_id_0=501;refund_fee_0=30;refund_status_0=SUCCESS;"
+                     "coupon_refund_count_0=2;coupon_type_0_0=CASH;coupon_refund_fee_0_0=1;coupon_refund_id_0_0=C00;"
+                     "coupon_type_0_1=NO_CASH;coupon_refund_fee_0_1=2;coupon_refund_id_0_1=C01;"
+                     "out_refund_no_1=R2;refund_id_1=502;refund_fee_1=20;refund_status_1=PROCESSING;"
+                     "refund_recv_accout_1=支付用户的零钱;";
+    memset(&q, 0, sizeof q);
+    q.appid = "wx1";
+    q.out_trade_no = "T1";
+    memset(&out, 0, sizeof out);
+    out.refunds = items;
+    out.refunds_cap = 2;
+    items[0].coupon = coupons[0]; items[0].coupon_cap = 2;
+    items[1].coupon = coupons[1]; items[1].coupon_cap = 2;
+    assert_int_equal(wxp_v2_refundquery(&c, &q, &out, &r), WXP_OK);
+    assert_int_equal(out.refund_count, 2);
+    assert_int_equal(out.refunds_count, 2);
+    assert_int_equal(items[0].refund_fee, 30);
+    assert_int_equal(items[0].coupon_count, 2);
+    assert_int_equal(coupons[0][1].coupon_refund_fee, 2);
+    assert_memory_equal(coupons[0][1].coupon_refund_id.ptr, "C01", 3);
+    assert_int_equal(items[1].coupon_count, 0);
+    assert_memory_equal(items[1].refund_status.ptr, "PROCESSING", 10);
+    /* Room for one refund only: an error naming the list, not a silent cut. */
+    out.refunds_cap = 1;
+    assert_int_equal(wxp_v2_refundquery(&c, &q, &out, &r), WXP_E_NOSPACE);
+    assert_string_equal(r.field, "refunds");
+    /* None of the four identifiers: refused before sending. */
+    q.out_trade_no = NULL;
+    assert_int_equal(wxp_v2_refundquery(&c, &q, &out, &r), WXP_E_ARG);
+}
+
+static void v2_result_fail_and_return_fail(void **state)
+{
+    static wxp_client c;
+    wxp_v2_refund_req q;
+    wxp_v2_refund_result out;
+    wxp_result r;
+    (void)state;
+    v2_client(&c, v2_transport);
+    memset(&q, 0, sizeof q);
+    q.appid = "wx1";
+    q.out_trade_no = "T1";
+    q.out_refund_no = "R1";
+    q.total_fee = 100;
+    q.refund_fee = 10;
+    memset(&out, 0, sizeof out);
+    v2_answer_body = "return_code=SUCCESS;result_code=FAIL;err_code=NOTENOUGH;err_code_des=余额不足;";
+    assert_int_equal(wxp_v2_refund(&c, &q, &out, &r), WXP_E_V2_RESULT);
+    assert_string_equal(r.code, "NOTENOUGH");
+    assert_string_equal(r.message, "余额不足");
+    v2_answer_body = "return_code=FAIL;return_msg=签名错误;";
+    assert_int_equal(wxp_v2_refund(&c, &q, &out, &r), WXP_E_V2_RETURN);
+    assert_string_equal(r.message, "签名错误");
+    q.refund_fee = 101;
+    assert_int_equal(wxp_v2_refund(&c, &q, &out, &r), WXP_E_ARG);
+    assert_string_equal(r.field, "refund_fee");
+    q.refund_fee = 10;
+    assert_int_equal(wxp_v2_refundv2(&c, &q, &out, &r), WXP_E_ARG);
+    assert_string_equal(r.field, "detail");
+}
+
+/* ---- client-side rate limits ---------------------------------------------- */
+
+static int fail_transport(void *user, const wxp_http_request *req, wxp_http_response *res, char *eb, size_t en)
+{
+    (void)user; (void)req; (void)res;
+    strncpy(eb, "network down", en);
+    (*(int *)user)++;
+    return 1;
+}
+
+static unsigned slept;
+static void sleep_advances_clock(void *user, unsigned ms)
+{
+    (void)user;
+    slept += ms;
+    if (slept % 1000 == 0) test_now++;
+}
+
+static void rate_limit_failing_v3_refunds(void **state)
+{
+    static unsigned char io[WXP_IO_BUFSIZE_DEFAULT];
+    static wxp_pubkey slots[1];
+    static wxp_client c;
+    wxp_keystore ks;
+    wxp_config cfg;
+    wxp_refund_req q;
+    wxp_refund out;
+    wxp_result r;
+    int sent = 0, i;
+    (void)state;
+    wxp_keystore_init(&ks, slots, 1);
+    memset(&cfg, 0, sizeof cfg);
+    cfg.mchid = TEST_MCHID;
+    cfg.serial = TEST_SERIAL;
+    cfg.private_key_pem = wxp_cstr(WXP_TEST_MERCHANT_KEY);
+    cfg.keys = &ks;
+    cfg.clock.fn = test_clock;
+    cfg.io_buf = io;
+    cfg.io_buf_size = sizeof io;
+    cfg.transport.fn = fail_transport;
+    cfg.transport.user = &sent;
+    cfg.rate.enabled = 1;
+    assert_int_equal(wxp_client_init(&c, &cfg, &r), WXP_OK);
+    memset(&q, 0, sizeof q);
+    memset(&out, 0, sizeof out);
+    q.out_trade_no = "T123456";
+    q.out_refund_no = "R1";
+    q.amount.refund = 1;
+    q.amount.total = 1;
+    for (i = 0; i < 6; i++) assert_int_equal(wxp_refund_create(&c, &q, &out, &r), WXP_E_TRANSPORT);
+    /* The seventh failing refund within the second is held back, unsent. */
+    assert_int_equal(wxp_refund_create(&c, &q, &out, &r), WXP_E_RATE);
+    assert_int_equal(sent, 6);
+    /* A second later the budget is back. */
+    test_now++;
+    assert_int_equal(wxp_refund_create(&c, &q, &out, &r), WXP_E_TRANSPORT);
+    assert_int_equal(sent, 7);
+    test_now--;
+}
+
+static void rate_limit_v2_refunds_wait(void **state)
+{
+    static wxp_client c;
+    wxp_v2_refund_req q;
+    wxp_v2_refund_result out;
+    wxp_result r;
+    int i;
+    long long start = test_now;
+    (void)state;
+    v2_client(&c, v2_transport);
+    c.wxp__priv.cfg.rate.enabled = 1;
+    c.wxp__priv.cfg.rate.v2_refund_qps = 3;
+    memset(&q, 0, sizeof q);
+    q.appid = "wx1";
+    q.out_trade_no = "T1";
+    q.out_refund_no = "R1";
+    q.total_fee = 100;
+    q.refund_fee = 10;
+    memset(&out, 0, sizeof out);
+    v2_answer_body = "return_code=SUCCESS;result_code=SUCCESS;transaction_id=42;out_refund_no=R1;refund_id=5;"
+                     "refund_fee=10;total_fee=100;";
+    for (i = 0; i < 3; i++) assert_int_equal(wxp_v2_refund(&c, &q, &out, &r), WXP_OK);
+    assert_int_equal(wxp_v2_refund(&c, &q, &out, &r), WXP_E_RATE);
+    assert_string_equal(r.field, "v2_refund_qps");
+    c.wxp__priv.cfg.rate.wait = 1;
+    c.wxp__priv.cfg.rate.sleep = sleep_advances_clock;
+    slept = 0;
+    assert_int_equal(wxp_v2_refund(&c, &q, &out, &r), WXP_OK);
+    assert_true(slept > 0 && slept <= 2000);
+    test_now = start;
+}
+
+int test_group_models(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(refund_encode_equals_seed_body),
+        cmocka_unit_test(refund_validation_names_the_field),
+        cmocka_unit_test(coupon_and_subsidy_encode_equal_seed_bodies),
+        cmocka_unit_test(refund_decode_every_field),
+        cmocka_unit_test(refund_decode_refusals),
+        cmocka_unit_test(xml_reader_refusals),
+        cmocka_unit_test(xml_reader_limits),
+        cmocka_unit_test(xml_writer_splits_cdata_end),
+        cmocka_unit_test(v2_sign_rejects_duplicates_and_verifies),
+        cmocka_unit_test(v2_req_info_vectors_and_wrong_key),
+        cmocka_unit_test(v2_refundquery_decodes_nested_indexes),
+        cmocka_unit_test(v2_result_fail_and_return_fail),
+        cmocka_unit_test(rate_limit_failing_v3_refunds),
+        cmocka_unit_test(rate_limit_v2_refunds_wait),
+    };
+    return cmocka_run_group_tests_name("models", tests, NULL, NULL);
+}
