@@ -24,12 +24,14 @@ CLI      := $(if $(wildcard cli/wxpay.c),$(BUILD)/wxpay)
 EXAMPLES := $(patsubst examples/%.c,$(BUILD)/%,$(wildcard examples/*.c))
 BENCH    := $(if $(wildcard bench/bench.c),$(BUILD)/bench)
 NOMALLOC := $(if $(wildcard tests/nomalloc.c),$(BUILD)/nomalloc)
+OSSL_VEC := $(if $(wildcard tests/openssl_vectors.c),$(BUILD)/openssl_vectors)
 CHECKS   := $(if $(wildcard tests/compile_c.c),$(BUILD)/compile_c.o) \
             $(if $(wildcard tests/compile_static.c),$(BUILD)/compile_static.o) \
             $(if $(wildcard tests/compile_cpp.cpp),$(BUILD)/compile_cpp.o)
 
 # The cmocka suite: every tests/*.c except the compile checks and the no-malloc proof.
-TEST_SRCS := $(filter-out tests/compile_c.c tests/compile_static.c tests/nomalloc.c,$(wildcard tests/*.c))
+TEST_SRCS := $(filter-out tests/compile_c.c tests/compile_static.c tests/nomalloc.c \
+               tests/openssl_vectors.c,$(wildcard tests/*.c))
 TEST_OBJS := $(patsubst tests/%.c,$(BUILD)/obj/%.o,$(TEST_SRCS))
 ASAN_OBJS := $(patsubst tests/%.c,$(BUILD)/asan/%.o,$(TEST_SRCS))
 
@@ -43,10 +45,11 @@ $(CURL_USERS): LDLIBS += $(shell pkg-config --libs libcurl 2>/dev/null || echo -
 
 all: $(CLI) $(EXAMPLES) $(BUILD)/tests $(CHECKS)
 
-test: $(BUILD)/tests $(BUILD)/tests-asan $(NOMALLOC) $(CHECKS)
+test: $(BUILD)/tests $(BUILD)/tests-asan $(NOMALLOC) $(OSSL_VEC) $(CHECKS)
 	./$(BUILD)/tests
 	./$(BUILD)/tests-asan
 	$(if $(NOMALLOC),./$(NOMALLOC))
+	$(if $(OSSL_VEC),./$(OSSL_VEC))
 
 test-clang clang:
 	$(MAKE) all test CC=clang CXX=clang++ BUILD=$(BUILD)/clang
@@ -82,15 +85,20 @@ $(BUILD)/%: examples/%.c $(HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $< $(LDLIBS)
 
-$(BUILD)/bench: bench/bench.c $(HDRS)
+$(BUILD)/bench: bench/bench.c $(HDRS) $(wildcard crypto/*.h)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -O2 -o $@ $< $(LDLIBS)
+	$(CC) $(CFLAGS) -O2 -o $@ $< -lcrypto $(LDLIBS)
 
 $(BUILD)/tests: $(TEST_OBJS)
 	$(CC) $(CFLAGS) -o $@ $^ -lcmocka $(LDLIBS)
 
 $(BUILD)/tests-asan: $(ASAN_OBJS)
 	$(CC) $(CFLAGS) $(SAN) -o $@ $^ -lcmocka $(LDLIBS)
+
+# The OpenSSL backend against the vectors and the BearSSL default (links OpenSSL).
+$(BUILD)/openssl_vectors: tests/openssl_vectors.c $(HDRS) $(wildcard crypto/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $< -lcrypto -lcmocka $(LDLIBS)
 
 # No cmocka and no sanitizer here: both allocate. The __wrap_ functions abort.
 # nomalloc.c holds its own implementation TU.
