@@ -25,12 +25,13 @@ EXAMPLES := $(patsubst examples/%.c,$(BUILD)/%,$(wildcard examples/*.c))
 BENCH    := $(if $(wildcard bench/bench.c),$(BUILD)/bench)
 NOMALLOC := $(if $(wildcard tests/nomalloc.c),$(BUILD)/nomalloc)
 OSSL_VEC := $(if $(wildcard tests/openssl_vectors.c),$(BUILD)/openssl_vectors)
+CURLTEST := $(if $(wildcard tests/curl_transport.c),$(BUILD)/curl_transport)
 CHECKS   := $(if $(wildcard tests/compile_c.c),$(BUILD)/compile_c.o) \
             $(if $(wildcard tests/compile_static.c),$(BUILD)/compile_static.o) \
             $(if $(wildcard tests/compile_cpp.cpp),$(BUILD)/compile_cpp.o)
 
 # The cmocka suite: every tests/*.c except the compile checks and the no-malloc proof.
-TEST_SRCS := $(filter-out tests/compile_c.c tests/compile_static.c tests/nomalloc.c \
+TEST_SRCS := $(filter-out tests/compile_c.c tests/compile_static.c tests/nomalloc.c tests/curl_transport.c \
                tests/openssl_vectors.c,$(wildcard tests/*.c))
 TEST_OBJS := $(patsubst tests/%.c,$(BUILD)/obj/%.o,$(TEST_SRCS))
 ASAN_OBJS := $(patsubst tests/%.c,$(BUILD)/asan/%.o,$(TEST_SRCS))
@@ -45,10 +46,11 @@ $(CURL_USERS): LDLIBS += $(shell pkg-config --libs libcurl 2>/dev/null || echo -
 
 all: $(CLI) $(EXAMPLES) $(BUILD)/tests $(CHECKS)
 
-test: $(BUILD)/tests $(BUILD)/tests-asan $(NOMALLOC) $(OSSL_VEC) $(CHECKS)
+test: $(BUILD)/tests $(BUILD)/tests-asan $(NOMALLOC) $(CURLTEST) $(OSSL_VEC) $(CHECKS)
 	./$(BUILD)/tests
 	./$(BUILD)/tests-asan
 	$(if $(NOMALLOC),./$(NOMALLOC))
+	$(if $(CURLTEST),./$(CURLTEST))
 	$(if $(OSSL_VEC),./$(OSSL_VEC))
 
 test-clang clang:
@@ -104,6 +106,12 @@ $(BUILD)/openssl_vectors: tests/openssl_vectors.c $(HDRS) $(wildcard crypto/*.h)
 # nomalloc.c holds its own implementation TU.
 $(BUILD)/nomalloc: $(BUILD)/obj/nomalloc.o
 	$(CC) $(CFLAGS) $(WRAP) -o $@ $^ $(LDLIBS)
+
+# The libcurl transport against a loopback server thread (its own main).
+$(BUILD)/curl_transport: tests/curl_transport.c $(HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -pthread $(shell pkg-config --cflags libcurl 2>/dev/null) -o $@ $< -lcmocka $(LDLIBS) \
+	  $(shell pkg-config --libs libcurl 2>/dev/null || echo -lcurl)
 
 $(BUILD)/obj/%.o: tests/%.c $(HDRS) $(wildcard tests/*.h)
 	@mkdir -p $(@D)
