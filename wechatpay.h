@@ -216,7 +216,8 @@ WXP_API WXP_NODISCARD wxp_err wxp_base64_decode(void *dst, size_t cap, const cha
 /* ==== >>api:json ========================================================== */
 
 /* JSON writer ("jw"): appends to a caller buffer and counts what it needed, so a
-   NULL buffer measures. Errors stick until wxp_jw_finish() reports them. */
+   NULL buffer measures. Errors stick until wxp_jw_finish() reports them. It
+   nests up to 31 levels (WeChat Pay's bodies use 4). */
 typedef struct wxp_json_writer {
     char    *buf;
     size_t   cap, len;          /* len counts every byte, even those past cap */
@@ -1337,7 +1338,7 @@ WXP_API void wxp_jw_init(wxp_json_writer *w, char *buf, size_t cap)
 
 WXP__PRIVATE void wxp__jw_put(wxp_json_writer *w, const char *s, size_t n)
 {
-    if (w->len + n <= w->cap) memcpy(w->buf + w->len, s, n);
+    if (n && w->len + n <= w->cap) memcpy(w->buf + w->len, s, n);
     w->len += n; /* past cap it only counts, so finish can report the need */
 }
 
@@ -1442,6 +1443,7 @@ WXP_API void wxp_jw_key(wxp_json_writer *w, const char *key)
 
 WXP_API void wxp_jw_string(wxp_json_writer *w, wxp_str s)
 {
+    if (!s.ptr) s.ptr = ""; /* the empty view of a zeroed wxp_str */
     if (!wxp__jw_pre(w, 0)) return;
     wxp__jw_quoted(w, s);
 }
@@ -1468,7 +1470,7 @@ WXP_API void wxp_jw_null(wxp_json_writer *w)
     wxp__jw_put(w, "null", 4);
 }
 
-WXP_API wxp_err wxp_jw_finish(wxp_json_writer *w, size_t *len, wxp_result *res)
+WXP__PRIVATE wxp_err wxp__jw_finish(wxp_json_writer *w, size_t *len, wxp_result *res)
 {
     if (len) *len = w->len;
     if (w->err) return wxp__fail(res, w->err, "json", "invalid JSON construction or UTF-8");
@@ -1680,8 +1682,8 @@ WXP__PRIVATE int wxp__jp_value(wxp__jp *p, unsigned depth)
     return 0;
 }
 
-WXP_API wxp_err wxp_json_parse(wxp_json *doc, char *text, size_t len, wxp_json_tok *tok,
-                               size_t cap, wxp_result *res)
+WXP__PRIVATE wxp_err wxp__json_parse(wxp_json *doc, char *text, size_t len, wxp_json_tok *tok,
+                                    size_t cap, wxp_result *res)
 {
     wxp__jp p;
     WXP__REQUIRE(doc && (text || !len));
@@ -1713,6 +1715,19 @@ WXP_API wxp_err wxp_json_parse(wxp_json *doc, char *text, size_t len, wxp_json_t
         return wxp__nospace(res, p.count, "json tokens");
     }
     return WXP_OK;
+}
+
+WXP_API wxp_err wxp_jw_finish(wxp_json_writer *w, size_t *len, wxp_result *res)
+{
+    wxp__res_clear(res);
+    return wxp__jw_finish(w, len, res);
+}
+
+WXP_API wxp_err wxp_json_parse(wxp_json *doc, char *text, size_t len, wxp_json_tok *tok,
+                               size_t cap, wxp_result *res)
+{
+    wxp__res_clear(res);
+    return wxp__json_parse(doc, text, len, tok, cap, res);
 }
 
 /* Unescapes a string token in place, once. UTF-8 is never longer than the
@@ -1763,7 +1778,7 @@ WXP__PRIVATE void wxp__json_unescape(const wxp_json *doc, wxp_json_tok *t)
 
 WXP__PRIVATE int wxp__json_ok(const wxp_json *doc, int t)
 {
-    return doc && t >= 0 && (size_t)t < doc->count;
+    return doc && doc->tok && t >= 0 && (size_t)t < doc->count; /* a measured doc has no tokens */
 }
 
 WXP_API wxp_str wxp_json_text(const wxp_json *doc, int t)
@@ -3124,7 +3139,7 @@ WXP__PRIVATE wxp_err wxp__parse_in_io(wxp_client *c, char *text, size_t len, wxp
     size_t cap;
     off = (off + align - 1) / align * align;
     cap = base + off < end ? (size_t)(end - (base + off)) / sizeof(wxp_json_tok) : 0;
-    return wxp_json_parse(doc, text, len, cap ? (wxp_json_tok *)(void *)(base + off) : NULL, cap, res);
+    return wxp__json_parse(doc, text, len, cap ? (wxp_json_tok *)(void *)(base + off) : NULL, cap, res);
 }
 
 WXP__PRIVATE wxp_str wxp__hval(const char *v) { return wxp_cstr(v); }
@@ -3251,7 +3266,7 @@ WXP_API wxp_err wxp_notify_parse(wxp_client *c, const wxp_notify_headers *h, cha
         return wxp__fail(res, WXP_E_REPLAY, "Wechatpay-Nonce", "this callback was delivered before");
     if (cfg->apiv3_key.len != 32)
         return wxp__fail(res, WXP_E_ARG, "apiv3_key", "callbacks need the 32-byte APIv3 key in the config");
-    e = wxp_json_parse(&doc, body, body_len, tok, WXP__SMALL_DOC, res);
+    e = wxp__json_parse(&doc, body, body_len, tok, WXP__SMALL_DOC, res);
     if (e) return e;
 #define WXP__F(path, req, dst) if ((e = wxp__json_field_str(&doc, 0, path, req, dst, res)) != WXP_OK) return e
     WXP__F("id", 1, &out->id);
@@ -3283,7 +3298,7 @@ WXP_API wxp_err wxp_refund_notify_decode(wxp_notification *n, wxp_refund_notify 
     wxp__res_clear(res);
     memset(out, 0, sizeof *out);
     /* The plaintext lies in the caller's writable plain buffer. */
-    e = wxp_json_parse(&doc, (char *)(size_t)n->plaintext.ptr, n->plaintext.len, tok, WXP__SMALL_DOC, res);
+    e = wxp__json_parse(&doc, (char *)(size_t)n->plaintext.ptr, n->plaintext.len, tok, WXP__SMALL_DOC, res);
     if (e) return e;
 #define WXP__S(path, req, dst) if ((e = wxp__json_field_str(&doc, 0, path, req, dst, res)) != WXP_OK) return e
 #define WXP__I(path, dst) if ((e = wxp__json_field_int(&doc, 0, path, 1, dst, res)) != WXP_OK) return e
@@ -3738,7 +3753,7 @@ WXP__PRIVATE wxp_err wxp__encode_req(const wxp__model *m, wxp__rules_fn rules, c
     if (e) return e;
     wxp_jw_init(&w, buf, cap);
     wxp__encode(m, req, &w);
-    return wxp_jw_finish(&w, len, res);
+    return wxp__jw_finish(&w, len, res);
 }
 
 WXP__PRIVATE wxp_err wxp__refund_rules(const void *req, wxp_result *res)
@@ -3773,7 +3788,7 @@ WXP_API wxp_err wxp_refund_decode(char *json, size_t len, wxp_refund *out, wxp_r
     wxp_err e;
     WXP__REQUIRE(out);
     wxp__res_clear(res);
-    e = wxp_json_parse(&doc, json, len, tok, 256, res);
+    e = wxp__json_parse(&doc, json, len, tok, 256, res);
     if (e) return e;
     if (doc.tok[0].type != WXP_JSON_OBJECT) return wxp__fail(res, WXP_E_TYPE, "json", "expected an object");
     return wxp__decode(&wxp_refund__model, &doc, 0, out, "", res);
@@ -4009,7 +4024,7 @@ WXP_API wxp_err wxp_transaction_close(wxp_client *c, const char *out_trade_no, w
     wxp_jw_key(&w, "mchid");
     wxp_jw_cstring(&w, c->wxp__priv.cfg.mchid);
     wxp_jw_object_end(&w);
-    e = wxp_jw_finish(&w, &len, res);
+    e = wxp__jw_finish(&w, &len, res);
     return e ? e : wxp__typed_call(c, "POST", c->wxp__priv.path, len, 1, NULL, NULL, res);
 }
 
