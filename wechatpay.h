@@ -64,6 +64,8 @@
          likes; a return value smaller than the piece means the buffer is full: the
          call will fail with WXP_E_NOSPACE (never truncated data). It SHOULD go on
          writing to the end so that result.needed reports the full size;
+       - it MUST pass only the final answer's headers (not those of a 1xx), and
+         MUST NOT follow redirects;
        - it MUST present the merchant client certificate when req->client_cert is
          not NULL, and fail the request (return nonzero) if it cannot;
        - it SHOULD honour req->timeout_ms for the whole exchange;
@@ -131,7 +133,7 @@
 #define WXP_NONCE_LEN       32
 #define WXP_IO_BUFSIZE_MIN      4096
 #define WXP_IO_BUFSIZE_DEFAULT  16384
-#define WXP_ERRBUF_SIZE     128
+#define WXP_ERRBUF_SIZE     256
 #define WXP_DEFAULT_HOST    "api.mch.weixin.qq.com"
 #define WXP_BACKUP_HOST     "api2.mch.weixin.qq.com"
 
@@ -3152,6 +3154,7 @@ WXP_API wxp_err wxp_v3_finish(wxp_client *c, wxp_result *res)
     int status;
     wxp_err e = WXP_OK;
     WXP__REQUIRE(c);
+    wxp__res_clear(res);
     r = &c->wxp__priv.resp;
     c->wxp__priv.wp_serial[0] = 0; /* an encrypted field's serial is for one call */
     status = r->wxp__priv.status;
@@ -3192,8 +3195,8 @@ WXP_API wxp_err wxp_v3_finish(wxp_client *c, wxp_result *res)
     return WXP_E_HTTP;
 }
 
-/* Runs the prepared request through the transport, then checks the answer. */
-WXP__PRIVATE wxp_err wxp__v3_send(wxp_client *c, wxp_result *res)
+/* Runs the prepared request through the transport. */
+WXP__PRIVATE wxp_err wxp__v3_transport(wxp_client *c, wxp_result *res)
 {
     char errbuf[WXP_ERRBUF_SIZE];
     wxp_http_response *resp = &c->wxp__priv.resp;
@@ -3205,7 +3208,14 @@ WXP__PRIVATE wxp_err wxp__v3_send(wxp_client *c, wxp_result *res)
         if (res) res->status = resp->wxp__priv.status;
         return wxp__fail(res, WXP_E_TRANSPORT, "transport", errbuf[0] ? errbuf : "the transport failed");
     }
-    return wxp_v3_finish(c, res);
+    return WXP_OK;
+}
+
+/* The transport, then the answer checked. */
+WXP__PRIVATE wxp_err wxp__v3_send(wxp_client *c, wxp_result *res)
+{
+    wxp_err e = wxp__v3_transport(c, res);
+    return e ? e : wxp_v3_finish(c, res);
 }
 
 WXP_API wxp_err wxp_v3_request(wxp_client *c, const char *method, const char *path, wxp_str body,
@@ -3428,31 +3438,31 @@ WXP__PRIVATE wxp_err wxp__json_field_raw(const wxp_json *doc, int obj, const cha
 
 WXP_API wxp_err wxp_certificates_download(wxp_client *c, wxp_result *res)
 {
-    const wxp_http_request *req;
     wxp_http_response *resp;
     wxp_pubkey got[WXP_CERT_DOWNLOAD_MAX];
     size_t ngot = 0, i, n;
-    char errbuf[WXP_ERRBUF_SIZE];
     wxp_json doc;
     wxp_str body, serial, pem;
-    int data, item;
-    const wxp_pubkey *signer = NULL;
+    int data, item, verified = 0;
     wxp_keystore tmp;
     wxp_err e;
     wxp_config *cfg;
     WXP__REQUIRE(c);
+    wxp__res_clear(res);
     cfg = &c->wxp__priv.cfg;
     if (cfg->apiv3_key.len != 32)
         return wxp__fail(res, WXP_E_ARG, "apiv3_key", "certificates are encrypted with the APIv3 key");
-    e = wxp_v3_prepare(c, "GET", "/v3/certificates", wxp_cstr(""), &req, &resp, res);
+    e = wxp_v3_prepare(c, "GET", "/v3/certificates", wxp_cstr(""), NULL, &resp, res);
+    if (!e) e = wxp__v3_transport(c, res);
     if (e) return e;
-    errbuf[0] = 0;
-    if (cfg->transport.fn(cfg->transport.user, req, resp, errbuf, sizeof errbuf) != 0) {
-        errbuf[sizeof errbuf - 1] = 0;
-        return wxp__fail(res, WXP_E_TRANSPORT, "transport", errbuf[0] ? errbuf : "the transport failed");
+    /* An answer signed by a key already held is checked before anything in it
+       is read; only a first download must decrypt before it can verify. */
+    if (resp->wxp__priv.status != 200 || resp->wxp__priv.needed > resp->wxp__priv.cap ||
+        wxp_keystore_find(cfg->keys, wxp__hval(resp->wxp__priv.serial))) {
+        e = wxp_v3_finish(c, res);
+        if (e) return e;
+        verified = 1;
     }
-    if (resp->wxp__priv.status != 200 || resp->wxp__priv.needed > resp->wxp__priv.cap)
-        return wxp_v3_finish(c, res); /* reports the error as any call would */
     if (res) res->status = 200;
     body.ptr = resp->wxp__priv.buf;
     body.len = resp->wxp__priv.len;
@@ -3483,17 +3493,16 @@ WXP_API wxp_err wxp_certificates_download(wxp_client *c, wxp_result *res)
             return wxp__fail(res, WXP_E_KEY, "serial_no", "the certificate's serial differs from serial_no");
         ngot++;
     }
-    /* Bootstrap: the answer must verify under a key it delivered or one held. */
-    wxp_keystore_init(&tmp, got, ngot);
-    tmp.count = ngot;
-    signer = wxp_keystore_find(&tmp, wxp__hval(resp->wxp__priv.serial));
-    {
+    /* Bootstrap: the answer must verify under a certificate it delivered. */
+    if (!verified) {
         wxp_keystore *held = cfg->keys;
-        cfg->keys = signer ? &tmp : held;
+        wxp_keystore_init(&tmp, got, ngot);
+        tmp.count = ngot;
+        cfg->keys = &tmp;
         e = wxp_v3_finish(c, res);
         cfg->keys = held;
+        if (e) return e;
     }
-    if (e) return e;
     for (i = 0; i < ngot; i++) {
         e = wxp__keystore_put(cfg->keys, &got[i], res);
         if (e) return e;
@@ -3914,6 +3923,7 @@ WXP_API wxp_err wxp_refund_query(wxp_client *c, const char *out_refund_no, const
 {
     wxp_err e;
     WXP__REQUIRE(c && out);
+    wxp__res_clear(res);
     if (!out_refund_no || !wxp__charset_ok(WXP_CS_OUTNO, out_refund_no, strlen(out_refund_no)) ||
         strlen(out_refund_no) > 64)
         return wxp__fail(res, WXP_E_ARG, "out_refund_no", "1-64 of [0-9A-Za-z_|*@-]");
