@@ -3890,6 +3890,15 @@ WXP__PRIVATE wxp_err wxp__encode_io(wxp_client *c, const wxp__model *m, const vo
     return wxp__encode_req(m, NULL, req, (char *)c->wxp__priv.cfg.io_buf, c->wxp__priv.cfg.io_buf_size, len, res);
 }
 
+/* A POST of a model: validate and encode into io_buf, send, decode. */
+WXP__PRIVATE wxp_err wxp__post(wxp_client *c, const char *path, const wxp__model *m, const void *req, int retry_safe,
+                               const wxp__model *out_model, void *out, wxp_result *res)
+{
+    size_t len;
+    wxp_err e = wxp__encode_io(c, m, req, &len, res);
+    return e ? e : wxp__typed_call(c, "POST", path, len, retry_safe, out_model, out, res);
+}
+
 /* Fills a path template into the client's path buffer. */
 WXP__PRIVATE wxp_err wxp__path(wxp_client *c, const char *tmpl, const char *name, const char *value, wxp_result *res)
 {
@@ -3941,46 +3950,36 @@ WXP_API wxp_err wxp_refund_query(wxp_client *c, const char *out_refund_no, const
 WXP_API wxp_err wxp_refund_abnormal(wxp_client *c, const char *refund_id, const wxp_refund_abnormal_req *req,
                                     wxp_refund *out, wxp_result *res)
 {
-    size_t len;
     wxp_err e;
     WXP__REQUIRE(c && req && out);
     e = wxp__path(c, "/v3/refund/domestic/refunds/{refund_id}/apply-abnormal-refund", "refund_id", refund_id, res);
-    if (!e) e = wxp__encode_io(c, &wxp_refund_abnormal_req__model, req, &len, res);
     /* Not retried: the encrypted fields' Wechatpay-Serial is for one request. */
-    return e ? e : wxp__typed_call(c, "POST", c->wxp__priv.path, len, 0, &wxp_refund__model, out, res);
+    return e ? e : wxp__post(c, c->wxp__priv.path, &wxp_refund_abnormal_req__model, req, 0, &wxp_refund__model,
+                             out, res);
 }
 
 WXP_API wxp_err wxp_coupon_return(wxp_client *c, const wxp_coupon_return_req *req, wxp_coupon_return_result *out,
                                   wxp_result *res)
 {
-    size_t len;
-    wxp_err e;
     WXP__REQUIRE(c && req && out);
-    e = wxp__encode_io(c, &wxp_coupon_return_req__model, req, &len, res);
-    return e ? e : wxp__typed_call(c, "POST", "/v3/marketing/busifavor/coupons/return", len, 1,
-                                   &wxp_coupon_return_result__model, out, res);
+    return wxp__post(c, "/v3/marketing/busifavor/coupons/return", &wxp_coupon_return_req__model, req, 1,
+                     &wxp_coupon_return_result__model, out, res);
 }
 
 WXP_API wxp_err wxp_subsidy_return(wxp_client *c, const wxp_subsidy_return_req *req, wxp_subsidy_return_receipt *out,
                                    wxp_result *res)
 {
-    size_t len;
-    wxp_err e;
     WXP__REQUIRE(c && req && out);
-    e = wxp__encode_io(c, &wxp_subsidy_return_req__model, req, &len, res);
-    return e ? e : wxp__typed_call(c, "POST", "/v3/marketing/busifavor/subsidy/return-receipts", len, 1,
-                                   &wxp_subsidy_return_receipt__model, out, res);
+    return wxp__post(c, "/v3/marketing/busifavor/subsidy/return-receipts", &wxp_subsidy_return_req__model, req, 1,
+                     &wxp_subsidy_return_receipt__model, out, res);
 }
 
 WXP_API wxp_err wxp_subsidy_pay(wxp_client *c, const wxp_subsidy_pay_req *req, wxp_subsidy_pay_receipt *out,
                                 wxp_result *res)
 {
-    size_t len;
-    wxp_err e;
     WXP__REQUIRE(c && req && out);
-    e = wxp__encode_io(c, &wxp_subsidy_pay_req__model, req, &len, res);
-    return e ? e : wxp__typed_call(c, "POST", "/v3/marketing/busifavor/subsidy/pay-receipts", len, 1,
-                                   &wxp_subsidy_pay_receipt__model, out, res);
+    return wxp__post(c, "/v3/marketing/busifavor/subsidy/pay-receipts", &wxp_subsidy_pay_req__model, req, 1,
+                     &wxp_subsidy_pay_receipt__model, out, res);
 }
 
 WXP_API wxp_err wxp_subsidy_pay_query(wxp_client *c, const char *subsidy_receipt_id, wxp_subsidy_pay_receipt *out,
