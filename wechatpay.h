@@ -652,7 +652,9 @@ WXP_API WXP_NODISCARD wxp_err wxp_app_sign(wxp_client *c, const char *appid,
    Requests hold `const char *` strings and `const T *` arrays with a count;
    answers hold wxp_str views into io_buf and caller-provided arrays: set
    `name` and `name_cap` before the call, read `name_count` after (more
-   elements than room is WXP_E_NOSPACE naming the field, never a silent cut). */
+   elements than room is WXP_E_NOSPACE naming the field, never a silent cut).
+   Arrays nest: an element's own array pointer and cap are read from it, so
+   zero the elements (or set their arrays) before the call. */
 enum { WXP_CS_ANY = 0,      /* any UTF-8 */
        WXP_CS_OUTNO,        /* [0-9A-Za-z_|*@-], merchant request numbers */
        WXP_CS_DIGITS,       /* [0-9] */

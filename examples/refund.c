@@ -156,6 +156,7 @@ int main(void)
     req.amount.refund = refund;
     req.amount.total = total;            /* currency defaults to CNY */
     memset(&out, 0, sizeof out);
+    memset(promo, 0, sizeof promo); /* nested arrays: each element's pointer and cap are read */
     out.amount.from = from;
     out.amount.from_cap = 4;
     out.promotion_detail = promo;
