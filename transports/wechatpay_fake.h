@@ -1,9 +1,11 @@
-/* wechatpay_fake.h - WeChat Pay APIv3 simulator transport for wechatpay.h - MIT (see wechatpay.h)
+/* wechatpay_fake.h - WeChat Pay simulator transport (APIv3 and APIv2) for wechatpay.h - MIT (see wechatpay.h)
 
    A wxp_transport that plays WeChat Pay in-process, for unit tests of code that
    pays and refunds: it checks request signatures as the real server does, keeps
-   an order book, books refunds by WeChat Pay's rules, signs every answer with a
-   platform key, and can be scripted to answer canned bodies or to misbehave.
+   an order book, books refunds by WeChat Pay's rules, serves merchant-coupon
+   returns and subsidies, closes unpaid orders, answers the APIv2 (XML) refund
+   calls, signs every answer (APIv3: a platform key; APIv2: the sign field), and
+   can be scripted to answer canned bodies or to misbehave.
    No heap, no sockets, no global state: all memory is the caller's wxp_fake.
 
    Do this:
@@ -11,7 +13,8 @@
    before you include this file in *one* C or C++ file (it may be the file that
    defines WECHATPAY_IMPLEMENTATION). It does `#include "wechatpay.h"`, so the
    directory holding wechatpay.h must be on the include path (-I. from the
-   repository root). It uses only wechatpay.h's public API.
+   repository root). It uses only wechatpay.h's public API. With WXP_NO_V2 the
+   APIv2 routes are left out.
 
    QUICK START
        static wxp_fake fake;                  // large (see MEMORY): give it static storage
@@ -22,6 +25,7 @@
        fc.merchant_key = &merchant_pub;       // wxp_pubkey: checks request signatures
        fc.platform_signer = &platform_key.vtable;  // wxp_rsa_key: signs answers
        fc.platform_serial = "PUB_KEY_ID_0119000091912025010100000000000001";
+       fc.apiv2_key = wxp_cstr(apiv2_key);    // APIv2 only: checks and makes `sign`
        fc.clock.fn = wxp_fake_fixed_clock; fc.clock.user = &now;
        if (wxp_fake_init(&fake, &fc) != WXP_OK) abort();
        if (wxp_fake_add_order(&fake, "T1", NULL, 100) != WXP_OK) abort();   // 1.00 CNY
@@ -32,8 +36,10 @@
    API (declarations below; [in]/[out] and NULL rules on each)
        setup     wxp_fake_init  wxp_fake_as_transport  wxp_fake_fixed_clock
        transport wxp_fake_transport (user = the wxp_fake *)
-       book      wxp_fake_add_order  wxp_fake_find_order  wxp_fake_find_refund
-                 wxp_fake_refund_count  wxp_fake_set_refund_status
+       book      wxp_fake_add_order  wxp_fake_add_order_unpaid  wxp_fake_order_coupon
+                 wxp_fake_find_order  wxp_fake_find_refund  wxp_fake_refund_count
+                 wxp_fake_set_refund_status
+       coupons   wxp_fake_add_coupon  wxp_fake_find_coupon  wxp_fake_set_coupon_state
        script    wxp_fake_push  wxp_fake_push_raw  wxp_fake_push_fail
                  wxp_fake_pending  wxp_fake_clear_script
        faults    wxp_fake_fault  wxp_fake_fault_times  wxp_fake_fault_age
@@ -43,13 +49,20 @@
 
    WHAT EACH REQUEST GETS, in this order
        1. It is recorded (method, host, path, headers, body, copied and cut to the
-          WXP_FAKE_* sizes; a cut field sets a bit in record->truncated).
+          WXP_FAKE_* sizes; a cut field sets a bit in record->truncated;
+          record->client_cert says whether req->client_cert was set).
        2. A queued wxp_fake_push_fail() fails it (transport returns nonzero).
-       3. The pending faults are taken (they apply to this answer only, or to the
+       3. With config.require_client_cert, a path under /secapi/ without
+          req->client_cert fails (nonzero, errbuf "fake: client certificate
+          required ..."): the real server refuses the TLS handshake, so the
+          client hears no answer at all. The pending faults stay pending.
+       4. The pending faults are taken (they apply to this answer only, or to the
           next n with wxp_fake_fault_times). WXP_FAKE_SYSTEM_ERROR answers
-          500 SYSTEM_ERROR without looking at the request or the queue.
-       4. A queued canned answer (wxp_fake_push*) is sent as is: no checks.
-       5. Otherwise the simulator answers, as WeChat Pay does:
+          500 SYSTEM_ERROR (APIv2: see below) without looking at the queue or
+          booking anything.
+       5. A queued canned answer (wxp_fake_push*) is sent as is: no checks.
+       6. Otherwise the simulator answers, as WeChat Pay does. Paths under
+          /secapi/ and /pay/ are APIv2 (the last section); the others APIv3:
           - Authorization: scheme WECHATPAY2-SHA256-RSA2048 and the quoted fields
             mchid, nonce_str, signature, timestamp, serial_no in any order; mchid
             must be config.mchid, serial_no config.merchant_serial (case-blind;
@@ -63,24 +76,117 @@
             reason (<= 80 characters), notify_url (https), funds_account
             ("AVAILABLE"), amount.from[] {account AVAILABLE|UNAVAILABLE, amount},
             goods_detail[]. Bad or missing fields: 400 PARAM_ERROR. Unknown
-            order: 404 RESOURCE_NOT_EXISTS. A known out_refund_no with the same
-            order and amount: 200 with the same refund, booked once; different:
-            400 INVALID_REQUEST. amount.total not the order's: 400 PARAM_ERROR.
-            The 51st refund of an order: 400 INVALID_REQUEST. More than is left:
-            403 NOT_ENOUGH. Else 200 with the refund, status PROCESSING.
+            or unpaid order: 404 RESOURCE_NOT_EXISTS. A known out_refund_no with
+            the same order and amount: 200 with the same refund, booked once;
+            different: 400 INVALID_REQUEST. amount.total not the order's: 400
+            PARAM_ERROR. The 51st refund of an order: 400 INVALID_REQUEST. More
+            than is left: 403 NOT_ENOUGH. Else 200 with the refund, status
+            PROCESSING. Coupons of the order (wxp_fake_order_coupon) each get
+            back a share (cumulative coupon fee * refunded / total, the last
+            refund giving back exactly the rest): amount.payer_total and
+            payer_refund are the cash parts, discount_refund the coupon part,
+            settlement_* leave out NO_CASH coupons, promotion_detail[] lists
+            each coupon {promotion_id, scope GLOBAL, type COUPON (CASH) or
+            DISCOUNT (NO_CASH), amount, refund_amount}.
           - GET /v3/refund/domestic/refunds/{out_refund_no} (percent-decoded): the
             refund; a PROCESSING refund whose status the test did not pin becomes
             SUCCESS when queried. Unknown: 404 RESOURCE_NOT_EXISTS.
           - GET /v3/pay/transactions/out-trade-no/{out_trade_no}?mchid=... and
             GET /v3/pay/transactions/id/{transaction_id}?mchid=...: the
-            transaction (NATIVE, trade_state SUCCESS, or REFUND once refunded).
+            transaction (NATIVE, trade_state SUCCESS, or REFUND once refunded;
+            payer_total without the coupons, promotion_detail[] of CASH/NOCASH
+            coupons). An unpaid order: trade_state NOTPAY or CLOSED, no
+            transaction_id, payer nor success_time, found by out_trade_no only.
             mchid missing or not the merchant: 400 PARAM_ERROR; unknown order:
             404 ORDER_NOT_EXIST.
+          - POST /v3/pay/transactions/out-trade-no/{out_trade_no}/close
+            {"mchid"}: 204 with an empty body, signed over TS\nNONCE\n\n; a
+            NOTPAY order becomes CLOSED (closing it again: 204 again). mchid
+            missing or not the merchant: 400 PARAM_ERROR; a paid order: 400
+            ORDERPAID; unknown: 404 ORDER_NOT_EXIST.
+          - POST /v3/marketing/busifavor/coupons/return {coupon_code, stock_id,
+            return_request_no}: a USED coupon (wxp_fake_add_coupon) becomes
+            SENDED: 200 {"wechatpay_return_time": RFC 3339 of the clock}. The
+            same return_request_no again: the same answer, no second return
+            (for another coupon: 400 INVALID_REQUEST). A coupon not USED (never
+            used, or already returned): 400 INVALID_REQUEST "coupon is not
+            used...". Unknown (stock_id, coupon_code): 404 RESOURCE_NOT_EXISTS.
+          - POST /v3/marketing/busifavor/subsidy/pay-receipts {stock_id,
+            coupon_code, transaction_id (28-32 digits), payer_merchant,
+            payee_merchant, amount (1 fen - 5000 CNY), description (1-1024
+            characters), out_subsidy_no}: books a subsidy for a USED coupon
+            and a paid transaction: 200 {subsidy_receipt_id (28 digits), the
+            request's fields, status SUCCESS, success_time, create_time}. The
+            same out_subsidy_no: the same receipt (other parameters: 400
+            INVALID_REQUEST). Unknown coupon or transaction: 404
+            RESOURCE_NOT_EXISTS; coupon not USED: 400 INVALID_REQUEST; bad
+            fields: 400 PARAM_ERROR.
+          - GET /v3/marketing/busifavor/subsidy/pay-receipts/{subsidy_receipt_id}:
+            that receipt; unknown: 404 RESOURCE_NOT_EXISTS.
+          - POST /v3/marketing/busifavor/subsidy/return-receipts {the pay fields,
+            refund_id (28-32 digits; not checked against the book),
+            out_subsidy_return_no}: returns at most what was paid for the
+            (stock_id, coupon_code, transaction_id), less earlier returns: more:
+            400 INVALID_REQUEST; nothing paid: 404 RESOURCE_NOT_EXISTS; payer or
+            payee not the payment's: 400 INVALID_REQUEST. 200 with every field
+            of wxp_subsidy_return_receipt: subsidy_return_receipt_id, the
+            request's fields, status SUCCESS, fail_reason "", return_done_time,
+            subsidy_receipt_id (the first payment), return_create_time. The
+            same out_subsidy_return_no: the same receipt.
           - anything else: 404 {"code":"NOT_FOUND",...}.
-       6. The answer carries Request-ID, Content-Type: application/json (when it
+       7. The answer carries Request-ID, Content-Type: application/json (when it
           has a body) and, when config.platform_signer is set, Wechatpay-Nonce,
           -Signature, -Timestamp, -Serial and -Signature-Type, signed over
           TIMESTAMP\nNONCE\nBODY\n. Then the faults are applied.
+
+   APIv2 (XML; no Authorization, no Wechatpay-* headers; Content-Type text/plain)
+       Every request: the body parses with wxp_xml_parse, mch_id is config.mchid,
+       nonce_str is 1-32 characters, sign_type is MD5 (also when absent) or
+       HMAC-SHA256, and `sign` verifies (wxp_v2_verify) under config.apiv2_key
+       with that sign_type. Any failure: <return_code>FAIL</return_code> and a
+       return_msg ("签名错误" for a missing or wrong sign, "XML格式错误"),
+       unsigned, as WeChat Pay answers; so are all requests when no apiv2_key is
+       configured. Past that, every answer has return_code SUCCESS, appid,
+       mch_id, a fresh nonce_str, result_code SUCCESS or FAIL (with err_code,
+       err_code_des) and a `sign` made with the request's sign_type.
+       - POST /secapi/pay/refund, /secapi/pay/refundv2 (detail required, a JSON
+         object): appid must be config.appid (else APPID_MCHID_NOT_MATCH);
+         out_refund_no, total_fee, refund_fee, transaction_id (preferred) or
+         out_trade_no, optional refund_fee_type CNY, refund_desc (<= 80
+         characters), refund_account REFUND_SOURCE_UNSETTLED_FUNDS|_RECHARGE_FUNDS
+         (else PARAM_ERROR); refund_fee > total_fee: return_code FAIL "invalid
+         refund_fee". The order book is the APIv3 one: unknown or unpaid order
+         INVALID_TRANSACTIONID (by transaction_id) or ORDERNOTEXIST; a known
+         out_refund_no: the same refund (another fee or total_fee:
+         REFUND_FEE_MISMATCH; another order: INVALID_REQUEST); total_fee not the
+         order's: REFUND_FEE_MISMATCH; the 51st refund: INVALID_REQUEST; nothing
+         left: ERROR "订单已全额退款"; more than is left: INVALID_REQUEST
+         "refund_fee大于可退金额" (WeChat Pay's codes for these; NOTENOUGH means
+         the merchant's balance is short). Success: transaction_id,
+         out_trade_no, out_refund_no, refund_id, refund_fee,
+         settlement_refund_fee, total_fee, settlement_total_fee, fee_type CNY,
+         cash_fee, cash_refund_fee, coupon_refund_fee, coupon_refund_count and
+         per refunded coupon $n: coupon_type_$n, coupon_refund_fee_$n,
+         coupon_refund_id_$n (shares as for APIv3). Status PROCESSING.
+       - POST /pay/refundquery: by refund_id, else out_refund_no (that refund),
+         else transaction_id, else out_trade_no (the order's refunds from
+         offset, WXP_FAKE_V2_PAGE at most). transaction_id, out_trade_no,
+         total_fee, settlement_total_fee, fee_type, cash_fee, refund_count,
+         total_refund_count, and per refund $n: out_refund_no_$n, refund_id_$n,
+         refund_channel_$n ORIGINAL, refund_fee_$n, settlement_refund_fee_$n,
+         coupon_refund_fee_$n, coupon_refund_count_$n, coupon_type_$n_$m,
+         coupon_refund_fee_$n_$m, coupon_refund_id_$n_$m (with coupons),
+         refund_status_$n (SUCCESS PROCESSING REFUNDCLOSE CHANGE; an unpinned
+         PROCESSING refund succeeds when queried), refund_account_$n,
+         refund_recv_accout_$n "支付用户的零钱", refund_success_time_$n
+         "YYYY-MM-DD HH:MM:SS" (China time, when SUCCESS). Nothing found (or
+         offset past the end): REFUNDNOTEXIST.
+       - other APIv2 paths: 404 NOT_FOUND.
+       Faults: WXP_FAKE_FLIP_BODY flips a byte of the sign value (the XML still
+       parses; the client's sign check must catch it), WXP_FAKE_LOST_ANSWER
+       books then fails the transport, WXP_FAKE_SYSTEM_ERROR answers result_code
+       FAIL err_code SYSTEMERROR (signed, nothing booked). The header faults do
+       not apply: APIv2 answers have no Wechatpay-* headers.
 
    FAULTS (bits for wxp_fake_fault; they also apply to the next callback)
        WXP_FAKE_FLIP_BODY      flip one bit of the body after signing
@@ -100,24 +206,36 @@
        WXP_FAKE_MAX_REFUNDS   64   refunds in the book (all orders)
        WXP_FAKE_REFUND_LIMIT  50   refunds WeChat Pay allows per order
        WXP_FAKE_MAX_FROM      4    amount.from[] entries kept per refund
+       WXP_FAKE_ORDER_COUPONS 4    coupons the payer used per order
+       WXP_FAKE_MAX_COUPONS   16   merchant coupons (wxp_fake_add_coupon)
+       WXP_FAKE_MAX_COUPON_RETURNS 16  coupon returns kept
+       WXP_FAKE_MAX_SUBSIDIES 16   subsidy payments, and as many returns
+       WXP_FAKE_DESC_MAX      256  bytes of a subsidy description kept (longer:
+                                   400 PARAM_ERROR naming this option)
        WXP_FAKE_MAX_RECORDS   16   requests kept (a ring: the latest are kept)
        WXP_FAKE_MAX_HEADERS   8    headers kept per request
        WXP_FAKE_HEADER_MAX    ...  bytes kept per header value (an Authorization
                                    of a WXP_MAX_RSA_BITS key fits)
        WXP_FAKE_PATH_MAX      512  bytes kept of a request path
-       WXP_FAKE_BODY_MAX      4096 largest request body parsed, answer body built
+       WXP_FAKE_BODY_MAX      4096 largest request body parsed and kept
+       WXP_FAKE_ANSWER_MAX    16384 largest answer built (>= WXP_FAKE_BODY_MAX)
        WXP_FAKE_JSON_TOKENS   256  JSON tokens of a request body
+       WXP_FAKE_V2_PARAMS     64   parameters of an APIv2 request
+       WXP_FAKE_V2_FIELDS     320  fields of an APIv2 answer
+       WXP_FAKE_V2_POOL       8192 bytes of an APIv2 answer's generated keys/values
+       WXP_FAKE_V2_PAGE       10   refunds per APIv2 refundquery answer
        WXP_FAKE_MAX_SCRIPT    8    queued canned answers
        WXP_FAKE_SCRIPT_BYTES  8192 bytes of queued bodies and headers
        WXP_FAKE_SCRIPT_HEADERS 4   extra headers per canned answer
        WXP_FAKE_API           linkage (default WXP_API; static under WECHATPAY_STATIC)
+       An answer that does not fit fails the transport (errbuf names the option).
 
    MEMORY
-       sizeof(wxp_fake) is about 270 KiB with the defaults (the request records
-       are most of it): make it static, or shrink WXP_FAKE_MAX_RECORDS. It must
-       not move while in use, and the strings and keys config points at must
-       outlive it. Views the fake hands out (records, callback headers) stay
-       valid until the call that overwrites them, said per function.
+       sizeof(wxp_fake) is about 350 KiB with the defaults (the request records
+       are about 225 KiB of it): make it static, or shrink WXP_FAKE_MAX_RECORDS.
+       It must not move while in use, and the strings and keys config points at
+       must outlive it. Views the fake hands out (records, callback headers)
+       stay valid until the call that overwrites them, said per function.
 */
 #ifndef WECHATPAY_FAKE_H
 #define WECHATPAY_FAKE_H
@@ -172,6 +290,39 @@
 #ifndef WXP_FAKE_SCRIPT_HEADERS
 #define WXP_FAKE_SCRIPT_HEADERS 4
 #endif
+#ifndef WXP_FAKE_ANSWER_MAX
+#define WXP_FAKE_ANSWER_MAX 16384
+#endif
+#if WXP_FAKE_ANSWER_MAX < WXP_FAKE_BODY_MAX
+#error "WXP_FAKE_ANSWER_MAX must be at least WXP_FAKE_BODY_MAX (canned bodies are sent from it)"
+#endif
+#ifndef WXP_FAKE_ORDER_COUPONS
+#define WXP_FAKE_ORDER_COUPONS 4
+#endif
+#ifndef WXP_FAKE_MAX_COUPONS
+#define WXP_FAKE_MAX_COUPONS 16
+#endif
+#ifndef WXP_FAKE_MAX_COUPON_RETURNS
+#define WXP_FAKE_MAX_COUPON_RETURNS 16
+#endif
+#ifndef WXP_FAKE_MAX_SUBSIDIES
+#define WXP_FAKE_MAX_SUBSIDIES 16
+#endif
+#ifndef WXP_FAKE_DESC_MAX
+#define WXP_FAKE_DESC_MAX 256
+#endif
+#ifndef WXP_FAKE_V2_PARAMS
+#define WXP_FAKE_V2_PARAMS 64
+#endif
+#ifndef WXP_FAKE_V2_FIELDS
+#define WXP_FAKE_V2_FIELDS 320
+#endif
+#ifndef WXP_FAKE_V2_POOL
+#define WXP_FAKE_V2_POOL 8192
+#endif
+#ifndef WXP_FAKE_V2_PAGE
+#define WXP_FAKE_V2_PAGE 10
+#endif
 
 /* Defaults of wxp_fake_config (WeChat Pay's documentation examples). */
 #define WXP_FAKE_MCHID           "1900009191"
@@ -218,6 +369,10 @@ typedef struct wxp_fake_config {
     wxp_clock                clock;           /* 0 -> time() (required with WXP_NO_TIME) */
     wxp_random               random;          /* 0 -> a deterministic counter */
     unsigned                 max_skew_s;      /* 0 -> 300 */
+    wxp_str                  apiv2_key;       /* APIv2 sign key; empty -> every APIv2
+                                                 request gets return_code FAIL */
+    int                      require_client_cert; /* 1: a /secapi/ request without
+                                                 req->client_cert fails in the transport */
 } wxp_fake_config;
 
 /* One request as the fake received it. Strings are NUL-terminated copies. */
@@ -247,13 +402,24 @@ typedef struct wxp_fake_record {
 } wxp_fake_record;
 
 /* The order book, read-only for tests. */
+typedef struct wxp_fake_paid_coupon {   /* a coupon the payer used on an order */
+    char      coupon_id[33];
+    char      type[8];          /* CASH (pre-funded) or NO_CASH (merchant-funded) */
+    long long fee;              /* fen of the order it paid */
+    long long refunded;         /* fen of it given back by refunds */
+} wxp_fake_paid_coupon;
+
 typedef struct wxp_fake_order {
     char      out_trade_no[33];
-    char      transaction_id[33];
+    char      transaction_id[33];   /* "" while NOTPAY or CLOSED */
+    char      trade_state[12];  /* SUCCESS (paid; queried as REFUND once refunded),
+                                   NOTPAY, CLOSED */
     long long total;            /* fen */
     long long refunded;         /* fen, sum of booked refunds */
     unsigned  refund_count;
-    long long paid_at;          /* the clock when added: success_time */
+    long long paid_at;          /* the clock when added: success_time (0: unpaid) */
+    size_t    coupon_count;     /* wxp_fake_order_coupon */
+    wxp_fake_paid_coupon coupons[WXP_FAKE_ORDER_COUPONS];
 } wxp_fake_order;
 
 typedef struct wxp_fake_from { char account[16]; long long amount; } wxp_fake_from;
@@ -268,7 +434,17 @@ typedef struct wxp_fake_refund {
     long long     created_at, succeeded_at;
     size_t        from_count;
     wxp_fake_from from[WXP_FAKE_MAX_FROM];
+    long long     coupon_refund[WXP_FAKE_ORDER_COUPONS]; /* per order coupon: its share */
+    char          account[32];  /* APIv2 refund_account: REFUND_SOURCE_..._FUNDS */
 } wxp_fake_refund;
+
+/* A merchant coupon (busifavor), registered by the test. */
+typedef struct wxp_fake_coupon {
+    char     stock_id[21];
+    char     coupon_code[129];
+    char     state[12];         /* SENDED (in the user's wallet) or USED */
+    unsigned returns;           /* returns booked (POST .../coupons/return) */
+} wxp_fake_coupon;
 
 /* What a callback carries besides the resource. */
 typedef struct wxp_fake_event {
@@ -289,6 +465,24 @@ typedef struct wxp__fake_entry {
     size_t   name_len[WXP_FAKE_SCRIPT_HEADERS], value_len[WXP_FAKE_SCRIPT_HEADERS];
 } wxp__fake_entry;
 
+/* PRIVATE: a coupon return, found again by its return_request_no. */
+typedef struct wxp__fake_creturn {
+    char      return_request_no[129];
+    size_t    coupon;           /* index in coupons */
+    long long returned_at;
+} wxp__fake_creturn;
+
+/* PRIVATE: a subsidy pay receipt or return receipt. */
+typedef struct wxp__fake_subsidy {
+    char      receipt_id[33];
+    char      out_no[129];      /* out_subsidy_no / out_subsidy_return_no */
+    char      stock_id[21], coupon_code[129], transaction_id[33], refund_id[33];
+    char      payer[33], payee[33];
+    char      description[WXP_FAKE_DESC_MAX + 1];
+    long long amount, created_at;
+    size_t    pay;              /* a return: index of the pay receipt it returns */
+} wxp__fake_subsidy;
+
 typedef struct wxp__fake_priv {
     wxp_fake_config    cfg;
     wxp_fake_order     orders[WXP_FAKE_MAX_ORDERS];
@@ -306,9 +500,26 @@ typedef struct wxp__fake_priv {
     /* the answer being built */
     int                status;
     char               code[32], msg[256];
-    char               in[WXP_FAKE_BODY_MAX + 1], out[WXP_FAKE_BODY_MAX + 1];
+    char               in[WXP_FAKE_BODY_MAX + 1], out[WXP_FAKE_ANSWER_MAX + 1];
     size_t             out_len;
-    char               scratch[WXP_FAKE_BODY_MAX + 160];
+    char               scratch[WXP_FAKE_ANSWER_MAX + 160];
+    int                v2;          /* the request is APIv2 (XML, no RSA headers) */
+    /* marketing */
+    wxp_fake_coupon    coupons[WXP_FAKE_MAX_COUPONS];
+    size_t             ncoupons;
+    wxp__fake_creturn  creturns[WXP_FAKE_MAX_COUPON_RETURNS];
+    size_t             ncreturns;
+    wxp__fake_subsidy  spay[WXP_FAKE_MAX_SUBSIDIES], sret[WXP_FAKE_MAX_SUBSIDIES];
+    size_t             nspay, nsret;
+#ifndef WXP_NO_V2
+    /* APIv2: the parsed request, the answer's fields and their formatted bytes */
+    wxp_kv             v2in[WXP_FAKE_V2_PARAMS];
+    size_t             v2n;
+    wxp_kv             v2out[WXP_FAKE_V2_FIELDS];
+    size_t             v2nout, v2pool_used;
+    int                v2full;      /* the answer did not fit: the transport fails */
+    char               v2pool[WXP_FAKE_V2_POOL];
+#endif
     wxp_json           doc;
     wxp_json_tok       tok[WXP_FAKE_JSON_TOKENS];
     char               ts[24], nonce[WXP_NONCE_LEN + 1], sig[WXP_SIG_B64_MAX + 1];
@@ -360,6 +571,39 @@ WXP_FAKE_API size_t wxp_fake_refund_count(const wxp_fake *f);
 WXP_FAKE_API WXP_NODISCARD wxp_err wxp_fake_set_refund_status(wxp_fake *f,
                                                               const char *out_refund_no,
                                                               const char *status);
+/* An order placed but not paid (trade_state NOTPAY, no transaction_id): it can
+   be queried by out_trade_no and closed, not refunded. Errors as
+   wxp_fake_add_order. */
+WXP_FAKE_API WXP_NODISCARD wxp_err wxp_fake_add_order_unpaid(wxp_fake *f,
+                                                             const char *out_trade_no,
+                                                             long long total_fen);
+/* Records that the payer used a coupon on an order: [in] coupon_id 1-32 bytes,
+   [in] type "CASH" or "NO_CASH", fee_fen of the total. Refunds then give each
+   coupon back its share (APIv2 coupon_refund_*, APIv3 promotion_detail), cash_fee
+   and payer_total drop by it, settlement amounts by the NO_CASH ones. WXP_E_ARG
+   (bad argument, coupons above the total, or the order already has refunds),
+   WXP_E_NOTFOUND (no such order), WXP_E_FULL past WXP_FAKE_ORDER_COUPONS. */
+WXP_FAKE_API WXP_NODISCARD wxp_err wxp_fake_order_coupon(wxp_fake *f, const char *out_trade_no,
+                                                         const char *coupon_id,
+                                                         const char *type, long long fee_fen);
+
+/* ---- marketing: merchant coupons (busifavor) ---------------------------------- */
+
+/* A merchant coupon: [in] stock_id 1-20 digits, [in] coupon_code 1-128 bytes,
+   [in] state "SENDED" (in the wallet, unused) or "USED". WXP_E_ARG on a bad or
+   repeated (stock_id, coupon_code), WXP_E_FULL past WXP_FAKE_MAX_COUPONS. */
+WXP_FAKE_API WXP_NODISCARD wxp_err wxp_fake_add_coupon(wxp_fake *f, const char *stock_id,
+                                                       const char *coupon_code,
+                                                       const char *state);
+/* NULL when absent. Valid until wxp_fake_init. */
+WXP_FAKE_API const wxp_fake_coupon *wxp_fake_find_coupon(const wxp_fake *f,
+                                                         const char *stock_id,
+                                                         const char *coupon_code);
+/* Sets a coupon's state ("SENDED" or "USED": the user spent it again).
+   WXP_E_NOTFOUND, WXP_E_ARG. */
+WXP_FAKE_API WXP_NODISCARD wxp_err wxp_fake_set_coupon_state(wxp_fake *f, const char *stock_id,
+                                                             const char *coupon_code,
+                                                             const char *state);
 
 /* ---- the script ------------------------------------------------------------- */
 
@@ -468,6 +712,8 @@ extern "C" {
 #define WXP__FAKE_ZH_REFUND   "\xe8\xbd\xac\xe5\x85\xa5\xe9\x80\x80\xe6\xac\xbe" /* in refund */
 #define WXP__FAKE_ZH_R_OK     "\xe9\x80\x80\xe6\xac\xbe\xe6\x88\x90\xe5\x8a\x9f" /* refunded */
 #define WXP__FAKE_ZH_R_ABN    "\xe9\x80\x80\xe6\xac\xbe\xe5\xbc\x82\xe5\xb8\xb8" /* abnormal */
+#define WXP__FAKE_ZH_NOTPAY   "\xe6\x9c\xaa\xe6\x94\xaf\xe4\xbb\x98"             /* not paid */
+#define WXP__FAKE_ZH_CLOSED   "\xe5\xb7\xb2\xe5\x85\xb3\xe9\x97\xad"             /* closed */
 #define WXP__FAKE_ZH_R_CLOSED "\xe9\x80\x80\xe6\xac\xbe\xe5\x85\xb3\xe9\x97\xad" /* closed */
 
 /* ==== >>fake:strings ======================================================= */
@@ -751,6 +997,7 @@ static wxp_fake_order *wxp__fake_order_by(wxp_fake *f, wxp_str id, int by_tid)
     size_t i;
     for (i = 0; i < f->wxp__priv.norders; i++) {
         wxp_fake_order *o = &f->wxp__priv.orders[i];
+        if (by_tid && !o->transaction_id[0]) continue;   /* unpaid: no transaction yet */
         if (wxp__fake_eq(id, by_tid ? o->transaction_id : o->out_trade_no)) return o;
     }
     return NULL;
@@ -765,12 +1012,16 @@ static wxp_fake_refund *wxp__fake_refund_by(wxp_fake *f, wxp_str out_refund_no)
     return NULL;
 }
 
-WXP_FAKE_API wxp_err wxp_fake_add_order(wxp_fake *f, const char *out_trade_no,
-                                        const char *transaction_id, long long total_fen)
+/* Amounts the fake accepts: WeChat Pay's ceiling, below 2^37 (wxp__fake_muldiv). */
+#define WXP__FAKE_FEN_MAX 100000000000LL
+
+static wxp_err wxp__fake_add(wxp_fake *f, const char *out_trade_no, const char *transaction_id,
+                             long long total_fen, int paid)
 {
     wxp__fake_priv *p = &f->wxp__priv;
     wxp_fake_order *o;
     if (!out_trade_no || !*out_trade_no || strlen(out_trade_no) > 32 || total_fen <= 0 ||
+        total_fen > WXP__FAKE_FEN_MAX ||
         (transaction_id && (!*transaction_id || strlen(transaction_id) > 32)))
         return WXP_E_ARG;
     if (wxp__fake_order_by(f, wxp_cstr(out_trade_no), 0) ||
@@ -779,10 +1030,17 @@ WXP_FAKE_API wxp_err wxp_fake_add_order(wxp_fake *f, const char *out_trade_no,
     if (p->norders >= WXP_FAKE_MAX_ORDERS) return WXP_E_FULL;
     o = &p->orders[p->norders];
     memset(o, 0, sizeof *o);
-    o->paid_at = wxp__fake_now(f);
     if (wxp__fake_copy(o->out_trade_no, sizeof o->out_trade_no, out_trade_no,
                        strlen(out_trade_no)))
         return WXP_E_ARG;
+    o->total = total_fen;
+    if (!paid) {
+        (void)wxp__fake_copy(o->trade_state, sizeof o->trade_state, "NOTPAY", 6);
+        p->norders++;
+        return WXP_OK;
+    }
+    (void)wxp__fake_copy(o->trade_state, sizeof o->trade_state, "SUCCESS", 7);
+    o->paid_at = wxp__fake_now(f);
     if (transaction_id) {
         if (wxp__fake_copy(o->transaction_id, sizeof o->transaction_id, transaction_id,
                            strlen(transaction_id)))
@@ -794,9 +1052,118 @@ WXP_FAKE_API wxp_err wxp_fake_add_order(wxp_fake *f, const char *out_trade_no,
         wxp__fake_digits(o->transaction_id + 18, ++p->seq, 10);
         o->transaction_id[28] = 0;
     }
-    o->total = total_fen;
     p->norders++;
     return WXP_OK;
+}
+
+WXP_FAKE_API wxp_err wxp_fake_add_order(wxp_fake *f, const char *out_trade_no,
+                                        const char *transaction_id, long long total_fen)
+{
+    return wxp__fake_add(f, out_trade_no, transaction_id, total_fen, 1);
+}
+
+WXP_FAKE_API wxp_err wxp_fake_add_order_unpaid(wxp_fake *f, const char *out_trade_no,
+                                               long long total_fen)
+{
+    return wxp__fake_add(f, out_trade_no, NULL, total_fen, 0);
+}
+
+/* Fen the payer's coupons paid of an order; with no_cash_only, the NO_CASH ones. */
+static long long wxp__fake_coupon_sum(const wxp_fake_order *o, int no_cash_only)
+{
+    long long sum = 0;
+    size_t i;
+    for (i = 0; i < o->coupon_count; i++)
+        if (!no_cash_only || strcmp(o->coupons[i].type, "NO_CASH") == 0) sum += o->coupons[i].fee;
+    return sum;
+}
+
+WXP_FAKE_API wxp_err wxp_fake_order_coupon(wxp_fake *f, const char *out_trade_no,
+                                           const char *coupon_id, const char *type,
+                                           long long fee_fen)
+{
+    wxp_fake_order *o = out_trade_no ? wxp__fake_order_by(f, wxp_cstr(out_trade_no), 0) : NULL;
+    wxp_fake_paid_coupon *c;
+    if (!coupon_id || !*coupon_id || strlen(coupon_id) > 32 || !type ||
+        (strcmp(type, "CASH") != 0 && strcmp(type, "NO_CASH") != 0) || fee_fen <= 0)
+        return WXP_E_ARG;
+    if (!o) return WXP_E_NOTFOUND;
+    if (o->refund_count || fee_fen > o->total - wxp__fake_coupon_sum(o, 0)) return WXP_E_ARG;
+    if (o->coupon_count >= WXP_FAKE_ORDER_COUPONS) return WXP_E_FULL;
+    c = &o->coupons[o->coupon_count++];
+    memset(c, 0, sizeof *c);
+    (void)wxp__fake_copy(c->coupon_id, sizeof c->coupon_id, coupon_id, strlen(coupon_id));
+    (void)wxp__fake_copy(c->type, sizeof c->type, type, strlen(type));
+    c->fee = fee_fen;
+    return WXP_OK;
+}
+
+/* floor(a * x / t) for 0 <= a, x <= t < 2^37, without overflow: x = xh*2^20 + xl. */
+static long long wxp__fake_muldiv(long long a, long long x, long long t)
+{
+    unsigned long long ua = (unsigned long long)a, ut = (unsigned long long)t;
+    unsigned long long xh = (unsigned long long)x >> 20, xl = (unsigned long long)x & 0xFFFFFu;
+    unsigned long long q1 = ua * xh / ut, r1 = ua * xh % ut;
+    return (long long)((q1 << 20) + ((r1 << 20) + ua * xl) / ut);
+}
+
+/* Each coupon's share of a new refund of amount fen on o (before booking it):
+   cumulative shares track coupon fee * refunded / total, the last refund gives
+   back exactly what is left, and neither cash nor a coupon ever goes negative. */
+static void wxp__fake_split(const wxp_fake_order *o, long long amount,
+                            long long share[WXP_FAKE_ORDER_COUPONS])
+{
+    long long sum = 0, cash, cash_left, coupons = wxp__fake_coupon_sum(o, 0), cash_refunded;
+    size_t i;
+    cash_refunded = o->refunded;
+    for (i = 0; i < o->coupon_count; i++) cash_refunded -= o->coupons[i].refunded;
+    for (i = 0; i < WXP_FAKE_ORDER_COUPONS; i++) share[i] = 0;
+    for (i = 0; i < o->coupon_count; i++) {
+        const wxp_fake_paid_coupon *c = &o->coupons[i];
+        long long s = wxp__fake_muldiv(c->fee, o->refunded + amount, o->total) - c->refunded;
+        if (s < 0) s = 0;
+        if (s > c->fee - c->refunded) s = c->fee - c->refunded;
+        share[i] = s;
+        sum += s;
+    }
+    for (i = o->coupon_count; i-- > 0 && sum > amount;) {
+        long long cut = sum - amount < share[i] ? sum - amount : share[i];
+        share[i] -= cut;
+        sum -= cut;
+    }
+    cash = amount - sum;
+    cash_left = (o->total - coupons) - cash_refunded;
+    for (i = 0; i < o->coupon_count && cash > cash_left; i++) {
+        long long room = o->coupons[i].fee - o->coupons[i].refunded - share[i];
+        long long add = cash - cash_left < room ? cash - cash_left : room;
+        share[i] += add;
+        cash -= add;
+    }
+}
+
+/* Books a refund's coupon shares on its order. */
+static void wxp__fake_book_split(wxp_fake_order *o, const wxp_fake_refund *r)
+{
+    size_t i;
+    for (i = 0; i < o->coupon_count; i++) o->coupons[i].refunded += r->coupon_refund[i];
+}
+
+/* Sums of a refund: coupon shares (all, or the NO_CASH ones). */
+static long long wxp__fake_refund_coupons(const wxp_fake_order *o, const wxp_fake_refund *r,
+                                          int no_cash_only)
+{
+    long long sum = 0;
+    size_t i;
+    for (i = 0; i < o->coupon_count; i++)
+        if (!no_cash_only || strcmp(o->coupons[i].type, "NO_CASH") == 0)
+            sum += r->coupon_refund[i];
+    return sum;
+}
+
+/* The order's paid state: SUCCESS orders are the ones with a payment. */
+static int wxp__fake_paid(const wxp_fake_order *o)
+{
+    return strcmp(o->trade_state, "SUCCESS") == 0;
 }
 
 WXP_FAKE_API const wxp_fake_order *wxp_fake_find_order(const wxp_fake *f,
@@ -830,6 +1197,70 @@ WXP_FAKE_API wxp_err wxp_fake_set_refund_status(wxp_fake *f, const char *out_ref
     if (!r) return WXP_E_NOTFOUND;
     wxp__fake_set_status(f, r, status);
     r->pinned = 1;
+    return WXP_OK;
+}
+
+/* ==== >>fake:coupons ======================================================== */
+
+static int wxp__fake_digits_ok(wxp_str s, size_t min, size_t max)
+{
+    size_t i;
+    if (s.len < min || s.len > max) return 0;
+    for (i = 0; i < s.len; i++)
+        if (s.ptr[i] < '0' || s.ptr[i] > '9') return 0;
+    return 1;
+}
+
+static wxp_fake_coupon *wxp__fake_coupon_by(wxp_fake *f, wxp_str stock_id, wxp_str code)
+{
+    size_t i;
+    for (i = 0; i < f->wxp__priv.ncoupons; i++) {
+        wxp_fake_coupon *c = &f->wxp__priv.coupons[i];
+        if (wxp__fake_eq(stock_id, c->stock_id) && wxp__fake_eq(code, c->coupon_code)) return c;
+    }
+    return NULL;
+}
+
+static int wxp__fake_coupon_state_ok(const char *state)
+{
+    return state && (strcmp(state, "SENDED") == 0 || strcmp(state, "USED") == 0);
+}
+
+WXP_FAKE_API wxp_err wxp_fake_add_coupon(wxp_fake *f, const char *stock_id,
+                                         const char *coupon_code, const char *state)
+{
+    wxp__fake_priv *p = &f->wxp__priv;
+    wxp_fake_coupon *c;
+    if (!stock_id || !wxp__fake_digits_ok(wxp_cstr(stock_id), 1, 20) || !coupon_code ||
+        !*coupon_code || strlen(coupon_code) > 128 || !wxp__fake_coupon_state_ok(state))
+        return WXP_E_ARG;
+    if (wxp__fake_coupon_by(f, wxp_cstr(stock_id), wxp_cstr(coupon_code))) return WXP_E_ARG;
+    if (p->ncoupons >= WXP_FAKE_MAX_COUPONS) return WXP_E_FULL;
+    c = &p->coupons[p->ncoupons++];
+    memset(c, 0, sizeof *c);
+    (void)wxp__fake_copy(c->stock_id, sizeof c->stock_id, stock_id, strlen(stock_id));
+    (void)wxp__fake_copy(c->coupon_code, sizeof c->coupon_code, coupon_code, strlen(coupon_code));
+    (void)wxp__fake_copy(c->state, sizeof c->state, state, strlen(state));
+    return WXP_OK;
+}
+
+WXP_FAKE_API const wxp_fake_coupon *wxp_fake_find_coupon(const wxp_fake *f,
+                                                         const char *stock_id,
+                                                         const char *coupon_code)
+{
+    if (!stock_id || !coupon_code) return NULL;
+    return wxp__fake_coupon_by((wxp_fake *)f, wxp_cstr(stock_id), wxp_cstr(coupon_code));
+}
+
+WXP_FAKE_API wxp_err wxp_fake_set_coupon_state(wxp_fake *f, const char *stock_id,
+                                               const char *coupon_code, const char *state)
+{
+    wxp_fake_coupon *c;
+    if (!wxp__fake_coupon_state_ok(state)) return WXP_E_ARG;
+    c = (stock_id && coupon_code)
+            ? wxp__fake_coupon_by(f, wxp_cstr(stock_id), wxp_cstr(coupon_code)) : NULL;
+    if (!c) return WXP_E_NOTFOUND;
+    (void)wxp__fake_copy(c->state, sizeof c->state, state, strlen(state));
     return WXP_OK;
 }
 
@@ -1242,16 +1673,34 @@ static void wxp__fake_reply_refund(wxp_fake *f, const wxp_fake_refund *r)
         wxp_jw_object_end(&w);
     }
     wxp_jw_array_end(&w);
-    /* No coupons in the fake: the payer paid and gets back everything. */
-    wxp_jw_key(&w, "payer_total");       wxp_jw_int(&w, o->total);
-    wxp_jw_key(&w, "payer_refund");      wxp_jw_int(&w, r->amount);
-    wxp_jw_key(&w, "settlement_refund"); wxp_jw_int(&w, r->amount);
-    wxp_jw_key(&w, "settlement_total");  wxp_jw_int(&w, o->total);
-    wxp_jw_key(&w, "discount_refund");   wxp_jw_int(&w, 0);
+    /* Coupons (wxp_fake_order_coupon) paid part of the order: the payer gets back
+       the cash part, each coupon its share; settlement leaves out NO_CASH ones. */
+    wxp_jw_key(&w, "payer_total");       wxp_jw_int(&w, o->total - wxp__fake_coupon_sum(o, 0));
+    wxp_jw_key(&w, "payer_refund");
+    wxp_jw_int(&w, r->amount - wxp__fake_refund_coupons(o, r, 0));
+    wxp_jw_key(&w, "settlement_refund");
+    wxp_jw_int(&w, r->amount - wxp__fake_refund_coupons(o, r, 1));
+    wxp_jw_key(&w, "settlement_total");  wxp_jw_int(&w, o->total - wxp__fake_coupon_sum(o, 1));
+    wxp_jw_key(&w, "discount_refund");   wxp_jw_int(&w, wxp__fake_refund_coupons(o, r, 0));
     wxp_jw_key(&w, "currency");          wxp_jw_cstring(&w, "CNY");
     wxp_jw_object_end(&w);
     wxp_jw_key(&w, "promotion_detail");
     wxp_jw_array_begin(&w);
+    for (i = 0; i < o->coupon_count; i++) {
+        const wxp_fake_paid_coupon *c = &o->coupons[i];
+        wxp_jw_object_begin(&w);
+        wxp_jw_key(&w, "promotion_id");  wxp_jw_cstring(&w, c->coupon_id);
+        wxp_jw_key(&w, "scope");         wxp_jw_cstring(&w, "GLOBAL");
+        /* APIv3 calls CASH coupons COUPON and NO_CASH ones DISCOUNT. */
+        wxp_jw_key(&w, "type");
+        wxp_jw_cstring(&w, strcmp(c->type, "CASH") == 0 ? "COUPON" : "DISCOUNT");
+        wxp_jw_key(&w, "amount");        wxp_jw_int(&w, c->fee);
+        wxp_jw_key(&w, "refund_amount"); wxp_jw_int(&w, r->coupon_refund[i]);
+        wxp_jw_key(&w, "goods_detail");
+        wxp_jw_array_begin(&w);
+        wxp_jw_array_end(&w);
+        wxp_jw_object_end(&w);
+    }
     wxp_jw_array_end(&w);
     wxp_jw_object_end(&w);
     p->code[0] = 0;
@@ -1324,17 +1773,45 @@ static int wxp__fake_parse_from(wxp_fake *f, int amount, wxp_fake_from *from)
     return n;
 }
 
+/* Books a new refund of amount fen on o (the caller checked every rule and
+   that the book has room): PROCESSING, coupon shares, the order's sums. */
+static wxp_fake_refund *wxp__fake_book(wxp_fake *f, wxp_fake_order *o, wxp_str out_refund_no,
+                                       long long amount, const char *account)
+{
+    wxp__fake_priv *p = &f->wxp__priv;
+    long long now = wxp__fake_now(f);
+    wxp_fake_refund *r = &p->refunds[p->nrefunds++];
+    memset(r, 0, sizeof *r);
+    (void)wxp__fake_copy(r->out_refund_no, sizeof r->out_refund_no, out_refund_no.ptr,
+                         out_refund_no.len);
+    /* 5030 + 0000 + date + sequence: 29 digits like WeChat Pay's refund ids. */
+    memcpy(r->refund_id, "50300000", 8);
+    wxp__fake_ymd(now, r->refund_id + 8);
+    wxp__fake_digits(r->refund_id + 16, ++p->seq, 13);
+    r->refund_id[29] = 0;
+    (void)wxp__fake_copy(r->status, sizeof r->status, "PROCESSING", 10);
+    r->order = (size_t)(o - p->orders);
+    r->amount = amount;
+    r->created_at = now;
+    /* The APIv2 name of where the money came from (refundquery's refund_account). */
+    (void)wxp__fake_copy(r->account, sizeof r->account, account, strlen(account));
+    wxp__fake_split(o, amount, r->coupon_refund);
+    wxp__fake_book_split(o, r);
+    o->refunded += amount;
+    o->refund_count++;
+    return r;
+}
+
 /* POST /v3/refund/domestic/refunds */
 static void wxp__fake_refund_create(wxp_fake *f, const wxp_http_request *req)
 {
     wxp__fake_priv *p = &f->wxp__priv;
     wxp_str orn, tid = { NULL, 0 }, otn = { NULL, 0 }, s;
     long long refund = 0, total = 0;
-    int rc, has_tid, has_otn, amount, t, nfrom;
+    int rc, has_tid, has_otn, amount, t, nfrom, recharge;
     wxp_fake_from from[WXP_FAKE_MAX_FROM];
     wxp_fake_order *o;
     wxp_fake_refund *r;
-    long long now;
 
     if (!wxp__fake_parse_body(f, req)) return;
     if ((rc = wxp__fake_jstr(f, 0, "out_refund_no", "out_refund_no", &orn)) < 0) return;
@@ -1364,6 +1841,7 @@ static void wxp__fake_refund_create(wxp_fake *f, const wxp_http_request *req)
         wxp__fake_param_error(f, "funds_account", " must be AVAILABLE");
         return;
     }
+    recharge = rc;
     t = wxp_json_get(&p->doc, 0, "goods_detail");
     if (t >= 0 && p->doc.tok[t].type != WXP_JSON_ARRAY) {
         wxp__fake_param_error(f, "goods_detail", " must be an array");
@@ -1399,6 +1877,12 @@ static void wxp__fake_refund_create(wxp_fake *f, const wxp_http_request *req)
     if (!o) {
         wxp__fake_error(f, 404, "RESOURCE_NOT_EXISTS",
                         wxp__fake_say(f, "the order ", has_tid ? tid : otn, " does not exist"));
+        return;
+    }
+    if (!wxp__fake_paid(o)) {
+        wxp__fake_error(f, 404, "RESOURCE_NOT_EXISTS",
+                        wxp__fake_say(f, "the order ", has_tid ? tid : otn,
+                                      " has no payment to refund (it is not paid)"));
         return;
     }
     r = wxp__fake_refund_by(f, orn);
@@ -1443,23 +1927,10 @@ static void wxp__fake_refund_create(wxp_fake *f, const wxp_http_request *req)
                         "the fake's refund book is full (WXP_FAKE_MAX_REFUNDS)");
         return;
     }
-    now = wxp__fake_now(f);
-    r = &p->refunds[p->nrefunds++];
-    memset(r, 0, sizeof *r);
-    (void)wxp__fake_copy(r->out_refund_no, sizeof r->out_refund_no, orn.ptr, orn.len);
-    /* 5030 + 0000 + date + sequence: 29 digits like WeChat Pay's refund ids. */
-    memcpy(r->refund_id, "50300000", 8);
-    wxp__fake_ymd(now, r->refund_id + 8);
-    wxp__fake_digits(r->refund_id + 16, ++p->seq, 13);
-    r->refund_id[29] = 0;
-    (void)wxp__fake_copy(r->status, sizeof r->status, "PROCESSING", 10);
-    r->order = (size_t)(o - p->orders);
-    r->amount = refund;
-    r->created_at = now;
+    r = wxp__fake_book(f, o, orn, refund,
+                       recharge ? "REFUND_SOURCE_RECHARGE_FUNDS" : "REFUND_SOURCE_UNSETTLED_FUNDS");
     r->from_count = (size_t)nfrom;
     if (nfrom) memcpy(r->from, from, (size_t)nfrom * sizeof from[0]);
-    o->refunded += refund;
-    o->refund_count++;
     wxp__fake_reply_refund(f, r);
 }
 
@@ -1508,6 +1979,7 @@ static void wxp__fake_trade_query(wxp_fake *f, wxp_str seg, wxp_str query, int b
     wxp_fake_order *o;
     wxp_json_writer w;
     int refunded;
+    size_t i;
     if (!wxp__fake_unpct(seg.ptr, seg.len, id, sizeof id) || !id[0]) {
         wxp__fake_param_error(f, by_tid ? "transaction_id" : "out_trade_no",
                               " in the path is malformed");
@@ -1525,6 +1997,28 @@ static void wxp__fake_trade_query(wxp_fake *f, wxp_str seg, wxp_str query, int b
     if (!o) {
         wxp__fake_error(f, 404, "ORDER_NOT_EXIST",
                         wxp__fake_say(f, "the order ", wxp_cstr(id), " does not exist"));
+        return;
+    }
+    if (!wxp__fake_paid(o)) {
+        /* Placed, not paid (or closed): no transaction_id, payer nor time yet. */
+        int closed = strcmp(o->trade_state, "CLOSED") == 0;
+        wxp_jw_init(&w, p->out, sizeof p->out);
+        wxp_jw_object_begin(&w);
+        wxp_jw_key(&w, "appid");            wxp_jw_cstring(&w, p->cfg.appid);
+        wxp_jw_key(&w, "mchid");            wxp_jw_cstring(&w, p->cfg.mchid);
+        wxp_jw_key(&w, "out_trade_no");     wxp_jw_cstring(&w, o->out_trade_no);
+        wxp_jw_key(&w, "trade_state");      wxp_jw_cstring(&w, o->trade_state);
+        wxp_jw_key(&w, "trade_state_desc");
+        wxp_jw_cstring(&w, closed ? WXP__FAKE_ZH_CLOSED : WXP__FAKE_ZH_NOTPAY);
+        wxp_jw_key(&w, "attach");           wxp_jw_cstring(&w, "");
+        wxp_jw_key(&w, "amount");
+        wxp_jw_object_begin(&w);
+        wxp_jw_key(&w, "total");            wxp_jw_int(&w, o->total);
+        wxp_jw_key(&w, "currency");         wxp_jw_cstring(&w, "CNY");
+        wxp_jw_object_end(&w);
+        wxp_jw_object_end(&w);
+        p->code[0] = 0;
+        wxp__fake_done(f, &w, 200);
         return;
     }
     refunded = o->refunded > 0;
@@ -1549,17 +2043,930 @@ static void wxp__fake_trade_query(wxp_fake *f, wxp_str seg, wxp_str query, int b
     wxp_jw_key(&w, "amount");
     wxp_jw_object_begin(&w);
     wxp_jw_key(&w, "total");            wxp_jw_int(&w, o->total);
-    wxp_jw_key(&w, "payer_total");      wxp_jw_int(&w, o->total);
+    wxp_jw_key(&w, "payer_total");      wxp_jw_int(&w, o->total - wxp__fake_coupon_sum(o, 0));
     wxp_jw_key(&w, "currency");         wxp_jw_cstring(&w, "CNY");
     wxp_jw_key(&w, "payer_currency");   wxp_jw_cstring(&w, "CNY");
     wxp_jw_object_end(&w);
     wxp_jw_key(&w, "promotion_detail");
     wxp_jw_array_begin(&w);
+    for (i = 0; i < o->coupon_count; i++) {
+        wxp_jw_object_begin(&w);
+        wxp_jw_key(&w, "coupon_id");    wxp_jw_cstring(&w, o->coupons[i].coupon_id);
+        wxp_jw_key(&w, "scope");        wxp_jw_cstring(&w, "GLOBAL");
+        /* Transactions spell NO_CASH as NOCASH. */
+        wxp_jw_key(&w, "type");
+        wxp_jw_cstring(&w, strcmp(o->coupons[i].type, "CASH") == 0 ? "CASH" : "NOCASH");
+        wxp_jw_key(&w, "amount");       wxp_jw_int(&w, o->coupons[i].fee);
+        wxp_jw_key(&w, "currency");     wxp_jw_cstring(&w, "CNY");
+        wxp_jw_object_end(&w);
+    }
     wxp_jw_array_end(&w);
     wxp_jw_object_end(&w);
     p->code[0] = 0;
     wxp__fake_done(f, &w, 200);
 }
+
+/* POST /v3/pay/transactions/out-trade-no/{out_trade_no}/close {"mchid":...} */
+static void wxp__fake_trade_close(wxp_fake *f, const wxp_http_request *req, wxp_str seg)
+{
+    wxp__fake_priv *p = &f->wxp__priv;
+    char id[33];
+    wxp_fake_order *o;
+    wxp_str mchid;
+    int rc;
+    if (!wxp__fake_unpct(seg.ptr, seg.len, id, sizeof id) || !wxp__fake_outno_ok(wxp_cstr(id), 32)) {
+        wxp__fake_param_error(f, "out_trade_no", " in the path is malformed");
+        return;
+    }
+    if (!wxp__fake_parse_body(f, req)) return;
+    if ((rc = wxp__fake_jstr(f, 0, "mchid", "mchid", &mchid)) < 0) return;
+    if (rc == 0) { wxp__fake_param_error(f, "mchid", " is required"); return; }
+    if (!wxp__fake_eq(mchid, p->cfg.mchid)) {
+        wxp__fake_param_error(f, "mchid", " is not this merchant");
+        return;
+    }
+    o = wxp__fake_order_by(f, wxp_cstr(id), 0);
+    if (!o) {
+        wxp__fake_error(f, 404, "ORDER_NOT_EXIST",
+                        wxp__fake_say(f, "the order ", wxp_cstr(id), " does not exist"));
+        return;
+    }
+    if (wxp__fake_paid(o)) {
+        wxp__fake_error(f, 400, "ORDERPAID",
+                        wxp__fake_say(f, "the order ", wxp_cstr(id),
+                                      " is paid: refund it instead of closing it"));
+        return;
+    }
+    /* NOTPAY becomes CLOSED; closing a closed order again is answered the same. */
+    (void)wxp__fake_copy(o->trade_state, sizeof o->trade_state, "CLOSED", 6);
+    p->code[0] = 0;
+    p->status = 204;
+    p->out_len = 0;
+    p->out[0] = 0;
+}
+
+/* ==== >>fake:marketing ====================================================== */
+
+/* A required string member of the body: 1 when present and valid, else 0 with
+   PARAM_ERROR ready. kind 0: any text, min..max characters; 1: digits; 2: a
+   merchant request number [0-9A-Za-z_-|*@] (both min..max bytes). */
+static int wxp__fake_need(wxp_fake *f, const char *key, int kind, size_t min, size_t max,
+                          wxp_str *out)
+{
+    int rc = wxp__fake_jstr(f, 0, key, key, out);
+    size_t n;
+    if (rc < 0) return 0;
+    if (rc == 0) { wxp__fake_param_error(f, key, " is required"); return 0; }
+    n = kind == 0 ? wxp__fake_utf8_count(*out) : out->len;
+    if (n < min || n > max || (kind == 1 && !wxp__fake_digits_ok(*out, min, max)) ||
+        (kind == 2 && !wxp__fake_outno_ok(*out, max))) {
+        wxp__fake_param_error(f, key, kind == 1   ? " must be digits of the documented length"
+                                      : kind == 2 ? " must be 1-128 of [0-9A-Za-z_-|*@]"
+                                                  : " is empty or too long");
+        return 0;
+    }
+    return 1;
+}
+
+static void wxp__fake_str_field(char *dst, size_t cap, wxp_str v)
+{
+    (void)wxp__fake_copy(dst, cap, v.ptr, v.len);
+}
+
+/* POST /v3/marketing/busifavor/coupons/return */
+static void wxp__fake_reply_return(wxp_fake *f, long long when)
+{
+    char t[26];
+    wxp_json_writer w;
+    wxp__fake_rfc3339(when, t);
+    wxp_jw_init(&w, f->wxp__priv.out, sizeof f->wxp__priv.out);
+    wxp_jw_object_begin(&w);
+    wxp_jw_key(&w, "wechatpay_return_time"); wxp_jw_cstring(&w, t);
+    wxp_jw_object_end(&w);
+    wxp__fake_done(f, &w, 200);
+}
+
+static void wxp__fake_coupon_return(wxp_fake *f, const wxp_http_request *req)
+{
+    wxp__fake_priv *p = &f->wxp__priv;
+    wxp_str code, stock, no;
+    wxp_fake_coupon *c;
+    wxp__fake_creturn *cr;
+    size_t i;
+    if (!wxp__fake_parse_body(f, req) || !wxp__fake_need(f, "coupon_code", 0, 1, 128, &code) ||
+        !wxp__fake_need(f, "stock_id", 1, 1, 20, &stock) ||
+        !wxp__fake_need(f, "return_request_no", 2, 1, 128, &no))
+        return;
+    for (i = 0; i < p->ncreturns; i++) {
+        cr = &p->creturns[i];
+        if (!wxp__fake_eq(no, cr->return_request_no)) continue;
+        c = &p->coupons[cr->coupon];
+        if (!wxp__fake_eq(stock, c->stock_id) || !wxp__fake_eq(code, c->coupon_code)) {
+            wxp__fake_error(f, 400, "INVALID_REQUEST",
+                            wxp__fake_say(f, "return_request_no ", no,
+                                          " was used to return another coupon"));
+            return;
+        }
+        /* A retry: the same answer, the coupon returned once. */
+        wxp__fake_reply_return(f, cr->returned_at);
+        return;
+    }
+    c = wxp__fake_coupon_by(f, stock, code);
+    if (!c) {
+        wxp__fake_error(f, 404, "RESOURCE_NOT_EXISTS",
+                        wxp__fake_say(f, "the coupon ", code, " does not exist in this stock"));
+        return;
+    }
+    if (strcmp(c->state, "USED") != 0) {
+        wxp__fake_error(f, 400, "INVALID_REQUEST",
+                        c->returns ? "coupon is not used: it was already returned (state SENDED)"
+                                   : "coupon is not used (state SENDED): only a USED coupon"
+                                     " can be returned");
+        return;
+    }
+    if (p->ncreturns >= WXP_FAKE_MAX_COUPON_RETURNS) {
+        wxp__fake_error(f, 500, "SYSTEM_ERROR",
+                        "the fake's coupon return book is full (WXP_FAKE_MAX_COUPON_RETURNS)");
+        return;
+    }
+    cr = &p->creturns[p->ncreturns++];
+    memset(cr, 0, sizeof *cr);
+    wxp__fake_str_field(cr->return_request_no, sizeof cr->return_request_no, no);
+    cr->coupon = (size_t)(c - p->coupons);
+    cr->returned_at = wxp__fake_now(f);
+    (void)wxp__fake_copy(c->state, sizeof c->state, "SENDED", 6);
+    c->returns++;
+    wxp__fake_reply_return(f, cr->returned_at);
+}
+
+/* The body of a subsidy payment (is_return 0) or return into *s. 1, or 0 with
+   PARAM_ERROR ready. */
+static int wxp__fake_subsidy_req(wxp_fake *f, const wxp_http_request *req, int is_return,
+                                 wxp__fake_subsidy *s)
+{
+    wxp_str v;
+    int rc;
+    memset(s, 0, sizeof *s);
+    if (!wxp__fake_parse_body(f, req)) return 0;
+    if (!wxp__fake_need(f, "stock_id", 1, 1, 20, &v)) return 0;
+    wxp__fake_str_field(s->stock_id, sizeof s->stock_id, v);
+    if (!wxp__fake_need(f, "coupon_code", 0, 1, 128, &v)) return 0;
+    if (v.len >= sizeof s->coupon_code) {
+        wxp__fake_param_error(f, "coupon_code", " is longer than 128 bytes");
+        return 0;
+    }
+    wxp__fake_str_field(s->coupon_code, sizeof s->coupon_code, v);
+    if (!wxp__fake_need(f, "transaction_id", 1, 28, 32, &v)) return 0;
+    wxp__fake_str_field(s->transaction_id, sizeof s->transaction_id, v);
+    if (is_return) {
+        if (!wxp__fake_need(f, "refund_id", 1, 28, 32, &v)) return 0;
+        wxp__fake_str_field(s->refund_id, sizeof s->refund_id, v);
+    }
+    if (!wxp__fake_need(f, "payer_merchant", 1, 1, 32, &v)) return 0;
+    wxp__fake_str_field(s->payer, sizeof s->payer, v);
+    if (!wxp__fake_need(f, "payee_merchant", 1, 1, 32, &v)) return 0;
+    wxp__fake_str_field(s->payee, sizeof s->payee, v);
+    if ((rc = wxp__fake_jint(f, 0, "amount", "amount", &s->amount)) < 0) return 0;
+    if (rc == 0) { wxp__fake_param_error(f, "amount", " is required"); return 0; }
+    if (s->amount < 1 || (!is_return && s->amount > 500000)) {
+        wxp__fake_param_error(f, "amount", is_return ? " must be at least 1 fen"
+                                                     : " must be 1 fen to 5000 CNY");
+        return 0;
+    }
+    if (!wxp__fake_need(f, "description", 0, 1, 1024, &v)) return 0;
+    if (v.len > WXP_FAKE_DESC_MAX) {
+        wxp__fake_param_error(f, "description", " is longer than the fake keeps (WXP_FAKE_DESC_MAX)");
+        return 0;
+    }
+    wxp__fake_str_field(s->description, sizeof s->description, v);
+    if (!wxp__fake_need(f, is_return ? "out_subsidy_return_no" : "out_subsidy_no", 2, 1, 128, &v))
+        return 0;
+    wxp__fake_str_field(s->out_no, sizeof s->out_no, v);
+    return 1;
+}
+
+static void wxp__fake_reply_subsidy(wxp_fake *f, const wxp__fake_subsidy *s, int is_return)
+{
+    wxp__fake_priv *p = &f->wxp__priv;
+    char t[26];
+    wxp_json_writer w;
+    wxp__fake_rfc3339(s->created_at, t);
+    wxp_jw_init(&w, p->out, sizeof p->out);
+    wxp_jw_object_begin(&w);
+    wxp_jw_key(&w, is_return ? "subsidy_return_receipt_id" : "subsidy_receipt_id");
+    wxp_jw_cstring(&w, s->receipt_id);
+    wxp_jw_key(&w, "stock_id");        wxp_jw_cstring(&w, s->stock_id);
+    wxp_jw_key(&w, "coupon_code");     wxp_jw_cstring(&w, s->coupon_code);
+    wxp_jw_key(&w, "transaction_id");  wxp_jw_cstring(&w, s->transaction_id);
+    if (is_return) { wxp_jw_key(&w, "refund_id"); wxp_jw_cstring(&w, s->refund_id); }
+    wxp_jw_key(&w, "payer_merchant");  wxp_jw_cstring(&w, s->payer);
+    wxp_jw_key(&w, "payee_merchant");  wxp_jw_cstring(&w, s->payee);
+    wxp_jw_key(&w, "amount");          wxp_jw_int(&w, s->amount);
+    wxp_jw_key(&w, "description");     wxp_jw_cstring(&w, s->description);
+    wxp_jw_key(&w, "status");          wxp_jw_cstring(&w, "SUCCESS");
+    if (is_return) {
+        /* Every field of the receipt, the empty fail_reason too. */
+        wxp_jw_key(&w, "fail_reason");           wxp_jw_cstring(&w, "");
+        wxp_jw_key(&w, "return_done_time");      wxp_jw_cstring(&w, t);
+        wxp_jw_key(&w, "subsidy_receipt_id");    wxp_jw_cstring(&w, p->spay[s->pay].receipt_id);
+        wxp_jw_key(&w, "out_subsidy_return_no"); wxp_jw_cstring(&w, s->out_no);
+        wxp_jw_key(&w, "return_create_time");    wxp_jw_cstring(&w, t);
+    } else {
+        wxp_jw_key(&w, "success_time");          wxp_jw_cstring(&w, t);
+        wxp_jw_key(&w, "out_subsidy_no");        wxp_jw_cstring(&w, s->out_no);
+        wxp_jw_key(&w, "create_time");           wxp_jw_cstring(&w, t);
+    }
+    wxp_jw_object_end(&w);
+    p->code[0] = 0;
+    wxp__fake_done(f, &w, 200);
+}
+
+/* A receipt id: prefix, date, sequence: 28 digits. */
+static void wxp__fake_receipt_id(wxp_fake *f, char out[33], const char *prefix)
+{
+    memcpy(out, prefix, 2);
+    wxp__fake_ymd(wxp__fake_now(f), out + 2);
+    wxp__fake_digits(out + 10, ++f->wxp__priv.seq, 18);
+    out[28] = 0;
+}
+
+static int wxp__fake_same_use(const wxp__fake_subsidy *a, const wxp__fake_subsidy *b)
+{
+    return strcmp(a->stock_id, b->stock_id) == 0 && strcmp(a->coupon_code, b->coupon_code) == 0 &&
+           strcmp(a->transaction_id, b->transaction_id) == 0;
+}
+
+static int wxp__fake_same_subsidy(const wxp__fake_subsidy *a, const wxp__fake_subsidy *b)
+{
+    return wxp__fake_same_use(a, b) && strcmp(a->refund_id, b->refund_id) == 0 &&
+           strcmp(a->payer, b->payer) == 0 && strcmp(a->payee, b->payee) == 0 &&
+           a->amount == b->amount;
+}
+
+/* POST /v3/marketing/busifavor/subsidy/pay-receipts */
+static void wxp__fake_subsidy_pay(wxp_fake *f, const wxp_http_request *req)
+{
+    wxp__fake_priv *p = &f->wxp__priv;
+    wxp__fake_subsidy s;
+    const wxp_fake_coupon *c;
+    const wxp_fake_order *o;
+    size_t i;
+    if (!wxp__fake_subsidy_req(f, req, 0, &s)) return;
+    for (i = 0; i < p->nspay; i++) {
+        if (strcmp(p->spay[i].out_no, s.out_no) != 0) continue;
+        if (!wxp__fake_same_subsidy(&p->spay[i], &s)) {
+            wxp__fake_error(f, 400, "INVALID_REQUEST",
+                            wxp__fake_say(f, "out_subsidy_no ", wxp_cstr(s.out_no),
+                                          " was already used with other parameters"));
+            return;
+        }
+        wxp__fake_reply_subsidy(f, &p->spay[i], 0);   /* a retry: the same receipt */
+        return;
+    }
+    c = wxp__fake_coupon_by(f, wxp_cstr(s.stock_id), wxp_cstr(s.coupon_code));
+    if (!c) {
+        wxp__fake_error(f, 404, "RESOURCE_NOT_EXISTS",
+                        wxp__fake_say(f, "the coupon ", wxp_cstr(s.coupon_code),
+                                      " does not exist in this stock"));
+        return;
+    }
+    if (strcmp(c->state, "USED") != 0) {
+        wxp__fake_error(f, 400, "INVALID_REQUEST",
+                        "coupon is not used (state SENDED): only a used coupon is subsidised");
+        return;
+    }
+    o = wxp__fake_order_by(f, wxp_cstr(s.transaction_id), 1);
+    if (!o) {
+        wxp__fake_error(f, 404, "RESOURCE_NOT_EXISTS",
+                        wxp__fake_say(f, "the transaction ", wxp_cstr(s.transaction_id),
+                                      " does not exist"));
+        return;
+    }
+    if (p->nspay >= WXP_FAKE_MAX_SUBSIDIES) {
+        wxp__fake_error(f, 500, "SYSTEM_ERROR",
+                        "the fake's subsidy book is full (WXP_FAKE_MAX_SUBSIDIES)");
+        return;
+    }
+    wxp__fake_receipt_id(f, s.receipt_id, "11");
+    s.created_at = wxp__fake_now(f);
+    p->spay[p->nspay] = s;
+    wxp__fake_reply_subsidy(f, &p->spay[p->nspay++], 0);
+}
+
+/* GET /v3/marketing/busifavor/subsidy/pay-receipts/{subsidy_receipt_id} */
+static void wxp__fake_subsidy_query(wxp_fake *f, wxp_str seg)
+{
+    wxp__fake_priv *p = &f->wxp__priv;
+    char id[65];
+    size_t i;
+    if (!wxp__fake_unpct(seg.ptr, seg.len, id, sizeof id) || !id[0]) {
+        wxp__fake_param_error(f, "subsidy_receipt_id", " in the path is malformed");
+        return;
+    }
+    for (i = 0; i < p->nspay; i++)
+        if (strcmp(p->spay[i].receipt_id, id) == 0) {
+            wxp__fake_reply_subsidy(f, &p->spay[i], 0);
+            return;
+        }
+    wxp__fake_error(f, 404, "RESOURCE_NOT_EXISTS",
+                    wxp__fake_say(f, "the subsidy receipt ", wxp_cstr(id), " does not exist"));
+}
+
+/* POST /v3/marketing/busifavor/subsidy/return-receipts */
+static void wxp__fake_subsidy_return(wxp_fake *f, const wxp_http_request *req)
+{
+    wxp__fake_priv *p = &f->wxp__priv;
+    wxp__fake_subsidy s;
+    long long paid = 0, returned = 0;
+    size_t i, first = (size_t)-1;
+    if (!wxp__fake_subsidy_req(f, req, 1, &s)) return;
+    for (i = 0; i < p->nsret; i++) {
+        if (strcmp(p->sret[i].out_no, s.out_no) != 0) continue;
+        if (!wxp__fake_same_subsidy(&p->sret[i], &s)) {
+            wxp__fake_error(f, 400, "INVALID_REQUEST",
+                            wxp__fake_say(f, "out_subsidy_return_no ", wxp_cstr(s.out_no),
+                                          " was already used with other parameters"));
+            return;
+        }
+        wxp__fake_reply_subsidy(f, &p->sret[i], 1);   /* a retry: the same receipt */
+        return;
+    }
+    for (i = 0; i < p->nspay; i++)
+        if (wxp__fake_same_use(&p->spay[i], &s)) {
+            if (first == (size_t)-1) first = i;
+            paid += p->spay[i].amount;
+        }
+    if (first == (size_t)-1) {
+        wxp__fake_error(f, 404, "RESOURCE_NOT_EXISTS",
+                        wxp__fake_say(f, "no subsidy was paid for the coupon ",
+                                      wxp_cstr(s.coupon_code), " in this transaction"));
+        return;
+    }
+    if (strcmp(p->spay[first].payer, s.payer) != 0 || strcmp(p->spay[first].payee, s.payee) != 0) {
+        wxp__fake_error(f, 400, "INVALID_REQUEST",
+                        "payer_merchant and payee_merchant must be those of the subsidy payment");
+        return;
+    }
+    for (i = 0; i < p->nsret; i++)
+        if (wxp__fake_same_use(&p->sret[i], &s)) returned += p->sret[i].amount;
+    if (s.amount > paid - returned) {
+        size_t n = wxp__fake_cats(p->msg, sizeof p->msg, 0,
+                                  "the return exceeds the subsidy left to return (");
+        n = wxp__fake_cat_int(p->msg, sizeof p->msg, n, paid - returned);
+        (void)wxp__fake_cats(p->msg, sizeof p->msg, n, " fen)");
+        wxp__fake_error(f, 400, "INVALID_REQUEST", NULL);
+        return;
+    }
+    if (p->nsret >= WXP_FAKE_MAX_SUBSIDIES) {
+        wxp__fake_error(f, 500, "SYSTEM_ERROR",
+                        "the fake's subsidy return book is full (WXP_FAKE_MAX_SUBSIDIES)");
+        return;
+    }
+    wxp__fake_receipt_id(f, s.receipt_id, "12");
+    s.created_at = wxp__fake_now(f);
+    s.pay = first;
+    p->sret[p->nsret] = s;
+    wxp__fake_reply_subsidy(f, &p->sret[p->nsret++], 1);
+}
+
+/* ==== >>fake:v2 ============================================================= */
+#ifndef WXP_NO_V2
+
+/* "sign error", "XML format error", "invalid transaction_id", "order does not
+   exist", "the order is fully refunded", "refund_fee exceeds what can be refunded",
+   "the order or refund amount differs from the earlier request, please check",
+   "system timeout", "appid and mch_id do not match": WeChat Pay's own words. */
+#define WXP__FAKE_ZH_SIGNERR  "\xe7\xad\xbe\xe5\x90\x8d\xe9\x94\x99\xe8\xaf\xaf"
+#define WXP__FAKE_ZH_XMLERR   "XML\xe6\xa0\xbc\xe5\xbc\x8f\xe9\x94\x99\xe8\xaf\xaf"
+#define WXP__FAKE_ZH_BADTID   "\xe6\x97\xa0\xe6\x95\x88transaction_id"
+#define WXP__FAKE_ZH_NOORDER  "\xe8\xae\xa2\xe5\x8d\x95\xe4\xb8\x8d\xe5\xad\x98\xe5\x9c\xa8"
+#define WXP__FAKE_ZH_ALLBACK  "\xe8\xae\xa2\xe5\x8d\x95\xe5\xb7\xb2\xe5\x85\xa8\xe9\xa2\x9d" \
+                              "\xe9\x80\x80\xe6\xac\xbe"
+#define WXP__FAKE_ZH_TOOMUCH  "refund_fee\xe5\xa4\xa7\xe4\xba\x8e\xe5\x8f\xaf\xe9\x80\x80" \
+                              "\xe9\x87\x91\xe9\xa2\x9d"
+#define WXP__FAKE_ZH_MISMATCH "\xe8\xae\xa2\xe5\x8d\x95\xe9\x87\x91\xe9\xa2\x9d\xe6\x88\x96" \
+    "\xe9\x80\x80\xe6\xac\xbe\xe9\x87\x91\xe9\xa2\x9d\xe4\xb8\x8e\xe4\xb9\x8b\xe5\x89\x8d" \
+    "\xe8\xaf\xb7\xe6\xb1\x82\xe4\xb8\x8d\xe4\xb8\x80\xe8\x87\xb4\x2c\xe8\xaf\xb7\xe6\xa0" \
+    "\xb8\xe5\xae\x9e\xe5\x90\x8e\xe5\x86\x8d\xe8\xaf\x95"
+/* "the paying user's change", as APIv2 refund queries spell the destination */
+#define WXP__FAKE_ZH_CHANGE_V2 "\xe6\x94\xaf\xe4\xbb\x98\xe7\x94\xa8\xe6\x88\xb7\xe7\x9a\x84" \
+                               "\xe9\x9b\xb6\xe9\x92\xb1"
+#define WXP__FAKE_ZH_TIMEOUT  "\xe7\xb3\xbb\xe7\xbb\x9f\xe8\xb6\x85\xe6\x97\xb6"
+#define WXP__FAKE_ZH_NOMATCH  "appid\xe5\x92\x8c" "mch_id\xe4\xb8\x8d\xe5\x8c\xb9\xe9\x85\x8d"
+
+/* The APIv2 request paths the fake serves under /secapi/ or /pay/. */
+static int wxp__fake_is_v2(wxp_str path)
+{
+    return wxp__fake_prefix(path, "/secapi/") || wxp__fake_prefix(path, "/pay/");
+}
+
+static void wxp__fake_v2_reset(wxp_fake *f)
+{
+    f->wxp__priv.v2nout = 0;
+    f->wxp__priv.v2pool_used = 0;
+    f->wxp__priv.v2full = 0;
+}
+
+/* n bytes copied into the answer's pool; an empty view (and v2full) when full. */
+static wxp_str wxp__fake_pool(wxp_fake *f, const char *s, size_t n)
+{
+    wxp__fake_priv *p = &f->wxp__priv;
+    wxp_str v = { "", 0 };
+    if (n > sizeof p->v2pool - p->v2pool_used) { p->v2full = 1; return v; }
+    if (n) memcpy(p->v2pool + p->v2pool_used, s, n);
+    v.ptr = p->v2pool + p->v2pool_used;
+    v.len = n;
+    p->v2pool_used += n;
+    return v;
+}
+
+static void wxp__fake_v2_put(wxp_fake *f, wxp_str key, wxp_str value)
+{
+    wxp__fake_priv *p = &f->wxp__priv;
+    if (p->v2nout >= WXP_FAKE_V2_FIELDS) { p->v2full = 1; return; }
+    p->v2out[p->v2nout].key = key;
+    p->v2out[p->v2nout].value = value;
+    p->v2nout++;
+}
+
+/* key (a literal) = value (a string that outlives the answer: the book, the request) */
+static void wxp__fake_v2_s(wxp_fake *f, const char *key, const char *value)
+{
+    wxp__fake_v2_put(f, wxp_cstr(key), wxp_cstr(value));
+}
+
+static void wxp__fake_v2_i(wxp_fake *f, const char *key, long long v)
+{
+    char tmp[24];
+    size_t n = wxp__fake_dec(tmp, v);
+    wxp__fake_v2_put(f, wxp_cstr(key), wxp__fake_pool(f, tmp, n));
+}
+
+/* base_$n, or base_$n_$m when m >= 0, in the pool. */
+static wxp_str wxp__fake_v2_key(wxp_fake *f, const char *base, long long n, long long m)
+{
+    char tmp[96];
+    size_t len = wxp__fake_cats(tmp, sizeof tmp, 0, base);
+    len = wxp__fake_cats(tmp, sizeof tmp, len, "_");
+    len = wxp__fake_cat_int(tmp, sizeof tmp, len, n);
+    if (m >= 0) {
+        len = wxp__fake_cats(tmp, sizeof tmp, len, "_");
+        len = wxp__fake_cat_int(tmp, sizeof tmp, len, m);
+    }
+    return wxp__fake_pool(f, tmp, len);
+}
+
+static void wxp__fake_v2_ns(wxp_fake *f, const char *base, long long n, long long m,
+                            const char *value)
+{
+    wxp__fake_v2_put(f, wxp__fake_v2_key(f, base, n, m), wxp_cstr(value));
+}
+
+static void wxp__fake_v2_ni(wxp_fake *f, const char *base, long long n, long long m, long long v)
+{
+    char tmp[24];
+    size_t len = wxp__fake_dec(tmp, v);
+    wxp_str key = wxp__fake_v2_key(f, base, n, m);
+    wxp__fake_v2_put(f, key, wxp__fake_pool(f, tmp, len));
+}
+
+/* Signs the fields with sign_type (-1: unsigned, a return_code FAIL answer) and
+   writes the XML into p->out. A full pool or list, or an answer over
+   WXP_FAKE_ANSWER_MAX, is status -1: the transport then fails. */
+static void wxp__fake_v2_finish(wxp_fake *f, int sign_type)
+{
+    wxp__fake_priv *p = &f->wxp__priv;
+    char sign[65];
+    size_t len = 0;
+    if (sign_type >= 0 && !p->v2full) {
+        if (wxp_v2_sign(p->v2out, p->v2nout, p->cfg.apiv2_key, sign_type, sign, NULL) != WXP_OK)
+            p->v2full = 1;
+        else
+            wxp__fake_v2_put(f, wxp_cstr("sign"), wxp__fake_pool(f, sign, strlen(sign)));
+    }
+    if (p->v2full ||
+        wxp_xml_write(p->out, sizeof p->out, p->v2out, p->v2nout, &len, NULL) != WXP_OK) {
+        p->status = -1;
+        p->out_len = 0;
+        return;
+    }
+    p->status = 200;
+    p->out_len = len;
+}
+
+/* <return_code>FAIL</return_code><return_msg>msg</return_msg>, unsigned, as
+   WeChat Pay refuses a request it cannot read or authenticate. */
+static void wxp__fake_v2_return_fail(wxp_fake *f, const char *msg)
+{
+    wxp__fake_priv *p = &f->wxp__priv;
+    if (msg != p->msg) (void)wxp__fake_copy(p->msg, sizeof p->msg, msg, strlen(msg));
+    (void)wxp__fake_copy(p->code, sizeof p->code, "FAIL", 4);
+    wxp__fake_v2_reset(f);
+    wxp__fake_v2_s(f, "return_code", "FAIL");
+    wxp__fake_v2_s(f, "return_msg", p->msg);
+    wxp__fake_v2_finish(f, -1);
+}
+
+/* A non-empty request value. */
+static int wxp__fake_v2_get(const wxp_fake *f, const char *key, wxp_str *out)
+{
+    const wxp_str *v = wxp_kv_get(f->wxp__priv.v2in, f->wxp__priv.v2n, key);
+    if (!v || !v->len) return 0;
+    *out = *v;
+    return 1;
+}
+
+/* The head of every signed answer: return_code SUCCESS, appid, mch_id, a fresh
+   nonce_str and result_code. */
+static void wxp__fake_v2_head(wxp_fake *f, int ok)
+{
+    char nonce[17];
+    wxp_str appid;
+    wxp__fake_v2_reset(f);
+    wxp__fake_v2_s(f, "return_code", "SUCCESS");
+    wxp__fake_v2_s(f, "return_msg", "OK");
+    if (wxp__fake_v2_get(f, "appid", &appid)) wxp__fake_v2_put(f, wxp_cstr("appid"), appid);
+    wxp__fake_v2_s(f, "mch_id", f->wxp__priv.cfg.mchid);
+    if (!wxp__fake_alnum(f, nonce, 16)) memcpy(nonce, "0000000000000000", 17);
+    wxp__fake_v2_put(f, wxp_cstr("nonce_str"), wxp__fake_pool(f, nonce, 16));
+    wxp__fake_v2_s(f, "result_code", ok ? "SUCCESS" : "FAIL");
+}
+
+/* result_code FAIL with err_code and err_code_des (des may be p->msg), signed. */
+static void wxp__fake_v2_result_fail(wxp_fake *f, int sign_type, const char *code,
+                                     const char *des)
+{
+    wxp__fake_priv *p = &f->wxp__priv;
+    if (des != p->msg) (void)wxp__fake_copy(p->msg, sizeof p->msg, des, strlen(des));
+    (void)wxp__fake_copy(p->code, sizeof p->code, code, strlen(code));
+    wxp__fake_v2_head(f, 0);
+    wxp__fake_v2_s(f, "err_code", p->code);
+    wxp__fake_v2_s(f, "err_code_des", p->msg);
+    wxp__fake_v2_finish(f, sign_type);
+}
+
+/* Parses the XML body into p->v2in and returns the request's sign_type
+   (absent: MD5, WeChat Pay's default), or -1 with a return_code FAIL answer
+   ready (no APIv2 key configured, bad XML, unknown sign_type). */
+static int wxp__fake_v2_read(wxp_fake *f, const wxp_http_request *req)
+{
+    wxp__fake_priv *p = &f->wxp__priv;
+    wxp_result r;
+    wxp_str st;
+    p->v2n = 0;
+    if (!p->cfg.apiv2_key.len) {
+        wxp__fake_v2_return_fail(f, "fake: config.apiv2_key is not set, it cannot check APIv2");
+        return -1;
+    }
+    if (req->body.len > WXP_FAKE_BODY_MAX) {
+        wxp__fake_v2_return_fail(f, "fake: the request is larger than WXP_FAKE_BODY_MAX");
+        return -1;
+    }
+    if (req->body.len) memcpy(p->in, req->body.ptr, req->body.len);
+    p->in[req->body.len] = 0;
+    if (wxp_xml_parse(p->in, req->body.len, p->v2in, WXP_FAKE_V2_PARAMS, &p->v2n, &r) != WXP_OK) {
+        p->v2n = 0;
+        wxp__fake_v2_return_fail(f, WXP__FAKE_ZH_XMLERR);
+        return -1;
+    }
+    if (!wxp__fake_v2_get(f, "sign_type", &st) || wxp__fake_eq(st, "MD5")) return WXP_V2_MD5;
+    if (wxp__fake_eq(st, "HMAC-SHA256")) return WXP_V2_HMAC_SHA256;
+    wxp__fake_v2_return_fail(f, wxp__fake_say(f, "sign_type ", st,
+                                              " is neither MD5 nor HMAC-SHA256"));
+    return -1;
+}
+
+/* wxp__fake_v2_read, then mch_id, nonce_str and the sign, as WeChat Pay checks
+   them before anything else. -1 with a return_code FAIL answer ready. */
+static int wxp__fake_v2_parse(wxp_fake *f, const wxp_http_request *req)
+{
+    wxp__fake_priv *p = &f->wxp__priv;
+    wxp_result r;
+    wxp_str v;
+    int st = wxp__fake_v2_read(f, req);
+    if (st < 0) return -1;
+    if (!wxp__fake_v2_get(f, "mch_id", &v) || !wxp__fake_eq(v, p->cfg.mchid)) {
+        wxp__fake_v2_return_fail(f, "mch_id is missing or is not this merchant");
+        return -1;
+    }
+    if (!wxp__fake_v2_get(f, "nonce_str", &v) || v.len > 32) {
+        wxp__fake_v2_return_fail(f, "nonce_str must be 1-32 characters");
+        return -1;
+    }
+    if (wxp_v2_verify(p->v2in, p->v2n, p->cfg.apiv2_key, st, &r) != WXP_OK) {
+        wxp__fake_v2_return_fail(f, WXP__FAKE_ZH_SIGNERR);
+        return -1;
+    }
+    return st;
+}
+
+/* An unsigned integer value of at most 12 digits: 1, 0 absent, -1 malformed. */
+static int wxp__fake_v2_int(const wxp_fake *f, const char *key, long long *out)
+{
+    wxp_str v;
+    size_t i;
+    *out = 0;
+    if (!wxp__fake_v2_get(f, key, &v)) return 0;
+    if (v.len > 12) return -1;
+    for (i = 0; i < v.len; i++) {
+        if (v.ptr[i] < '0' || v.ptr[i] > '9') return -1;
+        *out = *out * 10 + (v.ptr[i] - '0');
+    }
+    return 1;
+}
+
+/* appid present and this merchant's: 1, else 0 with a result_code FAIL answer. */
+static int wxp__fake_v2_appid(wxp_fake *f, int st)
+{
+    wxp_str appid;
+    if (!wxp__fake_v2_get(f, "appid", &appid)) {
+        wxp__fake_v2_result_fail(f, st, "PARAM_ERROR", "appid is required");
+        return 0;
+    }
+    if (!wxp__fake_eq(appid, f->wxp__priv.cfg.appid)) {
+        wxp__fake_v2_result_fail(f, st, "APPID_MCHID_NOT_MATCH", WXP__FAKE_ZH_NOMATCH);
+        return 0;
+    }
+    return 1;
+}
+
+/* The amounts both refund answers share, derived from the order's coupons. */
+static void wxp__fake_v2_order_fees(wxp_fake *f, const wxp_fake_order *o)
+{
+    wxp__fake_v2_i(f, "total_fee", o->total);
+    wxp__fake_v2_i(f, "settlement_total_fee", o->total - wxp__fake_coupon_sum(o, 1));
+    wxp__fake_v2_s(f, "fee_type", "CNY");
+    wxp__fake_v2_i(f, "cash_fee", o->total - wxp__fake_coupon_sum(o, 0));
+}
+
+static void wxp__fake_v2_reply_refund(wxp_fake *f, int st, const wxp_fake_refund *r)
+{
+    const wxp_fake_order *o = &f->wxp__priv.orders[r->order];
+    long long coupons = wxp__fake_refund_coupons(o, r, 0);
+    size_t i, n = 0;
+    wxp__fake_v2_head(f, 1);
+    wxp__fake_v2_s(f, "transaction_id", o->transaction_id);
+    wxp__fake_v2_s(f, "out_trade_no", o->out_trade_no);
+    wxp__fake_v2_s(f, "out_refund_no", r->out_refund_no);
+    wxp__fake_v2_s(f, "refund_id", r->refund_id);
+    wxp__fake_v2_i(f, "refund_fee", r->amount);
+    wxp__fake_v2_i(f, "settlement_refund_fee", r->amount - wxp__fake_refund_coupons(o, r, 1));
+    wxp__fake_v2_order_fees(f, o);
+    wxp__fake_v2_i(f, "cash_refund_fee", r->amount - coupons);
+    wxp__fake_v2_i(f, "coupon_refund_fee", coupons);
+    for (i = 0; i < o->coupon_count; i++) n += r->coupon_refund[i] > 0;
+    wxp__fake_v2_i(f, "coupon_refund_count", (long long)n);
+    for (i = 0, n = 0; i < o->coupon_count; i++) {
+        if (!r->coupon_refund[i]) continue;
+        wxp__fake_v2_ns(f, "coupon_type", (long long)n, -1, o->coupons[i].type);
+        wxp__fake_v2_ni(f, "coupon_refund_fee", (long long)n, -1, r->coupon_refund[i]);
+        wxp__fake_v2_ns(f, "coupon_refund_id", (long long)n, -1, o->coupons[i].coupon_id);
+        n++;
+    }
+    f->wxp__priv.code[0] = 0;
+    wxp__fake_v2_finish(f, st);
+}
+
+/* POST /secapi/pay/refund and /secapi/pay/refundv2 (with_detail). */
+static void wxp__fake_v2_refund(wxp_fake *f, const wxp_http_request *req, int with_detail)
+{
+    wxp__fake_priv *p = &f->wxp__priv;
+    wxp_str orn, tid, otn, v;
+    long long total = 0, fee = 0;
+    int st = wxp__fake_v2_parse(f, req), has_tid, has_otn;
+    const char *account = "REFUND_SOURCE_UNSETTLED_FUNDS";
+    wxp_fake_order *o;
+    wxp_fake_refund *r;
+    if (st < 0 || !wxp__fake_v2_appid(f, st)) return;
+    if (!wxp__fake_v2_get(f, "out_refund_no", &orn) || !wxp__fake_outno_ok(orn, 64)) {
+        wxp__fake_v2_result_fail(f, st, "PARAM_ERROR",
+                                 "out_refund_no must be 1-64 of [0-9A-Za-z_-|*@]");
+        return;
+    }
+    has_tid = wxp__fake_v2_get(f, "transaction_id", &tid);
+    has_otn = wxp__fake_v2_get(f, "out_trade_no", &otn);
+    if (!has_tid && !has_otn) {
+        wxp__fake_v2_result_fail(f, st, "PARAM_ERROR", "transaction_id or out_trade_no is required");
+        return;
+    }
+    if (wxp__fake_v2_int(f, "total_fee", &total) != 1 || total < 1 ||
+        wxp__fake_v2_int(f, "refund_fee", &fee) != 1 || fee < 1) {
+        wxp__fake_v2_result_fail(f, st, "PARAM_ERROR",
+                                 "total_fee and refund_fee must be whole fen, at least 1");
+        return;
+    }
+    if (fee > total) {
+        wxp__fake_v2_return_fail(f, "invalid refund_fee");   /* WeChat Pay's answer */
+        return;
+    }
+    if (wxp__fake_v2_get(f, "refund_fee_type", &v) && !wxp__fake_eq(v, "CNY")) {
+        wxp__fake_v2_result_fail(f, st, "PARAM_ERROR", "refund_fee_type must be CNY");
+        return;
+    }
+    if (wxp__fake_v2_get(f, "refund_desc", &v) && wxp__fake_utf8_count(v) > 80) {
+        wxp__fake_v2_result_fail(f, st, "PARAM_ERROR", "refund_desc is longer than 80 characters");
+        return;
+    }
+    if (wxp__fake_v2_get(f, "refund_account", &v)) {
+        if (wxp__fake_eq(v, "REFUND_SOURCE_RECHARGE_FUNDS")) account = "REFUND_SOURCE_RECHARGE_FUNDS";
+        else if (!wxp__fake_eq(v, "REFUND_SOURCE_UNSETTLED_FUNDS")) {
+            wxp__fake_v2_result_fail(f, st, "PARAM_ERROR",
+                                     "refund_account must be REFUND_SOURCE_UNSETTLED_FUNDS or"
+                                     " REFUND_SOURCE_RECHARGE_FUNDS");
+            return;
+        }
+    }
+    if (with_detail) {
+        wxp_result jr;
+        if (!wxp__fake_v2_get(f, "detail", &v)) {
+            wxp__fake_v2_result_fail(f, st, "PARAM_ERROR", "refundv2 requires detail");
+            return;
+        }
+        /* v sits in p->in, writable; the JSON reader only validates here. */
+        if (wxp_json_parse(&p->doc, (char *)v.ptr, v.len, p->tok, WXP_FAKE_JSON_TOKENS, &jr) !=
+                WXP_OK ||
+            p->doc.tok[0].type != WXP_JSON_OBJECT) {
+            wxp__fake_v2_result_fail(f, st, "PARAM_ERROR", "detail is not a JSON object");
+            return;
+        }
+    }
+    /* transaction_id wins when both are given, as on the real server. */
+    o = has_tid ? wxp__fake_order_by(f, tid, 1) : wxp__fake_order_by(f, otn, 0);
+    if (!o || !wxp__fake_paid(o)) {
+        if (has_tid) wxp__fake_v2_result_fail(f, st, "INVALID_TRANSACTIONID", WXP__FAKE_ZH_BADTID);
+        else wxp__fake_v2_result_fail(f, st, "ORDERNOTEXIST", WXP__FAKE_ZH_NOORDER);
+        return;
+    }
+    r = wxp__fake_refund_by(f, orn);
+    if (r) {
+        /* A retry with the same out_refund_no is answered, never booked twice. */
+        if (&p->orders[r->order] != o)
+            wxp__fake_v2_result_fail(f, st, "INVALID_REQUEST",
+                                     wxp__fake_say(f, "out_refund_no ", orn,
+                                                   " was used on another order"));
+        else if (r->amount != fee || total != o->total)
+            wxp__fake_v2_result_fail(f, st, "REFUND_FEE_MISMATCH", WXP__FAKE_ZH_MISMATCH);
+        else
+            wxp__fake_v2_reply_refund(f, st, r);
+        return;
+    }
+    if (total != o->total) {
+        wxp__fake_v2_result_fail(f, st, "REFUND_FEE_MISMATCH", WXP__FAKE_ZH_MISMATCH);
+        return;
+    }
+    if (o->refund_count >= WXP_FAKE_REFUND_LIMIT) {
+        size_t n = wxp__fake_cats(p->msg, sizeof p->msg, 0, "the order already has ");
+        n = wxp__fake_cat_int(p->msg, sizeof p->msg, n, WXP_FAKE_REFUND_LIMIT);
+        (void)wxp__fake_cats(p->msg, sizeof p->msg, n,
+                             " refunds, the most WeChat Pay allows on one order");
+        wxp__fake_v2_result_fail(f, st, "INVALID_REQUEST", p->msg);
+        return;
+    }
+    if (o->refunded >= o->total) {
+        wxp__fake_v2_result_fail(f, st, "ERROR", WXP__FAKE_ZH_ALLBACK);
+        return;
+    }
+    if (fee > o->total - o->refunded) {
+        wxp__fake_v2_result_fail(f, st, "INVALID_REQUEST", WXP__FAKE_ZH_TOOMUCH);
+        return;
+    }
+    if (p->nrefunds >= WXP_FAKE_MAX_REFUNDS) {
+        wxp__fake_v2_result_fail(f, st, "SYSTEMERROR",
+                                 "the fake's refund book is full (WXP_FAKE_MAX_REFUNDS)");
+        return;
+    }
+    r = wxp__fake_book(f, o, orn, fee, account);
+    wxp__fake_v2_reply_refund(f, st, r);
+}
+
+/* APIv2 names of the refund states. */
+static const char *wxp__fake_v2_status(const char *s)
+{
+    if (strcmp(s, "CLOSED") == 0) return "REFUNDCLOSE";
+    if (strcmp(s, "ABNORMAL") == 0) return "CHANGE";
+    return s;   /* SUCCESS, PROCESSING */
+}
+
+/* One refund of a refundquery answer, as refund n. */
+static void wxp__fake_v2_item(wxp_fake *f, wxp_fake_refund *r, long long n)
+{
+    const wxp_fake_order *o = &f->wxp__priv.orders[r->order];
+    size_t i, m = 0, count = 0;
+    /* Refunds succeed once they are looked at, unless a test pinned them. */
+    if (!r->pinned && strcmp(r->status, "PROCESSING") == 0) wxp__fake_set_status(f, r, "SUCCESS");
+    wxp__fake_v2_ns(f, "out_refund_no", n, -1, r->out_refund_no);
+    wxp__fake_v2_ns(f, "refund_id", n, -1, r->refund_id);
+    wxp__fake_v2_ns(f, "refund_channel", n, -1, "ORIGINAL");
+    wxp__fake_v2_ni(f, "refund_fee", n, -1, r->amount);
+    wxp__fake_v2_ni(f, "settlement_refund_fee", n, -1,
+                    r->amount - wxp__fake_refund_coupons(o, r, 1));
+    for (i = 0; i < o->coupon_count; i++) count += r->coupon_refund[i] > 0;
+    if (count) {
+        wxp__fake_v2_ni(f, "coupon_refund_fee", n, -1, wxp__fake_refund_coupons(o, r, 0));
+        wxp__fake_v2_ni(f, "coupon_refund_count", n, -1, (long long)count);
+        for (i = 0; i < o->coupon_count; i++) {
+            if (!r->coupon_refund[i]) continue;
+            wxp__fake_v2_ns(f, "coupon_type", n, (long long)m, o->coupons[i].type);
+            wxp__fake_v2_ni(f, "coupon_refund_fee", n, (long long)m, r->coupon_refund[i]);
+            wxp__fake_v2_ns(f, "coupon_refund_id", n, (long long)m, o->coupons[i].coupon_id);
+            m++;
+        }
+    }
+    wxp__fake_v2_ns(f, "refund_status", n, -1, wxp__fake_v2_status(r->status));
+    wxp__fake_v2_ns(f, "refund_account", n, -1, r->account);
+    wxp__fake_v2_ns(f, "refund_recv_accout", n, -1, WXP__FAKE_ZH_CHANGE_V2);
+    if (strcmp(r->status, "SUCCESS") == 0) {
+        char t[26];
+        wxp__fake_rfc3339(r->succeeded_at, t);
+        t[10] = ' ';            /* APIv2: 2024-01-02 03:04:05, China time */
+        wxp__fake_v2_put(f, wxp__fake_v2_key(f, "refund_success_time", n, -1),
+                         wxp__fake_pool(f, t, 19));
+    }
+}
+
+/* POST /pay/refundquery: by refund_id, else out_refund_no (one refund), else
+   transaction_id, else out_trade_no (the order's refunds, WXP_FAKE_V2_PAGE from
+   offset). */
+static void wxp__fake_v2_refundquery(wxp_fake *f, const wxp_http_request *req)
+{
+    wxp__fake_priv *p = &f->wxp__priv;
+    wxp_fake_refund *one = NULL;
+    wxp_fake_order *o = NULL;
+    wxp_str v;
+    long long offset = 0, n = 0, seen = 0;
+    int st = wxp__fake_v2_parse(f, req), rc;
+    size_t i;
+    if (st < 0 || !wxp__fake_v2_appid(f, st)) return;
+    if ((rc = wxp__fake_v2_int(f, "offset", &offset)) < 0) {
+        wxp__fake_v2_result_fail(f, st, "PARAM_ERROR", "offset must be a whole number");
+        return;
+    }
+    if (wxp__fake_v2_get(f, "refund_id", &v)) {
+        for (i = 0; i < p->nrefunds && !one; i++)
+            if (wxp__fake_eq(v, p->refunds[i].refund_id)) one = &p->refunds[i];
+    } else if (wxp__fake_v2_get(f, "out_refund_no", &v)) {
+        one = wxp__fake_refund_by(f, v);
+    } else if (wxp__fake_v2_get(f, "transaction_id", &v)) {
+        o = wxp__fake_order_by(f, v, 1);
+    } else if (wxp__fake_v2_get(f, "out_trade_no", &v)) {
+        o = wxp__fake_order_by(f, v, 0);
+    } else {
+        wxp__fake_v2_result_fail(f, st, "PARAM_ERROR",
+                                 "one of refund_id, out_refund_no, transaction_id and"
+                                 " out_trade_no is required");
+        return;
+    }
+    if (one) o = &p->orders[one->order];
+    if (!o || (!one && offset >= (long long)o->refund_count) || (one && offset > 0)) {
+        wxp__fake_v2_result_fail(f, st, "REFUNDNOTEXIST", "not exist");
+        return;
+    }
+    wxp__fake_v2_head(f, 1);
+    wxp__fake_v2_s(f, "transaction_id", o->transaction_id);
+    wxp__fake_v2_s(f, "out_trade_no", o->out_trade_no);
+    wxp__fake_v2_order_fees(f, o);
+    if (one) {
+        wxp__fake_v2_i(f, "refund_count", 1);
+        wxp__fake_v2_i(f, "total_refund_count", (long long)o->refund_count);
+        wxp__fake_v2_item(f, one, 0);
+    } else {
+        long long left = (long long)o->refund_count - offset;
+        wxp__fake_v2_i(f, "refund_count", left < WXP_FAKE_V2_PAGE ? left : WXP_FAKE_V2_PAGE);
+        wxp__fake_v2_i(f, "total_refund_count", (long long)o->refund_count);
+        for (i = 0; i < p->nrefunds && n < WXP_FAKE_V2_PAGE; i++) {
+            if (&p->orders[p->refunds[i].order] != o) continue;
+            if (seen++ < offset) continue;
+            wxp__fake_v2_item(f, &p->refunds[i], n++);
+        }
+    }
+    p->code[0] = 0;
+    wxp__fake_v2_finish(f, st);
+}
+
+/* WXP_FAKE_SYSTEM_ERROR on APIv2: return_code SUCCESS, result_code FAIL,
+   err_code SYSTEMERROR, signed with the request's sign_type; nothing booked. */
+static void wxp__fake_v2_system_error(wxp_fake *f, const wxp_http_request *req)
+{
+    int st = wxp__fake_v2_read(f, req);
+    if (st < 0) return;
+    wxp__fake_v2_result_fail(f, st, "SYSTEMERROR", WXP__FAKE_ZH_TIMEOUT);
+}
+
+static void wxp__fake_v2_route(wxp_fake *f, const wxp_http_request *req, const char *m,
+                               wxp_str path)
+{
+    if (strcmp(m, "POST") == 0 && wxp__fake_eq(path, "/secapi/pay/refund"))
+        wxp__fake_v2_refund(f, req, 0);
+    else if (strcmp(m, "POST") == 0 && wxp__fake_eq(path, "/secapi/pay/refundv2"))
+        wxp__fake_v2_refund(f, req, 1);
+    else if (strcmp(m, "POST") == 0 && wxp__fake_eq(path, "/pay/refundquery"))
+        wxp__fake_v2_refundquery(f, req);
+    else
+        wxp__fake_error(f, 404, "NOT_FOUND",
+                        wxp__fake_say(f, "the fake does not serve the APIv2 path ", path, ""));
+}
+
+#endif /* WXP_NO_V2 */
 
 /* ==== >>fake:simulator ====================================================== */
 
@@ -1575,28 +2982,63 @@ static int wxp__fake_route(wxp_str path, const char *prefix, wxp_str *seg)
     return 1;
 }
 
-static void wxp__fake_simulate(wxp_fake *f, const wxp_http_request *req)
+/* The path segment between prefix and suffix, when it is one non-empty segment. */
+static int wxp__fake_route2(wxp_str path, const char *prefix, const char *suffix, wxp_str *seg)
 {
-    const char *m = req->method ? req->method : "";
-    wxp_str path = req->path, query = { "", 0 }, seg;
+    size_t sl = strlen(suffix);
+    wxp_str head;
+    if (path.len <= sl || memcmp(path.ptr + path.len - sl, suffix, sl) != 0) return 0;
+    head.ptr = path.ptr;
+    head.len = path.len - sl;
+    return wxp__fake_route(head, prefix, seg);
+}
+
+/* The path without its query; query gets the part after '?'. */
+static wxp_str wxp__fake_split_query(wxp_str path, wxp_str *query)
+{
     size_t i;
+    query->ptr = "";
+    query->len = 0;
     for (i = 0; i < path.len; i++)
         if (path.ptr[i] == '?') {
-            query.ptr = path.ptr + i + 1;
-            query.len = path.len - i - 1;
+            query->ptr = path.ptr + i + 1;
+            query->len = path.len - i - 1;
             path.len = i;
             break;
         }
+    return path;
+}
+
+static void wxp__fake_simulate(wxp_fake *f, const wxp_http_request *req)
+{
+    const char *m = req->method ? req->method : "";
+    wxp_str query, seg, path = wxp__fake_split_query(req->path, &query);
+    int get = strcmp(m, "GET") == 0, post = strcmp(m, "POST") == 0;
+#ifndef WXP_NO_V2
+    if (f->wxp__priv.v2) {      /* APIv2: no Authorization, the sign is in the XML */
+        wxp__fake_v2_route(f, req, m, path);
+        return;
+    }
+#endif
     if (!wxp__fake_auth(f, req)) return;
-    if (strcmp(m, "POST") == 0 && wxp__fake_eq(path, "/v3/refund/domestic/refunds"))
+    if (post && wxp__fake_eq(path, "/v3/refund/domestic/refunds"))
         wxp__fake_refund_create(f, req);
-    else if (strcmp(m, "GET") == 0 && wxp__fake_route(path, "/v3/refund/domestic/refunds/", &seg))
+    else if (get && wxp__fake_route(path, "/v3/refund/domestic/refunds/", &seg))
         wxp__fake_refund_query(f, seg);
-    else if (strcmp(m, "GET") == 0 &&
-             wxp__fake_route(path, "/v3/pay/transactions/out-trade-no/", &seg))
+    else if (get && wxp__fake_route(path, "/v3/pay/transactions/out-trade-no/", &seg))
         wxp__fake_trade_query(f, seg, query, 0);
-    else if (strcmp(m, "GET") == 0 && wxp__fake_route(path, "/v3/pay/transactions/id/", &seg))
+    else if (get && wxp__fake_route(path, "/v3/pay/transactions/id/", &seg))
         wxp__fake_trade_query(f, seg, query, 1);
+    else if (post && wxp__fake_route2(path, "/v3/pay/transactions/out-trade-no/", "/close", &seg))
+        wxp__fake_trade_close(f, req, seg);
+    else if (post && wxp__fake_eq(path, "/v3/marketing/busifavor/coupons/return"))
+        wxp__fake_coupon_return(f, req);
+    else if (post && wxp__fake_eq(path, "/v3/marketing/busifavor/subsidy/pay-receipts"))
+        wxp__fake_subsidy_pay(f, req);
+    else if (get && wxp__fake_route(path, "/v3/marketing/busifavor/subsidy/pay-receipts/", &seg))
+        wxp__fake_subsidy_query(f, seg);
+    else if (post && wxp__fake_eq(path, "/v3/marketing/busifavor/subsidy/return-receipts"))
+        wxp__fake_subsidy_return(f, req);
     else {
         wxp__fake_priv *p = &f->wxp__priv;
         size_t n = wxp__fake_cats(p->msg, sizeof p->msg, 0, "the fake does not serve ");
@@ -1677,18 +3119,36 @@ static void wxp__fake_header(wxp_http_response *res, const char *name, const cha
     wxp_http_response_header(res, name, strlen(name), value, strlen(value));
 }
 
+/* WXP_FAKE_FLIP_BODY on an unsigned body: the middle byte; on an APIv2 answer,
+   the first byte of the <sign> value (so the XML still parses and the client's
+   sign check is what catches it). */
+static void wxp__fake_flip(char *body, size_t len, int v2)
+{
+    size_t i;
+    if (v2)
+        for (i = 0; i + 6 < len; i++)
+            if (memcmp(body + i, "<sign>", 6) == 0) {
+                i += 6;
+                if (i + 9 <= len && memcmp(body + i, "<![CDATA[", 9) == 0) i += 9;
+                if (i < len && body[i] != '<') { body[i] ^= 0x01; return; }
+                break;
+            }
+    body[len / 2] ^= 0x01;
+}
+
 /* Sends p->out with status p->status (e: the canned entry, else NULL). */
 static int wxp__fake_emit(wxp_fake *f, wxp_http_response *res, const wxp__fake_entry *e,
                           unsigned faults, char *errbuf, size_t errbuf_size)
 {
     wxp__fake_priv *p = &f->wxp__priv;
     unsigned flags = e ? e->flags : 0;
+    /* APIv2 answers carry their sign in the XML, no Wechatpay-* headers. */
     int sign = p->cfg.platform_signer != NULL && !(flags & WXP_FAKE_UNSIGNED) &&
-               !(faults & WXP_FAKE_UNSIGNED);
+               !(faults & WXP_FAKE_UNSIGNED) && !p->v2;
     size_t i;
     if (p->status < 0) {
-        wxp__fake_errbuf(errbuf, errbuf_size, "fake: the answer is larger than ",
-                         "WXP_FAKE_BODY_MAX");
+        wxp__fake_errbuf(errbuf, errbuf_size, "fake: the answer does not fit ",
+                         "WXP_FAKE_ANSWER_MAX (APIv2: or WXP_FAKE_V2_FIELDS, _POOL)");
         return 1;
     }
     /* Request-ID: 08F0, the clock and a counter, in hex like the real ones. */
@@ -1708,7 +3168,7 @@ static int wxp__fake_emit(wxp_fake *f, wxp_http_response *res, const wxp__fake_e
             return 1;
         }
     } else if ((faults & WXP_FAKE_FLIP_BODY) && p->out_len) {
-        p->out[p->out_len / 2] ^= 0x01;
+        wxp__fake_flip(p->out, p->out_len, p->v2);
     }
     if (faults & WXP_FAKE_LOST_ANSWER) {
         wxp__fake_errbuf(errbuf, errbuf_size, "fake: lost answer ",
@@ -1718,7 +3178,8 @@ static int wxp__fake_emit(wxp_fake *f, wxp_http_response *res, const wxp__fake_e
     wxp_http_response_status(res, p->status);
     if (!(flags & WXP_FAKE_BARE)) {
         wxp__fake_header(res, "Request-ID", p->reqid);
-        if (p->out_len) wxp__fake_header(res, "Content-Type", "application/json");
+        if (p->out_len)
+            wxp__fake_header(res, "Content-Type", p->v2 ? "text/plain" : "application/json");
     }
     if (sign) {
         wxp__fake_header(res, "Wechatpay-Nonce", p->nonce);
@@ -1763,11 +3224,31 @@ WXP_FAKE_API int wxp_fake_transport(void *user, const wxp_http_request *req,
         wxp__fake_pop(f);
         return 1;
     }
+    {
+        wxp_str query, path = wxp__fake_split_query(req->path, &query);
+#ifndef WXP_NO_V2
+        p->v2 = wxp__fake_is_v2(path);
+#else
+        p->v2 = 0;
+#endif
+        /* Mutual TLS: the real server refuses the handshake, so the client
+           hears no answer at all. The faults stay pending. */
+        if (p->cfg.require_client_cert && !req->client_cert &&
+            wxp__fake_prefix(path, "/secapi/")) {
+            wxp__fake_errbuf(errbuf, errbuf_size, "fake: client certificate required ",
+                             "(the server refused the TLS handshake)");
+            return 1;
+        }
+    }
     faults = wxp__fake_take_faults(f);
     rec->faults = faults;
     p->code[0] = 0;
     p->msg[0] = 0;
     if (faults & WXP_FAKE_SYSTEM_ERROR) {
+#ifndef WXP_NO_V2
+        if (p->v2) wxp__fake_v2_system_error(f, req);
+        else
+#endif
         wxp__fake_error(f, 500, "SYSTEM_ERROR", "system error, retry with the same parameters");
     } else if (p->nscript) {
         e = &p->script[0];
