@@ -74,6 +74,7 @@ static void start_with(const opts *o)
     cfg.serial = WXP_TEST_SERIAL;
     cfg.private_key_pem = wxp_cstr(WXP_TEST_MERCHANT_KEY);
     cfg.keys = &keys;
+    cfg.apiv3_key = wxp_cstr(WXP_TEST_APIV3_KEY);
     cfg.apiv2_key = wxp_cstr(o->apiv2_key ? o->apiv2_key : WXP_TEST_APIV2_KEY);
     cfg.v2_sign_type = o->sign_type;
     if (!o->no_cert) {
@@ -636,6 +637,17 @@ static void v2_refund(void)
     assert_int_equal(wxp_v2_refund(&client, &q, &out, &r), WXP_E_V2_RESULT);
     assert_string_equal(r.code, "APPID_MCHID_NOT_MATCH");
     assert_int_equal(wxp_fake_refund_count(&fake), 2);
+
+    /* The APIv3 view of the order: refunded, the payer paid the cash part. */
+    {
+        wxp_transaction tx;
+        memset(&tx, 0, sizeof tx);
+        assert_int_equal(wxp_transaction_by_id(&client, tid, &tx, &r), WXP_OK);
+        assert_view(tx.trade_state, "REFUND");
+        assert_view(tx.out_trade_no, "T-V2");
+        assert_int_equal(tx.amount.total, 1000);
+        assert_int_equal(tx.amount.payer_total, 700);
+    }
 }
 
 static void v2_refund_md5(void)
@@ -950,6 +962,25 @@ static void v2_refundv2_query(void)
     assert_view(items[0].refund_success_time, T0_V2);
     assert_string_equal(wxp_fake_find_refund(&fake, "R-Q-1")->status, "SUCCESS");
 
+    /* Its callback: the payer's amounts leave the coupon out. */
+    {
+        static char body[4096];
+        static unsigned char plain[2048];
+        size_t len = 0;
+        wxp_notify_headers h;
+        wxp_notification n;
+        wxp_refund_notify rn;
+        assert_int_equal(wxp_fake_notify_refund(&fake, wxp_cstr(WXP_TEST_APIV3_KEY), "R-Q-1", body,
+                                                sizeof body, &len, &h, &r), WXP_OK);
+        assert_int_equal(wxp_notify_parse(&client, &h, body, len, plain, sizeof plain, &n, &r), WXP_OK);
+        assert_int_equal(wxp_refund_notify_decode(&n, &rn, &r), WXP_OK);
+        assert_view(rn.refund_status, "SUCCESS");
+        assert_int_equal(rn.amount.total, 1000);
+        assert_int_equal(rn.amount.refund, 200);
+        assert_int_equal(rn.amount.payer_total, 700);
+        assert_int_equal(rn.amount.payer_refund, 140);
+    }
+
     /* An APIv3 refund on the same order, pinned CLOSED. */
     memset(&rq, 0, sizeof rq);
     rq.out_trade_no = "T-QUERY";
@@ -957,6 +988,7 @@ static void v2_refundv2_query(void)
     rq.amount.refund = 100;
     rq.amount.total = 1000;
     memset(&rf, 0, sizeof rf);
+    memset(promo, 0, sizeof promo);     /* nested goods_detail arrays: none (cap 0) */
     rf.promotion_detail = promo;
     rf.promotion_detail_cap = 4;
     test_now += 60;
@@ -1024,6 +1056,7 @@ static void v2_refundv2_query(void)
 
     /* The APIv2 refund through APIv3. */
     memset(&rf, 0, sizeof rf);
+    memset(promo, 0, sizeof promo);     /* nested goods_detail arrays: none (cap 0) */
     rf.promotion_detail = promo;
     rf.promotion_detail_cap = 4;
     assert_int_equal(wxp_refund_query(&client, "R-Q-3", NULL, &rf, &r), WXP_OK);

@@ -3406,8 +3406,8 @@ WXP_FAKE_API wxp_err wxp_fake_notify_refund(wxp_fake *f, wxp_str apiv3_key,
     wxp_jw_object_begin(&w);
     wxp_jw_key(&w, "total");        wxp_jw_int(&w, o->total);
     wxp_jw_key(&w, "refund");       wxp_jw_int(&w, r->amount);
-    wxp_jw_key(&w, "payer_total");  wxp_jw_int(&w, o->total);
-    wxp_jw_key(&w, "payer_refund"); wxp_jw_int(&w, r->amount);
+    wxp_jw_key(&w, "payer_total");  wxp_jw_int(&w, o->total - wxp__fake_coupon_sum(o, 0));
+    wxp_jw_key(&w, "payer_refund"); wxp_jw_int(&w, r->amount - wxp__fake_refund_coupons(o, r, 0));
     wxp_jw_object_end(&w);
     wxp_jw_object_end(&w);
     e = wxp_jw_finish(&w, &plen, res);
