@@ -767,7 +767,7 @@ WXP_MODEL_REQUEST(wxp_refund_abnormal_req, WXP_REFUND_ABNORMAL_REQ)
 
 /* -- POST /v3/marketing/busifavor/coupons/return */
 #define WXP_COUPON_RETURN_REQ(X, S) \
-    X(S, STR, coupon_code, 1, 1, 32, WXP_CS_ANY) \
+    X(S, STR, coupon_code, 1, 1, 128, WXP_CS_ANY) \
     X(S, STR, stock_id, 1, 1, 20, WXP_CS_DIGITS) \
     X(S, STR, return_request_no, 1, 1, 128, WXP_CS_OUTNO)
 WXP_MODEL_REQUEST(wxp_coupon_return_req, WXP_COUPON_RETURN_REQ)
@@ -784,7 +784,7 @@ WXP_MODEL_RESPONSE(wxp_coupon_return_result, WXP_COUPON_RETURN)
     X(S, STR, payer_merchant, 1, 1, 32, WXP_CS_DIGITS) \
     X(S, STR, payee_merchant, 1, 1, 32, WXP_CS_DIGITS) \
     X(S, INT, amount, 1, 1, WXP__FEN_MAX, 0) \
-    X(S, STR, description, 1, 1, 80, WXP_CS_ANY) \
+    X(S, STR, description, 1, 1, 4096, WXP_CS_ANY) \
     X(S, STR, out_subsidy_return_no, 1, 1, 128, WXP_CS_OUTNO)
 WXP_MODEL_REQUEST(wxp_subsidy_return_req, WXP_SUBSIDY_RETURN_REQ)
 #define WXP_SUBSIDY_RETURN(X, S) \
@@ -796,7 +796,7 @@ WXP_MODEL_REQUEST(wxp_subsidy_return_req, WXP_SUBSIDY_RETURN_REQ)
     X(S, STR, payer_merchant, 0, 0, 32, WXP_CS_ANY) \
     X(S, STR, payee_merchant, 0, 0, 32, WXP_CS_ANY) \
     X(S, INT, amount, 0, 0, WXP__FEN_MAX, 0) \
-    X(S, STR, description, 0, 0, 80, WXP_CS_ANY) \
+    X(S, STR, description, 0, 0, 4096, WXP_CS_ANY) \
     X(S, STR, status, 1, 1, 32, WXP_CS_ANY) \
     X(S, STR, fail_reason, 0, 0, 64, WXP_CS_ANY) \
     X(S, STR, return_done_time, 0, 0, 64, WXP_CS_ANY) \
@@ -814,7 +814,7 @@ WXP_MODEL_RESPONSE(wxp_subsidy_return_receipt, WXP_SUBSIDY_RETURN)
     X(S, STR, payer_merchant, 1, 1, 32, WXP_CS_DIGITS) \
     X(S, STR, payee_merchant, 1, 1, 32, WXP_CS_DIGITS) \
     X(S, INT, amount, 1, 1, WXP__FEN_MAX, 0) \
-    X(S, STR, description, 1, 1, 80, WXP_CS_ANY) \
+    X(S, STR, description, 1, 1, 4096, WXP_CS_ANY) \
     X(S, STR, out_subsidy_no, 1, 1, 128, WXP_CS_OUTNO)
 WXP_MODEL_REQUEST(wxp_subsidy_pay_req, WXP_SUBSIDY_PAY_REQ)
 #define WXP_SUBSIDY_PAY(X, S) \
@@ -825,7 +825,7 @@ WXP_MODEL_REQUEST(wxp_subsidy_pay_req, WXP_SUBSIDY_PAY_REQ)
     X(S, STR, payer_merchant, 0, 0, 32, WXP_CS_ANY) \
     X(S, STR, payee_merchant, 0, 0, 32, WXP_CS_ANY) \
     X(S, INT, amount, 0, 0, WXP__FEN_MAX, 0) \
-    X(S, STR, description, 0, 0, 80, WXP_CS_ANY) \
+    X(S, STR, description, 0, 0, 4096, WXP_CS_ANY) \
     X(S, STR, status, 1, 1, 32, WXP_CS_ANY) \
     X(S, STR, fail_reason, 0, 0, 64, WXP_CS_ANY) \
     X(S, STR, success_time, 0, 0, 64, WXP_CS_ANY) \
@@ -1040,7 +1040,10 @@ WXP_MODEL_RESPONSE(wxp_v2_refundquery_result, WXP_V2_REFUNDQUERY)
 /* POST /secapi/pay/refund and /secapi/pay/refundv2 (single-item discounts,
    detail required), both with the client certificate; POST /pay/refundquery.
    Validation as for APIv3 (WXP_E_ARG naming the field; nothing sent); answer
-   errors as wxp_v2_request; indexed lists go into the caller's arrays. */
+   errors as wxp_v2_request (out is filled only on WXP_OK); indexed lists go
+   into the caller's arrays. config.retry applies: the same request (the same
+   out_refund_no) is sent again after a transport failure, a 5xx, or
+   SYSTEMERROR / BIZERR_NEED_RETRY / FREQUENCY_LIMITED. */
 WXP_API WXP_NODISCARD wxp_err wxp_v2_refund(wxp_client *c, const wxp_v2_refund_req *req, wxp_v2_refund_result *out,
                                             wxp_result *res);
 WXP_API WXP_NODISCARD wxp_err wxp_v2_refundv2(wxp_client *c, const wxp_v2_refund_req *req, wxp_v2_refund_result *out,
@@ -4695,10 +4698,22 @@ WXP__PRIVATE wxp_err wxp__v2_decode(const wxp__model *m, const wxp_kv *kv, size_
     return WXP_OK;
 }
 
-/* Validate, encode, call, decode: the APIv2 typed call. */
+/* An APIv2 answer that says "send the same request again". */
+WXP__PRIVATE int wxp__v2_retryable(wxp_err e, const wxp_result *r)
+{
+    if (e == WXP_E_TRANSPORT) return 1;
+    if (!r) return 0;
+    if (e == WXP_E_HTTP) return r->status >= 500;
+    return e == WXP_E_V2_RESULT && (strcmp(r->code, "SYSTEMERROR") == 0 || strcmp(r->code, "BIZERR_NEED_RETRY") == 0 ||
+                                    strcmp(r->code, "FREQUENCY_LIMITED") == 0);
+}
+
+/* Validate, encode, call (retried when safe), decode: the APIv2 typed call. */
 WXP__PRIVATE wxp_err wxp__v2_typed(wxp_client *c, const char *path, const wxp__model *reqm, wxp__rules_fn rules,
                                    const void *req, const wxp__model *outm, void *out, wxp_result *res)
 {
+    const wxp_retry *rt = &c->wxp__priv.cfg.retry;
+    unsigned attempts = rt->sleep ? WXP__DEF(rt->attempts, 1u) : 1u, wait = WXP__DEF(rt->backoff_ms, 200u), attempt;
     wxp_kv params[WXP__V2_MAX_PARAMS];
     char num[WXP__V2_MAX_PARAMS][24];
     wxp_kv *answer;
@@ -4709,7 +4724,12 @@ WXP__PRIVATE wxp_err wxp__v2_typed(wxp_client *c, const char *path, const wxp__m
     if (!e && rules) e = rules(req, res);
     if (e) return e;
     n = wxp__v2_encode(reqm, req, params, num);
-    e = wxp__v2_call(c, path, params, n, 0, NULL, 0, &answer, &count, res);
+    for (attempt = 1;; attempt++) {
+        e = wxp__v2_call(c, path, params, n, 0, NULL, 0, &answer, &count, res);
+        if (attempt >= attempts || !wxp__v2_retryable(e, res)) break;
+        rt->sleep(rt->user, wait);
+        wait *= 2;
+    }
     if (e) return e;
     return wxp__v2_decode(outm, answer, count, "", out, res);
 }

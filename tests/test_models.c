@@ -478,6 +478,66 @@ static void v2_result_fail_and_return_fail(void **state)
     assert_string_equal(r.field, "detail");
 }
 
+/* A transport that loses the first answer, then answers as v2_transport. */
+static int v2_lost_once_calls;
+static int v2_lost_once(void *user, const wxp_http_request *req, wxp_http_response *res, char *eb, size_t en)
+{
+    if (v2_lost_once_calls++ == 0) {
+        strncpy(eb, "connection reset", en);
+        return 1;
+    }
+    return v2_transport(user, req, res, eb, en);
+}
+
+static unsigned v2_waits[4], v2_nwaits;
+static void v2_record_wait(void *user, unsigned ms)
+{
+    (void)user;
+    if (v2_nwaits < 4) v2_waits[v2_nwaits++] = ms;
+}
+
+static void v2_refund_is_retried_with_the_same_request(void **state)
+{
+    static wxp_client c;
+    wxp_v2_refund_req q;
+    wxp_v2_refund_result out;
+    wxp_result r;
+    (void)state;
+    v2_client(&c, v2_lost_once);
+    memset(&q, 0, sizeof q);
+    q.appid = "wx1";
+    q.out_trade_no = "T1";
+    q.out_refund_no = "R1";
+    q.total_fee = 100;
+    q.refund_fee = 10;
+    memset(&out, 0, sizeof out);
+    v2_answer_body = "return_code=SUCCESS;result_code=SUCCESS;transaction_id=42;out_refund_no=R1;refund_id=5;"
+                     "refund_fee=10;total_fee=100;";
+    /* Without retries the lost answer is the caller's to handle. */
+    v2_lost_once_calls = 0;
+    assert_int_equal(wxp_v2_refund(&c, &q, &out, &r), WXP_E_TRANSPORT);
+    v2_lost_once_calls = 0;
+    v2_nwaits = 0;
+    c.wxp__priv.cfg.retry.attempts = 3;
+    c.wxp__priv.cfg.retry.sleep = v2_record_wait;
+    assert_int_equal(wxp_v2_refund(&c, &q, &out, &r), WXP_OK);
+    assert_int_equal(v2_lost_once_calls, 2);
+    assert_int_equal(v2_nwaits, 1);
+    assert_int_equal(v2_waits[0], 200);
+    assert_memory_equal(out.out_refund_no.ptr, "R1", 2);
+    /* SYSTEMERROR is retried; a business refusal is not. */
+    v2_lost_once_calls = 1;
+    v2_nwaits = 0;
+    v2_answer_body = "return_code=SUCCESS;result_code=FAIL;err_code=SYSTEMERROR;err_code_des=busy;";
+    assert_int_equal(wxp_v2_refund(&c, &q, &out, &r), WXP_E_V2_RESULT);
+    assert_int_equal(v2_lost_once_calls, 4);
+    assert_int_equal(v2_nwaits, 2);
+    v2_lost_once_calls = 1;
+    v2_answer_body = "return_code=SUCCESS;result_code=FAIL;err_code=REFUND_FEE_MISMATCH;err_code_des=x;";
+    assert_int_equal(wxp_v2_refund(&c, &q, &out, &r), WXP_E_V2_RESULT);
+    assert_int_equal(v2_lost_once_calls, 2);
+}
+
 /* ---- client-side rate limits ---------------------------------------------- */
 
 static int fail_transport(void *user, const wxp_http_request *req, wxp_http_response *res, char *eb, size_t en)
@@ -585,6 +645,7 @@ int test_group_models(void)
         cmocka_unit_test(v2_req_info_vectors_and_wrong_key),
         cmocka_unit_test(v2_refundquery_decodes_nested_indexes),
         cmocka_unit_test(v2_result_fail_and_return_fail),
+        cmocka_unit_test(v2_refund_is_retried_with_the_same_request),
         cmocka_unit_test(rate_limit_failing_v3_refunds),
         cmocka_unit_test(rate_limit_v2_refunds_wait),
     };
