@@ -19,7 +19,8 @@
 
    MEMORY
        The no-heap guarantee covers wechatpay.h itself; this backend uses
-       OpenSSL's allocator (an EVP_PKEY per key, an EVP_PKEY_CTX per operation).
+       OpenSSL's allocator (an EVP_PKEY and a signing EVP_PKEY_CTX per key,
+       an EVP_PKEY and an EVP_PKEY_CTX per cached verification key).
        That is the price of this optional server backend; embedded builds keep
        the BearSSL default and never include this file.
 
@@ -31,14 +32,18 @@
        cfg.serial = "1DDE55AD98ED71D6EDD4A4A16996DE7B47773A8C";
        cfg.signer = &key.vtable;              // instead of cfg.private_key_pem
        cfg.verifier = &vf.vtable;             // optional: else BearSSL verifies
+       cfg.random = wxp_openssl_random();     // optional: nonces from RAND_bytes
        ... wxp_client_init, calls ...
        wxp_client_wipe(&c);
        wxp_openssl_verifier_free(&vf);
        wxp_openssl_key_free(&key);
 
    THREADS
-       A wxp_openssl_key may be shared by any number of clients and threads
-       (each operation gets its own EVP_PKEY_CTX). A wxp_openssl_verifier keeps
+       A wxp_openssl_key may be shared by any number of clients and threads.
+       It keeps one prepared signing context, which a signature borrows with
+       an atomic exchange (GCC/Clang builtins) and gives back; a signature
+       that finds it taken makes its own (about 3 µs). Other compilers make
+       one per signature. A wxp_openssl_verifier keeps
        a small cache of keys and is for one thread at a time, like a client:
        give each client (or each thread) its own.
 
@@ -76,10 +81,13 @@ extern "C" {
 #endif
 
 /* A merchant private key held by OpenSSL, as a wxp_signer_class: pass
-   &key.vtable as config.signer. May be copied (it only holds a pointer). */
+   &key.vtable as config.signer. Must not be copied after loading (a copy
+   would share the cached signing context). */
 typedef struct wxp_openssl_key {
     const wxp_signer_class *vtable;
     EVP_PKEY               *pkey;
+    EVP_PKEY_CTX           *wxp__ctx;   /* PRIVATE: a ready signing context, lent
+                                           to one signature at a time */
 } wxp_openssl_key;
 
 /* Loads a PEM RSA private key (PKCS#8 "PRIVATE KEY" or PKCS#1 "RSA PRIVATE
@@ -92,12 +100,14 @@ WXP_OPENSSL_API void wxp_openssl_key_free(wxp_openssl_key *k);
 
 /* WeChat Pay's public keys through OpenSSL, as a wxp_verifier_class: pass
    &vf.vtable as config.verifier. It turns each br_rsa_public_key it meets
-   into an EVP_PKEY once and keeps the last WXP_OPENSSL_KEY_CACHE of them.
+   into an EVP_PKEY (and a verify context) once and keeps the last
+   WXP_OPENSSL_KEY_CACHE of them.
    Must not move or be copied after init; one thread at a time. */
 typedef struct wxp_openssl_verifier {
     const wxp_verifier_class *vtable;
     struct {
         EVP_PKEY     *pkey;
+        EVP_PKEY_CTX *vctx;             /* set up for PKCS#1 v1.5 SHA-256 verify */
         size_t        nlen, elen;
         unsigned char n[WXP_RSA_BYTES], e[8];
     } wxp__priv[WXP_OPENSSL_KEY_CACHE];
@@ -107,6 +117,12 @@ typedef struct wxp_openssl_verifier {
 WXP_OPENSSL_API void wxp_openssl_verifier_init(wxp_openssl_verifier *v);
 /* Releases the cached keys. */
 WXP_OPENSSL_API void wxp_openssl_verifier_free(wxp_openssl_verifier *v);
+
+/* OpenSSL's RAND_bytes as a wxp_random, for config.random: request nonces
+   and OAEP seeds then come from OpenSSL's DRBG (seeded by the OS, reseeded
+   after fork, per thread) instead of the client's own HMAC-DRBG, whose state
+   a fork() would duplicate in parent and child. */
+WXP_OPENSSL_API wxp_random wxp_openssl_random(void);
 
 #ifdef __cplusplus
 }
@@ -127,6 +143,7 @@ WXP_OPENSSL_API void wxp_openssl_verifier_free(wxp_openssl_verifier *v);
 #include <openssl/err.h>
 #include <openssl/param_build.h>
 #include <openssl/pem.h>
+#include <openssl/rand.h>
 #include <openssl/rsa.h>
 
 #if !defined(OPENSSL_VERSION_MAJOR) || OPENSSL_VERSION_MAJOR < 3
@@ -168,6 +185,23 @@ WXP__OSSL_PRIVATE EVP_PKEY *wxp__ossl_pkey(const wxp_signer_class **ctx)
     return ((const wxp_openssl_key *)(const void *)ctx)->pkey;
 }
 
+/* Borrowing the key's signing context: take leaves NULL behind, give puts a
+   context back into an empty slot (else the caller frees it). */
+#if defined(__GNUC__) || defined(__clang__)
+WXP__OSSL_PRIVATE EVP_PKEY_CTX *wxp__ossl_take(EVP_PKEY_CTX **slot)
+{
+    return __atomic_exchange_n(slot, (EVP_PKEY_CTX *)NULL, __ATOMIC_ACQ_REL);
+}
+WXP__OSSL_PRIVATE int wxp__ossl_give(EVP_PKEY_CTX **slot, EVP_PKEY_CTX *pc)
+{
+    EVP_PKEY_CTX *expected = NULL;
+    return __atomic_compare_exchange_n(slot, &expected, pc, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+}
+#else
+WXP__OSSL_PRIVATE EVP_PKEY_CTX *wxp__ossl_take(EVP_PKEY_CTX **slot) { (void)slot; return NULL; }
+WXP__OSSL_PRIVATE int wxp__ossl_give(EVP_PKEY_CTX **slot, EVP_PKEY_CTX *pc) { (void)slot; (void)pc; return 0; }
+#endif
+
 /* An EVP_PKEY_CTX for one RSA operation with PKCS#1 v1.5 / SHA-256 (sign) or
    OAEP SHA-1 / MGF1-SHA-1 (decrypt). */
 WXP__OSSL_PRIVATE EVP_PKEY_CTX *wxp__ossl_sign_ctx(EVP_PKEY *pkey)
@@ -185,25 +219,24 @@ WXP__OSSL_PRIVATE EVP_PKEY_CTX *wxp__ossl_sign_ctx(EVP_PKEY *pkey)
 WXP__OSSL_PRIVATE wxp_err wxp__ossl_sign(const wxp_signer_class **ctx, const unsigned char hash[32],
                                          unsigned char *sig, size_t *sig_len)
 {
-    EVP_PKEY *pkey = wxp__ossl_pkey(ctx);
+    wxp_openssl_key *k = (wxp_openssl_key *)(void *)ctx;
     EVP_PKEY_CTX *pc;
     size_t n;
-    int ok;
-    if (!pkey) return WXP_E_KEY;
-    n = (size_t)EVP_PKEY_get_size(pkey);
+    if (!k->pkey) return WXP_E_KEY;
+    n = (size_t)EVP_PKEY_get_size(k->pkey);
     if (*sig_len < n) return WXP_E_NOSPACE;
-    pc = wxp__ossl_sign_ctx(pkey);
-    if (!pc) {
+    pc = wxp__ossl_take(&k->wxp__ctx);
+    if (!pc && !(pc = wxp__ossl_sign_ctx(k->pkey))) {
         ERR_clear_error();
         return WXP_E_CRYPTO;
     }
     n = *sig_len;
-    ok = EVP_PKEY_sign(pc, sig, &n, hash, 32) > 0;
-    EVP_PKEY_CTX_free(pc);
-    if (!ok) {
+    if (EVP_PKEY_sign(pc, sig, &n, hash, 32) <= 0) {
+        EVP_PKEY_CTX_free(pc);  /* not lent again after a failure */
         ERR_clear_error();
         return WXP_E_CRYPTO;
     }
+    if (!wxp__ossl_give(&k->wxp__ctx, pc)) EVP_PKEY_CTX_free(pc);
     *sig_len = n;
     return WXP_OK;
 }
@@ -281,6 +314,8 @@ WXP_OPENSSL_API wxp_err wxp_openssl_key_load(wxp_openssl_key *k, wxp_str pem, wx
         return wxp__ossl_fail(res, WXP_E_KEY_SIZE, "private_key", "RSA key over WXP_MAX_RSA_BITS");
     }
     k->pkey = pkey;
+    k->wxp__ctx = wxp__ossl_sign_ctx(pkey);  /* NULL is fine: made at the first use */
+    ERR_clear_error();
     k->vtable = &wxp__ossl_signer_class;
     return WXP_OK;
 }
@@ -288,29 +323,29 @@ WXP_OPENSSL_API wxp_err wxp_openssl_key_load(wxp_openssl_key *k, wxp_str pem, wx
 WXP_OPENSSL_API void wxp_openssl_key_free(wxp_openssl_key *k)
 {
     if (!k) return;
+    EVP_PKEY_CTX_free(k->wxp__ctx);
     EVP_PKEY_free(k->pkey);
     memset(k, 0, sizeof *k);
 }
 
 /* ---- the verifier -------------------------------------------------------- */
 
-/* The verifier's EVP_PKEY for pk: from the cache, else built and cached
-   (the oldest entry goes). NULL if OpenSSL refuses the numbers. */
-WXP__OSSL_PRIVATE EVP_PKEY *wxp__ossl_pubkey(const wxp_verifier_class *const *ctx, const br_rsa_public_key *pk)
+/* The verifier's cache slot for pk: found, else built (the oldest entry
+   goes). -1 if OpenSSL refuses the numbers. */
+WXP__OSSL_PRIVATE int wxp__ossl_pubkey(wxp_openssl_verifier *v, const br_rsa_public_key *pk)
 {
-    /* The vtable pointer is the first field of a caller-owned, writable struct. */
-    wxp_openssl_verifier *v = (wxp_openssl_verifier *)(void *)(uintptr_t)ctx;
     OSSL_PARAM_BLD *bld = NULL;
     OSSL_PARAM *params = NULL;
     EVP_PKEY_CTX *pc = NULL;
     EVP_PKEY *pkey = NULL;
     BIGNUM *n = NULL, *e = NULL;
     unsigned i;
-    if (pk->nlen > sizeof v->wxp__priv[0].n || pk->elen > sizeof v->wxp__priv[0].e) return NULL;
+    int slot = -1;
+    if (pk->nlen > sizeof v->wxp__priv[0].n || pk->elen > sizeof v->wxp__priv[0].e) return -1;
     for (i = 0; i < WXP_OPENSSL_KEY_CACHE; i++) {
         if (v->wxp__priv[i].pkey && v->wxp__priv[i].nlen == pk->nlen && v->wxp__priv[i].elen == pk->elen &&
             memcmp(v->wxp__priv[i].n, pk->n, pk->nlen) == 0 && memcmp(v->wxp__priv[i].e, pk->e, pk->elen) == 0)
-            return v->wxp__priv[i].pkey;
+            return (int)i;
     }
     n = BN_bin2bn(pk->n, (int)pk->nlen, NULL);
     e = BN_bin2bn(pk->e, (int)pk->elen, NULL);
@@ -320,12 +355,15 @@ WXP__OSSL_PRIVATE EVP_PKEY *wxp__ossl_pubkey(const wxp_verifier_class *const *ct
         (pc = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL)) != NULL && EVP_PKEY_fromdata_init(pc) > 0 &&
         EVP_PKEY_fromdata(pc, &pkey, EVP_PKEY_PUBLIC_KEY, params) > 0) {
         i = v->wxp__next++ % WXP_OPENSSL_KEY_CACHE;
+        EVP_PKEY_CTX_free(v->wxp__priv[i].vctx);
         EVP_PKEY_free(v->wxp__priv[i].pkey);
+        v->wxp__priv[i].vctx = NULL;
         v->wxp__priv[i].pkey = pkey;
         v->wxp__priv[i].nlen = pk->nlen;
         v->wxp__priv[i].elen = pk->elen;
         memcpy(v->wxp__priv[i].n, pk->n, pk->nlen);
         memcpy(v->wxp__priv[i].e, pk->e, pk->elen);
+        slot = (int)i;
     } else {
         ERR_clear_error();
     }
@@ -334,22 +372,34 @@ WXP__OSSL_PRIVATE EVP_PKEY *wxp__ossl_pubkey(const wxp_verifier_class *const *ct
     OSSL_PARAM_BLD_free(bld);
     BN_free(n);
     BN_free(e);
-    return pkey;
+    return slot;
+}
+
+/* The vtable pointer is the first field of a caller-owned, writable struct. */
+WXP__OSSL_PRIVATE wxp_openssl_verifier *wxp__ossl_verifier(const wxp_verifier_class *const *ctx)
+{
+    return (wxp_openssl_verifier *)(void *)(uintptr_t)ctx;
 }
 
 WXP__OSSL_PRIVATE int wxp__ossl_verify(const wxp_verifier_class *const *ctx, const br_rsa_public_key *pk,
                                        const unsigned char hash[32], const unsigned char *sig, size_t sig_len)
 {
-    EVP_PKEY *pkey = wxp__ossl_pubkey(ctx, pk);
+    wxp_openssl_verifier *v = wxp__ossl_verifier(ctx);
+    int slot = wxp__ossl_pubkey(v, pk), ok;
     EVP_PKEY_CTX *pc;
-    int ok;
-    if (!pkey || !(pc = EVP_PKEY_CTX_new(pkey, NULL))) {
-        ERR_clear_error();
-        return 0;
+    if (slot < 0) return 0;
+    pc = v->wxp__priv[slot].vctx;
+    if (!pc) {  /* set up once per key: that is half the cost of a verify */
+        pc = EVP_PKEY_CTX_new(v->wxp__priv[slot].pkey, NULL);
+        if (!pc || EVP_PKEY_verify_init(pc) <= 0 || EVP_PKEY_CTX_set_rsa_padding(pc, RSA_PKCS1_PADDING) <= 0 ||
+            EVP_PKEY_CTX_set_signature_md(pc, EVP_sha256()) <= 0) {
+            EVP_PKEY_CTX_free(pc);
+            ERR_clear_error();
+            return 0;
+        }
+        v->wxp__priv[slot].vctx = pc;
     }
-    ok = EVP_PKEY_verify_init(pc) > 0 && EVP_PKEY_CTX_set_rsa_padding(pc, RSA_PKCS1_PADDING) > 0 &&
-         EVP_PKEY_CTX_set_signature_md(pc, EVP_sha256()) > 0 && EVP_PKEY_verify(pc, sig, sig_len, hash, 32) == 1;
-    EVP_PKEY_CTX_free(pc);
+    ok = EVP_PKEY_verify(pc, sig, sig_len, hash, 32) == 1;
     if (!ok) ERR_clear_error();
     return ok;
 }
@@ -382,10 +432,9 @@ WXP__OSSL_PRIVATE wxp_err wxp__ossl_oaep_encrypt(const wxp_verifier_class *const
 {
     unsigned char em[WXP_RSA_BYTES];
     size_t k = pk->nlen, db_len, n;
-    EVP_PKEY *pkey;
     EVP_PKEY_CTX *pc;
     br_sha1_context sc;
-    int ok;
+    int ok, slot;
     *out_len = 0;
     if (k > sizeof em || k < 2 * 20 + 2 || len > k - 2 * 20 - 2 || cap < k) return WXP_E_CRYPTO;
     /* EM = 0x00 || maskedSeed (20) || maskedDB; DB = lHash || 0.. || 0x01 || M */
@@ -398,8 +447,9 @@ WXP__OSSL_PRIVATE wxp_err wxp__ossl_oaep_encrypt(const wxp_verifier_class *const
     memcpy(em + k - len, plain, len);
     wxp__ossl_mgf1_xor(em + 1 + 20, db_len, em + 1, 20);
     wxp__ossl_mgf1_xor(em + 1, 20, em + 1 + 20, db_len);
-    pkey = wxp__ossl_pubkey(ctx, pk);
-    if (!pkey || !(pc = EVP_PKEY_CTX_new(pkey, NULL))) {
+    slot = wxp__ossl_pubkey(wxp__ossl_verifier(ctx), pk);
+    if (slot < 0 || !(pc = EVP_PKEY_CTX_new(wxp__ossl_verifier(ctx)->wxp__priv[slot].pkey, NULL))) {
+        OPENSSL_cleanse(em, sizeof em);
         ERR_clear_error();
         return WXP_E_CRYPTO;
     }
@@ -418,6 +468,32 @@ WXP__OSSL_PRIVATE wxp_err wxp__ossl_oaep_encrypt(const wxp_verifier_class *const
 
 static const wxp_verifier_class wxp__ossl_verifier_class = { wxp__ossl_verify, wxp__ossl_oaep_encrypt };
 
+/* ---- randomness ---------------------------------------------------------- */
+
+WXP__OSSL_PRIVATE int wxp__ossl_random(void *user, void *buf, size_t len)
+{
+    unsigned char *p = (unsigned char *)buf;
+    (void)user;
+    while (len > 0) {
+        int n = len > (size_t)INT_MAX ? INT_MAX : (int)len;
+        if (RAND_bytes(p, n) != 1) {
+            ERR_clear_error();
+            return -1;
+        }
+        p += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+WXP_OPENSSL_API wxp_random wxp_openssl_random(void)
+{
+    wxp_random r;
+    r.fn = wxp__ossl_random;
+    r.user = NULL;
+    return r;
+}
+
 WXP_OPENSSL_API void wxp_openssl_verifier_init(wxp_openssl_verifier *v)
 {
     memset(v, 0, sizeof *v);
@@ -428,7 +504,10 @@ WXP_OPENSSL_API void wxp_openssl_verifier_free(wxp_openssl_verifier *v)
 {
     unsigned i;
     if (!v) return;
-    for (i = 0; i < WXP_OPENSSL_KEY_CACHE; i++) EVP_PKEY_free(v->wxp__priv[i].pkey);
+    for (i = 0; i < WXP_OPENSSL_KEY_CACHE; i++) {
+        EVP_PKEY_CTX_free(v->wxp__priv[i].vctx);
+        EVP_PKEY_free(v->wxp__priv[i].pkey);
+    }
     memset(v, 0, sizeof *v);
 }
 

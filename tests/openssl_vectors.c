@@ -4,6 +4,7 @@
    A cmocka program of its own (it links -lcrypto, which build/tests does not):
    make build/openssl_vectors; `make test` runs it. Run from the repository
    root (it reads tests/vectors/ and tests/fixtures/). */
+#define _POSIX_C_SOURCE 200809L /* pthreads: one key shared by signing threads */
 #define WECHATPAY_IMPLEMENTATION
 #define WECHATPAY_FAKE_IMPLEMENTATION
 #define WECHATPAY_OPENSSL_IMPLEMENTATION
@@ -13,6 +14,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <pthread.h>
 #include <cmocka.h>
 #include "wechatpay.h"
 #include "transports/wechatpay_fake.h"
@@ -174,6 +176,55 @@ static void test_sign_nospace(void **state)
     n = sizeof sig;
     assert_int_equal(ossl_merchant.vtable->sign_sha256(&ossl_merchant.vtable, hash, sig, &n), WXP_OK);
     assert_int_equal(n, 256);
+}
+
+/* One key, four threads signing at once: the borrowed signing context is
+   never used by two signatures together, and every signature is right. */
+#define SIGN_THREADS 4
+#define SIGNS_PER_THREAD 40
+
+typedef struct sign_job {
+    wxp_openssl_key *key;
+    unsigned char    hash[32], want[256];
+    int              bad;
+} sign_job;
+
+static void *sign_worker(void *arg)
+{
+    sign_job *j = (sign_job *)arg;
+    int i;
+    for (i = 0; i < SIGNS_PER_THREAD; i++) {
+        unsigned char sig[256];
+        size_t n = sizeof sig;
+        if (j->key->vtable->sign_sha256(&j->key->vtable, j->hash, sig, &n) != WXP_OK || n != 256 ||
+            memcmp(sig, j->want, 256) != 0)
+            j->bad++;
+    }
+    return NULL;
+}
+
+static void test_sign_threads(void **state)
+{
+    static wxp_openssl_key shared;
+    pthread_t th[SIGN_THREADS];
+    sign_job jobs[SIGN_THREADS];
+    wxp_result r;
+    int t;
+    (void)state;
+    assert_int_equal(wxp_openssl_key_load(&shared, file("tests/vectors/keys/merchant_key.pem"), &r), WXP_OK);
+    for (t = 0; t < SIGN_THREADS; t++) {
+        size_t n = sizeof jobs[t].want;
+        jobs[t].key = &shared;
+        memset(jobs[t].hash, t + 1, sizeof jobs[t].hash);
+        jobs[t].bad = 0;
+        /* The expected bytes from the BearSSL signer. */
+        assert_int_equal(bssl_merchant.vtable->sign_sha256(&bssl_merchant.vtable, jobs[t].hash, jobs[t].want, &n),
+                         WXP_OK);
+    }
+    for (t = 0; t < SIGN_THREADS; t++) assert_int_equal(pthread_create(&th[t], NULL, sign_worker, &jobs[t]), 0);
+    for (t = 0; t < SIGN_THREADS; t++) assert_int_equal(pthread_join(th[t], NULL), 0);
+    for (t = 0; t < SIGN_THREADS; t++) assert_int_equal(jobs[t].bad, 0);
+    wxp_openssl_key_free(&shared);
 }
 
 /* ---- OAEP --------------------------------------------------------------- */
@@ -417,6 +468,7 @@ static void test_simulator_refund(void **state)
     cfg.serial = SERIAL;
     cfg.signer = &ossl_merchant.vtable;
     cfg.verifier = &vf.vtable;
+    cfg.random = wxp_openssl_random();
     cfg.keys = &ks;
     cfg.clock.fn = wxp_fake_fixed_clock;
     cfg.clock.user = &now;
@@ -436,6 +488,23 @@ static void test_simulator_refund(void **state)
                      WXP_E_SIGNATURE);
     wxp_client_wipe(&cl);
     wxp_openssl_verifier_free(&vf);
+}
+
+/* RAND_bytes as the client's random source. */
+static void test_random_source(void **state)
+{
+    wxp_random rnd = wxp_openssl_random();
+    unsigned char a[64], b[64], zero[64];
+    (void)state;
+    memset(a, 0, sizeof a);
+    memset(b, 0, sizeof b);
+    memset(zero, 0, sizeof zero);
+    assert_non_null(rnd.fn);
+    assert_int_equal(rnd.fn(rnd.user, a, sizeof a), 0);
+    assert_int_equal(rnd.fn(rnd.user, b, sizeof b), 0);
+    assert_true(memcmp(a, zero, sizeof a) != 0);
+    assert_true(memcmp(a, b, sizeof a) != 0);
+    assert_int_equal(rnd.fn(rnd.user, a, 0), 0);
 }
 
 /* ---- loading errors ------------------------------------------------------ */
@@ -511,6 +580,7 @@ static void test_freed_key(void **state)
     assert_int_equal(k.vtable->sign_sha256(&k.vtable, hash, sig, &n), WXP_E_KEY);
     n = sizeof sig;
     assert_int_equal(k.vtable->oaep_decrypt(&k.vtable, sig, &n), WXP_E_KEY);
+    wxp_openssl_key_free(&k); /* the cached signing context */
 }
 
 int main(void)
@@ -518,12 +588,14 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_request_sign_vectors),
         cmocka_unit_test(test_sign_nospace),
+        cmocka_unit_test(test_sign_threads),
         cmocka_unit_test(test_oaep_vectors),
         cmocka_unit_test(test_oaep_decrypt_errors),
         cmocka_unit_test(test_oaep_encrypt_same_bytes),
         cmocka_unit_test(test_response_verify_vectors),
         cmocka_unit_test(test_verifier_cache),
         cmocka_unit_test(test_simulator_refund),
+        cmocka_unit_test(test_random_source),
         cmocka_unit_test(test_bad_pem),
         cmocka_unit_test(test_freed_key),
     };

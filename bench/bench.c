@@ -1,0 +1,671 @@
+/* bench/bench.c - what a call costs, and how much of it is the library (make bench).
+
+   In one run, with fixed iteration counts (about 15 s on a 2-vCPU AMD EPYC VM):
+   1. bare RSA-2048 PKCS#1 v1.5 sign and verify of a SHA-256 digest with each
+      backend: BearSSL i62 (skipped where the build has no 64x64->128
+      multiply), i31, i15, and OpenSSL 3's EVP API;
+   2. one whole APIv3 call, wxp_v3_request POST /v3/refund/domestic/refunds
+      (build, sign, transport, verify the signed answer), through an
+      in-process transport that replays a refund answer of about 1 KB signed
+      once up front with the platform key, so each call costs only what the
+      client does; with each backend as signer and verifier, next to the bare
+      crypto of that backend: overhead = (call - sign - verify) / call. The
+      same call with the RSA stubbed out measures the library's own work
+      directly. Then the typed call (wxp_refund_create: encode, call, decode);
+   3. a refund callback: wxp_notify_parse (verify, AES-256-GCM decrypt) and
+      wxp_refund_notify_decode;
+   4. JSON parse throughput on the 1 KB refund answer.
+   Each figure is the best of 5 batches (CLOCK_MONOTONIC). It prints a table
+   and always exits 0 unless a call fails: it is a measurement, not a test.
+   The keys are the throwaway test keys of examples/test_keys.h. */
+#define _POSIX_C_SOURCE 200809L
+#define WECHATPAY_IMPLEMENTATION
+#define WECHATPAY_OPENSSL_IMPLEMENTATION
+#include "wechatpay.h"
+#include "crypto/wechatpay_openssl.h"
+#include "examples/test_keys.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/utsname.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/rsa.h>
+
+#define BATCHES 5
+#define NOW 1795425372LL
+
+/* ---- timing -------------------------------------------------------------- */
+
+typedef void (*op_fn)(void *ctx);
+
+static double now_us(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec * 1e6 + (double)t.tv_nsec / 1e3;
+}
+
+/* µs per op: the best of BATCHES batches of n, after one warm-up op. */
+static double measure(op_fn op, void *ctx, unsigned n)
+{
+    double best = 1e300;
+    unsigned b, i;
+    op(ctx);
+    for (b = 0; b < BATCHES; b++) {
+        double t0 = now_us(), t;
+        for (i = 0; i < n; i++) op(ctx);
+        t = (now_us() - t0) / n;
+        if (t < best) best = t;
+    }
+    return best;
+}
+
+static void die(const char *what, wxp_err e, const wxp_result *r)
+{
+    fprintf(stderr, "bench: %s: %s", what, wxp_strerror(e));
+    if (r) fprintf(stderr, " [%s] %s %s", r->field, r->code, r->message);
+    fputc('\n', stderr);
+    exit(1);
+}
+
+/* ---- the machine --------------------------------------------------------- */
+
+static void print_machine(void)
+{
+    struct utsname u;
+    char line[256], model[256] = "unknown";
+    FILE *f = fopen("/proc/cpuinfo", "r");
+    if (f) {
+        while (fgets(line, sizeof line, f)) {
+            if (strncmp(line, "model name", 10) == 0) {
+                char *p = strchr(line, ':');
+                if (p) {
+                    p++;
+                    while (*p == ' ' || *p == '\t') p++;
+                    p[strcspn(p, "\n")] = 0;
+                    snprintf(model, sizeof model, "%s", p);
+                }
+                break;
+            }
+        }
+        fclose(f);
+    }
+    if (uname(&u) == 0) printf("machine   %s %s %s\n", u.sysname, u.release, u.machine);
+    printf("cpu       %s, %ld online\n", model, sysconf(_SC_NPROCESSORS_ONLN));
+#if defined(__clang__)
+    printf("compiler  clang %s, -O2\n", __clang_version__);
+#elif defined(__GNUC__)
+    printf("compiler  gcc %s, -O2\n", __VERSION__);
+#endif
+    printf("libraries wechatpay.h %s, BearSSL (default RSA: %s), %s\n", WXP_VERSION,
+           br_rsa_i62_pkcs1_sign_get() && br_rsa_pkcs1_sign_get_default() == br_rsa_i62_pkcs1_sign_get() ? "i62"
+           : br_rsa_pkcs1_sign_get_default() == &br_rsa_i31_pkcs1_sign ? "i31" : "other",
+           OpenSSL_version(OPENSSL_VERSION));
+    printf("timing    CLOCK_MONOTONIC, best of %d batches, µs per operation\n", BATCHES);
+}
+
+/* ---- keys and the canned answer ------------------------------------------ */
+
+static wxp_rsa_key merchant, platform;          /* BearSSL */
+static wxp_pubkey wechatpay_pub, merchant_pub;
+static wxp_openssl_key ossl_merchant;
+static EVP_PKEY *ossl_wechatpay_pub;
+
+/* A refund answer as WeChat Pay sends it (about 1 KB). */
+static const char answer_body[] =
+    "{\"refund_id\":\"50000000382019052709732678859\",\"out_refund_no\":\"1217752501201407033233368018\","
+    "\"transaction_id\":\"1217752501201407033233368018\",\"out_trade_no\":\"1217752501201407033233368018\","
+    "\"channel\":\"ORIGINAL\",\"user_received_account\":\"招商银行信用卡0403\","
+    "\"success_time\":\"2020-12-01T16:18:12+08:00\",\"create_time\":\"2020-12-01T16:18:12+08:00\","
+    "\"status\":\"SUCCESS\",\"funds_account\":\"UNSETTLED\",\"amount\":{\"total\":100,\"refund\":100,"
+    "\"from\":[{\"account\":\"AVAILABLE\",\"amount\":444},{\"account\":\"UNAVAILABLE\",\"amount\":444}],"
+    "\"payer_total\":90,\"payer_refund\":90,\"settlement_refund\":100,\"settlement_total\":100,"
+    "\"discount_refund\":10,\"currency\":\"CNY\",\"refund_fee\":0},\"promotion_detail\":["
+    "{\"promotion_id\":\"109519\",\"scope\":\"SINGLE\",\"type\":\"DISCOUNT\",\"amount\":5,\"refund_amount\":100,"
+    "\"goods_detail\":[{\"merchant_goods_id\":\"1217752501201407033233368018\",\"wechatpay_goods_id\":\"1001\","
+    "\"goods_name\":\"iPhone6s 16G\",\"unit_price\":100,\"refund_amount\":100,\"refund_quantity\":1}]},"
+    "{\"promotion_id\":\"109520\",\"scope\":\"GLOBAL\",\"type\":\"COUPON\",\"amount\":5,\"refund_amount\":5,"
+    "\"goods_detail\":[]}]}";
+
+static const char request_body[] =
+    "{\"out_trade_no\":\"1217752501201407033233368018\",\"out_refund_no\":\"1217752501201407033233368018\","
+    "\"reason\":\"商品已售完\",\"notify_url\":\"https://weixin.qq.com\","
+    "\"amount\":{\"refund\":100,\"total\":100,\"currency\":\"CNY\"}}";
+
+static struct {
+    char ts[24], nonce[33], sig[WXP_SIG_B64_MAX + 1];
+    unsigned char raw_sig[256];                 /* the same, decoded: bare verify */
+} canned;
+
+static int replay_transport(void *user, const wxp_http_request *req, wxp_http_response *res, char *errbuf,
+                            size_t errbuf_size)
+{
+    (void)user; (void)req; (void)errbuf; (void)errbuf_size;
+    wxp_http_response_status(res, 200);
+    wxp_http_response_header(res, "Request-ID", 10, "08F0C4E8A40610C6021800", 22);
+    wxp_http_response_header(res, "Content-Type", 12, "application/json", 16);
+    wxp_http_response_header(res, "Wechatpay-Nonce", 15, canned.nonce, strlen(canned.nonce));
+    wxp_http_response_header(res, "Wechatpay-Signature", 19, canned.sig, strlen(canned.sig));
+    wxp_http_response_header(res, "Wechatpay-Timestamp", 19, canned.ts, strlen(canned.ts));
+    wxp_http_response_header(res, "Wechatpay-Serial", 16, WXP_TEST_PUB_KEY_ID, sizeof WXP_TEST_PUB_KEY_ID - 1);
+    wxp_http_response_header(res, "Wechatpay-Signature-Type", 24, "WECHATPAY2-SHA256-RSA2048", 25);
+    return wxp_http_response_write(res, answer_body, sizeof answer_body - 1) == sizeof answer_body - 1 ? 0 : 1;
+}
+
+static EVP_PKEY *ossl_pubkey_pem(const char *pem)
+{
+    BIO *bio = BIO_new_mem_buf(pem, -1);
+    EVP_PKEY *k = bio ? PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL) : NULL;
+    BIO_free(bio);
+    return k;
+}
+
+static void setup_keys(void)
+{
+    wxp_result r;
+    wxp_err e;
+    char msg[2048];
+    size_t n;
+    if ((e = wxp_rsa_key_load(&merchant, wxp_cstr(WXP_TEST_MERCHANT_KEY), &r)) != WXP_OK) die("merchant key", e, &r);
+    if ((e = wxp_rsa_key_load(&platform, wxp_cstr(WXP_TEST_PLATFORM_KEY), &r)) != WXP_OK) die("platform key", e, &r);
+    if ((e = wxp_pubkey_load(&merchant_pub, wxp_cstr(WXP_TEST_MERCHANT_PUB), &r)) != WXP_OK) die("merchant pub", e, &r);
+    if ((e = wxp_pubkey_load(&wechatpay_pub, wxp_cstr(WXP_TEST_WECHATPAY_PUB), &r)) != WXP_OK) die("wechatpay pub", e, &r);
+    if ((e = wxp_openssl_key_load(&ossl_merchant, wxp_cstr(WXP_TEST_MERCHANT_KEY), &r)) != WXP_OK)
+        die("OpenSSL merchant key", e, &r);
+    if (!(ossl_wechatpay_pub = ossl_pubkey_pem(WXP_TEST_WECHATPAY_PUB))) die("OpenSSL public key", WXP_E_KEY, NULL);
+    /* The answer, signed once with the platform key. */
+    snprintf(canned.ts, sizeof canned.ts, "%lld", NOW);
+    snprintf(canned.nonce, sizeof canned.nonce, "%s", "GusuEQ2NVJVwy3LNpJQmjpNedV2aX2AC");
+    snprintf(msg, sizeof msg, "%s\n%s\n%s\n", canned.ts, canned.nonce, answer_body);
+    if ((e = wxp_sign_base64(&platform.vtable, msg, strlen(msg), canned.sig, sizeof canned.sig, NULL, &r)) != WXP_OK)
+        die("sign the canned answer", e, &r);
+    if (wxp_base64_decode(canned.raw_sig, sizeof canned.raw_sig, canned.sig, strlen(canned.sig), &n) != WXP_OK ||
+        n != sizeof canned.raw_sig)
+        die("decode the canned signature", WXP_E_BASE64, NULL);
+}
+
+/* ---- 1. bare RSA ---------------------------------------------------------- */
+
+static unsigned char digest[32];               /* of the canned answer's message */
+
+typedef struct bssl_op {
+    br_rsa_pkcs1_sign sign;
+    br_rsa_pkcs1_vrfy vrfy;
+    unsigned char sig[512];
+} bssl_op;
+
+static void op_bssl_sign(void *ctx)
+{
+    bssl_op *o = (bssl_op *)ctx;
+    if (!o->sign(BR_HASH_OID_SHA256, digest, 32, &merchant.sk, o->sig)) die("BearSSL sign", WXP_E_CRYPTO, NULL);
+}
+
+static void op_bssl_vrfy(void *ctx)
+{
+    bssl_op *o = (bssl_op *)ctx;
+    unsigned char got[32];
+    if (!o->vrfy(canned.raw_sig, sizeof canned.raw_sig, BR_HASH_OID_SHA256, 32, &wechatpay_pub.pk, got) ||
+        memcmp(got, digest, 32) != 0)
+        die("BearSSL verify", WXP_E_SIGNATURE, NULL);
+}
+
+typedef struct ossl_op { EVP_PKEY_CTX *sign, *vrfy; unsigned char sig[512]; } ossl_op;
+
+static void op_ossl_sign(void *ctx)
+{
+    ossl_op *o = (ossl_op *)ctx;
+    size_t n = sizeof o->sig;
+    if (EVP_PKEY_sign(o->sign, o->sig, &n, digest, 32) <= 0) die("OpenSSL sign", WXP_E_CRYPTO, NULL);
+}
+
+static void op_ossl_vrfy(void *ctx)
+{
+    ossl_op *o = (ossl_op *)ctx;
+    if (EVP_PKEY_verify(o->vrfy, canned.raw_sig, sizeof canned.raw_sig, digest, 32) != 1)
+        die("OpenSSL verify", WXP_E_SIGNATURE, NULL);
+}
+
+/* ---- signers and verifiers for the BearSSL engines the default does not pick */
+
+typedef struct engine_signer {
+    const wxp_signer_class *vtable;
+    br_rsa_pkcs1_sign       sign;
+} engine_signer;
+
+static wxp_err engine_sign(const wxp_signer_class **ctx, const unsigned char hash[32], unsigned char *sig,
+                           size_t *sig_len)
+{
+    const engine_signer *s = (const engine_signer *)(const void *)ctx;
+    size_t n = (merchant.sk.n_bitlen + 7) / 8;
+    if (*sig_len < n) return WXP_E_NOSPACE;
+    if (!s->sign(BR_HASH_OID_SHA256, hash, 32, &merchant.sk, sig)) return WXP_E_CRYPTO;
+    *sig_len = n;
+    return WXP_OK;
+}
+static const wxp_signer_class engine_signer_class = { engine_sign, NULL };
+
+typedef struct engine_verifier {
+    const wxp_verifier_class *vtable;
+    br_rsa_pkcs1_vrfy         vrfy;
+} engine_verifier;
+
+static int engine_verify(const wxp_verifier_class *const *ctx, const br_rsa_public_key *pk,
+                         const unsigned char hash[32], const unsigned char *sig, size_t sig_len)
+{
+    const engine_verifier *v = (const engine_verifier *)(const void *)ctx;
+    unsigned char got[32];
+    return v->vrfy(sig, sig_len, BR_HASH_OID_SHA256, 32, pk, got) && memcmp(got, hash, 32) == 0;
+}
+
+static wxp_err engine_oaep(const wxp_verifier_class *const *ctx, const br_rsa_public_key *pk, const wxp_random *rnd,
+                           const void *plain, size_t len, unsigned char *out, size_t cap, size_t *out_len)
+{
+    const wxp_verifier_class *const *d = wxp_bearssl_verifier();
+    (void)ctx;
+    return (*d)->oaep_encrypt(d, pk, rnd, plain, len, out, cap, out_len);
+}
+static const wxp_verifier_class engine_verifier_class = { engine_verify, engine_oaep };
+
+/* RSA stubbed out: a fixed signature, every signature accepted. What is left
+   is the library: nonce, SHA-256, base64, headers, transport, checks. */
+static wxp_err stub_sign(const wxp_signer_class **ctx, const unsigned char hash[32], unsigned char *sig,
+                         size_t *sig_len)
+{
+    (void)ctx; (void)hash;
+    if (*sig_len < sizeof canned.raw_sig) return WXP_E_NOSPACE;
+    memcpy(sig, canned.raw_sig, sizeof canned.raw_sig);
+    *sig_len = sizeof canned.raw_sig;
+    return WXP_OK;
+}
+static const wxp_signer_class stub_signer_class = { stub_sign, NULL };
+
+static int stub_verify(const wxp_verifier_class *const *ctx, const br_rsa_public_key *pk,
+                       const unsigned char hash[32], const unsigned char *sig, size_t sig_len)
+{
+    (void)ctx; (void)pk; (void)hash; (void)sig; (void)sig_len;
+    return 1;
+}
+static const wxp_verifier_class stub_verifier_class = { stub_verify, engine_oaep };
+
+/* ---- 2. calls ------------------------------------------------------------- */
+
+#define NCLIENTS 8
+static unsigned char io[NCLIENTS][WXP_IO_BUFSIZE_DEFAULT];
+static wxp_client clients[NCLIENTS];
+static size_t nclients;
+static wxp_pubkey slots[1];
+static wxp_keystore keys;
+static long long clock_now = NOW;
+
+static long long fixed_clock(void *user) { return *(const long long *)user; }
+
+/* A new client with this signer, verifier and random source (NULL signer: the
+   BearSSL default from private_key_pem; NULL verifier: the BearSSL default;
+   ossl_rand 0: the client's own HMAC-DRBG, 1: OpenSSL's RAND_bytes). */
+static wxp_client *client_new(const wxp_signer_class **signer, const wxp_verifier_class *const *verifier,
+                              int ossl_rand)
+{
+    wxp_client *c = &clients[nclients];
+    wxp_config cfg;
+    wxp_result r;
+    wxp_err e;
+    if (nclients == NCLIENTS) die("too many clients", WXP_E_FULL, NULL);
+    memset(&cfg, 0, sizeof cfg);
+    cfg.mchid = WXP_TEST_MCHID;
+    cfg.serial = WXP_TEST_SERIAL;
+    if (signer) cfg.signer = signer;
+    else cfg.private_key_pem = wxp_cstr(WXP_TEST_MERCHANT_KEY);
+    cfg.verifier = verifier;
+    if (ossl_rand) cfg.random = wxp_openssl_random();
+    cfg.keys = &keys;
+    cfg.apiv3_key = wxp_cstr(WXP_TEST_APIV3_KEY);
+    cfg.clock.fn = fixed_clock;
+    cfg.clock.user = &clock_now;
+    cfg.transport.fn = replay_transport;
+    cfg.io_buf = io[nclients];
+    cfg.io_buf_size = sizeof io[0];
+    if ((e = wxp_client_init(c, &cfg, &r)) != WXP_OK) die("client init", e, &r);
+    nclients++;
+    return c;
+}
+
+static void op_call(void *ctx)
+{
+    wxp_result r;
+    wxp_err e = wxp_v3_request((wxp_client *)ctx, "POST", "/v3/refund/domestic/refunds",
+                               wxp_cstr(request_body), &r);
+    if (e) die("wxp_v3_request", e, &r);
+}
+
+static void op_typed_call(void *ctx)
+{
+    wxp_refund_req req;
+    wxp_refund out;
+    wxp_refund_from from[4];
+    wxp_refund_promotion promo[4];
+    wxp_refund_goods goods[4][4];
+    wxp_result r;
+    wxp_err e;
+    size_t i;
+    memset(&req, 0, sizeof req);
+    req.out_trade_no = "1217752501201407033233368018";
+    req.out_refund_no = "1217752501201407033233368018";
+    req.reason = "商品已售完";
+    req.notify_url = "https://weixin.qq.com";
+    req.amount.refund = 100;
+    req.amount.total = 100;
+    memset(&out, 0, sizeof out);
+    out.amount.from = from;
+    out.amount.from_cap = 4;
+    out.promotion_detail = promo;
+    out.promotion_detail_cap = 4;
+    memset(promo, 0, sizeof promo);
+    for (i = 0; i < 4; i++) {
+        promo[i].goods_detail = goods[i];
+        promo[i].goods_detail_cap = 4;
+    }
+    e = wxp_refund_create((wxp_client *)ctx, &req, &out, &r);
+    if (e) die("wxp_refund_create", e, &r);
+}
+
+/* ---- 3. callbacks --------------------------------------------------------- */
+
+static struct {
+    char body[2048], work[2048];
+    size_t len;
+    char ts[24], nonce[33], sig[WXP_SIG_B64_MAX + 1];
+    wxp_notify_headers h;
+} cb;
+
+static void setup_callback(void)
+{
+    static const char resource[] =
+        "{\"mchid\":\"1900009191\",\"out_trade_no\":\"1217752501201407033233368018\","
+        "\"transaction_id\":\"1217752501201407033233368018\",\"out_refund_no\":\"1217752501201407033233368018\","
+        "\"refund_id\":\"1217752501201407033233368018\",\"refund_status\":\"SUCCESS\","
+        "\"success_time\":\"2018-06-08T10:34:56+08:00\",\"user_received_account\":\"招商银行信用卡0403\","
+        "\"amount\":{\"total\":999,\"refund\":999,\"payer_total\":999,\"payer_refund\":999}}";
+    char ct[1024], msg[2200];
+    size_t n;
+    wxp_result r;
+    wxp_err e;
+    e = wxp_aes_gcm_encrypt(wxp_cstr(WXP_TEST_APIV3_KEY), wxp_cstr("8gOicl9CThug"), wxp_cstr("refund"),
+                            wxp_cstr(resource), ct, sizeof ct, &n, &r);
+    if (e) die("encrypt the callback", e, &r);
+    cb.len = (size_t)snprintf(cb.body, sizeof cb.body,
+        "{\"id\":\"EV-2018022511223320873\",\"create_time\":\"2015-05-20T13:29:35+08:00\","
+        "\"resource_type\":\"encrypt-resource\",\"event_type\":\"REFUND.SUCCESS\",\"summary\":\"退款成功\","
+        "\"resource\":{\"original_type\":\"refund\",\"algorithm\":\"AEAD_AES_256_GCM\",\"ciphertext\":\"%s\","
+        "\"associated_data\":\"refund\",\"nonce\":\"8gOicl9CThug\"}}", ct);
+    snprintf(cb.ts, sizeof cb.ts, "%lld", NOW);
+    snprintf(cb.nonce, sizeof cb.nonce, "%s", "m9kiwlWRHRxK2J6swSRwK8Rl7nx5d7f8");
+    snprintf(msg, sizeof msg, "%s\n%s\n%s\n", cb.ts, cb.nonce, cb.body);
+    if ((e = wxp_sign_base64(&platform.vtable, msg, strlen(msg), cb.sig, sizeof cb.sig, NULL, &r)) != WXP_OK)
+        die("sign the callback", e, &r);
+    cb.h.timestamp = wxp_cstr(cb.ts);
+    cb.h.nonce = wxp_cstr(cb.nonce);
+    cb.h.signature = wxp_cstr(cb.sig);
+    cb.h.serial = wxp_cstr(WXP_TEST_PUB_KEY_ID);
+}
+
+static void op_notify(void *ctx)
+{
+    unsigned char plain[1024];
+    wxp_notification n;
+    wxp_refund_notify rn;
+    wxp_result r;
+    wxp_err e;
+    memcpy(cb.work, cb.body, cb.len); /* parsing unescapes in place */
+    e = wxp_notify_parse((wxp_client *)ctx, &cb.h, cb.work, cb.len, plain, sizeof plain, &n, &r);
+    if (e) die("wxp_notify_parse", e, &r);
+    e = wxp_refund_notify_decode(&n, &rn, &r);
+    if (e) die("wxp_refund_notify_decode", e, &r);
+}
+
+/* The CPU feature probes wxp__gcm_init makes for every AES-GCM operation. */
+static void op_probe(void *ctx)
+{
+    volatile const void *a = br_aes_x86ni_ctr_get_vtable();
+    volatile br_ghash g = br_ghash_pclmul_get();
+    (void)ctx; (void)a; (void)g;
+}
+
+/* ---- 4. JSON -------------------------------------------------------------- */
+
+static void op_json(void *ctx)
+{
+    static wxp_json_tok tok[256];
+    wxp_json doc;
+    wxp_err e = wxp_json_parse(&doc, (char *)ctx, sizeof answer_body - 1, tok, 256, NULL);
+    if (e) die("wxp_json_parse", e, NULL);
+}
+
+/* ---- the run -------------------------------------------------------------- */
+
+#define ROUNDS 5
+
+/* One row of sections 1 and 2: the bare operations and the call, measured in
+   turns (round by round) so that a busy machine slows them alike. */
+typedef struct row {
+    const char *name;
+    unsigned    n;                  /* signs and calls per batch; verifies: 10 n */
+    op_fn       sign, vrfy;         /* bare; NULL: no bare figures of its own */
+    void       *ctx;
+    wxp_client *client;
+    double      sign_us, vrfy_us, call_us;
+} row;
+
+static double batch(op_fn op, void *ctx, unsigned n)
+{
+    double t0 = now_us();
+    unsigned i;
+    for (i = 0; i < n; i++) op(ctx);
+    return (now_us() - t0) / n;
+}
+
+static void keep_min(double *m, double v) { if (*m == 0 || v < *m) *m = v; }
+
+int main(void)
+{
+    static row rows[8];
+    static bssl_op bop[3];
+    static engine_signer esig[3];
+    static engine_verifier evf[3];
+    static wxp_openssl_verifier ovf;
+    static ossl_op oop;
+    static char json_text[sizeof answer_body];
+    static const wxp_signer_class *stub = &stub_signer_class; /* config.signer is not const */
+    const wxp_verifier_class *const stubv = &stub_verifier_class;
+    br_sha256_context h;
+    double t0 = now_us();
+    size_t i, nr = 0, nbare, r_ossl, r_def = 0, r_stub, r_stub_ossl;
+    wxp_client *c_default, *c_ossl, *c_stub;
+    wxp_result res;
+    wxp_err e;
+
+    puts("wechatpay.h bench: RSA backends, one APIv3 call, callbacks, JSON");
+    puts("===================================================================");
+    print_machine();
+    setup_keys();
+    setup_callback();
+    wxp_keystore_init(&keys, slots, 1);
+    if ((e = wxp_keystore_add_pubkey(&keys, WXP_TEST_PUB_KEY_ID, wxp_cstr(WXP_TEST_WECHATPAY_PUB), &res)) != WXP_OK)
+        die("key store", e, &res);
+    br_sha256_init(&h);
+    br_sha256_update(&h, canned.ts, strlen(canned.ts));
+    br_sha256_update(&h, "\n", 1);
+    br_sha256_update(&h, canned.nonce, strlen(canned.nonce));
+    br_sha256_update(&h, "\n", 1);
+    br_sha256_update(&h, answer_body, sizeof answer_body - 1);
+    br_sha256_update(&h, "\n", 1);
+    br_sha256_out(&h, digest);
+    oop.sign = EVP_PKEY_CTX_new(ossl_merchant.pkey, NULL);
+    oop.vrfy = EVP_PKEY_CTX_new(ossl_wechatpay_pub, NULL);
+    if (!oop.sign || !oop.vrfy || EVP_PKEY_sign_init(oop.sign) <= 0 ||
+        EVP_PKEY_CTX_set_rsa_padding(oop.sign, RSA_PKCS1_PADDING) <= 0 ||
+        EVP_PKEY_CTX_set_signature_md(oop.sign, EVP_sha256()) <= 0 || EVP_PKEY_verify_init(oop.vrfy) <= 0 ||
+        EVP_PKEY_CTX_set_rsa_padding(oop.vrfy, RSA_PKCS1_PADDING) <= 0 ||
+        EVP_PKEY_CTX_set_signature_md(oop.vrfy, EVP_sha256()) <= 0)
+        die("OpenSSL contexts", WXP_E_CRYPTO, NULL);
+    wxp_openssl_verifier_init(&ovf);
+
+    /* The BearSSL engines: i62 when the build has it (the library's default,
+       through its own key and verifier), i31 and i15 through bench vtables. */
+    {
+        static const char *names[3] = { "BearSSL i62", "BearSSL i31", "BearSSL i15" };
+        static const unsigned ns[3] = { 100, 60, 20 };
+        br_rsa_pkcs1_sign sg[3];
+        br_rsa_pkcs1_vrfy vf[3];
+        sg[0] = br_rsa_i62_pkcs1_sign_get(); vf[0] = br_rsa_i62_pkcs1_vrfy_get();
+        sg[1] = &br_rsa_i31_pkcs1_sign;     vf[1] = &br_rsa_i31_pkcs1_vrfy;
+        sg[2] = &br_rsa_i15_pkcs1_sign;     vf[2] = &br_rsa_i15_pkcs1_vrfy;
+        for (i = 0; i < 3; i++) {
+            row *w;
+            if (!sg[i]) continue;
+            w = &rows[nr++];
+            bop[i].sign = sg[i];
+            bop[i].vrfy = vf[i];
+            w->name = names[i];
+            w->n = ns[i];
+            w->sign = op_bssl_sign;
+            w->vrfy = op_bssl_vrfy;
+            w->ctx = &bop[i];
+            if (sg[i] == br_rsa_pkcs1_sign_get_default() && vf[i] == br_rsa_pkcs1_vrfy_get_default()) {
+                w->client = client_new(NULL, NULL, 0);
+                r_def = nr - 1;
+            } else {
+                esig[i].vtable = &engine_signer_class;
+                esig[i].sign = sg[i];
+                evf[i].vtable = &engine_verifier_class;
+                evf[i].vrfy = vf[i];
+                w->client = client_new(&esig[i].vtable, &evf[i].vtable, 0);
+            }
+        }
+    }
+    r_ossl = nr;
+    rows[nr].name = "OpenSSL EVP";
+    rows[nr].n = 400;
+    rows[nr].sign = op_ossl_sign;
+    rows[nr].vrfy = op_ossl_vrfy;
+    rows[nr].ctx = &oop;
+    rows[nr++].client = client_new(&ossl_merchant.vtable, &ovf.vtable, 1);
+    nbare = nr;
+    rows[nr].name = "OpenSSL EVP / BearSSL default";
+    rows[nr].n = 400;
+    rows[nr++].client = client_new(&ossl_merchant.vtable, NULL, 0);
+    r_stub = nr;
+    rows[nr].name = "RSA stubbed, HMAC-DRBG nonces";
+    rows[nr].n = 2000;
+    rows[nr++].client = c_stub = client_new(&stub, &stubv, 0);
+    r_stub_ossl = nr;
+    rows[nr].name = "RSA stubbed, RAND_bytes nonces";
+    rows[nr].n = 2000;
+    rows[nr++].client = client_new(&stub, &stubv, 1);
+    c_default = rows[r_def].client;
+    c_ossl = rows[r_ossl].client;
+
+    {   /* Warm up, then the rounds. */
+        unsigned k;
+        for (i = 0; i < nr; i++) {
+            if (rows[i].sign) { rows[i].sign(rows[i].ctx); rows[i].vrfy(rows[i].ctx); }
+            op_call(rows[i].client);
+        }
+        for (k = 0; k < ROUNDS; k++) {
+            for (i = 0; i < nr; i++) {
+                if (rows[i].sign) {
+                    keep_min(&rows[i].sign_us, batch(rows[i].sign, rows[i].ctx, rows[i].n));
+                    keep_min(&rows[i].vrfy_us, batch(rows[i].vrfy, rows[i].ctx, 10 * rows[i].n));
+                }
+                keep_min(&rows[i].call_us, batch(op_call, rows[i].client, rows[i].n));
+            }
+        }
+    }
+    /* The mixed row: OpenSSL signs, BearSSL's default verifies. */
+    rows[nbare].sign_us = rows[r_ossl].sign_us;
+    rows[nbare].vrfy_us = rows[r_def].vrfy_us;
+
+    /* 1. */
+    printf("\n1. Bare RSA-2048, PKCS#1 v1.5 over a SHA-256 digest (sign: merchant key, verify: WeChat Pay key)\n\n");
+    printf("   %-24s %12s %12s\n", "backend", "sign µs", "verify µs");
+    for (i = 0; i < nbare; i++) printf("   %-24s %12.1f %12.1f\n", rows[i].name, rows[i].sign_us, rows[i].vrfy_us);
+    if (!br_rsa_i62_pkcs1_sign_get()) printf("   (BearSSL i62: not in this build, skipped)\n");
+    printf("   OpenSSL: one prepared EVP_PKEY_CTX per key, reused (as wxp_openssl_key and _verifier do).\n");
+
+    /* 2. */
+    printf("\n2. One APIv3 call: wxp_v3_request POST /v3/refund/domestic/refunds, %u-byte request body,\n"
+           "   in-process transport replaying a %u-byte answer signed once up front (per call: build, sign,\n"
+           "   transport, verify). overhead = (call - sign - verify) / call, with the bare figures of 1,\n"
+           "   measured in turns with them. Signer = config.signer, verifier = config.verifier.\n\n",
+           (unsigned)(sizeof request_body - 1), (unsigned)(sizeof answer_body - 1));
+    printf("   %-38s %10s %10s %10s %10s\n", "signer / verifier", "call µs", "RSA µs", "library µs", "overhead");
+    for (i = 0; i < nr; i++) {
+        double rsa = rows[i].sign_us + rows[i].vrfy_us;
+        char name[64];
+        if (i == r_def) snprintf(name, sizeof name, "%s (the default)", rows[i].name);
+        else if (i == r_ossl) snprintf(name, sizeof name, "%s (key, verifier, random)", rows[i].name);
+        else if (i < nbare) snprintf(name, sizeof name, "%s (bench vtables)", rows[i].name);
+        else snprintf(name, sizeof name, "%s", rows[i].name);
+        if (i >= r_stub)
+            printf("   %-38s %10.1f %10s %10.1f\n", name, rows[i].call_us, "-", rows[i].call_us);
+        else
+            printf("   %-38s %10.1f %10.1f %10.1f %9.2f%%\n", name, rows[i].call_us, rsa, rows[i].call_us - rsa,
+                   100.0 * (rows[i].call_us - rsa) / rows[i].call_us);
+    }
+    printf("   (A difference of a few µs is within the noise of the bare figures: the rows below,\n"
+           "   with the RSA stubbed out, measure the library's part directly.)\n");
+    printf("\n   The library's own work, measured directly (RSA stubbed out), against bare RSA + it:\n");
+    {
+        double lib = rows[r_stub].call_us, lib_o = rows[r_stub_ossl].call_us;
+        double all = lib + rows[r_def].sign_us + rows[r_def].vrfy_us;
+        double all_o = lib_o + rows[r_ossl].sign_us + rows[r_ossl].vrfy_us;
+        printf("   %-38s %9.2f%%   (%.1f µs of %.1f µs)\n", rows[r_def].name, 100.0 * lib / all, lib, all);
+        printf("   %-38s %9.2f%%   (%.1f µs of %.1f µs)\n", "OpenSSL EVP + RAND_bytes", 100.0 * lib_o / all_o, lib_o,
+               all_o);
+    }
+    printf("   Most of the library's part is SHA-256 (BearSSL's portable code: the request, the 1 KB\n"
+           "   answer, and the HMAC-DRBG behind the nonce when RAND_bytes is not used), then base64.\n");
+
+    printf("\n   Typed call wxp_refund_create (validate, encode, call, decode into wxp_refund):\n");
+    {
+        double typed_stub = measure(op_typed_call, c_stub, 2000);
+        printf("   %-38s %10.1f\n", rows[r_def].name, measure(op_typed_call, c_default, rows[r_def].n));
+        printf("   %-38s %10.1f\n", "OpenSSL EVP", measure(op_typed_call, c_ossl, rows[r_ossl].n));
+        printf("   %-38s %10.1f   (validate + encode + decode: %.1f µs)\n", "RSA stubbed out", typed_stub,
+               typed_stub - measure(op_call, c_stub, 2000));
+    }
+
+    /* 3. */
+    printf("\n3. Refund callback, %u-byte body: wxp_notify_parse (headers, clock, RSA verify, AES-256-GCM)\n"
+           "   + wxp_refund_notify_decode\n\n", (unsigned)cb.len);
+    printf("   %-38s %10.1f µs\n", "BearSSL default verifier", measure(op_notify, c_default, 1000));
+    printf("   %-38s %10.1f µs\n", "OpenSSL verifier", measure(op_notify, c_ossl, 4000));
+    printf("   %-38s %10.1f µs\n", "RSA stubbed out", measure(op_notify, c_stub, 4000));
+    printf("   %-38s %10.1f µs\n", "  of which AES-NI + PCLMUL probes", measure(op_probe, NULL, 4000));
+    printf("   (BearSSL's br_aes_x86ni_ctr_get_vtable and br_ghash_pclmul_get run CPUID each time the\n"
+           "   library sets up AES-GCM; under a hypervisor that traps CPUID that is most of the callback.)\n");
+
+    /* 4. */
+    memcpy(json_text, answer_body, sizeof answer_body);
+    {
+        double us = measure(op_json, json_text, 20000);
+        printf("\n4. JSON: wxp_json_parse of the %u-byte refund answer (validate + tokens)\n\n",
+               (unsigned)(sizeof answer_body - 1));
+        printf("   %.2f µs per parse, %.0f MB/s\n", us, (double)(sizeof answer_body - 1) / us);
+    }
+
+    printf("\nwhole bench: %.1f s\n", (now_us() - t0) / 1e6);
+    for (i = 0; i < nclients; i++) wxp_client_wipe(&clients[i]);
+    wxp_openssl_verifier_free(&ovf);
+    wxp_openssl_key_free(&ossl_merchant);
+    EVP_PKEY_free(ossl_wechatpay_pub);
+    EVP_PKEY_CTX_free(oop.sign);
+    EVP_PKEY_CTX_free(oop.vrfy);
+    wxp_rsa_key_wipe(&merchant);
+    wxp_rsa_key_wipe(&platform);
+    return 0;
+}
