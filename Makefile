@@ -47,9 +47,10 @@ $(CURL_USERS): LDLIBS += $(shell pkg-config --libs libcurl 2>/dev/null || echo -
 
 all: $(CLI) $(EXAMPLES) $(BUILD)/tests $(CHECKS)
 
-test: $(BUILD)/tests $(BUILD)/tests-asan $(NOMALLOC) $(CURLTEST) $(OSSL_VEC) $(FAKE_EP) $(CHECKS)
+test: $(BUILD)/tests $(BUILD)/tests-asan $(EXAMPLES) $(NOMALLOC) $(CURLTEST) $(OSSL_VEC) $(FAKE_EP) $(CHECKS)
 	./$(BUILD)/tests
 	./$(BUILD)/tests-asan
+	@for e in $(EXAMPLES); do echo "== $$e"; ./$$e > $(BUILD)/example.out || { cat $(BUILD)/example.out; exit 1; }; done
 	$(if $(NOMALLOC),./$(NOMALLOC))
 	$(if $(CURLTEST),./$(CURLTEST))
 	$(if $(OSSL_VEC),./$(OSSL_VEC))

@@ -15,15 +15,11 @@
 #define WECHATPAY_FAKE_IMPLEMENTATION
 #include "wechatpay.h"
 #include "transports/wechatpay_fake.h"
-#include "test_keys.h"
-
 #include <stdio.h>
 #include <string.h>
+#include "example_sim.h"
 
-static unsigned char io[WXP_IO_BUFSIZE_DEFAULT];
-static wxp_fake fake;
-
-static long long now_s(void *user) { return *(long long *)user; }
+static example_sim sim;
 
 /* Remembers the last nonces seen; a real server keeps them for 5 minutes. */
 typedef struct nonce_cache { char seen[8][WXP_NONCE_LEN + 1]; unsigned next; } nonce_cache;
@@ -71,56 +67,22 @@ static void handle(wxp_client *c, const wxp_notify_headers *h, char *body, size_
 
 int main(void)
 {
-    static wxp_pubkey slots[2], merchant_pub;
-    static wxp_rsa_key platform;
     static wxp_client c;
     static char body[8192], copy[8192];
-    static long long now = 1795425372;
     nonce_cache cache;
-    wxp_keystore keys;
     wxp_config cfg;
-    wxp_fake_config fc;
     wxp_notify_headers h;
     wxp_result r;
     wxp_err e;
     size_t len;
 
     memset(&cache, 0, sizeof cache);
-    memset(&cfg, 0, sizeof cfg);
-    memset(&fc, 0, sizeof fc);
-    wxp_keystore_init(&keys, slots, 2);
-    if ((e = wxp_keystore_add_pubkey(&keys, WXP_TEST_PUB_KEY_ID, wxp_cstr(WXP_TEST_WECHATPAY_PUB), &r)) ||
-        (e = wxp_pubkey_load(&merchant_pub, wxp_cstr(WXP_TEST_MERCHANT_PUB), &r)) ||
-        (e = wxp_rsa_key_load(&platform, wxp_cstr(WXP_TEST_PLATFORM_KEY), &r))) {
-        printf("keys: %s\n", wxp_strerror(e));
-        return 1;
-    }
-    fc.mchid = WXP_TEST_MCHID;
-    fc.merchant_serial = WXP_TEST_SERIAL;
-    fc.merchant_key = &merchant_pub;
-    fc.platform_signer = &platform.vtable;
-    fc.platform_serial = WXP_TEST_PUB_KEY_ID;
-    fc.clock.fn = now_s;
-    fc.clock.user = &now;
-    cfg.mchid = WXP_TEST_MCHID;
-    cfg.serial = WXP_TEST_SERIAL;
-    cfg.private_key_pem = wxp_cstr(WXP_TEST_MERCHANT_KEY);
-    cfg.apiv3_key = wxp_cstr(WXP_TEST_APIV3_KEY);
-    cfg.keys = &keys;
-    cfg.clock = fc.clock;
+    if ((e = example_sim_init(&sim, &cfg, &r)) != WXP_OK ||
+        (e = wxp_fake_add_order(&sim.fake, "T20261123", NULL, 500)) != WXP_OK)
+        return example_report("simulator", e, &r);
     cfg.replay.fn = seen_before;
     cfg.replay.user = &cache;
-    cfg.io_buf = io;
-    cfg.io_buf_size = sizeof io;
-    if ((e = wxp_fake_init(&fake, &fc)) || (e = wxp_fake_add_order(&fake, "T20261123", NULL, 500))) {
-        printf("simulator: %s\n", wxp_strerror(e));
-        return 1;
-    }
-    cfg.transport = wxp_fake_as_transport(&fake);
-    if ((e = wxp_client_init(&c, &cfg, &r)) != WXP_OK) {
-        printf("client: %s %s\n", wxp_strerror(e), r.message);
-        return 1;
-    }
+    if ((e = wxp_client_init(&c, &cfg, &r)) != WXP_OK) return example_report("client", e, &r);
     {   /* A refund for the callback to be about. */
         wxp_refund_req req;
         wxp_refund out;
@@ -130,13 +92,10 @@ int main(void)
         req.out_refund_no = "R20261123-7";
         req.amount.refund = 200;
         req.amount.total = 500;
-        if ((e = wxp_refund_create(&c, &req, &out, &r)) != WXP_OK) {
-            printf("refund: %s %s\n", wxp_strerror(e), r.message);
-            return 1;
-        }
+        if ((e = wxp_refund_create(&c, &req, &out, &r)) != WXP_OK) return example_report("refund", e, &r);
     }
 
-    e = wxp_fake_notify_refund(&fake, cfg.apiv3_key, "R20261123-7", body, sizeof body, &len, &h, &r);
+    e = wxp_fake_notify_refund(&sim.fake, cfg.apiv3_key, "R20261123-7", body, sizeof body, &len, &h, &r);
     if (e) {
         printf("simulator callback: %s\n", wxp_strerror(e));
         return 1;
@@ -150,7 +109,7 @@ int main(void)
     handle(&c, &h, body, len);
 
     printf("3. a forged callback (one byte of the body changed):\n");
-    e = wxp_fake_notify_refund(&fake, cfg.apiv3_key, "R20261123-7", body, sizeof body, &len, &h, &r);
+    e = wxp_fake_notify_refund(&sim.fake, cfg.apiv3_key, "R20261123-7", body, sizeof body, &len, &h, &r);
     if (e) return 1;
     body[len / 2] ^= 1;
     handle(&c, &h, body, len);

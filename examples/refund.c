@@ -16,7 +16,6 @@
 #define WECHATPAY_FAKE_IMPLEMENTATION
 #include "wechatpay.h"
 #include "transports/wechatpay_fake.h"
-#include "test_keys.h"
 #if defined(WXP_EXAMPLE_CURL)
 #define WECHATPAY_CURL_IMPLEMENTATION
 #include "transports/wechatpay_curl.h"
@@ -25,19 +24,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "example_sim.h"
 
-static unsigned char io[WXP_IO_BUFSIZE_DEFAULT];
-static wxp_fake fake;
-
-static int report(const char *what, wxp_err e, const wxp_result *r)
-{
-    printf("%s: %s\n", what, wxp_strerror(e));
-    if (r->status) printf("  HTTP %d, Request-ID %s\n", r->status, r->request_id[0] ? r->request_id : "-");
-    if (r->code[0]) printf("  code %s\n", r->code);
-    if (r->field[0]) printf("  field %s\n", r->field);
-    if (r->message[0]) printf("  %s\n", r->message);
-    return 1;
-}
+static example_sim sim;
 
 static void print_refund(const char *title, const wxp_refund *rf)
 {
@@ -56,14 +45,9 @@ static void print_refund(const char *title, const wxp_refund *rf)
                rf->amount.from[i].amount);
 }
 
-static long long now_s(void *user) { return *(long long *)user; }
-
 int main(void)
 {
-    static wxp_pubkey slots[2], merchant_pub;
-    static wxp_rsa_key platform;
     static wxp_client c;
-    wxp_keystore keys;
     wxp_config cfg;
     wxp_result r;
     wxp_err e;
@@ -71,46 +55,21 @@ int main(void)
     wxp_refund out;
     wxp_refund_from from[4];
     wxp_refund_promotion promo[4];
-    static long long now = 1795425372; /* the simulator and the client share a clock */
     const char *out_trade_no = "1217752501201407033233368018";
     long long total = 888, refund = 100;
     int real = getenv("WXP_MCHID") != NULL;
 
-    memset(&cfg, 0, sizeof cfg);
-    wxp_keystore_init(&keys, slots, 2);
-    cfg.io_buf = io;
-    cfg.io_buf_size = sizeof io;
-    cfg.keys = &keys;
-
     if (!real) {
-        wxp_fake_config fc;
         printf("Running against the built-in WeChat Pay simulator with TEST keys "
                "(set WXP_MCHID etc. for the real API).\n\n");
-        e = wxp_keystore_add_pubkey(&keys, WXP_TEST_PUB_KEY_ID, wxp_cstr(WXP_TEST_WECHATPAY_PUB), &r);
-        if (e) return report("load the WeChat Pay public key", e, &r);
-        cfg.mchid = WXP_TEST_MCHID;
-        cfg.serial = WXP_TEST_SERIAL;
-        cfg.private_key_pem = wxp_cstr(WXP_TEST_MERCHANT_KEY);
-        cfg.clock.fn = now_s;
-        cfg.clock.user = &now;
-        /* The simulator: it knows the merchant's public key and the platform key. */
-        if ((e = wxp_pubkey_load(&merchant_pub, wxp_cstr(WXP_TEST_MERCHANT_PUB), &r)) != WXP_OK ||
-            (e = wxp_rsa_key_load(&platform, wxp_cstr(WXP_TEST_PLATFORM_KEY), &r)) != WXP_OK)
-            return report("load the simulator's keys", e, &r);
-        memset(&fc, 0, sizeof fc);
-        fc.mchid = WXP_TEST_MCHID;
-        fc.merchant_serial = WXP_TEST_SERIAL;
-        fc.merchant_key = &merchant_pub;
-        fc.platform_signer = &platform.vtable;
-        fc.platform_serial = WXP_TEST_PUB_KEY_ID;
-        fc.clock.fn = now_s;
-        fc.clock.user = &now;
-        if ((e = wxp_fake_init(&fake, &fc)) != WXP_OK ||
-            (e = wxp_fake_add_order(&fake, out_trade_no, "4200000000201407033233368018", total)) != WXP_OK)
-            return report("start the simulator", e, &r);
-        cfg.transport = wxp_fake_as_transport(&fake);
+        if ((e = example_sim_init(&sim, &cfg, &r)) != WXP_OK ||
+            (e = wxp_fake_add_order(&sim.fake, out_trade_no, "4200000000201407033233368018", total)) != WXP_OK)
+            return example_report("start the simulator", e, &r);
     } else {
 #if defined(WXP_EXAMPLE_CURL)
+        static unsigned char io[WXP_IO_BUFSIZE_DEFAULT];
+        static wxp_pubkey slots[2];
+        static wxp_keystore keys;
         static char key_pem[8192], pub_pem[4096];
         static wxp_curl curl;
         FILE *f;
@@ -121,6 +80,11 @@ int main(void)
                   "WXP_TOTAL WXP_REFUND\n", stderr);
             return 2;
         }
+        memset(&cfg, 0, sizeof cfg);
+        wxp_keystore_init(&keys, slots, 2);
+        cfg.keys = &keys;
+        cfg.io_buf = io;
+        cfg.io_buf_size = sizeof io;
         if (!(f = fopen(kf, "rb"))) { perror(kf); return 1; }
         n = fread(key_pem, 1, sizeof key_pem, f); fclose(f);
         cfg.private_key_pem.ptr = key_pem; cfg.private_key_pem.len = n;
@@ -128,7 +92,7 @@ int main(void)
         n = fread(pub_pem, 1, sizeof pub_pem - 1, f); fclose(f);
         pub_pem[n] = 0;
         e = wxp_keystore_add_pubkey(&keys, getenv("WXP_PUBKEY_ID"), wxp_cstr(pub_pem), &r);
-        if (e) return report("load the WeChat Pay public key", e, &r);
+        if (e) return example_report("load the WeChat Pay public key", e, &r);
         cfg.mchid = getenv("WXP_MCHID");
         cfg.serial = getenv("WXP_SERIAL");
         out_trade_no = getenv("WXP_OUT_TRADE_NO");
@@ -144,7 +108,7 @@ int main(void)
     }
 
     e = wxp_client_init(&c, &cfg, &r);
-    if (e) return report("client init", e, &r);
+    if (e) return example_report("client init", e, &r);
 
     /* 1. Apply for a refund. out_refund_no is the merchant's request number: a
           retry must reuse it, so the same refund is never booked twice. */
@@ -162,14 +126,14 @@ int main(void)
     out.promotion_detail = promo;
     out.promotion_detail_cap = 4;
     e = wxp_refund_create(&c, &req, &out, &r);
-    if (e) return report("apply for a refund", e, &r);
+    if (e) return example_report("apply for a refund", e, &r);
     printf("POST /v3/refund/domestic/refunds  (HTTP %d, Request-ID %s, answer signature verified)\n",
            r.status, r.request_id);
     print_refund("refund accepted:", &out);
 
     /* 2. Query it: the answer to the apply call only says it was accepted. */
     e = wxp_refund_query(&c, req.out_refund_no, NULL, &out, &r);
-    if (e) return report("query the refund", e, &r);
+    if (e) return example_report("query the refund", e, &r);
     printf("\nGET /v3/refund/domestic/refunds/%s  (HTTP %d, answer signature verified)\n", req.out_refund_no,
            r.status);
     print_refund("refund now:", &out);
