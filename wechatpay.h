@@ -1056,8 +1056,16 @@ WXP_API WXP_NODISCARD wxp_err wxp_v2_refundquery(wxp_client *c, const wxp_v2_ref
 /* ==== >>api:certificates ================================================== */
 
 /* GET /v3/certificates: decrypts every certificate, adds them to the client's key
-   store, and accepts the answer only if one of them verifies it (bootstrap). */
+   store, and accepts the answer only if one of them verifies it (bootstrap), or,
+   when a key already held signed it, only after that key verified it. */
 WXP_API WXP_NODISCARD wxp_err wxp_certificates_download(wxp_client *c, wxp_result *res);
+/* The same, and then each certificate's PEM (in io_buf, valid during the
+   call) is handed to save, once the answer is verified: to store them. */
+typedef struct wxp_cert_sink {
+    void (*fn)(void *user, const wxp_pubkey *cert, wxp_str pem);
+    void *user;
+} wxp_cert_sink;
+WXP_API WXP_NODISCARD wxp_err wxp_certificates_fetch(wxp_client *c, wxp_cert_sink save, wxp_result *res);
 
 #ifdef __cplusplus
 }
@@ -3441,7 +3449,7 @@ WXP__PRIVATE wxp_err wxp__json_field_raw(const wxp_json *doc, int obj, const cha
     return WXP_OK;
 }
 
-WXP_API wxp_err wxp_certificates_download(wxp_client *c, wxp_result *res)
+WXP_API wxp_err wxp_certificates_fetch(wxp_client *c, wxp_cert_sink save, wxp_result *res)
 {
     wxp_http_response *resp;
     wxp_pubkey got[WXP_CERT_DOWNLOAD_MAX];
@@ -3512,7 +3520,29 @@ WXP_API wxp_err wxp_certificates_download(wxp_client *c, wxp_result *res)
         e = wxp__keystore_put(cfg->keys, &got[i], res);
         if (e) return e;
     }
+    /* Verified: decrypt again (same bytes) for whoever stores the PEMs. */
+    for (i = 0, item = wxp_json_first(&doc, data); save.fn && item >= 0; i++, item = wxp_json_next(&doc, data, item)) {
+        wxp_str nonce, aad, ct;
+        unsigned char *scratch = (unsigned char *)(doc.tok + doc.count);
+        size_t room = (size_t)((char *)cfg->io_buf + cfg->io_buf_size - (char *)scratch);
+        (void)wxp__json_field_raw(&doc, item, "encrypt_certificate.nonce", &nonce, NULL);
+        (void)wxp__json_field_raw(&doc, item, "encrypt_certificate.associated_data", &aad, NULL);
+        (void)wxp__json_field_raw(&doc, item, "encrypt_certificate.ciphertext", &ct, NULL);
+        if (wxp__gcm_decrypt(cfg->apiv3_key, nonce, aad, ct, scratch, room, &n, NULL) != WXP_OK) continue;
+        pem.ptr = (const char *)scratch;
+        pem.len = n;
+        save.fn(save.user, wxp_keystore_find(cfg->keys, wxp_cstr(got[i].serial)), pem);
+        wxp__wipe(scratch, n);
+    }
     return WXP_OK;
+}
+
+WXP_API wxp_err wxp_certificates_download(wxp_client *c, wxp_result *res)
+{
+    wxp_cert_sink none;
+    none.fn = NULL;
+    none.user = NULL;
+    return wxp_certificates_fetch(c, none, res);
 }
 
 /* ==== >>impl:models ======================================================= */
