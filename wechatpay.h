@@ -502,7 +502,9 @@ typedef struct wxp_config {
     unsigned                 max_skew_s;     /* 0 -> 300 */
     wxp_transport            transport;      /* required */
     wxp_clock                clock;          /* 0 -> time() */
-    wxp_random               random;         /* 0 -> OS entropy + HMAC-DRBG */
+    wxp_random               random;         /* 0 -> OS entropy + HMAC-DRBG, seeded at
+                                                init: a server that forks after init
+                                                must set its own (nonces would repeat) */
     wxp_replay               replay;         /* 0 -> no replay check */
     wxp_retry                retry;          /* 0 -> no retries */
     wxp_rate                 rate;           /* 0 -> no local rate limits */
@@ -1050,6 +1052,109 @@ WXP_API WXP_NODISCARD wxp_err wxp_v2_refundv2(wxp_client *c, const wxp_v2_refund
                                               wxp_result *res);
 WXP_API WXP_NODISCARD wxp_err wxp_v2_refundquery(wxp_client *c, const wxp_v2_refundquery_req *req,
                                                  wxp_v2_refundquery_result *out, wxp_result *res);
+
+/* -- The POS sale: barcode payment (付款码支付) over APIv2.
+   POST /pay/micropay, POST /pay/orderquery, POST /secapi/pay/reverse. */
+#define WXP_MICROPAY_REQ(X, S) \
+    X(S, STR, appid, 1, 1, 32, WXP_CS_ANY) \
+    X(S, STR, sub_appid, 0, 1, 32, WXP_CS_ANY) \
+    X(S, STR, sub_mch_id, 0, 1, 32, WXP_CS_DIGITS) \
+    X(S, STR, device_info, 0, 1, 32, WXP_CS_ANY) \
+    X(S, STR, body, 1, 1, 128, WXP_CS_ANY) \
+    X(S, STR, detail, 0, 1, 6000, WXP_CS_ANY) \
+    X(S, STR, attach, 0, 1, 127, WXP_CS_ANY) \
+    X(S, STR, out_trade_no, 1, 1, 32, WXP_CS_OUTNO) \
+    X(S, INT, total_fee, 1, 1, WXP__FEN_MAX, 0) \
+    X(S, STR, fee_type, 0, 3, 16, WXP_CS_ENUM) \
+    X(S, STR, spbill_create_ip, 1, 7, 64, WXP_CS_ANY) \
+    X(S, STR, goods_tag, 0, 1, 32, WXP_CS_ANY) \
+    X(S, STR, limit_pay, 0, 1, 32, WXP_CS_ANY) \
+    X(S, STR, time_start, 0, 14, 14, WXP_CS_DIGITS) \
+    X(S, STR, time_expire, 0, 14, 14, WXP_CS_DIGITS) \
+    X(S, STR, auth_code, 1, 18, 18, WXP_CS_DIGITS) \
+    X(S, STR, scene_info, 0, 1, 256, WXP_CS_ANY)
+/* auth_code: the customer's payment code, 18 digits starting 10 to 15. */
+WXP_MODEL_REQUEST(wxp_micropay_req, WXP_MICROPAY_REQ)
+
+/* What micropay and orderquery answer about the payment. */
+#define WXP_V2_ORDER(X, S) \
+    X(S, STR, appid, 0, 0, 32, WXP_CS_ANY) \
+    X(S, STR, mch_id, 0, 0, 32, WXP_CS_ANY) \
+    X(S, STR, device_info, 0, 0, 32, WXP_CS_ANY) \
+    X(S, STR, openid, 0, 0, 128, WXP_CS_ANY) \
+    X(S, STR, is_subscribe, 0, 0, 1, WXP_CS_ANY) \
+    X(S, STR, trade_type, 0, 0, 16, WXP_CS_ANY) \
+    X(S, STR, trade_state, 0, 0, 32, WXP_CS_ANY) \
+    X(S, STR, trade_state_desc, 0, 0, 256, WXP_CS_ANY) \
+    X(S, STR, bank_type, 0, 0, 32, WXP_CS_ANY) \
+    X(S, STR, fee_type, 0, 0, 8, WXP_CS_ANY) \
+    X(S, INT, total_fee, 0, 0, WXP__FEN_MAX, 0) \
+    X(S, INT, settlement_total_fee, 0, 0, WXP__FEN_MAX, 0) \
+    X(S, INT, coupon_fee, 0, 0, WXP__FEN_MAX, 0) \
+    X(S, STR, cash_fee_type, 0, 0, 8, WXP_CS_ANY) \
+    X(S, INT, cash_fee, 0, 0, WXP__FEN_MAX, 0) \
+    X(S, STR, transaction_id, 0, 0, 32, WXP_CS_ANY) \
+    X(S, STR, out_trade_no, 0, 0, 32, WXP_CS_ANY) \
+    X(S, STR, attach, 0, 0, 128, WXP_CS_ANY) \
+    X(S, STR, time_end, 0, 0, 14, WXP_CS_ANY) \
+    X(S, STR, promotion_detail, 0, 0, 65536, WXP_CS_ANY)
+WXP_MODEL_RESPONSE(wxp_v2_order, WXP_V2_ORDER)
+
+#define WXP_V2_ORDER_REF(X, S) \
+    X(S, STR, appid, 1, 1, 32, WXP_CS_ANY) \
+    X(S, STR, sub_appid, 0, 1, 32, WXP_CS_ANY) \
+    X(S, STR, sub_mch_id, 0, 1, 32, WXP_CS_DIGITS) \
+    X(S, STR, transaction_id, 0, 1, 32, WXP_CS_ALNUM) \
+    X(S, STR, out_trade_no, 0, 1, 32, WXP_CS_OUTNO)
+/* Names an order for orderquery and reverse: one of the two ids. */
+WXP_MODEL_REQUEST(wxp_v2_order_ref, WXP_V2_ORDER_REF)
+
+#define WXP_V2_REVERSE(X, S) X(S, STR, recall, 0, 0, 1, WXP_CS_ANY)
+WXP_MODEL_RESPONSE(wxp_v2_reverse_result, WXP_V2_REVERSE)
+
+WXP_API WXP_NODISCARD wxp_err wxp_v2_micropay(wxp_client *c, const wxp_micropay_req *req, wxp_v2_order *out,
+                                              wxp_result *res);
+WXP_API WXP_NODISCARD wxp_err wxp_v2_orderquery(wxp_client *c, const wxp_v2_order_ref *req, wxp_v2_order *out,
+                                                wxp_result *res);
+/* Mutual TLS. recall "Y" means: call reverse again. */
+WXP_API WXP_NODISCARD wxp_err wxp_v2_reverse(wxp_client *c, const wxp_v2_order_ref *req,
+                                             wxp_v2_reverse_result *out, wxp_result *res);
+
+/* The whole sale a terminal drives to the end. After micropay answers
+   USERPAYING (the customer is typing a password), SYSTEMERROR / BANKERROR or
+   nothing at all, it polls orderquery every poll_interval_ms until total_wait_s
+   has passed; a sale it cannot confirm is reversed, and reverse is repeated
+   while WeChat Pay answers recall=Y. A definite refusal (NOTENOUGH,
+   AUTH_CODE_INVALID, ...) is reversed too, so the order is closed.
+   The outcome is always one of PAID (transaction_id set), REVERSED (not paid;
+   money, if any moved, goes back), or UNKNOWN (reverse could not be confirmed:
+   reconcile later with orderquery; last_error and err_code say what is known).
+   NOT_SENT means the request was refused locally (WXP_E_ARG, nothing sent). */
+enum { WXP_SALE_NOT_SENT = 0, WXP_SALE_PAID, WXP_SALE_REVERSED, WXP_SALE_UNKNOWN };
+
+typedef struct wxp_sale_config {
+    unsigned total_wait_s;          /* 0 -> 30, the official guidance */
+    unsigned poll_interval_ms;      /* 0 -> 5000 */
+    unsigned reverse_attempts;      /* 0 -> 5 */
+    unsigned reverse_interval_ms;   /* 0 -> 1000 */
+    void (*sleep)(void *user, unsigned ms);             /* required */
+    void (*on_state)(void *user, const char *state);    /* optional: each step, for the display */
+    void *user;
+} wxp_sale_config;
+
+typedef struct wxp_sale {
+    int      outcome;               /* WXP_SALE_* */
+    char     transaction_id[40];    /* PAID */
+    char     trade_state[24];       /* the last trade_state seen */
+    char     err_code[48];          /* the last err_code seen */
+    unsigned queries, reverses;
+    wxp_err  last_error;            /* of the last call made */
+} wxp_sale;
+
+/* Returns WXP_OK once the sale reached PAID or REVERSED; WXP_E_ARG when nothing
+   was sent; otherwise the last call's error with outcome UNKNOWN. */
+WXP_API WXP_NODISCARD wxp_err wxp_pos_sale(wxp_client *c, const wxp_micropay_req *req, const wxp_sale_config *sc,
+                                           wxp_sale *out, wxp_result *res);
 
 #endif /* WXP_NO_V2 */
 
@@ -4739,11 +4844,12 @@ WXP__PRIVATE int wxp__v2_retryable(wxp_err e, const wxp_result *r)
 }
 
 /* Validate, encode, call (retried when safe), decode: the APIv2 typed call. */
-WXP__PRIVATE wxp_err wxp__v2_typed(wxp_client *c, const char *path, const wxp__model *reqm, wxp__rules_fn rules,
-                                   const void *req, const wxp__model *outm, void *out, wxp_result *res)
+WXP__PRIVATE wxp_err wxp__v2_typed(wxp_client *c, const char *path, int retry_safe, const wxp__model *reqm,
+                                   wxp__rules_fn rules, const void *req, const wxp__model *outm, void *out,
+                                   wxp_result *res)
 {
     const wxp_retry *rt = &c->wxp__priv.cfg.retry;
-    unsigned attempts = rt->sleep ? WXP__DEF(rt->attempts, 1u) : 1u, wait = WXP__DEF(rt->backoff_ms, 200u), attempt;
+    unsigned attempts = retry_safe && rt->sleep ? WXP__DEF(rt->attempts, 1u) : 1u, wait = WXP__DEF(rt->backoff_ms, 200u), attempt;
     wxp_kv params[WXP__V2_MAX_PARAMS];
     char num[WXP__V2_MAX_PARAMS][24];
     wxp_kv *answer;
@@ -4782,7 +4888,7 @@ WXP_API wxp_err wxp_v2_refund(wxp_client *c, const wxp_v2_refund_req *req, wxp_v
     r.detail = NULL; /* refund has no single-item detail */
     wxp__res_clear(res);
     if (wxp__rate_take(c, WXP__RATE_V2_REFUND, 1, res) != WXP_OK) return WXP_E_RATE;
-    return wxp__v2_typed(c, "/secapi/pay/refund", &wxp_v2_refund_req__model, wxp__v2_refund_rules, &r,
+    return wxp__v2_typed(c, "/secapi/pay/refund", 1, &wxp_v2_refund_req__model, wxp__v2_refund_rules, &r,
                          &wxp_v2_refund_result__model, out, res);
 }
 
@@ -4795,7 +4901,7 @@ WXP_API wxp_err wxp_v2_refundv2(wxp_client *c, const wxp_v2_refund_req *req, wxp
     }
     wxp__res_clear(res);
     if (wxp__rate_take(c, WXP__RATE_V2_REFUND, 1, res) != WXP_OK) return WXP_E_RATE;
-    return wxp__v2_typed(c, "/secapi/pay/refundv2", &wxp_v2_refund_req__model, wxp__v2_refund_rules, req,
+    return wxp__v2_typed(c, "/secapi/pay/refundv2", 1, &wxp_v2_refund_req__model, wxp__v2_refund_rules, req,
                          &wxp_v2_refund_result__model, out, res);
 }
 
@@ -4813,8 +4919,149 @@ WXP_API wxp_err wxp_v2_refundquery(wxp_client *c, const wxp_v2_refundquery_req *
                                    wxp_result *res)
 {
     WXP__REQUIRE(c && req && out);
-    return wxp__v2_typed(c, "/pay/refundquery", &wxp_v2_refundquery_req__model, wxp__v2_refundquery_rules, req,
+    return wxp__v2_typed(c, "/pay/refundquery", 1, &wxp_v2_refundquery_req__model, wxp__v2_refundquery_rules, req,
                          &wxp_v2_refundquery_result__model, out, res);
+}
+
+/* ==== >>impl:pos ========================================================== */
+
+WXP__MODEL(wxp_micropay_req, WXP_MICROPAY_REQ)
+WXP__MODEL(wxp_v2_order, WXP_V2_ORDER)
+WXP__MODEL(wxp_v2_order_ref, WXP_V2_ORDER_REF)
+WXP__MODEL(wxp_v2_reverse_result, WXP_V2_REVERSE)
+
+WXP__PRIVATE wxp_err wxp__micropay_rules(const void *req, wxp_result *res)
+{
+    const char *a = ((const wxp_micropay_req *)req)->auth_code;
+    if (!(a[0] == '1' && a[1] >= '0' && a[1] <= '5'))
+        return wxp__fail(res, WXP_E_ARG, "auth_code", "a WeChat payment code starts with 10 to 15");
+    return WXP_OK;
+}
+
+WXP__PRIVATE wxp_err wxp__order_ref_rules(const void *req, wxp_result *res)
+{
+    const wxp_v2_order_ref *r = (const wxp_v2_order_ref *)req;
+    if ((!r->transaction_id || !*r->transaction_id) && (!r->out_trade_no || !*r->out_trade_no))
+        return wxp__fail(res, WXP_E_ARG, "out_trade_no", "one of transaction_id and out_trade_no is required");
+    return WXP_OK;
+}
+
+WXP_API wxp_err wxp_v2_micropay(wxp_client *c, const wxp_micropay_req *req, wxp_v2_order *out, wxp_result *res)
+{
+    WXP__REQUIRE(c && req && out);
+    /* Not retried here: a lost micropay answer is settled by wxp_pos_sale. */
+    return wxp__v2_typed(c, "/pay/micropay", 0, &wxp_micropay_req__model, wxp__micropay_rules, req,
+                         &wxp_v2_order__model, out, res);
+}
+
+WXP_API wxp_err wxp_v2_orderquery(wxp_client *c, const wxp_v2_order_ref *req, wxp_v2_order *out, wxp_result *res)
+{
+    WXP__REQUIRE(c && req && out);
+    return wxp__v2_typed(c, "/pay/orderquery", 1, &wxp_v2_order_ref__model, wxp__order_ref_rules, req,
+                         &wxp_v2_order__model, out, res);
+}
+
+WXP_API wxp_err wxp_v2_reverse(wxp_client *c, const wxp_v2_order_ref *req, wxp_v2_reverse_result *out,
+                               wxp_result *res)
+{
+    WXP__REQUIRE(c && req && out);
+    return wxp__v2_typed(c, "/secapi/pay/reverse", 0, &wxp_v2_order_ref__model, wxp__order_ref_rules, req,
+                         &wxp_v2_reverse_result__model, out, res);
+}
+
+WXP__PRIVATE void wxp__sale_note(const wxp_sale_config *sc, const char *state)
+{
+    if (sc->on_state) sc->on_state(sc->user, state);
+}
+
+/* Remembers what an answer said, for the outcome and for reconciliation. */
+WXP__PRIVATE void wxp__sale_seen(wxp_sale *out, wxp_err e, const wxp_result *r, const wxp_v2_order *o)
+{
+    out->last_error = e;
+    if (r && r->code[0] && e == WXP_E_V2_RESULT) wxp__copy(out->err_code, sizeof out->err_code, r->code, strlen(r->code));
+    if (!e && o) {
+        if (o->trade_state.len)
+            wxp__copy(out->trade_state, sizeof out->trade_state, o->trade_state.ptr, o->trade_state.len);
+        if (o->transaction_id.len)
+            wxp__copy(out->transaction_id, sizeof out->transaction_id, o->transaction_id.ptr, o->transaction_id.len);
+    }
+}
+
+/* An answer that leaves the payment open: ask again. */
+WXP__PRIVATE int wxp__sale_pending(wxp_err e, const wxp_result *r)
+{
+    if (e == WXP_E_TRANSPORT || e == WXP_E_HTTP || e == WXP_E_V2_RETURN || e == WXP_E_SIGNATURE ||
+        e == WXP_E_PARSE)
+        return 1;
+    return e == WXP_E_V2_RESULT && (strcmp(r->code, "USERPAYING") == 0 || strcmp(r->code, "SYSTEMERROR") == 0 ||
+                                    strcmp(r->code, "BANKERROR") == 0);
+}
+
+WXP_API wxp_err wxp_pos_sale(wxp_client *c, const wxp_micropay_req *req, const wxp_sale_config *sc, wxp_sale *out,
+                             wxp_result *res)
+{
+    wxp_v2_order order;
+    wxp_v2_order_ref ref;
+    wxp_v2_reverse_result rev;
+    unsigned wait_ms = 0, budget_ms, poll_ms, k;
+    int confirm;
+    wxp_err e;
+    WXP__REQUIRE(c && req && sc && sc->sleep && out);
+    memset(out, 0, sizeof *out);
+    budget_ms = WXP__DEF(sc->total_wait_s, 30u) * 1000u;
+    poll_ms = WXP__DEF(sc->poll_interval_ms, 5000u);
+    memset(&ref, 0, sizeof ref);
+    ref.appid = req->appid;
+    ref.sub_appid = req->sub_appid;
+    ref.sub_mch_id = req->sub_mch_id;
+    ref.out_trade_no = req->out_trade_no;
+
+    wxp__sale_note(sc, "micropay");
+    e = wxp_v2_micropay(c, req, &order, res);
+    if (e == WXP_E_ARG || e == WXP_E_RATE) return e; /* nothing sent */
+    wxp__sale_seen(out, e, res, &order);
+    if (e == WXP_OK) {
+        out->outcome = WXP_SALE_PAID;
+        wxp__sale_note(sc, "paid");
+        return WXP_OK;
+    }
+    /* Unconfirmed: poll orderquery until the sale settles or the time is up. */
+    confirm = wxp__sale_pending(e, res);
+    while (confirm && wait_ms < budget_ms) {
+        wxp__sale_note(sc, "waiting for the customer");
+        sc->sleep(sc->user, poll_ms);
+        wait_ms += poll_ms;
+        out->queries++;
+        e = wxp_v2_orderquery(c, &ref, &order, res);
+        wxp__sale_seen(out, e, res, &order);
+        if (e != WXP_OK) {
+            if (!wxp__sale_pending(e, res)) break; /* ORDERNOTEXIST...: close it by reversing */
+            continue;
+        }
+        if (wxp__str_eq(order.trade_state, "SUCCESS")) {
+            out->outcome = WXP_SALE_PAID;
+            wxp__sale_note(sc, "paid");
+            return WXP_OK;
+        }
+        if (!wxp__str_eq(order.trade_state, "USERPAYING")) break; /* NOTPAY, PAYERROR, CLOSED... */
+    }
+    /* Not confirmed paid: reverse, again while WeChat Pay says recall=Y. */
+    for (k = 0; k < WXP__DEF(sc->reverse_attempts, 5u); k++) {
+        if (k) sc->sleep(sc->user, WXP__DEF(sc->reverse_interval_ms, 1000u));
+        wxp__sale_note(sc, "reversing");
+        out->reverses++;
+        e = wxp_v2_reverse(c, &ref, &rev, res);
+        wxp__sale_seen(out, e, res, NULL);
+        if (e == WXP_OK && !wxp__str_eq(rev.recall, "Y")) {
+            out->outcome = WXP_SALE_REVERSED;
+            wxp__sale_note(sc, "reversed");
+            return WXP_OK;
+        }
+        if (e != WXP_OK && !wxp__sale_pending(e, res)) break;
+    }
+    out->outcome = WXP_SALE_UNKNOWN;
+    wxp__sale_note(sc, "unknown: reconcile later");
+    return e ? e : WXP_E_TRANSPORT;
 }
 
 #endif /* WXP_NO_V2 */
