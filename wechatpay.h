@@ -519,6 +519,8 @@ typedef struct wxp_client {
         wxp_rsa_key              key;        /* used when cfg.private_key_pem is set */
         const wxp_signer_class **signer;
         br_hmac_drbg_context     drbg;       /* default random source */
+        const br_block_ctr_class *aes_ctr;   /* AES and GHASH code, probed once */
+        br_ghash                 ghash;
         wxp_http_request         req;
         wxp_http_header          hdr[6];
         char                     auth[160 + WXP_SIG_B64_MAX + 2 * WXP_SERIAL_MAX];
@@ -2655,12 +2657,20 @@ typedef struct wxp__gcm {
     br_gcm_context gcm;
 } wxp__gcm;
 
-WXP__PRIVATE void wxp__gcm_init(wxp__gcm *g, wxp_str key, wxp_str nonce, wxp_str aad)
+/* Probing the CPU executes CPUID, which some hypervisors trap (tens of µs):
+   a client probes once, at init, and keeps the answer. */
+WXP__PRIVATE void wxp__gcm_pick(const br_block_ctr_class **vt, br_ghash *gh)
 {
-    const br_block_ctr_class *vt = br_aes_x86ni_ctr_get_vtable();
-    br_ghash gh = br_ghash_pclmul_get();
-    if (!vt) vt = &br_aes_ct64_ctr_vtable;
-    if (!gh) gh = &br_ghash_ctmul64;
+    *vt = br_aes_x86ni_ctr_get_vtable();
+    *gh = br_ghash_pclmul_get();
+    if (!*vt) *vt = &br_aes_ct64_ctr_vtable;
+    if (!*gh) *gh = &br_ghash_ctmul64;
+}
+
+WXP__PRIVATE void wxp__gcm_init(wxp__gcm *g, const br_block_ctr_class *vt, br_ghash gh, wxp_str key, wxp_str nonce,
+                                wxp_str aad)
+{
+    if (!vt) wxp__gcm_pick(&vt, &gh);
     vt->init(&g->aes.vtable, key.ptr, key.len);
     br_gcm_init(&g->gcm, &g->aes.vtable, gh);
     br_gcm_reset(&g->gcm, nonce.ptr, nonce.len);
@@ -2684,8 +2694,10 @@ WXP_API wxp_err wxp_verify_base64(const wxp_pubkey *k, const wxp_str *parts, siz
     return wxp__verify(wxp_bearssl_verifier(), k, parts, nparts, sig, res);
 }
 
-WXP__PRIVATE wxp_err wxp__gcm_decrypt(wxp_str key, wxp_str nonce, wxp_str aad, wxp_str ct_b64,
-                                      unsigned char *out, size_t cap, size_t *len, wxp_result *res)
+/* vt NULL: probe now. */
+WXP__PRIVATE wxp_err wxp__gcm_decrypt(const br_block_ctr_class *vt, br_ghash gh, wxp_str key, wxp_str nonce,
+                                      wxp_str aad, wxp_str ct_b64, unsigned char *out, size_t cap, size_t *len,
+                                      wxp_result *res)
 {
     wxp__gcm g;
     unsigned char tag[16];
@@ -2701,7 +2713,7 @@ WXP__PRIVATE wxp_err wxp__gcm_decrypt(wxp_str key, wxp_str nonce, wxp_str aad, w
     (void)wxp__b64_decode(out, cap, ct_b64.ptr, ct_b64.len, &n);
     n -= 16;
     memcpy(tag, out + n, 16);
-    wxp__gcm_init(&g, key, nonce, aad);
+    wxp__gcm_init(&g, vt, gh, key, nonce, aad);
     br_gcm_run(&g.gcm, 0, out, n);
     ok = br_gcm_check_tag(&g.gcm, tag);
     wxp__wipe(&g, sizeof g);
@@ -2719,7 +2731,7 @@ WXP_API wxp_err wxp_aes_gcm_decrypt(wxp_str key, wxp_str nonce, wxp_str aad, wxp
                                     unsigned char *out, size_t cap, size_t *len, wxp_result *res)
 {
     wxp__res_clear(res);
-    return wxp__gcm_decrypt(key, nonce, aad, ct_b64, out, cap, len, res);
+    return wxp__gcm_decrypt(NULL, NULL, key, nonce, aad, ct_b64, out, cap, len, res);
 }
 
 WXP_API wxp_err wxp_aes_gcm_encrypt(wxp_str key, wxp_str nonce, wxp_str aad, wxp_str plain,
@@ -2734,7 +2746,7 @@ WXP_API wxp_err wxp_aes_gcm_encrypt(wxp_str key, wxp_str nonce, wxp_str aad, wxp
     if (len) *len = need;
     if (e) return e;
     if (cap < need + 1) return wxp__nospace(res, need + 1, "ciphertext");
-    wxp__gcm_init(&g, key, nonce, aad);
+    wxp__gcm_init(&g, NULL, NULL, key, nonce, aad);
     /* Encrypt and encode 48 bytes at a time (a whole number of base64 quanta). */
     while (done < plain.len) {
         size_t k = plain.len - done < 48 ? plain.len - done : 48;
@@ -2992,6 +3004,7 @@ WXP_API wxp_err wxp_client_init(wxp_client *c, const wxp_config *cfg, wxp_result
         return wxp__fail(res, WXP_E_ARG, "apiv3_key", "the APIv3 key must be exactly 32 bytes");
     e = wxp__config_defaults(c, res);
     if (e) return e;
+    wxp__gcm_pick(&c->wxp__priv.aes_ctr, &c->wxp__priv.ghash);
     if (k->signer) {
         c->wxp__priv.signer = k->signer;
     } else if (k->private_key_pem.len) {
@@ -3410,7 +3423,7 @@ WXP_API wxp_err wxp_notify_parse(wxp_client *c, const wxp_notify_headers *h, cha
 #undef WXP__F
     if (!wxp__str_eq(out->algorithm, "AEAD_AES_256_GCM"))
         return wxp__fail(res, WXP_E_UNSUPPORTED, "resource.algorithm", "only AEAD_AES_256_GCM is defined");
-    e = wxp__gcm_decrypt(cfg->apiv3_key, out->nonce, out->associated_data, ct, plain, plain_cap, &n, res);
+    e = wxp__gcm_decrypt(c->wxp__priv.aes_ctr, c->wxp__priv.ghash, cfg->apiv3_key, out->nonce, out->associated_data, ct, plain, plain_cap, &n, res);
     if (e) return e;
     out->plaintext.ptr = (const char *)plain;
     out->plaintext.len = n;
@@ -3601,7 +3614,8 @@ WXP_API wxp_err wxp_certificates_fetch(wxp_client *c, wxp_cert_sink save, wxp_re
             (e = wxp__json_field_raw(&doc, item, "encrypt_certificate.associated_data", &aad, res)) != WXP_OK ||
             (e = wxp__json_field_raw(&doc, item, "encrypt_certificate.ciphertext", &ct, res)) != WXP_OK)
             return e;
-        e = wxp__gcm_decrypt(cfg->apiv3_key, nonce, aad, ct, scratch, room, &n, res);
+        e = wxp__gcm_decrypt(c->wxp__priv.aes_ctr, c->wxp__priv.ghash, cfg->apiv3_key, nonce, aad, ct, scratch,
+                             room, &n, res);
         if (e) return e;
         pem.ptr = (const char *)scratch;
         pem.len = n;
@@ -3633,7 +3647,9 @@ WXP_API wxp_err wxp_certificates_fetch(wxp_client *c, wxp_cert_sink save, wxp_re
         (void)wxp__json_field_raw(&doc, item, "encrypt_certificate.nonce", &nonce, NULL);
         (void)wxp__json_field_raw(&doc, item, "encrypt_certificate.associated_data", &aad, NULL);
         (void)wxp__json_field_raw(&doc, item, "encrypt_certificate.ciphertext", &ct, NULL);
-        if (wxp__gcm_decrypt(cfg->apiv3_key, nonce, aad, ct, scratch, room, &n, NULL) != WXP_OK) continue;
+        if (wxp__gcm_decrypt(c->wxp__priv.aes_ctr, c->wxp__priv.ghash, cfg->apiv3_key, nonce, aad, ct, scratch, room,
+                             &n, NULL) != WXP_OK)
+            continue;
         pem.ptr = (const char *)scratch;
         pem.len = n;
         save.fn(save.user, wxp_keystore_find(cfg->keys, wxp_cstr(got[i].serial)), pem);
