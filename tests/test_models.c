@@ -2,6 +2,7 @@
    the XML reader's refusals and the client-side rate limits. */
 #include "tests.h"
 #include "examples/test_keys.h"
+#include <stdio.h>
 #include <string.h>
 
 /* ---- APIv3 request encoding equals the seeds' bodies ---------------------- */
@@ -538,6 +539,229 @@ static void v2_refund_is_retried_with_the_same_request(void **state)
     assert_int_equal(v2_lost_once_calls, 2);
 }
 
+/* ---- media upload and bill download --------------------------------------- */
+
+static wxp_fake media_fake;
+
+static void media_client(wxp_client *c)
+{
+    static unsigned char io[WXP_IO_BUFSIZE_DEFAULT];
+    static wxp_pubkey slots[2], mpub;
+    static wxp_rsa_key platform;
+    static wxp_keystore ks;
+    wxp_fake_config fc;
+    wxp_config cfg;
+    wxp_result r;
+    test_merchant_pub(&mpub);
+    test_platform_key(&platform);
+    memset(&fc, 0, sizeof fc);
+    fc.mchid = TEST_MCHID;
+    fc.merchant_serial = TEST_SERIAL;
+    fc.merchant_key = &mpub;
+    fc.platform_signer = &platform.vtable;
+    fc.platform_serial = TEST_PUB_ID;
+    fc.clock.fn = test_clock;
+    assert_int_equal(wxp_fake_init(&media_fake, &fc), WXP_OK);
+    wxp_keystore_init(&ks, slots, 2);
+    assert_int_equal(wxp_keystore_add_pubkey(&ks, TEST_PUB_ID, test_file("tests/vectors/keys/wechatpay_pub.pem"), &r),
+                     WXP_OK);
+    memset(&cfg, 0, sizeof cfg);
+    cfg.mchid = TEST_MCHID;
+    cfg.serial = TEST_SERIAL;
+    cfg.private_key_pem = wxp_cstr(WXP_TEST_MERCHANT_KEY);
+    cfg.keys = &ks;
+    cfg.clock.fn = test_clock;
+    cfg.io_buf = io;
+    cfg.io_buf_size = sizeof io;
+    cfg.transport = wxp_fake_as_transport(&media_fake);
+    assert_int_equal(wxp_client_init(c, &cfg, &r), WXP_OK);
+}
+
+static void media_upload_signs_the_meta_and_sends_multipart(void **state)
+{
+    static wxp_client c;
+    static const unsigned char png[] = { 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 1, 2, 3 };
+    static const char want_head[] =
+        "--wechatpay-h-5f3a9c1e7b2d4086\r\nContent-Disposition: form-data; name=\"meta\";\r\n"
+        "Content-Type: application/json\r\n\r\n{\"filename\":\"logo.png\",\"sha256\":\"";
+    static const char want_file[] =
+        "\"}\r\n--wechatpay-h-5f3a9c1e7b2d4086\r\nContent-Disposition: form-data; name=\"file\"; "
+        "filename=\"logo.png\";\r\nContent-Type: image/png\r\n\r\n";
+    const wxp_fake_record *rec;
+    const char *ct, *auth, *sig;
+    char meta[128], msg[512];
+    wxp_str id, parts[1];
+    wxp_pubkey mpub;
+    wxp_result r;
+    size_t mlen;
+    (void)state;
+    media_client(&c);
+    assert_int_equal(wxp_fake_push(&media_fake, 200, "{\"media_id\":\"6uqyGjGrCf2GtyXP8bxrbuH9-aAoTjH-rKeSl3Lf\"}"),
+                     WXP_OK);
+    assert_int_equal(wxp_media_upload(&c, NULL, "logo.png", png, sizeof png, &id, &r), WXP_OK);
+    assert_int_equal(id.len, 40);
+    assert_memory_equal(id.ptr, "6uqyGjGrCf2GtyXP8bxrbuH9-aAoTjH-rKeSl3Lf", 40);
+    rec = wxp_fake_last(&media_fake);
+    assert_string_equal(rec->path, "/v3/merchant/media/upload");
+    ct = wxp_fake_record_header(rec, "content-type");
+    assert_string_equal(ct, "multipart/form-data; boundary=wechatpay-h-5f3a9c1e7b2d4086");
+    /* Byte layout: head, meta JSON with the file's SHA-256, file part, file, end. */
+    assert_memory_equal(rec->body, want_head, sizeof want_head - 1);
+    assert_memory_equal(rec->body + sizeof want_head - 1 + 64, want_file, sizeof want_file - 1);
+    assert_memory_equal(rec->body + sizeof want_head - 1 + 64 + sizeof want_file - 1, png, sizeof png);
+    assert_memory_equal(rec->body + rec->body_len - 36, "\r\n--wechatpay-h-5f3a9c1e7b2d4086--\r\n", 36);
+    /* The signature covers the meta JSON only. */
+    mlen = (size_t)snprintf(meta, sizeof meta, "{\"filename\":\"logo.png\",\"sha256\":\"%.64s\"}",
+                            rec->body + sizeof want_head - 1);
+    auth = wxp_fake_record_header(rec, "authorization");
+    sig = strstr(auth, "signature=\"") + 11;
+    {
+        char ts[16], nonce[40], sigb[400];
+        sscanf(strstr(auth, "timestamp=\"") + 11, "%15[0-9]", ts);
+        sscanf(strstr(auth, "nonce_str=\"") + 11, "%39[0-9A-Za-z]", nonce);
+        sscanf(sig, "%399[^\"]", sigb);
+        snprintf(msg, sizeof msg, "POST\n/v3/merchant/media/upload\n%s\n%s\n%.*s\n", ts, nonce, (int)mlen, meta);
+        parts[0] = wxp_cstr(msg);
+        test_merchant_pub(&mpub);
+        assert_int_equal(wxp_verify_base64(&mpub, parts, 1, wxp_cstr(sigb), &r), WXP_OK);
+    }
+    /* The marketing upload answers media_url. */
+    assert_int_equal(wxp_fake_push(&media_fake, 200, "{\"media_url\":\"https://qpic.cn/x.png\"}"), WXP_OK);
+    assert_int_equal(wxp_media_upload(&c, "/v3/marketing/favor/media/image-upload", "x.png", png, sizeof png, &id, &r),
+                     WXP_OK);
+    assert_int_equal(id.len, 21);
+    /* Refusals before sending. */
+    assert_int_equal(wxp_media_upload(&c, NULL, "a\"b.png", png, sizeof png, &id, &r), WXP_E_ARG);
+    assert_string_equal(r.field, "filename");
+    assert_int_equal(wxp_media_upload(&c, NULL, "a.png", png, 0, &id, &r), WXP_E_ARG);
+    {
+        static unsigned char big[WXP_IO_BUFSIZE_DEFAULT];
+        assert_int_equal(wxp_media_upload(&c, NULL, "big.png", big, sizeof big, &id, &r), WXP_E_NOSPACE);
+    }
+}
+
+/* Sends the bill in 5-byte pieces, as a slow link would. */
+static const char *piece_body;
+static int piecewise(void *user, const wxp_http_request *req, wxp_http_response *res, char *eb, size_t en)
+{
+    size_t n = strlen(piece_body), i;
+    (void)user; (void)req; (void)eb; (void)en;
+    wxp_http_response_status(res, 200);
+    for (i = 0; i < n; i += 5)
+        if (wxp_http_response_write(res, piece_body + i, n - i < 5 ? n - i : 5) != (n - i < 5 ? n - i : 5)) return 1;
+    return 0;
+}
+
+typedef struct bill_sink { unsigned char got[256]; size_t len, calls; } bill_sink;
+static void bill_collect(void *user, const void *data, size_t len)
+{
+    bill_sink *b = (bill_sink *)user;
+    assert_true(b->len + len <= sizeof b->got);
+    memcpy(b->got + b->len, data, len);
+    b->len += len;
+    b->calls++;
+}
+
+static void bill_download_checks_the_hash(void **state)
+{
+    static wxp_client c;
+    static const char csv[] = "交易时间,公众账号ID,商户号\n`2026-11-22 10:00:00,`wx1,`1900009191\n总交易单数\n`1\n";
+    static char answer[512];
+    char sha1[41], sha256[65];
+    wxp_bill bill;
+    bill_sink sink;
+    wxp_result r;
+    const wxp_fake_record *rec;
+    size_t i;
+    (void)state;
+    {   /* The expected digests, computed here with BearSSL directly. */
+        static const char hex[] = "0123456789abcdef";
+        br_sha1_context h1;
+        br_sha256_context h2;
+        unsigned char d[32];
+        br_sha1_init(&h1);
+        br_sha1_update(&h1, csv, sizeof csv - 1);
+        br_sha1_out(&h1, d);
+        for (i = 0; i < 20; i++) { sha1[2 * i] = hex[d[i] >> 4]; sha1[2 * i + 1] = hex[d[i] & 15]; }
+        sha1[40] = 0;
+        br_sha256_init(&h2);
+        br_sha256_update(&h2, csv, sizeof csv - 1);
+        br_sha256_out(&h2, d);
+        for (i = 0; i < 32; i++) { sha256[2 * i] = hex[d[i] >> 4]; sha256[2 * i + 1] = hex[d[i] & 15]; }
+        sha256[64] = 0;
+    }
+    media_client(&c);
+    snprintf(answer, sizeof answer, "{\"hash_type\":\"SHA1\",\"hash_value\":\"%s\",\"download_url\":"
+             "\"https://api.mch.weixin.qq.com/v3/billdownload/file?token=6XIv5TUPto7pByrTQKhd6kwvyKLG2uY2wMMR8cNX\"}",
+             sha1);
+    assert_int_equal(wxp_fake_push(&media_fake, 200,
+                                   answer), WXP_OK);
+    assert_int_equal(wxp_bill_trade(&c, "2026-11-22", "ALL", NULL, NULL, &bill, &r), WXP_OK);
+    assert_string_equal(wxp_fake_last(&media_fake)->path, "/v3/bill/tradebill?bill_date=2026-11-22&bill_type=ALL");
+    /* The file: unsigned, as WeChat Pay sends it; streamed in pieces to the sink. */
+    assert_int_equal(wxp_fake_push_raw(&media_fake, 200, NULL, 0, wxp_cstr(csv), WXP_FAKE_UNSIGNED), WXP_OK);
+    memset(&sink, 0, sizeof sink);
+    assert_int_equal(wxp_bill_download(&c, &bill, bill_collect, &sink, &r), WXP_OK);
+    assert_int_equal(sink.len, sizeof csv - 1);
+    assert_memory_equal(sink.got, csv, sink.len);
+    rec = wxp_fake_last(&media_fake);
+    assert_string_equal(rec->host, "api.mch.weixin.qq.com");
+    assert_string_equal(rec->path, "/v3/billdownload/file?token=6XIv5TUPto7pByrTQKhd6kwvyKLG2uY2wMMR8cNX");
+    assert_non_null(wxp_fake_record_header(rec, "authorization")); /* the download is signed */
+    /* SHA256, upper-case hex accepted; one changed byte is WXP_E_HASH. */
+    {
+        wxp_bill b2;
+        char up[65], bad[sizeof csv];
+        for (i = 0; i < 64; i++) up[i] = (char)(sha256[i] >= 'a' ? sha256[i] - 32 : sha256[i]);
+        up[64] = 0;
+        b2.hash_type = wxp_cstr("SHA256");
+        b2.hash_value = wxp_cstr(up);
+        b2.download_url = wxp_cstr("https://api.mch.weixin.qq.com/v3/billdownload/file?token=T2");
+        assert_int_equal(wxp_fake_push_raw(&media_fake, 200, NULL, 0, wxp_cstr(csv), WXP_FAKE_UNSIGNED), WXP_OK);
+        memset(&sink, 0, sizeof sink);
+        assert_int_equal(wxp_bill_download(&c, &b2, bill_collect, &sink, &r), WXP_OK);
+        wxp_str bad_view;
+        memcpy(bad, csv, sizeof csv);
+        bad[3] ^= 1;
+        bad_view.ptr = bad;
+        bad_view.len = sizeof csv - 1;
+        assert_int_equal(wxp_fake_push_raw(&media_fake, 200, NULL, 0, bad_view, WXP_FAKE_UNSIGNED),
+                         WXP_OK);
+        memset(&sink, 0, sizeof sink);
+        assert_int_equal(wxp_bill_download(&c, &b2, bill_collect, &sink, &r), WXP_E_HASH);
+        /* An error answer is JSON, signed, and not streamed. */
+        assert_int_equal(wxp_fake_push(&media_fake, 400, "{\"code\":\"PARAM_ERROR\",\"message\":\"token expired\"}"),
+                         WXP_OK);
+        memset(&sink, 0, sizeof sink);
+        assert_int_equal(wxp_bill_download(&c, &b2, bill_collect, &sink, &r), WXP_E_HTTP);
+        assert_string_equal(r.code, "PARAM_ERROR");
+        assert_int_equal(sink.len, 0);
+        b2.hash_type = wxp_cstr("MD5");
+        assert_int_equal(wxp_bill_download(&c, &b2, bill_collect, &sink, &r), WXP_E_ARG);
+        b2.hash_type = wxp_cstr("SHA256");
+        b2.download_url = wxp_cstr("http://api.mch.weixin.qq.com/x");
+        assert_int_equal(wxp_bill_download(&c, &b2, bill_collect, &sink, &r), WXP_E_ARG);
+    }
+    {   /* In small pieces: the sink gets them all, the hash is over all of them. */
+        wxp_transport keep = c.wxp__priv.cfg.transport;
+        wxp_bill b3;
+        b3.hash_type = wxp_cstr("SHA1");
+        b3.hash_value = wxp_cstr(sha1);
+        b3.download_url = wxp_cstr("https://api.mch.weixin.qq.com/v3/billdownload/file?token=T3");
+        piece_body = csv;
+        c.wxp__priv.cfg.transport.fn = piecewise;
+        memset(&sink, 0, sizeof sink);
+        assert_int_equal(wxp_bill_download(&c, &b3, bill_collect, &sink, &r), WXP_OK);
+        assert_int_equal(sink.calls, (sizeof csv - 1 + 4) / 5);
+        assert_memory_equal(sink.got, csv, sizeof csv - 1);
+        c.wxp__priv.cfg.transport = keep;
+    }
+    assert_int_equal(wxp_bill_trade(&c, "2026/11/22", NULL, NULL, NULL, &bill, &r), WXP_E_ARG);
+    assert_string_equal(r.field, "bill_date");
+    assert_int_equal(wxp_bill_fundflow(&c, "2026-11-22", "BASIC", "ZIP", &bill, &r), WXP_E_ARG);
+    assert_string_equal(r.field, "tar_type");
+}
+
 /* ---- client-side rate limits ---------------------------------------------- */
 
 static int fail_transport(void *user, const wxp_http_request *req, wxp_http_response *res, char *eb, size_t en)
@@ -646,6 +870,8 @@ int test_group_models(void)
         cmocka_unit_test(v2_refundquery_decodes_nested_indexes),
         cmocka_unit_test(v2_result_fail_and_return_fail),
         cmocka_unit_test(v2_refund_is_retried_with_the_same_request),
+        cmocka_unit_test(media_upload_signs_the_meta_and_sends_multipart),
+        cmocka_unit_test(bill_download_checks_the_hash),
         cmocka_unit_test(rate_limit_failing_v3_refunds),
         cmocka_unit_test(rate_limit_v2_refunds_wait),
     };
