@@ -1,4 +1,4 @@
-/* wechatpay.h - v0.1.0 - WeChat Pay (微信支付) APIv3 client in one C99 header - MIT (see end of file)
+/* wechatpay.h - v0.1.0 - WeChat Pay (微信支付) APIv3 + APIv2 client in one C99 header - MIT (see end of file)
 
    Do this:
        #define WECHATPAY_IMPLEMENTATION
@@ -50,7 +50,15 @@
        call's response body and the JSON tokens decoded from it; every view (wxp_str)
        a call returns points into it and stays valid until the next call on the same
        client. Views are never NUL-terminated: print them with "%.*s".
-       sizeof(wxp_client) is about 4.5 KiB at WXP_MAX_RSA_BITS 4096.
+       Sizes on x86-64 at WXP_MAX_RSA_BITS 4096 (2048): wxp_client 4688 (3360)
+       bytes, wxp_pubkey (a key store slot) 648 (392), wxp_rsa_key 1376 (736),
+       wxp_result 488. One call's I/O buffer holds its request body, the answer
+       and the answer's JSON tokens (16 bytes each; about one per field): 4 KiB
+       covers a refund, WXP_IO_BUFSIZE_DEFAULT (16 KiB) anything but uploads
+       (the file plus 400 bytes) and long refund queries. Stack: one call uses
+       about 3 KiB at 2048-bit keys (BearSSL's RSA and base64 scratch).
+       The library never calls malloc and keeps no global or static state: two
+       clients in two threads are independent.
 
    TRANSPORT CONTRACT (config.transport.fn, called once per request)
        The callback receives a wxp_http_request and a wxp_http_response sink:
@@ -80,9 +88,17 @@
        (WXP_E_ARG), the size needed (WXP_E_NOSPACE), the byte offset (WXP_E_PARSE),
        WeChat Pay's code and message (WXP_E_HTTP), the Request-ID.
 
+   ERROR HANDLING IN ONE LINE
+       printf("%s HTTP %d %s %s field=%s Request-ID=%s\n", wxp_strerror(e),
+              r.status, r.code, r.message, r.field, r.request_id);
+
    REVISION HISTORY
        0.1.0  first release: APIv3 signing and verification, key store, JSON,
-              callbacks (AES-256-GCM), RSA-OAEP fields, JSAPI/App signatures.
+              callbacks (AES-256-GCM), RSA-OAEP fields, JSAPI/App signatures,
+              typed models from X-macro tables (refunds, coupon and subsidy
+              returns, transactions, bills, media upload), retries and rate
+              limits, APIv2 (XML, MD5/HMAC-SHA256, mutual TLS, refunds, the POS
+              sale), signer and verifier seams (HSM, OpenSSL).
 */
 #ifndef WECHATPAY_H
 #define WECHATPAY_H
