@@ -3038,7 +3038,6 @@ WXP__PRIVATE int wxp__all_in(const char *s, const char *set, size_t min, size_t 
 
 WXP_API wxp_err wxp_client_init(wxp_client *c, const wxp_config *cfg, wxp_result *res)
 {
-    struct wxp__client_priv_check { char ok[sizeof c->wxp__priv.auth > 200 ? 1 : -1]; };
     wxp_config *k;
     wxp_err e;
     size_t i;
@@ -3335,8 +3334,6 @@ WXP__PRIVATE wxp_err wxp__parse_in_io(wxp_client *c, char *text, size_t len, wxp
     return wxp__json_parse(doc, text, len, cap ? (wxp_json_tok *)(void *)(base + off) : NULL, cap, res);
 }
 
-WXP__PRIVATE wxp_str wxp__hval(const char *v) { return wxp_cstr(v); }
-
 WXP_API wxp_err wxp_v3_finish(wxp_client *c, wxp_result *res)
 {
     wxp_http_response *r;
@@ -3364,8 +3361,8 @@ WXP_API wxp_err wxp_v3_finish(wxp_client *c, wxp_result *res)
     if ((seen & (sigbits * WXP__H_LONG)) != 0)
         return wxp__fail(res, WXP_E_HEADER, "Wechatpay-*", "a signature header is longer than any valid one");
     if ((status >= 200 && status < 300) || (seen & sigbits)) {
-        e = wxp__v3_check(c, wxp__hval(r->wxp__priv.timestamp), wxp__hval(r->wxp__priv.nonce),
-                          wxp__hval(r->wxp__priv.signature), wxp__hval(r->wxp__priv.serial), body, res);
+        e = wxp__v3_check(c, wxp_cstr(r->wxp__priv.timestamp), wxp_cstr(r->wxp__priv.nonce),
+                          wxp_cstr(r->wxp__priv.signature), wxp_cstr(r->wxp__priv.serial), body, res);
         if (e) return e;
     }
     if (res) res->body = body;
@@ -3649,7 +3646,7 @@ WXP_API wxp_err wxp_certificates_fetch(wxp_client *c, wxp_cert_sink save, wxp_re
     /* An answer signed by a key already held is checked before anything in it
        is read; only a first download must decrypt before it can verify. */
     if (resp->wxp__priv.status != 200 || resp->wxp__priv.needed > resp->wxp__priv.cap ||
-        wxp_keystore_find(cfg->keys, wxp__hval(resp->wxp__priv.serial))) {
+        wxp_keystore_find(cfg->keys, wxp_cstr(resp->wxp__priv.serial))) {
         e = wxp_v3_finish(c, res);
         if (e) return e;
         verified = 1;
