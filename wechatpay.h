@@ -2106,43 +2106,12 @@ WXP__PRIVATE wxp_err wxp__json_field_int(const wxp_json *doc, int obj, const cha
    the compiler has 64x64->128 multiplication, else i31. i15 suits small cores
    whose multiplier is slow or not constant-time. */
 #if defined(WXP_RSA_I15)
-#define WXP__RSA(op) br_rsa_i15_##op
+#define WXP__RSA_FN(op) (&br_rsa_i15_##op)
 #elif defined(WXP_RSA_I31)
-#define WXP__RSA(op) br_rsa_i31_##op
-#endif
-
-WXP__PRIVATE br_rsa_pkcs1_sign wxp__rsa_sign(void)
-{
-#ifdef WXP__RSA
-    return &WXP__RSA(pkcs1_sign);
+#define WXP__RSA_FN(op) (&br_rsa_i31_##op)
 #else
-    return br_rsa_pkcs1_sign_get_default();
+#define WXP__RSA_FN(op) (br_rsa_##op##_get_default())
 #endif
-}
-WXP__PRIVATE br_rsa_pkcs1_vrfy wxp__rsa_vrfy(void)
-{
-#ifdef WXP__RSA
-    return &WXP__RSA(pkcs1_vrfy);
-#else
-    return br_rsa_pkcs1_vrfy_get_default();
-#endif
-}
-WXP__PRIVATE br_rsa_oaep_encrypt wxp__rsa_oaep_enc(void)
-{
-#ifdef WXP__RSA
-    return &WXP__RSA(oaep_encrypt);
-#else
-    return br_rsa_oaep_encrypt_get_default();
-#endif
-}
-WXP__PRIVATE br_rsa_oaep_decrypt wxp__rsa_oaep_dec(void)
-{
-#ifdef WXP__RSA
-    return &WXP__RSA(oaep_decrypt);
-#else
-    return br_rsa_oaep_decrypt_get_default();
-#endif
-}
 
 /* ==== >>impl:pem ========================================================== */
 
@@ -2273,7 +2242,7 @@ WXP__PRIVATE wxp_err wxp__rsa_key_sign(const wxp_signer_class **ctx, const unsig
     const wxp_rsa_key *k = (const wxp_rsa_key *)(const void *)ctx;
     size_t len = (k->sk.n_bitlen + 7) / 8;
     if (*sig_len < len) return WXP_E_NOSPACE;
-    if (!wxp__rsa_sign()(BR_HASH_OID_SHA256, hash, 32, &k->sk, sig)) return WXP_E_CRYPTO;
+    if (!WXP__RSA_FN(pkcs1_sign)(BR_HASH_OID_SHA256, hash, 32, &k->sk, sig)) return WXP_E_CRYPTO;
     *sig_len = len;
     return WXP_OK;
 }
@@ -2282,7 +2251,7 @@ WXP__PRIVATE wxp_err wxp__rsa_key_oaep(const wxp_signer_class **ctx, unsigned ch
 {
     const wxp_rsa_key *k = (const wxp_rsa_key *)(const void *)ctx;
     if (*len != (k->sk.n_bitlen + 7) / 8) return WXP_E_DECRYPT;
-    if (!wxp__rsa_oaep_dec()(&br_sha1_vtable, NULL, 0, &k->sk, data, len)) return WXP_E_DECRYPT;
+    if (!WXP__RSA_FN(oaep_decrypt)(&br_sha1_vtable, NULL, 0, &k->sk, data, len)) return WXP_E_DECRYPT;
     return WXP_OK;
 }
 
@@ -2663,7 +2632,7 @@ WXP__PRIVATE int wxp__bearssl_verify(const wxp_verifier_class *const *ctx, const
 {
     unsigned char got[32];
     (void)ctx;
-    return wxp__rsa_vrfy()(sig, sig_len, BR_HASH_OID_SHA256, 32, pk, got) && wxp__ct_equal(got, hash, 32);
+    return WXP__RSA_FN(pkcs1_vrfy)(sig, sig_len, BR_HASH_OID_SHA256, 32, pk, got) && wxp__ct_equal(got, hash, 32);
 }
 
 WXP__PRIVATE wxp_err wxp__bearssl_oaep(const wxp_verifier_class *const *ctx, const br_rsa_public_key *pk,
@@ -2675,7 +2644,7 @@ WXP__PRIVATE wxp_err wxp__bearssl_oaep(const wxp_verifier_class *const *ctx, con
     r.vtable = &wxp__rng_class;
     r.src = rnd;
     r.failed = 0;
-    *out_len = wxp__rsa_oaep_enc()(&r.vtable, &br_sha1_vtable, NULL, 0, pk, out, cap, plain, len);
+    *out_len = WXP__RSA_FN(oaep_encrypt)(&r.vtable, &br_sha1_vtable, NULL, 0, pk, out, cap, plain, len);
     if (r.failed) return WXP_E_RANDOM;
     return *out_len ? WXP_OK : WXP_E_CRYPTO;
 }
