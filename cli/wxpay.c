@@ -1,51 +1,1202 @@
-/* wxpay - the wechatpay.h command line: sign, verify and decrypt by hand.
+/* wxpay - the wechatpay.h command line: call any WeChat Pay endpoint, fetch the
+   platform certificates, and sign, verify and decrypt by hand.
 
-   wxpay sign    --mchid M --serial S --key FILE --method METHOD --url URL
-                 --timestamp TS --nonce NONCE [--body-file FILE]
-   wxpay verify  --public-key FILE --timestamp TS --nonce N --signature B64
-                 --body-file FILE [--now TS] [--max-skew S]
-   wxpay decrypt --apiv3-key KEY --nonce N --associated-data AAD --ciphertext B64
-   wxpay v2sign  --key APIV2KEY [--sign-type MD5|HMAC-SHA256] KEY=VALUE...
-   wxpay v2xml   KEY=VALUE...
+   wxpay call METHOD PATH [--json BODY | --json-file FILE]   any APIv3 endpoint
+   wxpay v2call PATH KEY=VALUE... [--cert]                   any APIv2 endpoint
+   wxpay certificates [--out FILE]                           platform certificates
+   wxpay sign | verify | decrypt | v2sign | v2xml            offline tools
 
-   Exit status: 0 success, 1 the operation failed (bad input, a signature that
-   does not verify, a tag mismatch), 2 usage error. */
+   Merchant settings come from flags, then WXPAY_* environment variables, then
+   a config file (--config FILE or WXPAY_CONFIG); `wxpay --help` lists them.
+   Calls go to WeChat Pay through libcurl (transports/wechatpay_curl.h), or,
+   with --simulator, to the in-process simulator (transports/wechatpay_fake.h)
+   holding the throwaway test merchant of examples/test_keys.h.
+
+   Exit status: 0 success; 1 the call or operation failed (WeChat Pay answered
+   an error, an answer or signature did not verify, a tag mismatch, the
+   transport failed); 2 usage error; 3 configuration or key error.
+
+   Build: make (build/wxpay; links -lbearssl and libcurl). */
 #define WECHATPAY_IMPLEMENTATION
+#define WECHATPAY_CURL_IMPLEMENTATION
+#define WECHATPAY_FAKE_IMPLEMENTATION
 #include "wechatpay.h"
+#include "transports/wechatpay_curl.h"
+#include "transports/wechatpay_fake.h"
+#include "examples/test_keys.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #define FILE_MAX (1u << 20)
+#define IO_SIZE  (1u << 18)   /* one call's request and answer (bills stay out: URLs only) */
 
-typedef struct opt { const char *name, *value; } opt;
+enum { EXIT_OK = 0, EXIT_FAILED = 1, EXIT_USAGE = 2, EXIT_CONFIG = 3 };
 
+/* ==== settings ============================================================== */
+
+/* One row per merchant setting: the config file key; the flag is the same
+   with '-' for '_', the environment variable WXPAY_ and the upper case. */
+enum { S_MCHID, S_SERIAL, S_KEY_FILE, S_APIV3_KEY, S_APIV2_KEY, S_V2_SIGN_TYPE, S_APPID,
+       S_PUBKEY_ID, S_PUBKEY_FILE, S_CERTS_FILE, S_CLIENT_CERT, S_CLIENT_KEY, S_HOST,
+       S_CA_FILE, S_TIMEOUT, S_SIM_STATE, S_COUNT };
+
+static const struct setting {
+    const char *name, *arg;
+    int         is_path;        /* relative paths in a config file: against its directory */
+    const char *help;
+} settings[S_COUNT] = {
+    { "mchid", "ID", 0, "merchant id (digits)" },
+    { "serial", "HEX", 0, "serial of the merchant API certificate" },
+    { "key_file", "FILE", 1, "merchant API private key, apiclient_key.pem" },
+    { "apiv3_key", "KEY", 0, "APIv3 key, 32 bytes (certificates)" },
+    { "apiv2_key", "KEY", 0, "APIv2 key, 32 bytes (v2call)" },
+    { "v2_sign_type", "TYPE", 0, "APIv2 sign: HMAC-SHA256 (default) or MD5" },
+    { "appid", "ID", 0, "appid added to v2call parameters when absent" },
+    { "pubkey_id", "ID", 0, "WeChat Pay public key id, PUB_KEY_ID_..." },
+    { "pubkey_file", "FILE", 1, "WeChat Pay public key PEM (with pubkey_id)" },
+    { "certs_file", "FILE", 1, "platform certificates PEM (wxpay certificates)" },
+    { "client_cert", "FILE", 1, "apiclient_cert.pem, APIv2 mutual TLS (/secapi/)" },
+    { "client_key", "FILE", 1, "its key (default: key_file)" },
+    { "host", "HOST", 0, "api.mch.weixin.qq.com (default), HOST:PORT, simulator" },
+    { "ca_file", "FILE", 1, "CA bundle for the server check (default: system)" },
+    { "timeout", "MS", 0, "milliseconds per call (default 10000)" },
+    { "sim_state", "FILE", 1, "simulator journal: keeps its book across runs" },
+};
+
+static const char *val[S_COUNT];     /* resolved value, NULL when unset */
+static const char *origin[S_COUNT];  /* where it came from, for messages */
+
+static char cfg_text[1u << 16];      /* the config file, split in place */
+static char cfg_pool[1u << 14];      /* joined paths and origin strings */
+static size_t cfg_pool_len;
+
+static const char *pool_printf2(const char *a, const char *b, const char *c)
+{
+    size_t n = strlen(a) + strlen(b) + strlen(c) + 1;
+    char *p;
+    if (cfg_pool_len + n > sizeof cfg_pool) return NULL;
+    p = cfg_pool + cfg_pool_len;
+    sprintf(p, "%s%s%s", a, b, c);
+    cfg_pool_len += n;
+    return p;
+}
+
+static void env_name(int s, char *out)
+{
+    size_t i;
+    strcpy(out, "WXPAY_");
+    for (i = 0; settings[s].name[i]; i++)
+        out[6 + i] = (char)(settings[s].name[i] >= 'a' && settings[s].name[i] <= 'z' ? settings[s].name[i] - 32
+                                                                                     : settings[s].name[i]);
+    out[6 + i] = 0;
+}
+
+static void flag_name(int s, char *out)
+{
+    size_t i;
+    strcpy(out, "--");
+    for (i = 0; settings[s].name[i]; i++) out[2 + i] = settings[s].name[i] == '_' ? '-' : settings[s].name[i];
+    out[2 + i] = 0;
+}
+
+static char *trim(char *s)
+{
+    char *e;
+    while (*s == ' ' || *s == '\t') s++;
+    e = s + strlen(s);
+    while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r')) *--e = 0;
+    return s;
+}
+
+/* Reads a whole file into buf (cap bytes, NUL-terminated). "-" is stdin. */
+static int slurp(const char *path, char *buf, size_t cap, size_t *len)
+{
+    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+    size_t n;
+    if (!f) return 0;
+    n = fread(buf, 1, cap - 1, f);
+    if (n == cap - 1 && fgetc(f) != EOF) {
+        if (f != stdin) fclose(f);
+        errno = EFBIG;
+        return 0;
+    }
+    if (f != stdin) fclose(f);
+    buf[n] = 0;
+    *len = n;
+    return 1;
+}
+
+/* key = value lines; '#' starts a comment line; values may be "quoted". */
+static int load_config_file(const char *path)
+{
+    char *line, *next, *dirend;
+    size_t len, dirlen = 0;
+    unsigned lineno = 0;
+    char linebuf[16];
+    if (!slurp(path, cfg_text, sizeof cfg_text, &len)) {
+        fprintf(stderr, "wxpay: cannot read config file %s: %s\n", path, strerror(errno));
+        return 0;
+    }
+    dirend = strrchr(path, '/');
+    if (dirend) dirlen = (size_t)(dirend - path) + 1;
+    for (line = cfg_text; line; line = next) {
+        char *eq, *key, *value;
+        int s, found = -1;
+        lineno++;
+        next = strchr(line, '\n');
+        if (next) *next++ = 0;
+        line = trim(line);
+        if (!*line || *line == '#') continue;
+        sprintf(linebuf, ":%u", lineno);
+        eq = strchr(line, '=');
+        if (!eq) {
+            fprintf(stderr, "wxpay: %s%s: expected key = value\n", path, linebuf);
+            return 0;
+        }
+        *eq = 0;
+        key = trim(line);
+        value = trim(eq + 1);
+        if (value[0] == '"' && strlen(value) >= 2 && value[strlen(value) - 1] == '"') {
+            value[strlen(value) - 1] = 0;
+            value++;
+        }
+        for (s = 0; s < S_COUNT; s++)
+            if (strcmp(key, settings[s].name) == 0) found = s;
+        if (found < 0) {
+            fprintf(stderr, "wxpay: %s%s: unknown setting '%s' (wxpay --help lists them)\n", path, linebuf, key);
+            return 0;
+        }
+        if (!*value) continue;
+        if (settings[found].is_path && value[0] != '/' && dirlen) {
+            char dir[4096];
+            if (dirlen >= sizeof dir) return 0;
+            memcpy(dir, path, dirlen);
+            dir[dirlen] = 0;
+            value = (char *)pool_printf2(dir, value, "");
+        }
+        val[found] = value;
+        origin[found] = pool_printf2(path, linebuf, "");
+        if (!val[found] || !origin[found]) {
+            fprintf(stderr, "wxpay: %s: too many settings\n", path);
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* File, then environment, then flags (flags[s] may be NULL). */
+static int load_settings(const char *config_flag, const char *const *flags)
+{
+    const char *config = config_flag ? config_flag : getenv("WXPAY_CONFIG");
+    int s;
+    memset((void *)val, 0, sizeof val);
+    memset((void *)origin, 0, sizeof origin);
+    cfg_pool_len = 0;
+    if (config && *config && !load_config_file(config)) return 0;
+    for (s = 0; s < S_COUNT; s++) {
+        char env[40];
+        const char *v;
+        env_name(s, env);
+        v = getenv(env);
+        if (v && *v) {
+            val[s] = v;
+            origin[s] = pool_printf2(env, "", "");
+        }
+        if (flags && flags[s]) {
+            char flag[40];
+            flag_name(s, flag);
+            val[s] = flags[s];
+            origin[s] = pool_printf2(flag, "", "");
+        }
+    }
+    return 1;
+}
+
+/* ==== output helpers ======================================================== */
+
+/* wxpay: WXP_E_NAME: message [field] (HTTP status, Request-ID id) */
+static int report(wxp_err e, const wxp_result *r)
+{
+    const char *s = wxp_strerror(e), *colon = strchr(s, ':');
+    int namelen = colon ? (int)(colon - s) : (int)strlen(s);
+    fprintf(stderr, "wxpay: %.*s: ", namelen, s);
+    if (r && r->code[0]) fprintf(stderr, "%s: ", r->code);
+    fputs(r && r->message[0] ? r->message : colon ? colon + 2 : "", stderr);
+    if (r && r->field[0]) fprintf(stderr, " [%s]", r->field);
+    if (r && e == WXP_E_NOSPACE && r->needed) fprintf(stderr, " (needs %lu bytes)", (unsigned long)r->needed);
+    if (r && e == WXP_E_PARSE) fprintf(stderr, " (at byte %lu)", (unsigned long)r->offset);
+    if (r && (r->status || r->request_id[0]))
+        fprintf(stderr, " (HTTP %d, Request-ID %s)", r->status, r->request_id[0] ? r->request_id : "-");
+    fputc('\n', stderr);
+    return EXIT_FAILED;
+}
+
+static int config_error(const char *what, const char *detail)
+{
+    fprintf(stderr, "wxpay: configuration: %s%s%s\n", what, detail ? ": " : "", detail ? detail : "");
+    return EXIT_CONFIG;
+}
+
+/* Reads the file a setting names, or fails with exit code 3. */
+static int read_setting_file(int s, char *buf, size_t cap, wxp_str *out)
+{
+    size_t n;
+    if (!slurp(val[s], buf, cap, &n)) {
+        fprintf(stderr, "wxpay: configuration: cannot read %s %s (from %s): %s\n", settings[s].name, val[s],
+                origin[s], strerror(errno));
+        return 0;
+    }
+    out->ptr = buf;
+    out->len = n;
+    return 1;
+}
+
+static int key_error(int s, wxp_err e, const wxp_result *r)
+{
+    const char *name = wxp_strerror(e), *colon = strchr(name, ':');
+    int path = settings[s].is_path && val[s];
+    fprintf(stderr, "wxpay: configuration: %s %s%s(from %s): %.*s: %s\n", settings[s].name, path ? val[s] : "",
+            path ? " " : "", origin[s] ? origin[s] : "the simulator",
+            colon ? (int)(colon - name) : (int)strlen(name), name,
+            r->message[0] ? r->message : colon ? colon + 2 : "");
+    return EXIT_CONFIG;
+}
+
+/* ==== help ================================================================== */
+
+static const char *const help_call =
+    "usage: wxpay call METHOD PATH [--json BODY | --json-file FILE] [SETTINGS]\n"
+    "  Calls any APIv3 endpoint: signs the request with the merchant key, sends it,\n"
+    "  verifies the answer's Wechatpay-Signature under the WeChat Pay public key or\n"
+    "  a platform certificate, and prints the verified answer body (JSON) to stdout\n"
+    "  (nothing for 204). METHOD is GET POST PUT PATCH or DELETE; PATH is the path\n"
+    "  with its query, percent-encoded: /v3/refund/domestic/refunds/R1.\n"
+    "  --json BODY       the request body; --json-file FILE reads it (- is stdin).\n"
+    "                    It must be valid JSON.\n"
+    "  Needs mchid, serial, key_file and a verification key: pubkey_id +\n"
+    "  pubkey_file, or certs_file (see wxpay certificates).\n"
+    "  Errors go to stderr: wxpay: WXP_E_HTTP: NOT_ENOUGH: message (HTTP 403,\n"
+    "  Request-ID ...); exit 1.\n"
+    "  Example: wxpay call GET /v3/refund/domestic/refunds/R1 --simulator\n";
+
+static const char *const help_v2call =
+    "usage: wxpay v2call PATH KEY=VALUE... [--cert] [SETTINGS]\n"
+    "  Calls any APIv2 endpoint: adds mch_id (unless given), appid (when the\n"
+    "  setting is set and the parameter absent), nonce_str, sign_type and sign,\n"
+    "  posts the XML, checks the answer's sign and prints its fields as one JSON\n"
+    "  object (also when result_code is FAIL: then exit 1).\n"
+    "  Paths under /secapi/ (or --cert) present the client certificate (mutual\n"
+    "  TLS): set client_cert (and client_key unless it is key_file).\n"
+    "  Needs mchid, serial, key_file and apiv2_key; v2_sign_type picks the sign.\n"
+    "  Example: wxpay v2call /pay/refundquery out_trade_no=1415757673 --simulator\n";
+
+static const char *const help_certificates =
+    "usage: wxpay certificates [--out FILE] [SETTINGS]\n"
+    "  Downloads GET /v3/certificates, decrypts each certificate with the APIv3\n"
+    "  key and verifies the answer: under a key already held (pubkey_id or\n"
+    "  certs_file), else under a certificate it delivered (first download). Then\n"
+    "  writes the certificates' PEM to FILE (replaced atomically) and one line per\n"
+    "  certificate (serial, validity) to stdout; without --out the PEM goes to\n"
+    "  stdout and the lines to stderr. Point certs_file at FILE afterwards.\n"
+    "  Needs mchid, serial, key_file and apiv3_key.\n";
+
+static const char *const help_sign =
+    "usage: wxpay sign --mchid M --serial S --key FILE --method METHOD --url URL\n"
+    "                  --timestamp TS --nonce NONCE [--body-file FILE] [--config FILE]\n"
+    "  Prints the APIv3 Authorization header value for that request. --mchid,\n"
+    "  --serial and --key default to the mchid, serial and key_file settings.\n";
+
+static const char *const help_verify =
+    "usage: wxpay verify --public-key FILE --timestamp TS --nonce N --signature B64\n"
+    "                    --body-file FILE [--now TS] [--max-skew SECONDS] [--config FILE]\n"
+    "  Checks a WeChat Pay answer or callback signature (TS\\nN\\nBODY\\n). FILE is a\n"
+    "  PEM public key or an X.509 certificate (default: the pubkey_file setting).\n"
+    "  Prints ok (exit 0), or the reason (exit 1).\n";
+
+static const char *const help_decrypt =
+    "usage: wxpay decrypt --apiv3-key KEY --nonce N --associated-data AAD --ciphertext B64\n"
+    "                     [--config FILE]\n"
+    "  Decrypts an AEAD_AES_256_GCM resource (callbacks, certificates) and prints\n"
+    "  the plaintext. --apiv3-key defaults to the apiv3_key setting.\n";
+
+static const char *const help_v2sign =
+    "usage: wxpay v2sign [--key APIV2KEY] [--sign-type MD5|HMAC-SHA256] [--config FILE] KEY=VALUE...\n"
+    "  Prints the APIv2 sign of the parameters. --key defaults to the apiv2_key\n"
+    "  setting, --sign-type to v2_sign_type, then HMAC-SHA256.\n";
+
+static const char *const help_v2xml =
+    "usage: wxpay v2xml KEY=VALUE...\n"
+    "  Prints the XML body those parameters make (CDATA where a value needs it).\n";
+
+static void help_settings(FILE *f)
+{
+    int s;
+    fputs("Merchant settings (flag / environment variable / config file key):\n", f);
+    for (s = 0; s < S_COUNT; s++) {
+        char flag[48], env[40];
+        flag_name(s, flag);
+        strcat(flag, " ");
+        strcat(flag, settings[s].arg);
+        env_name(s, env);
+        fprintf(f, "  %-20s %-20s %-13s %s\n", flag, env, settings[s].name, settings[s].help);
+    }
+    fputs("  --config FILE        WXPAY_CONFIG         the file: `key = value` lines, # comments,\n"
+          "                       relative paths against the file's directory.\n"
+          "  A flag overrides the environment, which overrides the config file.\n"
+          "  Secrets given as flags show in `ps`: prefer the file or the environment.\n"
+          "  Where calls go:\n"
+          "  --host HOST[:PORT]   HTTPS through libcurl; default api.mch.weixin.qq.com\n"
+          "                       (api2.mch.weixin.qq.com is the backup). Server checks\n"
+          "                       always on; --ca-file trusts a private CA (test servers).\n"
+          "  --simulator          (or --host simulator) the in-process WeChat Pay simulator,\n"
+          "                       no network. Its merchant is the throwaway test merchant of\n"
+          "                       examples/test_keys.h; every setting not given defaults to\n"
+          "                       it. Its book: paid orders 1217752501201407033233368018\n"
+          "                       (transaction 4200000000201407033233368018, 888 fen) and\n"
+          "                       1415757673 (4006252001201705123297353072, 608 fen, a 50 fen\n"
+          "                       CASH coupon), unpaid order T20261123 (100 fen), coupon\n"
+          "                       stock 1234567891 code sxxe34343434 (USED); it also serves\n"
+          "                       /v3/certificates. The book starts afresh each run unless\n"
+          "                       sim_state names a journal file: each request is appended\n"
+          "                       to it and replayed at the start of the next run.\n", f);
+}
+
+static const char *command_help(const char *cmd)
+{
+    if (strcmp(cmd, "call") == 0) return help_call;
+    if (strcmp(cmd, "v2call") == 0) return help_v2call;
+    if (strcmp(cmd, "certificates") == 0) return help_certificates;
+    if (strcmp(cmd, "sign") == 0) return help_sign;
+    if (strcmp(cmd, "verify") == 0) return help_verify;
+    if (strcmp(cmd, "decrypt") == 0) return help_decrypt;
+    if (strcmp(cmd, "v2sign") == 0) return help_v2sign;
+    if (strcmp(cmd, "v2xml") == 0) return help_v2xml;
+    return NULL;
+}
+
+static void help_all(FILE *f)
+{
+    fputs("wxpay " WXP_VERSION " - WeChat Pay from the command line (wechatpay.h)\n"
+          "\n"
+          "usage: wxpay COMMAND [ARGUMENTS] [OPTIONS]\n"
+          "       wxpay COMMAND --help | wxpay help COMMAND | wxpay --version\n"
+          "\n"
+          "Calls (every request signed, every answer verified before it is printed):\n"
+          "  call METHOD PATH [--json BODY | --json-file FILE]\n"
+          "                       any APIv3 endpoint; prints the answer body (JSON)\n"
+          "  v2call PATH KEY=VALUE... [--cert]\n"
+          "                       any APIv2 endpoint; prints the answer's fields as JSON\n"
+          "  certificates [--out FILE]\n"
+          "                       download, verify and save the platform certificates\n"
+          "Offline tools:\n"
+          "  sign                 the APIv3 Authorization header of a request\n"
+          "  verify               check a WeChat Pay answer or callback signature\n"
+          "  decrypt              decrypt an AEAD_AES_256_GCM resource\n"
+          "  v2sign               the APIv2 sign of parameters\n"
+          "  v2xml                the APIv2 XML body of parameters\n"
+          "\n", f);
+    help_settings(f);
+    fputs("\n"
+          "Exit status:\n"
+          "  0  success\n"
+          "  1  the call or operation failed: WeChat Pay answered an error, an answer or\n"
+          "     signature did not verify, decryption failed, the transport failed\n"
+          "  2  usage: unknown command or option, missing or malformed argument, bad JSON\n"
+          "  3  configuration: a required setting is missing, a file cannot be read, a\n"
+          "     key does not load, a setting is malformed\n"
+          "Errors go to stderr as: wxpay: WXP_E_NAME: [CODE: ]message [field] (HTTP status,\n"
+          "Request-ID id).\n"
+          "\n"
+          "Commands:\n", f);
+    fputs(help_call, f);
+    fputs(help_v2call, f);
+    fputs(help_certificates, f);
+    fputs(help_sign, f);
+    fputs(help_verify, f);
+    fputs(help_decrypt, f);
+    fputs(help_v2sign, f);
+    fputs(help_v2xml, f);
+}
+
+/* A usage error: the command's synopsis (its help up to the description). */
 static int usage(const char *cmd)
 {
-    if (!cmd || strcmp(cmd, "sign") == 0)
-        fputs("usage: wxpay sign --mchid M --serial S --key FILE --method METHOD --url URL\n"
-              "                  --timestamp TS --nonce NONCE [--body-file FILE]\n"
-              "  Prints the APIv3 Authorization header value for that request.\n", stderr);
-    if (!cmd || strcmp(cmd, "verify") == 0)
-        fputs("usage: wxpay verify --public-key FILE --timestamp TS --nonce N --signature B64\n"
-              "                    --body-file FILE [--now TS] [--max-skew SECONDS]\n"
-              "  Checks a WeChat Pay answer or callback signature (TS\\nN\\nBODY\\n). FILE is a\n"
-              "  PEM public key or an X.509 certificate. Prints ok, or the reason.\n", stderr);
-    if (!cmd || strcmp(cmd, "decrypt") == 0)
-        fputs("usage: wxpay decrypt --apiv3-key KEY --nonce N --associated-data AAD --ciphertext B64\n"
-              "  Decrypts an AEAD_AES_256_GCM resource (callbacks, certificates).\n", stderr);
-    if (!cmd || strcmp(cmd, "v2sign") == 0)
-        fputs("usage: wxpay v2sign --key APIV2KEY [--sign-type MD5|HMAC-SHA256] KEY=VALUE...\n"
-              "  Prints the APIv2 sign of the parameters (default HMAC-SHA256).\n", stderr);
-    if (!cmd || strcmp(cmd, "v2xml") == 0)
-        fputs("usage: wxpay v2xml KEY=VALUE...\n"
-              "  Prints the XML body those parameters make (CDATA where a value needs it).\n", stderr);
-    if (!cmd)
-        fputs("exit status: 0 ok, 1 failed, 2 usage\n", stderr);
-    return 2;
+    const char *h = cmd ? command_help(cmd) : NULL, *p;
+    if (h) {
+        for (p = h; *p && !(p != h && p[-1] == '\n' && p[0] == ' ' && p[1] == ' ' && p[2] != ' '); p++) {}
+        fwrite(h, 1, (size_t)(p - h), stderr);
+        fprintf(stderr, "  (wxpay %s --help tells more)\n", cmd);
+    } else {
+        fputs("usage: wxpay COMMAND [ARGUMENTS] [OPTIONS]; commands: call v2call certificates\n"
+              "       sign verify decrypt v2sign v2xml; wxpay --help tells more.\n", stderr);
+    }
+    return EXIT_USAGE;
 }
+
+static int print_help(const char *cmd)
+{
+    const char *h = command_help(cmd);
+    if (!h) {
+        fprintf(stderr, "wxpay: unknown command %s\n", cmd);
+        return usage(NULL);
+    }
+    fputs(h, stdout);
+    if (strcmp(cmd, "call") == 0 || strcmp(cmd, "v2call") == 0 || strcmp(cmd, "certificates") == 0) {
+        fputs("\n", stdout);
+        help_settings(stdout);
+    }
+    return EXIT_OK;
+}
+
+/* ==== the simulator ========================================================= */
+
+/* The throwaway platform certificate (tests/vectors/keys/platform_cert.pem):
+   the key is WXP_TEST_PLATFORM_KEY, the one behind WXP_TEST_PUB_KEY_ID. */
+#define SIM_CERT_SERIAL "3775B6A45ACD588826D15E583A95F5DD2C0F6A5A"
+static const char sim_cert_pem[] =
+    "-----BEGIN CERTIFICATE-----\n"
+    "MIIDnTCCAoWgAwIBAgIUN3W2pFrNWIgm0V5YOpX13SwPalowDQYJKoZIhvcNAQEL\n"
+    "BQAwXjELMAkGA1UEBhMCQ04xEzARBgNVBAoMClRlbnBheS5jb20xHTAbBgNVBAsM\n"
+    "FFRlbnBheS5jb20gQ0EgQ2VudGVyMRswGQYDVQQDDBJUZW5wYXkuY29tIFJvb3Qg\n"
+    "Q0EwHhcNMjYxMTIzMDgwNDUzWhcNMzYxMTIwMDgwNDUzWjBeMQswCQYDVQQGEwJD\n"
+    "TjETMBEGA1UECgwKVGVucGF5LmNvbTEdMBsGA1UECwwUVGVucGF5LmNvbSBDQSBD\n"
+    "ZW50ZXIxGzAZBgNVBAMMElRlbnBheS5jb20gUm9vdCBDQTCCASIwDQYJKoZIhvcN\n"
+    "AQEBBQADggEPADCCAQoCggEBALPX1GCjucVX0WwG/01N6V+079FzjgKHid0RIbC/\n"
+    "7KePP5cnFvLNHqsV7ekPDesGNe8FWulKmYsldJrX1+IZxGGV+Vg1Ny6h7qxLexRf\n"
+    "xRSUYPoZfCCkaNlM7dBVVjVnysatlm9ThqPAU0KHT6NN0CRsTih4DWdePZ/xsVTv\n"
+    "iVEmOKnC0ZjwyNfOV/BD12gnMuQfzCETgjyEejxWEEA7w+WMh2k1J2anNZa8nhPi\n"
+    "m7lL2hnlkMghuTsRZT+8vmSWc/omtG8/8H/Y+rpHtrRewEgC9Gvl/XvoSwZregAU\n"
+    "Q/CfGHACHfyhTyb+0mYmxhrohsgtdksOjmoWLh2uxlSEex8CAwEAAaNTMFEwHQYD\n"
+    "VR0OBBYEFKy1NWXfoX4s8FVBGf9FtqYMkOWbMB8GA1UdIwQYMBaAFKy1NWXfoX4s\n"
+    "8FVBGf9FtqYMkOWbMA8GA1UdEwEB/wQFMAMBAf8wDQYJKoZIhvcNAQELBQADggEB\n"
+    "AJOGWF4XXYjTUKS3rLFt6kpxyK03Hz/hRnSGQKQTdyduXmYTtwKEbLuLjJdhESVQ\n"
+    "5w5+Uw+UWXMrjHGstyooUOiqyWYF+9NFGR1O5K6renEaZW6UJGZPYMvsrcyv7xWD\n"
+    "IUEjGptge8xJOPVZ2wPlNqMkKaZcYNVoIEWH1K+6+zuEe86Ent0NoTvRPENOaHfP\n"
+    "ybgk7b/fb1V9/4ToFXMf19UWF+tRbDkff+d/wul3UHNhd739MC2fZqp5Dt8rURkF\n"
+    "y2el0Ik19Ux4POaZd8bT3KII27WBfRwZ0opY/eqMQ4ppDuI97tJEHyukT3WDkBxI\n"
+    "FinXnQHSwvRjR5ZsFXJ3D54=\n"
+    "-----END CERTIFICATE-----\n";
+
+#define SIM_NOW 1795425372LL    /* 2026-11-23T09:16:12Z, inside the certificate's validity */
+#define SIM_APPID "wx2421b1c4370ec43b"
+#define SIM_CLIENT_CERT "-----BEGIN CERTIFICATE-----\n(simulator: any client certificate)\n" \
+                        "-----END CERTIFICATE-----\n"
+
+typedef struct sim_t {
+    wxp_fake     fake;
+    wxp_pubkey   merchant_pub;
+    wxp_rsa_key  platform;
+    long long    now;
+    const char  *journal;       /* sim_state, or NULL */
+} sim_t;
+
+static sim_t sim;
+static char sim_scratch[1u << 16];
+
+static long long sim_clock(void *user) { return ((sim_t *)user)->now; }
+
+/* GET /v3/certificates, answered as WeChat Pay does: the certificate encrypted
+   under the test APIv3 key, the answer signed by the certificate's key. */
+static int sim_certificates(wxp_http_response *res, char *errbuf, size_t cap)
+{
+    static char ct[4096], body[8192], msg[8300], sig[WXP_SIG_B64_MAX + 1];
+    static const char nonce[] = "3a6cc5a1d8f9e2b7c4d0a1e5f6b8c9d0";
+    char ts[24];
+    wxp_json_writer w;
+    wxp_result r;
+    size_t ctlen = 0, len = 0, siglen = 0;
+    wxp_str v;
+    int m;
+    if (wxp_aes_gcm_encrypt(wxp_cstr(WXP_TEST_APIV3_KEY), wxp_cstr("9c3f1a2b7d4e"), wxp_cstr("certificate"),
+                            wxp_cstr(sim_cert_pem), ct, sizeof ct, &ctlen, &r) != WXP_OK) {
+        snprintf(errbuf, cap, "simulator: %s", r.message);
+        return 1;
+    }
+    v.ptr = ct;
+    v.len = ctlen;
+    wxp_jw_init(&w, body, sizeof body);
+    wxp_jw_object_begin(&w);
+    wxp_jw_key(&w, "data");
+    wxp_jw_array_begin(&w);
+    wxp_jw_object_begin(&w);
+    wxp_jw_key(&w, "serial_no");      wxp_jw_cstring(&w, SIM_CERT_SERIAL);
+    wxp_jw_key(&w, "effective_time"); wxp_jw_cstring(&w, "2026-11-23T16:04:53+08:00");
+    wxp_jw_key(&w, "expire_time");    wxp_jw_cstring(&w, "2036-11-20T16:04:53+08:00");
+    wxp_jw_key(&w, "encrypt_certificate");
+    wxp_jw_object_begin(&w);
+    wxp_jw_key(&w, "algorithm");       wxp_jw_cstring(&w, "AEAD_AES_256_GCM");
+    wxp_jw_key(&w, "nonce");           wxp_jw_cstring(&w, "9c3f1a2b7d4e");
+    wxp_jw_key(&w, "associated_data"); wxp_jw_cstring(&w, "certificate");
+    wxp_jw_key(&w, "ciphertext");      wxp_jw_string(&w, v);
+    wxp_jw_object_end(&w);
+    wxp_jw_object_end(&w);
+    wxp_jw_array_end(&w);
+    wxp_jw_object_end(&w);
+    if (wxp_jw_finish(&w, &len, &r) != WXP_OK) {
+        snprintf(errbuf, cap, "simulator: certificate answer: %s", r.message);
+        return 1;
+    }
+    sprintf(ts, "%lld", sim.now);
+    m = snprintf(msg, sizeof msg, "%s\n%s\n%s\n", ts, nonce, body);
+    if (m < 0 || (size_t)m >= sizeof msg ||
+        wxp_sign_base64(&sim.platform.vtable, msg, (size_t)m, sig, sizeof sig, &siglen, &r) != WXP_OK) {
+        snprintf(errbuf, cap, "simulator: cannot sign the certificate answer");
+        return 1;
+    }
+    wxp_http_response_status(res, 200);
+    wxp_http_response_header(res, "Request-ID", 10, "SIM-CERTIFICATES-0001", 21);
+    wxp_http_response_header(res, "Content-Type", 12, "application/json", 16);
+    wxp_http_response_header(res, "Wechatpay-Timestamp", 19, ts, strlen(ts));
+    wxp_http_response_header(res, "Wechatpay-Nonce", 15, nonce, strlen(nonce));
+    wxp_http_response_header(res, "Wechatpay-Signature", 19, sig, siglen);
+    wxp_http_response_header(res, "Wechatpay-Serial", 16, SIM_CERT_SERIAL, strlen(SIM_CERT_SERIAL));
+    wxp_http_response_header(res, "Wechatpay-Signature-Type", 24, "WECHATPAY2-SHA256-RSA2048", 25);
+    wxp_http_response_write(res, body, len);
+    return 0;
+}
+
+/* The journal: one request a line, "METHOD PATH C|- HEADERS BODY" with the
+   headers ("Name: value\n"...) and the body in base64 ("-" when empty). The
+   simulator's clock is fixed, so the recorded signatures stay valid. */
+static char jl_line[3 * 65536], jl_a[65536], jl_b[65536];
+
+static int b64_field(FILE *f, const char *p, size_t n)
+{
+    size_t len;
+    if (n == 0) return fputs(" -", f) >= 0;
+    if (wxp_base64_encode(jl_a, sizeof jl_a, p, n, &len) != WXP_OK) return 0;
+    return fprintf(f, " %s", jl_a) >= 0;
+}
+
+static void journal_append(const wxp_http_request *req)
+{
+    FILE *f = fopen(sim.journal, "ab");
+    size_t i, hn = 0;
+    int ok;
+    if (!f) {
+        fprintf(stderr, "wxpay: simulator: cannot append to %s: %s\n", sim.journal, strerror(errno));
+        return;
+    }
+    for (i = 0; i < req->header_count; i++) {
+        const wxp_http_header *h = &req->headers[i];
+        if (hn + h->name.len + h->value.len + 3 > sizeof jl_b) break;
+        memcpy(jl_b + hn, h->name.ptr, h->name.len);
+        hn += h->name.len;
+        memcpy(jl_b + hn, ": ", 2);
+        hn += 2;
+        memcpy(jl_b + hn, h->value.ptr, h->value.len);
+        hn += h->value.len;
+        jl_b[hn++] = '\n';
+    }
+    ok = fprintf(f, "%s %.*s %c", req->method, (int)req->path.len, req->path.ptr, req->client_cert ? 'C' : '-') >= 0;
+    ok = ok && b64_field(f, jl_b, hn);
+    ok = ok && b64_field(f, req->body.ptr, req->body.len);
+    ok = ok && fputc('\n', f) != EOF;
+    if (fclose(f) != 0 || !ok)
+        fprintf(stderr, "wxpay: simulator: cannot write %s\n", sim.journal);
+}
+
+/* The next space-separated word of *p (NULL at the end). */
+static char *word(char **p)
+{
+    char *w = *p;
+    while (*w == ' ' || *w == '\n' || *w == '\r') w++;
+    if (!*w) return NULL;
+    *p = w;
+    while (**p && **p != ' ' && **p != '\n' && **p != '\r') (*p)++;
+    if (**p) *(*p)++ = 0;
+    return w;
+}
+
+static int b64_take(char *tok, char *out, size_t cap, size_t *len)
+{
+    if (strcmp(tok, "-") == 0) {
+        *len = 0;
+        return 1;
+    }
+    return wxp_base64_decode(out, cap, tok, strlen(tok), len) == WXP_OK;
+}
+
+/* Feeds every journaled request to the fresh simulator again. */
+static int journal_replay(void)
+{
+    static wxp_http_header hdr[16];
+    static wxp_client_cert placeholder;
+    FILE *f = fopen(sim.journal, "rb");
+    unsigned lineno = 0;
+    if (!f) return errno == ENOENT ? 1 : 0;
+    placeholder.cert_pem = wxp_cstr(SIM_CLIENT_CERT);
+    placeholder.key_pem = wxp_cstr(WXP_TEST_MERCHANT_KEY);
+    while (fgets(jl_line, sizeof jl_line, f)) {
+        char *method, *path, *cert, *hb, *bb, *rest = jl_line, *p;
+        size_t hn = 0, bn = 0, nh = 0;
+        wxp_http_request req;
+        wxp_http_response resp;
+        char errbuf[WXP_ERRBUF_SIZE];
+        lineno++;
+        method = word(&rest);
+        path = word(&rest);
+        cert = word(&rest);
+        hb = word(&rest);
+        bb = word(&rest);
+        if (!method || !path || !cert || !hb || !bb || !b64_take(hb, jl_a, sizeof jl_a - 1, &hn) ||
+            !b64_take(bb, jl_b, sizeof jl_b, &bn)) {
+            fprintf(stderr, "wxpay: simulator: %s:%u: not a journal line\n", sim.journal, lineno);
+            fclose(f);
+            return 0;
+        }
+        jl_a[hn] = 0;
+        for (p = jl_a; *p && nh < 16;) {
+            char *eol = strchr(p, '\n'), *colon = strstr(p, ": ");
+            if (!eol || !colon || colon > eol) break;
+            hdr[nh].name.ptr = p;
+            hdr[nh].name.len = (size_t)(colon - p);
+            hdr[nh].value.ptr = colon + 2;
+            hdr[nh].value.len = (size_t)(eol - colon - 2);
+            nh++;
+            p = eol + 1;
+        }
+        memset(&req, 0, sizeof req);
+        req.method = method;
+        req.host = WXP_DEFAULT_HOST;
+        req.path = wxp_cstr(path);
+        req.headers = hdr;
+        req.header_count = nh;
+        req.body.ptr = jl_b;
+        req.body.len = bn;
+        req.client_cert = *cert == 'C' ? &placeholder : NULL;
+        wxp_http_response_init(&resp, sim_scratch, sizeof sim_scratch);
+        (void)wxp_fake_transport(&sim.fake, &req, &resp, errbuf, sizeof errbuf);
+    }
+    fclose(f);
+    return 1;
+}
+
+static int sim_transport(void *user, const wxp_http_request *req, wxp_http_response *res, char *errbuf,
+                         size_t errbuf_size)
+{
+    int rc;
+    (void)user;
+    if (strcmp(req->method, "GET") == 0 && req->path.len == 16 && memcmp(req->path.ptr, "/v3/certificates", 16) == 0)
+        return sim_certificates(res, errbuf, errbuf_size);
+    rc = wxp_fake_transport(&sim.fake, req, res, errbuf, errbuf_size);
+    if (sim.journal) journal_append(req);
+    return rc;
+}
+
+/* platform_serial: the serial the simulator signs under (the public key id,
+   or the certificate's when the client holds only that). */
+static int sim_start(const char *journal, const char *platform_serial)
+{
+    wxp_fake_config fc;
+    wxp_result r;
+    wxp_err e;
+    memset(&fc, 0, sizeof fc);
+    sim.now = SIM_NOW;
+    sim.journal = journal;
+    if ((e = wxp_pubkey_load(&sim.merchant_pub, wxp_cstr(WXP_TEST_MERCHANT_PUB), &r)) ||
+        (e = wxp_rsa_key_load(&sim.platform, wxp_cstr(WXP_TEST_PLATFORM_KEY), &r)))
+        return report(e, &r), 0;
+    fc.mchid = WXP_TEST_MCHID;
+    fc.appid = SIM_APPID;
+    fc.merchant_serial = WXP_TEST_SERIAL;
+    fc.merchant_key = &sim.merchant_pub;
+    fc.platform_signer = &sim.platform.vtable;
+    fc.platform_serial = platform_serial;
+    fc.apiv2_key = wxp_cstr(WXP_TEST_APIV2_KEY);
+    fc.require_client_cert = 1;
+    fc.clock.fn = sim_clock;
+    fc.clock.user = &sim;
+    if ((e = wxp_fake_init(&sim.fake, &fc)) ||
+        (e = wxp_fake_add_order(&sim.fake, "1217752501201407033233368018", "4200000000201407033233368018", 888)) ||
+        (e = wxp_fake_add_order(&sim.fake, "1415757673", "4006252001201705123297353072", 608)) ||
+        (e = wxp_fake_order_coupon(&sim.fake, "1415757673", "COUPON-01", "CASH", 50)) ||
+        (e = wxp_fake_add_order_unpaid(&sim.fake, "T20261123", 100)) ||
+        (e = wxp_fake_add_coupon(&sim.fake, "1234567891", "sxxe34343434", "USED"))) {
+        memset(&r, 0, sizeof r);
+        return report(e, &r), 0;
+    }
+    if (journal && !journal_replay()) {
+        fprintf(stderr, "wxpay: configuration: cannot replay sim_state %s\n", journal);
+        return 0;
+    }
+    return 1;
+}
+
+/* ==== the client ============================================================ */
+
+static wxp_client client;
+static wxp_curl http;
+static int http_up;
+static wxp_keystore keys;
+static wxp_pubkey slots[16];
+static unsigned char io[IO_SIZE];
+static char key_pem[16384], pub_pem[16384], certs_pem[65536], ccert_pem[16384], ckey_pem[16384];
+
+enum { NEED_PUBKEYS = 1, NEED_APIV3 = 2, NEED_APIV2 = 4 };
+
+static void teardown(void)
+{
+    wxp_client_wipe(&client);
+    memset(key_pem, 0, sizeof key_pem);
+    memset(ckey_pem, 0, sizeof ckey_pem);
+    if (http_up) {
+        wxp_curl_cleanup(&http);
+        curl_global_cleanup();
+        http_up = 0;
+    }
+}
+
+/* Builds the client from the resolved settings: 0, or exit code 3. */
+static int setup(int simulate, unsigned need)
+{
+    wxp_config cfg;
+    wxp_result r;
+    wxp_err e;
+    wxp_str pem;
+    memset(&cfg, 0, sizeof cfg);
+    memset(&r, 0, sizeof r);
+    if (simulate) {
+        if (!val[S_MCHID]) val[S_MCHID] = WXP_TEST_MCHID, origin[S_MCHID] = "simulator";
+        if (!val[S_SERIAL]) val[S_SERIAL] = WXP_TEST_SERIAL, origin[S_SERIAL] = "simulator";
+        if (!val[S_APIV3_KEY]) val[S_APIV3_KEY] = WXP_TEST_APIV3_KEY, origin[S_APIV3_KEY] = "simulator";
+        if (!val[S_APIV2_KEY]) val[S_APIV2_KEY] = WXP_TEST_APIV2_KEY, origin[S_APIV2_KEY] = "simulator";
+        if (!val[S_APPID]) val[S_APPID] = SIM_APPID, origin[S_APPID] = "simulator";
+    }
+    if (!val[S_MCHID]) return config_error("mchid is not set", "--mchid, WXPAY_MCHID or mchid in the config file");
+    if (!val[S_SERIAL]) return config_error("serial is not set", "--serial, WXPAY_SERIAL or serial in the config file");
+    cfg.mchid = val[S_MCHID];
+    cfg.serial = val[S_SERIAL];
+    /* The merchant key. */
+    if (val[S_KEY_FILE]) {
+        if (!read_setting_file(S_KEY_FILE, key_pem, sizeof key_pem, &cfg.private_key_pem)) return EXIT_CONFIG;
+    } else if (simulate) {
+        cfg.private_key_pem = wxp_cstr(WXP_TEST_MERCHANT_KEY);
+    } else {
+        return config_error("key_file is not set", "--key-file, WXPAY_KEY_FILE or key_file (apiclient_key.pem)");
+    }
+    /* Verification keys. */
+    wxp_keystore_init(&keys, slots, sizeof slots / sizeof slots[0]);
+    if (!val[S_PUBKEY_ID] != !val[S_PUBKEY_FILE])
+        return config_error("pubkey_id and pubkey_file go together", val[S_PUBKEY_ID] ? "pubkey_file is not set"
+                                                                                      : "pubkey_id is not set");
+    if (val[S_PUBKEY_FILE]) {
+        if (!read_setting_file(S_PUBKEY_FILE, pub_pem, sizeof pub_pem, &pem)) return EXIT_CONFIG;
+        if ((e = wxp_keystore_add_pubkey(&keys, val[S_PUBKEY_ID], pem, &r)) != WXP_OK)
+            return key_error(S_PUBKEY_FILE, e, &r);
+    }
+    if (val[S_CERTS_FILE]) {
+        if (!read_setting_file(S_CERTS_FILE, certs_pem, sizeof certs_pem, &pem)) return EXIT_CONFIG;
+        if ((e = wxp_keystore_add_certs(&keys, pem, &r)) != WXP_OK) return key_error(S_CERTS_FILE, e, &r);
+    }
+    if (simulate && !val[S_PUBKEY_FILE] && !val[S_CERTS_FILE] &&
+        (e = wxp_keystore_add_pubkey(&keys, WXP_TEST_PUB_KEY_ID, wxp_cstr(WXP_TEST_WECHATPAY_PUB), &r)) != WXP_OK)
+        return report(e, &r), EXIT_CONFIG;
+    if ((need & NEED_PUBKEYS) && keys.count == 0)
+        return config_error("no WeChat Pay key to verify answers with",
+                            "set pubkey_id + pubkey_file, or certs_file (wxpay certificates --out FILE)");
+    /* Symmetric keys. */
+    if (val[S_APIV3_KEY]) {
+        cfg.apiv3_key = wxp_cstr(val[S_APIV3_KEY]);
+        if (cfg.apiv3_key.len != 32) return config_error("apiv3_key must be exactly 32 bytes", origin[S_APIV3_KEY]);
+    } else if (need & NEED_APIV3) {
+        return config_error("apiv3_key is not set", "--apiv3-key, WXPAY_APIV3_KEY or apiv3_key");
+    }
+    if (val[S_APIV2_KEY]) cfg.apiv2_key = wxp_cstr(val[S_APIV2_KEY]);
+    else if (need & NEED_APIV2) return config_error("apiv2_key is not set", "--apiv2-key, WXPAY_APIV2_KEY or apiv2_key");
+    if (val[S_V2_SIGN_TYPE]) {
+        if (strcmp(val[S_V2_SIGN_TYPE], "MD5") == 0) cfg.v2_sign_type = WXP_V2_MD5;
+        else if (strcmp(val[S_V2_SIGN_TYPE], "HMAC-SHA256") == 0) cfg.v2_sign_type = WXP_V2_HMAC_SHA256;
+        else return config_error("v2_sign_type is MD5 or HMAC-SHA256", origin[S_V2_SIGN_TYPE]);
+    }
+    /* The client certificate (APIv2 mutual TLS). */
+    if (val[S_CLIENT_CERT]) {
+        if (!read_setting_file(S_CLIENT_CERT, ccert_pem, sizeof ccert_pem, &cfg.client_cert.cert_pem))
+            return EXIT_CONFIG;
+        if (val[S_CLIENT_KEY]) {
+            if (!read_setting_file(S_CLIENT_KEY, ckey_pem, sizeof ckey_pem, &cfg.client_cert.key_pem))
+                return EXIT_CONFIG;
+        } else {
+            cfg.client_cert.key_pem = cfg.private_key_pem;
+        }
+    } else if (val[S_CLIENT_KEY]) {
+        return config_error("client_key without client_cert", origin[S_CLIENT_KEY]);
+    } else if (simulate) {
+        cfg.client_cert.cert_pem = wxp_cstr(SIM_CLIENT_CERT);
+        cfg.client_cert.key_pem = cfg.private_key_pem;
+    }
+    if (val[S_TIMEOUT]) {
+        char *end;
+        unsigned long t = strtoul(val[S_TIMEOUT], &end, 10);
+        if (*end || !*val[S_TIMEOUT] || t == 0 || t > 600000)
+            return config_error("timeout is milliseconds, 1 to 600000", origin[S_TIMEOUT]);
+        cfg.timeout_ms = (unsigned)t;
+    }
+    /* Where the calls go. */
+    if (simulate) {
+        const char *serial = WXP_TEST_PUB_KEY_ID;
+        if (!wxp_keystore_find(&keys, wxp_cstr(serial)) && wxp_keystore_find(&keys, wxp_cstr(SIM_CERT_SERIAL)))
+            serial = SIM_CERT_SERIAL;
+        if (!sim_start(val[S_SIM_STATE], serial)) return EXIT_CONFIG;
+        cfg.transport.fn = sim_transport;
+        cfg.transport.user = &sim;
+        cfg.clock.fn = sim_clock;
+        cfg.clock.user = &sim;
+    } else {
+        if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) return config_error("libcurl does not start", NULL);
+        if (wxp_curl_init(&http, NULL) != WXP_OK) {
+            curl_global_cleanup();
+            return config_error("libcurl does not start", NULL);
+        }
+        http_up = 1;
+        http.ca_file = val[S_CA_FILE];
+        cfg.host = val[S_HOST];
+        cfg.transport = wxp_curl_as_transport(&http);
+    }
+    cfg.keys = &keys;
+    cfg.io_buf = io;
+    cfg.io_buf_size = sizeof io;
+    e = wxp_client_init(&client, &cfg, &r);
+    memset(key_pem, 0, sizeof key_pem);
+    if (e) {
+        int s, which = e == WXP_E_ARG ? -1 : S_KEY_FILE;   /* key errors are the merchant key's */
+        for (s = 0; s < S_COUNT; s++)
+            if (strcmp(r.field, settings[s].name) == 0) which = s;
+        if (which >= 0 && (val[which] || simulate)) return key_error(which, e, &r);
+        fprintf(stderr, "wxpay: configuration: %s%s%s%s\n", r.field, r.field[0] ? ": " : "",
+                r.message[0] ? r.message : wxp_strerror(e), "");
+        return EXIT_CONFIG;
+    }
+    return EXIT_OK;
+}
+
+/* ==== command lines of the calls ============================================ */
+
+typedef struct cmdline {
+    const char *pos[256];
+    int         npos;
+    const char *flags[S_COUNT];
+    const char *config, *json, *json_file, *out;
+    int         simulate, cert;
+} cmdline;
+
+/* Options anywhere after the command; extra names the command's own ones. */
+static int parse_cmdline(const char *cmd, int argc, char **argv, const char *extra, cmdline *cl)
+{
+    int i, s, rest = 0;
+    memset(cl, 0, sizeof *cl);
+    for (i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        int found = -1;
+        if (rest || strncmp(a, "--", 2) != 0 || a[2] == 0) {
+            if (!rest && strcmp(a, "--") == 0) {
+                rest = 1;
+                continue;
+            }
+            if (cl->npos == (int)(sizeof cl->pos / sizeof cl->pos[0])) {
+                fprintf(stderr, "wxpay: too many arguments\n");
+                return 0;
+            }
+            cl->pos[cl->npos++] = a;
+            continue;
+        }
+        if (strcmp(a, "--simulator") == 0) {
+            cl->simulate = 1;
+            continue;
+        }
+        if (strcmp(a, "--cert") == 0 && strstr(extra, " cert ")) {
+            cl->cert = 1;
+            continue;
+        }
+        if (i + 1 >= argc) {
+            fprintf(stderr, "wxpay %s: %s needs a value\n", cmd, a);
+            return 0;
+        }
+        for (s = 0; s < S_COUNT; s++) {
+            char flag[40];
+            flag_name(s, flag);
+            if (strcmp(a, flag) == 0) found = s;
+        }
+        if (found >= 0) cl->flags[found] = argv[++i];
+        else if (strcmp(a, "--config") == 0) cl->config = argv[++i];
+        else if (strcmp(a, "--json") == 0 && strstr(extra, " json ")) cl->json = argv[++i];
+        else if (strcmp(a, "--json-file") == 0 && strstr(extra, " json-file ")) cl->json_file = argv[++i];
+        else if (strcmp(a, "--out") == 0 && strstr(extra, " out ")) cl->out = argv[++i];
+        else {
+            fprintf(stderr, "wxpay %s: unknown option %s\n", cmd, a);
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static int simulating(const cmdline *cl)
+{
+    return cl->simulate || (val[S_HOST] && strcmp(val[S_HOST], "simulator") == 0);
+}
+
+static char body_buf[FILE_MAX];
+
+static int cmd_call(int argc, char **argv)
+{
+    static const char *const methods[] = { "GET", "POST", "PUT", "PATCH", "DELETE" };
+    cmdline cl;
+    wxp_str body = { "", 0 };
+    wxp_json doc;
+    wxp_result r;
+    wxp_err e;
+    size_t i, n;
+    int known = 0, rc;
+    if (!parse_cmdline("call", argc, argv, " json json-file ", &cl)) return usage("call");
+    if (cl.npos != 2) {
+        fprintf(stderr, "wxpay call: expected METHOD and PATH\n");
+        return usage("call");
+    }
+    for (i = 0; i < sizeof methods / sizeof methods[0]; i++) known |= strcmp(cl.pos[0], methods[i]) == 0;
+    if (!known) {
+        fprintf(stderr, "wxpay call: METHOD is GET, POST, PUT, PATCH or DELETE, not %s\n", cl.pos[0]);
+        return usage("call");
+    }
+    if (cl.pos[1][0] != '/') {
+        fprintf(stderr, "wxpay call: PATH starts with /, such as /v3/refund/domestic/refunds\n");
+        return usage("call");
+    }
+    if (cl.json && cl.json_file) {
+        fprintf(stderr, "wxpay call: --json or --json-file, not both\n");
+        return usage("call");
+    }
+    if (cl.json) {
+        body = wxp_cstr(cl.json);
+    } else if (cl.json_file) {
+        if (!slurp(cl.json_file, body_buf, sizeof body_buf, &n)) {
+            fprintf(stderr, "wxpay call: cannot read --json-file %s: %s\n", cl.json_file, strerror(errno));
+            return EXIT_USAGE;
+        }
+        while (n && (body_buf[n - 1] == '\n' || body_buf[n - 1] == '\r')) body_buf[--n] = 0;
+        body.ptr = body_buf;
+        body.len = n;
+    }
+    if (body.len) {
+        memset(&r, 0, sizeof r);
+        /* Measuring validates without tokens (and changes nothing). */
+        e = wxp_json_parse(&doc, (char *)(uintptr_t)body.ptr, body.len, NULL, 0, &r);
+        if (e) {
+            fprintf(stderr, "wxpay call: the body is not valid JSON (at byte %lu)\n", (unsigned long)r.offset);
+            return EXIT_USAGE;
+        }
+    }
+    if (!load_settings(cl.config, cl.flags)) return EXIT_CONFIG;
+    rc = setup(simulating(&cl), NEED_PUBKEYS);
+    if (rc) return teardown(), rc;
+    e = wxp_v3_request(&client, cl.pos[0], cl.pos[1], body, &r);
+    if (e) {
+        rc = e == WXP_E_ARG ? (report(e, &r), EXIT_USAGE) : report(e, &r);
+    } else {
+        if (r.body.len) {
+            fwrite(r.body.ptr, 1, r.body.len, stdout);
+            fputc('\n', stdout);
+        }
+        rc = EXIT_OK;
+    }
+    teardown();
+    return rc;
+}
+
+static int kv_is(wxp_str key, const char *name)
+{
+    return key.len == strlen(name) && memcmp(key.ptr, name, key.len) == 0;
+}
+
+/* KEY=VALUE arguments into a parameter list (views into argv). */
+static int parse_kv(int argc, const char *const *argv, wxp_kv *kv, size_t cap, size_t *n)
+{
+    int i;
+    *n = 0;
+    for (i = 0; i < argc; i++) {
+        const char *eq = strchr(argv[i], '=');
+        if (!eq || eq == argv[i] || *n == cap) {
+            fprintf(stderr, "wxpay: expected KEY=VALUE at '%s'\n", argv[i]);
+            return 0;
+        }
+        kv[*n].key.ptr = argv[i];
+        kv[*n].key.len = (size_t)(eq - argv[i]);
+        kv[*n].value = wxp_cstr(eq + 1);
+        (*n)++;
+    }
+    return 1;
+}
+
+static char json_out[1u << 18];
+
+static int print_kv_json(const wxp_kv *kv, size_t n)
+{
+    wxp_json_writer w;
+    wxp_result r;
+    size_t i, len;
+    char key[128];
+    wxp_err e;
+    wxp_jw_init(&w, json_out, sizeof json_out);
+    wxp_jw_object_begin(&w);
+    for (i = 0; i < n; i++) {
+        size_t kl = kv[i].key.len < sizeof key - 1 ? kv[i].key.len : sizeof key - 1;
+        memcpy(key, kv[i].key.ptr, kl);
+        key[kl] = 0;
+        wxp_jw_key(&w, key);
+        wxp_jw_string(&w, kv[i].value);
+    }
+    wxp_jw_object_end(&w);
+    e = wxp_jw_finish(&w, &len, &r);
+    if (e) return report(e, &r);
+    fwrite(json_out, 1, len, stdout);
+    fputc('\n', stdout);
+    return EXIT_OK;
+}
+
+static int cmd_v2call(int argc, char **argv)
+{
+    static wxp_kv params[130], out[1024];
+    cmdline cl;
+    size_t n, count = 0, i;
+    wxp_result r;
+    wxp_err e;
+    int rc;
+    if (!parse_cmdline("v2call", argc, argv, " cert ", &cl)) return usage("v2call");
+    if (cl.npos < 1 || cl.pos[0][0] != '/') {
+        fprintf(stderr, "wxpay v2call: expected PATH (such as /pay/refundquery), then KEY=VALUE...\n");
+        return usage("v2call");
+    }
+    if (!parse_kv(cl.npos - 1, cl.pos + 1, params, 128, &n)) return usage("v2call");
+    for (i = 0; i < n; i++) {
+        static const char *const ours[] = { "nonce_str", "sign_type", "sign" };
+        size_t k;
+        for (k = 0; k < 3; k++)
+            if (kv_is(params[i].key, ours[k])) {
+                fprintf(stderr, "wxpay v2call: %s is added by wxpay (v2_sign_type chooses the sign)\n", ours[k]);
+                return usage("v2call");
+            }
+    }
+    if (!load_settings(cl.config, cl.flags)) return EXIT_CONFIG;
+    rc = setup(simulating(&cl), NEED_APIV2);
+    if (rc) return teardown(), rc;
+    if (val[S_APPID] && !wxp_kv_get(params, n, "appid")) {
+        params[n].key = wxp_cstr("appid");
+        params[n++].value = wxp_cstr(val[S_APPID]);
+    }
+    e = wxp_v2_request(&client, cl.pos[0], params, n, cl.cert ? WXP_V2_CERT : 0, out, sizeof out / sizeof out[0],
+                       &count, &r);
+    if (e == WXP_OK || e == WXP_E_V2_RESULT) {
+        rc = print_kv_json(out, count);
+        if (e) rc = report(e, &r);
+    } else if (e == WXP_E_ARG) {
+        /* A missing client certificate is configuration; a bad parameter, usage. */
+        report(e, &r);
+        rc = strcmp(r.field, "client_cert") == 0 || strcmp(r.field, "apiv2_key") == 0 ? EXIT_CONFIG : EXIT_USAGE;
+    } else {
+        rc = report(e, &r);
+    }
+    teardown();
+    return rc;
+}
+
+/* ==== certificates ========================================================== */
+
+typedef struct cert_saver {
+    FILE     *f;
+    int       failed;
+    unsigned  count;
+    char      serial[8][WXP_SERIAL_MAX];
+    long long not_before[8], not_after[8];
+} cert_saver;
+
+static void save_cert(void *user, const wxp_pubkey *cert, wxp_str pem)
+{
+    cert_saver *s = (cert_saver *)user;
+    if (fwrite(pem.ptr, 1, pem.len, s->f) != pem.len) s->failed = 1;
+    if (pem.len && pem.ptr[pem.len - 1] != '\n' && fputc('\n', s->f) == EOF) s->failed = 1;
+    if (cert && s->count < 8) {
+        strcpy(s->serial[s->count], cert->serial);
+        s->not_before[s->count] = cert->not_before;
+        s->not_after[s->count] = cert->not_after;
+    }
+    s->count++;
+}
+
+static void utc(long long t, char out[32])
+{
+    time_t tt = (time_t)t;
+    struct tm *tm = gmtime(&tt);
+    if (!tm || !strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", tm)) strcpy(out, "?");
+}
+
+static int cmd_certificates(int argc, char **argv)
+{
+    static char tmp[4096];
+    cmdline cl;
+    cert_saver saver;
+    wxp_cert_sink sink;
+    wxp_result r;
+    wxp_err e;
+    unsigned i;
+    int rc;
+    if (!parse_cmdline("certificates", argc, argv, " out ", &cl)) return usage("certificates");
+    if (cl.npos != 0) {
+        fprintf(stderr, "wxpay certificates: unexpected argument %s\n", cl.pos[0]);
+        return usage("certificates");
+    }
+    if (!load_settings(cl.config, cl.flags)) return EXIT_CONFIG;
+    rc = setup(simulating(&cl), NEED_APIV3);
+    if (rc) return teardown(), rc;
+    memset(&saver, 0, sizeof saver);
+    saver.f = stdout;
+    if (cl.out) {
+        if (strlen(cl.out) + 8 >= sizeof tmp) return teardown(), usage("certificates");
+        sprintf(tmp, "%s.tmp", cl.out);
+        saver.f = fopen(tmp, "wb");
+        if (!saver.f) {
+            fprintf(stderr, "wxpay certificates: cannot write %s: %s\n", tmp, strerror(errno));
+            teardown();
+            return EXIT_FAILED;
+        }
+    }
+    sink.fn = save_cert;
+    sink.user = &saver;
+    e = wxp_certificates_fetch(&client, sink, &r);
+    if (cl.out) {
+        if (fclose(saver.f) != 0) saver.failed = 1;
+        if (e || saver.failed || saver.count == 0 || rename(tmp, cl.out) != 0) {
+            if (!e) fprintf(stderr, "wxpay certificates: cannot write %s: %s\n", cl.out,
+                            saver.count ? strerror(errno) : "no certificate in the answer");
+            remove(tmp);
+            if (!e) saver.failed = 1;
+        }
+    } else if (fflush(stdout) != 0) {
+        saver.failed = 1;
+    }
+    if (e) rc = e == WXP_E_ARG ? (report(e, &r), EXIT_CONFIG) : report(e, &r);
+    else if (saver.failed) rc = EXIT_FAILED;
+    else {
+        FILE *f = cl.out ? stdout : stderr;
+        for (i = 0; i < saver.count && i < 8; i++) {
+            char a[32], b[32];
+            utc(saver.not_before[i], a);
+            utc(saver.not_after[i], b);
+            fprintf(f, "%s valid %s to %s\n", saver.serial[i], a, b);
+        }
+        if (cl.out) fprintf(f, "%u certificate%s verified and saved to %s\n", saver.count,
+                            saver.count == 1 ? "" : "s", cl.out);
+        rc = EXIT_OK;
+    }
+    teardown();
+    return rc;
+}
+
+/* ==== offline tools ========================================================= */
+
+typedef struct opt { const char *name, *value; } opt;
 
 /* Options are --name value pairs; each known name appears at most once. */
 static int parse_opts(int argc, char **argv, opt *opts, size_t n)
@@ -79,6 +1230,14 @@ static const char *need(opt *opts, size_t n, const char *name)
     return NULL;
 }
 
+/* An option left out takes the setting's value (config file, environment). */
+static void fallback(opt *opts, size_t n, const char *name, int s)
+{
+    size_t k;
+    for (k = 0; k < n; k++)
+        if (strcmp(opts[k].name, name) == 0 && !opts[k].value) opts[k].value = val[s];
+}
+
 static int missing(opt *opts, size_t n, const char *const *required)
 {
     for (; *required; required++)
@@ -89,21 +1248,13 @@ static int missing(opt *opts, size_t n, const char *const *required)
     return 0;
 }
 
-static int read_file(const char *path, char *buf, size_t cap, wxp_str *out)
+static int read_input(const char *what, const char *path, char *buf, size_t cap, wxp_str *out)
 {
-    FILE *f = fopen(path, "rb");
     size_t n;
-    if (!f) {
-        fprintf(stderr, "wxpay: cannot open %s\n", path);
+    if (!slurp(path, buf, cap, &n)) {
+        fprintf(stderr, "wxpay: cannot read %s %s: %s\n", what, path, strerror(errno));
         return 0;
     }
-    n = fread(buf, 1, cap, f);
-    if (n == cap && fgetc(f) != EOF) {
-        fprintf(stderr, "wxpay: %s is larger than %u bytes\n", path, (unsigned)cap);
-        fclose(f);
-        return 0;
-    }
-    fclose(f);
     out->ptr = buf;
     out->len = n;
     return 1;
@@ -113,17 +1264,9 @@ static int parse_ll(const char *s, long long *v)
 {
     char *end;
     if (!s || !*s) return 0;
+    errno = 0;
     *v = strtoll(s, &end, 10);
-    return *end == 0;
-}
-
-static int fail(wxp_err e, const wxp_result *r)
-{
-    fprintf(stderr, "wxpay: %s", wxp_strerror(e));
-    if (r->field[0]) fprintf(stderr, " [%s]", r->field);
-    if (r->message[0]) fprintf(stderr, ": %s", r->message);
-    fputc('\n', stderr);
-    return 1;
+    return *end == 0 && errno == 0;
 }
 
 static char file_a[FILE_MAX], file_b[FILE_MAX];
@@ -132,7 +1275,7 @@ static int cmd_sign(int argc, char **argv)
 {
     static const char *const req[] = { "mchid", "serial", "key", "method", "url", "timestamp", "nonce", NULL };
     opt o[] = { { "mchid", 0 }, { "serial", 0 }, { "key", 0 }, { "method", 0 }, { "url", 0 },
-                { "timestamp", 0 }, { "nonce", 0 }, { "body-file", 0 } };
+                { "timestamp", 0 }, { "nonce", 0 }, { "body-file", 0 }, { "config", 0 } };
     size_t n = sizeof o / sizeof o[0], len;
     static wxp_rsa_key key;
     static char out[2048];
@@ -140,52 +1283,60 @@ static int cmd_sign(int argc, char **argv)
     wxp_result r;
     wxp_err e;
     long long ts;
-    if (!parse_opts(argc, argv, o, n) || missing(o, n, req)) return usage("sign");
+    if (!parse_opts(argc, argv, o, n)) return usage("sign");
+    if (!load_settings(need(o, n, "config"), NULL)) return EXIT_CONFIG;
+    fallback(o, n, "mchid", S_MCHID);
+    fallback(o, n, "serial", S_SERIAL);
+    fallback(o, n, "key", S_KEY_FILE);
+    if (missing(o, n, req)) return usage("sign");
     if (!parse_ll(need(o, n, "timestamp"), &ts)) {
         fputs("wxpay: --timestamp must be a decimal Unix time\n", stderr);
-        return 1;
+        return EXIT_USAGE;
     }
-    if (!read_file(need(o, n, "key"), file_a, sizeof file_a, &pem)) return 1;
-    if (need(o, n, "body-file") && !read_file(need(o, n, "body-file"), file_b, sizeof file_b, &body)) return 1;
+    if (!read_input("key", need(o, n, "key"), file_a, sizeof file_a, &pem)) return EXIT_CONFIG;
+    if (need(o, n, "body-file") && !read_input("body file", need(o, n, "body-file"), file_b, sizeof file_b, &body))
+        return EXIT_FAILED;
     e = wxp_rsa_key_load(&key, pem, &r);
     memset(file_a, 0, sizeof file_a); /* the key PEM leaves no copy */
-    if (e) return fail(e, &r);
+    if (e) return report(e, &r), EXIT_CONFIG;
     e = wxp_v3_authorization(&key.vtable, need(o, n, "mchid"), need(o, n, "serial"), need(o, n, "method"),
                              wxp_cstr(need(o, n, "url")), ts, wxp_cstr(need(o, n, "nonce")), body,
                              out, sizeof out, &len, &r);
     wxp_rsa_key_wipe(&key);
-    if (e) return fail(e, &r);
+    if (e) return report(e, &r);
     printf("%s\n", out);
-    return 0;
+    return EXIT_OK;
 }
 
 static int cmd_verify(int argc, char **argv)
 {
     static const char *const req[] = { "public-key", "timestamp", "nonce", "signature", "body-file", NULL };
     opt o[] = { { "public-key", 0 }, { "timestamp", 0 }, { "nonce", 0 }, { "signature", 0 },
-                { "body-file", 0 }, { "now", 0 }, { "max-skew", 0 } };
+                { "body-file", 0 }, { "now", 0 }, { "max-skew", 0 }, { "config", 0 } };
     size_t n = sizeof o / sizeof o[0];
     static wxp_pubkey key;
     wxp_str pem, body, parts[6];
     wxp_result r;
     wxp_err e;
     long long ts, now = (long long)time(NULL), skew = 300;
-    if (!parse_opts(argc, argv, o, n) || missing(o, n, req)) return usage("verify");
+    if (!parse_opts(argc, argv, o, n)) return usage("verify");
+    if (!load_settings(need(o, n, "config"), NULL)) return EXIT_CONFIG;
+    fallback(o, n, "public-key", S_PUBKEY_FILE);
+    if (missing(o, n, req)) return usage("verify");
     if (!parse_ll(need(o, n, "timestamp"), &ts) || (need(o, n, "now") && !parse_ll(need(o, n, "now"), &now)) ||
         (need(o, n, "max-skew") && !parse_ll(need(o, n, "max-skew"), &skew))) {
         fputs("wxpay: --timestamp, --now and --max-skew are decimal numbers\n", stderr);
-        return 1;
+        return EXIT_USAGE;
     }
-    if (!read_file(need(o, n, "public-key"), file_a, sizeof file_a, &pem) ||
-        !read_file(need(o, n, "body-file"), file_b, sizeof file_b, &body))
-        return 1;
+    if (!read_input("public key", need(o, n, "public-key"), file_a, sizeof file_a, &pem)) return EXIT_CONFIG;
+    if (!read_input("body file", need(o, n, "body-file"), file_b, sizeof file_b, &body)) return EXIT_FAILED;
     memset(&r, 0, sizeof r);
     e = wxp_pubkey_load(&key, pem, &r);
-    if (e) return fail(e, &r);
+    if (e) return report(e, &r), EXIT_CONFIG;
     if (ts - now > skew || now - ts > skew) {
         printf("clock: timestamp %lld is %lld s from now %lld (allowed %lld)\n", ts,
                ts > now ? ts - now : now - ts, now, skew);
-        return 1;
+        return EXIT_FAILED;
     }
     parts[0] = wxp_cstr(need(o, n, "timestamp")); parts[1] = wxp_cstr("\n");
     parts[2] = wxp_cstr(need(o, n, "nonce"));     parts[3] = parts[1];
@@ -193,70 +1344,68 @@ static int cmd_verify(int argc, char **argv)
     e = wxp_verify_base64(&key, parts, 6, wxp_cstr(need(o, n, "signature")), &r);
     if (e) {
         printf("%s: %s\n", wxp_strerror(e), r.message);
-        return 1;
+        return EXIT_FAILED;
     }
     printf("ok\n");
-    return 0;
+    return EXIT_OK;
 }
 
 static int cmd_decrypt(int argc, char **argv)
 {
     static const char *const req[] = { "apiv3-key", "nonce", "associated-data", "ciphertext", NULL };
-    opt o[] = { { "apiv3-key", 0 }, { "nonce", 0 }, { "associated-data", 0 }, { "ciphertext", 0 } };
+    opt o[] = { { "apiv3-key", 0 }, { "nonce", 0 }, { "associated-data", 0 }, { "ciphertext", 0 }, { "config", 0 } };
     size_t n = sizeof o / sizeof o[0], len;
     wxp_result r;
     wxp_err e;
-    if (!parse_opts(argc, argv, o, n) || missing(o, n, req)) return usage("decrypt");
+    if (!parse_opts(argc, argv, o, n)) return usage("decrypt");
+    if (!load_settings(need(o, n, "config"), NULL)) return EXIT_CONFIG;
+    fallback(o, n, "apiv3-key", S_APIV3_KEY);
+    if (missing(o, n, req)) return usage("decrypt");
     memset(&r, 0, sizeof r);
     e = wxp_aes_gcm_decrypt(wxp_cstr(need(o, n, "apiv3-key")), wxp_cstr(need(o, n, "nonce")),
                             wxp_cstr(need(o, n, "associated-data")), wxp_cstr(need(o, n, "ciphertext")),
                             (unsigned char *)file_a, sizeof file_a, &len, &r);
-    if (e) return fail(e, &r);
+    if (e) return e == WXP_E_ARG ? (report(e, &r), EXIT_CONFIG) : report(e, &r);
     fwrite(file_a, 1, len, stdout);
     fputc('\n', stdout);
-    return 0;
-}
-
-/* KEY=VALUE arguments into a parameter list (views into argv). */
-static int parse_kv(int argc, char **argv, wxp_kv *kv, size_t cap, size_t *n)
-{
-    int i;
-    *n = 0;
-    for (i = 0; i < argc; i++) {
-        const char *eq = strchr(argv[i], '=');
-        if (!eq || eq == argv[i] || *n == cap) {
-            fprintf(stderr, "wxpay: expected KEY=VALUE at '%s'\n", argv[i]);
-            return 0;
-        }
-        kv[*n].key.ptr = argv[i];
-        kv[*n].key.len = (size_t)(eq - argv[i]);
-        kv[*n].value = wxp_cstr(eq + 1);
-        (*n)++;
-    }
-    return 1;
+    return EXIT_OK;
 }
 
 static int cmd_v2sign(int argc, char **argv)
 {
     wxp_kv kv[128];
     size_t n;
-    const char *key = NULL, *type = "HMAC-SHA256";
+    const char *key = NULL, *type = NULL, *config = NULL;
     char sign[65];
     wxp_result r;
     wxp_err e;
     while (argc >= 2 && strncmp(argv[0], "--", 2) == 0) {
         if (strcmp(argv[0], "--key") == 0) key = argv[1];
         else if (strcmp(argv[0], "--sign-type") == 0) type = argv[1];
-        else return usage("v2sign");
+        else if (strcmp(argv[0], "--config") == 0) config = argv[1];
+        else {
+            fprintf(stderr, "wxpay: unknown option %s\n", argv[0]);
+            return usage("v2sign");
+        }
         argc -= 2;
         argv += 2;
     }
-    if (!key || (strcmp(type, "MD5") != 0 && strcmp(type, "HMAC-SHA256") != 0)) return usage("v2sign");
-    if (!parse_kv(argc, argv, kv, 128, &n)) return usage("v2sign");
+    if (!load_settings(config, NULL)) return EXIT_CONFIG;
+    if (!key) key = val[S_APIV2_KEY];
+    if (!type) type = val[S_V2_SIGN_TYPE] ? val[S_V2_SIGN_TYPE] : "HMAC-SHA256";
+    if (!key) {
+        fputs("wxpay: --key (or the apiv2_key setting) is required\n", stderr);
+        return usage("v2sign");
+    }
+    if (strcmp(type, "MD5") != 0 && strcmp(type, "HMAC-SHA256") != 0) {
+        fprintf(stderr, "wxpay: --sign-type is MD5 or HMAC-SHA256, not %s\n", type);
+        return usage("v2sign");
+    }
+    if (!parse_kv(argc, (const char *const *)argv, kv, 128, &n)) return usage("v2sign");
     e = wxp_v2_sign(kv, n, wxp_cstr(key), strcmp(type, "MD5") == 0 ? WXP_V2_MD5 : WXP_V2_HMAC_SHA256, sign, &r);
-    if (e) return fail(e, &r);
+    if (e) return report(e, &r);
     printf("%s\n", sign);
-    return 0;
+    return EXIT_OK;
 }
 
 static int cmd_v2xml(int argc, char **argv)
@@ -265,28 +1414,42 @@ static int cmd_v2xml(int argc, char **argv)
     size_t n, len;
     wxp_result r;
     wxp_err e;
-    if (!parse_kv(argc, argv, kv, 128, &n)) return usage("v2xml");
+    if (!parse_kv(argc, (const char *const *)argv, kv, 128, &n)) return usage("v2xml");
     e = wxp_xml_write(file_a, sizeof file_a, kv, n, &len, &r);
-    if (e) return fail(e, &r);
+    if (e) return report(e, &r);
     printf("%s\n", file_a);
-    return 0;
+    return EXIT_OK;
 }
 
 int main(int argc, char **argv)
 {
-    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-        usage(NULL);
-        return argc < 2 ? 2 : 0;
+    const char *cmd;
+    int i;
+    if (argc < 2) return usage(NULL);
+    cmd = argv[1];
+    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || (strcmp(cmd, "help") == 0 && argc == 2)) {
+        help_all(stdout);
+        return EXIT_OK;
     }
-    if (argc == 3 && strcmp(argv[2], "--help") == 0) {
-        usage(argv[1]);
-        return 0;
+    if (strcmp(cmd, "help") == 0) return print_help(argv[2]);
+    if (strcmp(cmd, "--version") == 0) {
+        printf("wxpay %s (wechatpay.h)\n", WXP_VERSION);
+        return EXIT_OK;
     }
-    if (strcmp(argv[1], "sign") == 0) return cmd_sign(argc - 2, argv + 2);
-    if (strcmp(argv[1], "verify") == 0) return cmd_verify(argc - 2, argv + 2);
-    if (strcmp(argv[1], "decrypt") == 0) return cmd_decrypt(argc - 2, argv + 2);
-    if (strcmp(argv[1], "v2sign") == 0) return cmd_v2sign(argc - 2, argv + 2);
-    if (strcmp(argv[1], "v2xml") == 0) return cmd_v2xml(argc - 2, argv + 2);
-    fprintf(stderr, "wxpay: unknown command %s\n", argv[1]);
-    return usage(NULL);
+    if (!command_help(cmd)) {
+        fprintf(stderr, "wxpay: unknown command %s\n", cmd);
+        return usage(NULL);
+    }
+    for (i = 2; i < argc; i++)
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) return print_help(cmd);
+    argc -= 2;
+    argv += 2;
+    if (strcmp(cmd, "call") == 0) return cmd_call(argc, argv);
+    if (strcmp(cmd, "v2call") == 0) return cmd_v2call(argc, argv);
+    if (strcmp(cmd, "certificates") == 0) return cmd_certificates(argc, argv);
+    if (strcmp(cmd, "sign") == 0) return cmd_sign(argc, argv);
+    if (strcmp(cmd, "verify") == 0) return cmd_verify(argc, argv);
+    if (strcmp(cmd, "decrypt") == 0) return cmd_decrypt(argc, argv);
+    if (strcmp(cmd, "v2sign") == 0) return cmd_v2sign(argc, argv);
+    return cmd_v2xml(argc, argv);
 }
