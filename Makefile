@@ -27,13 +27,14 @@ NOMALLOC := $(if $(wildcard tests/nomalloc.c),$(BUILD)/nomalloc)
 OSSL_VEC := $(if $(wildcard tests/openssl_vectors.c),$(BUILD)/openssl_vectors)
 CURLTEST := $(if $(wildcard tests/curl_transport.c),$(BUILD)/curl_transport)
 FAKE_EP  := $(if $(wildcard tests/fake_endpoints.c),$(BUILD)/fake_endpoints)
+POS_SALE := $(if $(wildcard tests/pos_sale.c),$(BUILD)/pos_sale_test)
 CHECKS   := $(if $(wildcard tests/compile_c.c),$(BUILD)/compile_c.o) \
             $(if $(wildcard tests/compile_static.c),$(BUILD)/compile_static.o) \
             $(if $(wildcard tests/compile_cpp.cpp),$(BUILD)/compile_cpp.o)
 
 # The cmocka suite: every tests/*.c except the compile checks and the no-malloc proof.
 TEST_SRCS := $(filter-out tests/compile_c.c tests/compile_static.c tests/nomalloc.c tests/curl_transport.c \
-               tests/openssl_vectors.c tests/fake_endpoints.c,$(wildcard tests/*.c))
+               tests/openssl_vectors.c tests/fake_endpoints.c tests/pos_sale.c,$(wildcard tests/*.c))
 TEST_OBJS := $(patsubst tests/%.c,$(BUILD)/obj/%.o,$(TEST_SRCS))
 ASAN_OBJS := $(patsubst tests/%.c,$(BUILD)/asan/%.o,$(TEST_SRCS))
 
@@ -47,7 +48,7 @@ $(CURL_USERS): LDLIBS += $(shell pkg-config --libs libcurl 2>/dev/null || echo -
 
 all: $(CLI) $(EXAMPLES) $(BUILD)/tests $(CHECKS)
 
-test: $(BUILD)/tests $(BUILD)/tests-asan $(EXAMPLES) $(NOMALLOC) $(CURLTEST) $(OSSL_VEC) $(FAKE_EP) $(CHECKS)
+test: $(BUILD)/tests $(BUILD)/tests-asan $(EXAMPLES) $(NOMALLOC) $(CURLTEST) $(OSSL_VEC) $(FAKE_EP) $(POS_SALE) $(CHECKS)
 	./$(BUILD)/tests
 	./$(BUILD)/tests-asan
 	@for e in $(EXAMPLES); do echo "== $$e"; ./$$e > $(BUILD)/example.out || { cat $(BUILD)/example.out; exit 1; }; done
@@ -55,6 +56,7 @@ test: $(BUILD)/tests $(BUILD)/tests-asan $(EXAMPLES) $(NOMALLOC) $(CURLTEST) $(O
 	$(if $(CURLTEST),./$(CURLTEST))
 	$(if $(OSSL_VEC),./$(OSSL_VEC))
 	$(if $(FAKE_EP),./$(FAKE_EP))
+	$(if $(POS_SALE),./$(POS_SALE))
 
 test-clang clang:
 	$(MAKE) all test CC=clang CXX=clang++ BUILD=$(BUILD)/clang
@@ -108,6 +110,12 @@ $(BUILD)/openssl_vectors: tests/openssl_vectors.c $(HDRS) $(wildcard crypto/*.h)
 # The simulator's marketing, close and APIv2 endpoints through the typed calls (its own main).
 $(BUILD)/fake_endpoints: tests/fake_endpoints.c $(BUILD)/obj/impl.o $(BUILD)/obj/util.o $(HDRS) \
                          $(wildcard tests/*.h) examples/test_keys.h
+	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/obj/impl.o $(BUILD)/obj/util.o -lcmocka $(LDLIBS)
+
+# The POS sale through the simulator's customers (its own main). Not build/pos_sale:
+# that name is examples/pos_sale.c's.
+$(BUILD)/pos_sale_test: tests/pos_sale.c $(BUILD)/obj/impl.o $(BUILD)/obj/util.o $(HDRS) \
+                        $(wildcard tests/*.h) examples/test_keys.h
 	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/obj/impl.o $(BUILD)/obj/util.o -lcmocka $(LDLIBS)
 
 # No cmocka and no sanitizer here: both allocate. The __wrap_ functions abort.

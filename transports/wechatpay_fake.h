@@ -4,8 +4,9 @@
    pays and refunds: it checks request signatures as the real server does, keeps
    an order book, books refunds by WeChat Pay's rules, serves merchant-coupon
    returns and subsidies, closes unpaid orders, answers the APIv2 (XML) refund
-   calls, signs every answer (APIv3: a platform key; APIv2: the sign field), and
-   can be scripted to answer canned bodies or to misbehave.
+   calls, plays the customers of a barcode-payment terminal (micropay, order
+   query, reverse), signs every answer (APIv3: a platform key; APIv2: the sign
+   field), and can be scripted to answer canned bodies or to misbehave.
    No heap, no sockets, no global state: all memory is the caller's wxp_fake.
 
    Do this:
@@ -40,9 +41,11 @@
                  wxp_fake_find_order  wxp_fake_find_refund  wxp_fake_refund_count
                  wxp_fake_set_refund_status
        coupons   wxp_fake_add_coupon  wxp_fake_find_coupon  wxp_fake_set_coupon_state
+       customers wxp_fake_add_customer  wxp_fake_find_customer (barcode payment)
        script    wxp_fake_push  wxp_fake_push_raw  wxp_fake_push_fail
                  wxp_fake_pending  wxp_fake_clear_script
-       faults    wxp_fake_fault  wxp_fake_fault_times  wxp_fake_fault_age
+       faults    wxp_fake_fault  wxp_fake_fault_times  wxp_fake_fault_on
+                 wxp_fake_fault_age
        records   wxp_fake_request_count  wxp_fake_record_at  wxp_fake_last
                  wxp_fake_record_header
        callbacks wxp_fake_notify  wxp_fake_notify_refund
@@ -57,11 +60,15 @@
           required ..."): the real server refuses the TLS handshake, so the
           client hears no answer at all. The pending faults stay pending.
        4. The pending faults are taken (they apply to this answer only, or to the
-          next n with wxp_fake_fault_times). WXP_FAKE_SYSTEM_ERROR answers
-          500 SYSTEM_ERROR (APIv2: see below) without looking at the queue or
-          booking anything.
+          next n with wxp_fake_fault_times; with wxp_fake_fault_on only requests
+          to that path take them, the others leave them pending).
+          WXP_FAKE_DROP fails the transport here: nothing is processed.
+          WXP_FAKE_SYSTEM_ERROR answers 500 SYSTEM_ERROR (APIv2: see below)
+          without looking at the queue or booking anything.
        5. A queued canned answer (wxp_fake_push*) is sent as is: no checks.
-       6. Otherwise the simulator answers, as WeChat Pay does. Paths under
+       6. Otherwise the simulator answers, as WeChat Pay does (then, with
+          WXP_FAKE_BOOKED_ERROR, the answer is replaced by the system error of
+          step 4: what was booked stays booked). Paths under
           /secapi/ and /pay/ are APIv2 (the last section); the others APIv3:
           - Authorization: scheme WECHATPAY2-SHA256-RSA2048 and the quoted fields
             mchid, nonce_str, signature, timestamp, serial_no in any order; mchid
@@ -93,17 +100,21 @@
             SUCCESS when queried. Unknown: 404 RESOURCE_NOT_EXISTS.
           - GET /v3/pay/transactions/out-trade-no/{out_trade_no}?mchid=... and
             GET /v3/pay/transactions/id/{transaction_id}?mchid=...: the
-            transaction (NATIVE, trade_state SUCCESS, or REFUND once refunded;
+            transaction (trade_type NATIVE, or MICROPAY for a barcode payment
+            with its customer's openid; trade_state SUCCESS, REFUND once
+            refunded, REVOKED once a reverse gave the payment back;
             payer_total without the coupons, promotion_detail[] of CASH/NOCASH
-            coupons). An unpaid order: trade_state NOTPAY or CLOSED, no
-            transaction_id, payer nor success_time, found by out_trade_no only.
+            coupons). An order without a payment: trade_state NOTPAY, CLOSED,
+            USERPAYING, PAYERROR or REVOKED, no transaction_id, payer nor
+            success_time, found by out_trade_no only.
             mchid missing or not the merchant: 400 PARAM_ERROR; unknown order:
             404 ORDER_NOT_EXIST.
           - POST /v3/pay/transactions/out-trade-no/{out_trade_no}/close
-            {"mchid"}: 204 with an empty body, signed over TS\nNONCE\n\n; a
-            NOTPAY order becomes CLOSED (closing it again: 204 again). mchid
-            missing or not the merchant: 400 PARAM_ERROR; a paid order: 400
-            ORDERPAID; unknown: 404 ORDER_NOT_EXIST.
+            {"mchid"}: 204 with an empty body, signed over TS\nNONCE\n\n; an
+            order without a payment (NOTPAY, USERPAYING, PAYERROR) becomes
+            CLOSED (closing it again, or a REVOKED order: 204, nothing changes).
+            mchid missing or not the merchant: 400 PARAM_ERROR; a paid order
+            (SUCCESS, REFUND): 400 ORDERPAID; unknown: 404 ORDER_NOT_EXIST.
           - POST /v3/marketing/busifavor/coupons/return {coupon_code, stock_id,
             return_request_no}: a USED coupon (wxp_fake_add_coupon) becomes
             SENDED: 200 {"wechatpay_return_time": RFC 3339 of the clock}. The
@@ -181,12 +192,52 @@
          refund_recv_accout_$n "支付用户的零钱", refund_success_time_$n
          "YYYY-MM-DD HH:MM:SS" (China time, when SUCCESS). Nothing found (or
          offset past the end): REFUNDNOTEXIST.
+       - POST /pay/micropay (barcode payment; the customers are the test's,
+         wxp_fake_add_customer): appid as for refunds; body (1-128 characters),
+         out_trade_no (1-32 of [0-9A-Za-z_-|*@]), total_fee (whole fen, >= 1),
+         spbill_create_ip and auth_code required, fee_type CNY if given (else
+         PARAM_ERROR). An out_trade_no already in the book: paid (SUCCESS or
+         REFUND) ORDERPAID, REVOKED ORDERREVERSED, CLOSED ORDERCLOSED; not a
+         micropay order, or another total_fee: OUT_TRADE_NO_USED; USERPAYING:
+         USERPAYING again; PAYERROR: paid again with this auth_code. A new one
+         is booked (trade_type MICROPAY, in the book the APIv3 queries, close
+         and refunds read), then the customer answers: an auth_code that is not
+         18 digits starting 10-15, or no customer's: AUTH_CODE_INVALID (order
+         PAYERROR); NO_MONEY, or a balance below total_fee: NOTENOUGH (order
+         PAYERROR); PAY_NOW: result SUCCESS, the balance is charged, order
+         SUCCESS with a new transaction_id; PAY_AFTER_POLLS and NEVER_CONFIRMS:
+         result FAIL err_code USERPAYING (order USERPAYING). A paid answer has
+         openid (the customer's), is_subscribe N, trade_type MICROPAY,
+         bank_type OTHERS, fee_type CNY, total_fee, cash_fee_type CNY,
+         cash_fee, coupon_fee (with coupons), transaction_id, out_trade_no,
+         device_info and attach (echoed) and time_end (yyyyMMddHHmmss, China
+         time).
+       - POST /pay/orderquery: transaction_id (preferred) or out_trade_no;
+         neither: PARAM_ERROR; unknown: ORDERNOTEXIST. A USERPAYING order of a
+         PAY_AFTER_POLLS customer is paid by the polls-th query (SUCCESS, or
+         PAYERROR when the balance is short); NEVER_CONFIRMS stays USERPAYING.
+         result SUCCESS with trade_state (SUCCESS, REFUND once refunded,
+         NOTPAY, CLOSED, REVOKED, USERPAYING, PAYERROR), trade_state_desc,
+         out_trade_no, trade_type, total_fee, fee_type and, once paid, the
+         fields of a paid micropay answer. Each answered query counts in
+         order->queries.
+       - POST /secapi/pay/reverse (mutual TLS with require_client_cert):
+         transaction_id (preferred) or out_trade_no; unknown: ORDERNOTEXIST;
+         created more than 7 days ago: REVERSE_EXPIRE. Else result SUCCESS,
+         recall N: a paid order gives back what refunds left (to the customer's
+         balance, order->reversed) and becomes REVOKED, as does an order without
+         a payment (NOTPAY, USERPAYING, PAYERROR); REVOKED and CLOSED orders
+         stay as they are (a repeated reverse is answered the same). With
+         WXP_FAKE_RECALL: result SUCCESS, recall Y, nothing changes. Each
+         answered reverse counts in order->reverses.
        - other APIv2 paths: 404 NOT_FOUND.
        Faults: WXP_FAKE_FLIP_BODY flips a byte of the sign value (the XML still
        parses; the client's sign check must catch it), WXP_FAKE_LOST_ANSWER
-       books then fails the transport, WXP_FAKE_SYSTEM_ERROR answers result_code
-       FAIL err_code SYSTEMERROR (signed, nothing booked). The header faults do
-       not apply: APIv2 answers have no Wechatpay-* headers.
+       books (a refund, a payment, a reverse) then fails the transport,
+       WXP_FAKE_SYSTEM_ERROR answers result_code FAIL err_code SYSTEMERROR
+       (signed, nothing booked), WXP_FAKE_BOOKED_ERROR the same after booking,
+       WXP_FAKE_DROP fails the transport before anything is read. The header
+       faults do not apply: APIv2 answers have no Wechatpay-* headers.
 
    FAULTS (bits for wxp_fake_fault; they also apply to the next callback)
        WXP_FAKE_FLIP_BODY      flip one bit of the body after signing
@@ -200,6 +251,14 @@
        WXP_FAKE_LOST_ANSWER    process the request (a refund is booked), then
                                fail the transport: the client never hears
        WXP_FAKE_SYSTEM_ERROR   500 SYSTEM_ERROR without processing
+       WXP_FAKE_DROP           fail the transport, nothing processed: the
+                               request never reached the server
+       WXP_FAKE_BOOKED_ERROR   process the request, then answer as
+                               WXP_FAKE_SYSTEM_ERROR (what was booked stays)
+       WXP_FAKE_RECALL         APIv2 reverse: result SUCCESS, recall Y, nothing
+                               reversed (WeChat Pay's "call reverse again")
+       Callbacks ignore the last five, and never take faults scoped to a path
+       with wxp_fake_fault_on.
 
    BUILD OPTIONS (define before including; each has a default)
        WXP_FAKE_MAX_ORDERS    16   orders in the book
@@ -224,6 +283,7 @@
        WXP_FAKE_V2_FIELDS     320  fields of an APIv2 answer
        WXP_FAKE_V2_POOL       8192 bytes of an APIv2 answer's generated keys/values
        WXP_FAKE_V2_PAGE       10   refunds per APIv2 refundquery answer
+       WXP_FAKE_MAX_CUSTOMERS 8    barcode-payment customers
        WXP_FAKE_MAX_SCRIPT    8    queued canned answers
        WXP_FAKE_SCRIPT_BYTES  8192 bytes of queued bodies and headers
        WXP_FAKE_SCRIPT_HEADERS 4   extra headers per canned answer
@@ -323,6 +383,9 @@
 #ifndef WXP_FAKE_V2_PAGE
 #define WXP_FAKE_V2_PAGE 10
 #endif
+#ifndef WXP_FAKE_MAX_CUSTOMERS
+#define WXP_FAKE_MAX_CUSTOMERS 8
+#endif
 
 /* Defaults of wxp_fake_config (WeChat Pay's documentation examples). */
 #define WXP_FAKE_MCHID           "1900009191"
@@ -345,7 +408,19 @@ enum {
     WXP_FAKE_UNSIGNED       = 1 << 6,   /* also a push_raw flag */
     WXP_FAKE_LOST_ANSWER    = 1 << 7,
     WXP_FAKE_SYSTEM_ERROR   = 1 << 8,
-    WXP_FAKE_BARE           = 1 << 9    /* push_raw: no Request-ID, no Content-Type */
+    WXP_FAKE_BARE           = 1 << 9,   /* push_raw: no Request-ID, no Content-Type */
+    WXP_FAKE_DROP           = 1 << 10,  /* the request never reaches the server */
+    WXP_FAKE_BOOKED_ERROR   = 1 << 11,  /* processed, then a system error answer */
+    WXP_FAKE_RECALL         = 1 << 12   /* APIv2 reverse: recall Y, nothing done */
+};
+
+/* What a barcode-payment customer does when the terminal scans the code. */
+enum {
+    WXP_FAKE_PAY_NOW = 0,       /* pays at once: micropay answers SUCCESS */
+    WXP_FAKE_PAY_AFTER_POLLS,   /* types a password: USERPAYING until the
+                                   polls-th orderquery, which sees the payment */
+    WXP_FAKE_NO_MONEY,          /* NOTENOUGH, whatever the balance */
+    WXP_FAKE_NEVER_CONFIRMS     /* USERPAYING until the order is reversed */
 };
 
 /* Bits of wxp_fake_record.truncated: which fields were cut to fit. */
@@ -411,16 +486,37 @@ typedef struct wxp_fake_paid_coupon {   /* a coupon the payer used on an order *
 
 typedef struct wxp_fake_order {
     char      out_trade_no[33];
-    char      transaction_id[33];   /* "" while NOTPAY or CLOSED */
+    char      transaction_id[33];   /* "" until paid (kept once REVOKED) */
     char      trade_state[12];  /* SUCCESS (paid; queried as REFUND once refunded),
-                                   NOTPAY, CLOSED */
+                                   NOTPAY, CLOSED; barcode payments also
+                                   USERPAYING, PAYERROR, REVOKED */
     long long total;            /* fen */
     long long refunded;         /* fen, sum of booked refunds */
     unsigned  refund_count;
-    long long paid_at;          /* the clock when added: success_time (0: unpaid) */
+    long long paid_at;          /* the clock when paid: success_time (0: unpaid) */
     size_t    coupon_count;     /* wxp_fake_order_coupon */
     wxp_fake_paid_coupon coupons[WXP_FAKE_ORDER_COUPONS];
+    /* barcode payment (POST /pay/micropay) */
+    char      trade_type[12];   /* MICROPAY, or "" for the test's orders (NATIVE) */
+    char      auth_code[19];    /* the payment code of the last micropay */
+    long long created_at;       /* the clock when booked */
+    long long reversed;         /* fen a reverse gave back to the payer */
+    unsigned  queries;          /* APIv2 orderqueries answered about it */
+    unsigned  reverses;         /* APIv2 reverses answered (recall Y ones too) */
+    unsigned  polls_left;       /* PAY_AFTER_POLLS: queries until the payment */
+    size_t    customer;         /* 1 + index of its customer; 0: none */
 } wxp_fake_order;
+
+/* A barcode-payment customer (wxp_fake_add_customer), read-only for tests. */
+typedef struct wxp_fake_customer {
+    char      auth_code[19];    /* the 18-digit payment code the terminal scans */
+    char      openid[33];       /* generated, the payer of their orders */
+    int       behaviour;        /* WXP_FAKE_PAY_NOW ... */
+    unsigned  polls;            /* PAY_AFTER_POLLS: the orderquery that pays */
+    long long balance;          /* fen in the wallet now */
+    unsigned  payments;         /* payments made (a reverse does not undo the count) */
+    long long given_back;       /* fen returned by reverses and refunds */
+} wxp_fake_customer;
 
 typedef struct wxp_fake_from { char account[16]; long long amount; } wxp_fake_from;
 
@@ -496,6 +592,8 @@ typedef struct wxp__fake_priv {
     size_t             nscript, arena_used;
     char               arena[WXP_FAKE_SCRIPT_BYTES];
     unsigned           faults, fault_times;
+    char               fault_path[128];  /* wxp_fake_fault_on; "" for any request */
+    unsigned           cur_faults;       /* the faults of the request being answered */
     long long          age;
     /* the answer being built */
     int                status;
@@ -511,6 +609,8 @@ typedef struct wxp__fake_priv {
     size_t             ncreturns;
     wxp__fake_subsidy  spay[WXP_FAKE_MAX_SUBSIDIES], sret[WXP_FAKE_MAX_SUBSIDIES];
     size_t             nspay, nsret;
+    wxp_fake_customer  customers[WXP_FAKE_MAX_CUSTOMERS];
+    size_t             ncustomers;
 #ifndef WXP_NO_V2
     /* APIv2: the parsed request, the answer's fields and their formatted bytes */
     wxp_kv             v2in[WXP_FAKE_V2_PARAMS];
@@ -605,6 +705,22 @@ WXP_FAKE_API WXP_NODISCARD wxp_err wxp_fake_set_coupon_state(wxp_fake *f, const 
                                                              const char *coupon_code,
                                                              const char *state);
 
+/* ---- barcode payment: the customers behind the codes ------------------------ */
+
+/* A customer whose payment code is [in] auth_code (18 digits; one the client
+   refuses, such as a 16 prefix, is allowed here), with behaviour
+   WXP_FAKE_PAY_NOW, _PAY_AFTER_POLLS (polls: the orderquery that sees the
+   payment, 0 counts as 1), _NO_MONEY or _NEVER_CONFIRMS, and balance_fen in
+   the wallet (>= 0; a payment above it is NOTENOUGH). Codes are not single-use
+   here. WXP_E_ARG on a bad or repeated argument, WXP_E_FULL past
+   WXP_FAKE_MAX_CUSTOMERS. */
+WXP_FAKE_API WXP_NODISCARD wxp_err wxp_fake_add_customer(wxp_fake *f, const char *auth_code,
+                                                         int behaviour, unsigned polls,
+                                                         long long balance_fen);
+/* NULL when absent. Valid until wxp_fake_init. */
+WXP_FAKE_API const wxp_fake_customer *wxp_fake_find_customer(const wxp_fake *f,
+                                                             const char *auth_code);
+
 /* ---- the script ------------------------------------------------------------- */
 
 /* Queues a canned answer: status and [in] body (NUL-terminated, NULL = empty),
@@ -634,6 +750,12 @@ WXP_FAKE_API void wxp_fake_clear_script(wxp_fake *f);
 WXP_FAKE_API void wxp_fake_fault(wxp_fake *f, unsigned faults);
 /* The same for the next `times` answers and callbacks. */
 WXP_FAKE_API void wxp_fake_fault_times(wxp_fake *f, unsigned faults, unsigned times);
+/* The same for the next `times` requests to [in] path only (without the query,
+   e.g. "/secapi/pay/reverse"; NULL: any request, as wxp_fake_fault_times);
+   other requests and callbacks leave them pending. A path of 128 bytes or
+   more never matches. */
+WXP_FAKE_API void wxp_fake_fault_on(wxp_fake *f, const char *path, unsigned faults,
+                                    unsigned times);
 /* Adds WXP_FAKE_AGED to the pending faults (at least for the next answer): the
    timestamp is `seconds` in the past (negative: the future), validly signed. */
 WXP_FAKE_API void wxp_fake_fault_age(wxp_fake *f, long long seconds);
@@ -715,6 +837,10 @@ extern "C" {
 #define WXP__FAKE_ZH_NOTPAY   "\xe6\x9c\xaa\xe6\x94\xaf\xe4\xbb\x98"             /* not paid */
 #define WXP__FAKE_ZH_CLOSED   "\xe5\xb7\xb2\xe5\x85\xb3\xe9\x97\xad"             /* closed */
 #define WXP__FAKE_ZH_R_CLOSED "\xe9\x80\x80\xe6\xac\xbe\xe5\x85\xb3\xe9\x97\xad" /* closed */
+#define WXP__FAKE_ZH_REVOKED  "\xe5\xb7\xb2\xe6\x92\xa4\xe9\x94\x80"             /* reversed */
+#define WXP__FAKE_ZH_PAYERROR "\xe6\x94\xaf\xe4\xbb\x98\xe5\xa4\xb1\xe8\xb4\xa5" /* failed */
+#define WXP__FAKE_ZH_USERPAYING \
+    "\xe7\x94\xa8\xe6\x88\xb7\xe6\x94\xaf\xe4\xbb\x98\xe4\xb8\xad"              /* paying */
 
 /* ==== >>fake:strings ======================================================= */
 
@@ -1015,6 +1141,16 @@ static wxp_fake_refund *wxp__fake_refund_by(wxp_fake *f, wxp_str out_refund_no)
 /* Amounts the fake accepts: WeChat Pay's ceiling, below 2^37 (wxp__fake_muldiv). */
 #define WXP__FAKE_FEN_MAX 100000000000LL
 
+/* A new transaction_id: 4200 + 000000 + paid date + sequence, 28 digits like
+   WeChat Pay's. */
+static void wxp__fake_new_tid(wxp_fake *f, wxp_fake_order *o)
+{
+    memcpy(o->transaction_id, "4200000000", 10);
+    wxp__fake_ymd(o->paid_at, o->transaction_id + 10);
+    wxp__fake_digits(o->transaction_id + 18, ++f->wxp__priv.seq, 10);
+    o->transaction_id[28] = 0;
+}
+
 static wxp_err wxp__fake_add(wxp_fake *f, const char *out_trade_no, const char *transaction_id,
                              long long total_fen, int paid)
 {
@@ -1034,6 +1170,7 @@ static wxp_err wxp__fake_add(wxp_fake *f, const char *out_trade_no, const char *
                        strlen(out_trade_no)))
         return WXP_E_ARG;
     o->total = total_fen;
+    o->created_at = wxp__fake_now(f);
     if (!paid) {
         (void)wxp__fake_copy(o->trade_state, sizeof o->trade_state, "NOTPAY", 6);
         p->norders++;
@@ -1046,11 +1183,7 @@ static wxp_err wxp__fake_add(wxp_fake *f, const char *out_trade_no, const char *
                            strlen(transaction_id)))
             return WXP_E_ARG;
     } else {
-        /* 4200 + 000000 + paid date + sequence: 28 digits like WeChat Pay's. */
-        memcpy(o->transaction_id, "4200000000", 10);
-        wxp__fake_ymd(o->paid_at, o->transaction_id + 10);
-        wxp__fake_digits(o->transaction_id + 18, ++p->seq, 10);
-        o->transaction_id[28] = 0;
+        wxp__fake_new_tid(f, o);
     }
     p->norders++;
     return WXP_OK;
@@ -1264,6 +1397,46 @@ WXP_FAKE_API wxp_err wxp_fake_set_coupon_state(wxp_fake *f, const char *stock_id
     return WXP_OK;
 }
 
+/* ==== >>fake:customers ====================================================== */
+
+static wxp_fake_customer *wxp__fake_customer_by(wxp_fake *f, wxp_str auth_code)
+{
+    size_t i;
+    for (i = 0; i < f->wxp__priv.ncustomers; i++)
+        if (wxp__fake_eq(auth_code, f->wxp__priv.customers[i].auth_code))
+            return &f->wxp__priv.customers[i];
+    return NULL;
+}
+
+WXP_FAKE_API wxp_err wxp_fake_add_customer(wxp_fake *f, const char *auth_code, int behaviour,
+                                           unsigned polls, long long balance_fen)
+{
+    wxp__fake_priv *p = &f->wxp__priv;
+    wxp_fake_customer *c;
+    if (!auth_code || !wxp__fake_digits_ok(wxp_cstr(auth_code), 18, 18) ||
+        behaviour < WXP_FAKE_PAY_NOW || behaviour > WXP_FAKE_NEVER_CONFIRMS || balance_fen < 0 ||
+        balance_fen > WXP__FAKE_FEN_MAX)
+        return WXP_E_ARG;
+    if (wxp__fake_customer_by(f, wxp_cstr(auth_code))) return WXP_E_ARG;
+    if (p->ncustomers >= WXP_FAKE_MAX_CUSTOMERS) return WXP_E_FULL;
+    c = &p->customers[p->ncustomers++];
+    memset(c, 0, sizeof *c);
+    memcpy(c->auth_code, auth_code, 18);
+    /* The documentation's openid, its last characters made this customer's. */
+    (void)wxp__fake_copy(c->openid, sizeof c->openid, WXP_FAKE_OPENID, strlen(WXP_FAKE_OPENID));
+    wxp__fake_digits(c->openid + strlen(c->openid) - 2, (unsigned long long)p->ncustomers, 2);
+    c->behaviour = behaviour;
+    c->polls = polls ? polls : 1;
+    c->balance = balance_fen;
+    return WXP_OK;
+}
+
+WXP_FAKE_API const wxp_fake_customer *wxp_fake_find_customer(const wxp_fake *f,
+                                                             const char *auth_code)
+{
+    return auth_code ? wxp__fake_customer_by((wxp_fake *)f, wxp_cstr(auth_code)) : NULL;
+}
+
 /* ==== >>fake:script ========================================================= */
 
 WXP_FAKE_API wxp_err wxp_fake_push_raw(wxp_fake *f, int status, const wxp_http_header *headers,
@@ -1350,6 +1523,16 @@ WXP_FAKE_API void wxp_fake_fault_times(wxp_fake *f, unsigned faults, unsigned ti
 {
     f->wxp__priv.faults = times ? faults : 0;
     f->wxp__priv.fault_times = faults ? times : 0;
+    f->wxp__priv.fault_path[0] = 0;
+}
+
+WXP_FAKE_API void wxp_fake_fault_on(wxp_fake *f, const char *path, unsigned faults,
+                                    unsigned times)
+{
+    wxp__fake_priv *p = &f->wxp__priv;
+    wxp_fake_fault_times(f, faults, times);
+    if (path && wxp__fake_copy(p->fault_path, sizeof p->fault_path, path, strlen(path)))
+        memcpy(p->fault_path, "\n", 2);    /* too long: a path no request has */
 }
 
 WXP_FAKE_API void wxp_fake_fault_age(wxp_fake *f, long long seconds)
@@ -1359,12 +1542,18 @@ WXP_FAKE_API void wxp_fake_fault_age(wxp_fake *f, long long seconds)
     if (!f->wxp__priv.fault_times) f->wxp__priv.fault_times = 1;
 }
 
-/* The faults for this answer; counts one use. */
-static unsigned wxp__fake_take_faults(wxp_fake *f)
+/* The faults for this answer to path (NULL: a callback); counts one use.
+   Faults scoped to another path, or to any path for a callback, stay pending. */
+static unsigned wxp__fake_take_faults(wxp_fake *f, const wxp_str *path)
 {
-    unsigned faults = f->wxp__priv.faults;
-    if (!f->wxp__priv.fault_times) return 0;
-    if (--f->wxp__priv.fault_times == 0) f->wxp__priv.faults = 0;
+    wxp__fake_priv *p = &f->wxp__priv;
+    unsigned faults = p->faults;
+    if (!p->fault_times) return 0;
+    if (p->fault_path[0] && (!path || !wxp__fake_eq(*path, p->fault_path))) return 0;
+    if (--p->fault_times == 0) {
+        p->faults = 0;
+        p->fault_path[0] = 0;
+    }
     return faults;
 }
 
@@ -1799,6 +1988,10 @@ static wxp_fake_refund *wxp__fake_book(wxp_fake *f, wxp_fake_order *o, wxp_str o
     wxp__fake_book_split(o, r);
     o->refunded += amount;
     o->refund_count++;
+    if (o->customer) {      /* a barcode payment: the money goes back to the wallet */
+        p->customers[o->customer - 1].balance += amount;
+        p->customers[o->customer - 1].given_back += amount;
+    }
     return r;
 }
 
@@ -1971,14 +2164,38 @@ static int wxp__fake_query_param(wxp_str q, const char *name, char *out, size_t 
     return 0;
 }
 
+/* The trade_state an order is queried with: a refunded payment is REFUND. */
+static const char *wxp__fake_query_state(const wxp_fake_order *o)
+{
+    if (wxp__fake_paid(o) && o->refunded > 0) return "REFUND";
+    return o->trade_state;
+}
+
+static const char *wxp__fake_state_desc(const char *state)
+{
+    if (strcmp(state, "SUCCESS") == 0) return WXP__FAKE_ZH_PAID;
+    if (strcmp(state, "REFUND") == 0) return WXP__FAKE_ZH_REFUND;
+    if (strcmp(state, "CLOSED") == 0) return WXP__FAKE_ZH_CLOSED;
+    if (strcmp(state, "REVOKED") == 0) return WXP__FAKE_ZH_REVOKED;
+    if (strcmp(state, "USERPAYING") == 0) return WXP__FAKE_ZH_USERPAYING;
+    if (strcmp(state, "PAYERROR") == 0) return WXP__FAKE_ZH_PAYERROR;
+    return WXP__FAKE_ZH_NOTPAY;
+}
+
+/* The payer's openid: the barcode customer's, else the documentation's. */
+static const char *wxp__fake_payer(const wxp_fake *f, const wxp_fake_order *o)
+{
+    return o->customer ? f->wxp__priv.customers[o->customer - 1].openid : WXP_FAKE_OPENID;
+}
+
 /* GET /v3/pay/transactions/{out-trade-no|id}/{id}?mchid=... */
 static void wxp__fake_trade_query(wxp_fake *f, wxp_str seg, wxp_str query, int by_tid)
 {
     wxp__fake_priv *p = &f->wxp__priv;
     char id[33], mchid[33], paid[26];
+    const char *state;
     wxp_fake_order *o;
     wxp_json_writer w;
-    int refunded;
     size_t i;
     if (!wxp__fake_unpct(seg.ptr, seg.len, id, sizeof id) || !id[0]) {
         wxp__fake_param_error(f, by_tid ? "transaction_id" : "out_trade_no",
@@ -1999,17 +2216,17 @@ static void wxp__fake_trade_query(wxp_fake *f, wxp_str seg, wxp_str query, int b
                         wxp__fake_say(f, "the order ", wxp_cstr(id), " does not exist"));
         return;
     }
-    if (!wxp__fake_paid(o)) {
-        /* Placed, not paid (or closed): no transaction_id, payer nor time yet. */
-        int closed = strcmp(o->trade_state, "CLOSED") == 0;
+    if (!o->transaction_id[0]) {
+        /* Placed, not paid (or closed, failed, reversed): no transaction_id,
+           payer nor time yet. */
         wxp_jw_init(&w, p->out, sizeof p->out);
         wxp_jw_object_begin(&w);
         wxp_jw_key(&w, "appid");            wxp_jw_cstring(&w, p->cfg.appid);
         wxp_jw_key(&w, "mchid");            wxp_jw_cstring(&w, p->cfg.mchid);
         wxp_jw_key(&w, "out_trade_no");     wxp_jw_cstring(&w, o->out_trade_no);
+        if (o->trade_type[0]) { wxp_jw_key(&w, "trade_type"); wxp_jw_cstring(&w, o->trade_type); }
         wxp_jw_key(&w, "trade_state");      wxp_jw_cstring(&w, o->trade_state);
-        wxp_jw_key(&w, "trade_state_desc");
-        wxp_jw_cstring(&w, closed ? WXP__FAKE_ZH_CLOSED : WXP__FAKE_ZH_NOTPAY);
+        wxp_jw_key(&w, "trade_state_desc"); wxp_jw_cstring(&w, wxp__fake_state_desc(o->trade_state));
         wxp_jw_key(&w, "attach");           wxp_jw_cstring(&w, "");
         wxp_jw_key(&w, "amount");
         wxp_jw_object_begin(&w);
@@ -2021,7 +2238,7 @@ static void wxp__fake_trade_query(wxp_fake *f, wxp_str seg, wxp_str query, int b
         wxp__fake_done(f, &w, 200);
         return;
     }
-    refunded = o->refunded > 0;
+    state = wxp__fake_query_state(o);
     wxp__fake_rfc3339(o->paid_at, paid);
     wxp_jw_init(&w, p->out, sizeof p->out);
     wxp_jw_object_begin(&w);
@@ -2029,16 +2246,15 @@ static void wxp__fake_trade_query(wxp_fake *f, wxp_str seg, wxp_str query, int b
     wxp_jw_key(&w, "mchid");            wxp_jw_cstring(&w, p->cfg.mchid);
     wxp_jw_key(&w, "out_trade_no");     wxp_jw_cstring(&w, o->out_trade_no);
     wxp_jw_key(&w, "transaction_id");   wxp_jw_cstring(&w, o->transaction_id);
-    wxp_jw_key(&w, "trade_type");       wxp_jw_cstring(&w, "NATIVE");
-    wxp_jw_key(&w, "trade_state");      wxp_jw_cstring(&w, refunded ? "REFUND" : "SUCCESS");
-    wxp_jw_key(&w, "trade_state_desc");
-    wxp_jw_cstring(&w, refunded ? WXP__FAKE_ZH_REFUND : WXP__FAKE_ZH_PAID);
+    wxp_jw_key(&w, "trade_type");       wxp_jw_cstring(&w, o->trade_type[0] ? o->trade_type : "NATIVE");
+    wxp_jw_key(&w, "trade_state");      wxp_jw_cstring(&w, state);
+    wxp_jw_key(&w, "trade_state_desc"); wxp_jw_cstring(&w, wxp__fake_state_desc(state));
     wxp_jw_key(&w, "bank_type");        wxp_jw_cstring(&w, "OTHERS");
     wxp_jw_key(&w, "attach");           wxp_jw_cstring(&w, "");
     wxp_jw_key(&w, "success_time");     wxp_jw_cstring(&w, paid);
     wxp_jw_key(&w, "payer");
     wxp_jw_object_begin(&w);
-    wxp_jw_key(&w, "openid");           wxp_jw_cstring(&w, WXP_FAKE_OPENID);
+    wxp_jw_key(&w, "openid");           wxp_jw_cstring(&w, wxp__fake_payer(f, o));
     wxp_jw_object_end(&w);
     wxp_jw_key(&w, "amount");
     wxp_jw_object_begin(&w);
@@ -2097,8 +2313,10 @@ static void wxp__fake_trade_close(wxp_fake *f, const wxp_http_request *req, wxp_
                                       " is paid: refund it instead of closing it"));
         return;
     }
-    /* NOTPAY becomes CLOSED; closing a closed order again is answered the same. */
-    (void)wxp__fake_copy(o->trade_state, sizeof o->trade_state, "CLOSED", 6);
+    /* NOTPAY (USERPAYING, PAYERROR) becomes CLOSED; closing a closed or a
+       reversed order again is answered the same. */
+    if (strcmp(o->trade_state, "REVOKED") != 0)
+        (void)wxp__fake_copy(o->trade_state, sizeof o->trade_state, "CLOSED", 6);
     p->code[0] = 0;
     p->status = 204;
     p->out_len = 0;
@@ -2943,6 +3161,256 @@ static void wxp__fake_v2_refundquery(wxp_fake *f, const wxp_http_request *req)
     wxp__fake_v2_finish(f, st);
 }
 
+/* ---- barcode payment: micropay, orderquery, reverse ---------------------------- */
+
+/* WeChat Pay's words: "the order is paid", "the order is reversed", "the order is
+   closed", "duplicate merchant order number", "the user must enter the payment
+   password", "insufficient balance", "scan a WeChat Pay payment code", "the
+   order cannot be reversed". */
+#define WXP__FAKE_ZH_ORDERPAID "\xe8\xae\xa2\xe5\x8d\x95\xe5\xb7\xb2\xe6\x94\xaf\xe4\xbb\x98"
+#define WXP__FAKE_ZH_REVERSED  "\xe8\xae\xa2\xe5\x8d\x95\xe5\xb7\xb2\xe6\x92\xa4\xe9\x94\x80"
+#define WXP__FAKE_ZH_O_CLOSED  "\xe8\xae\xa2\xe5\x8d\x95\xe5\xb7\xb2\xe5\x85\xb3\xe9\x97\xad"
+#define WXP__FAKE_ZH_DUPNO     "\xe5\x95\x86\xe6\x88\xb7\xe8\xae\xa2\xe5\x8d\x95\xe5\x8f\xb7" \
+                               "\xe9\x87\x8d\xe5\xa4\x8d"
+#define WXP__FAKE_ZH_PASSWORD  "\xe9\x9c\x80\xe8\xa6\x81\xe7\x94\xa8\xe6\x88\xb7\xe8\xbe\x93" \
+                               "\xe5\x85\xa5\xe6\x94\xaf\xe4\xbb\x98\xe5\xaf\x86\xe7\xa0\x81"
+#define WXP__FAKE_ZH_NOTENOUGH "\xe4\xbd\x99\xe9\xa2\x9d\xe4\xb8\x8d\xe8\xb6\xb3"
+#define WXP__FAKE_ZH_BADCODE   "\xe8\xaf\xb7\xe6\x89\xab\xe6\x8f\x8f\xe5\xbe\xae\xe4\xbf\xa1" \
+    "\xe6\x94\xaf\xe4\xbb\x98\xe8\xa2\xab\xe6\x89\xab\xe6\x9d\xa1\xe7\xa0\x81/\xe4\xba\x8c" \
+    "\xe7\xbb\xb4\xe7\xa0\x81"
+#define WXP__FAKE_ZH_NOREVERSE "\xe8\xae\xa2\xe5\x8d\x95\xe6\x97\xa0\xe6\xb3\x95\xe6\x92\xa4" \
+                               "\xe9\x94\x80"
+
+/* An auth_code WeChat Pay reads as its own: 18 digits starting 10 to 15. */
+static int wxp__fake_wechat_code(wxp_str s)
+{
+    return wxp__fake_digits_ok(s, 18, 18) && s.ptr[0] == '1' && s.ptr[1] >= '0' && s.ptr[1] <= '5';
+}
+
+/* yyyyMMddHHmmss of t in China time, NUL-terminated. */
+static void wxp__fake_time_end(long long t, char out[15])
+{
+    long long y, sod;
+    int m, d;
+    wxp__fake_civil(t, &y, &m, &d, &sod);
+    wxp__fake_digits(out, (unsigned long long)(y < 0 ? 0 : y), 4);
+    wxp__fake_digits(out + 4, (unsigned long long)m, 2);
+    wxp__fake_digits(out + 6, (unsigned long long)d, 2);
+    wxp__fake_digits(out + 8, (unsigned long long)(sod / 3600), 2);
+    wxp__fake_digits(out + 10, (unsigned long long)(sod / 60 % 60), 2);
+    wxp__fake_digits(out + 12, (unsigned long long)(sod % 60), 2);
+    out[14] = 0;
+}
+
+static void wxp__fake_set_state(wxp_fake_order *o, const char *state)
+{
+    (void)wxp__fake_copy(o->trade_state, sizeof o->trade_state, state, strlen(state));
+}
+
+/* The customer pays o: SUCCESS with a new transaction_id, or PAYERROR when the
+   wallet is short (or the customer has no money). 1 when paid. */
+static int wxp__fake_charge(wxp_fake *f, wxp_fake_order *o, wxp_fake_customer *c)
+{
+    if (c->behaviour == WXP_FAKE_NO_MONEY || c->balance < o->total) {
+        wxp__fake_set_state(o, "PAYERROR");
+        return 0;
+    }
+    c->balance -= o->total;
+    c->payments++;
+    o->paid_at = wxp__fake_now(f);
+    wxp__fake_new_tid(f, o);
+    wxp__fake_set_state(o, "SUCCESS");
+    return 1;
+}
+
+/* The order fields of a micropay or orderquery answer (after the head). */
+static void wxp__fake_v2_order(wxp_fake *f, const wxp_fake_order *o, int query)
+{
+    char end[15];
+    const char *state = wxp__fake_query_state(o);
+    wxp_str v;
+    long long coupons = wxp__fake_coupon_sum(o, 0);
+    if (!query && wxp__fake_v2_get(f, "device_info", &v)) wxp__fake_v2_put(f, wxp_cstr("device_info"), v);
+    if (o->transaction_id[0]) {
+        wxp__fake_v2_s(f, "openid", wxp__fake_payer(f, o));
+        wxp__fake_v2_s(f, "is_subscribe", "N");
+    }
+    wxp__fake_v2_s(f, "trade_type", o->trade_type[0] ? o->trade_type : "NATIVE");
+    if (query) {
+        wxp__fake_v2_s(f, "trade_state", state);
+        wxp__fake_v2_s(f, "trade_state_desc", wxp__fake_state_desc(state));
+    }
+    wxp__fake_v2_i(f, "total_fee", o->total);
+    wxp__fake_v2_s(f, "fee_type", "CNY");
+    if (o->transaction_id[0]) {
+        wxp__fake_v2_s(f, "bank_type", "OTHERS");
+        wxp__fake_v2_s(f, "cash_fee_type", "CNY");
+        wxp__fake_v2_i(f, "cash_fee", o->total - coupons);
+        if (coupons) wxp__fake_v2_i(f, "coupon_fee", coupons);
+        wxp__fake_v2_s(f, "transaction_id", o->transaction_id);
+        wxp__fake_time_end(o->paid_at, end);
+        wxp__fake_v2_put(f, wxp_cstr("time_end"), wxp__fake_pool(f, end, 14));
+    }
+    wxp__fake_v2_s(f, "out_trade_no", o->out_trade_no);
+    if (!query && wxp__fake_v2_get(f, "attach", &v)) wxp__fake_v2_put(f, wxp_cstr("attach"), v);
+}
+
+/* POST /pay/micropay */
+static void wxp__fake_v2_micropay(wxp_fake *f, const wxp_http_request *req)
+{
+    wxp__fake_priv *p = &f->wxp__priv;
+    wxp_str body, otn, ip, code, v;
+    long long total = 0;
+    int st = wxp__fake_v2_parse(f, req);
+    wxp_fake_order *o;
+    wxp_fake_customer *c;
+    if (st < 0 || !wxp__fake_v2_appid(f, st)) return;
+    if (!wxp__fake_v2_get(f, "body", &body) || wxp__fake_utf8_count(body) > 128) {
+        wxp__fake_v2_result_fail(f, st, "PARAM_ERROR", "body must be 1-128 characters");
+        return;
+    }
+    if (!wxp__fake_v2_get(f, "out_trade_no", &otn) || !wxp__fake_outno_ok(otn, 32)) {
+        wxp__fake_v2_result_fail(f, st, "PARAM_ERROR",
+                                 "out_trade_no must be 1-32 of [0-9A-Za-z_-|*@]");
+        return;
+    }
+    if (wxp__fake_v2_int(f, "total_fee", &total) != 1 || total < 1 || total > WXP__FAKE_FEN_MAX) {
+        wxp__fake_v2_result_fail(f, st, "PARAM_ERROR", "total_fee must be whole fen, at least 1");
+        return;
+    }
+    if (wxp__fake_v2_get(f, "fee_type", &v) && !wxp__fake_eq(v, "CNY")) {
+        wxp__fake_v2_result_fail(f, st, "PARAM_ERROR", "fee_type must be CNY");
+        return;
+    }
+    if (!wxp__fake_v2_get(f, "spbill_create_ip", &ip) || !wxp__fake_v2_get(f, "auth_code", &code)) {
+        wxp__fake_v2_result_fail(f, st, "PARAM_ERROR", "spbill_create_ip and auth_code are required");
+        return;
+    }
+    o = wxp__fake_order_by(f, otn, 0);
+    if (o) {
+        if (wxp__fake_paid(o)) {
+            wxp__fake_v2_result_fail(f, st, "ORDERPAID", WXP__FAKE_ZH_ORDERPAID);
+            return;
+        }
+        if (strcmp(o->trade_state, "REVOKED") == 0) {
+            wxp__fake_v2_result_fail(f, st, "ORDERREVERSED", WXP__FAKE_ZH_REVERSED);
+            return;
+        }
+        if (strcmp(o->trade_state, "CLOSED") == 0) {
+            wxp__fake_v2_result_fail(f, st, "ORDERCLOSED", WXP__FAKE_ZH_O_CLOSED);
+            return;
+        }
+        if (strcmp(o->trade_type, "MICROPAY") != 0 || o->total != total) {
+            wxp__fake_v2_result_fail(f, st, "OUT_TRADE_NO_USED", WXP__FAKE_ZH_DUPNO);
+            return;
+        }
+        if (strcmp(o->trade_state, "USERPAYING") == 0) {
+            wxp__fake_v2_result_fail(f, st, "USERPAYING", WXP__FAKE_ZH_PASSWORD);
+            return;
+        }
+        /* PAYERROR: the customer tries again, perhaps with another code. */
+    } else {
+        if (p->norders >= WXP_FAKE_MAX_ORDERS) {
+            wxp__fake_v2_result_fail(f, st, "SYSTEMERROR",
+                                     "the fake's order book is full (WXP_FAKE_MAX_ORDERS)");
+            return;
+        }
+        o = &p->orders[p->norders++];
+        memset(o, 0, sizeof *o);
+        wxp__fake_str_field(o->out_trade_no, sizeof o->out_trade_no, otn);
+        (void)wxp__fake_copy(o->trade_type, sizeof o->trade_type, "MICROPAY", 8);
+        o->total = total;
+        o->created_at = wxp__fake_now(f);
+    }
+    wxp__fake_str_field(o->auth_code, sizeof o->auth_code, code);
+    c = wxp__fake_wechat_code(code) ? wxp__fake_customer_by(f, code) : NULL;
+    o->customer = c ? (size_t)(c - p->customers) + 1 : 0;
+    if (!c) {
+        wxp__fake_set_state(o, "PAYERROR");
+        wxp__fake_v2_result_fail(f, st, "AUTH_CODE_INVALID", WXP__FAKE_ZH_BADCODE);
+        return;
+    }
+    if (c->behaviour == WXP_FAKE_PAY_AFTER_POLLS || c->behaviour == WXP_FAKE_NEVER_CONFIRMS) {
+        wxp__fake_set_state(o, "USERPAYING");
+        o->polls_left = c->behaviour == WXP_FAKE_PAY_AFTER_POLLS ? c->polls : 0;
+        wxp__fake_v2_result_fail(f, st, "USERPAYING", WXP__FAKE_ZH_PASSWORD);
+        return;
+    }
+    if (!wxp__fake_charge(f, o, c)) {
+        wxp__fake_v2_result_fail(f, st, "NOTENOUGH", WXP__FAKE_ZH_NOTENOUGH);
+        return;
+    }
+    wxp__fake_v2_head(f, 1);
+    wxp__fake_v2_order(f, o, 0);
+    p->code[0] = 0;
+    wxp__fake_v2_finish(f, st);
+}
+
+/* The order an orderquery or reverse names: transaction_id, else out_trade_no.
+   NULL with the answer ready (PARAM_ERROR, ORDERNOTEXIST). */
+static wxp_fake_order *wxp__fake_v2_named(wxp_fake *f, int st)
+{
+    wxp_str tid, otn;
+    wxp_fake_order *o;
+    int has_tid = wxp__fake_v2_get(f, "transaction_id", &tid);
+    if (!has_tid && !wxp__fake_v2_get(f, "out_trade_no", &otn)) {
+        wxp__fake_v2_result_fail(f, st, "PARAM_ERROR", "transaction_id or out_trade_no is required");
+        return NULL;
+    }
+    o = has_tid ? wxp__fake_order_by(f, tid, 1) : wxp__fake_order_by(f, otn, 0);
+    if (!o) wxp__fake_v2_result_fail(f, st, "ORDERNOTEXIST", WXP__FAKE_ZH_NOORDER);
+    return o;
+}
+
+/* POST /pay/orderquery: the customer may pay while the terminal polls. */
+static void wxp__fake_v2_orderquery(wxp_fake *f, const wxp_http_request *req)
+{
+    wxp__fake_priv *p = &f->wxp__priv;
+    int st = wxp__fake_v2_parse(f, req);
+    wxp_fake_order *o;
+    if (st < 0 || !wxp__fake_v2_appid(f, st) || !(o = wxp__fake_v2_named(f, st))) return;
+    o->queries++;
+    if (strcmp(o->trade_state, "USERPAYING") == 0 && o->customer && o->polls_left &&
+        --o->polls_left == 0)
+        (void)wxp__fake_charge(f, o, &p->customers[o->customer - 1]);
+    wxp__fake_v2_head(f, 1);
+    wxp__fake_v2_order(f, o, 1);
+    p->code[0] = 0;
+    wxp__fake_v2_finish(f, st);
+}
+
+/* POST /secapi/pay/reverse: a payment goes back, an open order closes. */
+static void wxp__fake_v2_reverse(wxp_fake *f, const wxp_http_request *req)
+{
+    wxp__fake_priv *p = &f->wxp__priv;
+    int st = wxp__fake_v2_parse(f, req);
+    wxp_fake_order *o;
+    if (st < 0 || !wxp__fake_v2_appid(f, st) || !(o = wxp__fake_v2_named(f, st))) return;
+    o->reverses++;
+    if (!(p->cur_faults & WXP_FAKE_RECALL)) {
+        if (wxp__fake_now(f) - o->created_at > 7 * 86400LL) {
+            wxp__fake_v2_result_fail(f, st, "REVERSE_EXPIRE", WXP__FAKE_ZH_NOREVERSE);
+            return;
+        }
+        if (wxp__fake_paid(o)) {
+            long long back = o->total - o->refunded;
+            o->reversed = back;
+            if (o->customer) {
+                p->customers[o->customer - 1].balance += back;
+                p->customers[o->customer - 1].given_back += back;
+            }
+            wxp__fake_set_state(o, "REVOKED");
+        } else if (strcmp(o->trade_state, "CLOSED") != 0) {
+            wxp__fake_set_state(o, "REVOKED");   /* NOTPAY, USERPAYING, PAYERROR; REVOKED */
+        }
+        o->polls_left = 0;
+    }
+    wxp__fake_v2_head(f, 1);
+    wxp__fake_v2_s(f, "recall", (p->cur_faults & WXP_FAKE_RECALL) ? "Y" : "N");
+    p->code[0] = 0;
+    wxp__fake_v2_finish(f, st);
+}
+
 /* WXP_FAKE_SYSTEM_ERROR on APIv2: return_code SUCCESS, result_code FAIL,
    err_code SYSTEMERROR, signed with the request's sign_type; nothing booked. */
 static void wxp__fake_v2_system_error(wxp_fake *f, const wxp_http_request *req)
@@ -2961,6 +3429,12 @@ static void wxp__fake_v2_route(wxp_fake *f, const wxp_http_request *req, const c
         wxp__fake_v2_refund(f, req, 1);
     else if (strcmp(m, "POST") == 0 && wxp__fake_eq(path, "/pay/refundquery"))
         wxp__fake_v2_refundquery(f, req);
+    else if (strcmp(m, "POST") == 0 && wxp__fake_eq(path, "/pay/micropay"))
+        wxp__fake_v2_micropay(f, req);
+    else if (strcmp(m, "POST") == 0 && wxp__fake_eq(path, "/pay/orderquery"))
+        wxp__fake_v2_orderquery(f, req);
+    else if (strcmp(m, "POST") == 0 && wxp__fake_eq(path, "/secapi/pay/reverse"))
+        wxp__fake_v2_reverse(f, req);
     else
         wxp__fake_error(f, 404, "NOT_FOUND",
                         wxp__fake_say(f, "the fake does not serve the APIv2 path ", path, ""));
@@ -3207,6 +3681,7 @@ WXP_FAKE_API int wxp_fake_transport(void *user, const wxp_http_request *req,
     wxp__fake_priv *p;
     wxp_fake_record *rec;
     const wxp__fake_entry *e = NULL;
+    wxp_str query, path;
     unsigned faults;
     int rc;
     if (errbuf && errbuf_size) errbuf[0] = 0;
@@ -3224,26 +3699,29 @@ WXP_FAKE_API int wxp_fake_transport(void *user, const wxp_http_request *req,
         wxp__fake_pop(f);
         return 1;
     }
-    {
-        wxp_str query, path = wxp__fake_split_query(req->path, &query);
+    path = wxp__fake_split_query(req->path, &query);
 #ifndef WXP_NO_V2
-        p->v2 = wxp__fake_is_v2(path);
+    p->v2 = wxp__fake_is_v2(path);
 #else
-        p->v2 = 0;
+    p->v2 = 0;
 #endif
-        /* Mutual TLS: the real server refuses the handshake, so the client
-           hears no answer at all. The faults stay pending. */
-        if (p->cfg.require_client_cert && !req->client_cert &&
-            wxp__fake_prefix(path, "/secapi/")) {
-            wxp__fake_errbuf(errbuf, errbuf_size, "fake: client certificate required ",
-                             "(the server refused the TLS handshake)");
-            return 1;
-        }
+    /* Mutual TLS: the real server refuses the handshake, so the client hears
+       no answer at all. The faults stay pending. */
+    if (p->cfg.require_client_cert && !req->client_cert && wxp__fake_prefix(path, "/secapi/")) {
+        wxp__fake_errbuf(errbuf, errbuf_size, "fake: client certificate required ",
+                         "(the server refused the TLS handshake)");
+        return 1;
     }
-    faults = wxp__fake_take_faults(f);
+    faults = wxp__fake_take_faults(f, &path);
     rec->faults = faults;
+    p->cur_faults = faults;
     p->code[0] = 0;
     p->msg[0] = 0;
+    if (faults & WXP_FAKE_DROP) {
+        wxp__fake_errbuf(errbuf, errbuf_size, "fake: the request was dropped ",
+                         "(it never reached the server)");
+        return 1;
+    }
     if (faults & WXP_FAKE_SYSTEM_ERROR) {
 #ifndef WXP_NO_V2
         if (p->v2) wxp__fake_v2_system_error(f, req);
@@ -3258,6 +3736,13 @@ WXP_FAKE_API int wxp_fake_transport(void *user, const wxp_http_request *req,
         rec->scripted = 1;
     } else {
         wxp__fake_simulate(f, req);
+        if (faults & WXP_FAKE_BOOKED_ERROR) {   /* booked, and yet a system error */
+#ifndef WXP_NO_V2
+            if (p->v2) wxp__fake_v2_system_error(f, req);
+            else
+#endif
+            wxp__fake_error(f, 500, "SYSTEM_ERROR", "system error, retry with the same parameters");
+        }
     }
     rc = wxp__fake_emit(f, res, e, faults, errbuf, errbuf_size);
     rec->status = rc ? 0 : p->status;
@@ -3340,7 +3825,7 @@ WXP_FAKE_API wxp_err wxp_fake_notify(wxp_fake *f, wxp_str apiv3_key, const wxp_f
     wxp_jw_object_end(&w);
     e = wxp_jw_finish(&w, &blen, res);
     if (e != WXP_OK) return e;
-    faults = wxp__fake_take_faults(f) & WXP__FAKE_SIG_FAULTS;
+    faults = wxp__fake_take_faults(f, NULL) & WXP__FAKE_SIG_FAULTS;
     e = wxp__fake_sign(f, body, &blen, cap, faults, p->n_ts, p->n_nonce, p->n_sig,
                        sizeof p->n_sig, p->n_serial, sizeof p->n_serial, res);
     if (e != WXP_OK) return e;
