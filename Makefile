@@ -43,12 +43,12 @@ CURL_USERS := $(patsubst %.c,$(BUILD)/%,$(notdir $(shell grep -l 'wechatpay_curl
               $(wildcard cli/*.c examples/*.c) /dev/null 2>/dev/null)))
 $(CURL_USERS): LDLIBS += $(shell pkg-config --libs libcurl 2>/dev/null || echo -lcurl)
 
-.PHONY: all test test-clang clang valgrind run bench symcheck clean
+.PHONY: all test test-clang clang valgrind run bench symcheck clean install install-lib uninstall
 .DELETE_ON_ERROR:
 
 all: $(CLI) $(EXAMPLES) $(BUILD)/tests $(CHECKS)
 
-test: $(BUILD)/tests $(BUILD)/tests-asan $(EXAMPLES) $(NOMALLOC) $(CURLTEST) $(OSSL_VEC) $(FAKE_EP) $(POS_SALE) $(CHECKS)
+test: $(BUILD)/tests $(BUILD)/tests-asan $(EXAMPLES) $(NOMALLOC) $(CURLTEST) $(OSSL_VEC) $(FAKE_EP) $(POS_SALE) $(CHECKS) $(CLI)
 	./$(BUILD)/tests
 	./$(BUILD)/tests-asan
 	@for e in $(EXAMPLES); do echo "== $$e"; ./$$e > $(BUILD)/example.out || { cat $(BUILD)/example.out; exit 1; }; done
@@ -57,6 +57,8 @@ test: $(BUILD)/tests $(BUILD)/tests-asan $(EXAMPLES) $(NOMALLOC) $(CURLTEST) $(O
 	$(if $(OSSL_VEC),./$(OSSL_VEC))
 	$(if $(FAKE_EP),./$(FAKE_EP))
 	$(if $(POS_SALE),./$(POS_SALE))
+	$(if $(and $(CLI),$(wildcard tests/cli_check.sh)),sh tests/cli_check.sh $(CLI))
+	$(if $(wildcard tests/install_check.sh),MAKE="$(MAKE)" CC="$(CC)" BUILD="$(BUILD)" sh tests/install_check.sh)
 
 test-clang clang:
 	$(MAKE) all test CC=clang CXX=clang++ BUILD=$(BUILD)/clang
@@ -84,7 +86,7 @@ clean:
 
 # ---- rules -------------------------------------------------------------------
 
-$(BUILD)/wxpay: cli/wxpay.c $(HDRS)
+$(BUILD)/wxpay: cli/wxpay.c $(HDRS) examples/test_keys.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $< $(LDLIBS)
 
@@ -153,3 +155,39 @@ $(BUILD)/wechatpay.o: $(HDRS)
 	@mkdir -p $(@D)
 	printf '#define WECHATPAY_IMPLEMENTATION\n#include "wechatpay.h"\n' | \
 	  $(CC) $(CFLAGS) -x c -c -o $@ -
+
+# ---- install: make install PREFIX=/usr/local DESTDIR= -------------------------
+# include/wechatpay.h, include/wechatpay/ (transports, OpenSSL backend), bin/wxpay,
+# lib/pkgconfig/wechatpay.pc, lib/cmake/wechatpay/ (find_package). install-lib
+# leaves the CLI out (no libcurl needed). CMakeLists.txt installs the same.
+PREFIX       ?= /usr/local
+BINDIR       ?= $(PREFIX)/bin
+INCLUDEDIR   ?= $(PREFIX)/include
+LIBDIR       ?= $(PREFIX)/lib
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+CMAKEDIR     ?= $(LIBDIR)/cmake/wechatpay
+INSTALL      ?= install
+WXP_VERSION_STR := $(shell sed -n 's/^\#define WXP_VERSION "\(.*\)"/\1/p' wechatpay.h)
+INST_HDRS    := $(wildcard transports/wechatpay_*.h crypto/wechatpay_*.h)
+INST_SUBST   := sed -e 's|@WECHATPAY_VERSION@|$(WXP_VERSION_STR)|g' \
+                -e 's|@WECHATPAY_PC_PREFIX@|$(PREFIX)|g' \
+                -e 's|@WECHATPAY_PC_INCLUDEDIR@|$(patsubst $(PREFIX)/%,$${prefix}/%,$(INCLUDEDIR))|g' \
+                -e 's|@WECHATPAY_INCLUDE_FROM_CMAKEDIR@|'"$$(realpath -m --relative-to=$(CMAKEDIR) $(INCLUDEDIR))"'|g'
+
+install: install-lib $(CLI)
+	$(if $(CLI),$(INSTALL) -d $(DESTDIR)$(BINDIR))
+	$(if $(CLI),$(INSTALL) -m 755 $(CLI) $(DESTDIR)$(BINDIR)/wxpay)
+
+install-lib:
+	$(INSTALL) -d $(DESTDIR)$(INCLUDEDIR)/wechatpay $(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(CMAKEDIR)
+	$(INSTALL) -m 644 wechatpay.h $(DESTDIR)$(INCLUDEDIR)/
+	$(INSTALL) -m 644 $(INST_HDRS) $(DESTDIR)$(INCLUDEDIR)/wechatpay/
+	$(INST_SUBST) wechatpay.pc.in > $(DESTDIR)$(PKGCONFIGDIR)/wechatpay.pc
+	$(INST_SUBST) cmake/wechatpayConfig.cmake.in > $(DESTDIR)$(CMAKEDIR)/wechatpayConfig.cmake
+	$(INST_SUBST) cmake/wechatpayConfigVersion.cmake.in > $(DESTDIR)$(CMAKEDIR)/wechatpayConfigVersion.cmake
+
+uninstall:
+	rm -f $(DESTDIR)$(INCLUDEDIR)/wechatpay.h $(addprefix $(DESTDIR)$(INCLUDEDIR)/wechatpay/,$(notdir $(INST_HDRS))) \
+	      $(DESTDIR)$(BINDIR)/wxpay $(DESTDIR)$(PKGCONFIGDIR)/wechatpay.pc \
+	      $(DESTDIR)$(CMAKEDIR)/wechatpayConfig.cmake $(DESTDIR)$(CMAKEDIR)/wechatpayConfigVersion.cmake
+	-rmdir $(DESTDIR)$(INCLUDEDIR)/wechatpay $(DESTDIR)$(CMAKEDIR) 2>/dev/null
