@@ -26,6 +26,8 @@ BENCH    := $(if $(wildcard bench/bench.c),$(BUILD)/bench)
 NOMALLOC := $(if $(wildcard tests/nomalloc.c),$(BUILD)/nomalloc)
 OSSL_VEC := $(if $(wildcard tests/openssl_vectors.c),$(BUILD)/openssl_vectors)
 CURLTEST := $(if $(wildcard tests/curl_transport.c),$(BUILD)/curl_transport)
+SOCKTEST := $(if $(wildcard tests/socket_transport.c),$(BUILD)/socket_transport)
+SIMSERVER := $(if $(wildcard tests/server/wxp_sim_server.c),$(BUILD)/wxp_sim_server)
 FAKE_EP  := $(if $(wildcard tests/fake_endpoints.c),$(BUILD)/fake_endpoints)
 POS_SALE := $(if $(wildcard tests/pos_sale.c),$(BUILD)/pos_sale_test)
 CHECKS   := $(if $(wildcard tests/compile_c.c),$(BUILD)/compile_c.o) \
@@ -35,6 +37,7 @@ CHECKS   := $(if $(wildcard tests/compile_c.c),$(BUILD)/compile_c.o) \
 # The cmocka suite: every tests/*.c except the compile checks and the no-malloc proof.
 TEST_SRCS := $(filter-out tests/compile_c.c tests/compile_static.c tests/nomalloc.c tests/curl_transport.c \
                tests/openssl_vectors.c tests/fake_endpoints.c tests/pos_sale.c,$(wildcard tests/*.c))
+TEST_SRCS := $(filter-out tests/socket_transport.c,$(TEST_SRCS))
 TEST_OBJS := $(patsubst tests/%.c,$(BUILD)/obj/%.o,$(TEST_SRCS))
 ASAN_OBJS := $(patsubst tests/%.c,$(BUILD)/asan/%.o,$(TEST_SRCS))
 
@@ -54,6 +57,7 @@ test: $(BUILD)/tests $(BUILD)/tests-asan $(EXAMPLES) $(NOMALLOC) $(CURLTEST) $(O
 	@for e in $(EXAMPLES); do echo "== $$e"; ./$$e > $(BUILD)/example.out || { cat $(BUILD)/example.out; exit 1; }; done
 	$(if $(NOMALLOC),./$(NOMALLOC))
 	$(if $(CURLTEST),./$(CURLTEST))
+	$(if $(SOCKTEST),./$(SOCKTEST))
 	$(if $(OSSL_VEC),./$(OSSL_VEC))
 	$(if $(FAKE_EP),./$(FAKE_EP))
 	$(if $(POS_SALE),./$(POS_SALE))
@@ -65,6 +69,7 @@ test-clang clang:
 
 valgrind: $(BUILD)/tests
 	valgrind --error-exitcode=1 --leak-check=full ./$(BUILD)/tests
+	$(if $(SOCKTEST),valgrind --error-exitcode=1 --leak-check=full ./$(SOCKTEST))
 
 run: $(BUILD)/refund
 	./$(BUILD)/refund
@@ -124,6 +129,18 @@ $(BUILD)/pos_sale_test: tests/pos_sale.c $(BUILD)/obj/impl.o $(BUILD)/obj/util.o
 # nomalloc.c holds its own implementation TU.
 $(BUILD)/nomalloc: $(BUILD)/obj/nomalloc.o
 	$(CC) $(CFLAGS) $(WRAP) -o $@ $^ $(LDLIBS)
+
+# The loopback HTTPS simulator server, and the integration tests that start it
+# (both transports; its own main; README "Integration tests").
+all: $(SIMSERVER)
+test valgrind: $(SOCKTEST)
+$(BUILD)/wxp_sim_server: tests/server/wxp_sim_server.c $(HDRS) examples/test_keys.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -pthread -o $@ $< $(LDLIBS)
+
+$(BUILD)/socket_transport: tests/socket_transport.c $(HDRS) examples/test_keys.h $(BUILD)/wxp_sim_server
+	$(CC) $(CFLAGS) -pthread -DSIM_SERVER='"$(BUILD)/wxp_sim_server"' $(shell pkg-config --cflags libcurl 2>/dev/null) \
+	  -o $@ $< -lcmocka $(LDLIBS) $(shell pkg-config --libs libcurl 2>/dev/null || echo -lcurl)
 
 # The libcurl transport against a loopback server thread (its own main).
 $(BUILD)/curl_transport: tests/curl_transport.c $(HDRS)

@@ -63,12 +63,13 @@
 
    WHAT EACH CALL SETS (on the handle, then detaches the call's pointers)
        URL, PROTOCOLS_STR ("https", or "http" in test mode), FOLLOWLOCATION 0,
-       SSL_VERIFYPEER 1, SSL_VERIFYHOST 2, CAINFO (when ca_file is set), the
+       SSL_VERIFYPEER 1, SSL_VERIFYHOST 2, CAINFO (when ca_file is set),
+       RESOLVE (when resolve is set; its entry stays in the handle's DNS cache), the
        client certificate blobs (cleared when the request has none), UPLOAD 0,
        HTTPGET/POSTFIELDS/POSTFIELDSIZE_LARGE/CUSTOMREQUEST, HTTPHEADER,
        TIMEOUT_MS, CONNECTTIMEOUT_MS, NOSIGNAL 1, SUPPRESS_CONNECT_HEADERS 1,
        HEADERFUNCTION/HEADERDATA, WRITEFUNCTION/WRITEDATA, ERRORBUFFER.
-       After the transfer HTTPHEADER, POSTFIELDS, ERRORBUFFER, the callbacks
+       After the transfer HTTPHEADER, RESOLVE, POSTFIELDS, ERRORBUFFER, the callbacks
        and their data are reset, so the handle holds no pointer into the call.
        Everything else is the handle's: a proxy (CURLOPT_PROXY, or libcurl's
        https_proxy/no_proxy environment variables), CURLOPT_VERBOSE, DNS
@@ -140,6 +141,9 @@ typedef struct wxp_curl {
     const char *ca_file;              /* PEM CA bundle; NULL: the handle's (system store) */
     const char *scheme_host_override; /* "https://gw.example:8443": sent there instead of
                                          https://req->host (no trailing slash); NULL: off */
+    const char *resolve;              /* "host:port:address" (CURLOPT_RESOLVE): connect to
+                                         address for host:port; TLS still checks host.
+                                         NULL: off */
     unsigned    connect_timeout_ms;   /* 0 -> min(req->timeout_ms, 5000) */
     int         test_plain_http;      /* TEST ONLY: allow http:// to a loopback address */
     int         test_insecure;        /* TEST ONLY: no certificate or host name checks */
@@ -304,7 +308,7 @@ WXP_CURL_API int wxp_curl_transport(void *user, const wxp_http_request *req, wxp
     wxp_curl *t = (wxp_curl *)user;
     wxp__curl_call call;
     char url[WXP_CURL_URL_MAX], line[WXP_CURL_HEADER_MAX], cerr[CURL_ERROR_SIZE];
-    struct curl_slist *hl = NULL, *nl;
+    struct curl_slist *hl = NULL, *nl, *rl = NULL;
     const char *base, *auth, *why;
     CURL *h;
     CURLcode rc = CURLE_OK;
@@ -408,6 +412,13 @@ WXP_CURL_API int wxp_curl_transport(void *user, const wxp_http_request *req, wxp
     WXP__CURL_SET(CURLOPT_SSL_VERIFYPEER, t->test_insecure ? 0L : 1L);
     WXP__CURL_SET(CURLOPT_SSL_VERIFYHOST, t->test_insecure ? 0L : 2L);
     if (t->ca_file) WXP__CURL_SET(CURLOPT_CAINFO, t->ca_file);
+    if (t->resolve) {
+        if (!(rl = curl_slist_append(NULL, t->resolve))) {
+            curl_slist_free_all(hl);
+            return wxp__curl_fail(errbuf, errbuf_size, "wxp_curl: out of memory (curl_slist_append)", NULL);
+        }
+        WXP__CURL_SET(CURLOPT_RESOLVE, rl);
+    }
 #if LIBCURL_VERSION_NUM >= 0x074700
     if (req->client_cert) {
         struct curl_blob cert, key;
@@ -473,6 +484,7 @@ WXP_CURL_API int wxp_curl_transport(void *user, const wxp_http_request *req, wxp
 detach:
     /* Leave no pointer into this call on the handle. */
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, (struct curl_slist *)NULL);
+    curl_easy_setopt(h, CURLOPT_RESOLVE, (struct curl_slist *)NULL);
     curl_easy_setopt(h, CURLOPT_POSTFIELDS, (char *)NULL);
     curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
     curl_easy_setopt(h, CURLOPT_ERRORBUFFER, (char *)NULL);
@@ -481,6 +493,7 @@ detach:
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, (curl_write_callback)NULL);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, (void *)stdout); /* curl's default */
     curl_slist_free_all(hl);
+    curl_slist_free_all(rl);
     return ret;
 }
 

@@ -1,0 +1,1026 @@
+/* tests/socket_transport.c - integration tests: the examples' flows through the
+   sockets + BearSSL transport (transports/wechatpay_socket.h) and the libcurl
+   transport against the loopback HTTPS simulator (tests/server/).
+
+   A standalone cmocka program (make build/socket_transport; `make test` runs
+   it), not part of build/tests. It starts build/wxp_sim_server (fork + exec;
+   SIM_SERVER, or the environment variable WXP_SIM_SERVER, names it) on
+   127.0.0.1 with a free port, and a second one with --wrong-cert for that test,
+   and stops both at the end. Every client call has a timeout, every loop here
+   a bound, and the servers exit by themselves after SIM_LIFE_S whatever
+   happens. Run from the repository root (it reads tests/server/certs).
+
+   Each flow runs once per transport:
+     refund apply + query (APIv3, answers verified), the APIv2 refund with
+     mutual TLS (and without, or with a certificate from another CA: no
+     answer), a refund callback POSTed by the server to a listener here and
+     verified with wxp_notify_parse, the faults (closed mid-body, slower than
+     the timeout, 500, a body larger than the I/O buffer, a wrong server
+     certificate, a wrong host name), a refund retried after a lost answer and
+     booked once, keep-alive (calls share one TCP connection), chunked and
+     interim answers, "Connection: close" and connections closed while idle.
+   Then the sockets transport alone: its own I/O callbacks (the embedded seam),
+   a half-size TLS buffer, trust-anchor loading, and the memory it uses. */
+#define _POSIX_C_SOURCE 200809L
+#define WECHATPAY_IMPLEMENTATION
+#define WECHATPAY_SOCKET_IMPLEMENTATION
+#define WECHATPAY_CURL_IMPLEMENTATION
+#include "wechatpay.h"
+#include "transports/wechatpay_socket.h"
+#include "transports/wechatpay_curl.h"
+#include "examples/test_keys.h"
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef SIM_SERVER
+#define SIM_SERVER "build/wxp_sim_server"
+#endif
+#define CERTS       "tests/server/certs/"
+#define HOST        "api.mch.weixin.qq.com"
+#define APPID       "wx2421b1c4370ec43b"
+#define NOW         1795425372LL        /* the simulator's clock (and the client's) */
+#define SIM_LIFE_S  "600"               /* the servers exit by then, whatever happens */
+#define CALL_MS     20000               /* a normal call's timeout (valgrind is slow) */
+#define SLOW_CALL_MS 1500               /* the timeout the slow answer exceeds (it takes 4 s) */
+#define HUGE_LEN    100000              /* the server's huge body */
+
+enum { T_SOCK, T_CURL };
+
+/* ---- the servers ------------------------------------------------------------- */
+
+typedef struct sim_proc { pid_t pid; unsigned port; } sim_proc;
+static sim_proc sim, rogue;
+
+static long long ms_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Starts the server with one optional argument; its port, or 0. */
+static int sim_start(sim_proc *p, const char *arg)
+{
+    const char *bin = getenv("WXP_SIM_SERVER") ? getenv("WXP_SIM_SERVER") : SIM_SERVER;
+    char line[64];
+    size_t n = 0;
+    long long end = ms_now() + 15000;
+    int fds[2];
+    if (pipe(fds) != 0) return 0;
+    p->pid = fork();
+    if (p->pid < 0) return 0;
+    if (p->pid == 0) {
+        dup2(fds[1], 1);
+        close(fds[0]);
+        close(fds[1]);
+        if (arg) execl(bin, bin, "--life", SIM_LIFE_S, "--now", "1795425372", arg, (char *)NULL);
+        else execl(bin, bin, "--life", SIM_LIFE_S, "--now", "1795425372", (char *)NULL);
+        _exit(127);
+    }
+    close(fds[1]);
+    while (n + 1 < sizeof line && ms_now() < end) {
+        struct pollfd pf;
+        ssize_t r;
+        pf.fd = fds[0];
+        pf.events = POLLIN;
+        pf.revents = 0;
+        if (poll(&pf, 1, 500) <= 0) continue;
+        r = read(fds[0], line + n, 1);
+        if (r <= 0) break;
+        if (line[n] == '\n') break;
+        n++;
+    }
+    line[n] = 0;
+    close(fds[0]);
+    if (strncmp(line, "PORT ", 5) != 0) {
+        fprintf(stderr, "could not start %s (run from the repository root after make)\n", bin);
+        return 0;
+    }
+    p->port = (unsigned)atoi(line + 5);
+    return (int)p->port;
+}
+
+static void sim_stop(sim_proc *p)
+{
+    int st, k;
+    if (p->pid <= 0) return;
+    kill(p->pid, SIGTERM);
+    for (k = 0; k < 200 && waitpid(p->pid, &st, WNOHANG) == 0; k++) {
+        struct timespec ts = { 0, 10 * 1000000L };
+        nanosleep(&ts, NULL);
+    }
+    if (k == 200) {
+        kill(p->pid, SIGKILL);
+        waitpid(p->pid, &st, 0);
+    }
+    p->pid = 0;
+}
+
+/* ---- files ---------------------------------------------------------------------- */
+
+static char ca_pem[8192], client_pem[8192], rogue_client_pem[8192];
+
+static void load(const char *path, char *buf, size_t cap)
+{
+    FILE *f = fopen(path, "rb");
+    size_t n;
+    if (!f) {
+        fprintf(stderr, "cannot read %s (run from the repository root)\n", path);
+        exit(1);
+    }
+    n = fread(buf, 1, cap - 1, f);
+    fclose(f);
+    buf[n] = 0;
+}
+
+/* ---- a transport under test, with the fault header added on request -------------- */
+
+static br_x509_trust_anchor anchors[4];
+static size_t anchor_count, anchor_used;
+static unsigned char anchor_arena[4096];
+static long long fixed_now = NOW;
+static long long fixed_clock(void *user) { return *(const long long *)user; }
+
+typedef struct tp {
+    int            kind;
+    wxp_sock       sock;
+    wxp_sock_posix net;
+    unsigned char  tls[BR_SSL_BUFSIZE_BIDI];
+    wxp_curl       curl;
+    char           resolve[96], host[64];
+    /* the wrapper */
+    const char    *fault;           /* X-Sim-Fault value for the next fault_times calls */
+    unsigned       fault_times, timeout_ms, calls;
+    wxp_http_header hdr[16];
+} tp;
+
+static tp tps[2];
+
+static int wrap_transport(void *user, const wxp_http_request *req, wxp_http_response *res, char *errbuf,
+                          size_t cap)
+{
+    tp *t = (tp *)user;
+    wxp_http_request r = *req;
+    size_t i;
+    t->calls++;
+    if (t->fault && t->fault_times) {
+        assert_true(req->header_count < 15);
+        for (i = 0; i < req->header_count; i++) t->hdr[i] = req->headers[i];
+        t->hdr[i].name = wxp_cstr("X-Sim-Fault");
+        t->hdr[i].value = wxp_cstr(t->fault);
+        r.headers = t->hdr;
+        r.header_count = req->header_count + 1;
+        t->fault_times--;
+    }
+    if (t->timeout_ms) r.timeout_ms = t->timeout_ms;
+    return t->kind == T_SOCK ? wxp_sock_transport(&t->sock, &r, res, errbuf, cap)
+                             : wxp_curl_transport(&t->curl, &r, res, errbuf, cap);
+}
+
+static void tp_open(tp *t, int kind, unsigned port, const char *host_name)
+{
+    wxp_sock_config sc;
+    wxp_result r;
+    memset(t, 0, sizeof *t);
+    t->kind = kind;
+    snprintf(t->host, sizeof t->host, "%s:%u", host_name, port);
+    if (kind == T_SOCK) {
+        memset(&sc, 0, sizeof sc);
+        wxp_sock_posix_init(&t->net);
+        sc.io = wxp_sock_posix_io(&t->net);
+        sc.anchors = anchors;
+        sc.anchor_count = anchor_count;
+        sc.tls_buf = t->tls;
+        sc.tls_buf_size = sizeof t->tls;
+        sc.connect_to = "127.0.0.1";
+        sc.clock.fn = fixed_clock;
+        sc.clock.user = &fixed_now;
+        assert_int_equal(wxp_sock_init(&t->sock, &sc, &r), WXP_OK);
+    } else {
+        assert_int_equal(wxp_curl_init(&t->curl, NULL), WXP_OK);
+        t->curl.ca_file = CERTS "ca.pem";
+        snprintf(t->resolve, sizeof t->resolve, "%s:%u:127.0.0.1", host_name, port);
+        t->curl.resolve = t->resolve;
+    }
+}
+
+static void tp_close(tp *t)
+{
+    if (t->kind == T_SOCK) wxp_sock_close(&t->sock);
+    else wxp_curl_cleanup(&t->curl);
+}
+
+static int setup(void **state)
+{
+    int kind = (int)(intptr_t)*state;
+    tp_open(&tps[kind], kind, sim.port, HOST);
+    *state = &tps[kind];
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    tp_close((tp *)*state);
+    return 0;
+}
+
+/* ---- the client ----------------------------------------------------------------- */
+
+static wxp_client client;
+static wxp_pubkey key_slots[2];
+static wxp_keystore keystore;
+static unsigned char io_buf[WXP_IO_BUFSIZE_DEFAULT];
+
+static void no_sleep(void *user, unsigned ms) { (void)user; (void)ms; }
+
+/* A client for the simulator through t (retries: attempts in all). */
+static void client_open(tp *t, unsigned attempts, const char *client_cert_pem)
+{
+    wxp_config cfg;
+    wxp_result r;
+    memset(&cfg, 0, sizeof cfg);
+    wxp_keystore_init(&keystore, key_slots, 2);
+    assert_int_equal(wxp_keystore_add_pubkey(&keystore, WXP_TEST_PUB_KEY_ID, wxp_cstr(WXP_TEST_WECHATPAY_PUB), &r),
+                     WXP_OK);
+    cfg.mchid = WXP_TEST_MCHID;
+    cfg.serial = WXP_TEST_SERIAL;
+    cfg.private_key_pem = wxp_cstr(WXP_TEST_MERCHANT_KEY);
+    cfg.apiv3_key = wxp_cstr(WXP_TEST_APIV3_KEY);
+    cfg.apiv2_key = wxp_cstr(WXP_TEST_APIV2_KEY);
+    cfg.client_cert.cert_pem = wxp_cstr(client_cert_pem ? client_cert_pem : client_pem);
+    cfg.client_cert.key_pem = wxp_cstr(WXP_TEST_MERCHANT_KEY);
+    cfg.keys = &keystore;
+    cfg.clock.fn = fixed_clock;
+    cfg.clock.user = &fixed_now;
+    cfg.host = t->host;
+    cfg.timeout_ms = CALL_MS;
+    cfg.io_buf = io_buf;
+    cfg.io_buf_size = sizeof io_buf;
+    cfg.transport.fn = wrap_transport;
+    cfg.transport.user = t;
+    cfg.retry.attempts = attempts;
+    cfg.retry.backoff_ms = 1;
+    cfg.retry.sleep = no_sleep;
+    if (wxp_client_init(&client, &cfg, &r) != WXP_OK) fail_msg("client init: %s", r.message);
+}
+
+/* A raw call to the server through t's transport (no signing): the status, the
+   body NUL-terminated in out; -1 when the transport failed (errbuf says why). */
+static int raw_call(tp *t, const char *method, const char *path, const wxp_client_cert *cert, char *out,
+                    size_t cap, char *errbuf, size_t errcap)
+{
+    wxp_http_request req;
+    wxp_http_response res;
+    char eb[WXP_ERRBUF_SIZE];
+    wxp_str b;
+    int rc;
+    memset(&req, 0, sizeof req);
+    req.method = method;
+    req.host = t->host;
+    req.path = wxp_cstr(path);
+    req.timeout_ms = CALL_MS;
+    req.client_cert = cert;
+    wxp_http_response_init(&res, out, cap - 1);
+    rc = wrap_transport(t, &req, &res, errbuf ? errbuf : eb, errbuf ? errcap : sizeof eb);
+    if (rc != 0) return -1;
+    b = wxp_http_response_body(&res);
+    out[b.len] = 0;
+    return wxp_http_response_get_status(&res);
+}
+
+/* "key":<integer> in a small JSON body. */
+static long long jnum(const char *body, const char *key)
+{
+    char k[64];
+    const char *p;
+    snprintf(k, sizeof k, "\"%s\":", key);
+    p = strstr(body, k);
+    if (!p) fail_msg("no %s in %s", key, body);
+    return atoll(p + strlen(k));
+}
+
+static long long stat_of(tp *t, const char *key)
+{
+    char body[512];
+    assert_int_equal(raw_call(t, "GET", "/sim/stats", NULL, body, sizeof body, NULL, 0), 200);
+    return jnum(body, key);
+}
+
+static void add_order(tp *t, const char *out_trade_no, const char *transaction_id, long long total)
+{
+    char path[256], body[256];
+    snprintf(path, sizeof path, "/sim/order?out_trade_no=%s&total=%lld%s%s", out_trade_no, total,
+             transaction_id ? "&transaction_id=" : "", transaction_id ? transaction_id : "");
+    assert_int_equal(raw_call(t, "POST", path, NULL, body, sizeof body, NULL, 0), 200);
+}
+
+static void order_state(tp *t, const char *out_trade_no, long long *refunded, long long *count)
+{
+    char path[128], body[256];
+    snprintf(path, sizeof path, "/sim/order?out_trade_no=%s", out_trade_no);
+    assert_int_equal(raw_call(t, "GET", path, NULL, body, sizeof body, NULL, 0), 200);
+    *refunded = jnum(body, "refunded");
+    *count = jnum(body, "refund_count");
+}
+
+/* Unique order and refund numbers per transport and test. */
+static const char *id(const tp *t, const char *what, int n)
+{
+    static char ids[8][40];
+    static int k;
+    char *s = ids[k++ & 7];
+    snprintf(s, 40, "%s%s%d", what, t->kind == T_SOCK ? "S" : "C", n);
+    return s;
+}
+
+static wxp_err refund(tp *t, const char *out_trade_no, const char *out_refund_no, long long amount,
+                      long long total, wxp_refund *out, wxp_result *r)
+{
+    wxp_refund_req req;
+    (void)t;
+    memset(&req, 0, sizeof req);
+    req.out_trade_no = out_trade_no;
+    req.out_refund_no = out_refund_no;
+    req.amount.refund = amount;
+    req.amount.total = total;
+    memset(out, 0, sizeof *out);
+    return wxp_refund_create(&client, &req, out, r);
+}
+
+#define STR_EQ(view, lit) assert_true((view).len == strlen(lit) && memcmp((view).ptr, lit, (view).len) == 0)
+
+/* ---- the flows ---------------------------------------------------------------- */
+
+static void t_refund_apply_query(void **state)
+{
+    tp *t = (tp *)*state;
+    const char *order = id(t, "ORDER-RQ-", 1), *rno = id(t, "REFUND-RQ-", 1);
+    wxp_refund out;
+    wxp_result r;
+    long long refunded, count;
+    add_order(t, order, NULL, 888);
+    client_open(t, 1, NULL);
+    assert_int_equal(refund(t, order, rno, 100, 888, &out, &r), WXP_OK);
+    assert_int_equal(r.status, 200);
+    assert_true(r.request_id[0] != 0);
+    STR_EQ(out.out_refund_no, rno);
+    STR_EQ(out.status, "PROCESSING");
+    assert_int_equal(out.amount.refund, 100);
+    memset(&out, 0, sizeof out);
+    assert_int_equal(wxp_refund_query(&client, rno, NULL, &out, &r), WXP_OK);
+    STR_EQ(out.status, "SUCCESS");
+    order_state(t, order, &refunded, &count);
+    assert_int_equal(refunded, 100);
+    assert_int_equal(count, 1);
+    /* An answer that does not verify is refused, whichever transport carried it:
+       the signature checked above was made by the server process. */
+    wxp_client_wipe(&client);
+}
+
+static void t_v2_refund_mtls(void **state)
+{
+    tp *t = (tp *)*state;
+    const char *order = id(t, "ORDER-V2-", 1), *rno = id(t, "REFUND-V2-", 1);
+    const char *tid = t->kind == T_SOCK ? "4006252001201705123297353001" : "4006252001201705123297353002";
+    wxp_v2_refund_req req;
+    wxp_v2_refund_result out;
+    wxp_v2_coupon coupons[2];
+    wxp_client_cert cc;
+    wxp_result r;
+    char body[256];
+    long long refunded, count;
+
+    add_order(t, order, tid, 608);
+    client_open(t, 1, NULL);
+    memset(&req, 0, sizeof req);
+    req.appid = APPID;
+    req.out_trade_no = order;
+    req.out_refund_no = rno;
+    req.total_fee = 608;
+    req.refund_fee = 304;
+    memset(&out, 0, sizeof out);
+    out.coupon = coupons;
+    out.coupon_cap = 2;
+    assert_int_equal(wxp_v2_refund(&client, &req, &out, &r), WXP_OK);   /* answer sign verified */
+    assert_int_equal(out.refund_fee, 304);
+    STR_EQ(out.out_refund_no, rno);
+    STR_EQ(out.transaction_id, tid);
+    order_state(t, order, &refunded, &count);
+    assert_int_equal(refunded, 304);
+
+    /* The server saw the client certificate verified against its CA. */
+    cc.cert_pem = wxp_cstr(client_pem);
+    cc.key_pem = wxp_cstr(WXP_TEST_MERCHANT_KEY);
+    assert_int_equal(raw_call(t, "GET", "/sim/stats", &cc, body, sizeof body, NULL, 0), 200);
+    assert_int_equal(jnum(body, "client_cert"), 1);
+    assert_int_equal(raw_call(t, "GET", "/sim/stats", NULL, body, sizeof body, NULL, 0), 200);
+    assert_int_equal(jnum(body, "client_cert"), 0);
+    wxp_client_wipe(&client);
+
+    /* A certificate from another CA: the server does not count it, so the
+       /secapi/ call gets no answer at all, and nothing is booked. */
+    client_open(t, 1, rogue_client_pem);
+    req.out_refund_no = id(t, "REFUND-V2-", 2);
+    assert_int_equal(wxp_v2_refund(&client, &req, &out, &r), WXP_E_TRANSPORT);
+    assert_true(r.message[0] != 0);
+    order_state(t, order, &refunded, &count);
+    assert_int_equal(count, 1);
+    wxp_client_wipe(&client);
+}
+
+static void t_v2_refund_without_cert(void **state)
+{
+    tp *t = (tp *)*state;
+    char body[256], err[WXP_ERRBUF_SIZE];
+    /* The library never sends a /secapi/ call without the certificate; a
+       transport that is asked to is turned away by the server. */
+    assert_int_equal(raw_call(t, "POST", "/secapi/pay/refund", NULL, body, sizeof body, err, sizeof err), -1);
+    if (t->kind == T_SOCK)
+        assert_non_null(strstr(err, "wxp_sock: the server closed the connection"));
+    else
+        assert_non_null(strstr(err, "curl: ("));
+}
+
+/* ---- the callback ------------------------------------------------------------------ */
+
+/* Accepts one HTTP request on lfd (bounded), answers 204; 0 or -1. */
+static int take_callback(int lfd, char *buf, size_t cap, size_t *hlen, size_t *blen)
+{
+    struct pollfd pf;
+    long long end = ms_now() + 15000;
+    size_t n = 0, need = 0;
+    int fd;
+    pf.fd = lfd;
+    pf.events = POLLIN;
+    pf.revents = 0;
+    if (poll(&pf, 1, 15000) <= 0) return -1;
+    fd = accept(lfd, NULL, NULL);
+    if (fd < 0) return -1;
+    while (ms_now() < end && n + 1 < cap) {
+        char *he;
+        ssize_t r;
+        buf[n] = 0;
+        if (!need && (he = strstr(buf, "\r\n\r\n")) != NULL) {
+            const char *cl = strstr(buf, "Content-Length: ");
+            *hlen = (size_t)(he - buf) + 4;
+            *blen = cl ? (size_t)atol(cl + 16) : 0;
+            need = *hlen + *blen;
+        }
+        if (need && n >= need) break;
+        pf.fd = fd;
+        if (poll(&pf, 1, 1000) <= 0) continue;
+        r = recv(fd, buf + n, cap - 1 - n, 0);
+        if (r <= 0) break;
+        n += (size_t)r;
+    }
+    buf[n] = 0;
+    if (!need || n < need ||
+        send(fd, "HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n", 46, MSG_NOSIGNAL) != 46) {
+        close(fd);
+        return -1;
+    }
+    close(fd);
+    return 0;
+}
+
+static wxp_str header_of(const char *head, const char *name)
+{
+    wxp_str v = { "", 0 };
+    const char *p = strstr(head, name), *e;
+    if (!p) return v;
+    p += strlen(name);
+    while (*p == ' ') p++;
+    e = strstr(p, "\r\n");
+    v.ptr = p;
+    v.len = e ? (size_t)(e - p) : 0;
+    return v;
+}
+
+static void t_callback(void **state)
+{
+    tp *t = (tp *)*state;
+    const char *order = id(t, "ORDER-CB-", 1), *rno = id(t, "REFUND-CB-", 1);
+    static char req[16384];
+    static unsigned char plain[4096];
+    struct sockaddr_in a;
+    socklen_t alen = sizeof a;
+    int lfd = socket(AF_INET, SOCK_STREAM, 0);
+    char path[160], body[256];
+    size_t hlen = 0, blen = 0;
+    wxp_notify_headers h;
+    wxp_notification n;
+    wxp_refund_notify rn;
+    wxp_refund out;
+    wxp_result r;
+    long long st = 0;
+    int k;
+
+    add_order(t, order, NULL, 500);
+    client_open(t, 1, NULL);
+    assert_int_equal(refund(t, order, rno, 200, 500, &out, &r), WXP_OK);
+
+    memset(&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_true(lfd >= 0);
+    assert_int_equal(bind(lfd, (struct sockaddr *)&a, sizeof a), 0);
+    assert_int_equal(listen(lfd, 1), 0);
+    assert_int_equal(getsockname(lfd, (struct sockaddr *)&a, &alen), 0);
+    snprintf(path, sizeof path, "/sim/notify?out_refund_no=%s&port=%u", rno, (unsigned)ntohs(a.sin_port));
+    assert_int_equal(raw_call(t, "POST", path, NULL, body, sizeof body, NULL, 0), 202);
+    assert_int_equal(take_callback(lfd, req, sizeof req, &hlen, &blen), 0);
+    close(lfd);
+
+    h.timestamp = header_of(req, "Wechatpay-Timestamp:");
+    h.nonce = header_of(req, "Wechatpay-Nonce:");
+    h.signature = header_of(req, "Wechatpay-Signature:");
+    h.serial = header_of(req, "Wechatpay-Serial:");
+    assert_int_equal(wxp_notify_parse(&client, &h, req + hlen, blen, plain, sizeof plain, &n, &r), WXP_OK);
+    STR_EQ(n.event_type, "REFUND.SUCCESS");
+    assert_int_equal(wxp_refund_notify_decode(&n, &rn, &r), WXP_OK);
+    STR_EQ(rn.out_refund_no, rno);
+    STR_EQ(rn.out_trade_no, order);
+    STR_EQ(rn.refund_status, "SUCCESS");
+    assert_int_equal(rn.amount.refund, 200);
+    /* A byte changed on the way: the signature check catches it. */
+    h.nonce.len--;
+    assert_int_equal(wxp_notify_parse(&client, &h, req + hlen, blen, plain, sizeof plain, &n, &r),
+                     WXP_E_SIGNATURE);
+    /* The server heard our 204 (it records it after the delivery: poll a little). */
+    for (k = 0; k < 50 && (st = stat_of(t, "notify_status")) != 204; k++) {
+        struct timespec ts = { 0, 20 * 1000000L };
+        nanosleep(&ts, NULL);
+    }
+    assert_int_equal(st, 204);
+    wxp_client_wipe(&client);
+}
+
+/* ---- faults ------------------------------------------------------------------------ */
+
+static void t_fault_close_mid_body(void **state)
+{
+    tp *t = (tp *)*state;
+    const char *order = id(t, "ORDER-MID-", 1);
+    wxp_refund out;
+    wxp_result r;
+    long long refunded, count;
+    add_order(t, order, NULL, 300);
+    client_open(t, 1, NULL);
+    t->fault = "close-mid-body";
+    t->fault_times = 1;
+    assert_int_equal(refund(t, order, id(t, "REFUND-MID-", 1), 100, 300, &out, &r), WXP_E_TRANSPORT);
+    if (t->kind == T_SOCK) assert_non_null(strstr(r.message, "wxp_sock: the connection was closed after "));
+    else assert_non_null(strstr(r.message, "curl: ("));
+    order_state(t, order, &refunded, &count);   /* the server did book it */
+    assert_int_equal(count, 1);
+    wxp_client_wipe(&client);
+}
+
+static void t_fault_slow(void **state)
+{
+    tp *t = (tp *)*state;
+    wxp_refund out;
+    wxp_result r;
+    long long t0;
+    client_open(t, 1, NULL);
+    /* open the connection first, so the timeout bounds only the wait */
+    assert_true(stat_of(t, "connections") > 0);
+    t->fault = "slow";
+    t->fault_times = 1;
+    t->timeout_ms = SLOW_CALL_MS;
+    t0 = ms_now();
+    assert_int_equal(wxp_refund_query(&client, "NO-SUCH-REFUND", NULL, &out, &r), WXP_E_TRANSPORT);
+    assert_true(ms_now() - t0 < 3900);          /* before the server's 4 s */
+    t->timeout_ms = 0;
+    if (t->kind == T_SOCK) assert_non_null(strstr(r.message, "wxp_sock: timed out (1500 ms) waiting for the answer"));
+    else assert_non_null(strstr(r.message, "curl: (28)"));
+    /* The next call works (on a new connection). */
+    assert_int_equal(wxp_refund_query(&client, "NO-SUCH-REFUND", NULL, &out, &r), WXP_E_HTTP);
+    assert_int_equal(r.status, 404);
+    wxp_client_wipe(&client);
+}
+
+static void t_fault_500(void **state)
+{
+    tp *t = (tp *)*state;
+    wxp_refund out;
+    wxp_result r;
+    client_open(t, 1, NULL);
+    t->fault = "500";
+    t->fault_times = 1;
+    assert_int_equal(wxp_refund_query(&client, "ANY", NULL, &out, &r), WXP_E_HTTP);
+    assert_int_equal(r.status, 500);
+    assert_string_equal(r.code, "SYSTEM_ERROR");
+    wxp_client_wipe(&client);
+}
+
+static void t_fault_huge(void **state)
+{
+    tp *t = (tp *)*state;
+    wxp_refund out;
+    wxp_result r;
+    client_open(t, 1, NULL);
+    t->fault = "huge";
+    t->fault_times = 1;
+    assert_int_equal(wxp_refund_query(&client, "ANY", NULL, &out, &r), WXP_E_NOSPACE);
+    assert_int_equal(r.needed, HUGE_LEN);
+    /* The body was read to its end: the connection is still good. */
+    assert_int_equal(wxp_refund_query(&client, "NO-SUCH-REFUND", NULL, &out, &r), WXP_E_HTTP);
+    if (t->kind == T_SOCK) assert_int_equal(t->sock.connects, 1);
+    wxp_client_wipe(&client);
+}
+
+static void t_wrong_server_cert(void **state)
+{
+    tp *t = (tp *)*state, other;
+    wxp_refund out;
+    wxp_result r;
+    tp_open(&other, t->kind, rogue.port, HOST);
+    client_open(&other, 1, NULL);
+    assert_int_equal(wxp_refund_query(&client, "ANY", NULL, &out, &r), WXP_E_TRANSPORT);
+    if (t->kind == T_SOCK) {
+        assert_non_null(strstr(r.message, "wxp_sock: TLS handshake with api.mch.weixin.qq.com failed: "
+                                          "the server certificate does not chain to a trusted CA"));
+        assert_int_equal(other.sock.last_br_error, BR_ERR_X509_NOT_TRUSTED);
+        assert_int_equal(other.sock.requests, 0);
+    } else {
+        assert_non_null(strstr(r.message, "curl: (60)"));
+    }
+    wxp_client_wipe(&client);
+    tp_close(&other);
+}
+
+static void t_wrong_host_name(void **state)
+{
+    tp *t = (tp *)*state, other;
+    wxp_refund out;
+    wxp_result r;
+    /* The right CA, but the certificate is not for this name. */
+    tp_open(&other, t->kind, sim.port, "pay.example.com");
+    client_open(&other, 1, NULL);
+    assert_int_equal(wxp_refund_query(&client, "ANY", NULL, &out, &r), WXP_E_TRANSPORT);
+    if (t->kind == T_SOCK) {
+        assert_non_null(strstr(r.message, "the server certificate is not for this host name"));
+        assert_int_equal(other.sock.last_br_error, BR_ERR_X509_BAD_SERVER_NAME);
+    } else {
+        assert_non_null(strstr(r.message, "curl: (60)"));
+    }
+    wxp_client_wipe(&client);
+    tp_close(&other);
+}
+
+/* A refund whose answer was lost is sent again with the same out_refund_no:
+   the server books it once. */
+static void t_retry_refunded_once(void **state)
+{
+    tp *t = (tp *)*state;
+    static const char *const faults[] = { "close-mid-body", "lost", "500" };
+    wxp_refund out;
+    wxp_result r;
+    long long refunded, count;
+    size_t i;
+    client_open(t, 3, NULL);
+    for (i = 0; i < 3; i++) {
+        const char *order = id(t, "ORDER-RT-", (int)i), *rno = id(t, "REFUND-RT-", (int)i);
+        unsigned calls;
+        add_order(t, order, NULL, 1000);
+        t->fault = faults[i];
+        t->fault_times = 1;
+        calls = t->calls;
+        assert_int_equal(refund(t, order, rno, 250, 1000, &out, &r), WXP_OK);
+        assert_int_equal(t->calls - calls, 2);  /* the failed attempt and the retry */
+        STR_EQ(out.out_refund_no, rno);
+        order_state(t, order, &refunded, &count);
+        assert_int_equal(count, 1);
+        assert_int_equal(refunded, 250);
+    }
+    wxp_client_wipe(&client);
+}
+
+/* ---- HTTP ------------------------------------------------------------------------ */
+
+static void t_keepalive(void **state)
+{
+    tp *t = (tp *)*state;
+    wxp_refund out;
+    wxp_result r;
+    long long c0, c1, q0, q1;
+    client_open(t, 1, NULL);
+    c0 = stat_of(t, "connections");
+    q0 = stat_of(t, "requests");
+    assert_int_equal(wxp_refund_query(&client, "NO-SUCH-1", NULL, &out, &r), WXP_E_HTTP);
+    assert_int_equal(wxp_refund_query(&client, "NO-SUCH-2", NULL, &out, &r), WXP_E_HTTP);
+    assert_int_equal(r.status, 404);            /* a verified error answer */
+    c1 = stat_of(t, "connections");
+    q1 = stat_of(t, "requests");
+    assert_int_equal(c1, c0);                   /* one TCP connection for all six */
+    assert_int_equal(q1 - q0, 4);              /* two queries, two stats */
+    if (t->kind == T_SOCK) {
+        assert_int_equal(t->sock.connects, 1);
+        assert_int_equal(t->sock.requests, 6);
+    }
+    wxp_client_wipe(&client);
+}
+
+static void t_answer_shapes(void **state)
+{
+    tp *t = (tp *)*state;
+    static const char *const shapes[] = { "chunked", "interim", "chunked,interim", "no-length" };
+    const char *order = id(t, "ORDER-SH-", 1), *rno = id(t, "REFUND-SH-", 1);
+    wxp_refund out;
+    wxp_result r;
+    size_t i;
+    add_order(t, order, NULL, 700);
+    client_open(t, 1, NULL);
+    assert_int_equal(refund(t, order, rno, 70, 700, &out, &r), WXP_OK);
+    for (i = 0; i < sizeof shapes / sizeof shapes[0]; i++) {
+        t->fault = shapes[i];
+        t->fault_times = 1;
+        memset(&out, 0, sizeof out);
+        if (wxp_refund_query(&client, rno, NULL, &out, &r) != WXP_OK) fail_msg("%s: %s", shapes[i], r.message);
+        STR_EQ(out.out_refund_no, rno);
+    }
+    /* 404s in chunks are verified too */
+    t->fault = "chunked";
+    t->fault_times = 1;
+    assert_int_equal(wxp_refund_query(&client, "NO-SUCH", NULL, &out, &r), WXP_E_HTTP);
+    assert_string_equal(r.code, "RESOURCE_NOT_EXISTS");
+    wxp_client_wipe(&client);
+}
+
+static void t_connection_close(void **state)
+{
+    tp *t = (tp *)*state;
+    wxp_refund out;
+    wxp_result r;
+    long long c0, c1;
+    client_open(t, 1, NULL);
+    c0 = stat_of(t, "connections");
+    t->fault = "close";                         /* "Connection: close": the client closes */
+    t->fault_times = 1;
+    assert_int_equal(wxp_refund_query(&client, "NO-SUCH", NULL, &out, &r), WXP_E_HTTP);
+    t->fault = "drop-after";                    /* closed while idle: found dead, reopened */
+    t->fault_times = 1;
+    assert_int_equal(wxp_refund_query(&client, "NO-SUCH", NULL, &out, &r), WXP_E_HTTP);
+    assert_int_equal(wxp_refund_query(&client, "NO-SUCH", NULL, &out, &r), WXP_E_HTTP);
+    c1 = stat_of(t, "connections");
+    assert_int_equal(c1 - c0, 2);
+    if (t->kind == T_SOCK) assert_int_equal(t->sock.connects, 3);
+    wxp_client_wipe(&client);
+}
+
+/* ---- the sockets transport alone --------------------------------------------------- */
+
+/* The embedded seam: the same TLS + HTTP code over I/O callbacks of our own
+   (here they count bytes and pass them to the POSIX ones). */
+typedef struct counting_io { wxp_sock_io below; unsigned long long rd, wr; int opens, closes; } counting_io;
+static int cio_open(void *u, const char *h, unsigned p, unsigned ms, char *e, size_t n)
+{
+    counting_io *c = (counting_io *)u;
+    c->opens++;
+    return c->below.open(c->below.user, h, p, ms, e, n);
+}
+static long cio_read(void *u, unsigned char *b, size_t n, unsigned ms)
+{
+    counting_io *c = (counting_io *)u;
+    long r = c->below.read(c->below.user, b, n, ms);
+    if (r > 0) c->rd += (unsigned long long)r;
+    return r;
+}
+static long cio_write(void *u, const unsigned char *b, size_t n, unsigned ms)
+{
+    counting_io *c = (counting_io *)u;
+    long r = c->below.write(c->below.user, b, n, ms);
+    if (r > 0) c->wr += (unsigned long long)r;
+    return r;
+}
+static void cio_close(void *u)
+{
+    counting_io *c = (counting_io *)u;
+    c->closes++;
+    c->below.close(c->below.user);
+}
+
+static void t_sock_custom_io_mono_buffer(void **state)
+{
+    static unsigned char mono[BR_SSL_BUFSIZE_MONO];
+    static wxp_sock s;
+    wxp_sock_posix net;
+    counting_io cio;
+    wxp_sock_config sc;
+    tp t;
+    wxp_refund out;
+    wxp_result r;
+    (void)state;
+    memset(&cio, 0, sizeof cio);
+    wxp_sock_posix_init(&net);
+    cio.below = wxp_sock_posix_io(&net);
+    memset(&sc, 0, sizeof sc);
+    sc.io.open = cio_open;
+    sc.io.read = cio_read;
+    sc.io.write = cio_write;
+    sc.io.close = cio_close;
+    sc.io.user = &cio;                          /* no now_ms: each wait is bounded instead */
+    sc.anchors = anchors;
+    sc.anchor_count = anchor_count;
+    sc.tls_buf = mono;                          /* half-duplex buffer: HTTP needs no more */
+    sc.tls_buf_size = sizeof mono;
+    sc.connect_to = "127.0.0.1";
+    sc.clock.fn = fixed_clock;
+    sc.clock.user = &fixed_now;
+    assert_int_equal(wxp_sock_init(&s, &sc, &r), WXP_OK);
+    memset(&t, 0, sizeof t);
+    t.kind = T_SOCK;
+    snprintf(t.host, sizeof t.host, "%s:%u", HOST, sim.port);
+    client_open(&t, 1, NULL);
+    client.wxp__priv.cfg.transport.fn = wxp_sock_transport;  /* no wrapper: our own wxp_sock */
+    client.wxp__priv.cfg.transport.user = &s;
+    assert_int_equal(wxp_refund_query(&client, "NO-SUCH", NULL, &out, &r), WXP_E_HTTP);
+    assert_int_equal(r.status, 404);
+    assert_int_equal(wxp_refund_query(&client, "NO-SUCH", NULL, &out, &r), WXP_E_HTTP);
+    assert_int_equal(cio.opens, 1);
+    assert_true(cio.rd > 1000 && cio.wr > 1000);
+    wxp_sock_close(&s);
+    assert_int_equal(cio.closes, 1);
+    wxp_client_wipe(&client);
+
+    /* Bad configurations are named. */
+    sc.tls_buf_size = BR_SSL_BUFSIZE_MONO - 1;
+    assert_int_equal(wxp_sock_init(&s, &sc, &r), WXP_E_ARG);
+    assert_string_equal(r.field, "tls_buf");
+    sc.tls_buf_size = sizeof mono;
+    sc.io.read = NULL;
+    assert_int_equal(wxp_sock_init(&s, &sc, &r), WXP_E_ARG);
+    assert_string_equal(r.field, "io");
+}
+
+static void t_sock_anchors(void **state)
+{
+    static char bundle[16384];
+    static char rogue_ca[4096];
+    br_x509_trust_anchor ta[2];
+    unsigned char arena[4096];
+    size_t n = 0, used = 0, n1, used1;
+    wxp_result r;
+    (void)state;
+    load(CERTS "rogue_ca.pem", rogue_ca, sizeof rogue_ca);
+    snprintf(bundle, sizeof bundle, "# a bundle\n%s\n%s", ca_pem, rogue_ca);
+    /* measure, then load */
+    assert_int_equal(wxp_sock_anchors_load(NULL, 0, NULL, 0, wxp_cstr(bundle), &n, &used, &r), WXP_OK);
+    assert_int_equal(n, 2);
+    assert_true(used > 2 * 256 && used < 2 * 700);
+    assert_int_equal(wxp_sock_anchors_load(ta, 2, arena, used, wxp_cstr(bundle), &n1, &used1, &r), WXP_OK);
+    assert_int_equal(n1, 2);
+    assert_int_equal(used1, used);
+    assert_true(ta[0].flags & BR_X509_TA_CA);
+    assert_int_equal(ta[0].pkey.key_type, BR_KEYTYPE_RSA);
+    assert_int_equal(ta[0].pkey.key.rsa.nlen, 256);
+    /* too small: named, with the sizes */
+    assert_int_equal(wxp_sock_anchors_load(ta, 1, arena, sizeof arena, wxp_cstr(bundle), &n, &used1, &r),
+                     WXP_E_NOSPACE);
+    assert_string_equal(r.field, "anchors");
+    assert_int_equal(n, 2);
+    assert_int_equal(wxp_sock_anchors_load(ta, 2, arena, 100, wxp_cstr(bundle), &n, &used1, &r), WXP_E_NOSPACE);
+    assert_string_equal(r.field, "arena");
+    assert_int_equal(r.needed, used);
+    /* no certificate; a cut one */
+    assert_int_equal(wxp_sock_anchors_load(ta, 2, arena, sizeof arena, wxp_cstr(WXP_TEST_MERCHANT_PUB), &n,
+                                           &used1, &r), WXP_E_KEY);
+    bundle[strlen(ca_pem) / 2] = 0;
+    assert_int_not_equal(wxp_sock_anchors_load(ta, 2, arena, sizeof arena, wxp_cstr(bundle), &n, &used1, &r),
+                         WXP_OK);
+    /* a chain */
+    {
+        br_x509_certificate chain[2];
+        unsigned char der[4096];
+        assert_int_equal(wxp_sock_chain_load(chain, 2, der, sizeof der, wxp_cstr(client_pem), &n, &used1, &r),
+                         WXP_OK);
+        assert_int_equal(n, 1);
+        assert_true(chain[0].data_len > 500 && chain[0].data == der);
+    }
+}
+
+/* Peak memory: the structs, and the stack of one call (connect, TLS handshake
+   with the client certificate, request, answer) measured on a painted stack. */
+#define PAINT_STACK (256 * 1024)
+static unsigned char paint[PAINT_STACK];
+static tp *mem_tp;
+static int mem_status;
+
+static void *mem_call(void *arg)
+{
+    wxp_client_cert cc;
+    char body[512];
+    (void)arg;
+    cc.cert_pem = wxp_cstr(client_pem);
+    cc.key_pem = wxp_cstr(WXP_TEST_MERCHANT_KEY);
+    mem_status = raw_call(mem_tp, "GET", "/sim/stats", &cc, body, sizeof body, NULL, 0);
+    return NULL;
+}
+
+static size_t stack_peak(tp *t)
+{
+    pthread_attr_t at;
+    pthread_t th;
+    size_t i;
+    memset(paint, 0xA5, sizeof paint);
+    mem_tp = t;
+    assert_int_equal(pthread_attr_init(&at), 0);
+    assert_int_equal(pthread_attr_setstack(&at, paint, sizeof paint), 0);
+    assert_int_equal(pthread_create(&th, &at, mem_call, NULL), 0);
+    assert_int_equal(pthread_join(th, NULL), 0);
+    pthread_attr_destroy(&at);
+    assert_int_equal(mem_status, 200);
+    for (i = 0; i < sizeof paint && paint[i] == 0xA5; i++) {}
+    return sizeof paint - i;                    /* the stack grows down */
+}
+
+static void t_sock_memory(void **state)
+{
+    tp *t = (tp *)*state;
+    const char *pre = getenv("LD_PRELOAD");
+    size_t first = 0, again = 0;
+    /* Under valgrind a dead thread's stack is unaddressable: not measured there. */
+    if (!pre || !strstr(pre, "vgpreload")) {
+        first = stack_peak(t);                  /* connect + handshake with mTLS + one answer */
+        again = stack_peak(t);                  /* a kept connection: request + answer */
+    }
+    printf("[ MEMORY   ] wxp_sock %zu B (br_ssl_client_context %zu, br_x509_minimal_context %zu, "
+           "client key %zu, chain %d, line %d); TLS buffer %d (BIDI) or %d (MONO); "
+           "anchors here %zu B arena + %zu B array; wxp_sock_posix %zu B; "
+           "stack peak %zu B (connect + mTLS handshake, thread incl.), %zu B (kept connection)\n",
+           sizeof(wxp_sock), sizeof(br_ssl_client_context), sizeof(br_x509_minimal_context),
+           sizeof(wxp_rsa_key), WXP_SOCK_CHAIN_BYTES, WXP_SOCK_LINE_MAX, BR_SSL_BUFSIZE_BIDI,
+           BR_SSL_BUFSIZE_MONO, anchor_used, sizeof anchors, sizeof(wxp_sock_posix), first, again);
+    assert_true(first < 64 * 1024);
+    assert_true(sizeof(wxp_sock) < 16 * 1024);
+}
+
+/* ---- main ------------------------------------------------------------------------- */
+
+#define BOTH(f) cmocka_unit_test_prestate_setup_teardown(f, setup, teardown, (void *)(intptr_t)T_SOCK), \
+                cmocka_unit_test_prestate_setup_teardown(f, setup, teardown, (void *)(intptr_t)T_CURL)
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        BOTH(t_refund_apply_query),
+        BOTH(t_v2_refund_mtls),
+        BOTH(t_v2_refund_without_cert),
+        BOTH(t_callback),
+        BOTH(t_fault_close_mid_body),
+        BOTH(t_fault_slow),
+        BOTH(t_fault_500),
+        BOTH(t_fault_huge),
+        BOTH(t_wrong_server_cert),
+        BOTH(t_wrong_host_name),
+        BOTH(t_retry_refunded_once),
+        BOTH(t_keepalive),
+        BOTH(t_answer_shapes),
+        BOTH(t_connection_close),
+        cmocka_unit_test(t_sock_custom_io_mono_buffer),
+        cmocka_unit_test(t_sock_anchors),
+        cmocka_unit_test_prestate_setup_teardown(t_sock_memory, setup, teardown, (void *)(intptr_t)T_SOCK),
+    };
+    wxp_result r;
+    int rc;
+
+    signal(SIGPIPE, SIG_IGN);
+    load(CERTS "ca.pem", ca_pem, sizeof ca_pem);
+    load(CERTS "client_cert.pem", client_pem, sizeof client_pem);
+    load(CERTS "rogue_client_cert.pem", rogue_client_pem, sizeof rogue_client_pem);
+    if (wxp_sock_anchors_load(anchors, 4, anchor_arena, sizeof anchor_arena, wxp_cstr(ca_pem), &anchor_count,
+                              &anchor_used, &r) != WXP_OK) {
+        fprintf(stderr, "the test CA: %s\n", r.message);
+        return 1;
+    }
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    if (!sim_start(&sim, NULL) || !sim_start(&rogue, "--wrong-cert")) {
+        sim_stop(&sim);
+        sim_stop(&rogue);
+        return 1;
+    }
+    rc = cmocka_run_group_tests_name("socket_transport", tests, NULL, NULL);
+    sim_stop(&sim);
+    sim_stop(&rogue);
+    curl_global_cleanup();
+    return rc;
+}
