@@ -42,7 +42,7 @@ enum { EXIT_OK = 0, EXIT_FAILED = 1, EXIT_USAGE = 2, EXIT_CONFIG = 3 };
    with '-' for '_', the environment variable WXPAY_ and the upper case. */
 enum { S_MCHID, S_SERIAL, S_KEY_FILE, S_APIV3_KEY, S_APIV2_KEY, S_V2_SIGN_TYPE, S_APPID,
        S_PUBKEY_ID, S_PUBKEY_FILE, S_CERTS_FILE, S_CLIENT_CERT, S_CLIENT_KEY, S_HOST,
-       S_CA_FILE, S_TIMEOUT, S_SIM_STATE, S_COUNT };
+       S_CA_FILE, S_RESOLVE, S_TIMEOUT, S_SIM_STATE, S_COUNT };
 
 static const struct setting {
     const char *name, *arg;
@@ -63,6 +63,7 @@ static const struct setting {
     { "client_key", "FILE", 1, "its key (default: key_file)" },
     { "host", "HOST", 0, "api.mch.weixin.qq.com (default), HOST:PORT, simulator" },
     { "ca_file", "FILE", 1, "CA bundle for the server check (default: system)" },
+    { "resolve", "H:P:ADDR", 0, "connect to ADDR for host H, port P (curl --resolve)" },
     { "timeout", "MS", 0, "milliseconds per call (default 10000)" },
     { "sim_state", "FILE", 1, "simulator journal: keeps its book across runs" },
 };
@@ -351,7 +352,9 @@ static void help_settings(FILE *f)
           "  Where calls go:\n"
           "  --host HOST[:PORT]   HTTPS through libcurl; default api.mch.weixin.qq.com\n"
           "                       (api2.mch.weixin.qq.com is the backup). Server checks\n"
-          "                       always on; --ca-file trusts a private CA (test servers).\n"
+          "                       always on; --ca-file trusts a private CA and --resolve\n"
+          "                       api.mch.weixin.qq.com:PORT:127.0.0.1 reaches a test server\n"
+          "                       under WeChat Pay's name.\n"
           "  --simulator          (or --host simulator) the in-process WeChat Pay simulator,\n"
           "                       no network. Its merchant is the throwaway test merchant of\n"
           "                       examples/test_keys.h; every setting not given defaults to\n"
@@ -732,6 +735,7 @@ static int sim_start(const char *journal, const char *platform_serial)
 static wxp_client client;
 static wxp_curl http;
 static int http_up;
+static struct curl_slist *resolve;
 static wxp_keystore keys;
 static wxp_pubkey slots[16];
 static unsigned char io[IO_SIZE];
@@ -746,6 +750,8 @@ static void teardown(void)
     memset(ckey_pem, 0, sizeof ckey_pem);
     if (http_up) {
         wxp_curl_cleanup(&http);
+        curl_slist_free_all(resolve);
+        resolve = NULL;
         curl_global_cleanup();
         http_up = 0;
     }
@@ -854,14 +860,17 @@ static int setup(int simulate, unsigned need)
         }
         http_up = 1;
         http.ca_file = val[S_CA_FILE];
+        /* The handle keeps what the transport does not set per call. */
+        if (val[S_RESOLVE] && (!(resolve = curl_slist_append(NULL, val[S_RESOLVE])) ||
+                               curl_easy_setopt(http.easy, CURLOPT_RESOLVE, resolve) != CURLE_OK))
+            return config_error("resolve is HOST:PORT:ADDRESS", origin[S_RESOLVE]);
         cfg.host = val[S_HOST];
         cfg.transport = wxp_curl_as_transport(&http);
     }
     cfg.keys = &keys;
     cfg.io_buf = io;
     cfg.io_buf_size = sizeof io;
-    e = wxp_client_init(&client, &cfg, &r);
-    memset(key_pem, 0, sizeof key_pem);
+    e = wxp_client_init(&client, &cfg, &r);    /* key_pem stays: the client certificate's key may be it */
     if (e) {
         int s, which = e == WXP_E_ARG ? -1 : S_KEY_FILE;   /* key errors are the merchant key's */
         for (s = 0; s < S_COUNT; s++)

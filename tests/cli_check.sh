@@ -2,18 +2,24 @@
 # tests/cli_check.sh - every wxpay subcommand: the offline tools against the
 # test vectors, the calls against the in-process simulator (--simulator, no
 # network), the help texts and the exit codes (0 ok, 1 failed, 2 usage,
-# 3 configuration). Run from the repository root:
+# 3 configuration); then, when tests/server's wxp_sim_server is built next to
+# wxpay (or named by WXPAY_SIM_SERVER), calls over real HTTPS through libcurl
+# to that loopback server (mutual TLS, a rogue CA, a wrong host name).
+# Run from the repository root:
 #     tests/cli_check.sh [path/to/wxpay]      (default build/wxpay; make test runs it)
 # Prints one line per check and `N passed, M failed`; exits 1 if any failed.
 set -u
 W=${1:-build/wxpay}
 V=tests/vectors
 K=$V/keys
+ROOT_DIR=$(pwd)
 T=$(mktemp -d "${TMPDIR:-/tmp}/wxpay_cli.XXXXXX")
 trap 'rm -rf "$T"' EXIT
 pass=0
 failed=0
 
+# The loopback HTTPS server (tests/server) for the last checks, if built.
+SRV=${WXPAY_SIM_SERVER:-$(dirname "$W")/wxp_sim_server}
 # The caller's own settings must not leak in.
 for v in $(env | sed -n 's/^\(WXPAY_[A-Z0-9_]*\)=.*/\1/p'); do unset "$v"; done
 
@@ -61,6 +67,7 @@ t "--help" 0 "$W" --help
 for word in "call METHOD PATH" "v2call PATH" "certificates [--out FILE]" sign verify decrypt v2sign v2xml \
             WXPAY_MCHID WXPAY_SERIAL WXPAY_KEY_FILE WXPAY_APIV3_KEY WXPAY_APIV2_KEY WXPAY_PUBKEY_ID \
             WXPAY_PUBKEY_FILE WXPAY_CERTS_FILE WXPAY_CLIENT_CERT WXPAY_CLIENT_KEY WXPAY_HOST WXPAY_CA_FILE \
+            WXPAY_RESOLVE WXPAY_TIMEOUT WXPAY_SIM_STATE WXPAY_APPID WXPAY_V2_SIGN_TYPE \
             WXPAY_CONFIG --simulator "Exit status" "3  configuration"; do
     out_has "--help mentions $word" "$word"
 done
@@ -299,6 +306,63 @@ if [ ! -e "$T/bad.pem" ] && [ ! -e "$T/bad.pem.tmp" ]; then ok "nothing saved on
 # ---- the network path (libcurl), without a network ---------------------------------------------
 t "call: the transport fails" 1 "$W" call GET /v3/x --config "$T/conf/wxpay.conf" --host 127.0.0.1:1 --timeout 2000
 err_has "transport error line" "wxpay: WXP_E_TRANSPORT: curl:"
+
+# ---- over HTTPS: the loopback simulator server (tests/server), when built ---------------------
+CERTS=tests/server/certs
+if [ -x "$SRV" ] && [ -f $CERTS/ca.pem ]; then
+    # Its clock is ours: the CLI signs with the real time on the network path.
+    "$SRV" --life 120 --now "$(date +%s)" >"$T/srv.out" 2>&1 &
+    srv_pid=$!
+    trap 'kill "$srv_pid" 2>/dev/null; rm -rf "$T"' EXIT
+    i=0
+    while ! grep -q '^PORT ' "$T/srv.out" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+    port=$(sed -n 's/^PORT //p' "$T/srv.out")
+    H=api.mch.weixin.qq.com
+    cat >"$T/https.conf" <<END
+mchid = 1900009191
+serial = 1DDE55AD98ED71D6EDD4A4A16996DE7B47773A8C
+key_file = $ROOT_DIR/$K/merchant_key.pem
+pubkey_id = PUB_KEY_ID_0119000091912025010100000000000001
+pubkey_file = $ROOT_DIR/$K/wechatpay_pub.pem
+apiv2_key = 192006250b4c09247ec02edce69f6a2d
+appid = wx2421b1c4370ec43b
+host = $H:$port
+ca_file = $ROOT_DIR/$CERTS/ca.pem
+resolve = $H:$port:127.0.0.1
+timeout = 5000
+END
+    C="--config $T/https.conf"
+    # The test endpoint answers unsigned: wxpay refuses to print it, but the order is made.
+    # shellcheck disable=SC2086
+    t "https: the server's unsigned test endpoint is refused" 1 "$W" call POST \
+        "/sim/order?out_trade_no=HTTPS-T1&total=500&transaction_id=4200000000000000000000000777" $C
+    err_has "https: unsigned answer named" "WXP_E_HEADER"
+    # shellcheck disable=SC2086
+    t "https: call POST refund" 0 "$W" call POST /v3/refund/domestic/refunds $C \
+        --json '{"out_trade_no":"HTTPS-T1","out_refund_no":"HTTPS-R1","amount":{"refund":100,"total":500,"currency":"CNY"}}'
+    out_has "https: refund booked" '"out_refund_no":"HTTPS-R1"'
+    # shellcheck disable=SC2086
+    t "https: call GET refund (same server, next run)" 0 "$W" call GET /v3/refund/domestic/refunds/HTTPS-R1 $C
+    out_has "https: refund SUCCESS" '"status":"SUCCESS"'
+    # shellcheck disable=SC2086
+    t "https: v2call /secapi/ with the client certificate" 0 "$W" v2call /secapi/pay/refund $C \
+        --client-cert $CERTS/client_cert.pem out_trade_no=HTTPS-T1 out_refund_no=HTTPS-V2R1 total_fee=500 refund_fee=10
+    out_has "https: mutual TLS refund" '"out_refund_no":"HTTPS-V2R1"'
+    # shellcheck disable=SC2086
+    t "https: v2call /secapi/ with a rogue client certificate" 1 "$W" v2call /secapi/pay/refund $C \
+        --client-cert $CERTS/rogue_client_cert.pem out_trade_no=HTTPS-T1 out_refund_no=HTTPS-V2R2 total_fee=500 \
+        refund_fee=10
+    err_has "https: no answer" "WXP_E_TRANSPORT"
+    # shellcheck disable=SC2086
+    t "https: an untrusted server certificate" 1 "$W" call GET /v3/refund/domestic/refunds/HTTPS-R1 $C \
+        --ca-file $CERTS/rogue_ca.pem
+    err_has "https: certificate refused" "WXP_E_TRANSPORT"
+    # shellcheck disable=SC2086
+    t "https: the wrong host name" 1 "$W" call GET /v3/refund/domestic/refunds/HTTPS-R1 $C --host "127.0.0.1:$port"
+    kill "$srv_pid" 2>/dev/null
+else
+    echo "skip - $SRV not built: no HTTPS checks"
+fi
 
 echo "$pass passed, $failed failed"
 [ "$failed" -eq 0 ]
