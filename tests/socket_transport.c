@@ -250,6 +250,7 @@ static wxp_keystore keystore;
 static unsigned char io_buf[WXP_IO_BUFSIZE_DEFAULT];
 
 static void no_sleep(void *user, unsigned ms) { (void)user; (void)ms; }
+static wxp_transport transport_override;       /* client_open: instead of the wrapper */
 
 /* A client for the simulator through t (retries: attempts in all). */
 static void client_open(tp *t, unsigned attempts, const char *client_cert_pem)
@@ -276,6 +277,7 @@ static void client_open(tp *t, unsigned attempts, const char *client_cert_pem)
     cfg.io_buf_size = sizeof io_buf;
     cfg.transport.fn = wrap_transport;
     cfg.transport.user = t;
+    if (transport_override.fn) cfg.transport = transport_override;
     cfg.retry.attempts = attempts;
     cfg.retry.backoff_ms = 1;
     cfg.retry.sleep = no_sleep;
@@ -850,9 +852,9 @@ static void t_sock_custom_io_mono_buffer(void **state)
     memset(&t, 0, sizeof t);
     t.kind = T_SOCK;
     snprintf(t.host, sizeof t.host, "%s:%u", HOST, sim.port);
+    transport_override = wxp_sock_as_transport(&s);   /* no wrapper: this wxp_sock */
     client_open(&t, 1, NULL);
-    client.wxp__priv.cfg.transport.fn = wxp_sock_transport;  /* no wrapper: our own wxp_sock */
-    client.wxp__priv.cfg.transport.user = &s;
+    memset(&transport_override, 0, sizeof transport_override);
     assert_int_equal(wxp_refund_query(&client, "NO-SUCH", NULL, &out, &r), WXP_E_HTTP);
     assert_int_equal(r.status, 404);
     assert_int_equal(wxp_refund_query(&client, "NO-SUCH", NULL, &out, &r), WXP_E_HTTP);

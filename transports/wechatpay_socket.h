@@ -295,8 +295,20 @@ WXP_SOCK_API wxp_sock_io wxp_sock_posix_io(wxp_sock_posix *p);
 #define WECHATPAY_SOCKET_IMPLEMENTATION_INCLUDED
 
 #include <string.h>
-#if !defined(WXP_NO_TIME)
+#if !defined(WXP_NO_TIME) || !defined(WXP_SOCK_NO_POSIX)
 #include <time.h>
+#endif
+#ifndef WXP_SOCK_NO_POSIX
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <arpa/inet.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <unistd.h>
 #endif
 
 #if defined(__GNUC__) || defined(__clang__)
@@ -1327,17 +1339,6 @@ WXP_SOCK_API int wxp_sock_transport(void *user, const wxp_http_request *req, wxp
 /* ---- POSIX sockets ----------------------------------------------------------------- */
 #ifndef WXP_SOCK_NO_POSIX
 
-#include <errno.h>
-#include <fcntl.h>
-#include <netdb.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <arpa/inet.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <sys/types.h>
-#include <unistd.h>
-
 WXP_SOCK_API void wxp_sock_posix_init(wxp_sock_posix *p) { p->fd = -1; }
 
 WXP__SOCK_PRIVATE unsigned long long wxp__sock_posix_now(void *user)
@@ -1360,7 +1361,7 @@ WXP__SOCK_PRIVATE int wxp__sock_posix_wait(int fd, short events, unsigned ms)
         pf.events = events;
         pf.revents = 0;
         now = wxp__sock_posix_now(NULL);
-        r = poll(&pf, 1, now >= end ? 0 : (int)(end - now));
+        r = poll(&pf, 1, now >= end ? 0 : end - now > 86400000u ? 86400000 : (int)(end - now));
         if (r > 0) return 1;
         if (r == 0) return 0;
         if (errno != EINTR) return -1;
