@@ -51,21 +51,21 @@ static const struct setting {
 } settings[S_COUNT] = {
     { "mchid", "ID", 0, "merchant id (digits)" },
     { "serial", "HEX", 0, "serial of the merchant API certificate" },
-    { "key_file", "FILE", 1, "merchant API private key, apiclient_key.pem" },
+    { "key_file", "FILE", 1, "apiclient_key.pem, the merchant API key" },
     { "apiv3_key", "KEY", 0, "APIv3 key, 32 bytes (certificates)" },
     { "apiv2_key", "KEY", 0, "APIv2 key, 32 bytes (v2call)" },
     { "v2_sign_type", "TYPE", 0, "APIv2 sign: HMAC-SHA256 (default) or MD5" },
-    { "appid", "ID", 0, "appid added to v2call parameters when absent" },
+    { "appid", "ID", 0, "added to v2call parameters when absent" },
     { "pubkey_id", "ID", 0, "WeChat Pay public key id, PUB_KEY_ID_..." },
     { "pubkey_file", "FILE", 1, "WeChat Pay public key PEM (with pubkey_id)" },
-    { "certs_file", "FILE", 1, "platform certificates PEM (wxpay certificates)" },
-    { "client_cert", "FILE", 1, "apiclient_cert.pem, APIv2 mutual TLS (/secapi/)" },
+    { "certs_file", "FILE", 1, "platform certificates PEM (certificates)" },
+    { "client_cert", "FILE", 1, "apiclient_cert.pem, APIv2 mutual TLS" },
     { "client_key", "FILE", 1, "its key (default: key_file)" },
-    { "host", "HOST", 0, "api.mch.weixin.qq.com (default), HOST:PORT, simulator" },
-    { "ca_file", "FILE", 1, "CA bundle for the server check (default: system)" },
-    { "resolve", "H:P:ADDR", 0, "connect to ADDR for host H, port P (curl --resolve)" },
+    { "host", "HOST", 0, "default api.mch.weixin.qq.com; simulator" },
+    { "ca_file", "FILE", 1, "CA bundle (default: the system's)" },
+    { "resolve", "H:P:ADDR", 0, "reach H:P at ADDR (as curl --resolve)" },
     { "timeout", "MS", 0, "milliseconds per call (default 10000)" },
-    { "sim_state", "FILE", 1, "simulator journal: keeps its book across runs" },
+    { "sim_state", "FILE", 1, "simulator journal: its book across runs" },
 };
 
 static const char *val[S_COUNT];     /* resolved value, NULL when unset */
@@ -345,8 +345,9 @@ static void help_settings(FILE *f)
         env_name(s, env);
         fprintf(f, "  %-20s %-20s %-13s %s\n", flag, env, settings[s].name, settings[s].help);
     }
-    fputs("  --config FILE        WXPAY_CONFIG         the file: `key = value` lines, # comments,\n"
-          "                       relative paths against the file's directory.\n"
+    fputs("  --config FILE        WXPAY_CONFIG         -             the config file: `key = value`\n"
+          "                                                          lines, # comments, relative paths\n"
+          "                                                          against the file's directory\n"
           "  A flag overrides the environment, which overrides the config file.\n"
           "  Secrets given as flags show in `ps`: prefer the file or the environment.\n"
           "  Where calls go:\n"
@@ -416,12 +417,19 @@ static void help_all(FILE *f)
           "\n"
           "Commands:\n", f);
     fputs(help_call, f);
+    fputs("\n", f);
     fputs(help_v2call, f);
+    fputs("\n", f);
     fputs(help_certificates, f);
+    fputs("\n", f);
     fputs(help_sign, f);
+    fputs("\n", f);
     fputs(help_verify, f);
+    fputs("\n", f);
     fputs(help_decrypt, f);
+    fputs("\n", f);
     fputs(help_v2sign, f);
+    fputs("\n", f);
     fputs(help_v2xml, f);
 }
 
