@@ -75,6 +75,9 @@
          writing to the end so that result.needed reports the full size;
        - it MUST pass only the final answer's headers (not those of a 1xx), and
          MUST NOT follow redirects;
+       - it MAY send a GET once more on a new connection when a kept connection
+         closed before any byte of the answer; it MUST NOT resend other methods
+         (the library's retries resend refunds with the same request number);
        - it MUST present the merchant client certificate when req->client_cert is
          not NULL, and fail the request (return nonzero) if it cannot;
        - it SHOULD honour req->timeout_ms for the whole exchange;
@@ -458,6 +461,9 @@ typedef struct wxp_http_response {
 WXP_API void   wxp_http_response_init(wxp_http_response *r, void *buf, size_t cap);
 WXP_API int    wxp_http_response_get_status(const wxp_http_response *r);
 WXP_API wxp_str wxp_http_response_body(const wxp_http_response *r);
+/* The kept copy of a header the sink keeps (Request-ID, Wechatpay-*),
+   NUL-terminated; empty when it was not seen. */
+WXP_API wxp_str wxp_http_response_kept(const wxp_http_response *r, const char *name);
 
 WXP_API void   wxp_http_response_status(wxp_http_response *r, int status);
 WXP_API void   wxp_http_response_header(wxp_http_response *r, const char *name,
@@ -2883,16 +2889,30 @@ WXP_API void wxp_http_response_status(wxp_http_response *r, int status)
     r->wxp__priv.status = status;
 }
 
+/* The headers the sink keeps: name, bit, where the copy lives. */
+#define WXP__KEPT(X) \
+    X("Request-ID", WXP__H_REQID, request_id) \
+    X("Wechatpay-Timestamp", WXP__H_TS, timestamp) \
+    X("Wechatpay-Nonce", WXP__H_NONCE, nonce) \
+    X("Wechatpay-Serial", WXP__H_SERIAL, serial) \
+    X("Wechatpay-Signature", WXP__H_SIG, signature)
+
+WXP_API wxp_str wxp_http_response_kept(const wxp_http_response *r, const char *name)
+{
+#define WXP__GET(hname, bit, field) \
+    if (wxp__ieq(name, strlen(name), hname)) return wxp_cstr(r->wxp__priv.field);
+    WXP__KEPT(WXP__GET)
+#undef WXP__GET
+    return wxp_cstr("");
+}
+
 WXP_API void wxp_http_response_header(wxp_http_response *r, const char *name, size_t name_len,
                                       const char *value, size_t value_len)
 {
-    struct { const char *name; unsigned bit; size_t off, cap; } kept[] = {
-        { "Request-ID", WXP__H_REQID, offsetof(wxp_http_response, wxp__priv.request_id), sizeof r->wxp__priv.request_id },
-        { "Wechatpay-Timestamp", WXP__H_TS, offsetof(wxp_http_response, wxp__priv.timestamp), sizeof r->wxp__priv.timestamp },
-        { "Wechatpay-Nonce", WXP__H_NONCE, offsetof(wxp_http_response, wxp__priv.nonce), sizeof r->wxp__priv.nonce },
-        { "Wechatpay-Serial", WXP__H_SERIAL, offsetof(wxp_http_response, wxp__priv.serial), sizeof r->wxp__priv.serial },
-        { "Wechatpay-Signature", WXP__H_SIG, offsetof(wxp_http_response, wxp__priv.signature), sizeof r->wxp__priv.signature },
-    };
+#define WXP__ROW_KEPT(hname, bit, field) \
+    { hname, bit, offsetof(wxp_http_response, wxp__priv.field), sizeof r->wxp__priv.field },
+    struct { const char *name; unsigned bit; size_t off, cap; } kept[] = { WXP__KEPT(WXP__ROW_KEPT) };
+#undef WXP__ROW_KEPT
     size_t i;
     WXP__REQUIRE(r && (name || !name_len) && (value || !value_len));
     while (value_len && (*value == ' ' || *value == '\t')) { value++; value_len--; }

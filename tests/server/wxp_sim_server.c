@@ -503,21 +503,21 @@ static int serve_request(conn *c, size_t hlen, size_t blen)
     if (has_fault(faults, "lost")) return -1;
     if (has_fault(faults, "slow")) wait_or_hangup(c->fd, SLOW_MS);
 
-    /* The headers the library keeps are what the simulator set (wxp_http_response
-       has no getter for them: see the report on wechatpay.h). */
+    /* The headers the library keeps are what the simulator set. */
     status = wxp_http_response_get_status(&res);
     b = wxp_http_response_body(&res);
-    if (res.wxp__priv.request_id[0]) { hv[nhv++] = "Request-ID"; hv[nhv++] = res.wxp__priv.request_id; }
+#define KEPT(n) wxp_http_response_kept(&res, n).ptr
+    if (*KEPT("Request-ID")) { hv[nhv++] = "Request-ID"; hv[nhv++] = KEPT("Request-ID"); }
     if (b.len) {
         hv[nhv++] = "Content-Type";
         hv[nhv++] = (strncmp(path, "/secapi/", 8) == 0 || strncmp(path, "/pay/", 5) == 0) ? "text/plain"
                                                                                            : "application/json";
     }
-    if (res.wxp__priv.signature[0]) {
-        hv[nhv++] = "Wechatpay-Timestamp"; hv[nhv++] = res.wxp__priv.timestamp;
-        hv[nhv++] = "Wechatpay-Nonce"; hv[nhv++] = res.wxp__priv.nonce;
-        hv[nhv++] = "Wechatpay-Serial"; hv[nhv++] = res.wxp__priv.serial;
-        hv[nhv++] = "Wechatpay-Signature"; hv[nhv++] = res.wxp__priv.signature;
+    if (*KEPT("Wechatpay-Signature")) {
+        hv[nhv++] = "Wechatpay-Timestamp"; hv[nhv++] = KEPT("Wechatpay-Timestamp");
+        hv[nhv++] = "Wechatpay-Nonce"; hv[nhv++] = KEPT("Wechatpay-Nonce");
+        hv[nhv++] = "Wechatpay-Serial"; hv[nhv++] = KEPT("Wechatpay-Serial");
+        hv[nhv++] = "Wechatpay-Signature"; hv[nhv++] = KEPT("Wechatpay-Signature");
         hv[nhv++] = "Wechatpay-Signature-Type"; hv[nhv++] = sig_type;
     }
     for (i = 0; i < nhv; i++)
