@@ -207,6 +207,8 @@ typedef enum wxp_err { WXP_ERRORS(WXP__ENUM) WXP_ERR_COUNT } wxp_err;
 
 /* The name and meaning of an error code ("" with WXP_NO_ERROR_STRINGS). */
 WXP_API const char *wxp_strerror(wxp_err e);
+/* Just the name, "WXP_E_HTTP" (kept with WXP_NO_ERROR_STRINGS: logs need it). */
+WXP_API const char *wxp_errname(wxp_err e);
 
 /* What a call learnt, success or not. Every call that takes one clears it
    first; it may be NULL where a function says so. */
@@ -1290,6 +1292,14 @@ WXP_API const char *wxp_strerror(wxp_err e)
     if ((unsigned)e >= (unsigned)WXP_ERR_COUNT) return "unknown wxp_err";
     return names[e];
 #endif
+}
+
+WXP_API const char *wxp_errname(wxp_err e)
+{
+#define WXP__NAME(name, msg) "WXP_" #name,
+    static const char *const names[] = { WXP_ERRORS(WXP__NAME) };
+#undef WXP__NAME
+    return (unsigned)e < (unsigned)WXP_ERR_COUNT ? names[e] : "WXP_UNKNOWN";
 }
 
 WXP_API wxp_str wxp_cstr(const char *s)

@@ -19,6 +19,19 @@ static wxp_str vector_body(const char *url)
     return wxp_cstr("");
 }
 
+static void error_names_and_strings(void **state)
+{
+    int e;
+    (void)state;
+    for (e = 0; e < WXP_ERR_COUNT; e++) {
+        const char *name = wxp_errname((wxp_err)e), *str = wxp_strerror((wxp_err)e);
+        assert_true(strncmp(name, "WXP_", 4) == 0);
+        assert_true(strncmp(str, name, strlen(name)) == 0 && str[strlen(name)] == ':');
+    }
+    assert_string_equal(wxp_errname(WXP_E_HTTP), "WXP_E_HTTP");
+    assert_string_equal(wxp_errname((wxp_err)999), "WXP_UNKNOWN");
+}
+
 static void refund_encode_equals_seed_body(void **state)
 {
     wxp_refund_req q;
@@ -857,6 +870,7 @@ static void rate_limit_v2_refunds_wait(void **state)
 int test_group_models(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(error_names_and_strings),
         cmocka_unit_test(refund_encode_equals_seed_body),
         cmocka_unit_test(refund_validation_names_the_field),
         cmocka_unit_test(coupon_and_subsidy_encode_equal_seed_bodies),
