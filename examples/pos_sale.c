@@ -78,7 +78,7 @@ static void show_states(void)
 }
 
 /* The terminal's transport: a real one opens TLS to api.mch.weixin.qq.com
-   (transports/wechatpay_curl.h); this one hands the request to the simulator,
+   (the libcurl or the sockets transport); this one hands it to the simulator,
    from main's stack when the sale runs on its own. */
 static struct {
     const wxp_http_request *req;
