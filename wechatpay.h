@@ -1219,7 +1219,12 @@ typedef struct wxp_sale {
 } wxp_sale;
 
 /* Returns WXP_OK once the sale reached PAID or REVERSED; WXP_E_ARG when nothing
-   was sent; otherwise the last call's error with outcome UNKNOWN. */
+   was sent (also when config.client_cert is missing: a sale may need a
+   reverse); otherwise an error with outcome UNKNOWN: the last call's, or
+   WXP_E_V2_RESULT with err_code ORDERPAID (the number was paid before: a
+   reverse would refund it) or TOTAL_FEE_MISMATCH (paid, another amount). A
+   number used by another order (OUT_TRADE_NO_USED) is REVERSED with no
+   reverse sent: this customer was not charged. */
 WXP_API WXP_NODISCARD wxp_err wxp_pos_sale(wxp_client *c, const wxp_micropay_req *req, const wxp_sale_config *sc,
                                            wxp_sale *out, wxp_result *res);
 
@@ -1933,7 +1938,7 @@ WXP__PRIVATE void wxp__json_unescape(const wxp_json *doc, wxp_json_tok *t)
     size_t n = t->len, i = 0, o = 0;
     if (!(t->flags & WXP__TOK_ESC)) return;
     while (i < n) {
-        unsigned cp, lo;
+        unsigned cp = 0, lo = 0;
         if (s[i] != '\\') { s[o++] = s[i++]; continue; }
         switch (s[i + 1]) {
         case 'b': s[o++] = '\b'; i += 2; continue;
@@ -5297,10 +5302,16 @@ WXP_API wxp_err wxp_pos_sale(wxp_client *c, const wxp_micropay_req *req, const w
     wxp_v2_order_ref ref;
     wxp_v2_reverse_result rev;
     unsigned wait_ms = 0, budget_ms, poll_ms, k;
+    long long started;
     int confirm;
     wxp_err e;
-    WXP__REQUIRE(c && req && sc && sc->sleep && out);
+    WXP__REQUIRE(c && req && sc && sc->sleep && out && res); /* it reads the answer codes */
     memset(out, 0, sizeof *out);
+    memset(&order, 0, sizeof order);
+    if (!c->wxp__priv.cfg.client_cert.cert_pem.len || !c->wxp__priv.cfg.client_cert.key_pem.len) {
+        wxp__res_clear(res); /* a sale that may need a reverse it could not send */
+        return wxp__fail(res, WXP_E_ARG, "client_cert", "a sale may need a reverse (mutual TLS): set client_cert");
+    }
     budget_ms = WXP__DEF(sc->total_wait_s, 30u) * 1000u;
     poll_ms = WXP__DEF(sc->poll_interval_ms, 5000u);
     memset(&ref, 0, sizeof ref);
@@ -5310,6 +5321,7 @@ WXP_API wxp_err wxp_pos_sale(wxp_client *c, const wxp_micropay_req *req, const w
     ref.out_trade_no = req->out_trade_no;
 
     wxp__sale_note(sc, "micropay");
+    started = wxp__now(c);
     e = wxp_v2_micropay(c, req, &order, res);
     if (e == WXP_E_ARG || e == WXP_E_RATE) return e; /* nothing sent */
     wxp__sale_seen(out, e, res, &order);
@@ -5318,9 +5330,29 @@ WXP_API wxp_err wxp_pos_sale(wxp_client *c, const wxp_micropay_req *req, const w
         wxp__sale_note(sc, "paid");
         return WXP_OK;
     }
+    /* The number belongs to another order: nothing of this sale to reverse,
+       and reversing by out_trade_no would revoke that other order. */
+    if (e == WXP_E_V2_RESULT && strcmp(res->code, "OUT_TRADE_NO_USED") == 0) {
+        out->outcome = WXP_SALE_REVERSED;
+        wxp__sale_note(sc, "not paid");
+        return WXP_OK;
+    }
+    /* Paid before (a sale run twice, or a reused number): a reverse would refund
+       it. Look, and leave it to reconciliation. */
+    if (e == WXP_E_V2_RESULT && strcmp(res->code, "ORDERPAID") == 0) {
+        out->queries++;
+        e = wxp_v2_orderquery(c, &ref, &order, res);
+        wxp__sale_seen(out, e, res, &order);
+        out->outcome = WXP_SALE_UNKNOWN;
+        out->last_error = WXP_E_V2_RESULT;
+        wxp__copy(out->err_code, sizeof out->err_code, "ORDERPAID", 9);
+        wxp__sale_note(sc, "unknown: reconcile later");
+        return WXP_E_V2_RESULT;
+    }
     /* Unconfirmed: poll orderquery until the sale settles or the time is up. */
     confirm = wxp__sale_pending(e, res);
-    while (confirm && wait_ms < budget_ms) {
+    /* Bounded by the sleeps and by the clock: slow queries count too. */
+    while (confirm && wait_ms < budget_ms && (wxp__now(c) - started) * 1000 < (long long)budget_ms) {
         wxp__sale_note(sc, "waiting for the customer");
         sc->sleep(sc->user, poll_ms);
         wait_ms += poll_ms;
@@ -5330,6 +5362,12 @@ WXP_API wxp_err wxp_pos_sale(wxp_client *c, const wxp_micropay_req *req, const w
         if (e != WXP_OK) {
             if (!wxp__sale_pending(e, res)) break; /* ORDERNOTEXIST...: close it by reversing */
             continue;
+        }
+        if (wxp__str_eq(order.trade_state, "SUCCESS") && order.total_fee != req->total_fee) {
+            out->outcome = WXP_SALE_UNKNOWN; /* paid, but not this amount: a person must look */
+            wxp__copy(out->err_code, sizeof out->err_code, "TOTAL_FEE_MISMATCH", 18);
+            wxp__sale_note(sc, "unknown: reconcile later");
+            return WXP_E_V2_RESULT;
         }
         if (wxp__str_eq(order.trade_state, "SUCCESS")) {
             out->outcome = WXP_SALE_PAID;
@@ -5354,7 +5392,8 @@ WXP_API wxp_err wxp_pos_sale(wxp_client *c, const wxp_micropay_req *req, const w
     }
     out->outcome = WXP_SALE_UNKNOWN;
     wxp__sale_note(sc, "unknown: reconcile later");
-    return e ? e : WXP_E_TRANSPORT;
+    if (!e) e = out->last_error = WXP_E_TRANSPORT; /* recall=Y to the end */
+    return e;
 }
 
 #endif /* WXP_NO_V2 */
