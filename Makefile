@@ -3,6 +3,7 @@
 #   make test         cmocka tests, then the same under ASan+UBSan, then the no-malloc proof
 #   make test-clang   the same with clang (outputs in build/clang)
 #   make valgrind | run | bench | symcheck | clean
+#   make fuzz | test-O0 | test-O2 | test-m32 | size   (see the end of this file)
 # Tests and examples run from the repository root (they read tests/vectors/...).
 
 CC     ?= cc
@@ -10,8 +11,9 @@ ifeq ($(origin CXX),default)
 CXX    := c++
 endif
 BUILD  ?= build
-CFLAGS := -std=c99 -Wall -Wextra -Wpedantic -Werror -Wshadow -g -O1 -I.
-CXXFLAGS := -std=c++11 -Wall -Wextra -Wpedantic -Werror -g -O1 -I.
+OPT    ?= -O1
+CFLAGS := -std=c99 -Wall -Wextra -Wpedantic -Werror -Wshadow -g $(OPT) -I.
+CXXFLAGS := -std=c++11 -Wall -Wextra -Wpedantic -Werror -g $(OPT) -I.
 LDLIBS := -lbearssl
 SAN    := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 WRAP   := -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=free
@@ -32,7 +34,8 @@ FAKE_EP  := $(if $(wildcard tests/fake_endpoints.c),$(BUILD)/fake_endpoints)
 POS_SALE := $(if $(wildcard tests/pos_sale.c),$(BUILD)/pos_sale_test)
 CHECKS   := $(if $(wildcard tests/compile_c.c),$(BUILD)/compile_c.o) \
             $(if $(wildcard tests/compile_static.c),$(BUILD)/compile_static.o) \
-            $(if $(wildcard tests/compile_cpp.cpp),$(BUILD)/compile_cpp.o)
+            $(if $(wildcard tests/compile_cpp.cpp),$(BUILD)/compile_cpp.o) \
+            $(BUILD)/refund_socket.o $(BUILD)/refund_curl.o
 
 # The cmocka suite: every tests/*.c except the compile checks and the no-malloc proof.
 TEST_SRCS := $(filter-out tests/compile_c.c tests/compile_static.c tests/nomalloc.c tests/curl_transport.c \
@@ -160,6 +163,15 @@ $(BUILD)/compile_c.o: tests/compile_c.c $(HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
+# The refund example's two real-API builds compile too (they need credentials to run).
+$(BUILD)/refund_socket.o: examples/refund.c $(HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -DWXP_EXAMPLE_SOCKET -c -o $@ $<
+
+$(BUILD)/refund_curl.o: examples/refund.c $(HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -DWXP_EXAMPLE_CURL $(shell pkg-config --cflags libcurl 2>/dev/null) -c -o $@ $<
+
 $(BUILD)/compile_static.o: tests/compile_static.c $(HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c -o $@ $<
@@ -208,3 +220,47 @@ uninstall:
 	      $(DESTDIR)$(BINDIR)/wxpay $(DESTDIR)$(PKGCONFIGDIR)/wechatpay.pc \
 	      $(DESTDIR)$(CMAKEDIR)/wechatpayConfig.cmake $(DESTDIR)$(CMAKEDIR)/wechatpayConfigVersion.cmake
 	-rmdir $(DESTDIR)$(INCLUDEDIR)/wechatpay $(DESTDIR)$(CMAKEDIR) 2>/dev/null
+
+# ---- fuzzing, optimisation levels, 32-bit, footprint ---------------------------
+#   make fuzz [FUZZ_SECONDS=30]   every libFuzzer target (clang) for that long each,
+#                                 on a copy of its corpus in $(BUILD)/fuzz/work;
+#                                 make -j2 fuzz runs two at a time
+#   make test-O0 | test-O2        make test with gcc and with clang at -O0 / -O2
+#   make test-m32                 the cmocka suite and the no-malloc proof, -m32 (i386)
+#   make size                     object sizes (x86-64, i386, Cortex-M4), struct sizes, stack
+.PHONY: fuzz test-O0 test-O2 test-m32 size
+FUZZ_SECONDS ?= 30
+FUZZ_CC      ?= clang
+FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_FLAGS   := -std=c99 -Wall -Wextra -Wpedantic -Werror -Wshadow -g -O1 -I. \
+                -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+
+fuzz: $(addprefix fuzz-,$(FUZZ_TARGETS))
+	@echo "== fuzz: $(FUZZ_SECONDS) s per target"; cat $(foreach t,$(FUZZ_TARGETS),$(BUILD)/fuzz/logs/$(t).summary)
+
+fuzz-%: $(BUILD)/fuzz/fuzz_%
+	sh tests/fuzz/run.sh $* $(FUZZ_SECONDS) $(BUILD)/fuzz
+
+.PRECIOUS: $(BUILD)/fuzz/fuzz_%
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(HDRS) examples/test_keys.h
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(LDLIBS)
+
+test-O0 test-O2:
+	$(MAKE) test OPT=-$(subst test-,,$@) BUILD=$(BUILD)/$(subst test-,,$@)-gcc CC=gcc CXX=g++
+	$(MAKE) test OPT=-$(subst test-,,$@) BUILD=$(BUILD)/$(subst test-,,$@)-clang CC=clang CXX=clang++
+
+# i386: 32-bit size_t and long, as on many POS boards (gcc-multilib and the :i386
+# libbearssl-dev and libcmocka-dev). Where the kernel runs no 32-bit code the
+# binaries run under qemu-i386 (qemu-user). LFS: the suite's readdir() of
+# tests/conformance fails with EOVERFLOW on 64-bit inode numbers without it.
+M32 := $(BUILD)/m32
+test-m32:
+	$(MAKE) $(M32)/tests $(M32)/nomalloc BUILD=$(M32) CC="gcc -m32 -D_FILE_OFFSET_BITS=64"
+	@printf 'int main(void){return 0;}\n' | gcc -m32 -x c -o $(M32)/probe -
+	@if ./$(M32)/probe 2>/dev/null; then run=; else run=qemu-i386; fi; \
+	 echo "== 32-bit suite$${run:+ under $$run}"; \
+	 $$run ./$(M32)/tests && $$run ./$(M32)/nomalloc
+
+size:
+	CC=gcc BUILD=$(BUILD)/size sh tests/footprint/size.sh

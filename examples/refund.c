@@ -6,12 +6,18 @@
    request is signed, the simulator checks that signature as WeChat Pay would,
    its answer is signed, and the client verifies it before printing a field.
 
-   Against the real API, build with the libcurl transport (make examples; see
-   README "First real call") and set:
-       WXP_MCHID, WXP_SERIAL (merchant certificate serial), WXP_KEY_FILE
-       (apiclient_key.pem), WXP_PUBKEY_ID + WXP_PUBKEY_FILE (WeChat Pay public
-       key), and the refund: WXP_OUT_TRADE_NO, WXP_TOTAL (fen), WXP_REFUND (fen).
+   Against the real API, build with a network transport:
+       -DWXP_EXAMPLE_CURL -lcurl      libcurl (transports/wechatpay_curl.h)
+       -DWXP_EXAMPLE_SOCKET           sockets + BearSSL TLS (wechatpay_socket.h),
+                                      trusting the CA bundle in WXP_CA_FILE
+                                      (default /etc/ssl/certs/ca-certificates.crt)
+   and set WXP_MCHID, WXP_SERIAL (merchant certificate serial), WXP_KEY_FILE
+   (apiclient_key.pem), WXP_PUBKEY_ID + WXP_PUBKEY_FILE (WeChat Pay public key),
+   and the refund: WXP_OUT_TRADE_NO, WXP_TOTAL (fen), WXP_REFUND (fen).
    Every buffer below is static or on the stack: the library never allocates. */
+#if defined(WXP_EXAMPLE_SOCKET)
+#define _POSIX_C_SOURCE 200809L /* sockets, poll, clock_gettime: before any include */
+#endif
 #define WECHATPAY_IMPLEMENTATION
 #define WECHATPAY_FAKE_IMPLEMENTATION
 #include "wechatpay.h"
@@ -19,6 +25,9 @@
 #if defined(WXP_EXAMPLE_CURL)
 #define WECHATPAY_CURL_IMPLEMENTATION
 #include "transports/wechatpay_curl.h"
+#elif defined(WXP_EXAMPLE_SOCKET)
+#define WECHATPAY_SOCKET_IMPLEMENTATION
+#include "transports/wechatpay_socket.h"
 #endif
 
 #include <stdio.h>
@@ -66,12 +75,14 @@ int main(void)
             (e = wxp_fake_add_order(&sim.fake, out_trade_no, "4200000000201407033233368018", total)) != WXP_OK)
             return example_report("start the simulator", e, &r);
     } else {
-#if defined(WXP_EXAMPLE_CURL)
+#if defined(WXP_EXAMPLE_CURL) || defined(WXP_EXAMPLE_SOCKET)
         static unsigned char io[WXP_IO_BUFSIZE_DEFAULT];
         static wxp_pubkey slots[2];
         static wxp_keystore keys;
         static char key_pem[8192], pub_pem[4096];
+#if defined(WXP_EXAMPLE_CURL)
         static wxp_curl curl;
+#endif
         FILE *f;
         size_t n;
         const char *kf = getenv("WXP_KEY_FILE"), *pf = getenv("WXP_PUBKEY_FILE");
@@ -98,11 +109,38 @@ int main(void)
         out_trade_no = getenv("WXP_OUT_TRADE_NO");
         total = atoll(getenv("WXP_TOTAL") ? getenv("WXP_TOTAL") : "0");
         refund = atoll(getenv("WXP_REFUND") ? getenv("WXP_REFUND") : "0");
+#if defined(WXP_EXAMPLE_CURL)
         if (wxp_curl_init(&curl, NULL) != WXP_OK) { fputs("curl init failed\n", stderr); return 1; }
         cfg.transport = wxp_curl_as_transport(&curl);
 #else
-        fputs("This build has no network transport: build examples/refund.c with "
-              "-DWXP_EXAMPLE_CURL and -lcurl (see README) to call the real API.\n", stderr);
+        {   /* The CA bundle, decoded into static trust anchors (no heap). */
+            static unsigned char tls_buf[BR_SSL_BUFSIZE_BIDI], arena[256 * 1024];
+            static char bundle[512 * 1024];
+            static br_x509_trust_anchor anchors[256];
+            static wxp_sock http;
+            static wxp_sock_posix net;
+            wxp_sock_config sc;
+            size_t na, used;
+            const char *ca = getenv("WXP_CA_FILE") ? getenv("WXP_CA_FILE") : "/etc/ssl/certs/ca-certificates.crt";
+            if (!(f = fopen(ca, "rb"))) { perror(ca); return 1; }
+            n = fread(bundle, 1, sizeof bundle - 1, f); fclose(f);
+            bundle[n] = 0;
+            e = wxp_sock_anchors_load(anchors, 256, arena, sizeof arena, wxp_cstr(bundle), &na, &used, &r);
+            if (e) return example_report("load the CA bundle", e, &r);
+            memset(&sc, 0, sizeof sc);
+            wxp_sock_posix_init(&net);
+            sc.io = wxp_sock_posix_io(&net);
+            sc.anchors = anchors;
+            sc.anchor_count = na;
+            sc.tls_buf = tls_buf;
+            sc.tls_buf_size = sizeof tls_buf;
+            if ((e = wxp_sock_init(&http, &sc, &r)) != WXP_OK) return example_report("socket transport", e, &r);
+            cfg.transport = wxp_sock_as_transport(&http);
+        }
+#endif
+#else
+        fputs("This build has no network transport: build examples/refund.c with -DWXP_EXAMPLE_CURL -lcurl "
+              "or -DWXP_EXAMPLE_SOCKET (see README) to call the real API.\n", stderr);
         return 2;
 #endif
     }
