@@ -77,8 +77,12 @@ valgrind: $(BUILD)/tests
 run: $(BUILD)/refund
 	./$(BUILD)/refund
 
+# bench/bench.c, then the same call by the published Node SDK (bench/node_sdk.sh: npm
+# installs it into $(BUILD)/node-bench; skipped with a note without node, npm or registry).
+NODE_BENCH := $(BUILD)/node-bench
 bench: $(BENCH)
-	$(if $(BENCH),./$(BENCH),@echo "no bench/bench.c yet")
+	$(if $(BENCH),@mkdir -p $(NODE_BENCH)/inputs && ./$(BENCH) $(NODE_BENCH)/inputs,@echo "no bench/bench.c yet")
+	$(if $(and $(BENCH),$(wildcard bench/node_sdk.sh)),@sh bench/node_sdk.sh $(NODE_BENCH))
 
 # mongoose/stb prefix check: every exported symbol is wxp_*. Then STYLE.md 20:
 # no writable data objects at all, global or static (.data.rel.ro is read-only).
