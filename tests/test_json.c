@@ -280,7 +280,7 @@ static void json_array_iteration(void **state)
                                       WXP_JSON_FALSE, WXP_JSON_ARRAY, WXP_JSON_OBJECT };
     wxp_json doc;
     int c, k = 0, inner, obj, last = -1;
-    char idx[8];
+    char idx[12];
     long long v;
     (void)state;
     PARSE_OK(&doc, " [1, [2,3], {\"a\":4,\"b\":[5,{\"c\":6}]}, \"x\", null, true, false, [], {}] ");
