@@ -229,10 +229,10 @@ uninstall:
 #   make fuzz [FUZZ_SECONDS=30]   every libFuzzer target (clang) for that long each,
 #                                 on a copy of its corpus in $(BUILD)/fuzz/work;
 #                                 make -j2 fuzz runs two at a time
-#   make test-O0 | test-O2        make test with gcc and with clang at -O0 / -O2
+#   make test-O0 | test-O2        the unit suite with gcc and with clang at -O0 / -O2
 #   make test-m32                 the cmocka suite and the no-malloc proof, -m32 (i386)
 #   make size                     object sizes (x86-64, i386, Cortex-M4), struct sizes, stack
-.PHONY: fuzz test-O0 test-O2 test-m32 size
+.PHONY: fuzz test-O0 test-O2 test-suite test-m32 size
 FUZZ_SECONDS ?= 30
 FUZZ_CC      ?= clang
 FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
@@ -240,7 +240,8 @@ FUZZ_FLAGS   := -std=c99 -Wall -Wextra -Wpedantic -Werror -Wshadow -g -O1 -I. \
                 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 
 fuzz: $(addprefix fuzz-,$(FUZZ_TARGETS))
-	@echo "== fuzz: $(FUZZ_SECONDS) s per target"; cat $(foreach t,$(FUZZ_TARGETS),$(BUILD)/fuzz/logs/$(t).summary)
+	@echo "== fuzz: $(FUZZ_SECONDS) s per target"
+	$(if $(FUZZ_TARGETS),@cat $(foreach t,$(FUZZ_TARGETS),$(BUILD)/fuzz/logs/$(t).summary))
 
 fuzz-%: $(BUILD)/fuzz/fuzz_%
 	sh tests/fuzz/run.sh $* $(FUZZ_SECONDS) $(BUILD)/fuzz
@@ -250,9 +251,14 @@ $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(HDRS) examples/test_keys.h
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(LDLIBS)
 
+# The unit suite (cmocka, ASan+UBSan, no-malloc, simulator endpoints, POS sale) at
+# another optimisation level, with gcc and with clang.
+OPT_SUITE = $(BUILD)/tests $(BUILD)/tests-asan $(NOMALLOC) $(FAKE_EP) $(POS_SALE)
+test-suite: $(OPT_SUITE)
+	@for t in $(OPT_SUITE); do echo "== $$t"; ./$$t || exit 1; done
 test-O0 test-O2:
-	$(MAKE) test OPT=-$(subst test-,,$@) BUILD=$(BUILD)/$(subst test-,,$@)-gcc CC=gcc CXX=g++
-	$(MAKE) test OPT=-$(subst test-,,$@) BUILD=$(BUILD)/$(subst test-,,$@)-clang CC=clang CXX=clang++
+	$(MAKE) test-suite OPT=-$(subst test-,,$@) BUILD=$(BUILD)/$(subst test-,,$@)-gcc CC=gcc CXX=g++
+	$(MAKE) test-suite OPT=-$(subst test-,,$@) BUILD=$(BUILD)/$(subst test-,,$@)-clang CC=clang CXX=clang++
 
 # i386: 32-bit size_t and long, as on many POS boards (gcc-multilib and the :i386
 # libbearssl-dev and libcmocka-dev). Where the kernel runs no 32-bit code the
