@@ -15,6 +15,7 @@ mkdir -p "$out/artifacts" "$out/logs"
 rm -rf "$work"
 mkdir -p "$work"
 cp tests/fuzz/corpus/"$t"/* "$work"/
+replayed=0
 if [ -d tests/fuzz/regressions/"$t" ]; then
     for f in tests/fuzz/regressions/"$t"/*; do
         [ -f "$f" ] || continue
@@ -23,8 +24,10 @@ if [ -d tests/fuzz/regressions/"$t" ]; then
             tail -n 40 "$log"
             exit 1
         fi
+        replayed=$((replayed + 1))
     done
 fi
+[ "$replayed" = 0 ] || echo "fuzz_$t: $replayed regression input(s) replayed, no crash"
 if ! "$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
         -artifact_prefix="$out/artifacts/$t-" "$work" > "$log" 2>&1; then
     echo "fuzz_$t: FAILED (log: $log)"
