@@ -2155,7 +2155,8 @@ typedef struct wxp__sink {
 WXP__PRIVATE void wxp__sink_push(void *ctx, const void *data, size_t len)
 {
     wxp__sink *s = (wxp__sink *)ctx;
-    if (s->buf && s->len + len <= s->cap) memcpy(s->buf + s->len, data, len);
+    if (s->buf && s->len < s->cap) /* keep the head: a certificate's serial is there */
+        memcpy(s->buf + s->len, data, s->cap - s->len < len ? s->cap - s->len : len);
     s->len += len;
     if (s->push) s->push(s->ctx, data, len);
 }
@@ -2278,9 +2279,11 @@ WXP__PRIVATE wxp_err wxp__rsa_key_oaep(const wxp_signer_class **ctx, unsigned ch
 
 static const wxp_signer_class wxp__rsa_key_class = { wxp__rsa_key_sign, wxp__rsa_key_oaep };
 
+/* A BearSSL decoder must not run again once it has failed (it would crash). */
 WXP__PRIVATE void wxp__skey_push(void *ctx, const void *data, size_t len)
 {
-    br_skey_decoder_push((br_skey_decoder_context *)ctx, data, len);
+    br_skey_decoder_context *dc = (br_skey_decoder_context *)ctx;
+    if (dc->err == 0) br_skey_decoder_push(dc, data, len);
 }
 
 WXP_API wxp_err wxp_rsa_key_load(wxp_rsa_key *k, wxp_str pem, wxp_result *res)
@@ -2405,7 +2408,8 @@ WXP__PRIVATE wxp_err wxp__pubkey_spki(wxp_pubkey *k, const unsigned char *d, siz
 
 WXP__PRIVATE void wxp__x509_push(void *ctx, const void *data, size_t len)
 {
-    br_x509_decoder_push((br_x509_decoder_context *)ctx, data, len);
+    br_x509_decoder_context *xc = (br_x509_decoder_context *)ctx;
+    if (xc->err == 0) br_x509_decoder_push(xc, data, len);
 }
 
 /* Days since 0000-01-01 (BearSSL's count) to Unix seconds. */
@@ -2925,8 +2929,8 @@ WXP_API void wxp_http_response_header(wxp_http_response *r, const char *name, si
                                       const char *value, size_t value_len)
 {
 #define WXP__ROW_KEPT(hname, bit, field) \
-    { hname, bit, offsetof(wxp_http_response, wxp__priv.field), sizeof r->wxp__priv.field },
-    struct { const char *name; unsigned bit; size_t off, cap; } kept[] = { WXP__KEPT(WXP__ROW_KEPT) };
+    { hname, bit, offsetof(wxp_http_response, wxp__priv.field), sizeof ((wxp_http_response *)0)->wxp__priv.field },
+    static const struct { const char *name; unsigned bit; size_t off, cap; } kept[] = { WXP__KEPT(WXP__ROW_KEPT) };
 #undef WXP__ROW_KEPT
     size_t i;
     WXP__REQUIRE(r && (name || !name_len) && (value || !value_len));

@@ -616,9 +616,28 @@ static void keystore_pick_prefers_public_key(void **state)
     assert_int_equal(k->kind, WXP_KEY_PUBLIC);
 }
 
+/* Fuzzer finds: a decoder fed again after it failed used to crash. */
+static void malformed_pem_regressions_fail_cleanly(void **state)
+{
+    wxp_rsa_key k;
+    wxp_pubkey pk, slots[2];
+    wxp_keystore ks;
+    wxp_result r;
+    wxp_str x509 = test_file("tests/fuzz/regressions/pem/x509_push_after_error");
+    wxp_str skey = test_file("tests/fuzz/regressions/pem/skey_push_after_error");
+    (void)state;
+    wxp_keystore_init(&ks, slots, 2);
+    assert_int_not_equal(wxp_pubkey_load(&pk, x509, &r), WXP_OK);
+    assert_int_not_equal(wxp_keystore_add_certs(&ks, x509, &r), WXP_OK);
+    assert_int_equal(ks.count, 0);
+    assert_int_not_equal(wxp_rsa_key_load(&k, skey, &r), WXP_OK);
+    assert_null(k.vtable);
+}
+
 int test_group_keys(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(malformed_pem_regressions_fail_cleanly),
         cmocka_unit_test(rsa_key_pkcs8_and_pkcs1_sign_identically),
         cmocka_unit_test(rsa_key_signature_verifies_under_public_key),
         cmocka_unit_test(rsa_key_after_other_objects_loads),
