@@ -81,8 +81,14 @@
        - it MUST present the merchant client certificate when req->client_cert is
          not NULL, and fail the request (return nonzero) if it cannot;
        - it SHOULD honour req->timeout_ms for the whole exchange;
-       - it returns 0 when a complete answer was received, nonzero otherwise, and
-         MAY write a NUL-terminated reason into errbuf (errbuf_size bytes).
+       - it returns 0 when a complete answer was received, otherwise the kind of
+         failure, and MAY write a NUL-terminated reason into errbuf
+         (errbuf_size bytes): WXP_TRANSPORT_TIMEOUT when req->timeout_ms passed
+         first (WXP_E_TIMEOUT), WXP_TRANSPORT_TLS only when the TLS handshake
+         was refused, before any byte of the request was sent: an untrusted or
+         misnamed server certificate, or the client certificate refused
+         (WXP_E_TLS), and WXP_TRANSPORT_ERROR (or any other nonzero value) for
+         the rest: no connection, the connection closed early (WXP_E_TRANSPORT).
        It MAY keep a connection open between calls. The library never sees sockets.
 
    ERRORS
@@ -184,6 +190,8 @@ WXP_API wxp_str wxp_cstr(const char *s);
   X(E_TYPE,        "the field has the wrong JSON type (see result.field)")            \
   X(E_RANGE,       "the number does not fit its field (see result.field)")            \
   X(E_TRANSPORT,   "the transport failed (see result.message)")                       \
+  X(E_TIMEOUT,     "no answer in time: the request may have been processed")          \
+  X(E_TLS,         "the TLS handshake was refused (certificate): nothing was sent")    \
   X(E_HTTP,        "WeChat Pay answered with an error (see result.code)")             \
   X(E_HEADER,      "a Wechatpay-* header is missing or malformed (see result.field)")  \
   X(E_SERIAL,      "signed by a key the key store does not hold (see result.message)") \
@@ -473,6 +481,9 @@ WXP_API void   wxp_http_response_header(wxp_http_response *r, const char *name,
 /* Appends body bytes; returns how many were taken (less than len: buffer full). */
 WXP_API size_t wxp_http_response_write(wxp_http_response *r, const void *data, size_t len);
 
+/* What a transport returns (see TRANSPORT CONTRACT). */
+enum { WXP_TRANSPORT_OK = 0, WXP_TRANSPORT_ERROR, WXP_TRANSPORT_TIMEOUT, WXP_TRANSPORT_TLS };
+
 typedef int (*wxp_transport_fn)(void *user, const wxp_http_request *req,
                                 wxp_http_response *res, char *errbuf, size_t errbuf_size);
 typedef struct wxp_transport { wxp_transport_fn fn; void *user; } wxp_transport;
@@ -489,8 +500,9 @@ typedef struct wxp_replay {
 /* Retries of the typed calls that are safe to repeat (refunds, coupon and
    subsidy returns): the same request, with the same request number
    (out_refund_no, return_request_no, out_subsidy_return_no...), is sent again
-   after a transport failure, a 5xx, SYSTEM_ERROR or FREQUENCY_LIMITED, at most
-   `attempts` times in all, sleeping backoff_ms, then twice that, and so on. */
+   after no answer (WXP_E_TRANSPORT, WXP_E_TIMEOUT), a 5xx, SYSTEM_ERROR or
+   FREQUENCY_LIMITED, at most `attempts` times in all, sleeping backoff_ms, then
+   twice that, and so on. */
 typedef struct wxp_retry {
     unsigned attempts;                          /* 0 -> 1 (no retry) */
     unsigned backoff_ms;                        /* 0 -> 200 */
@@ -1111,8 +1123,8 @@ WXP_MODEL_RESPONSE(wxp_v2_refundquery_result, WXP_V2_REFUNDQUERY)
    Validation as for APIv3 (WXP_E_ARG naming the field; nothing sent); answer
    errors as wxp_v2_request (out is filled only on WXP_OK); indexed lists go
    into the caller's arrays. config.retry applies: the same request (the same
-   out_refund_no) is sent again after a transport failure, a 5xx, or
-   SYSTEMERROR / BIZERR_NEED_RETRY / FREQUENCY_LIMITED. */
+   out_refund_no) is sent again after no answer (WXP_E_TRANSPORT,
+   WXP_E_TIMEOUT), a 5xx, or SYSTEMERROR / BIZERR_NEED_RETRY / FREQUENCY_LIMITED. */
 WXP_API WXP_NODISCARD wxp_err wxp_v2_refund(wxp_client *c, const wxp_v2_refund_req *req, wxp_v2_refund_result *out,
                                             wxp_result *res);
 WXP_API WXP_NODISCARD wxp_err wxp_v2_refundv2(wxp_client *c, const wxp_v2_refund_req *req, wxp_v2_refund_result *out,
@@ -1196,7 +1208,8 @@ WXP_API WXP_NODISCARD wxp_err wxp_v2_reverse(wxp_client *c, const wxp_v2_order_r
    The outcome is always one of PAID (transaction_id set), REVERSED (not paid;
    money, if any moved, goes back), or UNKNOWN (reverse could not be confirmed:
    reconcile later with orderquery; last_error and err_code say what is known).
-   NOT_SENT means the request was refused locally (WXP_E_ARG, nothing sent). */
+   NOT_SENT means micropay was never sent: refused locally (WXP_E_ARG,
+   WXP_E_RATE) or by the TLS handshake (WXP_E_TLS). */
 enum { WXP_SALE_NOT_SENT = 0, WXP_SALE_PAID, WXP_SALE_REVERSED, WXP_SALE_UNKNOWN };
 
 typedef struct wxp_sale_config {
@@ -1218,9 +1231,9 @@ typedef struct wxp_sale {
     wxp_err  last_error;            /* of the last call made */
 } wxp_sale;
 
-/* Returns WXP_OK once the sale reached PAID or REVERSED; WXP_E_ARG when nothing
-   was sent (also when config.client_cert is missing: a sale may need a
-   reverse); otherwise an error with outcome UNKNOWN: the last call's, or
+/* Returns WXP_OK once the sale reached PAID or REVERSED; WXP_E_ARG, WXP_E_RATE
+   or WXP_E_TLS when nothing was sent (WXP_E_ARG also when config.client_cert is
+   missing: a sale may need a reverse); otherwise an error with outcome UNKNOWN: the last call's, or
    WXP_E_V2_RESULT with err_code ORDERPAID (the number was paid before: a
    reverse would refund it) or TOTAL_FEE_MISMATCH (paid, another amount). A
    number used by another order (OUT_TRADE_NO_USED) is REVERSED with no
@@ -3391,20 +3404,29 @@ WXP_API wxp_err wxp_v3_finish(wxp_client *c, wxp_result *res)
     return WXP_E_HTTP;
 }
 
+/* Calls the transport: WXP_OK, or its failure as WXP_E_TRANSPORT,
+   WXP_E_TIMEOUT or WXP_E_TLS with its reason in res->message. */
+WXP__PRIVATE wxp_err wxp__transport(const wxp_transport *t, const wxp_http_request *req, wxp_http_response *resp,
+                                    wxp_result *res)
+{
+    char errbuf[WXP_ERRBUF_SIZE];
+    wxp_err e;
+    int rc;
+    errbuf[0] = 0;
+    rc = t->fn(t->user, req, resp, errbuf, sizeof errbuf);
+    if (rc == WXP_TRANSPORT_OK) return WXP_OK;
+    errbuf[sizeof errbuf - 1] = 0;
+    if (res) res->status = resp->wxp__priv.status;
+    e = rc == WXP_TRANSPORT_TIMEOUT ? WXP_E_TIMEOUT : rc == WXP_TRANSPORT_TLS ? WXP_E_TLS : WXP_E_TRANSPORT;
+    return wxp__fail(res, e, "transport", errbuf[0] ? errbuf : "the transport failed");
+}
+
 /* Runs the prepared request through the transport. */
 WXP__PRIVATE wxp_err wxp__v3_transport(wxp_client *c, wxp_result *res)
 {
-    char errbuf[WXP_ERRBUF_SIZE];
-    wxp_http_response *resp = &c->wxp__priv.resp;
-    errbuf[0] = 0;
-    if (c->wxp__priv.cfg.transport.fn(c->wxp__priv.cfg.transport.user, &c->wxp__priv.req, resp, errbuf,
-                                      sizeof errbuf) != 0) {
-        c->wxp__priv.wp_serial[0] = 0;
-        errbuf[sizeof errbuf - 1] = 0;
-        if (res) res->status = resp->wxp__priv.status;
-        return wxp__fail(res, WXP_E_TRANSPORT, "transport", errbuf[0] ? errbuf : "the transport failed");
-    }
-    return WXP_OK;
+    wxp_err e = wxp__transport(&c->wxp__priv.cfg.transport, &c->wxp__priv.req, &c->wxp__priv.resp, res);
+    if (e) c->wxp__priv.wp_serial[0] = 0;
+    return e;
 }
 
 /* The transport, then the answer checked. */
@@ -4066,10 +4088,14 @@ WXP__PRIVATE wxp_err wxp__rate_take(wxp_client *c, int which, int spend, wxp_res
     return WXP_OK;
 }
 
+/* No answer heard: the request may or may not have been processed. (Not
+   WXP_E_TLS: nothing was sent, and a refused certificate stays refused.) */
+#define WXP__UNHEARD(e) ((e) == WXP_E_TRANSPORT || (e) == WXP_E_TIMEOUT)
+
 /* A code that says "try again with the same request". */
 WXP__PRIVATE int wxp__retryable(wxp_err e, const wxp_result *r)
 {
-    if (e == WXP_E_TRANSPORT) return 1;
+    if (WXP__UNHEARD(e)) return 1;
     if (e != WXP_E_HTTP || !r) return 0;
     return r->status >= 500 || strcmp(r->code, "SYSTEM_ERROR") == 0 || strcmp(r->code, "FREQUENCY_LIMITED") == 0;
 }
@@ -4142,7 +4168,7 @@ WXP_API wxp_err wxp_refund_create(wxp_client *c, const wxp_refund_req *req, wxp_
     if (e) return e;
     e = wxp__typed_call(c, "POST", "/v3/refund/domestic/refunds", len, 1, &wxp_refund__model, out, res);
     /* WeChat Pay's 6/s budget counts refund requests that fail. */
-    if ((e == WXP_E_HTTP || e == WXP_E_TRANSPORT) && c->wxp__priv.cfg.rate.enabled &&
+    if ((e == WXP_E_HTTP || WXP__UNHEARD(e)) && c->wxp__priv.cfg.rate.enabled &&
         c->wxp__priv.bucket[WXP__RATE_V3_REFUND_FAIL].tokens > 0)
         c->wxp__priv.bucket[WXP__RATE_V3_REFUND_FAIL].tokens--;
     return e;
@@ -4864,7 +4890,7 @@ WXP__PRIVATE wxp_err wxp__v2_call(wxp_client *c, const char *path, const wxp_kv 
     wxp_config *cfg;
     wxp_kv extra[4];
     size_t nx = 0, reqlen, kc = 0;
-    char nonce[WXP_NONCE_LEN + 1], sign[65], errbuf[WXP_ERRBUF_SIZE];
+    char nonce[WXP_NONCE_LEN + 1], sign[65];
     wxp__sb b;
     wxp_http_request *req;
     wxp_http_header *h;
@@ -4916,11 +4942,8 @@ WXP__PRIVATE wxp_err wxp__v2_call(wxp_client *c, const char *path, const wxp_kv 
     req->client_cert = (flags & WXP_V2_CERT) ? &cfg->client_cert : NULL;
     resp = &c->wxp__priv.resp;
     wxp_http_response_init(resp, b.p + reqlen + 1, cfg->io_buf_size - reqlen - 1);
-    errbuf[0] = 0;
-    if (cfg->transport.fn(cfg->transport.user, req, resp, errbuf, sizeof errbuf) != 0) {
-        errbuf[sizeof errbuf - 1] = 0;
-        return wxp__fail(res, WXP_E_TRANSPORT, "transport", errbuf[0] ? errbuf : "the transport failed");
-    }
+    e = wxp__transport(&cfg->transport, req, resp, res);
+    if (e) return e;
     if (res) {
         res->status = resp->wxp__priv.status;
         wxp__copy(res->request_id, sizeof res->request_id, resp->wxp__priv.request_id,
@@ -5138,7 +5161,7 @@ WXP__PRIVATE wxp_err wxp__v2_decode(const wxp__model *m, const wxp_kv *kv, size_
 /* An APIv2 answer that says "send the same request again". */
 WXP__PRIVATE int wxp__v2_retryable(wxp_err e, const wxp_result *r)
 {
-    if (e == WXP_E_TRANSPORT) return 1;
+    if (WXP__UNHEARD(e)) return 1;
     if (!r) return 0;
     if (e == WXP_E_HTTP) return r->status >= 500;
     return e == WXP_E_V2_RESULT && (strcmp(r->code, "SYSTEMERROR") == 0 || strcmp(r->code, "BIZERR_NEED_RETRY") == 0 ||
@@ -5292,7 +5315,7 @@ WXP__PRIVATE void wxp__sale_seen(wxp_sale *out, wxp_err e, const wxp_result *r, 
 /* An answer that leaves the payment open: ask again. */
 WXP__PRIVATE int wxp__sale_pending(wxp_err e, const wxp_result *r)
 {
-    if (e == WXP_E_TRANSPORT || e == WXP_E_HTTP || e == WXP_E_V2_RETURN || e == WXP_E_SIGNATURE ||
+    if (WXP__UNHEARD(e) || e == WXP_E_TLS || e == WXP_E_HTTP || e == WXP_E_V2_RETURN || e == WXP_E_SIGNATURE ||
         e == WXP_E_PARSE)
         return 1;
     return e == WXP_E_V2_RESULT && (strcmp(r->code, "USERPAYING") == 0 || strcmp(r->code, "SYSTEMERROR") == 0 ||
@@ -5327,7 +5350,7 @@ WXP_API wxp_err wxp_pos_sale(wxp_client *c, const wxp_micropay_req *req, const w
     wxp__sale_note(sc, "micropay");
     started = wxp__now(c);
     e = wxp_v2_micropay(c, req, &order, res);
-    if (e == WXP_E_ARG || e == WXP_E_RATE) return e; /* nothing sent */
+    if (e == WXP_E_ARG || e == WXP_E_RATE || e == WXP_E_TLS) return e; /* nothing sent */
     wxp__sale_seen(out, e, res, &order);
     if (e == WXP_OK) {
         out->outcome = WXP_SALE_PAID;

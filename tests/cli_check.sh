@@ -356,9 +356,10 @@ END
     # shellcheck disable=SC2086
     t "https: an untrusted server certificate" 1 "$W" call GET /v3/refund/domestic/refunds/HTTPS-R1 $C \
         --ca-file $CERTS/rogue_ca.pem
-    err_has "https: certificate refused" "WXP_E_TRANSPORT"
+    err_has "https: certificate refused" "WXP_E_TLS"
     # shellcheck disable=SC2086
     t "https: the wrong host name" 1 "$W" call GET /v3/refund/domestic/refunds/HTTPS-R1 $C --host "127.0.0.1:$port"
+    err_has "https: host name refused" "WXP_E_TLS"
     kill "$srv_pid" 2>/dev/null
 else
     echo "skip - $SRV not built: no HTTPS checks"

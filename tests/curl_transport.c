@@ -493,7 +493,7 @@ static void curl_cut_body_transport(void **state)
     wxp_client_wipe(&c);
 }
 
-/* A server that never answers: WXP_E_TRANSPORT once timeout_ms has passed. */
+/* A server that never answers: WXP_E_TIMEOUT once timeout_ms has passed. */
 static void curl_slow_timeout(void **state)
 {
     static wxp_client c;
@@ -503,7 +503,7 @@ static void curl_slow_timeout(void **state)
     client_make(&c, 300);
     server_mode(MODE_SLOW);
     t0 = ms_now();
-    assert_int_equal(wxp_v3_request(&c, "GET", "/v3/slow", wxp_cstr(NULL), &r), WXP_E_TRANSPORT);
+    assert_int_equal(wxp_v3_request(&c, "GET", "/v3/slow", wxp_cstr(NULL), &r), WXP_E_TIMEOUT);
     ms = ms_now() - t0;
     assert_true(ms >= 250 && ms < SLOW_MS);
     assert_true(STARTS(r.message, "curl: (28) "));       /* CURLE_OPERATION_TIMEDOUT */

@@ -72,6 +72,8 @@ static void on_state(void *user, const char *state)
 typedef struct plan { unsigned faults, times; } plan;
 static plan plan_micropay, plan_query, plan_reverse;
 static int strip_cert;
+static int refuse_handshake;        /* every call: WXP_TRANSPORT_TLS, nothing sent */
+static unsigned micropay_timeouts;  /* micropays answered, then reported as timed out */
 static int start_without_cert;      /* the next start(): a client without client_cert */
 static unsigned calls_micropay, calls_query, calls_reverse;
 
@@ -93,6 +95,16 @@ static int front(void *user, const wxp_http_request *req, wxp_http_response *res
         wxp_fake_fault(&fake, pl->faults);
     }
     if (strip_cert) copy.client_cert = NULL;
+    if (refuse_handshake) {
+        snprintf(errbuf, errbuf_size, "TLS handshake failed: the server certificate is not trusted");
+        return WXP_TRANSPORT_TLS;
+    }
+    if (pl == &plan_micropay && micropay_timeouts) {
+        micropay_timeouts--;
+        (void)wxp_fake_transport(user, &copy, res, errbuf, errbuf_size);
+        snprintf(errbuf, errbuf_size, "timed out waiting for the answer");
+        return WXP_TRANSPORT_TIMEOUT;
+    }
     return wxp_fake_transport(user, &copy, res, errbuf, errbuf_size);
 }
 
@@ -109,6 +121,8 @@ static void start(void)
     memset(&plan_query, 0, sizeof plan_query);
     memset(&plan_reverse, 0, sizeof plan_reverse);
     strip_cert = 0;
+    refuse_handshake = 0;
+    micropay_timeouts = 0;
     calls_micropay = calls_query = calls_reverse = 0;
     assert_int_equal(wxp_pubkey_load(&merchant_pub, wxp_cstr(WXP_TEST_MERCHANT_PUB), &r), WXP_OK);
     assert_int_equal(wxp_rsa_key_load(&platform, wxp_cstr(WXP_TEST_PLATFORM_KEY), &r), WXP_OK);
@@ -218,7 +232,7 @@ static void check_invariant(const wxp_sale *s, wxp_err rc, const char *otn, cons
         assert_int_not_equal(rc, WXP_OK);
         break;
     case WXP_SALE_NOT_SENT:
-        assert_int_equal(rc, WXP_E_ARG);
+        assert_true(rc == WXP_E_ARG || rc == WXP_E_RATE || rc == WXP_E_TLS);
         assert_false(paid);
         break;
     default:
@@ -504,8 +518,9 @@ static void reverse_needs_client_cert(void)
     wxp_result r;
     start();
     strip_cert = 1;
-    assert_int_equal(sell("T-NOCERT", CODE_BROKE, 100, &s, &r), WXP_E_TRANSPORT);
+    assert_int_equal(sell("T-NOCERT", CODE_BROKE, 100, &s, &r), WXP_E_TLS);
     assert_int_equal(s.outcome, WXP_SALE_UNKNOWN);
+    assert_int_equal(s.last_error, WXP_E_TLS);
     assert_non_null(strstr(r.message, "client certificate required"));
     assert_int_equal(calls_reverse, 5);
     assert_int_equal(order("T-NOCERT")->reverses, 0);
@@ -834,13 +849,13 @@ static void micropay_refusals(void)
     assert_int_equal(wxp_v2_request(&client, "/pay/micropay", kv, n - 1, 0, out, 64, &count, &r),
                      WXP_E_V2_RESULT);      /* no auth_code */
     assert_string_equal(r.code, "PARAM_ERROR");
-    /* The reverse path without the certificate: no answer at all. */
+    /* The reverse path without the certificate: the handshake refused, nothing sent. */
     kv[2].value = wxp_cstr("T-RAW");
     assert_int_equal(wxp_v2_request(&client, "/pay/micropay", kv, n, 0, out, 64, &count, &r),
                      WXP_OK);
     strip_cert = 1;
     assert_int_equal(wxp_v2_request(&client, REVERSE, kv + 2, 1, 0, out, 64, &count, &r),
-                     WXP_E_TRANSPORT);
+                     WXP_E_TLS);
     assert_string_equal(order("T-RAW")->trade_state, "SUCCESS");
 
     /* The customers' own bookkeeping refuses what it cannot hold. */
@@ -1084,6 +1099,41 @@ static void bug_wait_ignores_the_clock(void)
     assert_true(now_ms - t0 <= 30000 + 5000 + 8000);
 }
 
+/* The transport's failure kinds: a refused handshake sent nothing, so the sale
+   ends at once, not sent; a timed-out micropay may have been paid, so it is
+   confirmed by orderquery like a lost answer. */
+static void transport_failure_kinds(void)
+{
+    wxp_sale s;
+    wxp_result r;
+    start();
+    refuse_handshake = 1;
+    assert_int_equal(sell("T-TLS", CODE_NOW, 100, &s, &r), WXP_E_TLS);
+    assert_int_equal(s.outcome, WXP_SALE_NOT_SENT);
+    assert_int_equal(calls_micropay, 1);
+    assert_int_equal(calls_query + calls_reverse, 0);
+    assert_int_equal(s.queries + s.reverses, 0);
+    assert_int_equal(wxp_fake_request_count(&fake), 0);
+    assert_null(order("T-TLS"));
+    assert_non_null(strstr(r.message, "not trusted"));
+    assert_int_equal(customer(CODE_NOW)->payments, 0);
+
+    refuse_handshake = 0;
+    micropay_timeouts = 1;
+    assert_int_equal(sell("T-SLOW", CODE_NOW, 100, &s, &r), WXP_OK);
+    assert_int_equal(s.outcome, WXP_SALE_PAID);
+    assert_int_equal(s.queries, 1);
+    assert_int_equal(s.reverses, 0);
+    assert_string_equal(s.transaction_id, order("T-SLOW")->transaction_id);
+    assert_int_equal(customer(CODE_NOW)->payments, 1);
+
+    /* Not paid (no money) and timed out: reversed, as after a lost answer. */
+    micropay_timeouts = 1;
+    assert_int_equal(sell("T-SLOW-2", CODE_BROKE, 100, &s, &r), WXP_OK);
+    assert_int_equal(s.outcome, WXP_SALE_REVERSED);
+    assert_int_equal(s.reverses, 1);
+}
+
 #define CASE(name) static void t_##name(void **state) { (void)state; name(); }
 CASE(paid_at_once)
 CASE(paid_after_two_polls)
@@ -1106,6 +1156,7 @@ CASE(bug_repeat_sale_refunds_the_first)
 CASE(bug_reused_number_reverses_another_order)
 CASE(bug_wait_ignores_the_clock)
 CASE(bug_sale_without_cert_starts)
+CASE(transport_failure_kinds)
 #undef CASE
 
 int main(void)
@@ -1132,6 +1183,7 @@ int main(void)
         cmocka_unit_test(t_bug_reused_number_reverses_another_order),
         cmocka_unit_test(t_bug_wait_ignores_the_clock),
         cmocka_unit_test(t_bug_sale_without_cert_starts),
+        cmocka_unit_test(t_transport_failure_kinds),
     };
     return cmocka_run_group_tests_name("pos_sale", tests, NULL, NULL) ? 1 : 0;
 }

@@ -239,6 +239,8 @@ typedef struct canned {
     const wxp_http_header *headers;
     size_t nheaders;
     const char *fail;               /* non-NULL: fail with this text in errbuf */
+    int fail_kind;                  /* what it returns then (0: WXP_TRANSPORT_ERROR) */
+    unsigned calls;
     size_t offered, short_at;       /* bytes written; offset of the first short write */
     int short_seen;
 } canned;
@@ -249,9 +251,10 @@ static int canned_transport(void *user, const wxp_http_request *req, wxp_http_re
     canned *c = (canned *)user;
     size_t i, n = c->body ? strlen(c->body) : 0, piece = c->piece ? c->piece : n;
     (void)req;
+    c->calls++;
     if (c->fail) {
         snprintf(errbuf, errbuf_size, "%s", c->fail);
-        return 1;
+        return c->fail_kind ? c->fail_kind : WXP_TRANSPORT_ERROR;
     }
     if (c->status) wxp_http_response_status(res, c->status);
     for (i = 0; i < c->nheaders; i++)
@@ -759,6 +762,43 @@ static void transport_failure_reports_errbuf_text(void **state)
         client_up(&cfg);
         ASSERT_ERR(wxp_v3_request(&client, "GET", TRADE_PATH, wxp_cstr(""), &r), WXP_E_TRANSPORT, r);
         assert_true(r.message[0] != 0);
+    }
+}
+
+/* What the transport returns names the failure; no answer heard is retried
+   with the same request, a refused TLS handshake (nothing sent) is not. */
+static void transport_failure_kinds(void **state)
+{
+    static const struct { int kind; wxp_err e; unsigned calls; } k[] = {
+        { WXP_TRANSPORT_ERROR, WXP_E_TRANSPORT, 3 },
+        { WXP_TRANSPORT_TIMEOUT, WXP_E_TIMEOUT, 3 },
+        { WXP_TRANSPORT_TLS, WXP_E_TLS, 1 },
+        { 42, WXP_E_TRANSPORT, 3 },                 /* any other nonzero value */
+        { -1, WXP_E_TRANSPORT, 3 },
+    };
+    size_t i;
+    (void)state;
+    for (i = 0; i < sizeof k / sizeof k[0]; i++) {
+        wxp_config cfg = env_retrying(3);
+        canned srv;
+        wxp_refund_req q = refund_req("R-kind", 100);
+        wxp_refund out = refund_out(4);
+        wxp_result r;
+        memset(&srv, 0, sizeof srv);
+        srv.fail = "the transport's reason";
+        srv.fail_kind = k[i].kind;
+        cfg.apiv2_key = wxp_cstr("192006250b4c09247ec02edce69f6a2d");
+        cfg.transport.fn = canned_transport;
+        cfg.transport.user = &srv;
+        client_up(&cfg);
+        ASSERT_ERR(wxp_refund_create(&client, &q, &out, &r), k[i].e, r);
+        assert_string_equal(r.message, "the transport's reason");
+        assert_string_equal(r.field, "transport");
+        assert_int_equal(srv.calls, k[i].calls);
+        /* APIv2 maps them the same way. */
+        srv.calls = 0;
+        ASSERT_ERR(wxp_v2_request(&client, "/pay/orderquery", NULL, 0, 0, NULL, 0, NULL, &r), k[i].e, r);
+        assert_int_equal(srv.calls, 1);
     }
 }
 
@@ -1808,6 +1848,7 @@ int test_group_client(void)
         cmocka_unit_test(unsigned_4xx_is_http_error_with_code),
         cmocka_unit_test(signed_4xx_tampered_is_signature_error),
         cmocka_unit_test(transport_failure_reports_errbuf_text),
+        cmocka_unit_test(transport_failure_kinds),
         cmocka_unit_test(oversized_body_reports_full_size),
         cmocka_unit_test(transport_without_status_is_transport_error),
         cmocka_unit_test(headers_match_any_case_and_values_are_trimmed),

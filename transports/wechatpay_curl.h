@@ -57,9 +57,13 @@
          with the reason in result.message;
        - CURLOPT_TIMEOUT_MS is req->timeout_ms (0: 10000), the connect timeout
          connect_timeout_ms or else min(req->timeout_ms, 5000);
-       - a failed transfer returns nonzero with "curl: (N) <curl's message>" in
-         errbuf (CURLOPT_ERRORBUFFER, cut to errbuf_size): the client reports
-         WXP_E_TRANSPORT with that text in result.message.
+       - a failed transfer puts "curl: (N) <curl's message>" in errbuf
+         (CURLOPT_ERRORBUFFER, cut to errbuf_size), and the client reports it in
+         result.message with WXP_E_TIMEOUT for CURLE_OPERATION_TIMEDOUT (28),
+         WXP_E_TLS for a refused handshake (CURLE_PEER_FAILED_VERIFICATION 60,
+         CURLE_SSL_CONNECT_ERROR 35, CURLE_SSL_CERTPROBLEM 58,
+         CURLE_SSL_CACERT_BADFILE 77: nothing was sent) and WXP_E_TRANSPORT for
+         any other.
 
    WHAT EACH CALL SETS (on the handle, then detaches the call's pointers)
        URL, PROTOCOLS_STR ("https", or "http" in test mode), FOLLOWLOCATION 0,
@@ -195,7 +199,23 @@ typedef struct wxp__curl_call {
 WXP__CURL_PRIVATE int wxp__curl_fail(char *errbuf, size_t cap, const char *a, const char *b)
 {
     if (errbuf && cap) snprintf(errbuf, cap, "%s%s", a, b ? b : "");
-    return 1;
+    return WXP_TRANSPORT_ERROR;
+}
+
+/* The kind of a failed transfer (see the transport contract in wechatpay.h). */
+WXP__CURL_PRIVATE int wxp__curl_kind(CURLcode rc)
+{
+    switch (rc) {
+    case CURLE_OPERATION_TIMEDOUT:
+        return WXP_TRANSPORT_TIMEOUT;
+    case CURLE_PEER_FAILED_VERIFICATION:    /* untrusted or misnamed server certificate */
+    case CURLE_SSL_CONNECT_ERROR:           /* the handshake failed (client certificate refused) */
+    case CURLE_SSL_CERTPROBLEM:             /* the client certificate is unusable */
+    case CURLE_SSL_CACERT_BADFILE:          /* the CA bundle is unreadable */
+        return WXP_TRANSPORT_TLS;
+    default:
+        return WXP_TRANSPORT_ERROR;
+    }
 }
 
 WXP__CURL_PRIVATE size_t wxp__curl_on_header(char *p, size_t size, size_t n, void *user)
@@ -315,7 +335,7 @@ WXP_CURL_API int wxp_curl_transport(void *user, const wxp_http_request *req, wxp
     long status = 0;
     size_t i, k, n, ulen;
     unsigned timeout, connect_ms;
-    int plain, body, ctype = 0, ret = 1;
+    int plain, body, ctype = 0, ret = WXP_TRANSPORT_ERROR;
 
     if (errbuf && errbuf_size) errbuf[0] = 0;
     if (!t || !t->easy || !req || !res || !req->method || !req->host)
@@ -474,7 +494,7 @@ WXP_CURL_API int wxp_curl_transport(void *user, const wxp_http_request *req, wxp
     if (rc != CURLE_OK) {
         if (errbuf && errbuf_size)
             snprintf(errbuf, errbuf_size, "curl: (%d) %s", (int)rc, cerr[0] ? cerr : curl_easy_strerror(rc));
-        ret = 1;
+        ret = wxp__curl_kind(rc);
     } else if (status <= 0) {
         ret = wxp__curl_fail(errbuf, errbuf_size, "wxp_curl: no HTTP status received", NULL);
     } else {

@@ -56,9 +56,9 @@
           record->client_cert says whether req->client_cert was set).
        2. A queued wxp_fake_push_fail() fails it (transport returns nonzero).
        3. With config.require_client_cert, a path under /secapi/ without
-          req->client_cert fails (nonzero, errbuf "fake: client certificate
-          required ..."): the real server refuses the TLS handshake, so the
-          client hears no answer at all. The pending faults stay pending.
+          req->client_cert fails with WXP_TRANSPORT_TLS (errbuf "fake: client
+          certificate required ..."): the real server refuses the TLS
+          handshake, so the client hears no answer at all (WXP_E_TLS). The pending faults stay pending.
        4. The pending faults are taken (they apply to this answer only, or to the
           next n with wxp_fake_fault_times; with wxp_fake_fault_on only requests
           to that path take them, the others leave them pending).
@@ -3710,7 +3710,7 @@ WXP_FAKE_API int wxp_fake_transport(void *user, const wxp_http_request *req,
     if (p->cfg.require_client_cert && !req->client_cert && wxp__fake_prefix(path, "/secapi/")) {
         wxp__fake_errbuf(errbuf, errbuf_size, "fake: client certificate required ",
                          "(the server refused the TLS handshake)");
-        return 1;
+        return WXP_TRANSPORT_TLS;
     }
     faults = wxp__fake_take_faults(f, &path);
     rec->faults = faults;

@@ -71,13 +71,14 @@
          handshake, request and answer (with config.io.now_ms; without it, each
          wait is bounded by it instead);
        - redirects are not followed (a 3xx is an answer like any other);
-       - it returns nonzero with "wxp_sock: <what failed>" in errbuf, e.g.
-         "wxp_sock: TLS handshake with api.mch.weixin.qq.com failed: the server
-         certificate does not chain to a trusted CA (BR_ERR_X509_NOT_TRUSTED)",
-         "wxp_sock: timed out (5000 ms) waiting for the answer", or
-         "wxp_sock: the connection was closed after 120 of 473 body bytes";
-         the client then reports WXP_E_TRANSPORT with that text in
-         result.message.
+       - a failure puts "wxp_sock: <what failed>" in errbuf, which the client
+         reports in result.message, with its own error:
+         WXP_E_TLS "wxp_sock: TLS handshake with api.mch.weixin.qq.com failed:
+         the server certificate does not chain to a trusted CA
+         (BR_ERR_X509_NOT_TRUSTED)" (any error BearSSL reports in the
+         handshake: nothing was sent), WXP_E_TIMEOUT "wxp_sock: timed out (5000
+         ms) waiting for the answer", WXP_E_TRANSPORT "wxp_sock: the connection
+         was closed after 120 of 473 body bytes" (and every other failure).
 
    KEEP-ALIVE
        The connection stays open after an answer that allows it (HTTP/1.1, no
@@ -342,7 +343,7 @@ WXP__SOCK_PRIVATE void wxp__sock_cat_u(char *dst, size_t cap, unsigned long long
     wxp__sock_cat(dst, cap, t + i);
 }
 
-/* errbuf = "wxp_sock: " a b c; returns 1 (the transport's failure value). */
+/* errbuf = "wxp_sock: " a b c; returns WXP_TRANSPORT_ERROR. */
 WXP__SOCK_PRIVATE int wxp__sock_fail(char *errbuf, size_t cap, const char *a, const char *b, const char *c)
 {
     if (errbuf && cap) {
@@ -352,7 +353,7 @@ WXP__SOCK_PRIVATE int wxp__sock_fail(char *errbuf, size_t cap, const char *a, co
         wxp__sock_cat(errbuf, cap, b);
         wxp__sock_cat(errbuf, cap, c);
     }
-    return 1;
+    return WXP_TRANSPORT_ERROR;
 }
 
 WXP__SOCK_PRIVATE int wxp__sock_lower(int c) { return (c >= 'A' && c <= 'Z') ? c + 32 : c; }
@@ -764,7 +765,7 @@ WXP__SOCK_PRIVATE int wxp__sock_run(wxp_sock *s, unsigned target)
     return -1;
 }
 
-/* The reason of the last failed run, into errbuf. */
+/* The reason of the last failed run, into errbuf; returns its kind. */
 WXP__SOCK_PRIVATE int wxp__sock_io_fail(wxp_sock *s, char *errbuf, size_t cap)
 {
     int r = s->wxp__priv.io_result, br = br_ssl_engine_last_error(&s->wxp__priv.sc.eng);
@@ -787,7 +788,7 @@ WXP__SOCK_PRIVATE int wxp__sock_io_fail(wxp_sock *s, char *errbuf, size_t cap)
         wxp__sock_cat(errbuf, cap, wxp_sock_br_error(br));
     }
     wxp__sock_drop(s);
-    return 1;
+    return r == WXP_SOCK_IO_TIMEOUT ? WXP_TRANSPORT_TIMEOUT : WXP_TRANSPORT_ERROR;
 }
 
 /* Sends len bytes as application data (buffered in the engine). */
@@ -877,6 +878,7 @@ WXP__SOCK_PRIVATE void wxp__sock_set_time(wxp_sock *s)
     br_x509_minimal_set_time(&s->wxp__priv.xc, (uint32_t)(t / 86400 + 719528), (uint32_t)(t % 86400));
 }
 
+/* Connects and shakes hands: 0, or a WXP_TRANSPORT_* failure with errbuf set. */
 WXP__SOCK_PRIVATE int wxp__sock_connect(wxp_sock *s, const wxp_http_request *req, char *errbuf, size_t cap)
 {
     wxp_sock_config *cfg = &s->wxp__priv.cfg;
@@ -923,7 +925,7 @@ WXP__SOCK_PRIVATE int wxp__sock_connect(wxp_sock *s, const wxp_http_request *req
         wxp_rsa_key_wipe(&s->wxp__priv.key);
         wxp__sock_fail(errbuf, cap, "cannot connect to ", req->host, why[0] ? ": " : "");
         wxp__sock_cat(errbuf, cap, why);
-        return 1;
+        return WXP_TRANSPORT_ERROR;
     }
     s->wxp__priv.sock_open = 1;
     s->connects++;
@@ -952,7 +954,7 @@ WXP__SOCK_PRIVATE int wxp__sock_connect(wxp_sock *s, const wxp_http_request *req
             wxp__sock_drop(s);
             wxp__sock_fail(errbuf, cap, "TLS handshake with ", name, " failed: ");
             wxp__sock_cat(errbuf, cap, wxp_sock_br_error(br));
-            return 1;
+            return WXP_TRANSPORT_TLS;
         }
         return wxp__sock_io_fail(s, errbuf, cap);
     }
@@ -1148,7 +1150,7 @@ WXP__SOCK_PRIVATE size_t wxp__sock_feed(wxp_sock *s, wxp_http_response *res, con
     return used;
 }
 
-/* Reads the whole answer. 0, or 1 with errbuf set and the connection dropped. */
+/* Reads the whole answer. 0, or a WXP_TRANSPORT_* failure with errbuf set and the connection dropped. */
 WXP__SOCK_PRIVATE int wxp__sock_read_answer(wxp_sock *s, wxp_http_response *res, char *errbuf, size_t cap)
 {
     br_ssl_engine_context *eng = &s->wxp__priv.sc.eng;
@@ -1184,7 +1186,7 @@ WXP__SOCK_PRIVATE int wxp__sock_read_answer(wxp_sock *s, wxp_http_response *res,
                     wxp__sock_cat(errbuf, cap, " bytes");
                 }
                 wxp__sock_drop(s);
-                return 1;
+                return WXP_TRANSPORT_ERROR;
             }
             if (s->wxp__priv.state != WXP__SOCK_P_STATUS || s->wxp__priv.lines || s->wxp__priv.line_len)
                 s->wxp__priv.phase = "reading the answer";
@@ -1196,7 +1198,7 @@ WXP__SOCK_PRIVATE int wxp__sock_read_answer(wxp_sock *s, wxp_http_response *res,
         if (used == (size_t)-1) {
             wxp__sock_fail(errbuf, cap, "malformed answer: ", why, "");
             wxp__sock_drop(s);
-            return 1;
+            return WXP_TRANSPORT_ERROR;
         }
         br_ssl_engine_recvapp_ack(eng, used);
         if (used < len) s->wxp__priv.close = 1;     /* bytes after the answer: not reusable */
@@ -1234,8 +1236,8 @@ WXP__SOCK_PRIVATE int wxp__sock_header_ok(wxp_str n, wxp_str v)
     return 1;
 }
 
-/* Sends the request on the open connection and reads the answer: 0, or 1
-   with errbuf set and the connection dropped. */
+/* Sends the request on the open connection and reads the answer: 0, or a
+   WXP_TRANSPORT_* failure with errbuf set and the connection dropped. */
 WXP__SOCK_PRIVATE int wxp__sock_exchange(wxp_sock *s, const wxp_http_request *req, wxp_http_response *res,
                                          char *errbuf, size_t errbuf_size)
 {
@@ -1284,7 +1286,7 @@ WXP_SOCK_API int wxp_sock_transport(void *user, const wxp_http_request *req, wxp
 {
     wxp_sock *s = (wxp_sock *)user;
     size_t i, k;
-    int attempt, idempotent;
+    int attempt, idempotent, rc;
 
     if (errbuf && errbuf_size) errbuf[0] = 0;
     if (!s || !req || !res || !req->method || !req->host || !s->wxp__priv.cfg.io.open)
@@ -1321,15 +1323,15 @@ WXP_SOCK_API int wxp_sock_transport(void *user, const wxp_http_request *req, wxp
             if (!same || !wxp__sock_alive(s)) wxp__sock_drop(s);
             else reused = 1;
         }
-        if (!s->wxp__priv.open && wxp__sock_connect(s, req, errbuf, errbuf_size) != 0) return 1;
-        if (wxp__sock_exchange(s, req, res, errbuf, errbuf_size) == 0) break;
+        if (!s->wxp__priv.open && (rc = wxp__sock_connect(s, req, errbuf, errbuf_size)) != 0) return rc;
+        if ((rc = wxp__sock_exchange(s, req, res, errbuf, errbuf_size)) == 0) break;
         /* A kept connection the server closed just as it was reused (no byte of
            an answer came): a GET or HEAD is sent once more on a new connection.
            Other methods are not repeated here (see KEEP-ALIVE). */
         silent = s->wxp__priv.io_result != WXP_SOCK_IO_TIMEOUT && !s->wxp__priv.stray &&
                  s->wxp__priv.state == WXP__SOCK_P_STATUS && s->wxp__priv.lines == 0 &&
                  s->wxp__priv.line_len == 0;
-        if (!reused || attempt > 0 || !silent || !idempotent) return 1;
+        if (!reused || attempt > 0 || !silent || !idempotent) return rc;
     }
     s->requests++;
     if (s->wxp__priv.close || s->wxp__priv.cfg.no_keepalive) wxp_sock_close(s);
