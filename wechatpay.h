@@ -1204,7 +1204,9 @@ WXP_API WXP_NODISCARD wxp_err wxp_v2_reverse(wxp_client *c, const wxp_v2_order_r
    nothing at all, it polls orderquery every poll_interval_ms until total_wait_s
    has passed; a sale it cannot confirm is reversed, and reverse is repeated
    while WeChat Pay answers recall=Y. A definite refusal (NOTENOUGH,
-   AUTH_CODE_INVALID, ...) is reversed too, so the order is closed.
+   AUTH_CODE_INVALID, ...) is reversed too, so the order is closed. As WeChat
+   Pay asks, the first reverse waits until reverse_after_s (15 s) have passed
+   since micropay was sent.
    The outcome is always one of PAID (transaction_id set), REVERSED (not paid;
    money, if any moved, goes back), or UNKNOWN (reverse could not be confirmed:
    reconcile later with orderquery; last_error and err_code say what is known).
@@ -1217,6 +1219,7 @@ typedef struct wxp_sale_config {
     unsigned poll_interval_ms;      /* 0 -> 5000 */
     unsigned reverse_attempts;      /* 0 -> 5 */
     unsigned reverse_interval_ms;   /* 0 -> 1000 */
+    unsigned reverse_after_s;       /* 0 -> 15: no reverse sooner after micropay */
     void (*sleep)(void *user, unsigned ms);             /* required */
     void (*on_state)(void *user, const char *state);    /* optional: each step, for the display */
     void *user;
@@ -5403,7 +5406,15 @@ WXP_API wxp_err wxp_pos_sale(wxp_client *c, const wxp_micropay_req *req, const w
         }
         if (!wxp__str_eq(order.trade_state, "USERPAYING")) break; /* NOTPAY, PAYERROR, CLOSED... */
     }
-    /* Not confirmed paid: reverse, again while WeChat Pay says recall=Y. */
+    /* Not confirmed paid: reverse, again while WeChat Pay says recall=Y, but
+       not sooner than reverse_after_s after micropay (WeChat Pay's rule). */
+    {
+        long long left = (long long)WXP__DEF(sc->reverse_after_s, 15u) - (wxp__now(c) - started);
+        if (left > 0) {
+            wxp__sale_note(sc, "waiting to reverse");
+            sc->sleep(sc->user, (unsigned)left * 1000u);
+        }
+    }
     for (k = 0; k < WXP__DEF(sc->reverse_attempts, 5u); k++) {
         if (k) sc->sleep(sc->user, WXP__DEF(sc->reverse_interval_ms, 1000u));
         wxp__sale_note(sc, "reversing");

@@ -317,7 +317,9 @@ static void no_money_reversed(void)
     assert_string_equal(s.transaction_id, "");
     assert_string_equal(order("T-BROKE")->trade_state, "REVOKED");
     assert_int_equal(order("T-BROKE")->reverses, 1);
-    assert_string_equal(states, "micropay|reversing|reversed");
+    /* WeChat Pay's rule: no reverse sooner than 15 s after micropay. */
+    assert_string_equal(states, "micropay|waiting to reverse|reversing|reversed");
+    assert_int_equal(slept_ms, 15000);
     rec = wxp_fake_last(&fake);
     assert_string_equal(rec->path, REVERSE);
     assert_int_equal(rec->client_cert, 1);          /* mutual TLS */
@@ -356,7 +358,8 @@ static void never_confirms_bounded(void)
     assert_int_equal(customer(CODE_NEVER)->balance, WALLET);
 
     /* Another schedule: 10 s, every 3 s: at most 10000 / 3000 + 1 queries, and
-       never more waiting than total_wait plus one interval. */
+       never more waiting than total_wait plus one interval; then the reverse
+       waits for its 15 s after micropay. */
     q.out_trade_no = "T-NEVER-2";
     sc.total_wait_s = 10;
     sc.poll_interval_ms = 3000;
@@ -365,8 +368,16 @@ static void never_confirms_bounded(void)
     check_invariant(&s, e, "T-NEVER-2", CODE_NEVER, WALLET, 300);
     assert_int_equal(s.outcome, WXP_SALE_REVERSED);
     assert_true(s.queries >= 10000 / 3000 && s.queries <= 10000 / 3000 + 1);
-    assert_true(slept_ms >= 10000 && slept_ms < 10000 + 3000);
+    assert_int_equal(slept_ms, 15000);
     assert_int_equal(order("T-NEVER-2")->queries, s.queries);
+    /* A shorter rule, for a terminal whose acquirer allows it. */
+    q.out_trade_no = "T-NEVER-3";
+    sc.reverse_after_s = 1;
+    slept_ms = 0;
+    e = wxp_pos_sale(&client, &q, &sc, &s, &r);
+    check_invariant(&s, e, "T-NEVER-3", CODE_NEVER, WALLET, 300);
+    assert_int_equal(s.outcome, WXP_SALE_REVERSED);
+    assert_true(slept_ms >= 10000 && slept_ms < 10000 + 3000);
 }
 
 static void lost_micropay_answer_paid(void)
@@ -443,9 +454,9 @@ static void recall_twice_then_reversed(void)
     assert_int_equal(s.reverses, 3);
     assert_int_equal(order("T-RECALL")->reverses, 3);
     assert_string_equal(order("T-RECALL")->trade_state, "REVOKED");
-    assert_int_equal(naps, 2);                        /* reverse_interval_ms between */
-    assert_int_equal(slept_ms, 2 * 1000);
-    assert_string_equal(states, "micropay|reversing|reversing|reversing|reversed");
+    assert_int_equal(naps, 3);              /* 15 s after micropay, then reverse_interval_ms */
+    assert_int_equal(slept_ms, 15000 + 2 * 1000);
+    assert_string_equal(states, "micropay|waiting to reverse|reversing|reversing|reversing|reversed");
 
     /* A reverse whose answer is lost is repeated, and answered the same. */
     wxp_fake_fault_on(&fake, REVERSE, WXP_FAKE_LOST_ANSWER, 1);
@@ -467,7 +478,7 @@ static void recall_twice_then_reversed(void)
     assert_string_equal(s.err_code, "NOTENOUGH");
     assert_int_equal(s.outcome, WXP_SALE_UNKNOWN);
     assert_int_equal(s.reverses, 5);
-    assert_int_equal(naps - before, 4);
+    assert_int_equal(naps - before, 1 + 4);      /* the 15 s, then between reverses */
     assert_string_equal(order("T-REV-Y")->trade_state, "PAYERROR");
 }
 
