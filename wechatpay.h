@@ -1236,11 +1236,11 @@ typedef struct wxp_sale {
 
 /* Returns WXP_OK once the sale reached PAID or REVERSED; WXP_E_ARG, WXP_E_RATE
    or WXP_E_TLS when nothing was sent (WXP_E_ARG also when config.client_cert is
-   missing: a sale may need a reverse); otherwise an error with outcome UNKNOWN: the last call's, or
-   WXP_E_V2_RESULT with err_code ORDERPAID (the number was paid before: a
-   reverse would refund it) or TOTAL_FEE_MISMATCH (paid, another amount). A
-   number used by another order (OUT_TRADE_NO_USED) is REVERSED with no
-   reverse sent: this customer was not charged. */
+   missing: a sale may need a reverse); otherwise an error with outcome
+   UNKNOWN: the last call's, or WXP_E_V2_RESULT with err_code ORDERPAID (the
+   number was paid before: a reverse would refund it) or TOTAL_FEE_MISMATCH
+   (paid, another amount). A number used by another order (OUT_TRADE_NO_USED)
+   is REVERSED with no reverse sent: this customer was not charged. */
 WXP_API WXP_NODISCARD wxp_err wxp_pos_sale(wxp_client *c, const wxp_micropay_req *req, const wxp_sale_config *sc,
                                            wxp_sale *out, wxp_result *res);
 
@@ -5353,7 +5353,7 @@ WXP_API wxp_err wxp_pos_sale(wxp_client *c, const wxp_micropay_req *req, const w
     wxp__sale_note(sc, "micropay");
     started = wxp__now(c);
     e = wxp_v2_micropay(c, req, &order, res);
-    if (e == WXP_E_ARG || e == WXP_E_RATE || e == WXP_E_TLS) return e; /* nothing sent */
+    if (e == WXP_E_ARG || e == WXP_E_RATE || e == WXP_E_TLS) return out->last_error = e; /* nothing sent */
     wxp__sale_seen(out, e, res, &order);
     if (e == WXP_OK) {
         out->outcome = WXP_SALE_PAID;
@@ -5409,11 +5409,10 @@ WXP_API wxp_err wxp_pos_sale(wxp_client *c, const wxp_micropay_req *req, const w
     /* Not confirmed paid: reverse, again while WeChat Pay says recall=Y, but
        not sooner than reverse_after_s after micropay (WeChat Pay's rule). */
     {
-        long long left = (long long)WXP__DEF(sc->reverse_after_s, 15u) - (wxp__now(c) - started);
-        if (left > 0) {
-            wxp__sale_note(sc, "waiting to reverse");
-            sc->sleep(sc->user, (unsigned)left * 1000u);
-        }
+        long long after = WXP__DEF(sc->reverse_after_s, 15u), left = after - (wxp__now(c) - started);
+        if (left > after) left = after;             /* a clock that went back */
+        if (left > 0) wxp__sale_note(sc, "waiting to reverse");
+        for (; left > 0; left -= 60) sc->sleep(sc->user, left < 60 ? (unsigned)left * 1000u : 60000u);
     }
     for (k = 0; k < WXP__DEF(sc->reverse_attempts, 5u); k++) {
         if (k) sc->sleep(sc->user, WXP__DEF(sc->reverse_interval_ms, 1000u));

@@ -370,6 +370,14 @@ static void never_confirms_bounded(void)
     assert_true(s.queries >= 10000 / 3000 && s.queries <= 10000 / 3000 + 1);
     assert_int_equal(slept_ms, 15000);
     assert_int_equal(order("T-NEVER-2")->queries, s.queries);
+    /* A longer rule is slept in pieces of at most a minute. */
+    q.out_trade_no = "T-NEVER-4";
+    sc.reverse_after_s = 200;
+    slept_ms = 0;
+    e = wxp_pos_sale(&client, &q, &sc, &s, &r);
+    check_invariant(&s, e, "T-NEVER-4", CODE_NEVER, WALLET, 300);
+    assert_int_equal(s.outcome, WXP_SALE_REVERSED);
+    assert_int_equal(slept_ms, 200000);
     /* A shorter rule, for a terminal whose acquirer allows it. */
     q.out_trade_no = "T-NEVER-3";
     sc.reverse_after_s = 1;
@@ -1121,6 +1129,7 @@ static void transport_failure_kinds(void)
     refuse_handshake = 1;
     assert_int_equal(sell("T-TLS", CODE_NOW, 100, &s, &r), WXP_E_TLS);
     assert_int_equal(s.outcome, WXP_SALE_NOT_SENT);
+    assert_int_equal(s.last_error, WXP_E_TLS);
     assert_int_equal(calls_micropay, 1);
     assert_int_equal(calls_query + calls_reverse, 0);
     assert_int_equal(s.queries + s.reverses, 0);
