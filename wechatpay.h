@@ -293,7 +293,7 @@ typedef struct wxp_json {
     char         *text;
     size_t        len;
     wxp_json_tok *tok;
-    size_t        count, cap;
+    size_t        count;
 } wxp_json;
 
 /* Validates text[0..len) and records its tokens. tok may be NULL to measure:
@@ -635,9 +635,10 @@ typedef struct wxp_notification {
     wxp_str plaintext;          /* the decrypted resource (view into plain) */
 } wxp_notification;
 
-/* Verifies a callback's signature and clock exactly as an answer's (and the
-   replay guard when configured), then decrypts resource into plain.
-   body is modified (unescaped in place); views point into body and plain. */
+/* Verifies a callback's signature and clock exactly as an answer's, decrypts
+   resource into plain, then asks the replay guard (when configured), so only
+   a callback handled to the end is remembered. body is modified (unescaped in
+   place); views point into body and plain. */
 WXP_API WXP_NODISCARD wxp_err wxp_notify_parse(wxp_client *c, const wxp_notify_headers *h,
                                                char *body, size_t body_len,
                                                unsigned char *plain, size_t plain_cap,
@@ -1924,7 +1925,6 @@ WXP__PRIVATE wxp_err wxp__json_parse(wxp_json *doc, char *text, size_t len, wxp_
     doc->text = text;
     doc->len = len;
     doc->tok = tok;
-    doc->cap = p.cap;
     doc->count = p.count;
     if (tok && p.count > cap) {
         doc->count = 0;
@@ -2965,16 +2965,14 @@ WXP_API void wxp_http_response_header(wxp_http_response *r, const char *name, si
 
 WXP_API size_t wxp_http_response_write(wxp_http_response *r, const void *data, size_t len)
 {
-    size_t room, take;
+    size_t take;
     WXP__REQUIRE(r && (data || !len));
     if (r->wxp__priv.stream && r->wxp__priv.status == 200) {
         r->wxp__priv.stream(r->wxp__priv.stream_user, data, len);
         return len;
     }
     r->wxp__priv.needed += len;
-    room = r->wxp__priv.cap - r->wxp__priv.len;
-    take = r->wxp__priv.needed > r->wxp__priv.cap ? 0 : len; /* all or nothing */
-    if (take > room) take = 0;
+    take = r->wxp__priv.needed > r->wxp__priv.cap ? 0 : len; /* all or nothing, so the rest is counted */
     if (take) {
         memcpy(r->wxp__priv.buf + r->wxp__priv.len, data, take);
         r->wxp__priv.len += take;
@@ -3353,9 +3351,10 @@ WXP__PRIVATE wxp_err wxp__parse_in_io(wxp_client *c, char *text, size_t len, wxp
     char *base = (char *)c->wxp__priv.cfg.io_buf, *end = base + c->wxp__priv.cfg.io_buf_size;
     size_t off = (size_t)(text + len - base), align = sizeof(uint32_t);
     size_t cap;
+    wxp_json_tok none; /* no room at all is too little room, never "measure only" */
     off = (off + align - 1) / align * align;
     cap = base + off < end ? (size_t)(end - (base + off)) / sizeof(wxp_json_tok) : 0;
-    return wxp__json_parse(doc, text, len, cap ? (wxp_json_tok *)(void *)(base + off) : NULL, cap, res);
+    return wxp__json_parse(doc, text, len, cap ? (wxp_json_tok *)(void *)(base + off) : &none, cap, res);
 }
 
 WXP_API wxp_err wxp_v3_finish(wxp_client *c, wxp_result *res)
@@ -3402,7 +3401,6 @@ WXP_API wxp_err wxp_v3_finish(wxp_client *c, wxp_result *res)
                 wxp__copy(res->message, sizeof res->message, msg.ptr, msg.len);
         }
         if (!res->code[0]) wxp__copy(res->code, sizeof res->code, "HTTP_ERROR", 10);
-        res->body = body;
     }
     return WXP_E_HTTP;
 }
@@ -3488,15 +3486,12 @@ WXP_API wxp_err wxp_notify_parse(wxp_client *c, const wxp_notify_headers *h, cha
     wxp__res_clear(res);
     memset(out, 0, sizeof *out);
     cfg = &c->wxp__priv.cfg;
+    if (cfg->apiv3_key.len != 32)
+        return wxp__fail(res, WXP_E_ARG, "apiv3_key", "callbacks need the 32-byte APIv3 key in the config");
     b.ptr = body;
     b.len = body_len;
     e = wxp__v3_check(c, h->timestamp, h->nonce, h->signature, h->serial, b, res);
     if (e) return e;
-    if (cfg->replay.fn && wxp__parse_uint(h->timestamp.ptr, h->timestamp.len, &ts) &&
-        cfg->replay.fn(cfg->replay.user, h->nonce, ts) != 0)
-        return wxp__fail(res, WXP_E_REPLAY, "Wechatpay-Nonce", "this callback was delivered before");
-    if (cfg->apiv3_key.len != 32)
-        return wxp__fail(res, WXP_E_ARG, "apiv3_key", "callbacks need the 32-byte APIv3 key in the config");
     e = wxp__json_parse(&doc, body, body_len, tok, WXP__SMALL_DOC, res);
     if (e) return e;
 #define WXP__F(path, req, dst) if ((e = wxp__json_field_str(&doc, 0, path, req, dst, res)) != WXP_OK) return e
@@ -3513,8 +3508,17 @@ WXP_API wxp_err wxp_notify_parse(wxp_client *c, const wxp_notify_headers *h, cha
 #undef WXP__F
     if (!wxp__str_eq(out->algorithm, "AEAD_AES_256_GCM"))
         return wxp__fail(res, WXP_E_UNSUPPORTED, "resource.algorithm", "only AEAD_AES_256_GCM is defined");
-    e = wxp__gcm_decrypt(c->wxp__priv.aes_ctr, c->wxp__priv.ghash, cfg->apiv3_key, out->nonce, out->associated_data, ct, plain, plain_cap, &n, res);
+    e = wxp__gcm_decrypt(c->wxp__priv.aes_ctr, c->wxp__priv.ghash, cfg->apiv3_key, out->nonce, out->associated_data,
+                         ct, plain, plain_cap, &n, res);
     if (e) return e;
+    /* The guard remembers only callbacks handled to the end: a delivery that
+       failed here (no room in plain...) may come again. */
+    if (cfg->replay.fn && wxp__parse_uint(h->timestamp.ptr, h->timestamp.len, &ts) &&
+        cfg->replay.fn(cfg->replay.user, h->nonce, ts) != 0) {
+        wxp__wipe(plain, n);
+        memset(out, 0, sizeof *out);
+        return wxp__fail(res, WXP_E_REPLAY, "Wechatpay-Nonce", "this callback was delivered before");
+    }
     out->plaintext.ptr = (const char *)plain;
     out->plaintext.len = n;
     return WXP_OK;

@@ -831,6 +831,41 @@ static void oversized_body_reports_full_size(void **state)
     assert_int_equal(srv.short_at, 7 * (WXP_IO_BUFSIZE_MIN / 7));
 }
 
+/* A signed answer that leaves less room after it than one token: WXP_E_NOSPACE,
+   never a parse that only measured (it used to crash the typed call). */
+static void answer_filling_io_buf_is_nospace(void **state)
+{
+    static char body[WXP_IO_BUFSIZE_MIN + 1];
+    wxp_config cfg;
+    wxp_transaction tx;
+    wxp_result r;
+    wxp_err e;
+    size_t n, decoded = 0, nospace = 0;
+    (void)state;
+    cfg = env();
+    cfg.io_buf_size = WXP_IO_BUFSIZE_MIN;
+    client_up(&cfg);
+    for (n = WXP_IO_BUFSIZE_MIN - 48; n <= WXP_IO_BUFSIZE_MIN; n++) { /* the fake sends 4096 at most */
+        memset(body, 'x', n);
+        memcpy(body, "{\"a\":\"", 6);
+        memcpy(body + n - 2, "\"}", 2);
+        body[n] = 0;
+        assert_int_equal(wxp_fake_push(&fake, 200, body), WXP_OK);
+        memset(&tx, 0, sizeof tx);
+        e = wxp_transaction_by_id(&client, "4200000000000000000000000001", &tx, &r);
+        if (e == WXP_E_NOTFOUND) {              /* the tokens fitted: the answer lacks the fields */
+            assert_string_equal(r.field, "out_trade_no");
+            decoded++;
+        } else {
+            assert_int_equal(e, WXP_E_NOSPACE);
+            assert_true(strcmp(r.field, "json tokens") == 0 || strcmp(r.field, "io_buf") == 0);
+            assert_true(r.needed > 0);
+            nospace++;
+        }
+    }
+    assert_true(decoded > 0 && nospace > 0);
+}
+
 static void transport_without_status_is_transport_error(void **state)
 {
     wxp_config cfg;
@@ -1849,6 +1884,7 @@ int test_group_client(void)
         cmocka_unit_test(signed_4xx_tampered_is_signature_error),
         cmocka_unit_test(transport_failure_reports_errbuf_text),
         cmocka_unit_test(transport_failure_kinds),
+        cmocka_unit_test(answer_filling_io_buf_is_nospace),
         cmocka_unit_test(oversized_body_reports_full_size),
         cmocka_unit_test(transport_without_status_is_transport_error),
         cmocka_unit_test(headers_match_any_case_and_values_are_trimmed),
