@@ -2302,75 +2302,79 @@ WXP__PRIVATE void wxp__skey_push(void *ctx, const void *data, size_t len)
     if (dc->err == 0) br_skey_decoder_push(dc, data, len);
 }
 
-WXP_API wxp_err wxp_rsa_key_load(wxp_rsa_key *k, wxp_str pem, wxp_result *res)
+/* The key into k; r and dc are the caller's, which wipes them (both hold key
+   bytes) whatever the outcome. */
+WXP__PRIVATE wxp_err wxp__rsa_key_decode(wxp_rsa_key *k, wxp_str pem, wxp__pem *r, br_skey_decoder_context *dc,
+                                         wxp_result *res)
 {
-    wxp__pem r;
-    br_skey_decoder_context dc;
     wxp__sink sink;
     wxp_err e;
     const br_rsa_private_key *sk;
     unsigned char *o;
-    WXP__REQUIRE(k);
-    wxp__res_clear(res);
-    memset(k, 0, sizeof *k);
     if (wxp__find(pem.ptr, pem.len, "-----BEGIN ENCRYPTED") ||
         wxp__find(pem.ptr, pem.len, "Proc-Type: 4,ENCRYPTED"))
         return wxp__fail(res, WXP_E_KEY_ENCRYPTED, "private_key",
                          "encrypted PEM: decrypt it with `openssl pkey -in key.pem -out plain.pem`");
     /* First find the key object and measure it: BearSSL's key decoder has room
        for 4096-bit keys only and must never see a larger one. */
-    wxp__pem_init(&r, pem);
+    wxp__pem_init(r, pem);
     for (;;) {
-        const char *start = r.p;
+        const char *start = r->p;
         memset(&sink, 0, sizeof sink);
-        e = wxp__pem_next(&r, &sink);
+        e = wxp__pem_next(r, &sink);
         if (e) return wxp__pem_error(res, e, "private_key");
-        if (strcmp(r.name, "PRIVATE KEY") == 0 || strcmp(r.name, "RSA PRIVATE KEY") == 0 ||
-            strcmp(r.name, "EC PRIVATE KEY") == 0) {
+        if (strcmp(r->name, "PRIVATE KEY") == 0 || strcmp(r->name, "RSA PRIVATE KEY") == 0 ||
+            strcmp(r->name, "EC PRIVATE KEY") == 0) {
             pem.ptr = start;
-            pem.len = (size_t)(r.p - start);
+            pem.len = (size_t)(r->p - start);
             break;
         }
     }
     if (sink.len > WXP_RSA_BYTES * 9 / 2 + 128)
         return wxp__fail(res, WXP_E_KEY_SIZE, "private_key", "RSA key over WXP_MAX_RSA_BITS");
-    wxp__pem_init(&r, pem);
+    wxp__pem_init(r, pem);
     memset(&sink, 0, sizeof sink);
-    br_skey_decoder_init(&dc);
+    br_skey_decoder_init(dc);
     sink.push = wxp__skey_push;
-    sink.ctx = &dc;
-    e = wxp__pem_next(&r, &sink);
-    if (e) {
-        wxp__wipe(&dc, sizeof dc);
-        return wxp__pem_error(res, e, "private_key");
-    }
-    if (br_skey_decoder_last_error(&dc) != 0) {
-        int err = br_skey_decoder_last_error(&dc);
-        wxp__wipe(&dc, sizeof dc);
+    sink.ctx = dc;
+    e = wxp__pem_next(r, &sink);
+    if (e) return wxp__pem_error(res, e, "private_key");
+    if (br_skey_decoder_last_error(dc) != 0) {
+        int err = br_skey_decoder_last_error(dc);
         if (err == BR_ERR_X509_TRUNCATED || err == BR_ERR_X509_INNER_TRUNC)
             return wxp__fail(res, WXP_E_KEY_TRUNCATED, "private_key", "the key's DER data ends early");
         if (err == BR_ERR_X509_UNSUPPORTED)
             return wxp__fail(res, WXP_E_KEY_TYPE, "private_key", "unsupported key algorithm");
         return wxp__fail(res, WXP_E_KEY, "private_key", "the key's DER data is malformed");
     }
-    if (br_skey_decoder_key_type(&dc) != BR_KEYTYPE_RSA) {
-        wxp__wipe(&dc, sizeof dc);
+    if (br_skey_decoder_key_type(dc) != BR_KEYTYPE_RSA)
         return wxp__fail(res, WXP_E_KEY_TYPE, "private_key", "an EC key: WeChat Pay needs RSA");
-    }
-    sk = br_skey_decoder_get_rsa(&dc);
+    sk = br_skey_decoder_get_rsa(dc);
     if (sk->n_bitlen > WXP_MAX_RSA_BITS ||
-        sk->plen + sk->qlen + sk->dplen + sk->dqlen + sk->iqlen > sizeof k->buf) {
-        wxp__wipe(&dc, sizeof dc);
+        sk->plen + sk->qlen + sk->dplen + sk->dqlen + sk->iqlen > sizeof k->buf)
         return wxp__fail(res, WXP_E_KEY_SIZE, "private_key", "RSA key over WXP_MAX_RSA_BITS");
-    }
     o = k->buf;
     k->sk.n_bitlen = sk->n_bitlen;
 #define WXP__TAKE(f) k->sk.f = o; k->sk.f##len = sk->f##len; memcpy(o, sk->f, sk->f##len); o += sk->f##len
     WXP__TAKE(p); WXP__TAKE(q); WXP__TAKE(dp); WXP__TAKE(dq); WXP__TAKE(iq);
 #undef WXP__TAKE
-    wxp__wipe(&dc, sizeof dc);
     k->vtable = &wxp__rsa_key_class;
     return WXP_OK;
+}
+
+WXP_API wxp_err wxp_rsa_key_load(wxp_rsa_key *k, wxp_str pem, wxp_result *res)
+{
+    wxp__pem r;
+    br_skey_decoder_context dc;
+    wxp_err e;
+    WXP__REQUIRE(k);
+    wxp__res_clear(res);
+    memset(k, 0, sizeof *k);
+    memset(&dc, 0, sizeof dc);
+    e = wxp__rsa_key_decode(k, pem, &r, &dc, res);
+    wxp__wipe(&r, sizeof r);
+    wxp__wipe(&dc, sizeof dc);
+    return e;
 }
 
 WXP_API void wxp_rsa_key_wipe(wxp_rsa_key *k)
@@ -2457,13 +2461,12 @@ WXP__PRIVATE int wxp__cert_serial(const unsigned char *d, size_t n, char *out, s
     return 1;
 }
 
-WXP_API wxp_err wxp_pubkey_load(wxp_pubkey *k, wxp_str pem, wxp_result *res)
+/* wxp_pubkey_load without clearing res (inside calls that keep the status). */
+WXP__PRIVATE wxp_err wxp__pubkey_load(wxp_pubkey *k, wxp_str pem, wxp_result *res)
 {
     wxp__pem r;
     wxp__sink sink;
     wxp_err e;
-    WXP__REQUIRE(k);
-    wxp__res_clear(res);
     memset(k, 0, sizeof *k);
     wxp__pem_init(&r, pem);
     for (;;) {
@@ -2505,6 +2508,13 @@ WXP_API wxp_err wxp_pubkey_load(wxp_pubkey *k, wxp_str pem, wxp_result *res)
             return e;
         }
     }
+}
+
+WXP_API wxp_err wxp_pubkey_load(wxp_pubkey *k, wxp_str pem, wxp_result *res)
+{
+    WXP__REQUIRE(k);
+    wxp__res_clear(res);
+    return wxp__pubkey_load(k, pem, res);
 }
 
 /* ==== >>impl:keystore ===================================================== */
@@ -2551,7 +2561,7 @@ WXP_API wxp_err wxp_keystore_add_pubkey(wxp_keystore *ks, const char *id, wxp_st
     wxp__res_clear(res);
     if (!id || strncmp(id, "PUB_KEY_ID_", 11) != 0 || strlen(id) >= sizeof k.serial)
         return wxp__fail(res, WXP_E_ARG, "public_key_id", "expected PUB_KEY_ID_... as shown in the merchant platform");
-    e = wxp_pubkey_load(&k, pem, res);
+    e = wxp__pubkey_load(&k, pem, res);
     if (e) return e;
     if (k.kind != WXP_KEY_PUBLIC)
         return wxp__fail(res, WXP_E_ARG, "public_key", "expected a PUBLIC KEY, got a certificate");
@@ -2580,7 +2590,7 @@ WXP_API wxp_err wxp_keystore_add_certs(wxp_keystore *ks, wxp_str pem, wxp_result
         if (strcmp(r.name, "CERTIFICATE") != 0 && strcmp(r.name, "X509 CERTIFICATE") != 0) continue;
         one.ptr = start;
         one.len = (size_t)(r.p - start);
-        e = wxp_pubkey_load(&k, one, res);
+        e = wxp__pubkey_load(&k, one, res);
         if (e) return e;
         e = wxp__keystore_put(ks, &k, res);
         if (e) return e;
@@ -3713,7 +3723,7 @@ WXP_API wxp_err wxp_certificates_fetch(wxp_client *c, wxp_cert_sink save, wxp_re
         if (e) return e;
         pem.ptr = (const char *)scratch;
         pem.len = n;
-        e = wxp_pubkey_load(&got[ngot], pem, res);
+        e = wxp__pubkey_load(&got[ngot], pem, res);
         if (e) return e;
         if (!wxp__str_eq(serial, got[ngot].serial))
             return wxp__fail(res, WXP_E_KEY, "serial_no", "the certificate's serial differs from serial_no");

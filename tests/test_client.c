@@ -1779,6 +1779,9 @@ static void certificates_download_verified_by_held_key(void **state)
     client_up(&cfg);
     push_signed(200, TEST_PUB_ID, cert_answer(0));
     ASSERT_OK(wxp_certificates_download(&client, &r), r);
+    assert_int_equal(r.status, 200);            /* loading the keys keeps the answer's record */
+    assert_true(r.request_id[0] != 0);
+    assert_true(r.body.len > 0);
     assert_int_equal(keys.count, 2);
     assert_non_null(wxp_keystore_find(&keys, wxp_cstr(TEST_CERT_SERIAL)));
 }
