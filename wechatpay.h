@@ -4117,27 +4117,60 @@ WXP__PRIVATE int wxp__retryable(wxp_err e, const wxp_result *r)
     return r->status >= 500 || strcmp(r->code, "SYSTEM_ERROR") == 0 || strcmp(r->code, "FREQUENCY_LIMITED") == 0;
 }
 
-/* The typed call: body (already encoded at the start of io_buf, body_len
-   bytes) is sent, retried when safe, and the verified answer decoded. */
-WXP__PRIVATE wxp_err wxp__typed_call(wxp_client *c, const char *method, const char *path, size_t body_len,
-                                     int retry_safe, const wxp__model *out_model, void *out, wxp_result *res)
+/* How a typed call may repeat itself (WXP__RETRY: config.retry, for calls
+   safe to repeat) and whether it counts against the refund rate budget. */
+enum { WXP__RETRY = 1, WXP__RATED = 2 };
+
+/* The attempts of one typed call, APIv3 or APIv2 alike. */
+typedef struct wxp__attempts { wxp_client *c; unsigned flags, n, max, wait; } wxp__attempts;
+
+WXP__PRIVATE void wxp__attempts_init(wxp__attempts *a, wxp_client *c, unsigned flags)
 {
     const wxp_retry *rt = &c->wxp__priv.cfg.retry;
-    unsigned attempts = retry_safe && rt->sleep ? WXP__DEF(rt->attempts, 1u) : 1u;
-    unsigned wait = WXP__DEF(rt->backoff_ms, 200u), n;
+    a->c = c;
+    a->flags = flags;
+    a->n = 0;
+    a->max = (flags & WXP__RETRY) && rt->sleep ? WXP__DEF(rt->attempts, 1u) : 1u;
+    a->wait = WXP__DEF(rt->backoff_ms, 200u);
+}
+
+/* Before each attempt: the backoff sleep after the first, and for a rated call
+   a token of its budget (each request spends one, or, spend 0, one must be
+   left). 0: go on; else stop: WXP_E_RATE before the first attempt (nothing
+   sent), or after a later one, whose answer then stands. */
+WXP__PRIVATE int wxp__attempt(wxp__attempts *a, int bucket, int spend, wxp_result *res)
+{
+    const wxp_retry *rt = &a->c->wxp__priv.cfg.retry;
+    if (a->n >= a->max) return 1;
+    if (a->n++) {
+        rt->sleep(rt->user, a->wait);
+        a->wait *= 2;
+    }
+    if ((a->flags & WXP__RATED) &&
+        wxp__rate_take(a->c, bucket, spend, a->n == 1 ? res : NULL) != WXP_OK)
+        return 1;
+    return 0;
+}
+
+/* The typed call: body (already encoded at the start of io_buf, body_len
+   bytes) is sent, retried when safe, and the verified answer decoded. A rated
+   call is a refund: WeChat Pay's budget counts the ones that fail. */
+WXP__PRIVATE wxp_err wxp__typed_call(wxp_client *c, const char *method, const char *path, size_t body_len,
+                                     unsigned flags, const wxp__model *out_model, void *out, wxp_result *res)
+{
+    wxp__attempts a;
+    unsigned *fails = &c->wxp__priv.bucket[WXP__RATE_V3_REFUND_FAIL].tokens;
     wxp_str body;
     wxp_json doc;
-    wxp_err e = WXP_OK;
+    wxp_err e = WXP_E_RATE;
     body.ptr = (const char *)c->wxp__priv.cfg.io_buf;
     body.len = body_len;
-    for (n = 1; n <= attempts; n++) {
-        if (n > 1) {
-            rt->sleep(rt->user, wait);
-            wait *= 2;
-        }
+    wxp__attempts_init(&a, c, flags);
+    while (wxp__attempt(&a, WXP__RATE_V3_REFUND_FAIL, 0, res) == 0) {
         e = wxp__v3_prepare(c, method, path, body, body_len, NULL, NULL, res);
         if (e) return e;
         e = wxp__v3_send(c, res);
+        if ((flags & WXP__RATED) && (e == WXP_E_HTTP || WXP__UNHEARD(e)) && *fails > 0) (*fails)--;
         if (!wxp__retryable(e, res)) break;
     }
     if (e || !out_model) return e;
@@ -4155,12 +4188,12 @@ WXP__PRIVATE wxp_err wxp__encode_io(wxp_client *c, const wxp__model *m, const vo
 }
 
 /* A POST of a model: validate and encode into io_buf, send, decode. */
-WXP__PRIVATE wxp_err wxp__post(wxp_client *c, const char *path, const wxp__model *m, const void *req, int retry_safe,
+WXP__PRIVATE wxp_err wxp__post(wxp_client *c, const char *path, const wxp__model *m, const void *req, unsigned flags,
                                const wxp__model *out_model, void *out, wxp_result *res)
 {
     size_t len;
     wxp_err e = wxp__encode_io(c, m, req, &len, res);
-    return e ? e : wxp__typed_call(c, "POST", path, len, retry_safe, out_model, out, res);
+    return e ? e : wxp__typed_call(c, "POST", path, len, flags, out_model, out, res);
 }
 
 /* Fills a path template into the client's path buffer. */
@@ -4181,14 +4214,8 @@ WXP_API wxp_err wxp_refund_create(wxp_client *c, const wxp_refund_req *req, wxp_
     WXP__REQUIRE(c && req && out);
     wxp__res_clear(res);
     e = wxp_refund_req_encode((char *)c->wxp__priv.cfg.io_buf, c->wxp__priv.cfg.io_buf_size, req, &len, res);
-    if (!e) e = wxp__rate_take(c, WXP__RATE_V3_REFUND_FAIL, 0, res);
-    if (e) return e;
-    e = wxp__typed_call(c, "POST", "/v3/refund/domestic/refunds", len, 1, &wxp_refund__model, out, res);
-    /* WeChat Pay's 6/s budget counts refund requests that fail. */
-    if ((e == WXP_E_HTTP || WXP__UNHEARD(e)) && c->wxp__priv.cfg.rate.enabled &&
-        c->wxp__priv.bucket[WXP__RATE_V3_REFUND_FAIL].tokens > 0)
-        c->wxp__priv.bucket[WXP__RATE_V3_REFUND_FAIL].tokens--;
-    return e;
+    return e ? e : wxp__typed_call(c, "POST", "/v3/refund/domestic/refunds", len, WXP__RETRY | WXP__RATED,
+                                   &wxp_refund__model, out, res);
 }
 
 WXP_API wxp_err wxp_refund_query(wxp_client *c, const char *out_refund_no, const char *sub_mchid, wxp_refund *out,
@@ -5186,27 +5213,27 @@ WXP__PRIVATE int wxp__v2_retryable(wxp_err e, const wxp_result *r)
 }
 
 /* Validate, encode, call (retried when safe), decode: the APIv2 typed call. */
-WXP__PRIVATE wxp_err wxp__v2_typed(wxp_client *c, const char *path, int retry_safe, const wxp__model *reqm,
+/* A rated call is a refund: each request spends a token of the v2 budget. */
+WXP__PRIVATE wxp_err wxp__v2_typed(wxp_client *c, const char *path, unsigned flags, const wxp__model *reqm,
                                    wxp__rules_fn rules, const void *req, const wxp__model *outm, void *out,
                                    wxp_result *res)
 {
-    const wxp_retry *rt = &c->wxp__priv.cfg.retry;
-    unsigned attempts = retry_safe && rt->sleep ? WXP__DEF(rt->attempts, 1u) : 1u, wait = WXP__DEF(rt->backoff_ms, 200u), attempt;
+    wxp__attempts a;
     wxp_kv params[WXP__V2_MAX_PARAMS];
     char num[WXP__V2_MAX_PARAMS][24];
-    wxp_kv *answer;
-    size_t n, count;
+    wxp_kv *answer = NULL;
+    size_t n, count = 0;
     wxp_err e;
     wxp__res_clear(res);
     e = wxp__validate(reqm, req, "", res);
     if (!e && rules) e = rules(req, res);
     if (e) return e;
     n = wxp__v2_encode(reqm, req, params, num);
-    for (attempt = 1;; attempt++) {
+    e = WXP_E_RATE;
+    wxp__attempts_init(&a, c, flags);
+    while (wxp__attempt(&a, WXP__RATE_V2_REFUND, 1, res) == 0) {
         e = wxp__v2_call(c, path, params, n, 0, NULL, 0, &answer, &count, res);
-        if (attempt >= attempts || !wxp__v2_retryable(e, res)) break;
-        rt->sleep(rt->user, wait);
-        wait *= 2;
+        if (!wxp__v2_retryable(e, res)) break;
     }
     if (e) return e;
     return wxp__v2_decode(outm, answer, count, "", out, res);
@@ -5222,29 +5249,29 @@ WXP__PRIVATE wxp_err wxp__v2_refund_rules(const void *req, wxp_result *res)
     return WXP_OK;
 }
 
+/* refund and refundv2: the same fields, refundv2 with the single-item detail. */
+WXP__PRIVATE wxp_err wxp__v2_refund(wxp_client *c, const char *path, int with_detail, const wxp_v2_refund_req *req,
+                                    wxp_v2_refund_result *out, wxp_result *res)
+{
+    wxp_v2_refund_req r = *req;
+    wxp__res_clear(res);
+    if (!with_detail) r.detail = NULL;
+    else if (!r.detail || !*r.detail)
+        return wxp__fail(res, WXP_E_ARG, "detail", "refundv2 needs the single-item detail JSON");
+    return wxp__v2_typed(c, path, WXP__RETRY | WXP__RATED, &wxp_v2_refund_req__model, wxp__v2_refund_rules, &r,
+                         &wxp_v2_refund_result__model, out, res);
+}
+
 WXP_API wxp_err wxp_v2_refund(wxp_client *c, const wxp_v2_refund_req *req, wxp_v2_refund_result *out, wxp_result *res)
 {
-    wxp_v2_refund_req r;
     WXP__REQUIRE(c && req && out);
-    r = *req;
-    r.detail = NULL; /* refund has no single-item detail */
-    wxp__res_clear(res);
-    if (wxp__rate_take(c, WXP__RATE_V2_REFUND, 1, res) != WXP_OK) return WXP_E_RATE;
-    return wxp__v2_typed(c, "/secapi/pay/refund", 1, &wxp_v2_refund_req__model, wxp__v2_refund_rules, &r,
-                         &wxp_v2_refund_result__model, out, res);
+    return wxp__v2_refund(c, "/secapi/pay/refund", 0, req, out, res);
 }
 
 WXP_API wxp_err wxp_v2_refundv2(wxp_client *c, const wxp_v2_refund_req *req, wxp_v2_refund_result *out, wxp_result *res)
 {
     WXP__REQUIRE(c && req && out);
-    if (!req->detail || !*req->detail) {
-        wxp__res_clear(res);
-        return wxp__fail(res, WXP_E_ARG, "detail", "refundv2 needs the single-item detail JSON");
-    }
-    wxp__res_clear(res);
-    if (wxp__rate_take(c, WXP__RATE_V2_REFUND, 1, res) != WXP_OK) return WXP_E_RATE;
-    return wxp__v2_typed(c, "/secapi/pay/refundv2", 1, &wxp_v2_refund_req__model, wxp__v2_refund_rules, req,
-                         &wxp_v2_refund_result__model, out, res);
+    return wxp__v2_refund(c, "/secapi/pay/refundv2", 1, req, out, res);
 }
 
 WXP__PRIVATE wxp_err wxp__v2_refundquery_rules(const void *req, wxp_result *res)

@@ -793,6 +793,12 @@ static void sleep_advances_clock(void *user, unsigned ms)
     if (slept % 1000 == 0) test_now++;
 }
 
+static void no_nap(void *user, unsigned ms)
+{
+    (void)user;
+    (void)ms;
+}
+
 static void rate_limit_failing_v3_refunds(void **state)
 {
     static unsigned char io[WXP_IO_BUFSIZE_DEFAULT];
@@ -832,7 +838,18 @@ static void rate_limit_failing_v3_refunds(void **state)
     test_now++;
     assert_int_equal(wxp_refund_create(&c, &q, &out, &r), WXP_E_TRANSPORT);
     assert_int_equal(sent, 7);
-    test_now--;
+    /* Retries count too: each failing attempt spends a token, and a retry with
+       none left is not sent (the last answer stands). */
+    test_now++;
+    c.wxp__priv.cfg.retry.attempts = 4;
+    c.wxp__priv.cfg.retry.sleep = no_nap;
+    assert_int_equal(wxp_refund_create(&c, &q, &out, &r), WXP_E_TRANSPORT);
+    assert_int_equal(sent, 7 + 4);
+    assert_int_equal(wxp_refund_create(&c, &q, &out, &r), WXP_E_TRANSPORT);
+    assert_int_equal(sent, 7 + 4 + 2);
+    assert_int_equal(wxp_refund_create(&c, &q, &out, &r), WXP_E_RATE);
+    assert_int_equal(sent, 7 + 4 + 2);
+    test_now -= 2;
 }
 
 static void rate_limit_v2_refunds_wait(void **state)
@@ -856,6 +873,10 @@ static void rate_limit_v2_refunds_wait(void **state)
     memset(&out, 0, sizeof out);
     v2_answer_body = "return_code=SUCCESS;result_code=SUCCESS;transaction_id=42;out_refund_no=R1;refund_id=5;"
                      "refund_fee=10;total_fee=100;";
+    /* A request refused locally spends nothing. */
+    q.refund_fee = 101;
+    assert_int_equal(wxp_v2_refund(&c, &q, &out, &r), WXP_E_ARG);
+    q.refund_fee = 10;
     for (i = 0; i < 3; i++) assert_int_equal(wxp_v2_refund(&c, &q, &out, &r), WXP_OK);
     assert_int_equal(wxp_v2_refund(&c, &q, &out, &r), WXP_E_RATE);
     assert_string_equal(r.field, "v2_refund_qps");
