@@ -565,7 +565,7 @@ typedef struct wxp_client {
         wxp_http_request         req;
         wxp_http_header          hdr[6];
         char                     auth[160 + WXP_SIG_B64_MAX + 2 * WXP_SERIAL_MAX];
-        char                     wp_serial[WXP_SERIAL_MAX]; /* next request's Wechatpay-Serial */
+        const wxp_pubkey        *wp_key;     /* encrypted with: the next request names it */
         wxp_http_response        resp;
         char                     path[512];  /* a typed call's filled-in path */
         struct { long long at; unsigned tokens; } bucket[2]; /* v2 refunds, failing v3 refunds */
@@ -3294,7 +3294,7 @@ WXP__PRIVATE wxp_err wxp__v3_prepare(wxp_client *c, const char *method, const ch
     static const char *const methods[] = { "GET", "POST", "PUT", "PATCH", "DELETE" };
     wxp_config *cfg;
     wxp_http_header *h;
-    const char *wp_serial;
+    const wxp_pubkey *wp_key;
     char nonce[WXP_NONCE_LEN + 1];
     wxp_str nonce_v;
     size_t i, n;
@@ -3303,6 +3303,8 @@ WXP__PRIVATE wxp_err wxp__v3_prepare(wxp_client *c, const char *method, const ch
     WXP__REQUIRE(c && method && path);
     wxp__res_clear(res);
     cfg = &c->wxp__priv.cfg;
+    wp_key = c->wxp__priv.wp_key; /* an encrypted field's key is for this request only, sent or not */
+    c->wxp__priv.wp_key = NULL;
     for (i = 0; i < sizeof methods / sizeof methods[0]; i++) known |= strcmp(method, methods[i]) == 0;
     if (!known) return wxp__fail(res, WXP_E_ARG, "method", "one of GET POST PUT PATCH DELETE");
     n = strlen(path);
@@ -3326,13 +3328,9 @@ WXP__PRIVATE wxp_err wxp__v3_prepare(wxp_client *c, const char *method, const ch
     }
     /* Wechatpay-Serial names the key that encrypted a field, else the key the
        answer should be signed with (what merchants on the public key send). */
-    wp_serial = c->wxp__priv.wp_serial;
-    if (!*wp_serial) {
-        const wxp_pubkey *k = wxp_keystore_pick(cfg->keys, wxp__now(c));
-        wp_serial = k ? k->serial : "";
-    }
-    if (*wp_serial) {
-        h[n].name = wxp_cstr("Wechatpay-Serial"); h[n++].value = wxp_cstr(wp_serial);
+    if (!wp_key) wp_key = wxp_keystore_pick(cfg->keys, wxp__now(c));
+    if (wp_key) {
+        h[n].name = wxp_cstr("Wechatpay-Serial"); h[n++].value = wxp_cstr(wp_key->serial);
     }
     memset(&c->wxp__priv.req, 0, sizeof c->wxp__priv.req);
     c->wxp__priv.req.method = method;
@@ -3377,7 +3375,6 @@ WXP_API wxp_err wxp_v3_finish(wxp_client *c, wxp_result *res)
     WXP__REQUIRE(c);
     wxp__res_clear(res);
     r = &c->wxp__priv.resp;
-    c->wxp__priv.wp_serial[0] = 0; /* an encrypted field's serial is for one call */
     status = r->wxp__priv.status;
     seen = r->wxp__priv.seen;
     if (res) {
@@ -3435,9 +3432,7 @@ WXP__PRIVATE wxp_err wxp__transport(const wxp_transport *t, const wxp_http_reque
 /* Runs the prepared request through the transport. */
 WXP__PRIVATE wxp_err wxp__v3_transport(wxp_client *c, wxp_result *res)
 {
-    wxp_err e = wxp__transport(&c->wxp__priv.cfg.transport, &c->wxp__priv.req, &c->wxp__priv.resp, res);
-    if (e) c->wxp__priv.wp_serial[0] = 0;
-    return e;
+    return wxp__transport(&c->wxp__priv.cfg.transport, &c->wxp__priv.req, &c->wxp__priv.resp, res);
 }
 
 /* The transport, then the answer checked. */
@@ -3465,7 +3460,7 @@ WXP_API wxp_err wxp_client_encrypt(wxp_client *c, wxp_str plain, char *out, size
     if (!k) return wxp__fail(res, WXP_E_ARG, "keys", "no WeChat Pay key valid now to encrypt with");
     e = wxp__oaep_encrypt(c->wxp__priv.cfg.verifier, k, &c->wxp__priv.cfg.random, plain, out, cap, len, res);
     if (e) return e;
-    wxp__copy(c->wxp__priv.wp_serial, sizeof c->wxp__priv.wp_serial, k->serial, strlen(k->serial));
+    c->wxp__priv.wp_key = k;
     return WXP_OK;
 }
 
@@ -3973,8 +3968,7 @@ WXP__PRIVATE wxp_err wxp__decode(const wxp__model *m, const wxp_json *doc, int t
             break;
         }
         case WXP__T_OBJ:
-            if (absent) {
-                memset(WXP__AT(obj, f->off, char *), 0, f->elem);
+            if (absent) { /* every field reset; arrays keep the caller's pointer and _cap */
                 if ((e = wxp__decode(f->sub, doc, -1, WXP__AT(obj, f->off, char *), path, res)) != WXP_OK) return e;
                 break;
             }
