@@ -1362,6 +1362,16 @@ WXP__PRIVATE wxp_err wxp__fail(wxp_result *res, wxp_err e, const char *field, co
     return e;
 }
 
+/* WeChat Pay's probe (a signature starting WECHATPAY/SIGNTEST/): it must
+   never verify, and says so with its own error. */
+WXP__PRIVATE int wxp__signtest(wxp_str sig, wxp_result *res)
+{
+    size_t n = sizeof WXP__SIGNTEST - 1;
+    if (sig.len < n || memcmp(sig.ptr, WXP__SIGNTEST, n) != 0) return 0;
+    (void)wxp__fail(res, WXP_E_SIGNTEST, "Wechatpay-Signature", "WeChat Pay's signature probe: a client must refuse it");
+    return 1;
+}
+
 WXP__PRIVATE wxp_err wxp__nospace(wxp_result *res, size_t needed, const char *field)
 {
     if (res) res->needed = needed;
@@ -1416,6 +1426,18 @@ WXP__PRIVATE size_t wxp__itoa(char *out, long long v)
     while (n) out[i++] = tmp[--n];
     out[i] = 0;
     return i;
+}
+
+/* Hex of n bytes into out (2n + 1 bytes, NUL-terminated). */
+WXP__PRIVATE void wxp__hex(char *out, const unsigned char *d, size_t n, int upper)
+{
+    const char *digit = upper ? "0123456789ABCDEF" : "0123456789abcdef";
+    size_t i;
+    for (i = 0; i < n; i++) {
+        out[2 * i] = digit[d[i] >> 4];
+        out[2 * i + 1] = digit[d[i] & 15];
+    }
+    out[2 * n] = 0;
 }
 
 /* A non-negative decimal with no sign, no space, no overflow. */
@@ -1483,6 +1505,7 @@ WXP__PRIVATE wxp_err wxp__b64_decode(void *dst, size_t cap, const char *src, siz
     if (n > 1 && src[n - 2] == '=') pad++;
     need = n / 4 * 3 - pad;
     if (len) *len = need;
+    if (dst && need > cap) return WXP_E_NOSPACE; /* before a byte is written */
     for (i = 0; i < n; i += 4) {
         int a = wxp__b64_val((unsigned char)src[i]), b = wxp__b64_val((unsigned char)src[i + 1]);
         int c = wxp__b64_val((unsigned char)src[i + 2]), e = wxp__b64_val((unsigned char)src[i + 3]);
@@ -1497,7 +1520,6 @@ WXP__PRIVATE wxp_err wxp__b64_decode(void *dst, size_t cap, const char *src, siz
         v = ((unsigned long)a << 18) | ((unsigned long)b << 12) |
             ((unsigned long)(c < 0 ? 0 : c) << 6) | (unsigned long)(e < 0 ? 0 : e);
         if (dst) {
-            if (o + 3 - (last ? pad : 0) > cap) return WXP_E_NOSPACE;
             d[o] = (unsigned char)(v >> 16);
             if (!(last && pad == 2)) d[o + 1] = (unsigned char)(v >> 8);
             if (!(last && pad >= 1)) d[o + 2] = (unsigned char)v;
@@ -1540,6 +1562,22 @@ WXP__PRIVATE size_t wxp__utf8_seq(const unsigned char *s, size_t n)
         return 4;
     }
     return 0;
+}
+
+/* Encodes a code point (a JSON u-escape, an XML character reference) as
+   UTF-8 at o; returns its length. */
+WXP__PRIVATE size_t wxp__utf8_put(char *o, unsigned long cp)
+{
+    if (cp < 0x80) { o[0] = (char)cp; return 1; }
+    if (cp < 0x800) { o[0] = (char)(0xC0 | (cp >> 6)); o[1] = (char)(0x80 | (cp & 63)); return 2; }
+    if (cp < 0x10000) {
+        o[0] = (char)(0xE0 | (cp >> 12)); o[1] = (char)(0x80 | ((cp >> 6) & 63));
+        o[2] = (char)(0x80 | (cp & 63));
+        return 3;
+    }
+    o[0] = (char)(0xF0 | (cp >> 18)); o[1] = (char)(0x80 | ((cp >> 12) & 63));
+    o[2] = (char)(0x80 | ((cp >> 6) & 63)); o[3] = (char)(0x80 | (cp & 63));
+    return 4;
 }
 
 /* ==== >>impl:json-writer ================================================== */
@@ -1972,21 +2010,7 @@ WXP__PRIVATE void wxp__json_unescape(const wxp_json *doc, wxp_json_tok *t)
             cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
             i += 6;
         }
-        if (cp < 0x80) {
-            s[o++] = (char)cp;
-        } else if (cp < 0x800) {
-            s[o++] = (char)(0xC0 | (cp >> 6));
-            s[o++] = (char)(0x80 | (cp & 63));
-        } else if (cp < 0x10000) {
-            s[o++] = (char)(0xE0 | (cp >> 12));
-            s[o++] = (char)(0x80 | ((cp >> 6) & 63));
-            s[o++] = (char)(0x80 | (cp & 63));
-        } else {
-            s[o++] = (char)(0xF0 | (cp >> 18));
-            s[o++] = (char)(0x80 | ((cp >> 12) & 63));
-            s[o++] = (char)(0x80 | ((cp >> 6) & 63));
-            s[o++] = (char)(0x80 | (cp & 63));
-        }
+        o += wxp__utf8_put(s + o, cp);
     }
     t->len = (uint32_t)o;
     t->flags &= (uint16_t)~WXP__TOK_ESC;
@@ -2441,9 +2465,8 @@ WXP__PRIVATE long long wxp__x509_time(uint32_t days, uint32_t secs)
 /* The certificate's serial, uppercase hex, from the start of its DER. */
 WXP__PRIVATE int wxp__cert_serial(const unsigned char *d, size_t n, char *out, size_t cap)
 {
-    static const char hex[] = "0123456789ABCDEF";
     const unsigned char *cert, *tbs, *ver, *ser;
-    size_t certlen, tbslen, verlen, serlen, i;
+    size_t certlen, tbslen, verlen, serlen;
     /* d holds only a prefix: accept lengths that run past it. */
     if (n < 4 || d[0] != 0x30) return 0;
     cert = d + 2 + ((d[1] & 0x80) ? (d[1] & 0x7F) : 0);
@@ -2453,11 +2476,7 @@ WXP__PRIVATE int wxp__cert_serial(const unsigned char *d, size_t n, char *out, s
     tbslen = certlen - (size_t)(tbs - cert);
     if (tbslen > 0 && tbs[0] == 0xA0 && !wxp__der(&tbs, &tbslen, 0xA0, &ver, &verlen)) return 0;
     if (!wxp__der_uint(&tbs, &tbslen, &ser, &serlen) || serlen * 2 + 1 > cap) return 0;
-    for (i = 0; i < serlen; i++) {
-        out[2 * i] = hex[ser[i] >> 4];
-        out[2 * i + 1] = hex[ser[i] & 15];
-    }
-    out[2 * serlen] = 0;
+    wxp__hex(out, ser, serlen, 1);
     return 1;
 }
 
@@ -2712,9 +2731,7 @@ WXP__PRIVATE wxp_err wxp__verify(const wxp_verifier_class *const *vf, const wxp_
     unsigned char hash[32], raw[WXP_RSA_BYTES];
     size_t rawlen, i;
     WXP__REQUIRE(vf && *vf && k);
-    if (sig.len >= sizeof WXP__SIGNTEST - 1 && memcmp(sig.ptr, WXP__SIGNTEST, sizeof WXP__SIGNTEST - 1) == 0)
-        return wxp__fail(res, WXP_E_SIGNTEST, "Wechatpay-Signature",
-                         "WeChat Pay's signature probe: a client must refuse it");
+    if (wxp__signtest(sig, res)) return WXP_E_SIGNTEST;
     if (sig.len > WXP_B64_LEN(sizeof raw) ||
         wxp__b64_decode(raw, sizeof raw, sig.ptr, sig.len, &rawlen) != WXP_OK)
         return wxp__fail(res, WXP_E_BASE64, "Wechatpay-Signature", "the signature is not base64 of an RSA block");
@@ -2783,11 +2800,10 @@ WXP__PRIVATE wxp_err wxp__gcm_decrypt(const br_block_ctr_class *vt, br_ghash gh,
     wxp_err e = wxp__gcm_args(key, nonce, res);
     if (len) *len = 0;
     if (e) return e;
-    e = wxp__b64_decode(NULL, 0, ct_b64.ptr, ct_b64.len, &n);
+    e = wxp__b64_decode(out, cap, ct_b64.ptr, ct_b64.len, &n); /* n: the size, known before decoding */
+    if (e == WXP_E_NOSPACE) return wxp__nospace(res, n, "plaintext");
     if (e) return wxp__fail(res, WXP_E_BASE64, "ciphertext", "the ciphertext is not base64");
     if (n < 16) return wxp__fail(res, WXP_E_DECRYPT, "ciphertext", "shorter than the 16-byte tag");
-    if (n > cap) return wxp__nospace(res, n, "plaintext");
-    (void)wxp__b64_decode(out, cap, ct_b64.ptr, ct_b64.len, &n);
     n -= 16;
     memcpy(tag, out + n, 16);
     wxp__gcm_init(&g, vt, gh, key, nonce, aad);
@@ -3242,9 +3258,7 @@ WXP__PRIVATE wxp_err wxp__v3_check(const wxp_client *c, wxp_str ts, wxp_str nonc
     if (!nonce.len) return wxp__fail(res, WXP_E_HEADER, "Wechatpay-Nonce", "header missing");
     if (!sig.len) return wxp__fail(res, WXP_E_HEADER, "Wechatpay-Signature", "header missing");
     if (!serial.len) return wxp__fail(res, WXP_E_HEADER, "Wechatpay-Serial", "header missing");
-    if (sig.len >= sizeof WXP__SIGNTEST - 1 && memcmp(sig.ptr, WXP__SIGNTEST, sizeof WXP__SIGNTEST - 1) == 0)
-        return wxp__fail(res, WXP_E_SIGNTEST, "Wechatpay-Signature",
-                         "WeChat Pay's signature probe: a client must refuse it");
+    if (wxp__signtest(sig, res)) return WXP_E_SIGNTEST;
     if (!wxp__parse_uint(ts.ptr, ts.len, &t))
         return wxp__fail(res, WXP_E_HEADER, "Wechatpay-Timestamp", "not a decimal Unix time");
     now = cfg->clock.fn(cfg->clock.user);
@@ -4343,7 +4357,6 @@ WXP__PRIVATE const char *wxp__media_type(const char *name)
 WXP_API wxp_err wxp_media_upload(wxp_client *c, const char *path, const char *filename, const void *data,
                                  size_t len, wxp_str *id, wxp_result *res)
 {
-    static const char hex[] = "0123456789abcdef";
     br_sha256_context h;
     unsigned char d[32];
     char digest[65], *io;
@@ -4362,14 +4375,12 @@ WXP_API wxp_err wxp_media_upload(wxp_client *c, const char *path, const char *fi
     if (!*filename || strlen(filename) > 128 || strpbrk(filename, "\"\r\n/\\"))
         return wxp__fail(res, WXP_E_ARG, "filename", "1-128 characters, no quote, slash or line break");
     if (!len) return wxp__fail(res, WXP_E_ARG, "file", "the file is empty");
-    for (i = 0; i + sizeof WXP__BOUNDARY - 1 <= len; i++)
-        if (memcmp((const char *)data + i, WXP__BOUNDARY, sizeof WXP__BOUNDARY - 1) == 0)
-            return wxp__fail(res, WXP_E_ARG, "file", "the file contains the multipart boundary");
+    if (wxp__find((const char *)data, len, WXP__BOUNDARY))
+        return wxp__fail(res, WXP_E_ARG, "file", "the file contains the multipart boundary");
     br_sha256_init(&h);
     br_sha256_update(&h, data, len);
     br_sha256_out(&h, d);
-    for (i = 0; i < 32; i++) { digest[2 * i] = hex[d[i] >> 4]; digest[2 * i + 1] = hex[d[i] & 15]; }
-    digest[64] = 0;
+    wxp__hex(digest, d, 32, 0);
     /* The body: the meta part (its JSON is what is signed), then the file. */
     io = (char *)c->wxp__priv.cfg.io_buf;
     b.p = io; b.cap = c->wxp__priv.cfg.io_buf_size; b.len = 0;
@@ -4492,7 +4503,6 @@ WXP_API wxp_err wxp_bill_download(wxp_client *c, const wxp_bill *bill,
                                   void (*sink)(void *user, const void *data, size_t len), void *user,
                                   wxp_result *res)
 {
-    static const char hex[] = "0123456789abcdef";
     char host[128], want[129], got[65];
     const char *url, *slash;
     wxp__bill_stream st;
@@ -4537,7 +4547,7 @@ WXP_API wxp_err wxp_bill_download(wxp_client *c, const wxp_bill *bill,
                   strlen(c->wxp__priv.resp.wxp__priv.request_id));
     }
     if (st.sha1) br_sha1_out(&st.s1, d); else br_sha256_out(&st.s256, d);
-    for (i = 0; i < dlen; i++) { got[2 * i] = hex[d[i] >> 4]; got[2 * i + 1] = hex[d[i] & 15]; }
+    wxp__hex(got, d, dlen, 0);
     if (!wxp__ct_equal(got, want, 2 * dlen))
         return wxp__fail(res, WXP_E_HASH, "hash_value", "the bytes differ from the bill's hash: discard them");
     return WXP_OK;
@@ -4657,21 +4667,6 @@ WXP__PRIVATE int wxp__xp_tag(wxp__xp *p, int close, wxp_str *name)
     }
     p->i++;
     return 1;
-}
-
-/* Encodes a code point from a character reference as UTF-8 at o. */
-WXP__PRIVATE size_t wxp__utf8_put(char *o, unsigned long cp)
-{
-    if (cp < 0x80) { o[0] = (char)cp; return 1; }
-    if (cp < 0x800) { o[0] = (char)(0xC0 | (cp >> 6)); o[1] = (char)(0x80 | (cp & 63)); return 2; }
-    if (cp < 0x10000) {
-        o[0] = (char)(0xE0 | (cp >> 12)); o[1] = (char)(0x80 | ((cp >> 6) & 63));
-        o[2] = (char)(0x80 | (cp & 63));
-        return 3;
-    }
-    o[0] = (char)(0xF0 | (cp >> 18)); o[1] = (char)(0x80 | ((cp >> 12) & 63));
-    o[2] = (char)(0x80 | ((cp >> 6) & 63)); o[3] = (char)(0x80 | (cp & 63));
-    return 4;
 }
 
 /* Element content up to '</': text, entities and CDATA, unescaped in place.
@@ -4837,7 +4832,6 @@ WXP__PRIVATE void wxp__v2h_put(wxp__v2h *h, const void *d, size_t n)
 WXP__PRIVATE wxp_err wxp__v2_sign2(const wxp_kv *a, size_t na, const wxp_kv *x, size_t nx, wxp_str key,
                                    int sign_type, char out[65], wxp_result *res)
 {
-    static const char hex[] = "0123456789ABCDEF";
     wxp__v2h h;
     unsigned char d[32];
     size_t dlen, i, total = na + nx;
@@ -4882,11 +4876,7 @@ WXP__PRIVATE wxp_err wxp__v2_sign2(const wxp_kv *a, size_t na, const wxp_kv *x, 
     wxp__v2h_put(&h, key.ptr, key.len);
     if (h.md5) { br_md5_out(&h.m, d); dlen = 16; }
     else dlen = br_hmac_out(&h.h, d);
-    for (i = 0; i < dlen; i++) {
-        out[2 * i] = hex[d[i] >> 4];
-        out[2 * i + 1] = hex[d[i] & 15];
-    }
-    out[2 * dlen] = 0;
+    wxp__hex(out, d, dlen, 1);
     wxp__wipe(&h, sizeof h);
     return WXP_OK;
 }
@@ -5046,26 +5036,26 @@ WXP_API wxp_err wxp_v2_request(wxp_client *c, const char *path, const wxp_kv *pa
 WXP_API wxp_err wxp_v2_decrypt_req_info(wxp_str apiv2_key, wxp_str req_info, unsigned char *out, size_t cap,
                                         size_t *len, wxp_result *res)
 {
-    static const char hex[] = "0123456789abcdef";
     br_md5_context m;
-    unsigned char d[16], key[32], zero[16], iv[16];
+    unsigned char d[16], zero[16], iv[16];
+    char key[33];
     br_aes_gen_cbcdec_keys aes;
     const br_block_cbcdec_class *vt = br_aes_x86ni_cbcdec_get_vtable();
     size_t n, i, pad;
     unsigned bad = 0;
+    wxp_err e;
     wxp__res_clear(res);
     if (len) *len = 0;
     if (!apiv2_key.len) return wxp__fail(res, WXP_E_ARG, "apiv2_key", "the APIv2 key is not configured");
-    if (wxp__b64_decode(NULL, 0, req_info.ptr, req_info.len, &n))
-        return wxp__fail(res, WXP_E_BASE64, "req_info", "req_info is not base64");
+    e = wxp__b64_decode(out, cap, req_info.ptr, req_info.len, &n); /* n: the size, known before decoding */
+    if (e == WXP_E_NOSPACE) return wxp__nospace(res, n, "plaintext");
+    if (e) return wxp__fail(res, WXP_E_BASE64, "req_info", "req_info is not base64");
     if (n == 0 || n % 16) return wxp__fail(res, WXP_E_DECRYPT, "req_info", "not a whole number of AES blocks");
-    if (n > cap) return wxp__nospace(res, n, "plaintext");
-    (void)wxp__b64_decode(out, cap, req_info.ptr, req_info.len, &n);
     /* The key is the 32 ASCII bytes of the lowercase hex MD5 of the APIv2 key. */
     br_md5_init(&m);
     br_md5_update(&m, apiv2_key.ptr, apiv2_key.len);
     br_md5_out(&m, d);
-    for (i = 0; i < 16; i++) { key[2 * i] = (unsigned char)hex[d[i] >> 4]; key[2 * i + 1] = (unsigned char)hex[d[i] & 15]; }
+    wxp__hex(key, d, 16, 0);
     if (!vt) vt = &br_aes_ct64_cbcdec_vtable;
     vt->init(&aes.vtable, key, 32);
     memset(zero, 0, sizeof zero);
