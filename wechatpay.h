@@ -3006,6 +3006,14 @@ WXP_API size_t wxp_http_response_write(wxp_http_response *r, const void *data, s
     return take;
 }
 
+/* What the answer says of itself, into the result: status and Request-ID. */
+WXP__PRIVATE void wxp__res_heard(wxp_result *res, const wxp_http_response *r)
+{
+    if (!res) return;
+    res->status = r->wxp__priv.status;
+    wxp__copy(res->request_id, sizeof res->request_id, r->wxp__priv.request_id, strlen(r->wxp__priv.request_id));
+}
+
 /* ==== >>impl:client ======================================================= */
 
 /* A bounded string builder: past cap it only counts. */
@@ -3311,6 +3319,7 @@ WXP__PRIVATE wxp_err wxp__v3_prepare(wxp_client *c, const char *method, const ch
     const wxp_pubkey *wp_key;
     char nonce[WXP_NONCE_LEN + 1];
     wxp_str nonce_v;
+    long long now;
     size_t i, n;
     int known = 0;
     wxp_err e;
@@ -3324,12 +3333,14 @@ WXP__PRIVATE wxp_err wxp__v3_prepare(wxp_client *c, const char *method, const ch
     n = strlen(path);
     if (n == 0 || path[0] != '/' || !wxp__header_safe(path, n) || strchr(path, '#'))
         return wxp__fail(res, WXP_E_ARG, "path", "an absolute path with percent-encoded characters");
+    if (resp_off >= cfg->io_buf_size) return wxp__nospace(res, resp_off + 1, "io_buf"); /* before signing */
+    now = wxp__now(c);
     e = wxp__nonce(&cfg->random, nonce, res);
     if (e) return e;
     nonce_v.ptr = nonce;
     nonce_v.len = WXP_NONCE_LEN;
     e = wxp_v3_authorization(c->wxp__priv.signer, cfg->mchid, cfg->serial, method, wxp_cstr(path),
-                             wxp__now(c), nonce_v, body, c->wxp__priv.auth, sizeof c->wxp__priv.auth,
+                             now, nonce_v, body, c->wxp__priv.auth, sizeof c->wxp__priv.auth,
                              NULL, res);
     if (e) return e;
     h = c->wxp__priv.hdr;
@@ -3342,7 +3353,7 @@ WXP__PRIVATE wxp_err wxp__v3_prepare(wxp_client *c, const char *method, const ch
     }
     /* Wechatpay-Serial names the key that encrypted a field, else the key the
        answer should be signed with (what merchants on the public key send). */
-    if (!wp_key) wp_key = wxp_keystore_pick(cfg->keys, wxp__now(c));
+    if (!wp_key) wp_key = wxp_keystore_pick(cfg->keys, now);
     if (wp_key) {
         h[n].name = wxp_cstr("Wechatpay-Serial"); h[n++].value = wxp_cstr(wp_key->serial);
     }
@@ -3354,7 +3365,6 @@ WXP__PRIVATE wxp_err wxp__v3_prepare(wxp_client *c, const char *method, const ch
     c->wxp__priv.req.header_count = n;
     c->wxp__priv.req.body = body;
     c->wxp__priv.req.timeout_ms = cfg->timeout_ms;
-    if (resp_off >= cfg->io_buf_size) return wxp__nospace(res, resp_off + 1, "io_buf");
     wxp_http_response_init(&c->wxp__priv.resp, (char *)cfg->io_buf + resp_off, cfg->io_buf_size - resp_off);
     if (req) *req = &c->wxp__priv.req;
     if (resp) *resp = &c->wxp__priv.resp;
@@ -3391,11 +3401,7 @@ WXP_API wxp_err wxp_v3_finish(wxp_client *c, wxp_result *res)
     r = &c->wxp__priv.resp;
     status = r->wxp__priv.status;
     seen = r->wxp__priv.seen;
-    if (res) {
-        res->status = status;
-        wxp__copy(res->request_id, sizeof res->request_id, r->wxp__priv.request_id,
-                  strlen(r->wxp__priv.request_id));
-    }
+    wxp__res_heard(res, r);
     if (status < 100 || status > 599)
         return wxp__fail(res, WXP_E_TRANSPORT, "status", "the transport set no HTTP status");
     if (r->wxp__priv.needed > r->wxp__priv.cap)
@@ -3438,7 +3444,7 @@ WXP__PRIVATE wxp_err wxp__transport(const wxp_transport *t, const wxp_http_reque
     rc = t->fn(t->user, req, resp, errbuf, sizeof errbuf);
     if (rc == WXP_TRANSPORT_OK) return WXP_OK;
     errbuf[sizeof errbuf - 1] = 0;
-    if (res) res->status = resp->wxp__priv.status;
+    wxp__res_heard(res, resp);
     e = rc == WXP_TRANSPORT_TIMEOUT ? WXP_E_TIMEOUT : rc == WXP_TRANSPORT_TLS ? WXP_E_TLS : WXP_E_TRANSPORT;
     return wxp__fail(res, e, "transport", errbuf[0] ? errbuf : "the transport failed");
 }
@@ -4204,6 +4210,17 @@ WXP__PRIVATE wxp_err wxp__post(wxp_client *c, const char *path, const wxp__model
     return e ? e : wxp__typed_call(c, "POST", path, len, flags, out_model, out, res);
 }
 
+/* Appends "&name=value" (or "?name=value" first) when value is set. */
+WXP__PRIVATE void wxp__query(wxp_client *c, const char *name, const char *value)
+{
+    char *p = c->wxp__priv.path;
+    if (!value || !*value) return;
+    wxp__append(p, sizeof c->wxp__priv.path, strchr(p, '?') ? "&" : "?", 1);
+    wxp__append(p, sizeof c->wxp__priv.path, name, strlen(name));
+    wxp__append(p, sizeof c->wxp__priv.path, "=", 1);
+    wxp__append(p, sizeof c->wxp__priv.path, value, strlen(value));
+}
+
 /* Fills a path template into the client's path buffer. */
 WXP__PRIVATE wxp_err wxp__path(wxp_client *c, const char *tmpl, const char *name, const char *value, wxp_result *res)
 {
@@ -4239,10 +4256,7 @@ WXP_API wxp_err wxp_refund_query(wxp_client *c, const char *out_refund_no, const
         return wxp__fail(res, WXP_E_ARG, "sub_mchid", "1-32 digits");
     e = wxp__path(c, "/v3/refund/domestic/refunds/{out_refund_no}", "out_refund_no", out_refund_no, res);
     if (e) return e;
-    if (sub_mchid && *sub_mchid) {
-        wxp__append(c->wxp__priv.path, sizeof c->wxp__priv.path, "?sub_mchid=", 11);
-        wxp__append(c->wxp__priv.path, sizeof c->wxp__priv.path, sub_mchid, strlen(sub_mchid));
-    }
+    wxp__query(c, "sub_mchid", sub_mchid);
     return wxp__typed_call(c, "GET", c->wxp__priv.path, 0, 1, &wxp_refund__model, out, res);
 }
 
@@ -4295,11 +4309,9 @@ WXP_API wxp_err wxp_subsidy_pay_query(wxp_client *c, const char *subsidy_receipt
 WXP__PRIVATE wxp_err wxp__transaction_get(wxp_client *c, const char *tmpl, const char *name, const char *id,
                                           wxp_transaction *out, wxp_result *res)
 {
-    const char *mchid = c->wxp__priv.cfg.mchid;
     wxp_err e = wxp__path(c, tmpl, name, id, res);
     if (e) return e;
-    wxp__append(c->wxp__priv.path, sizeof c->wxp__priv.path, "?mchid=", 7);
-    wxp__append(c->wxp__priv.path, sizeof c->wxp__priv.path, mchid, strlen(mchid));
+    wxp__query(c, "mchid", c->wxp__priv.cfg.mchid);
     return wxp__typed_call(c, "GET", c->wxp__priv.path, 0, 1, &wxp_transaction__model, out, res);
 }
 
@@ -4426,17 +4438,6 @@ WXP_API wxp_err wxp_media_upload(wxp_client *c, const char *path, const char *fi
     return WXP_OK;
 }
 
-/* Appends "&name=value" (or "?name=value" first) when value is set. */
-WXP__PRIVATE void wxp__query(wxp_client *c, const char *name, const char *value)
-{
-    char *p = c->wxp__priv.path;
-    if (!value || !*value) return;
-    wxp__append(p, sizeof c->wxp__priv.path, strchr(p, '?') ? "&" : "?", 1);
-    wxp__append(p, sizeof c->wxp__priv.path, name, strlen(name));
-    wxp__append(p, sizeof c->wxp__priv.path, "=", 1);
-    wxp__append(p, sizeof c->wxp__priv.path, value, strlen(value));
-}
-
 /* bill_date is YYYY-MM-DD; the others are enumerations. */
 WXP__PRIVATE wxp_err wxp__bill_args(const char *date, const char *kind, const char *tar, wxp_result *res)
 {
@@ -4541,11 +4542,7 @@ WXP_API wxp_err wxp_bill_download(wxp_client *c, const wxp_bill *bill,
     e = wxp__v3_transport(c, res);
     if (e) return e;
     if (c->wxp__priv.resp.wxp__priv.status != 200) return wxp_v3_finish(c, res); /* an error answer is signed */
-    if (res) {
-        res->status = 200;
-        wxp__copy(res->request_id, sizeof res->request_id, c->wxp__priv.resp.wxp__priv.request_id,
-                  strlen(c->wxp__priv.resp.wxp__priv.request_id));
-    }
+    wxp__res_heard(res, &c->wxp__priv.resp);
     if (st.sha1) br_sha1_out(&st.s1, d); else br_sha256_out(&st.s256, d);
     wxp__hex(got, d, dlen, 0);
     if (!wxp__ct_equal(got, want, 2 * dlen))
@@ -4972,11 +4969,7 @@ WXP__PRIVATE wxp_err wxp__v2_call(wxp_client *c, const char *path, const wxp_kv 
     wxp_http_response_init(resp, b.p + reqlen + 1, cfg->io_buf_size - reqlen - 1);
     e = wxp__transport(&cfg->transport, req, resp, res);
     if (e) return e;
-    if (res) {
-        res->status = resp->wxp__priv.status;
-        wxp__copy(res->request_id, sizeof res->request_id, resp->wxp__priv.request_id,
-                  strlen(resp->wxp__priv.request_id));
-    }
+    wxp__res_heard(res, resp);
     if (resp->wxp__priv.needed > resp->wxp__priv.cap) return wxp__nospace(res, resp->wxp__priv.needed + reqlen + 1, "io_buf");
     if (resp->wxp__priv.status != 200) {
         if (res) wxp__copy(res->code, sizeof res->code, "HTTP_ERROR", 10);
