@@ -644,16 +644,8 @@ WXP_API WXP_NODISCARD wxp_err wxp_notify_parse(wxp_client *c, const wxp_notify_h
                                                unsigned char *plain, size_t plain_cap,
                                                wxp_notification *out, wxp_result *res);
 
-/* The decrypted refund notification (REFUND.SUCCESS/ABNORMAL/CLOSED). */
-typedef struct wxp_refund_notify {
-    wxp_str mchid, sp_mchid, sub_mchid, out_trade_no, transaction_id, out_refund_no;
-    wxp_str refund_id, refund_status, success_time, user_received_account;
-    struct { long long total, refund, payer_total, payer_refund; } amount;
-} wxp_refund_notify;
-/* Decodes n->plaintext (modified in place). */
-WXP_API WXP_NODISCARD wxp_err wxp_refund_notify_decode(wxp_notification *n,
-                                                       wxp_refund_notify *out,
-                                                       wxp_result *res);
+/* The decrypted refund notification: wxp_refund_notify_decode (a model,
+   declared with the others below). */
 
 /* What the merchant answers to a callback: success is status 204, no body;
    failure is status 500 with {"code":"FAIL","message":…} written into out. */
@@ -902,6 +894,30 @@ WXP_MODEL_RESPONSE(wxp_transaction_amount, WXP_TRANSACTION_AMOUNT)
     X(S, OBJ, payer, 0, 0, 0, wxp_transaction_payer) \
     X(S, OBJ, amount, 0, 0, 0, wxp_transaction_amount)
 WXP_MODEL_RESPONSE(wxp_transaction, WXP_TRANSACTION)
+
+/* -- the decrypted refund notification (REFUND.SUCCESS / ABNORMAL / CLOSED) */
+#define WXP_REFUND_NOTIFY_AMOUNT(X, S) \
+    X(S, INT, total, 1, 0, WXP__FEN_MAX, 0) \
+    X(S, INT, refund, 1, 0, WXP__FEN_MAX, 0) \
+    X(S, INT, payer_total, 1, 0, WXP__FEN_MAX, 0) \
+    X(S, INT, payer_refund, 1, 0, WXP__FEN_MAX, 0)
+WXP_MODEL_RESPONSE(wxp_refund_notify_amount, WXP_REFUND_NOTIFY_AMOUNT)
+#define WXP_REFUND_NOTIFY(X, S) \
+    X(S, STR, mchid, 0, 0, 32, WXP_CS_ANY) \
+    X(S, STR, sp_mchid, 0, 0, 32, WXP_CS_ANY) \
+    X(S, STR, sub_mchid, 0, 0, 32, WXP_CS_ANY) \
+    X(S, STR, out_trade_no, 1, 0, 32, WXP_CS_ANY) \
+    X(S, STR, transaction_id, 1, 0, 32, WXP_CS_ANY) \
+    X(S, STR, out_refund_no, 1, 0, 64, WXP_CS_ANY) \
+    X(S, STR, refund_id, 1, 0, 32, WXP_CS_ANY) \
+    X(S, STR, refund_status, 1, 0, 16, WXP_CS_ANY) \
+    X(S, STR, success_time, 0, 0, 64, WXP_CS_ANY) \
+    X(S, STR, user_received_account, 0, 0, 64, WXP_CS_ANY) \
+    X(S, OBJ, amount, 1, 0, 0, wxp_refund_notify_amount)
+WXP_MODEL_RESPONSE(wxp_refund_notify, WXP_REFUND_NOTIFY)
+/* Decodes n->plaintext (a wxp_notify_parse result; modified in place). */
+WXP_API WXP_NODISCARD wxp_err wxp_refund_notify_decode(wxp_notification *n, wxp_refund_notify *out,
+                                                       wxp_result *res);
 
 /* Typed calls. Each validates the request before anything is signed or sent
    (WXP_E_ARG with result.field such as "amount.refund"), then works as
@@ -3549,38 +3565,6 @@ WXP_API wxp_err wxp_notify_parse(wxp_client *c, const wxp_notify_headers *h, cha
     return WXP_OK;
 }
 
-WXP_API wxp_err wxp_refund_notify_decode(wxp_notification *n, wxp_refund_notify *out, wxp_result *res)
-{
-    wxp_json doc;
-    wxp_json_tok tok[WXP__SMALL_DOC];
-    wxp_err e;
-    WXP__REQUIRE(n && out);
-    wxp__res_clear(res);
-    memset(out, 0, sizeof *out);
-    /* The plaintext lies in the caller's writable plain buffer. */
-    e = wxp__json_parse(&doc, (char *)(size_t)n->plaintext.ptr, n->plaintext.len, tok, WXP__SMALL_DOC, res);
-    if (e) return e;
-#define WXP__S(path, req, dst) if ((e = wxp__json_field_str(&doc, 0, path, req, dst, res)) != WXP_OK) return e
-#define WXP__I(path, dst) if ((e = wxp__json_field_int(&doc, 0, path, 1, dst, res)) != WXP_OK) return e
-    WXP__S("mchid", 0, &out->mchid);
-    WXP__S("sp_mchid", 0, &out->sp_mchid);
-    WXP__S("sub_mchid", 0, &out->sub_mchid);
-    WXP__S("out_trade_no", 1, &out->out_trade_no);
-    WXP__S("transaction_id", 1, &out->transaction_id);
-    WXP__S("out_refund_no", 1, &out->out_refund_no);
-    WXP__S("refund_id", 1, &out->refund_id);
-    WXP__S("refund_status", 1, &out->refund_status);
-    WXP__S("success_time", 0, &out->success_time);
-    WXP__S("user_received_account", 0, &out->user_received_account);
-    WXP__I("amount.total", &out->amount.total);
-    WXP__I("amount.refund", &out->amount.refund);
-    WXP__I("amount.payer_total", &out->amount.payer_total);
-    WXP__I("amount.payer_refund", &out->amount.payer_refund);
-#undef WXP__S
-#undef WXP__I
-    return WXP_OK;
-}
-
 WXP_API wxp_err wxp_notify_answer(int ok, const char *message, char *out, size_t cap, size_t *len,
                                   int *status)
 {
@@ -3829,6 +3813,8 @@ WXP__MODEL(wxp_subsidy_pay_receipt, WXP_SUBSIDY_PAY)
 WXP__MODEL(wxp_transaction_payer, WXP_TRANSACTION_PAYER)
 WXP__MODEL(wxp_transaction_amount, WXP_TRANSACTION_AMOUNT)
 WXP__MODEL(wxp_transaction, WXP_TRANSACTION)
+WXP__MODEL(wxp_refund_notify_amount, WXP_REFUND_NOTIFY_AMOUNT)
+WXP__MODEL(wxp_refund_notify, WXP_REFUND_NOTIFY)
 
 /* "prefix.key" or "prefix.index" into path (error messages name the field). */
 WXP__PRIVATE void wxp__path_join(char *path, size_t cap, const char *prefix, const char *key, long long index)
@@ -4020,6 +4006,20 @@ WXP__PRIVATE wxp_err wxp__decode(const wxp__model *m, const wxp_json *doc, int t
         }
     }
     return WXP_OK;
+}
+
+WXP_API wxp_err wxp_refund_notify_decode(wxp_notification *n, wxp_refund_notify *out, wxp_result *res)
+{
+    wxp_json doc;
+    wxp_json_tok tok[WXP__SMALL_DOC];
+    wxp_err e;
+    WXP__REQUIRE(n && out);
+    wxp__res_clear(res);
+    /* The plaintext lies in the caller's writable plain buffer. */
+    e = wxp__json_parse(&doc, (char *)(size_t)n->plaintext.ptr, n->plaintext.len, tok, WXP__SMALL_DOC, res);
+    if (e) return e;
+    if (doc.tok[0].type != WXP_JSON_OBJECT) return wxp__fail(res, WXP_E_TYPE, "json", "expected an object");
+    return wxp__decode(&wxp_refund_notify__model, &doc, 0, out, "", res);
 }
 
 /* Rules of a model that one table row cannot say. */
