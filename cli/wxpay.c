@@ -23,7 +23,8 @@
 #include "wechatpay.h"
 #include "transports/wechatpay_curl.h"
 #include "transports/wechatpay_fake.h"
-#include "examples/test_keys.h"
+#define WXP_EXAMPLE_SIM_FAKE_ONLY
+#include "examples/example_sim.h"     /* the simulator's settings; examples/test_keys.h */
 
 #include <errno.h>
 #include <stdio.h>
@@ -219,14 +220,19 @@ static int load_settings(const char *config_flag, const char *const *flags)
 
 /* ==== output helpers ======================================================== */
 
+/* What e means: wxp_strerror without the "WXP_E_NAME: " in front. */
+static const char *err_meaning(wxp_err e)
+{
+    const char *colon = strchr(wxp_strerror(e), ':');
+    return colon ? colon + 2 : "";
+}
+
 /* wxpay: WXP_E_NAME: message [field] (HTTP status, Request-ID id) */
 static int report(wxp_err e, const wxp_result *r)
 {
-    const char *s = wxp_strerror(e), *colon = strchr(s, ':');
-    int namelen = colon ? (int)(colon - s) : (int)strlen(s);
-    fprintf(stderr, "wxpay: %.*s: ", namelen, s);
+    fprintf(stderr, "wxpay: %s: ", wxp_errname(e));
     if (r && r->code[0]) fprintf(stderr, "%s: ", r->code);
-    fputs(r && r->message[0] ? r->message : colon ? colon + 2 : "", stderr);
+    fputs(r && r->message[0] ? r->message : err_meaning(e), stderr);
     if (r && r->field[0]) fprintf(stderr, " [%s]", r->field);
     if (r && e == WXP_E_NOSPACE && r->needed) fprintf(stderr, " (needs %lu bytes)", (unsigned long)r->needed);
     if (r && e == WXP_E_PARSE) fprintf(stderr, " (at byte %lu)", (unsigned long)r->offset);
@@ -258,12 +264,10 @@ static int read_setting_file(int s, char *buf, size_t cap, wxp_str *out)
 
 static int key_error(int s, wxp_err e, const wxp_result *r)
 {
-    const char *name = wxp_strerror(e), *colon = strchr(name, ':');
     int path = settings[s].is_path && val[s];
-    fprintf(stderr, "wxpay: configuration: %s %s%s(from %s): %.*s: %s\n", settings[s].name, path ? val[s] : "",
-            path ? " " : "", origin[s] ? origin[s] : "the simulator",
-            colon ? (int)(colon - name) : (int)strlen(name), name,
-            r->message[0] ? r->message : colon ? colon + 2 : "");
+    fprintf(stderr, "wxpay: configuration: %s %s%s(from %s): %s: %s\n", settings[s].name, path ? val[s] : "",
+            path ? " " : "", origin[s] ? origin[s] : "the simulator", wxp_errname(e),
+            r->message[0] ? r->message : err_meaning(e));
     return EXIT_CONFIG;
 }
 
@@ -493,7 +497,6 @@ static const char sim_cert_pem[] =
     "-----END CERTIFICATE-----\n";
 
 #define SIM_NOW 1795425372LL    /* 2026-11-23T09:16:12Z, inside the certificate's validity */
-#define SIM_APPID "wx2421b1c4370ec43b"
 #define SIM_CLIENT_CERT "-----BEGIN CERTIFICATE-----\n(simulator: any client certificate)\n" \
                         "-----END CERTIFICATE-----\n"
 
@@ -706,20 +709,10 @@ static int sim_start(const char *journal, const char *platform_serial)
     wxp_fake_config fc;
     wxp_result r;
     wxp_err e;
-    memset(&fc, 0, sizeof fc);
     sim.now = SIM_NOW;
     sim.journal = journal;
-    if ((e = wxp_pubkey_load(&sim.merchant_pub, wxp_cstr(WXP_TEST_MERCHANT_PUB), &r)) ||
-        (e = wxp_rsa_key_load(&sim.platform, wxp_cstr(WXP_TEST_PLATFORM_KEY), &r)))
-        return report(e, &r), 0;
-    fc.mchid = WXP_TEST_MCHID;
-    fc.appid = SIM_APPID;
-    fc.merchant_serial = WXP_TEST_SERIAL;
-    fc.merchant_key = &sim.merchant_pub;
-    fc.platform_signer = &sim.platform.vtable;
+    if ((e = example_fake_config(&fc, &sim.merchant_pub, &sim.platform, &r))) return report(e, &r), 0;
     fc.platform_serial = platform_serial;
-    fc.apiv2_key = wxp_cstr(WXP_TEST_APIV2_KEY);
-    fc.require_client_cert = 1;
     fc.clock.fn = sim_clock;
     fc.clock.user = &sim;
     if ((e = wxp_fake_init(&sim.fake, &fc)) ||
@@ -743,7 +736,6 @@ static int sim_start(const char *journal, const char *platform_serial)
 static wxp_client client;
 static wxp_curl http;
 static int http_up;
-static struct curl_slist *resolve;
 static wxp_keystore keys;
 static wxp_pubkey slots[16];
 static unsigned char io[IO_SIZE];
@@ -758,11 +750,17 @@ static void teardown(void)
     memset(ckey_pem, 0, sizeof ckey_pem);
     if (http_up) {
         wxp_curl_cleanup(&http);
-        curl_slist_free_all(resolve);
-        resolve = NULL;
         curl_global_cleanup();
         http_up = 0;
     }
+}
+
+/* HOST:PORT:ADDRESS (the address may be [IPv6]): a typo is caught before any call. */
+static int resolve_ok(const char *v)
+{
+    int colons = 0;
+    for (; *v; v++) colons += *v == ':';
+    return colons >= 2;
 }
 
 /* Builds the client from the resolved settings: 0, or exit code 3. */
@@ -779,7 +777,7 @@ static int setup(int simulate, unsigned need)
         if (!val[S_SERIAL]) val[S_SERIAL] = WXP_TEST_SERIAL, origin[S_SERIAL] = "simulator";
         if (!val[S_APIV3_KEY]) val[S_APIV3_KEY] = WXP_TEST_APIV3_KEY, origin[S_APIV3_KEY] = "simulator";
         if (!val[S_APIV2_KEY]) val[S_APIV2_KEY] = WXP_TEST_APIV2_KEY, origin[S_APIV2_KEY] = "simulator";
-        if (!val[S_APPID]) val[S_APPID] = SIM_APPID, origin[S_APPID] = "simulator";
+        if (!val[S_APPID]) val[S_APPID] = WXP_EXAMPLE_APPID, origin[S_APPID] = "simulator";
     }
     if (!val[S_MCHID]) return config_error("mchid is not set", "--mchid, WXPAY_MCHID or mchid in the config file");
     if (!val[S_SERIAL]) return config_error("serial is not set", "--serial, WXPAY_SERIAL or serial in the config file");
@@ -868,10 +866,9 @@ static int setup(int simulate, unsigned need)
         }
         http_up = 1;
         http.ca_file = val[S_CA_FILE];
-        /* The handle keeps what the transport does not set per call. */
-        if (val[S_RESOLVE] && (!(resolve = curl_slist_append(NULL, val[S_RESOLVE])) ||
-                               curl_easy_setopt(http.easy, CURLOPT_RESOLVE, resolve) != CURLE_OK))
+        if (val[S_RESOLVE] && !resolve_ok(val[S_RESOLVE]))
             return config_error("resolve is HOST:PORT:ADDRESS", origin[S_RESOLVE]);
+        http.resolve = val[S_RESOLVE];     /* applied by the transport on each call */
         cfg.host = val[S_HOST];
         cfg.transport = wxp_curl_as_transport(&http);
     }
@@ -1023,11 +1020,6 @@ static int cmd_call(int argc, char **argv)
     return rc;
 }
 
-static int kv_is(wxp_str key, const char *name)
-{
-    return key.len == strlen(name) && memcmp(key.ptr, name, key.len) == 0;
-}
-
 /* KEY=VALUE arguments into a parameter list (views into argv). */
 static int parse_kv(int argc, const char *const *argv, wxp_kv *kv, size_t cap, size_t *n)
 {
@@ -1087,14 +1079,12 @@ static int cmd_v2call(int argc, char **argv)
         return usage("v2call");
     }
     if (!parse_kv(cl.npos - 1, cl.pos + 1, params, 128, &n)) return usage("v2call");
-    for (i = 0; i < n; i++) {
+    for (i = 0; i < 3; i++) {
         static const char *const ours[] = { "nonce_str", "sign_type", "sign" };
-        size_t k;
-        for (k = 0; k < 3; k++)
-            if (kv_is(params[i].key, ours[k])) {
-                fprintf(stderr, "wxpay v2call: %s is added by wxpay (v2_sign_type chooses the sign)\n", ours[k]);
-                return usage("v2call");
-            }
+        if (wxp_kv_get(params, n, ours[i])) {
+            fprintf(stderr, "wxpay v2call: %s is added by wxpay (v2_sign_type chooses the sign)\n", ours[i]);
+            return usage("v2call");
+        }
     }
     if (!load_settings(cl.config, cl.flags)) return EXIT_CONFIG;
     rc = setup(simulating(&cl), NEED_APIV2);

@@ -5,7 +5,9 @@
    simulator knows the merchant's public key (it checks request signatures) and
    the platform private key (it signs answers); the client holds the matching
    WeChat Pay public key. A real program sets the same config fields from its
-   own files instead. Include after wechatpay.h and wechatpay_fake.h. */
+   own files instead. Include after wechatpay.h and wechatpay_fake.h.
+   WXP_EXAMPLE_SIM_FAKE_ONLY: only example_fake_config, for programs that run
+   the simulator without the examples' client (cli/wxpay.c, the test server). */
 #ifndef WXP_EXAMPLE_SIM_H
 #define WXP_EXAMPLE_SIM_H
 
@@ -14,6 +16,29 @@
 
 #define WXP_EXAMPLE_APPID "wx2421b1c4370ec43b"
 
+/* The simulator's side of the test keys: loads the merchant's public key and
+   the platform key into the caller's storage (which must outlive the fake)
+   and fills fc. The caller adds the clock. */
+static wxp_err example_fake_config(wxp_fake_config *fc, wxp_pubkey *merchant_pub, wxp_rsa_key *platform,
+                                   wxp_result *r)
+{
+    wxp_err e;
+    memset(fc, 0, sizeof *fc);
+    if ((e = wxp_pubkey_load(merchant_pub, wxp_cstr(WXP_TEST_MERCHANT_PUB), r)) ||
+        (e = wxp_rsa_key_load(platform, wxp_cstr(WXP_TEST_PLATFORM_KEY), r)))
+        return e;
+    fc->mchid = WXP_TEST_MCHID;
+    fc->appid = WXP_EXAMPLE_APPID;
+    fc->merchant_serial = WXP_TEST_SERIAL;
+    fc->merchant_key = merchant_pub;
+    fc->platform_signer = &platform->vtable;
+    fc->platform_serial = WXP_TEST_PUB_KEY_ID;
+    fc->apiv2_key = wxp_cstr(WXP_TEST_APIV2_KEY);
+    fc->require_client_cert = 1;
+    return WXP_OK;
+}
+
+#ifndef WXP_EXAMPLE_SIM_FAKE_ONLY
 typedef struct example_sim {
     wxp_fake       fake;
     wxp_keystore   keys;
@@ -31,21 +56,11 @@ static wxp_err example_sim_init(example_sim *sim, wxp_config *cfg, wxp_result *r
     wxp_fake_config fc;
     wxp_err e;
     memset(cfg, 0, sizeof *cfg);
-    memset(&fc, 0, sizeof fc);
     sim->now = 1795425372;
     wxp_keystore_init(&sim->keys, sim->slots, 2);
     if ((e = wxp_keystore_add_pubkey(&sim->keys, WXP_TEST_PUB_KEY_ID, wxp_cstr(WXP_TEST_WECHATPAY_PUB), r)) ||
-        (e = wxp_pubkey_load(&sim->merchant_pub, wxp_cstr(WXP_TEST_MERCHANT_PUB), r)) ||
-        (e = wxp_rsa_key_load(&sim->platform, wxp_cstr(WXP_TEST_PLATFORM_KEY), r)))
+        (e = example_fake_config(&fc, &sim->merchant_pub, &sim->platform, r)))
         return e;
-    fc.mchid = WXP_TEST_MCHID;
-    fc.appid = WXP_EXAMPLE_APPID;
-    fc.merchant_serial = WXP_TEST_SERIAL;
-    fc.merchant_key = &sim->merchant_pub;
-    fc.platform_signer = &sim->platform.vtable;
-    fc.platform_serial = WXP_TEST_PUB_KEY_ID;
-    fc.apiv2_key = wxp_cstr(WXP_TEST_APIV2_KEY);
-    fc.require_client_cert = 1;
     fc.clock.fn = example_clock;
     fc.clock.user = sim;
     if ((e = wxp_fake_init(&sim->fake, &fc)) != WXP_OK) return e;
@@ -74,5 +89,6 @@ static int example_report(const char *what, wxp_err e, const wxp_result *r)
 }
 
 #define EXAMPLE_STR(v) (int)(v).len, (v).ptr
+#endif /* WXP_EXAMPLE_SIM_FAKE_ONLY */
 
 #endif

@@ -645,6 +645,11 @@ static void aged_answer_is_clock_error_past_max_skew(void **state)
     ASSERT_OK(wxp_v3_request(&client, "GET", TRADE_PATH, wxp_cstr(""), &r), r);
     wxp_fake_fault_age(&fake, 901);
     ASSERT_ERR(wxp_v3_request(&client, "GET", TRADE_PATH, wxp_cstr(""), &r), WXP_E_CLOCK, r);
+    /* wxp_fake_clear_script drops a path scope too: the next age applies to any path. */
+    wxp_fake_fault_on(&fake, "/v3/elsewhere", WXP_FAKE_DROP, 1);
+    wxp_fake_clear_script(&fake);
+    wxp_fake_fault_age(&fake, 901);
+    ASSERT_ERR(wxp_v3_request(&client, "GET", TRADE_PATH, wxp_cstr(""), &r), WXP_E_CLOCK, r);
 }
 
 /* A correctly signed answer missing one of the four headers: that header is named. */

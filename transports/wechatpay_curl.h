@@ -74,7 +74,8 @@
        TIMEOUT_MS, CONNECTTIMEOUT_MS, NOSIGNAL 1, SUPPRESS_CONNECT_HEADERS 1,
        HEADERFUNCTION/HEADERDATA, WRITEFUNCTION/WRITEDATA, ERRORBUFFER.
        After the transfer HTTPHEADER, RESOLVE, POSTFIELDS, ERRORBUFFER, the callbacks
-       and their data are reset, so the handle holds no pointer into the call.
+       and their data are reset, so the handle holds no pointer into the call, and
+       the client certificate blobs are cleared (no copy of the key stays behind).
        Everything else is the handle's: a proxy (CURLOPT_PROXY, or libcurl's
        https_proxy/no_proxy environment variables), CURLOPT_VERBOSE, DNS
        settings, CURLOPT_SSLVERSION, the HTTP version (HTTP/2 when the server
@@ -434,8 +435,8 @@ WXP_CURL_API int wxp_curl_transport(void *user, const wxp_http_request *req, wxp
     if (t->ca_file) WXP__CURL_SET(CURLOPT_CAINFO, t->ca_file);
     if (t->resolve) {
         if (!(rl = curl_slist_append(NULL, t->resolve))) {
-            curl_slist_free_all(hl);
-            return wxp__curl_fail(errbuf, errbuf_size, "wxp_curl: out of memory (curl_slist_append)", NULL);
+            ret = wxp__curl_fail(errbuf, errbuf_size, "wxp_curl: out of memory (curl_slist_append)", NULL);
+            goto detach; /* the error buffer set above must not outlive this call */
         }
         WXP__CURL_SET(CURLOPT_RESOLVE, rl);
     }
@@ -512,6 +513,12 @@ detach:
     curl_easy_setopt(h, CURLOPT_HEADERDATA, (void *)NULL);
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, (curl_write_callback)NULL);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, (void *)stdout); /* curl's default */
+#if LIBCURL_VERSION_NUM >= 0x074700
+    if (req->client_cert) {   /* curl copied the private key: drop it now, not next call */
+        curl_easy_setopt(h, CURLOPT_SSLKEY_BLOB, (struct curl_blob *)NULL);
+        curl_easy_setopt(h, CURLOPT_SSLCERT_BLOB, (struct curl_blob *)NULL);
+    }
+#endif
     curl_slist_free_all(hl);
     curl_slist_free_all(rl);
     return ret;

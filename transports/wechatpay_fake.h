@@ -1151,6 +1151,11 @@ static void wxp__fake_new_tid(wxp_fake *f, wxp_fake_order *o)
     o->transaction_id[28] = 0;
 }
 
+static void wxp__fake_set_state(wxp_fake_order *o, const char *state)
+{
+    (void)wxp__fake_copy(o->trade_state, sizeof o->trade_state, state, strlen(state));
+}
+
 static wxp_err wxp__fake_add(wxp_fake *f, const char *out_trade_no, const char *transaction_id,
                              long long total_fen, int paid)
 {
@@ -1172,11 +1177,11 @@ static wxp_err wxp__fake_add(wxp_fake *f, const char *out_trade_no, const char *
     o->total = total_fen;
     o->created_at = wxp__fake_now(f);
     if (!paid) {
-        (void)wxp__fake_copy(o->trade_state, sizeof o->trade_state, "NOTPAY", 6);
+        wxp__fake_set_state(o, "NOTPAY");
         p->norders++;
         return WXP_OK;
     }
-    (void)wxp__fake_copy(o->trade_state, sizeof o->trade_state, "SUCCESS", 7);
+    wxp__fake_set_state(o, "SUCCESS");
     o->paid_at = wxp__fake_now(f);
     if (transaction_id) {
         if (wxp__fake_copy(o->transaction_id, sizeof o->transaction_id, transaction_id,
@@ -1317,6 +1322,12 @@ static void wxp__fake_set_status(wxp_fake *f, wxp_fake_refund *r, const char *st
 {
     if (wxp__fake_copy(r->status, sizeof r->status, status, strlen(status))) return;
     if (strcmp(status, "SUCCESS") == 0 && !r->succeeded_at) r->succeeded_at = wxp__fake_now(f);
+}
+
+/* Refunds succeed once they are looked at, unless a test pinned them. */
+static void wxp__fake_settle(wxp_fake *f, wxp_fake_refund *r)
+{
+    if (!r->pinned && strcmp(r->status, "PROCESSING") == 0) wxp__fake_set_status(f, r, "SUCCESS");
 }
 
 WXP_FAKE_API wxp_err wxp_fake_set_refund_status(wxp_fake *f, const char *out_refund_no,
@@ -1510,6 +1521,8 @@ WXP_FAKE_API void wxp_fake_clear_script(wxp_fake *f)
     f->wxp__priv.arena_used = 0;
     f->wxp__priv.faults = 0;
     f->wxp__priv.fault_times = 0;
+    f->wxp__priv.fault_path[0] = 0;     /* else a later fault stays scoped to it */
+    f->wxp__priv.age = 0;
 }
 
 /* ==== >>fake:faults ========================================================= */
@@ -1962,6 +1975,16 @@ static int wxp__fake_parse_from(wxp_fake *f, int amount, wxp_fake_from *from)
     return n;
 }
 
+/* A barcode payment (o->customer): the money goes back to the customer's wallet. */
+static void wxp__fake_give_back(wxp_fake *f, const wxp_fake_order *o, long long amount)
+{
+    wxp_fake_customer *c;
+    if (!o->customer) return;
+    c = &f->wxp__priv.customers[o->customer - 1];
+    c->balance += amount;
+    c->given_back += amount;
+}
+
 /* Books a new refund of amount fen on o (the caller checked every rule and
    that the book has room): PROCESSING, coupon shares, the order's sums. */
 static wxp_fake_refund *wxp__fake_book(wxp_fake *f, wxp_fake_order *o, wxp_str out_refund_no,
@@ -1988,10 +2011,7 @@ static wxp_fake_refund *wxp__fake_book(wxp_fake *f, wxp_fake_order *o, wxp_str o
     wxp__fake_book_split(o, r);
     o->refunded += amount;
     o->refund_count++;
-    if (o->customer) {      /* a barcode payment: the money goes back to the wallet */
-        p->customers[o->customer - 1].balance += amount;
-        p->customers[o->customer - 1].given_back += amount;
-    }
+    wxp__fake_give_back(f, o, amount);
     return r;
 }
 
@@ -2143,8 +2163,7 @@ static void wxp__fake_refund_query(wxp_fake *f, wxp_str seg)
                         wxp__fake_say(f, "the refund ", wxp_cstr(no), " does not exist"));
         return;
     }
-    /* Refunds succeed once they are looked at, unless a test pinned them. */
-    if (!r->pinned && strcmp(r->status, "PROCESSING") == 0) wxp__fake_set_status(f, r, "SUCCESS");
+    wxp__fake_settle(f, r);
     wxp__fake_reply_refund(f, r);
 }
 
@@ -2316,7 +2335,7 @@ static void wxp__fake_trade_close(wxp_fake *f, const wxp_http_request *req, wxp_
     /* NOTPAY (USERPAYING, PAYERROR) becomes CLOSED; closing a closed or a
        reversed order again is answered the same. */
     if (strcmp(o->trade_state, "REVOKED") != 0)
-        (void)wxp__fake_copy(o->trade_state, sizeof o->trade_state, "CLOSED", 6);
+        wxp__fake_set_state(o, "CLOSED");
     p->code[0] = 0;
     p->status = 204;
     p->out_len = 0;
@@ -2521,26 +2540,53 @@ static int wxp__fake_same_subsidy(const wxp__fake_subsidy *a, const wxp__fake_su
            a->amount == b->amount;
 }
 
+/* A pay (is_return 0) or return with an out_no already booked: a retry gets
+   the same receipt, other parameters are refused. 1 when answered. */
+static int wxp__fake_subsidy_retry(wxp_fake *f, const wxp__fake_subsidy *s, int is_return)
+{
+    wxp__fake_priv *p = &f->wxp__priv;
+    const wxp__fake_subsidy *book = is_return ? p->sret : p->spay;
+    const char *name = is_return ? "out_subsidy_return_no " : "out_subsidy_no ";
+    size_t i, n = is_return ? p->nsret : p->nspay;
+    for (i = 0; i < n; i++) {
+        if (strcmp(book[i].out_no, s->out_no) != 0) continue;
+        if (wxp__fake_same_subsidy(&book[i], s))
+            wxp__fake_reply_subsidy(f, &book[i], is_return);
+        else
+            wxp__fake_error(f, 400, "INVALID_REQUEST",
+                            wxp__fake_say(f, name, wxp_cstr(s->out_no),
+                                          " was already used with other parameters"));
+        return 1;
+    }
+    return 0;
+}
+
+/* Books s, checked, as a new pay (is_return 0) or return receipt, and answers it. */
+static void wxp__fake_subsidy_book(wxp_fake *f, wxp__fake_subsidy *s, int is_return)
+{
+    wxp__fake_priv *p = &f->wxp__priv;
+    wxp__fake_subsidy *book = is_return ? p->sret : p->spay;
+    size_t *n = is_return ? &p->nsret : &p->nspay;
+    if (*n >= WXP_FAKE_MAX_SUBSIDIES) {
+        wxp__fake_error(f, 500, "SYSTEM_ERROR",
+                        is_return
+                            ? "the fake's subsidy return book is full (WXP_FAKE_MAX_SUBSIDIES)"
+                            : "the fake's subsidy book is full (WXP_FAKE_MAX_SUBSIDIES)");
+        return;
+    }
+    wxp__fake_receipt_id(f, s->receipt_id, is_return ? "12" : "11");
+    s->created_at = wxp__fake_now(f);
+    book[*n] = *s;
+    wxp__fake_reply_subsidy(f, &book[(*n)++], is_return);
+}
+
 /* POST /v3/marketing/busifavor/subsidy/pay-receipts */
 static void wxp__fake_subsidy_pay(wxp_fake *f, const wxp_http_request *req)
 {
-    wxp__fake_priv *p = &f->wxp__priv;
     wxp__fake_subsidy s;
     const wxp_fake_coupon *c;
     const wxp_fake_order *o;
-    size_t i;
-    if (!wxp__fake_subsidy_req(f, req, 0, &s)) return;
-    for (i = 0; i < p->nspay; i++) {
-        if (strcmp(p->spay[i].out_no, s.out_no) != 0) continue;
-        if (!wxp__fake_same_subsidy(&p->spay[i], &s)) {
-            wxp__fake_error(f, 400, "INVALID_REQUEST",
-                            wxp__fake_say(f, "out_subsidy_no ", wxp_cstr(s.out_no),
-                                          " was already used with other parameters"));
-            return;
-        }
-        wxp__fake_reply_subsidy(f, &p->spay[i], 0);   /* a retry: the same receipt */
-        return;
-    }
+    if (!wxp__fake_subsidy_req(f, req, 0, &s) || wxp__fake_subsidy_retry(f, &s, 0)) return;
     c = wxp__fake_coupon_by(f, wxp_cstr(s.stock_id), wxp_cstr(s.coupon_code));
     if (!c) {
         wxp__fake_error(f, 404, "RESOURCE_NOT_EXISTS",
@@ -2560,15 +2606,7 @@ static void wxp__fake_subsidy_pay(wxp_fake *f, const wxp_http_request *req)
                                       " does not exist"));
         return;
     }
-    if (p->nspay >= WXP_FAKE_MAX_SUBSIDIES) {
-        wxp__fake_error(f, 500, "SYSTEM_ERROR",
-                        "the fake's subsidy book is full (WXP_FAKE_MAX_SUBSIDIES)");
-        return;
-    }
-    wxp__fake_receipt_id(f, s.receipt_id, "11");
-    s.created_at = wxp__fake_now(f);
-    p->spay[p->nspay] = s;
-    wxp__fake_reply_subsidy(f, &p->spay[p->nspay++], 0);
+    wxp__fake_subsidy_book(f, &s, 0);
 }
 
 /* GET /v3/marketing/busifavor/subsidy/pay-receipts/{subsidy_receipt_id} */
@@ -2597,18 +2635,7 @@ static void wxp__fake_subsidy_return(wxp_fake *f, const wxp_http_request *req)
     wxp__fake_subsidy s;
     long long paid = 0, returned = 0;
     size_t i, first = (size_t)-1;
-    if (!wxp__fake_subsidy_req(f, req, 1, &s)) return;
-    for (i = 0; i < p->nsret; i++) {
-        if (strcmp(p->sret[i].out_no, s.out_no) != 0) continue;
-        if (!wxp__fake_same_subsidy(&p->sret[i], &s)) {
-            wxp__fake_error(f, 400, "INVALID_REQUEST",
-                            wxp__fake_say(f, "out_subsidy_return_no ", wxp_cstr(s.out_no),
-                                          " was already used with other parameters"));
-            return;
-        }
-        wxp__fake_reply_subsidy(f, &p->sret[i], 1);   /* a retry: the same receipt */
-        return;
-    }
+    if (!wxp__fake_subsidy_req(f, req, 1, &s) || wxp__fake_subsidy_retry(f, &s, 1)) return;
     for (i = 0; i < p->nspay; i++)
         if (wxp__fake_same_use(&p->spay[i], &s)) {
             if (first == (size_t)-1) first = i;
@@ -2635,16 +2662,8 @@ static void wxp__fake_subsidy_return(wxp_fake *f, const wxp_http_request *req)
         wxp__fake_error(f, 400, "INVALID_REQUEST", NULL);
         return;
     }
-    if (p->nsret >= WXP_FAKE_MAX_SUBSIDIES) {
-        wxp__fake_error(f, 500, "SYSTEM_ERROR",
-                        "the fake's subsidy return book is full (WXP_FAKE_MAX_SUBSIDIES)");
-        return;
-    }
-    wxp__fake_receipt_id(f, s.receipt_id, "12");
-    s.created_at = wxp__fake_now(f);
     s.pay = first;
-    p->sret[p->nsret] = s;
-    wxp__fake_reply_subsidy(f, &p->sret[p->nsret++], 1);
+    wxp__fake_subsidy_book(f, &s, 1);
 }
 
 /* ==== >>fake:v2 ============================================================= */
@@ -3070,8 +3089,7 @@ static void wxp__fake_v2_item(wxp_fake *f, wxp_fake_refund *r, long long n)
 {
     const wxp_fake_order *o = &f->wxp__priv.orders[r->order];
     size_t i, m = 0, count = 0;
-    /* Refunds succeed once they are looked at, unless a test pinned them. */
-    if (!r->pinned && strcmp(r->status, "PROCESSING") == 0) wxp__fake_set_status(f, r, "SUCCESS");
+    wxp__fake_settle(f, r);
     wxp__fake_v2_ns(f, "out_refund_no", n, -1, r->out_refund_no);
     wxp__fake_v2_ns(f, "refund_id", n, -1, r->refund_id);
     wxp__fake_v2_ns(f, "refund_channel", n, -1, "ORIGINAL");
@@ -3200,11 +3218,6 @@ static void wxp__fake_time_end(long long t, char out[15])
     wxp__fake_digits(out + 10, (unsigned long long)(sod / 60 % 60), 2);
     wxp__fake_digits(out + 12, (unsigned long long)(sod % 60), 2);
     out[14] = 0;
-}
-
-static void wxp__fake_set_state(wxp_fake_order *o, const char *state)
-{
-    (void)wxp__fake_copy(o->trade_state, sizeof o->trade_state, state, strlen(state));
 }
 
 /* The customer pays o: SUCCESS with a new transaction_id, or PAYERROR when the
@@ -3395,10 +3408,7 @@ static void wxp__fake_v2_reverse(wxp_fake *f, const wxp_http_request *req)
         if (wxp__fake_paid(o)) {
             long long back = o->total - o->refunded;
             o->reversed = back;
-            if (o->customer) {
-                p->customers[o->customer - 1].balance += back;
-                p->customers[o->customer - 1].given_back += back;
-            }
+            wxp__fake_give_back(f, o, back);
             wxp__fake_set_state(o, "REVOKED");
         } else if (strcmp(o->trade_state, "CLOSED") != 0) {
             wxp__fake_set_state(o, "REVOKED");   /* NOTPAY, USERPAYING, PAYERROR; REVOKED */
@@ -3541,6 +3551,23 @@ static const char *wxp__fake_unknown_serial(const wxp_fake *f)
                : "0000000000000000000000000000000000FA6E";
 }
 
+/* WXP_FAKE_FLIP_BODY: the middle byte; on an APIv2 answer, the first byte of
+   the <sign> value (so the XML still parses and the client's sign check is
+   what catches it). */
+static void wxp__fake_flip(char *body, size_t len, int v2)
+{
+    size_t i;
+    if (v2)
+        for (i = 0; i + 6 < len; i++)
+            if (memcmp(body + i, "<sign>", 6) == 0) {
+                i += 6;
+                if (i + 9 <= len && memcmp(body + i, "<![CDATA[", 9) == 0) i += 9;
+                if (i < len && body[i] != '<') { body[i] ^= 0x01; return; }
+                break;
+            }
+    body[len / 2] ^= 0x01;
+}
+
 /* Timestamp, nonce and signature of body (p->ts, p->nonce, p->sig, p->serial),
    then the signature faults. 0 on success, else the wxp_err. The message is
    built in p->scratch: body must not live there. */
@@ -3575,7 +3602,7 @@ static wxp_err wxp__fake_sign(wxp_fake *f, char *body, size_t *body_len, size_t 
                          strlen(p->cfg.platform_serial));
     /* The faults, after signing: what the client must catch. */
     if (faults & WXP_FAKE_FLIP_BODY) {
-        if (*body_len) body[*body_len / 2] ^= 0x01;
+        if (*body_len) wxp__fake_flip(body, *body_len, 0);
         else if (body_cap > 1) { body[0] = '\n'; body[1] = 0; *body_len = 1; }
     }
     if (faults & WXP_FAKE_BAD_TIMESTAMP) (void)wxp__fake_dec(ts, when + 1);
@@ -3591,23 +3618,6 @@ static wxp_err wxp__fake_sign(wxp_fake *f, char *body, size_t *body_len, size_t 
 static void wxp__fake_header(wxp_http_response *res, const char *name, const char *value)
 {
     wxp_http_response_header(res, name, strlen(name), value, strlen(value));
-}
-
-/* WXP_FAKE_FLIP_BODY on an unsigned body: the middle byte; on an APIv2 answer,
-   the first byte of the <sign> value (so the XML still parses and the client's
-   sign check is what catches it). */
-static void wxp__fake_flip(char *body, size_t len, int v2)
-{
-    size_t i;
-    if (v2)
-        for (i = 0; i + 6 < len; i++)
-            if (memcmp(body + i, "<sign>", 6) == 0) {
-                i += 6;
-                if (i + 9 <= len && memcmp(body + i, "<![CDATA[", 9) == 0) i += 9;
-                if (i < len && body[i] != '<') { body[i] ^= 0x01; return; }
-                break;
-            }
-    body[len / 2] ^= 0x01;
 }
 
 /* Sends p->out with status p->status (e: the canned entry, else NULL). */
@@ -3674,6 +3684,20 @@ static int wxp__fake_emit(wxp_fake *f, wxp_http_response *res, const wxp__fake_e
     return 0;
 }
 
+/* The answer of WXP_FAKE_SYSTEM_ERROR and _BOOKED_ERROR, in the request's API. */
+static void wxp__fake_system_error(wxp_fake *f, const wxp_http_request *req)
+{
+#ifndef WXP_NO_V2
+    if (f->wxp__priv.v2) {
+        wxp__fake_v2_system_error(f, req);
+        return;
+    }
+#else
+    (void)req;
+#endif
+    wxp__fake_error(f, 500, "SYSTEM_ERROR", "system error, retry with the same parameters");
+}
+
 WXP_FAKE_API int wxp_fake_transport(void *user, const wxp_http_request *req,
                                     wxp_http_response *res, char *errbuf, size_t errbuf_size)
 {
@@ -3723,11 +3747,7 @@ WXP_FAKE_API int wxp_fake_transport(void *user, const wxp_http_request *req,
         return 1;
     }
     if (faults & WXP_FAKE_SYSTEM_ERROR) {
-#ifndef WXP_NO_V2
-        if (p->v2) wxp__fake_v2_system_error(f, req);
-        else
-#endif
-        wxp__fake_error(f, 500, "SYSTEM_ERROR", "system error, retry with the same parameters");
+        wxp__fake_system_error(f, req);
     } else if (p->nscript) {
         e = &p->script[0];
         (void)wxp__fake_copy(p->out, sizeof p->out, p->arena, e->body_len);
@@ -3736,13 +3756,8 @@ WXP_FAKE_API int wxp_fake_transport(void *user, const wxp_http_request *req,
         rec->scripted = 1;
     } else {
         wxp__fake_simulate(f, req);
-        if (faults & WXP_FAKE_BOOKED_ERROR) {   /* booked, and yet a system error */
-#ifndef WXP_NO_V2
-            if (p->v2) wxp__fake_v2_system_error(f, req);
-            else
-#endif
-            wxp__fake_error(f, 500, "SYSTEM_ERROR", "system error, retry with the same parameters");
-        }
+        if (faults & WXP_FAKE_BOOKED_ERROR)   /* booked, and yet a system error */
+            wxp__fake_system_error(f, req);
     }
     rc = wxp__fake_emit(f, res, e, faults, errbuf, errbuf_size);
     rec->status = rc ? 0 : p->status;
@@ -3855,7 +3870,7 @@ WXP_FAKE_API wxp_err wxp_fake_notify_refund(wxp_fake *f, wxp_str apiv3_key,
         if (res) memset(res, 0, sizeof *res);
         return wxp__fake_fail(res, WXP_E_NOTFOUND, "out_refund_no", "no such refund in the fake");
     }
-    if (!r->pinned && strcmp(r->status, "PROCESSING") == 0) wxp__fake_set_status(f, r, "SUCCESS");
+    wxp__fake_settle(f, r);
     memset(&ev, 0, sizeof ev);
     ev.original_type = "refund";
     if (strcmp(r->status, "SUCCESS") == 0) {

@@ -59,7 +59,8 @@
 #include "wechatpay.h"
 #include "transports/wechatpay_fake.h"
 #include "transports/wechatpay_socket.h"
-#include "examples/test_keys.h"
+#define WXP_EXAMPLE_SIM_FAKE_ONLY
+#include "examples/example_sim.h"     /* the simulator's settings; examples/test_keys.h */
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -75,7 +76,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#define SIM_APPID       "wx2421b1c4370ec43b"   /* examples/example_sim.h */
 #define SLOTS           8                      /* connections served at once */
 #define REQ_MAX         (24 * 1024)            /* request line, headers and body */
 #define ANSWER_MAX      (WXP_FAKE_ANSWER_MAX + 1024)
@@ -249,6 +249,18 @@ static int simple_answer(conn *c, int status, const char *body)
     return outs(c, head) || outs(c, body) || br_sslio_flush(&c->ioc);
 }
 
+/* Writes all of p (a write may take part of it): 0, or -1. */
+static int write_all(const wxp_sock_io *io, const void *p, size_t len)
+{
+    size_t off = 0;
+    while (off < len) {
+        long n = io->write(io->user, (const unsigned char *)p + off, len - off, 2000);
+        if (n <= 0) return -1;
+        off += (size_t)n;
+    }
+    return 0;
+}
+
 /* POSTs the refund callback to 127.0.0.1:port over plain HTTP; the status or -1. */
 static int deliver_notify(conn *c, const char *out_refund_no, unsigned port)
 {
@@ -279,15 +291,7 @@ static int deliver_notify(conn *c, const char *out_refund_no, unsigned port)
     wxp_sock_posix_init(&net);
     io = wxp_sock_posix_io(&net);
     if (io.open(io.user, "127.0.0.1", port, 2000, err, sizeof err) != 0) return -1;
-    if (io.write(io.user, (const unsigned char *)head, strlen(head), 2000) != (long)strlen(head)) goto done;
-    {
-        size_t off = 0;
-        while (off < len) {
-            n = io.write(io.user, (const unsigned char *)c->notify_body + off, len - off, 2000);
-            if (n <= 0) goto done;
-            off += (size_t)n;
-        }
-    }
+    if (write_all(&io, head, strlen(head)) != 0 || write_all(&io, c->notify_body, len) != 0) goto done;
     while (got < 12 && (n = io.read(io.user, (unsigned char *)reply + got, sizeof reply - 1 - got, 3000)) > 0)
         got += (size_t)n;
     reply[got] = 0;
@@ -423,7 +427,7 @@ static int serve_request(conn *c, size_t hlen, size_t blen)
     wxp_client_cert mtls;
     char method[16], host[128], path[1024], faults[128], errbuf[WXP_ERRBUF_SIZE];
     char *p = c->req, *end = c->req + hlen, *sp, *eol;
-    size_t nh = 0, i;
+    size_t nh = 0;
     int rc, status, client_cert = c->ccv.verified;
     const char *hv[16];
     size_t nhv = 0;
@@ -520,8 +524,6 @@ static int serve_request(conn *c, size_t hlen, size_t blen)
         hv[nhv++] = "Wechatpay-Signature"; hv[nhv++] = KEPT("Wechatpay-Signature");
         hv[nhv++] = "Wechatpay-Signature-Type"; hv[nhv++] = sig_type;
     }
-    for (i = 0; i < nhv; i++)
-        if (!hv[i]) return -1;
     return send_answer(c, faults, status, hv, nhv, b.ptr, b.len);
 }
 
@@ -671,18 +673,7 @@ int main(int argc, char **argv)
     if (e) die("client CA", e, &r);
 
     /* The simulator, as examples/example_sim.h sets it up. */
-    if ((e = wxp_pubkey_load(&merchant_pub, wxp_cstr(WXP_TEST_MERCHANT_PUB), &r)) ||
-        (e = wxp_rsa_key_load(&platform_key, wxp_cstr(WXP_TEST_PLATFORM_KEY), &r)))
-        die("test keys", e, &r);
-    memset(&fc, 0, sizeof fc);
-    fc.mchid = WXP_TEST_MCHID;
-    fc.appid = SIM_APPID;
-    fc.merchant_serial = WXP_TEST_SERIAL;
-    fc.merchant_key = &merchant_pub;
-    fc.platform_signer = &platform_key.vtable;
-    fc.platform_serial = WXP_TEST_PUB_KEY_ID;
-    fc.apiv2_key = wxp_cstr(WXP_TEST_APIV2_KEY);
-    fc.require_client_cert = 1;
+    if ((e = example_fake_config(&fc, &merchant_pub, &platform_key, &r)) != WXP_OK) die("test keys", e, &r);
     fc.clock.fn = sim_clock;
     if ((e = wxp_fake_init(&fake, &fc)) != WXP_OK) die("simulator", e, NULL);
 
