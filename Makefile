@@ -1,7 +1,7 @@
 # wechatpay.h - build, test and checks (GNU make).
 #   make              cli, examples, tests and the C/C++ compile checks
 #   make test         cmocka tests, then the same under ASan+UBSan, then the no-malloc proof
-#   make test-clang   the same with clang (outputs in build/clang)
+#   make test-clang   the same with clang (outputs in build/clang), less the install check
 #   make valgrind | run | bench | symcheck | clean
 #   make fuzz | test-O0 | test-O2 | test-m32 | size   (see the end of this file)
 # Tests and examples run from the repository root (they read tests/vectors/...).
@@ -44,10 +44,17 @@ TEST_SRCS := $(filter-out tests/socket_transport.c,$(TEST_SRCS))
 TEST_OBJS := $(patsubst tests/%.c,$(BUILD)/obj/%.o,$(TEST_SRCS))
 ASAN_OBJS := $(patsubst tests/%.c,$(BUILD)/asan/%.o,$(TEST_SRCS))
 
+# libcurl's flags, asked of pkg-config once (plain -lcurl where it does not know libcurl).
+CURL_CFLAGS := $(shell pkg-config --cflags libcurl 2>/dev/null)
+CURL_LIBS   := $(shell pkg-config --libs libcurl 2>/dev/null || echo -lcurl)
+
 # Programs that use the libcurl transport also link libcurl.
 CURL_USERS := $(patsubst %.c,$(BUILD)/%,$(notdir $(shell grep -l 'wechatpay_curl\.h' \
               $(wildcard cli/*.c examples/*.c) /dev/null 2>/dev/null)))
-$(CURL_USERS): LDLIBS += $(shell pkg-config --libs libcurl 2>/dev/null || echo -lcurl)
+$(CURL_USERS): LDLIBS += $(CURL_LIBS)
+
+# Packaging does not depend on the compiler: test-clang leaves this out (INSTALL_CHECK=).
+INSTALL_CHECK ?= $(wildcard tests/install_check.sh)
 
 .PHONY: all test test-clang clang valgrind run bench symcheck clean install install-lib uninstall
 .DELETE_ON_ERROR:
@@ -65,10 +72,10 @@ test: $(BUILD)/tests $(BUILD)/tests-asan $(EXAMPLES) $(NOMALLOC) $(CURLTEST) $(O
 	$(if $(FAKE_EP),./$(FAKE_EP))
 	$(if $(POS_SALE),./$(POS_SALE))
 	$(if $(and $(CLI),$(wildcard tests/cli_check.sh)),sh tests/cli_check.sh $(CLI))
-	$(if $(wildcard tests/install_check.sh),MAKE="$(MAKE)" CC="$(CC)" BUILD="$(BUILD)" sh tests/install_check.sh)
+	$(if $(INSTALL_CHECK),MAKE="$(MAKE)" CC="$(CC)" BUILD="$(BUILD)" sh $(INSTALL_CHECK))
 
 test-clang clang:
-	$(MAKE) all test CC=clang CXX=clang++ BUILD=$(BUILD)/clang
+	$(MAKE) all test CC=clang CXX=clang++ BUILD=$(BUILD)/clang INSTALL_CHECK=
 
 valgrind: $(BUILD)/tests
 	valgrind --error-exitcode=1 --leak-check=full ./$(BUILD)/tests
@@ -102,7 +109,7 @@ $(BUILD)/wxpay: cli/wxpay.c $(HDRS) examples/test_keys.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $< $(LDLIBS)
 
-$(BUILD)/%: examples/%.c $(HDRS)
+$(BUILD)/%: examples/%.c $(HDRS) $(wildcard examples/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -o $@ $< $(LDLIBS)
 
@@ -116,21 +123,21 @@ $(BUILD)/tests: $(TEST_OBJS)
 $(BUILD)/tests-asan: $(ASAN_OBJS)
 	$(CC) $(CFLAGS) $(SAN) -o $@ $^ -lcmocka $(LDLIBS)
 
-# The OpenSSL backend against the vectors and the BearSSL default (links OpenSSL).
-$(BUILD)/openssl_vectors: tests/openssl_vectors.c $(HDRS) $(wildcard crypto/*.h)
-	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -o $@ $< -lcrypto -lcmocka $(LDLIBS)
+# The OpenSSL backend against the vectors and the BearSSL default (links OpenSSL;
+# its own main and implementation, the suite's helpers).
+$(BUILD)/openssl_vectors: tests/openssl_vectors.c $(BUILD)/obj/util.o $(HDRS) $(wildcard crypto/*.h) \
+                          $(wildcard tests/*.h)
+	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/obj/util.o -lcrypto -lcmocka $(LDLIBS)
 
-# The simulator's marketing, close and APIv2 endpoints through the typed calls (its own main).
-$(BUILD)/fake_endpoints: tests/fake_endpoints.c $(BUILD)/obj/impl.o $(BUILD)/obj/util.o $(HDRS) \
-                         $(wildcard tests/*.h) examples/test_keys.h
-	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/obj/impl.o $(BUILD)/obj/util.o -lcmocka $(LDLIBS)
-
-# The POS sale through the simulator's customers (its own main). Not build/pos_sale:
-# that name is examples/pos_sale.c's.
-$(BUILD)/pos_sale_test: tests/pos_sale.c $(BUILD)/obj/impl.o $(BUILD)/obj/util.o $(HDRS) \
-                        $(wildcard tests/*.h) examples/test_keys.h
-	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/obj/impl.o $(BUILD)/obj/util.o -lcmocka $(LDLIBS)
+# Programs of their own main on the simulator, with the suite's implementation and
+# helpers: the marketing, close and APIv2 endpoints through the typed calls, and the
+# POS sale through the simulator's customers (not build/pos_sale: that name is
+# examples/pos_sale.c's).
+$(BUILD)/fake_endpoints: tests/fake_endpoints.c
+$(BUILD)/pos_sale_test: tests/pos_sale.c
+$(BUILD)/fake_endpoints $(BUILD)/pos_sale_test: $(BUILD)/obj/impl.o $(BUILD)/obj/util.o $(HDRS) \
+                                                $(wildcard tests/*.h) examples/test_keys.h
+	$(CC) $(CFLAGS) -o $@ $(filter %.c,$^) $(filter %.o,$^) -lcmocka $(LDLIBS)
 
 # No cmocka and no sanitizer here: both allocate. The __wrap_ functions abort.
 # nomalloc.c holds its own implementation TU.
@@ -146,14 +153,12 @@ $(BUILD)/wxp_sim_server: tests/server/wxp_sim_server.c $(HDRS) examples/test_key
 	$(CC) $(CFLAGS) -pthread -o $@ $< $(LDLIBS)
 
 $(BUILD)/socket_transport: tests/socket_transport.c $(HDRS) examples/test_keys.h $(BUILD)/wxp_sim_server
-	$(CC) $(CFLAGS) -pthread -DSIM_SERVER='"$(BUILD)/wxp_sim_server"' $(shell pkg-config --cflags libcurl 2>/dev/null) \
-	  -o $@ $< -lcmocka $(LDLIBS) $(shell pkg-config --libs libcurl 2>/dev/null || echo -lcurl)
+	$(CC) $(CFLAGS) -pthread -DSIM_SERVER='"$(BUILD)/wxp_sim_server"' $(CURL_CFLAGS) \
+	  -o $@ $< -lcmocka $(LDLIBS) $(CURL_LIBS)
 
-# The libcurl transport against a loopback server thread (its own main).
-$(BUILD)/curl_transport: tests/curl_transport.c $(HDRS)
-	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -pthread $(shell pkg-config --cflags libcurl 2>/dev/null) -o $@ $< -lcmocka $(LDLIBS) \
-	  $(shell pkg-config --libs libcurl 2>/dev/null || echo -lcurl)
+# The libcurl transport against a loopback server thread (its own main; the suite's helpers).
+$(BUILD)/curl_transport: tests/curl_transport.c $(BUILD)/obj/util.o $(HDRS) $(wildcard tests/*.h)
+	$(CC) $(CFLAGS) -pthread $(CURL_CFLAGS) -o $@ $< $(BUILD)/obj/util.o -lcmocka $(LDLIBS) $(CURL_LIBS)
 
 $(BUILD)/obj/%.o: tests/%.c $(HDRS) $(wildcard tests/*.h)
 	@mkdir -p $(@D)
@@ -163,7 +168,8 @@ $(BUILD)/asan/%.o: tests/%.c $(HDRS) $(wildcard tests/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(SAN) -c -o $@ $<
 
-$(BUILD)/compile_c.o: tests/compile_c.c $(HDRS)
+# compile_c.o, compile_static.o (compile_cpp.o has its own rule below).
+$(BUILD)/compile_%.o: tests/compile_%.c $(HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
@@ -174,11 +180,7 @@ $(BUILD)/refund_socket.o: examples/refund.c $(HDRS)
 
 $(BUILD)/refund_curl.o: examples/refund.c $(HDRS)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -DWXP_EXAMPLE_CURL $(shell pkg-config --cflags libcurl 2>/dev/null) -c -o $@ $<
-
-$(BUILD)/compile_static.o: tests/compile_static.c $(HDRS)
-	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -c -o $@ $<
+	$(CC) $(CFLAGS) -DWXP_EXAMPLE_CURL $(CURL_CFLAGS) -c -o $@ $<
 
 $(BUILD)/compile_cpp.o: tests/compile_cpp.cpp $(HDRS)
 	@mkdir -p $(@D)
@@ -247,7 +249,7 @@ fuzz-%: $(BUILD)/fuzz/fuzz_%
 	sh tests/fuzz/run.sh $* $(FUZZ_SECONDS) $(BUILD)/fuzz
 
 .PRECIOUS: $(BUILD)/fuzz/fuzz_%
-$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(HDRS) examples/test_keys.h
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(HDRS) examples/test_keys.h
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(LDLIBS)
 

@@ -22,10 +22,10 @@
 #define WECHATPAY_FAKE_IMPLEMENTATION
 #include "wechatpay.h"
 #include "transports/wechatpay_fake.h"
-#include "test_keys.h"
 
 #include <stdio.h>
 #include <string.h>
+#include "example_sim.h"
 
 /* ==== the secure element: STANDS IN FOR THE HARDWARE ======================== */
 /* Everything in this section would live in the device and its vendor library.
@@ -104,31 +104,15 @@ static const wxp_signer_class hsm_signer_class = { hsm_sign_sha256, NULL };
 
 /* ==== the call =============================================================== */
 
-static unsigned char io[WXP_IO_BUFSIZE_DEFAULT];
-static wxp_fake fake;
-
-static int report(const char *what, wxp_err e, const wxp_result *r)
-{
-    printf("%s: %s\n", what, wxp_strerror(e));
-    if (r->status) printf("  HTTP %d, Request-ID %s\n", r->status, r->request_id[0] ? r->request_id : "-");
-    if (r->code[0]) printf("  code %s\n", r->code);
-    if (r->field[0]) printf("  field %s\n", r->field);
-    if (r->message[0]) printf("  %s\n", r->message);
-    return 1;
-}
+static example_sim sim;
 
 int main(void)
 {
-    static wxp_pubkey slots[2], merchant_pub;
-    static wxp_rsa_key platform;
     static wxp_client c;
-    static long long now = 1795425372;      /* the simulator and the client share a clock */
     static const char body[] =
         "{\"out_trade_no\":\"1217752501201407033233368018\",\"out_refund_no\":\"R-HSM-0001\","
         "\"reason\":\"商品已售完\",\"amount\":{\"refund\":100,\"total\":888,\"currency\":\"CNY\"}}";
     hsm_signer signer;
-    wxp_keystore keys;
-    wxp_fake_config fc;
     wxp_config cfg;
     wxp_result r;
     wxp_err e;
@@ -144,43 +128,24 @@ int main(void)
     if (!signer.se) { puts("secure element: cannot open slot 0"); return 1; }
 
     /* 2. The simulator plays WeChat Pay: it knows the merchant's PUBLIC key and
-          signs its answers with the (test) platform key. */
-    if ((e = wxp_pubkey_load(&merchant_pub, wxp_cstr(WXP_TEST_MERCHANT_PUB), &r)) != WXP_OK ||
-        (e = wxp_rsa_key_load(&platform, wxp_cstr(WXP_TEST_PLATFORM_KEY), &r)) != WXP_OK)
-        return report("load the simulator's keys", e, &r);
-    memset(&fc, 0, sizeof fc);
-    fc.mchid = WXP_TEST_MCHID;
-    fc.merchant_serial = WXP_TEST_SERIAL;
-    fc.merchant_key = &merchant_pub;
-    fc.platform_signer = &platform.vtable;
-    fc.platform_serial = WXP_TEST_PUB_KEY_ID;
-    fc.clock.fn = wxp_fake_fixed_clock;
-    fc.clock.user = &now;
-    if ((e = wxp_fake_init(&fake, &fc)) != WXP_OK ||
-        (e = wxp_fake_add_order(&fake, "1217752501201407033233368018", NULL, 888)) != WXP_OK)
-        return report("start the simulator", e, &r);
+          signs its answers with the (test) platform key. example_sim_init also
+          fills cfg for it: mchid, the WeChat Pay public key, clock, transport. */
+    if ((e = example_sim_init(&sim, &cfg, &r)) != WXP_OK ||
+        (e = wxp_fake_add_order(&sim.fake, "1217752501201407033233368018", NULL, 888)) != WXP_OK)
+        return example_report("start the simulator", e, &r);
 
-    /* 3. The client: serial + signer, no private_key_pem. */
-    wxp_keystore_init(&keys, slots, 2);
-    e = wxp_keystore_add_pubkey(&keys, WXP_TEST_PUB_KEY_ID, wxp_cstr(WXP_TEST_WECHATPAY_PUB), &r);
-    if (e) return report("load the WeChat Pay public key", e, &r);
-    memset(&cfg, 0, sizeof cfg);
-    cfg.mchid = WXP_TEST_MCHID;
-    cfg.serial = WXP_TEST_SERIAL;
+    /* 3. The client: serial + signer, no private_key_pem. The shared set-up put
+          the test key there for the other examples: out it goes, so the library
+          never sees a private key. */
+    cfg.private_key_pem = wxp_cstr(NULL);
     cfg.signer = &signer.vtable;            /* instead of cfg.private_key_pem */
-    cfg.keys = &keys;
-    cfg.clock.fn = wxp_fake_fixed_clock;
-    cfg.clock.user = &now;
-    cfg.transport = wxp_fake_as_transport(&fake);
-    cfg.io_buf = io;
-    cfg.io_buf_size = sizeof io;
     e = wxp_client_init(&c, &cfg, &r);
-    if (e) return report("client init", e, &r);
+    if (e) return example_report("client init", e, &r);
 
     /* 4. A refund. The simulator refuses a bad signature with 401 SIGN_ERROR. */
     e = wxp_v3_request(&c, "POST", "/v3/refund/domestic/refunds", wxp_cstr(body), &r);
-    if (e) return report("POST /v3/refund/domestic/refunds", e, &r);
-    auth = wxp_fake_record_header(wxp_fake_last(&fake), "Authorization");
+    if (e) return example_report("POST /v3/refund/domestic/refunds", e, &r);
+    auth = wxp_fake_record_header(wxp_fake_last(&sim.fake), "Authorization");
     printf("POST /v3/refund/domestic/refunds\n");
     printf("  signed by the secure element (%u signature%s so far)\n", signer.se->signatures,
            signer.se->signatures == 1 ? "" : "s");

@@ -37,8 +37,8 @@ static int seen_before(void *user, wxp_str nonce, long long timestamp)
     return 0;
 }
 
-/* What the merchant's HTTP handler does with one delivery. */
-static void handle(wxp_client *c, const wxp_notify_headers *h, char *body, size_t len)
+/* What the merchant's HTTP handler does with one delivery; returns the verdict. */
+static wxp_err handle(wxp_client *c, const wxp_notify_headers *h, char *body, size_t len)
 {
     static unsigned char plain[4096];
     char answer[256];
@@ -63,6 +63,15 @@ static void handle(wxp_client *c, const wxp_notify_headers *h, char *body, size_
     if (wxp_notify_answer(e == WXP_OK || e == WXP_E_REPLAY, "verification failed", answer, sizeof answer, &alen,
                           &status) == WXP_OK)
         printf("  answer: HTTP %d %.*s\n", status, (int)alen, answer);
+    return e;
+}
+
+/* make test runs this example as a check: each delivery must get its verdict. */
+static int expect(const char *what, wxp_err got, wxp_err want)
+{
+    if (got == want) return 0;
+    printf("FAIL: %s: %s, expected %s\n", what, wxp_strerror(got), wxp_strerror(want));
+    return 1;
 }
 
 int main(void)
@@ -75,6 +84,7 @@ int main(void)
     wxp_result r;
     wxp_err e;
     size_t len;
+    int bad = 0;
 
     memset(&cache, 0, sizeof cache);
     if ((e = example_sim_init(&sim, &cfg, &r)) != WXP_OK ||
@@ -102,17 +112,17 @@ int main(void)
     }
     printf("1. the genuine callback (%u bytes):\n", (unsigned)len);
     memcpy(copy, body, len); /* parsing unescapes in place: keep the bytes for the replay */
-    handle(&c, &h, body, len);
+    bad |= expect("genuine callback", handle(&c, &h, body, len), WXP_OK);
 
     printf("2. the same callback delivered again:\n");
     memcpy(body, copy, len);
-    handle(&c, &h, body, len);
+    bad |= expect("replayed callback", handle(&c, &h, body, len), WXP_E_REPLAY);
 
     printf("3. a forged callback (one byte of the body changed):\n");
     e = wxp_fake_notify_refund(&sim.fake, cfg.apiv3_key, "R20261123-7", body, sizeof body, &len, &h, &r);
     if (e) return 1;
     body[len / 2] ^= 1;
-    handle(&c, &h, body, len);
+    bad |= expect("forged callback", handle(&c, &h, body, len), WXP_E_SIGNATURE);
     wxp_client_wipe(&c);
-    return 0;
+    return bad;
 }

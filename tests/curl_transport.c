@@ -12,14 +12,8 @@
 #define _POSIX_C_SOURCE 200809L
 #define WECHATPAY_IMPLEMENTATION
 #define WECHATPAY_CURL_IMPLEMENTATION
-#include "wechatpay.h"
+#include "tests.h"
 #include "transports/wechatpay_curl.h"
-
-#include <stdarg.h>
-#include <stddef.h>
-#include <setjmp.h>
-#include <stdint.h>
-#include <cmocka.h>
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -34,9 +28,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#define MCHID       "1900009191"
-#define SERIAL      "1DDE55AD98ED71D6EDD4A4A16996DE7B47773A8C"
-#define PUB_ID      "PUB_KEY_ID_0119000091912025010100000000000001"
 /* s starts with the literal lit */
 #define STARTS(s, lit) (strncmp((s), lit, sizeof(lit) - 1) == 0)
 
@@ -120,7 +111,7 @@ static size_t signed_headers(char *out, size_t cap, const char *body, size_t len
     return (size_t)snprintf(out, cap,
                             "Wechatpay-Timestamp: %s\r\nWechatpay-Nonce: %s\r\nWechatpay-Serial: %s\r\n"
                             "wechatpay-signature: %s\r\nWechatpay-Signature-Type: WECHATPAY2-SHA256-RSA2048\r\n",
-                            NOW_STR, ANSWER_NONCE, PUB_ID, sig);
+                            NOW_STR, ANSWER_NONCE, TEST_PUB_ID, sig);
 }
 
 /* Sends a whole answer; body is signed when sign is set. */
@@ -208,7 +199,7 @@ static int serve_one(int fd)
         /* A 103 whose signature headers must not count for the final, unsigned 500. */
         static const char hints[] =
             "HTTP/1.1 103 Early Hints\r\nWechatpay-Timestamp: 1\r\nWechatpay-Nonce: x\r\n"
-            "Wechatpay-Serial: " PUB_ID "\r\nWechatpay-Signature: AAAA\r\n\r\n";
+            "Wechatpay-Serial: " TEST_PUB_ID "\r\nWechatpay-Signature: AAAA\r\n\r\n";
         if (send_all(fd, hints, sizeof hints - 1)) return -1;
         return answer(fd, 500, "Internal Server Error", err_body, sizeof err_body - 1, 0);
     }
@@ -318,26 +309,13 @@ static const char *head_value(const char *head, const char *name)
 
 /* ---- the client ---------------------------------------------------------- */
 
-static char merchant_key[8192], platform_key[8192], wechatpay_pub[4096], platform_cert[8192];
+/* test_file's slots: four files loaded once in setup, nothing else reads one. */
+static wxp_str merchant_key, platform_key, wechatpay_pub, platform_cert;
 static wxp_pubkey slots[2];
 static wxp_keystore keys;
 static wxp_curl http;
 static char host[32];
 static unsigned char io[WXP_IO_BUFSIZE_MIN];
-
-static wxp_str read_file(const char *path, char *buf, size_t cap)
-{
-    wxp_str s = { NULL, 0 };
-    FILE *f = fopen(path, "rb");
-    size_t n;
-    if (!f) return s;
-    n = fread(buf, 1, cap - 1, f);
-    fclose(f);
-    buf[n] = 0;
-    s.ptr = buf;
-    s.len = n;
-    return s;
-}
 
 static long long fixed_clock(void *user) { (void)user; return NOW; }
 
@@ -346,9 +324,9 @@ static void client_make(wxp_client *c, unsigned timeout_ms)
     wxp_config cfg;
     wxp_result r;
     memset(&cfg, 0, sizeof cfg);
-    cfg.mchid = MCHID;
-    cfg.serial = SERIAL;
-    cfg.private_key_pem = wxp_cstr(merchant_key);
+    cfg.mchid = TEST_MCHID;
+    cfg.serial = TEST_SERIAL;
+    cfg.private_key_pem = merchant_key;
     cfg.keys = &keys;
     cfg.host = host;
     cfg.timeout_ms = timeout_ms;
@@ -365,16 +343,13 @@ static int setup(void **state)
     socklen_t alen = sizeof a;
     wxp_result r;
     (void)state;
-    if (!read_file("tests/vectors/keys/merchant_key.pem", merchant_key, sizeof merchant_key).len ||
-        !read_file("tests/vectors/keys/platform_key.pem", platform_key, sizeof platform_key).len ||
-        !read_file("tests/vectors/keys/platform_cert.pem", platform_cert, sizeof platform_cert).len ||
-        !read_file("tests/vectors/keys/wechatpay_pub.pem", wechatpay_pub, sizeof wechatpay_pub).len) {
-        fprintf(stderr, "cannot read tests/vectors/keys (run from the repository root)\n");
-        return -1;
-    }
+    merchant_key = test_file("tests/vectors/keys/merchant_key.pem");
+    platform_key = test_file("tests/vectors/keys/platform_key.pem");
+    platform_cert = test_file("tests/vectors/keys/platform_cert.pem");
+    wechatpay_pub = test_file("tests/vectors/keys/wechatpay_pub.pem");
     wxp_keystore_init(&keys, slots, 2);
-    if (wxp_keystore_add_pubkey(&keys, PUB_ID, wxp_cstr(wechatpay_pub), &r) != WXP_OK ||
-        wxp_rsa_key_load(&srv.key, wxp_cstr(platform_key), &r) != WXP_OK)
+    if (wxp_keystore_add_pubkey(&keys, TEST_PUB_ID, wechatpay_pub, &r) != WXP_OK ||
+        wxp_rsa_key_load(&srv.key, platform_key, &r) != WXP_OK)
         return -1;
 
     srv.lfd = socket(AF_INET, SOCK_STREAM, 0);
@@ -438,12 +413,12 @@ static void curl_ok_and_keepalive(void **state)
 
     head = server_head();
     assert_true(STARTS(head, "POST /v3/refund/domestic/refunds HTTP/1.1\r\n"));
-    assert_true(STARTS(head_value(head, "Authorization"), "WECHATPAY2-SHA256-RSA2048 mchid=\"" MCHID "\""));
-    assert_non_null(strstr(head_value(head, "Authorization"), "serial_no=\"" SERIAL "\""));
+    assert_true(STARTS(head_value(head, "Authorization"), "WECHATPAY2-SHA256-RSA2048 mchid=\"" TEST_MCHID "\""));
+    assert_non_null(strstr(head_value(head, "Authorization"), "serial_no=\"" TEST_SERIAL "\""));
     assert_string_equal(head_value(head, "Accept"), "application/json");
     assert_true(STARTS(head_value(head, "User-Agent"), "wechatpay.h/"));
     assert_string_equal(head_value(head, "Content-Type"), "application/json");
-    assert_string_equal(head_value(head, "Wechatpay-Serial"), PUB_ID);
+    assert_string_equal(head_value(head, "Wechatpay-Serial"), TEST_PUB_ID);
     assert_string_equal(head_value(head, "Host"), host);
     assert_string_equal(head_value(head, "Expect"), "");
     assert_string_equal(server_body(), refund_json);
@@ -645,8 +620,8 @@ static void curl_plain_http_guard(void **state)
     assert_non_null(strstr(err, "https://"));
     t.scheme_host_override = NULL;
 
-    cc.cert_pem = wxp_cstr(platform_cert);
-    cc.key_pem = wxp_cstr(platform_key);
+    cc.cert_pem = platform_cert;
+    cc.key_pem = platform_key;
     req.client_cert = &cc;
     assert_int_not_equal(wxp_curl_transport(&t, &req, &res, err, sizeof err), 0);
     assert_non_null(strstr(err, "needs https"));
@@ -685,8 +660,8 @@ static void curl_client_cert_blobs(void **state)
     req.client_cert = &cc;
     http.test_plain_http = 0;
     http.test_insecure = 1;
-    cc.cert_pem = wxp_cstr(platform_cert);
-    cc.key_pem = wxp_cstr(platform_key);
+    cc.cert_pem = platform_cert;
+    cc.key_pem = platform_key;
     wxp_http_response_init(&res, rbuf, sizeof rbuf);
     assert_int_not_equal(wxp_curl_transport(&http, &req, &res, err, sizeof err), 0);
     assert_true(STARTS(err, "curl: ("));

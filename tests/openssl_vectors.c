@@ -8,73 +8,13 @@
 #define WECHATPAY_IMPLEMENTATION
 #define WECHATPAY_FAKE_IMPLEMENTATION
 #define WECHATPAY_OPENSSL_IMPLEMENTATION
-#include <stdarg.h>
-#include <stddef.h>
-#include <setjmp.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <pthread.h>
-#include <cmocka.h>
-#include "wechatpay.h"
-#include "transports/wechatpay_fake.h"
+#include "tests.h"
 #include "crypto/wechatpay_openssl.h"
 
-#define MCHID "1900009191"
-#define SERIAL "1DDE55AD98ED71D6EDD4A4A16996DE7B47773A8C"
-#define PUB_ID "PUB_KEY_ID_0119000091912025010100000000000001"
-
-/* ---- helpers (as in tests/util.c) --------------------------------------- */
-
-static wxp_str file(const char *path)
-{
-    static char slots[8][65536];
-    static int next;
-    char *buf = slots[next++ % 8];
-    wxp_str s;
-    FILE *f = fopen(path, "rb");
-    size_t n;
-    if (!f) fail_msg("cannot open %s (run from the repository root)", path);
-    n = fread(buf, 1, sizeof slots[0] - 1, f);
-    assert_true(feof(f));
-    fclose(f);
-    buf[n] = 0;
-    s.ptr = buf;
-    s.len = n;
-    return s;
-}
-
-static void vec_load(wxp_json *doc, const char *name)
-{
-    static wxp_json_tok toks[4][2048];
-    static int next;
-    char path[256];
-    wxp_str s;
-    wxp_result r;
-    snprintf(path, sizeof path, "tests/vectors/%s", name);
-    s = file(path);
-    assert_int_equal(wxp_json_parse(doc, (char *)s.ptr, s.len, toks[next++ % 4], 2048, &r), WXP_OK);
-}
-
-static wxp_str vec_str(const wxp_json *doc, int obj, const char *path)
-{
-    wxp_str s;
-    int t = wxp_json_get(doc, obj, path);
-    if (t < 0) fail_msg("vector field %s missing", path);
-    assert_int_equal(wxp_json_string(doc, t, &s), WXP_OK);
-    return s;
-}
-
-static const char *cstr(wxp_str s)
-{
-    static char slots[16][4096];
-    static int next;
-    char *o = slots[next++ % 16];
-    assert_true(s.len < sizeof slots[0]);
-    memcpy(o, s.ptr, s.len);
-    o[s.len] = 0;
-    return o;
-}
+/* ---- helpers (the shared ones are tests/util.c's) ----------------------- */
 
 static long long parse_ll(wxp_str s)
 {
@@ -107,8 +47,8 @@ static int setup(void **state)
 {
     wxp_result r;
     (void)state;
-    if (wxp_openssl_key_load(&ossl_merchant, file("tests/vectors/keys/merchant_key.pem"), &r) != WXP_OK) return -1;
-    if (wxp_rsa_key_load(&bssl_merchant, file("tests/vectors/keys/merchant_key.pem"), &r) != WXP_OK) return -1;
+    if (wxp_openssl_key_load(&ossl_merchant, test_file("tests/vectors/keys/merchant_key.pem"), &r) != WXP_OK) return -1;
+    if (wxp_rsa_key_load(&bssl_merchant, test_file("tests/vectors/keys/merchant_key.pem"), &r) != WXP_OK) return -1;
     return 0;
 }
 
@@ -122,13 +62,13 @@ static int teardown(void **state)
 
 /* ---- request signatures ------------------------------------------------- */
 
-static void sign_case(const wxp_signer_class **signer, const wxp_json *doc, int c, char *out, size_t cap)
+static void sign_case(const wxp_signer_class **signer, test_vec *v, int c, char *out, size_t cap)
 {
     wxp_result r;
     size_t len;
-    wxp_err e = wxp_v3_authorization(signer, MCHID, SERIAL, cstr(vec_str(doc, c, "method")),
-                                     vec_str(doc, c, "url"), parse_ll(vec_str(doc, c, "timestamp")),
-                                     vec_str(doc, c, "nonce"), vec_str(doc, c, "body"), out, cap, &len, &r);
+    wxp_err e = wxp_v3_authorization(signer, TEST_MCHID, TEST_SERIAL, test_cstr(test_vec_str(v, c, "method")),
+                                     test_vec_str(v, c, "url"), parse_ll(test_vec_str(v, c, "timestamp")),
+                                     test_vec_str(v, c, "nonce"), test_vec_str(v, c, "body"), out, cap, &len, &r);
     assert_int_equal(e, WXP_OK);
     assert_int_equal(len, strlen(out));
 }
@@ -136,25 +76,25 @@ static void sign_case(const wxp_signer_class **signer, const wxp_json *doc, int 
 /* Every case through both signers: equal to the vector, equal to each other. */
 static void test_request_sign_vectors(void **state)
 {
-    wxp_json doc;
+    test_vec v;
     wxp_openssl_key pkcs1;
     wxp_result r;
     int cases, c, n = 0;
     (void)state;
-    vec_load(&doc, "v3_request_sign.json");
-    assert_string_equal(cstr(vec_str(&doc, 0, "mchid")), MCHID);
-    assert_string_equal(cstr(vec_str(&doc, 0, "serial_no")), SERIAL);
-    assert_int_equal(wxp_openssl_key_load(&pkcs1, file("tests/vectors/keys/merchant_key_pkcs1.pem"), &r), WXP_OK);
-    cases = wxp_json_get(&doc, 0, "cases");
+    test_vec_load(&v, "v3_request_sign.json");
+    assert_string_equal(test_cstr(test_vec_str(&v, 0, "mchid")), TEST_MCHID);
+    assert_string_equal(test_cstr(test_vec_str(&v, 0, "serial_no")), TEST_SERIAL);
+    assert_int_equal(wxp_openssl_key_load(&pkcs1, test_file("tests/vectors/keys/merchant_key_pkcs1.pem"), &r), WXP_OK);
+    cases = wxp_json_get(&v.doc, 0, "cases");
     assert_true(cases > 0);
-    for (c = wxp_json_first(&doc, cases); c >= 0; c = wxp_json_next(&doc, cases, c), n++) {
+    for (c = wxp_json_first(&v.doc, cases); c >= 0; c = wxp_json_next(&v.doc, cases, c), n++) {
         char a_ossl[1024], a_bssl[1024], a_pkcs1[1024], sig[WXP_SIG_B64_MAX + 1];
-        wxp_str msg = vec_str(&doc, c, "message"), want_sig = vec_str(&doc, c, "signature");
+        wxp_str msg = test_vec_str(&v, c, "message"), want_sig = test_vec_str(&v, c, "signature");
         size_t len;
-        sign_case(&ossl_merchant.vtable, &doc, c, a_ossl, sizeof a_ossl);
-        sign_case(&bssl_merchant.vtable, &doc, c, a_bssl, sizeof a_bssl);
-        sign_case(&pkcs1.vtable, &doc, c, a_pkcs1, sizeof a_pkcs1);
-        assert_string_equal(a_ossl, cstr(vec_str(&doc, c, "authorization")));
+        sign_case(&ossl_merchant.vtable, &v, c, a_ossl, sizeof a_ossl);
+        sign_case(&bssl_merchant.vtable, &v, c, a_bssl, sizeof a_bssl);
+        sign_case(&pkcs1.vtable, &v, c, a_pkcs1, sizeof a_pkcs1);
+        assert_string_equal(a_ossl, test_cstr(test_vec_str(&v, c, "authorization")));
         assert_string_equal(a_ossl, a_bssl);
         assert_string_equal(a_ossl, a_pkcs1);
         /* The bare signature of the message, too. */
@@ -211,7 +151,7 @@ static void test_sign_threads(void **state)
     wxp_result r;
     int t;
     (void)state;
-    assert_int_equal(wxp_openssl_key_load(&shared, file("tests/vectors/keys/merchant_key.pem"), &r), WXP_OK);
+    assert_int_equal(wxp_openssl_key_load(&shared, test_file("tests/vectors/keys/merchant_key.pem"), &r), WXP_OK);
     for (t = 0; t < SIGN_THREADS; t++) {
         size_t n = sizeof jobs[t].want;
         jobs[t].key = &shared;
@@ -231,17 +171,17 @@ static void test_sign_threads(void **state)
 
 static void test_oaep_vectors(void **state)
 {
-    wxp_json doc;
+    test_vec v;
     int cases, c, n = 0;
     (void)state;
-    vec_load(&doc, "oaep.json");
-    cases = wxp_json_get(&doc, 0, "cases");
-    for (c = wxp_json_first(&doc, cases); c >= 0; c = wxp_json_next(&doc, cases, c), n++) {
+    test_vec_load(&v, "oaep.json");
+    cases = wxp_json_get(&v.doc, 0, "cases");
+    for (c = wxp_json_first(&v.doc, cases); c >= 0; c = wxp_json_next(&v.doc, cases, c), n++) {
         unsigned char out[512];
         size_t len = 0;
         wxp_result r;
-        wxp_str want = vec_str(&doc, c, "plaintext");
-        assert_int_equal(wxp_oaep_decrypt(&ossl_merchant.vtable, vec_str(&doc, c, "ciphertext"), out, sizeof out,
+        wxp_str want = test_vec_str(&v, c, "plaintext");
+        assert_int_equal(wxp_oaep_decrypt(&ossl_merchant.vtable, test_vec_str(&v, c, "ciphertext"), out, sizeof out,
                                           &len, &r), WXP_OK);
         assert_int_equal(len, want.len);
         assert_memory_equal(out, want.ptr, len);
@@ -251,15 +191,15 @@ static void test_oaep_vectors(void **state)
 
 static void test_oaep_decrypt_errors(void **state)
 {
-    wxp_json doc;
+    test_vec v;
     unsigned char out[512], ct[256];
     char b64[400];
     size_t len;
     wxp_result r;
     wxp_str s;
     (void)state;
-    vec_load(&doc, "oaep.json");
-    s = vec_str(&doc, wxp_json_first(&doc, wxp_json_get(&doc, 0, "cases")), "ciphertext");
+    test_vec_load(&v, "oaep.json");
+    s = test_vec_str(&v, wxp_json_first(&v.doc, wxp_json_get(&v.doc, 0, "cases")), "ciphertext");
     /* One flipped bit of the ciphertext. */
     assert_int_equal(wxp_base64_decode(ct, sizeof ct, s.ptr, s.len, &len), WXP_OK);
     ct[100] ^= 1;
@@ -285,7 +225,7 @@ static void test_oaep_encrypt_same_bytes(void **state)
     size_t i;
     (void)state;
     wxp_openssl_verifier_init(&vf);
-    assert_int_equal(wxp_pubkey_load(&pub, file("tests/vectors/keys/merchant_pub.pem"), &r), WXP_OK);
+    assert_int_equal(wxp_pubkey_load(&pub, test_file("tests/vectors/keys/merchant_pub.pem"), &r), WXP_OK);
     rnd.fn = det_random;
     rnd.user = NULL;
     for (i = 0; i < sizeof plains / sizeof plains[0]; i++) {
@@ -335,7 +275,7 @@ static int replay_transport(void *user, const wxp_http_request *req, wxp_http_re
     return wxp_http_response_write(res, p->body.ptr, p->body.len) == p->body.len ? 0 : 1;
 }
 
-static wxp_err replay_call(const wxp_verifier_class *const *vf, const wxp_json *doc, int c, wxp_result *r)
+static wxp_err replay_call(const wxp_verifier_class *const *vf, test_vec *v, int c, wxp_result *r)
 {
     static unsigned char io[WXP_IO_BUFSIZE_DEFAULT];
     static wxp_client cl;
@@ -343,24 +283,24 @@ static wxp_err replay_call(const wxp_verifier_class *const *vf, const wxp_json *
     wxp_keystore ks;
     wxp_config cfg;
     replay p;
-    long long now = parse_ll(vec_str(doc, c, "now"));
-    const char *serial = cstr(vec_str(doc, c, "serial"));
+    long long now = parse_ll(test_vec_str(v, c, "now"));
+    const char *serial = test_cstr(test_vec_str(v, c, "serial"));
     char path[128];
     wxp_err e;
-    snprintf(path, sizeof path, "tests/vectors/%s", cstr(vec_str(doc, c, "key")));
+    snprintf(path, sizeof path, "tests/vectors/%s", test_cstr(test_vec_str(v, c, "key")));
     wxp_keystore_init(&ks, slot, 1);
     if (strncmp(serial, "PUB_KEY_ID_", 11) == 0)
-        assert_int_equal(wxp_keystore_add_pubkey(&ks, serial, file(path), r), WXP_OK);
+        assert_int_equal(wxp_keystore_add_pubkey(&ks, serial, test_file(path), r), WXP_OK);
     else
-        assert_int_equal(wxp_keystore_add_certs(&ks, file(path), r), WXP_OK);
-    p.ts = vec_str(doc, c, "timestamp");
-    p.nonce = vec_str(doc, c, "nonce");
-    p.sig = vec_str(doc, c, "signature");
-    p.serial = vec_str(doc, c, "serial");
-    p.body = vec_str(doc, c, "body");
+        assert_int_equal(wxp_keystore_add_certs(&ks, test_file(path), r), WXP_OK);
+    p.ts = test_vec_str(v, c, "timestamp");
+    p.nonce = test_vec_str(v, c, "nonce");
+    p.sig = test_vec_str(v, c, "signature");
+    p.serial = test_vec_str(v, c, "serial");
+    p.body = test_vec_str(v, c, "body");
     memset(&cfg, 0, sizeof cfg);
-    cfg.mchid = MCHID;
-    cfg.serial = SERIAL;
+    cfg.mchid = TEST_MCHID;
+    cfg.serial = TEST_SERIAL;
     cfg.signer = &ossl_merchant.vtable;
     cfg.verifier = vf;
     cfg.keys = &ks;
@@ -378,22 +318,23 @@ static wxp_err replay_call(const wxp_verifier_class *const *vf, const wxp_json *
 
 static void test_response_verify_vectors(void **state)
 {
-    wxp_json doc;
+    test_vec v;
     wxp_openssl_verifier vf;
     int cases, c, n = 0;
     (void)state;
     wxp_openssl_verifier_init(&vf);
-    vec_load(&doc, "v3_response_verify.json");
-    cases = wxp_json_get(&doc, 0, "cases");
-    for (c = wxp_json_first(&doc, cases); c >= 0; c = wxp_json_next(&doc, cases, c), n++) {
+    test_vec_load(&v, "v3_response_verify.json");
+    cases = wxp_json_get(&v.doc, 0, "cases");
+    for (c = wxp_json_first(&v.doc, cases); c >= 0; c = wxp_json_next(&v.doc, cases, c), n++) {
         wxp_result r1, r2;
         int valid = 0;
         wxp_err e1, e2;
-        assert_int_equal(wxp_json_bool(&doc, wxp_json_get(&doc, c, "valid"), &valid), WXP_OK);
-        e1 = replay_call(&vf.vtable, &doc, c, &r1);
-        e2 = replay_call(wxp_bearssl_verifier(), &doc, c, &r2);
+        assert_int_equal(wxp_json_bool(&v.doc, wxp_json_get(&v.doc, c, "valid"), &valid), WXP_OK);
+        e1 = replay_call(&vf.vtable, &v, c, &r1);
+        e2 = replay_call(wxp_bearssl_verifier(), &v, c, &r2);
         if (valid != (e1 == WXP_OK))
-            fail_msg("case %d (%s): OpenSSL verifier gave %s", n, cstr(vec_str(&doc, c, "case")), wxp_strerror(e1));
+            fail_msg("case %d (%s): OpenSSL verifier gave %s", n, test_cstr(test_vec_str(&v, c, "case")),
+                     wxp_strerror(e1));
         assert_int_equal(e1, e2);
         assert_string_equal(r1.field, r2.field);
     }
@@ -414,7 +355,7 @@ static void test_verifier_cache(void **state)
     wxp_result r;
     (void)state;
     wxp_openssl_verifier_init(&vf);
-    for (i = 0; i < 4; i++) assert_int_equal(wxp_pubkey_load(&keys[i], file(pems[i]), &r), WXP_OK);
+    for (i = 0; i < 4; i++) assert_int_equal(wxp_pubkey_load(&keys[i], test_file(pems[i]), &r), WXP_OK);
     memset(hash, 7, sizeof hash);
     n = sizeof sig;
     assert_int_equal(ossl_merchant.vtable->sign_sha256(&ossl_merchant.vtable, hash, sig, &n), WXP_OK);
@@ -449,23 +390,24 @@ static void test_simulator_refund(void **state)
                                "\"amount\":{\"refund\":30,\"total\":100,\"currency\":\"CNY\"}}";
     (void)state;
     wxp_keystore_init(&ks, slot, 1);
-    assert_int_equal(wxp_keystore_add_pubkey(&ks, PUB_ID, file("tests/vectors/keys/wechatpay_pub.pem"), &r), WXP_OK);
-    assert_int_equal(wxp_pubkey_load(&merchant_pub, file("tests/vectors/keys/merchant_pub.pem"), &r), WXP_OK);
-    assert_int_equal(wxp_rsa_key_load(&platform, file("tests/vectors/keys/platform_key.pem"), &r), WXP_OK);
+    assert_int_equal(wxp_keystore_add_pubkey(&ks, TEST_PUB_ID, test_file("tests/vectors/keys/wechatpay_pub.pem"), &r),
+                     WXP_OK);
+    assert_int_equal(wxp_pubkey_load(&merchant_pub, test_file("tests/vectors/keys/merchant_pub.pem"), &r), WXP_OK);
+    assert_int_equal(wxp_rsa_key_load(&platform, test_file("tests/vectors/keys/platform_key.pem"), &r), WXP_OK);
     memset(&fc, 0, sizeof fc);
-    fc.mchid = MCHID;
-    fc.merchant_serial = SERIAL;
+    fc.mchid = TEST_MCHID;
+    fc.merchant_serial = TEST_SERIAL;
     fc.merchant_key = &merchant_pub;
     fc.platform_signer = &platform.vtable;
-    fc.platform_serial = PUB_ID;
+    fc.platform_serial = TEST_PUB_ID;
     fc.clock.fn = wxp_fake_fixed_clock;
     fc.clock.user = &now;
     assert_int_equal(wxp_fake_init(&fake, &fc), WXP_OK);
     assert_int_equal(wxp_fake_add_order(&fake, "T1", NULL, 100), WXP_OK);
     wxp_openssl_verifier_init(&vf);
     memset(&cfg, 0, sizeof cfg);
-    cfg.mchid = MCHID;
-    cfg.serial = SERIAL;
+    cfg.mchid = TEST_MCHID;
+    cfg.serial = TEST_SERIAL;
     cfg.signer = &ossl_merchant.vtable;
     cfg.verifier = &vf.vtable;
     cfg.random = wxp_openssl_random();
@@ -528,7 +470,7 @@ static void expect_load(const char *pem_text, size_t len, wxp_err want)
 
 static void expect_file(const char *path, wxp_err want)
 {
-    wxp_str s = file(path);
+    wxp_str s = test_file(path);
     expect_load(s.ptr, s.len, want);
 }
 
@@ -536,7 +478,7 @@ static void test_bad_pem(void **state)
 {
     static const char garbage[] = "-----BEGIN PRIVATE KEY-----\nbm90IGEga2V5\n-----END PRIVATE KEY-----\n";
     static const char text[] = "hello, world";
-    wxp_str key = file("tests/vectors/keys/merchant_key.pem");
+    wxp_str key = test_file("tests/vectors/keys/merchant_key.pem");
     wxp_result r;
     (void)state;
     expect_load(garbage, sizeof garbage - 1, WXP_E_KEY);
@@ -552,15 +494,15 @@ static void test_bad_pem(void **state)
     expect_file("tests/fixtures/ec_key_pkcs8.pem", WXP_E_KEY_TYPE);
     expect_file("tests/fixtures/ed25519_key.pem", WXP_E_KEY_TYPE);
     expect_file("tests/fixtures/rsa8192_key.pem", WXP_E_KEY_SIZE);
-    /* res may be NULL; a NULL key is WXP_E_ARG. (file() slots rotate: read again.) */
-    key = file("tests/vectors/keys/merchant_key.pem");
+    /* res may be NULL; a NULL key is WXP_E_ARG. (test_file() slots rotate: read again.) */
+    key = test_file("tests/vectors/keys/merchant_key.pem");
     assert_int_equal(wxp_openssl_key_load(NULL, key, &r), WXP_E_ARG);
     {
         wxp_openssl_key k;
         assert_int_equal(wxp_openssl_key_load(&k, key, NULL), WXP_OK);
         wxp_openssl_key_free(&k);
         assert_null(k.pkey);
-        assert_int_equal(wxp_openssl_key_load(&k, file("tests/fixtures/rsa4096_key.pem"), &r), WXP_OK);
+        assert_int_equal(wxp_openssl_key_load(&k, test_file("tests/fixtures/rsa4096_key.pem"), &r), WXP_OK);
         wxp_openssl_key_free(&k);
     }
     wxp_openssl_key_free(NULL);
@@ -574,7 +516,7 @@ static void test_freed_key(void **state)
     size_t n = sizeof sig;
     wxp_result r;
     (void)state;
-    assert_int_equal(wxp_openssl_key_load(&k, file("tests/vectors/keys/merchant_key.pem"), &r), WXP_OK);
+    assert_int_equal(wxp_openssl_key_load(&k, test_file("tests/vectors/keys/merchant_key.pem"), &r), WXP_OK);
     EVP_PKEY_free(k.pkey);
     k.pkey = NULL;
     assert_int_equal(k.vtable->sign_sha256(&k.vtable, hash, sig, &n), WXP_E_KEY);

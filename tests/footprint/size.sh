@@ -30,8 +30,11 @@ row() {
 }
 echo "== library object, bytes (text includes .rodata; rel.ro: .data.rel.ro, pointer tables read-only after load)"
 printf '  %-46s %8s %8s %6s %6s\n' "build" "text" "rel.ro" "data" "bss"
-$CC $W -Os -I. -c "$B/impl.c" -o "$B/x86_64.o"
-row "x86-64, $CC -Os" "$B/x86_64.o" size
+# One compile per target: -fstack-usage and -fcallgraph-info (read in section 3)
+# leave the object's code and data unchanged, so the su-*.o objects are measured.
+SU="-fstack-usage -fcallgraph-info=su"
+$CC $W -Os -I. $SU -c "$B/impl.c" -o "$B/su-x86_64.o"
+row "x86-64, $CC -Os" "$B/su-x86_64.o" size
 if m32_ok; then
     $CC $W -m32 -Os -I. -c "$B/impl.c" -o "$B/i386.o"
     row "i386, $CC -m32 -Os" "$B/i386.o" size
@@ -39,8 +42,8 @@ else
     echo "  i386: skipped (no $CC -m32: gcc-multilib)"
 fi
 if have arm-none-eabi-gcc; then
-    arm-none-eabi-gcc $W $ARM $ARM_INC -c "$B/impl.c" -o "$B/m4.o"
-    row "Cortex-M4, -Os, thumb" "$B/m4.o" arm-none-eabi-size
+    arm-none-eabi-gcc $W $ARM $ARM_INC $SU -c "$B/impl.c" -o "$B/su-m4.o"
+    row "Cortex-M4, -Os, thumb" "$B/su-m4.o" arm-none-eabi-size
     arm-none-eabi-gcc $W $ARM $ARM_INC -DWXP_NO_V2 -DWXP_NO_ERROR_STRINGS -DWXP_NO_PRECONDITIONS \
         -c "$B/impl.c" -o "$B/m4-min.o"
     row "Cortex-M4, + NO_V2 NO_ERROR_STRINGS NO_PRECOND." "$B/m4-min.o" arm-none-eabi-size
@@ -79,11 +82,9 @@ echo "   m4-rsa2048: -DWXP_MAX_RSA_BITS=2048, enough for WeChat Pay's 2048-bit k
 ROOTS="wxp_refund_create wxp_refund_query wxp_v2_refund wxp_v2_refundquery wxp_notify_parse"
 echo "== stack, static: worst library-only chain (-fstack-usage call graph; BearSSL and callbacks excluded)"
 echo " x86-64, $CC -Os:"
-$CC $W -Os -I. -fstack-usage -fcallgraph-info=su -c "$B/impl.c" -o "$B/su-x86_64.o"
 awk -v roots="$ROOTS" -f tests/footprint/callgraph.awk "$B/su-x86_64.ci"
 if have arm-none-eabi-gcc; then
     echo " Cortex-M4, -Os:"
-    arm-none-eabi-gcc $W $ARM $ARM_INC -fstack-usage -fcallgraph-info=su -c "$B/impl.c" -o "$B/su-m4.o"
     awk -v roots="$ROOTS" -f tests/footprint/callgraph.awk "$B/su-m4.ci"
     echo " largest Cortex-M4 frames:"
     sort -t "$(printf '\t')" -k2 -n -r "$B/su-m4.su" | head -n 6 | \

@@ -8,19 +8,7 @@
 #define WECHATPAY_IMPLEMENTATION
 #include "wechatpay.h"
 
-#include <stdlib.h>
-#include <string.h>
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(c) do { if (!(c)) __builtin_trap(); } while (0)
-
-static void *block(size_t n)
-{
-    void *p = malloc(n ? n : 1);
-    CHECK(p != NULL);
-    return p;
-}
+#include "fuzz.h"
 
 static void decode_then_encode(const uint8_t *data, size_t size)
 {

@@ -12,21 +12,7 @@
 #define WECHATPAY_IMPLEMENTATION
 #include "wechatpay.h"
 
-#include <stdlib.h>
-#include <string.h>
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(c) do { if (!(c)) __builtin_trap(); } while (0)
-
-/* Heap copies of exactly n bytes, so ASan sees any read past the input. */
-static char *dup_exact(const uint8_t *data, size_t n)
-{
-    char *p = (char *)malloc(n ? n : 1);
-    CHECK(p != NULL);
-    if (n) memcpy(p, data, n);
-    return p;
-}
+#include "fuzz.h"
 
 /* Reads every token through the getters; returns 0 when the writer cannot
    express the document (the round trip is skipped then). */

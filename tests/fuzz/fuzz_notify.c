@@ -15,26 +15,12 @@
 #define WECHATPAY_IMPLEMENTATION
 #include "wechatpay.h"
 #include "examples/test_keys.h"
+#define FUZZ_NOW 1795425700LL /* between the vectors' two callbacks */
 
-#include <stdlib.h>
-#include <string.h>
+#include "fuzz.h"
 #ifdef FUZZ_TRACE /* -DFUZZ_TRACE: say what each input led to */
 #include <stdio.h>
 #endif
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(c) do { if (!(c)) __builtin_trap(); } while (0)
-#define NOW 1795425700LL /* between the vectors' two callbacks */
-
-static long long fixed_clock(void *user) { (void)user; return NOW; }
-
-static int fixed_random(void *user, void *buf, size_t len)
-{
-    (void)user;
-    memset(buf, 0x42, len);
-    return 0;
-}
 
 static int seen_before(void *user, wxp_str nonce, long long ts)
 {
@@ -53,24 +39,6 @@ static wxp_err no_sign(const wxp_signer_class **ctx, const unsigned char hash[32
 }
 static const wxp_signer_class no_sign_class = { no_sign, NULL };
 static const wxp_signer_class *no_signer = &no_sign_class;
-
-static int trusting_verify(const wxp_verifier_class *const *ctx, const br_rsa_public_key *pk,
-                           const unsigned char hash[32], const unsigned char *sig, size_t sig_len)
-{
-    const wxp_verifier_class *const *real = wxp_bearssl_verifier();
-    (void)ctx;
-    (void)(*real)->verify_sha256(real, pk, hash, sig, sig_len);
-    return 1;
-}
-static wxp_err trusting_oaep(const wxp_verifier_class *const *ctx, const br_rsa_public_key *pk,
-                             const wxp_random *rnd, const void *plain, size_t len, unsigned char *out,
-                             size_t cap, size_t *out_len)
-{
-    (void)ctx;
-    return (*wxp_bearssl_verifier())->oaep_encrypt(wxp_bearssl_verifier(), pk, rnd, plain, len, out, cap, out_len);
-}
-static const wxp_verifier_class trusting_class = { trusting_verify, trusting_oaep };
-static const wxp_verifier_class *const trusting = &trusting_class;
 
 static int transport_unused(void *user, const wxp_http_request *req, wxp_http_response *res, char *errbuf,
                             size_t errbuf_size)
@@ -147,9 +115,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     h.nonce = heap_view(line(&data, &size), &hk[1]);
     h.signature = heap_view(line(&data, &size), &hk[2]);
     h.serial = heap_view(line(&data, &size), &hk[3]);
-    body = (char *)malloc(size ? size : 1);
-    CHECK(body != NULL);
-    if (size) memcpy(body, data, size);
+    body = dup_exact(data, size);
     plain_cap = (mode & 4) ? 32 : 8192;
     plain = (unsigned char *)malloc(plain_cap);
     CHECK(plain != NULL);

@@ -15,19 +15,7 @@
 #include "wechatpay.h"
 #include "examples/test_keys.h"
 
-#include <stdlib.h>
-#include <string.h>
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(c) do { if (!(c)) __builtin_trap(); } while (0)
-
-static void *block(size_t n)
-{
-    void *p = malloc(n ? n : 1);
-    CHECK(p != NULL);
-    return p;
-}
+#include "fuzz.h"
 
 /* Strict UTF-8 without NUL or control bytes other than TAB CR LF: written
    here on its own rather than shared with the library. */
@@ -127,8 +115,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     }
     {
-        char *text = (char *)block(size);
-        if (size) memcpy(text, data, size);
+        char *text = dup_exact(data, size);
         if (wxp_base64_decode(NULL, 0, text, size, &n) != WXP_OK) n = size;
         if ((mode & 2) && n > 0) {
             out = (unsigned char *)block(n - 1);

@@ -26,17 +26,12 @@
 #define WECHATPAY_IMPLEMENTATION
 #include "wechatpay.h"
 #include "examples/test_keys.h"
+#define FUZZ_NOW 1795425469LL /* within 300 s of every signed vector answer */
 
-#include <stdlib.h>
-#include <string.h>
+#include "fuzz.h"
 #ifdef FUZZ_TRACE /* -DFUZZ_TRACE: say what each input led to */
 #include <stdio.h>
 #endif
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(c) do { if (!(c)) __builtin_trap(); } while (0)
-#define NOW 1795425469LL /* within 300 s of every signed vector answer */
 
 enum { M_TRUSTED = 1, M_TYPED = 2, M_PIECES = 4, M_SMALL = 8, M_V2 = 16, M_FAIL = 32, M_TXN = 64 };
 
@@ -45,15 +40,6 @@ static struct {
     size_t n;
     unsigned mode;
 } in;
-
-static long long fixed_clock(void *user) { (void)user; return NOW; }
-
-static int fixed_random(void *user, void *buf, size_t len)
-{
-    (void)user;
-    memset(buf, 0x42, len);
-    return 0;
-}
 
 /* Request signing is not under test: a constant signature keeps it cheap. */
 static wxp_err fake_sign(const wxp_signer_class **ctx, const unsigned char hash[32], unsigned char *sig,
@@ -67,24 +53,6 @@ static wxp_err fake_sign(const wxp_signer_class **ctx, const unsigned char hash[
 }
 static const wxp_signer_class fake_sign_class = { fake_sign, NULL };
 static const wxp_signer_class *fake_signer = &fake_sign_class;
-
-static int trusting_verify(const wxp_verifier_class *const *ctx, const br_rsa_public_key *pk,
-                           const unsigned char hash[32], const unsigned char *sig, size_t sig_len)
-{
-    const wxp_verifier_class *const *real = wxp_bearssl_verifier();
-    (void)ctx;
-    (void)(*real)->verify_sha256(real, pk, hash, sig, sig_len);
-    return 1;
-}
-static wxp_err trusting_oaep(const wxp_verifier_class *const *ctx, const br_rsa_public_key *pk,
-                             const wxp_random *rnd, const void *plain, size_t len, unsigned char *out,
-                             size_t cap, size_t *out_len)
-{
-    (void)ctx;
-    return (*wxp_bearssl_verifier())->oaep_encrypt(wxp_bearssl_verifier(), pk, rnd, plain, len, out, cap, out_len);
-}
-static const wxp_verifier_class trusting_class = { trusting_verify, trusting_oaep };
-static const wxp_verifier_class *const trusting = &trusting_class;
 
 static size_t line_len(const uint8_t *p, size_t n, int *had_nl)
 {

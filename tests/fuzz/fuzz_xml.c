@@ -8,21 +8,9 @@
 #define WECHATPAY_IMPLEMENTATION
 #include "wechatpay.h"
 
-#include <stdlib.h>
-#include <string.h>
+#include "fuzz.h"
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(c) do { if (!(c)) __builtin_trap(); } while (0)
 #define MAX_KV 64
-
-static char *dup_exact(const uint8_t *data, size_t n)
-{
-    char *p = (char *)malloc(n ? n : 1);
-    CHECK(p != NULL);
-    if (n) memcpy(p, data, n);
-    return p;
-}
 
 static int same(wxp_str a, wxp_str b) { return a.len == b.len && (a.len == 0 || memcmp(a.ptr, b.ptr, a.len) == 0); }
 
