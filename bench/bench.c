@@ -14,7 +14,11 @@
       directly. Then the typed call (wxp_refund_create: encode, call, decode);
    3. a refund callback: wxp_notify_parse (verify, AES-256-GCM decrypt) and
       wxp_refund_notify_decode;
-   4. JSON parse throughput on the 1 KB refund answer.
+   4. JSON parse throughput on the 1 KB refund answer;
+   5. APIv2: the refund request's sign + XML (MD5 and HMAC-SHA256), one whole
+      wxp_v2_refund through a transport replaying a signed XML answer (sign,
+      XML, transport, parse, verify the sign, decode), and XML parse
+      throughput on that answer.
    Each figure is the best of 5 batches (CLOCK_MONOTONIC). It prints a table
    and always exits 0 unless a call fails: it is a measurement, not a test.
    The keys are the throwaway test keys of examples/test_keys.h (the same as
@@ -44,6 +48,7 @@
 
 #define BATCHES 5
 #define NOW 1795425372LL
+#define V2_KEY WXP_TEST_APIV2_KEY
 
 /* ---- timing -------------------------------------------------------------- */
 
@@ -148,10 +153,22 @@ static struct {
     unsigned char raw_sig[256];                 /* the same, decoded: bare verify */
 } canned;
 
+/* The APIv2 refund answer, XML signed with the APIv2 key (made in setup_v2). */
+static char v2_answer[2048];
+static size_t v2_answer_len;
+
+static int v2_replay(wxp_http_response *res)
+{
+    wxp_http_response_status(res, 200);
+    wxp_http_response_header(res, "Content-Type", 12, "text/xml", 8);
+    return wxp_http_response_write(res, v2_answer, v2_answer_len) == v2_answer_len ? 0 : 1;
+}
+
 static int replay_transport(void *user, const wxp_http_request *req, wxp_http_response *res, char *errbuf,
                             size_t errbuf_size)
 {
-    (void)user; (void)req; (void)errbuf; (void)errbuf_size;
+    (void)user; (void)errbuf; (void)errbuf_size;
+    if (req->path.len && req->path.ptr[1] != 'v') return v2_replay(res); /* /secapi/..., /pay/... */
     wxp_http_response_status(res, 200);
     wxp_http_response_header(res, "Request-ID", 10, "08F0C4E8A40610C6021800", 22);
     wxp_http_response_header(res, "Content-Type", 12, "application/json", 16);
@@ -330,6 +347,9 @@ static wxp_client *client_new(const wxp_signer_class **signer, const wxp_verifie
     if (ossl_rand) cfg.random = wxp_openssl_random();
     cfg.keys = &keys;
     cfg.apiv3_key = wxp_cstr(WXP_TEST_APIV3_KEY);
+    cfg.apiv2_key = wxp_cstr(V2_KEY);
+    cfg.client_cert.cert_pem = wxp_cstr("(the replay transport does no TLS)");
+    cfg.client_cert.key_pem = cfg.client_cert.cert_pem;
     cfg.clock.fn = fixed_clock;
     cfg.clock.user = &clock_now;
     cfg.transport.fn = replay_transport;
@@ -451,6 +471,83 @@ static void op_json(void *ctx)
     if (e) die("wxp_json_parse", e, NULL);
 }
 
+/* ---- 5. APIv2 ------------------------------------------------------------- */
+
+static wxp_kv v2_params[] = {
+    { { "appid", 5 }, { "wx2421b1c4370ec43b", 18 } },
+    { { "mch_id", 6 }, { "1900009191", 10 } },
+    { { "nonce_str", 9 }, { "5K8264ILTKCH16CQ2502SI8ZNMTM67VS", 32 } },
+    { { "out_refund_no", 13 }, { "1217752501201407033233368018", 28 } },
+    { { "out_trade_no", 12 }, { "1217752501201407033233368018", 28 } },
+    { { "refund_fee", 10 }, { "100", 3 } },
+    { { "sign_type", 9 }, { "HMAC-SHA256", 11 } },
+    { { "total_fee", 9 }, { "500", 3 } },
+};
+static int v2_sign_type;
+
+static void setup_v2(void)
+{
+    static const char *const kv[][2] = {
+        { "return_code", "SUCCESS" }, { "return_msg", "OK" }, { "appid", "wx2421b1c4370ec43b" },
+        { "mch_id", WXP_TEST_MCHID }, { "nonce_str", "NfsMFbUFpdbEhPXP" }, { "result_code", "SUCCESS" },
+        { "transaction_id", "4200000000202611230000000001" }, { "out_trade_no", "1217752501201407033233368018" },
+        { "out_refund_no", "1217752501201407033233368018" }, { "refund_id", "50000000382019052709732678859" },
+        { "refund_channel", "" }, { "refund_fee", "100" }, { "coupon_refund_fee", "0" }, { "total_fee", "500" },
+        { "cash_fee", "500" }, { "coupon_refund_count", "0" }, { "cash_refund_fee", "100" }, { "sign", "" },
+    };
+    wxp_kv a[sizeof kv / sizeof kv[0]];
+    char sign[65];
+    size_t i, n = sizeof kv / sizeof kv[0];
+    wxp_result r;
+    wxp_err e;
+    for (i = 0; i < n; i++) { a[i].key = wxp_cstr(kv[i][0]); a[i].value = wxp_cstr(kv[i][1]); }
+    if ((e = wxp_v2_sign(a, n, wxp_cstr(V2_KEY), WXP_V2_HMAC_SHA256, sign, &r))) die("wxp_v2_sign", e, &r);
+    a[n - 1].value = wxp_cstr(sign);
+    if ((e = wxp_xml_write(v2_answer, sizeof v2_answer, a, n, &v2_answer_len, &r))) die("wxp_xml_write", e, &r);
+}
+
+/* What a v2 request costs the client before the network: sign, then XML. */
+static void op_v2_sign_xml(void *ctx)
+{
+    char sign[65], xml[1024];
+    wxp_kv kv[sizeof v2_params / sizeof v2_params[0] + 1];
+    size_t n = sizeof v2_params / sizeof v2_params[0], len;
+    wxp_result r;
+    wxp_err e;
+    (void)ctx;
+    memcpy(kv, v2_params, sizeof v2_params);
+    if ((e = wxp_v2_sign(kv, n, wxp_cstr(V2_KEY), v2_sign_type, sign, &r))) die("wxp_v2_sign", e, &r);
+    kv[n].key = wxp_cstr("sign");
+    kv[n].value = wxp_cstr(sign);
+    if ((e = wxp_xml_write(xml, sizeof xml, kv, n + 1, &len, &r))) die("wxp_xml_write", e, &r);
+}
+
+static void op_v2_refund(void *ctx)
+{
+    wxp_v2_refund_req q;
+    wxp_v2_refund_result out;
+    wxp_result r;
+    wxp_err e;
+    memset(&q, 0, sizeof q);
+    memset(&out, 0, sizeof out);
+    q.appid = "wx2421b1c4370ec43b";
+    q.out_trade_no = "1217752501201407033233368018";
+    q.out_refund_no = "1217752501201407033233368018";
+    q.total_fee = 500;
+    q.refund_fee = 100;
+    if ((e = wxp_v2_refund((wxp_client *)ctx, &q, &out, &r))) die("wxp_v2_refund", e, &r);
+}
+
+static void op_xml(void *ctx)
+{
+    static char text[sizeof v2_answer];
+    wxp_kv kv[32];
+    size_t n;
+    wxp_err e;
+    memcpy(text, ctx, v2_answer_len); /* parsed in place: each parse gets the original */
+    if ((e = wxp_xml_parse(text, v2_answer_len, kv, 32, &n, NULL))) die("wxp_xml_parse", e, NULL);
+}
+
 /* ---- inputs and figures for bench/node_sdk.mjs ---------------------------- */
 
 static void write_file(const char *dir, const char *name, const char *text, size_t len)
@@ -536,6 +633,7 @@ int main(int argc, char **argv)
     print_machine();
     setup_keys();
     setup_callback();
+    setup_v2();
     wxp_keystore_init(&keys, slots, 1);
     if ((e = wxp_keystore_add_pubkey(&keys, WXP_TEST_PUB_KEY_ID, wxp_cstr(WXP_TEST_WECHATPAY_PUB), &res)) != WXP_OK)
         die("key store", e, &res);
@@ -708,6 +806,25 @@ int main(int argc, char **argv)
         printf("\n4. JSON: wxp_json_parse of the %u-byte refund answer (validate + tokens)\n\n",
                (unsigned)(sizeof answer_body - 1));
         printf("   %.2f µs per parse, %.0f MB/s\n", us, (double)(sizeof answer_body - 1) / us);
+    }
+
+    /* 5. */
+    {
+        double md5, hmac, call, xml;
+        v2_sign_type = WXP_V2_MD5;
+        md5 = measure(op_v2_sign_xml, NULL, 20000);
+        v2_sign_type = WXP_V2_HMAC_SHA256;
+        hmac = measure(op_v2_sign_xml, NULL, 20000);
+        call = measure(op_v2_refund, c_default, 20000);
+        xml = measure(op_xml, v2_answer, 20000);
+        printf("\n5. APIv2 refund (/secapi/pay/refund): the request's sign + XML, the whole call through a\n"
+               "   transport replaying a signed %u-byte XML answer, and the XML reader\n\n",
+               (unsigned)v2_answer_len);
+        printf("   %-38s %10.2f µs\n", "sign (MD5) + XML", md5);
+        printf("   %-38s %10.2f µs\n", "sign (HMAC-SHA256) + XML", hmac);
+        printf("   %-38s %10.2f µs   (validate, sign, XML, parse, verify, decode)\n", "wxp_v2_refund, whole call", call);
+        printf("   %-38s %10.2f µs, %.0f MB/s   (with a copy of the text: parsing unescapes in place)\n",
+               "wxp_xml_parse of the answer", xml, (double)v2_answer_len / xml);
     }
 
     printf("\nwhole bench: %.1f s\n", (now_us() - t0) / 1e6);

@@ -139,7 +139,7 @@ for (let round = 0; round < 5; round++) {
 if (!authorization.startsWith('WECHATPAY2-SHA256-RSA2048 ') || answer.status !== 'SUCCESS'
     || axiosAnswer?.status !== 'SUCCESS') throw new Error('bad run');
 
-console.log(`\n5. The same call by the published Node SDK, wechatpay-axios-plugin ${sdkVersion} (Node ${process.version},`
+console.log(`\n6. The same call by the published Node SDK, wechatpay-axios-plugin ${sdkVersion} (Node ${process.version},`
   + ` OpenSSL ${process.versions.openssl}):\n   the same ${Buffer.byteLength(requestBody)}-byte request body,`
   + ` ${Buffer.byteLength(answerBody)}-byte answer and headers, and keys. First the SDK's own work around\n`
   + '   the network, as its axios interceptors do it (not counted: JSON.stringify of the request data, URL,\n'
