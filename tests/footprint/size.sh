@@ -87,8 +87,8 @@ if have arm-none-eabi-gcc; then
     echo " Cortex-M4, -Os:"
     awk -v roots="$ROOTS" -f tests/footprint/callgraph.awk "$B/su-m4.ci"
     echo " largest Cortex-M4 frames:"
-    sort -t "$(printf '\t')" -k2 -n -r "$B/su-m4.su" | head -n 6 | \
-        awk -F '\t' '{ n = $1; sub(/.*:/, "", n); printf "    %-30s %6d bytes (%s)\n", n, $2, $3 }'
+    sort -t "$(printf '\t')" -k2 -n -r "$B/su-m4.su" | \
+        awk -F '\t' 'NR <= 6 { n = $1; sub(/.*:/, "", n); printf "    %-30s %6d bytes (%s)\n", n, $2, $3 }'
 fi
 echo "== stack, measured: whole calls on a painted stack (x86-64, $CC -Os, BearSSL included)"
 $CC $W -Os -I. tests/footprint/stack.c -o "$B/stack" -lbearssl
