@@ -683,6 +683,9 @@ WXP_API WXP_NODISCARD wxp_err wxp_app_sign(wxp_client *c, const char *appid,
    generic validator, encoder and decoder. A row reads:
        X(S, TYPE, name, required, min, max, extra)
    TYPE STR: a string; min/max bound its length in bytes; extra is a charset.
+             In an answer, a required string with min 1 that comes empty is
+             WXP_E_NOTFOUND, like a missing one; other bounds are not checked
+             on answers (WeChat Pay may lengthen a field).
    TYPE INT: an integer; min/max bound its value (an optional 0 is omitted).
    TYPE OBJ: a nested object; extra is its model.
    TYPE ARR: an array of objects; min/max bound the count; extra is the model.
@@ -906,11 +909,11 @@ WXP_MODEL_RESPONSE(wxp_refund_notify_amount, WXP_REFUND_NOTIFY_AMOUNT)
     X(S, STR, mchid, 0, 0, 32, WXP_CS_ANY) \
     X(S, STR, sp_mchid, 0, 0, 32, WXP_CS_ANY) \
     X(S, STR, sub_mchid, 0, 0, 32, WXP_CS_ANY) \
-    X(S, STR, out_trade_no, 1, 0, 32, WXP_CS_ANY) \
-    X(S, STR, transaction_id, 1, 0, 32, WXP_CS_ANY) \
-    X(S, STR, out_refund_no, 1, 0, 64, WXP_CS_ANY) \
-    X(S, STR, refund_id, 1, 0, 32, WXP_CS_ANY) \
-    X(S, STR, refund_status, 1, 0, 16, WXP_CS_ANY) \
+    X(S, STR, out_trade_no, 1, 1, 32, WXP_CS_ANY) \
+    X(S, STR, transaction_id, 1, 1, 32, WXP_CS_ANY) \
+    X(S, STR, out_refund_no, 1, 1, 64, WXP_CS_ANY) \
+    X(S, STR, refund_id, 1, 1, 32, WXP_CS_ANY) \
+    X(S, STR, refund_status, 1, 1, 16, WXP_CS_ANY) \
     X(S, STR, success_time, 0, 0, 64, WXP_CS_ANY) \
     X(S, STR, user_received_account, 0, 0, 64, WXP_CS_ANY) \
     X(S, OBJ, amount, 1, 0, 0, wxp_refund_notify_amount)
@@ -3944,6 +3947,13 @@ WXP__PRIVATE void wxp__encode(const wxp__model *m, const void *obj, wxp_json_wri
     wxp_jw_object_end(w);
 }
 
+/* A required answer string whose row asks for at least one byte came empty:
+   as useless as a missing one (a refund with status "" decides nothing). */
+WXP__PRIVATE int wxp__empty_required(const wxp__field *f, const wxp_str *s)
+{
+    return f->req && f->lo > 0 && s->len == 0;
+}
+
 /* Fills obj from the object token tok. Arrays go into the caller's arrays. */
 WXP__PRIVATE wxp_err wxp__decode(const wxp__model *m, const wxp_json *doc, int tok, void *obj,
                                  const char *prefix, wxp_result *res)
@@ -3964,6 +3974,7 @@ WXP__PRIVATE wxp_err wxp__decode(const wxp__model *m, const wxp_json *doc, int t
             s->len = 0;
             if (!absent && (e = wxp_json_string(doc, t, s)) != WXP_OK)
                 return wxp__fail(res, e, path, "expected a string");
+            if (wxp__empty_required(f, s)) return wxp__fail(res, WXP_E_NOTFOUND, path, "required field empty in the answer");
             break;
         }
         case WXP__T_INT: {
@@ -5151,6 +5162,7 @@ WXP__PRIVATE wxp_err wxp__v2_decode(const wxp__model *m, const wxp_kv *kv, size_
             wxp_str *s = WXP__AT(obj, f->off, wxp_str *);
             s->ptr = v ? v->ptr : "";
             s->len = v ? v->len : 0;
+            if (wxp__empty_required(f, s)) return wxp__fail(res, WXP_E_NOTFOUND, name, "required field empty in the answer");
         } else if (f->type == WXP__T_INT) {
             long long *x = WXP__AT(obj, f->off, long long *);
             *x = 0;

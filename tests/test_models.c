@@ -224,6 +224,7 @@ static void refund_decode_refusals(void **state)
         { "{\"refund_id\":\"1\",\"out_refund_no\":\"R\",\"status\":\"S\",\"amount\":[]}", WXP_E_TYPE, "amount" },
         { "{\"refund_id\":\"1\",\"out_refund_no\":\"R\",\"status\":\"S\",\"amount\":{\"total\":1,\"refund\":1,\"from\":[1]}}", WXP_E_TYPE, "amount.from.0" },
         { "{\"refund_id\":\"1\",\"out_refund_no\":\"R\",\"status\":\"S\",\"amount\":{\"total\":1,\"refund\":1,\"from\":[{},{},{}]}}", WXP_E_NOSPACE, "amount.from" },
+        { "{\"refund_id\":\"1\",\"out_refund_no\":\"R\",\"status\":\"\",\"amount\":{\"total\":1,\"refund\":1}}", WXP_E_NOTFOUND, "status" },
         { "[1]", WXP_E_TYPE, "json" },
         { "{\"refund_id\":\"1\"", WXP_E_PARSE, "json" },
     };
@@ -484,6 +485,11 @@ static void v2_result_fail_and_return_fail(void **state)
     v2_answer_body = "return_code=FAIL;return_msg=签名错误;";
     assert_int_equal(wxp_v2_refund(&c, &q, &out, &r), WXP_E_V2_RETURN);
     assert_string_equal(r.message, "签名错误");
+    /* A required field present but empty is as good as missing. */
+    v2_answer_body = "return_code=SUCCESS;result_code=SUCCESS;transaction_id=42;out_refund_no=R1;refund_id=;"
+                     "refund_fee=10;total_fee=100;";
+    assert_int_equal(wxp_v2_refund(&c, &q, &out, &r), WXP_E_NOTFOUND);
+    assert_string_equal(r.field, "refund_id");
     q.refund_fee = 101;
     assert_int_equal(wxp_v2_refund(&c, &q, &out, &r), WXP_E_ARG);
     assert_string_equal(r.field, "refund_fee");
