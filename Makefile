@@ -229,13 +229,17 @@ uninstall:
 
 # ---- fuzzing, optimisation levels, 32-bit, footprint ---------------------------
 #   make fuzz [FUZZ_SECONDS=30]   every libFuzzer target (clang) for that long each,
-#                                 on a copy of its corpus in $(BUILD)/fuzz/work;
-#                                 make -j2 fuzz runs two at a time
+#             [FUZZ_SEED=N]       on a copy of its corpus in $(BUILD)/fuzz/work;
+#                                 make -j2 fuzz runs two at a time. A random seed
+#                                 explores; CI gives a fixed one, so that its run
+#                                 is a known sequence of inputs that a red run
+#                                 replays here (the time limit only cuts it)
 #   make test-O0 | test-O2        the unit suite with gcc and with clang at -O0 / -O2
 #   make test-m32                 the cmocka suite and the no-malloc proof, -m32 (i386)
 #   make size                     object sizes (x86-64, i386, Cortex-M4), struct sizes, stack
 .PHONY: fuzz test-O0 test-O2 test-suite test-m32 size
 FUZZ_SECONDS ?= 30
+FUZZ_SEED    ?= 0
 FUZZ_CC      ?= clang
 FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_FLAGS   := -std=c99 -Wall -Wextra -Wpedantic -Werror -Wshadow -g -O1 -I. \
@@ -246,7 +250,7 @@ fuzz: $(addprefix fuzz-,$(FUZZ_TARGETS))
 	$(if $(FUZZ_TARGETS),@cat $(foreach t,$(FUZZ_TARGETS),$(BUILD)/fuzz/logs/$(t).summary))
 
 fuzz-%: $(BUILD)/fuzz/fuzz_%
-	sh tests/fuzz/run.sh $* $(FUZZ_SECONDS) $(BUILD)/fuzz
+	sh tests/fuzz/run.sh $* $(FUZZ_SECONDS) $(BUILD)/fuzz $(FUZZ_SEED)
 
 .PRECIOUS: $(BUILD)/fuzz/fuzz_%
 $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(HDRS) examples/test_keys.h

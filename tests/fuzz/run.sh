@@ -1,6 +1,7 @@
 #!/bin/sh
-# tests/fuzz/run.sh TARGET SECONDS OUTDIR - one libFuzzer run of OUTDIR/fuzz_TARGET
-# (make fuzz runs it for every target). The regression inputs are replayed
+# tests/fuzz/run.sh TARGET SECONDS OUTDIR [SEED] - one libFuzzer run of
+# OUTDIR/fuzz_TARGET (make fuzz runs it for every target); SEED 0 or none is
+# libFuzzer's random one. The regression inputs are replayed
 # first, then the target fuzzes for SECONDS on a copy of its seed corpus in
 # OUTDIR/work/TARGET, so a run never writes into the repository. A crash, a
 # leak or a timeout fails the run; the input lands in OUTDIR/artifacts/.
@@ -8,6 +9,7 @@ set -eu
 t=$1
 secs=$2
 out=$3
+seed=${4:-0}
 bin=$out/fuzz_$t
 work=$out/work/$t
 log=$out/logs/$t.log
@@ -28,7 +30,7 @@ if [ -d tests/fuzz/regressions/"$t" ]; then
     done
 fi
 [ "$replayed" = 0 ] || echo "fuzz_$t: $replayed regression input(s) replayed, no crash"
-if ! "$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+if ! "$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 -seed="$seed" \
         -artifact_prefix="$out/artifacts/$t-" "$work" > "$log" 2>&1; then
     echo "fuzz_$t: FAILED (log: $log)"
     grep -E '^(==[0-9]+==ERROR|SUMMARY|artifact_prefix|Test unit written)' "$log" || true
