@@ -186,7 +186,7 @@ WXP_API wxp_str wxp_cstr(const char *s);
   X(E_KEY_SIZE,    "the RSA key is larger than WXP_MAX_RSA_BITS")                     \
   X(E_BASE64,      "malformed base64")                                                \
   X(E_PARSE,       "malformed JSON (see result.offset)")                              \
-  X(E_NOTFOUND,    "the field is not present (see result.field)")                     \
+  X(E_NOTFOUND,    "the field is missing, or required and empty (see result.field)")  \
   X(E_TYPE,        "the field has the wrong JSON type (see result.field)")            \
   X(E_RANGE,       "the number does not fit its field (see result.field)")            \
   X(E_TRANSPORT,   "the transport failed (see result.message)")                       \
