@@ -2153,7 +2153,7 @@ WXP_API wxp_err wxp_json_bool(const wxp_json *doc, int t, int *out)
 }
 
 /* Reads the string at path below obj, naming the path on failure. An optional
-   absent or null field gives the empty view. */
+   absent or null field gives the empty view; a required one must not be empty. */
 WXP__PRIVATE wxp_err wxp__json_field_str(const wxp_json *doc, int obj, const char *path,
                                          int required, wxp_str *out, wxp_result *res)
 {
@@ -2163,8 +2163,8 @@ WXP__PRIVATE wxp_err wxp__json_field_str(const wxp_json *doc, int obj, const cha
     out->len = 0;
     if (t < 0 || doc->tok[t].type == WXP_JSON_NULL)
         return required ? wxp__fail(res, WXP_E_NOTFOUND, path, "required field missing") : WXP_OK;
-    e = wxp_json_string(doc, t, out);
-    return e ? wxp__fail(res, e, path, "expected a string") : WXP_OK;
+    if ((e = wxp_json_string(doc, t, out)) != WXP_OK) return wxp__fail(res, e, path, "expected a string");
+    return required && !out->len ? wxp__fail(res, WXP_E_NOTFOUND, path, "required field empty") : WXP_OK;
 }
 
 WXP__PRIVATE wxp_err wxp__json_field_int(const wxp_json *doc, int obj, const char *path,

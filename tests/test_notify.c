@@ -533,7 +533,7 @@ static void malformed_signed_json_is_parse_error(void **state)
     assert_true(r.offset > 0 && r.offset <= body_len);
 }
 
-static void missing_ciphertext_is_named(void **state)
+static void missing_or_empty_fields_are_named(void **state)
 {
     wxp_config cfg;
     wxp_notify_headers h;
@@ -549,6 +549,10 @@ static void missing_ciphertext_is_named(void **state)
     h = sign_callback("{\"id\":\"EV-1\",\"event_type\":\"TRANSACTION.SUCCESS\"}");
     ASSERT_ERR(parse(&h, &note, &r), WXP_E_NOTFOUND, r);
     assert_string_equal(r.field, "resource.algorithm");
+    /* Present but empty is as good as missing. */
+    h = sign_callback("{\"id\":\"\",\"event_type\":\"TRANSACTION.SUCCESS\"}");
+    ASSERT_ERR(parse(&h, &note, &r), WXP_E_NOTFOUND, r);
+    assert_string_equal(r.field, "id");
 }
 
 /* Escaped strings in the body are unescaped in place: the views are the text. */
@@ -745,7 +749,7 @@ int test_group_notify(void)
         cmocka_unit_test(other_algorithm_is_unsupported),
         cmocka_unit_test(small_plaintext_buffer_is_nospace),
         cmocka_unit_test(malformed_signed_json_is_parse_error),
-        cmocka_unit_test(missing_ciphertext_is_named),
+        cmocka_unit_test(missing_or_empty_fields_are_named),
         cmocka_unit_test(escaped_fields_are_unescaped_views),
         cmocka_unit_test(simulator_refund_callback_parses_end_to_end),
         cmocka_unit_test(simulator_event_callback_and_its_faults),
