@@ -3974,7 +3974,8 @@ WXP__PRIVATE wxp_err wxp__decode(const wxp__model *m, const wxp_json *doc, int t
             s->len = 0;
             if (!absent && (e = wxp_json_string(doc, t, s)) != WXP_OK)
                 return wxp__fail(res, e, path, "expected a string");
-            if (wxp__empty_required(f, s)) return wxp__fail(res, WXP_E_NOTFOUND, path, "required field empty in the answer");
+            if (wxp__empty_required(f, s))
+                return wxp__fail(res, WXP_E_NOTFOUND, path, "required field empty in the answer");
             break;
         }
         case WXP__T_INT: {
@@ -5162,7 +5163,8 @@ WXP__PRIVATE wxp_err wxp__v2_decode(const wxp__model *m, const wxp_kv *kv, size_
             wxp_str *s = WXP__AT(obj, f->off, wxp_str *);
             s->ptr = v ? v->ptr : "";
             s->len = v ? v->len : 0;
-            if (wxp__empty_required(f, s)) return wxp__fail(res, WXP_E_NOTFOUND, name, "required field empty in the answer");
+            if (wxp__empty_required(f, s))
+                return wxp__fail(res, WXP_E_NOTFOUND, name, "required field empty in the answer");
         } else if (f->type == WXP__T_INT) {
             long long *x = WXP__AT(obj, f->off, long long *);
             *x = 0;
