@@ -323,17 +323,12 @@ static void client_make(wxp_client *c, unsigned timeout_ms)
 {
     wxp_config cfg;
     wxp_result r;
-    memset(&cfg, 0, sizeof cfg);
-    cfg.mchid = TEST_MCHID;
-    cfg.serial = TEST_SERIAL;
+    cfg = test_config(&keys, io, sizeof io);
     cfg.private_key_pem = merchant_key;
-    cfg.keys = &keys;
     cfg.host = host;
     cfg.timeout_ms = timeout_ms;
     cfg.transport = wxp_curl_as_transport(&http);
     cfg.clock.fn = fixed_clock;
-    cfg.io_buf = io;
-    cfg.io_buf_size = sizeof io;
     assert_int_equal(wxp_client_init(c, &cfg, &r), WXP_OK);
 }
 

@@ -55,13 +55,7 @@ static void start_with(const opts *o)
     naps = 0;
     assert_int_equal(wxp_pubkey_load(&merchant_pub, wxp_cstr(WXP_TEST_MERCHANT_PUB), &r), WXP_OK);
     assert_int_equal(wxp_rsa_key_load(&platform, wxp_cstr(WXP_TEST_PLATFORM_KEY), &r), WXP_OK);
-    memset(&fc, 0, sizeof fc);
-    fc.mchid = WXP_TEST_MCHID;
-    fc.merchant_serial = WXP_TEST_SERIAL;
-    fc.merchant_key = &merchant_pub;
-    fc.platform_signer = &platform.vtable;
-    fc.platform_serial = WXP_TEST_PUB_KEY_ID;
-    fc.clock.fn = test_clock;
+    fc = test_fake_config(&merchant_pub, &platform);
     fc.apiv2_key = wxp_cstr(WXP_TEST_APIV2_KEY);
     fc.require_client_cert = o->require_cert;
     assert_int_equal(wxp_fake_init(&fake, &fc), WXP_OK);
@@ -69,11 +63,8 @@ static void start_with(const opts *o)
     wxp_keystore_init(&keys, slots, 2);
     assert_int_equal(wxp_keystore_add_pubkey(&keys, WXP_TEST_PUB_KEY_ID,
                                              wxp_cstr(WXP_TEST_WECHATPAY_PUB), &r), WXP_OK);
-    memset(&cfg, 0, sizeof cfg);
-    cfg.mchid = WXP_TEST_MCHID;
-    cfg.serial = WXP_TEST_SERIAL;
+    cfg = test_config(&keys, io, sizeof io);
     cfg.private_key_pem = wxp_cstr(WXP_TEST_MERCHANT_KEY);
-    cfg.keys = &keys;
     cfg.apiv3_key = wxp_cstr(WXP_TEST_APIV3_KEY);
     cfg.apiv2_key = wxp_cstr(o->apiv2_key ? o->apiv2_key : WXP_TEST_APIV2_KEY);
     cfg.v2_sign_type = o->sign_type;
@@ -82,10 +73,7 @@ static void start_with(const opts *o)
         cfg.client_cert.key_pem = wxp_cstr(WXP_TEST_MERCHANT_KEY);
     }
     cfg.transport = wxp_fake_as_transport(&fake);
-    cfg.clock.fn = test_clock;
     cfg.random.fn = test_random;
-    cfg.io_buf = io;
-    cfg.io_buf_size = sizeof io;
     if (o->attempts) {
         cfg.retry.attempts = o->attempts;
         cfg.retry.sleep = nap;

@@ -126,12 +126,7 @@ static void start(void)
     calls_micropay = calls_query = calls_reverse = 0;
     assert_int_equal(wxp_pubkey_load(&merchant_pub, wxp_cstr(WXP_TEST_MERCHANT_PUB), &r), WXP_OK);
     assert_int_equal(wxp_rsa_key_load(&platform, wxp_cstr(WXP_TEST_PLATFORM_KEY), &r), WXP_OK);
-    memset(&fc, 0, sizeof fc);
-    fc.mchid = WXP_TEST_MCHID;
-    fc.merchant_serial = WXP_TEST_SERIAL;
-    fc.merchant_key = &merchant_pub;
-    fc.platform_signer = &platform.vtable;
-    fc.platform_serial = WXP_TEST_PUB_KEY_ID;
+    fc = test_fake_config(&merchant_pub, &platform);
     fc.clock.fn = shared_clock;
     fc.apiv2_key = wxp_cstr(WXP_TEST_APIV2_KEY);
     fc.require_client_cert = 1;
@@ -147,11 +142,8 @@ static void start(void)
     wxp_keystore_init(&keys, slots, 2);
     assert_int_equal(wxp_keystore_add_pubkey(&keys, WXP_TEST_PUB_KEY_ID,
                                              wxp_cstr(WXP_TEST_WECHATPAY_PUB), &r), WXP_OK);
-    memset(&cfg, 0, sizeof cfg);
-    cfg.mchid = WXP_TEST_MCHID;
-    cfg.serial = WXP_TEST_SERIAL;
+    cfg = test_config(&keys, io, sizeof io);
     cfg.private_key_pem = wxp_cstr(WXP_TEST_MERCHANT_KEY);
-    cfg.keys = &keys;
     cfg.apiv3_key = wxp_cstr(WXP_TEST_APIV3_KEY);
     cfg.apiv2_key = wxp_cstr(WXP_TEST_APIV2_KEY);
     if (!start_without_cert) {
@@ -163,8 +155,6 @@ static void start(void)
     cfg.transport.user = &fake;
     cfg.clock.fn = shared_clock;
     cfg.random.fn = test_random;
-    cfg.io_buf = io;
-    cfg.io_buf_size = sizeof io;
     assert_int_equal(wxp_client_init(&client, &cfg, &r), WXP_OK);
 }
 

@@ -43,19 +43,6 @@ static char merchant_pem[4096], wechatpay_pub_pem[1024], platform_cert_pem[2048]
 
 /* ---- helpers --------------------------------------------------------------- */
 
-/* A file copied into a caller buffer: config views must outlive the client,
-   and test_file's slots rotate. */
-static wxp_str keep_file(const char *path, char *buf, size_t cap)
-{
-    wxp_str s = test_file(path), v;
-    assert_true(s.len < cap);
-    memcpy(buf, s.ptr, s.len);
-    buf[s.len] = 0;
-    v.ptr = buf;
-    v.len = s.len;
-    return v;
-}
-
 static void assert_view(wxp_str got, const char *want)
 {
     if (got.len != strlen(want) || memcmp(got.ptr, want, got.len) != 0)
@@ -71,14 +58,8 @@ static int view_has(wxp_str hay, const char *needle)
    answers with the platform key under platform_serial, on the shared clock. */
 static void fake_up(const char *platform_serial)
 {
-    wxp_fake_config fc;
-    memset(&fc, 0, sizeof fc);
-    fc.mchid = TEST_MCHID;
-    fc.merchant_serial = TEST_SERIAL;
-    fc.merchant_key = &merchant_pub;
-    fc.platform_signer = &platform.vtable;
+    wxp_fake_config fc = test_fake_config(&merchant_pub, &platform);
     fc.platform_serial = platform_serial;
-    fc.clock.fn = test_clock;
     assert_int_equal(wxp_fake_init(&fake, &fc), WXP_OK);
     assert_int_equal(wxp_fake_add_order(&fake, ORDER, ORDER, ORDER_TOTAL), WXP_OK);
 }
@@ -95,22 +76,16 @@ static wxp_config env(void)
     test_merchant_pub(&merchant_pub);
     wxp_keystore_init(&keys, slots, 4);
     ASSERT_OK(wxp_keystore_add_pubkey(&keys, TEST_PUB_ID,
-                                      keep_file("tests/vectors/keys/wechatpay_pub.pem", wechatpay_pub_pem,
-                                                sizeof wechatpay_pub_pem),
+                                      test_keep_file("tests/vectors/keys/wechatpay_pub.pem", wechatpay_pub_pem,
+                                                     sizeof wechatpay_pub_pem),
                                       &r),
               r);
     fake_up(TEST_PUB_ID);
-    memset(&cfg, 0, sizeof cfg);
-    cfg.mchid = TEST_MCHID;
-    cfg.serial = TEST_SERIAL;
-    cfg.private_key_pem = keep_file("tests/vectors/keys/merchant_key.pem", merchant_pem, sizeof merchant_pem);
-    cfg.keys = &keys;
+    cfg = test_config(&keys, io, sizeof io);
+    cfg.private_key_pem = test_keep_file("tests/vectors/keys/merchant_key.pem", merchant_pem, sizeof merchant_pem);
     cfg.apiv3_key = wxp_cstr(TEST_APIV3_KEY);
     cfg.transport = wxp_fake_as_transport(&fake);
-    cfg.clock.fn = test_clock;
     cfg.random.fn = test_random;
-    cfg.io_buf = io;
-    cfg.io_buf_size = sizeof io;
     return cfg;
 }
 
@@ -120,9 +95,16 @@ static void client_up(const wxp_config *cfg)
     ASSERT_OK(wxp_client_init(&client, cfg, &r), r);
 }
 
+/* The client on env() as it is. */
+static void env_up(void)
+{
+    wxp_config cfg = env();
+    client_up(&cfg);
+}
+
 static wxp_str platform_cert(void)
 {
-    return keep_file("tests/vectors/keys/platform_cert.pem", platform_cert_pem, sizeof platform_cert_pem);
+    return test_keep_file("tests/vectors/keys/platform_cert.pem", platform_cert_pem, sizeof platform_cert_pem);
 }
 
 /* The Authorization header, split into its quoted fields. */
@@ -403,9 +385,9 @@ static void init_passes_key_errors_through(void **state)
     good = env();
     cfg = good; cfg.private_key_pem = wxp_cstr("not a key at all");
     expect_init(&cfg, WXP_E_KEY, NULL);
-    cfg = good; cfg.private_key_pem = keep_file("tests/fixtures/ec_key.pem", ec, sizeof ec);
+    cfg = good; cfg.private_key_pem = test_keep_file("tests/fixtures/ec_key.pem", ec, sizeof ec);
     expect_init(&cfg, WXP_E_KEY_TYPE, NULL);
-    cfg = good; cfg.private_key_pem = keep_file("tests/fixtures/rsa_key_pkcs8_encrypted.pem", enc, sizeof enc);
+    cfg = good; cfg.private_key_pem = test_keep_file("tests/fixtures/rsa_key_pkcs8_encrypted.pem", enc, sizeof enc);
     expect_init(&cfg, WXP_E_KEY_ENCRYPTED, NULL);
     /* A signer alone is enough (an HSM keeps the key). */
     test_merchant_key(&signer);
@@ -419,13 +401,11 @@ static void v3_call_signs_request_and_verifies_answer(void **state)
 {
     static const char body[] = "{\"transaction_id\":\"" ORDER "\",\"out_refund_no\":\"R1\","
                                "\"amount\":{\"refund\":100,\"total\":888,\"currency\":\"CNY\"}}";
-    wxp_config cfg;
     const wxp_fake_record *rec;
     auth_fields a, b;
     wxp_result r;
     (void)state;
-    cfg = env();
-    client_up(&cfg);
+    env_up();
     ASSERT_OK(wxp_v3_request(&client, "POST", REFUNDS_PATH, wxp_cstr(body), &r), r);
     assert_int_equal(r.status, 200);
     assert_int_equal(strlen(r.request_id), 26);   /* the fake's 08F0... id */
@@ -465,12 +445,10 @@ static void v3_call_signs_request_and_verifies_answer(void **state)
    the simulator received is the vector's, byte for byte. */
 static void v3_authorization_on_the_wire_matches_vectors(void **state)
 {
-    wxp_config cfg;
     test_vec v;
     int cases, c, n = 0;
     (void)state;
-    cfg = env();
-    client_up(&cfg);
+    env_up();
     test_vec_load(&v, "v3_request_sign.json");
     cases = wxp_json_get(&v.doc, 0, "cases");
     for (c = wxp_json_first(&v.doc, cases); c >= 0; c = wxp_json_next(&v.doc, cases, c)) {
@@ -512,7 +490,6 @@ static void use_vector_stamp(test_vec *v, int c)
    encoded body), refund query, transaction query and close (paths). */
 static void typed_calls_match_vectors_byte_for_byte(void **state)
 {
-    wxp_config cfg;
     wxp_refund_req q;
     wxp_refund out;
     wxp_transaction t;
@@ -520,8 +497,7 @@ static void typed_calls_match_vectors_byte_for_byte(void **state)
     test_vec v;
     int c;
     (void)state;
-    cfg = env();
-    client_up(&cfg);
+    env_up();
     test_vec_load(&v, "v3_request_sign.json");
 
     c = vector_case(&v, "POST", REFUNDS_PATH);
@@ -658,11 +634,9 @@ static void missing_wechatpay_header_is_named(void **state)
     static const char *const names[] = { "Wechatpay-Timestamp", "Wechatpay-Nonce", "Wechatpay-Signature",
                                          "Wechatpay-Serial" };
     static const char body[] = "{\"trade_state\":\"SUCCESS\"}";
-    wxp_config cfg;
     size_t skip;
     (void)state;
-    cfg = env();
-    client_up(&cfg);
+    env_up();
     for (skip = 0; skip < 4; skip++) {
         signed_headers s;
         wxp_http_header h[3];
@@ -691,11 +665,9 @@ static void unsigned_4xx_is_http_error_with_code(void **state)
     static const char body[] = "{\"code\":\"PARAM_ERROR\",\"message\":\"amount.total is required\","
                                "\"detail\":{\"field\":\"amount.total\"}}";
     static const char html[] = "<html>502 Bad Gateway</html>";
-    wxp_config cfg;
     wxp_result r;
     (void)state;
-    cfg = env();
-    client_up(&cfg);
+    env_up();
     assert_int_equal(wxp_fake_push_raw(&fake, 400, NULL, 0, wxp_cstr(body), WXP_FAKE_UNSIGNED), WXP_OK);
     ASSERT_ERR(wxp_v3_request(&client, "GET", TRADE_PATH, wxp_cstr(""), &r), WXP_E_HTTP, r);
     assert_int_equal(r.status, 400);
@@ -720,11 +692,9 @@ static void unsigned_4xx_is_http_error_with_code(void **state)
 static void signed_4xx_tampered_is_signature_error(void **state)
 {
     static const char body[] = "{\"code\":\"NOT_ENOUGH\",\"message\":\"not enough balance\"}";
-    wxp_config cfg;
     wxp_result r;
     (void)state;
-    cfg = env();
-    client_up(&cfg);
+    env_up();
     assert_int_equal(wxp_fake_push(&fake, 403, body), WXP_OK);
     wxp_fake_fault(&fake, WXP_FAKE_FLIP_BODY);
     ASSERT_ERR(wxp_v3_request(&client, "GET", TRADE_PATH, wxp_cstr(""), &r), WXP_E_SIGNATURE, r);
@@ -983,7 +953,6 @@ static void config_host_and_timeout_reach_the_transport(void **state)
 static void prepare_transport_finish_equals_v3_request(void **state)
 {
     static char first[4096];
-    wxp_config cfg;
     const wxp_http_request *req = NULL;
     wxp_http_response *resp = NULL;
     char errbuf[WXP_ERRBUF_SIZE];
@@ -992,8 +961,7 @@ static void prepare_transport_finish_equals_v3_request(void **state)
     size_t n1, i;
     int has_auth = 0;
     (void)state;
-    cfg = env();
-    client_up(&cfg);
+    env_up();
     ASSERT_OK(wxp_v3_request(&client, "GET", TRADE_PATH, wxp_cstr(""), &r1), r1);
     n1 = r1.body.len;
     assert_true(n1 < sizeof first);
@@ -1031,14 +999,12 @@ static void prepare_transport_finish_equals_v3_request(void **state)
    event-driven caller may hand it a result of its own. */
 static void v3_finish_clears_stale_result(void **state)
 {
-    wxp_config cfg;
     const wxp_http_request *req = NULL;
     wxp_http_response *resp = NULL;
     char errbuf[WXP_ERRBUF_SIZE];
     wxp_result r1, r2;
     (void)state;
-    cfg = env();
-    client_up(&cfg);
+    env_up();
     ASSERT_OK(wxp_v3_prepare(&client, "GET", TRADE_PATH, wxp_cstr(""), &req, &resp, &r1), r1);
     assert_int_equal(wxp_fake_transport(&fake, req, resp, errbuf, sizeof errbuf), 0);
     poison(&r2);
@@ -1123,7 +1089,6 @@ static void refund_encode_equals_vector_body(void **state)
 static void refund_create_decodes_every_field(void **state)
 {
     static char sent[1024];
-    wxp_config cfg;
     wxp_refund_req q;
     wxp_refund_from_req from[2];
     wxp_refund_goods_req goods[1];
@@ -1132,8 +1097,7 @@ static void refund_create_decodes_every_field(void **state)
     const wxp_fake_refund *booked;
     size_t len = 0;
     (void)state;
-    cfg = env();
-    client_up(&cfg);
+    env_up();
     q = refund_req("R-create_1", 100);
     q.reason = ZH_SOLD_OUT;
     q.notify_url = "https://example.com/wxpay/refund";
@@ -1221,12 +1185,10 @@ static void expect_refund_refused(const wxp_refund_req *q, const char *field)
 static void refund_validation_sends_nothing(void **state)
 {
     static char long_no[66];
-    wxp_config cfg;
     wxp_refund_req q;
     wxp_refund_from_req from[2];
     (void)state;
-    cfg = env();
-    client_up(&cfg);
+    env_up();
     memset(long_no, 'R', 65);
     long_no[65] = 0;
     q = refund_req("R 1", 100);          expect_refund_refused(&q, "out_refund_no");
@@ -1256,13 +1218,11 @@ static void refund_validation_sends_nothing(void **state)
 
 static void refund_currency_defaults_to_cny_on_the_wire(void **state)
 {
-    wxp_config cfg;
     wxp_refund_req q;
     wxp_refund out;
     wxp_result r;
     (void)state;
-    cfg = env();
-    client_up(&cfg);
+    env_up();
     q = refund_req("R-cny", 10);
     assert_null(q.amount.currency);
     out = refund_out(4);
@@ -1274,14 +1234,12 @@ static void refund_currency_defaults_to_cny_on_the_wire(void **state)
 /* More from[] elements than the caller's array: named, never silently cut. */
 static void refund_decode_more_from_than_cap_is_nospace(void **state)
 {
-    wxp_config cfg;
     wxp_refund_req q;
     wxp_refund_from_req from[2];
     wxp_refund out;
     wxp_result r;
     (void)state;
-    cfg = env();
-    client_up(&cfg);
+    env_up();
     q = refund_req("R-from", 100);
     from[0].account = "AVAILABLE";   from[0].amount = 50;
     from[1].account = "UNAVAILABLE"; from[1].amount = 50;
@@ -1304,13 +1262,11 @@ static void refund_decode_more_from_than_cap_is_nospace(void **state)
 
 static void refund_over_the_rest_is_not_enough(void **state)
 {
-    wxp_config cfg;
     wxp_refund_req q;
     wxp_refund out;
     wxp_result r;
     (void)state;
-    cfg = env();
-    client_up(&cfg);
+    env_up();
     q = refund_req("R-600", 600);
     out = refund_out(4);
     ASSERT_OK(wxp_refund_create(&client, &q, &out, &r), r);
@@ -1327,13 +1283,11 @@ static void refund_over_the_rest_is_not_enough(void **state)
 static void refund_same_number_twice_is_booked_once(void **state)
 {
     static char first_id[40];
-    wxp_config cfg;
     wxp_refund_req q;
     wxp_refund out;
     wxp_result r;
     (void)state;
-    cfg = env();
-    client_up(&cfg);
+    env_up();
     q = refund_req("R-twice", 100);
     out = refund_out(4);
     ASSERT_OK(wxp_refund_create(&client, &q, &out, &r), r);
@@ -1489,12 +1443,10 @@ static void param_error_is_not_retried(void **state)
 /* A refusal before sending leaves no stale fields of an earlier call behind. */
 static void refund_query_refusal_clears_stale_result(void **state)
 {
-    wxp_config cfg;
     wxp_refund out;
     wxp_result r;
     (void)state;
-    cfg = env();
-    client_up(&cfg);
+    env_up();
     out = refund_out(4);
     poison(&r);
     ASSERT_ERR(wxp_refund_query(&client, "R 1", NULL, &out, &r), WXP_E_ARG, r);
@@ -1519,12 +1471,10 @@ static void refund_decode_nested_promotion_goods(void **state)
         "\"goods_detail\":[{\"merchant_goods_id\":\"G1\",\"wechatpay_goods_id\":\"1001\",\"goods_name\":"
         "\"tea\",\"unit_price\":100,\"refund_amount\":100,\"refund_quantity\":1}]}]}";
     wxp_refund_goods goods[2];
-    wxp_config cfg;
     wxp_refund out;
     wxp_result r;
     (void)state;
-    cfg = env();
-    client_up(&cfg);
+    env_up();
     assert_int_equal(wxp_fake_push(&fake, 200, answer), WXP_OK);
     out = refund_out(4);
     ASSERT_ERR(wxp_refund_query(&client, "R-promo", NULL, &out, &r), WXP_E_NOSPACE, r);
@@ -1559,14 +1509,12 @@ static void refund_decode_nested_promotion_goods(void **state)
    decoded by the server; sub_mchid rides in the query. */
 static void refund_query_encodes_number_and_sub_mchid(void **state)
 {
-    wxp_config cfg;
     wxp_refund_req q;
     wxp_refund out;
     wxp_result r;
     auth_fields a;
     (void)state;
-    cfg = env();
-    client_up(&cfg);
+    env_up();
     q = refund_req("R|1*@x", 10);
     out = refund_out(4);
     ASSERT_OK(wxp_refund_create(&client, &q, &out, &r), r);
@@ -1590,14 +1538,12 @@ static void refund_query_encodes_number_and_sub_mchid(void **state)
 
 static void transaction_query_decodes_state_amount_payer(void **state)
 {
-    wxp_config cfg;
     wxp_transaction t;
     wxp_refund_req q;
     wxp_refund out;
     wxp_result r;
     (void)state;
-    cfg = env();
-    client_up(&cfg);
+    env_up();
     memset(&t, 0, sizeof t);
     ASSERT_OK(wxp_transaction_by_out_trade_no(&client, ORDER, &t, &r), r);
     assert_string_equal(wxp_fake_last(&fake)->path, TRADE_PATH);
@@ -1679,14 +1625,12 @@ static void encrypt_sets_serial_for_the_next_request_only(void **state)
 static void client_decrypt_reads_fields_encrypted_to_the_merchant(void **state)
 {
     static char ct[WXP_SIG_B64_MAX + 1];
-    wxp_config cfg;
     wxp_random rnd;
     unsigned char plain[64];
     size_t len = 0, n = 0;
     wxp_result r;
     (void)state;
-    cfg = env();
-    client_up(&cfg);
+    env_up();
     rnd.fn = test_random;
     rnd.user = NULL;
     ASSERT_OK(wxp_oaep_encrypt(&merchant_pub, &rnd, wxp_cstr("6222020200000000000"), ct, sizeof ct, &len, &r), r);

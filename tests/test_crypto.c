@@ -699,17 +699,11 @@ static wxp_client *paysign_client_rnd(long long now, const char *nonce,
     static unsigned char io[8192];
     wxp_config cfg;
     wxp_result r;
-    memset(&cfg, 0, sizeof cfg);
     wxp_keystore_init(&ks, slots, 1);
-    cfg.mchid = TEST_MCHID;
-    cfg.serial = TEST_SERIAL;
+    cfg = test_config(&ks, io, sizeof io);
     cfg.private_key_pem = VKEY("merchant_key.pem");
-    cfg.keys = &ks;
     cfg.transport.fn = transport_must_not_run;
-    cfg.clock.fn = test_clock;
     cfg.random.fn = rnd;
-    cfg.io_buf = io;
-    cfg.io_buf_size = sizeof io;
     test_now = now;
     if (wxp_client_init(&c, &cfg, &r) != WXP_OK) fail_msg("wxp_client_init: %s (%s)", r.message, r.field);
     /* After init: nothing may draw the nonce's bytes before the signing call. */

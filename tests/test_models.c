@@ -135,14 +135,8 @@ static void coupon_and_subsidy_encode_equal_seed_bodies(void **state)
         const wxp_fake_record *rec;
         assert_int_equal(wxp_fake_init(&fake, NULL), WXP_OK);
         wxp_keystore_init(&ks, slots, 1);
-        memset(&cfg, 0, sizeof cfg);
-        cfg.mchid = TEST_MCHID;
-        cfg.serial = TEST_SERIAL;
+        cfg = test_config(&ks, io, sizeof io);
         cfg.private_key_pem = wxp_cstr(WXP_TEST_MERCHANT_KEY);
-        cfg.keys = &ks;
-        cfg.clock.fn = test_clock;
-        cfg.io_buf = io;
-        cfg.io_buf_size = sizeof io;
         cfg.transport = wxp_fake_as_transport(&fake);
         assert_int_equal(wxp_client_init(&c, &cfg, &r), WXP_OK);
         /* Canned unsigned answers: the client must refuse them, but only after
@@ -404,18 +398,12 @@ static void v2_client(wxp_client *c, wxp_transport_fn fn)
     wxp_config cfg;
     wxp_result r;
     wxp_keystore_init(&ks, slots, 1);
-    memset(&cfg, 0, sizeof cfg);
-    cfg.mchid = TEST_MCHID;
-    cfg.serial = TEST_SERIAL;
+    cfg = test_config(&ks, io, sizeof io);
     cfg.private_key_pem = wxp_cstr(WXP_TEST_MERCHANT_KEY);
     cfg.apiv2_key = wxp_cstr(WXP_TEST_APIV2_KEY);
     cfg.client_cert.cert_pem = wxp_cstr("-----BEGIN CERTIFICATE-----");
     cfg.client_cert.key_pem = wxp_cstr("-----BEGIN PRIVATE KEY-----");
-    cfg.keys = &ks;
-    cfg.clock.fn = test_clock;
     cfg.random.fn = test_random;
-    cfg.io_buf = io;
-    cfg.io_buf_size = sizeof io;
     cfg.transport.fn = fn;
     assert_int_equal(wxp_client_init(c, &cfg, &r), WXP_OK);
 }
@@ -463,6 +451,23 @@ static void v2_refundquery_decodes_nested_indexes(void **state)
     assert_int_equal(wxp_v2_refundquery(&c, &q, &out, &r), WXP_E_ARG);
 }
 
+/* The APIv2 refund of 10 fen of T1's 100 (R1), and the answer that accepts it. */
+#define V2_REFUND_OK                                                                               \
+    "return_code=SUCCESS;result_code=SUCCESS;transaction_id=42;out_refund_no=R1;refund_id=5;"      \
+    "refund_fee=10;total_fee=100;"
+
+static wxp_v2_refund_req v2_refund_req(void)
+{
+    wxp_v2_refund_req q;
+    memset(&q, 0, sizeof q);
+    q.appid = "wx1";
+    q.out_trade_no = "T1";
+    q.out_refund_no = "R1";
+    q.total_fee = 100;
+    q.refund_fee = 10;
+    return q;
+}
+
 static void v2_result_fail_and_return_fail(void **state)
 {
     static wxp_client c;
@@ -471,12 +476,7 @@ static void v2_result_fail_and_return_fail(void **state)
     wxp_result r;
     (void)state;
     v2_client(&c, v2_transport);
-    memset(&q, 0, sizeof q);
-    q.appid = "wx1";
-    q.out_trade_no = "T1";
-    q.out_refund_no = "R1";
-    q.total_fee = 100;
-    q.refund_fee = 10;
+    q = v2_refund_req();
     memset(&out, 0, sizeof out);
     v2_answer_body = "return_code=SUCCESS;result_code=FAIL;err_code=NOTENOUGH;err_code_des=余额不足;";
     assert_int_equal(wxp_v2_refund(&c, &q, &out, &r), WXP_E_V2_RESULT);
@@ -524,15 +524,9 @@ static void v2_refund_is_retried_with_the_same_request(void **state)
     wxp_result r;
     (void)state;
     v2_client(&c, v2_lost_once);
-    memset(&q, 0, sizeof q);
-    q.appid = "wx1";
-    q.out_trade_no = "T1";
-    q.out_refund_no = "R1";
-    q.total_fee = 100;
-    q.refund_fee = 10;
+    q = v2_refund_req();
     memset(&out, 0, sizeof out);
-    v2_answer_body = "return_code=SUCCESS;result_code=SUCCESS;transaction_id=42;out_refund_no=R1;refund_id=5;"
-                     "refund_fee=10;total_fee=100;";
+    v2_answer_body = V2_REFUND_OK;
     /* Without retries the lost answer is the caller's to handle. */
     v2_lost_once_calls = 0;
     assert_int_equal(wxp_v2_refund(&c, &q, &out, &r), WXP_E_TRANSPORT);
@@ -573,25 +567,13 @@ static void media_client(wxp_client *c)
     wxp_result r;
     test_merchant_pub(&mpub);
     test_platform_key(&platform);
-    memset(&fc, 0, sizeof fc);
-    fc.mchid = TEST_MCHID;
-    fc.merchant_serial = TEST_SERIAL;
-    fc.merchant_key = &mpub;
-    fc.platform_signer = &platform.vtable;
-    fc.platform_serial = TEST_PUB_ID;
-    fc.clock.fn = test_clock;
+    fc = test_fake_config(&mpub, &platform);
     assert_int_equal(wxp_fake_init(&media_fake, &fc), WXP_OK);
     wxp_keystore_init(&ks, slots, 2);
     assert_int_equal(wxp_keystore_add_pubkey(&ks, TEST_PUB_ID, test_file("tests/vectors/keys/wechatpay_pub.pem"), &r),
                      WXP_OK);
-    memset(&cfg, 0, sizeof cfg);
-    cfg.mchid = TEST_MCHID;
-    cfg.serial = TEST_SERIAL;
+    cfg = test_config(&ks, io, sizeof io);
     cfg.private_key_pem = wxp_cstr(WXP_TEST_MERCHANT_KEY);
-    cfg.keys = &ks;
-    cfg.clock.fn = test_clock;
-    cfg.io_buf = io;
-    cfg.io_buf_size = sizeof io;
     cfg.transport = wxp_fake_as_transport(&media_fake);
     assert_int_equal(wxp_client_init(c, &cfg, &r), WXP_OK);
 }
@@ -818,14 +800,8 @@ static void rate_limit_failing_v3_refunds(void **state)
     int sent = 0, i;
     (void)state;
     wxp_keystore_init(&ks, slots, 1);
-    memset(&cfg, 0, sizeof cfg);
-    cfg.mchid = TEST_MCHID;
-    cfg.serial = TEST_SERIAL;
+    cfg = test_config(&ks, io, sizeof io);
     cfg.private_key_pem = wxp_cstr(WXP_TEST_MERCHANT_KEY);
-    cfg.keys = &ks;
-    cfg.clock.fn = test_clock;
-    cfg.io_buf = io;
-    cfg.io_buf_size = sizeof io;
     cfg.transport.fn = fail_transport;
     cfg.transport.user = &sent;
     cfg.rate.enabled = 1;
@@ -870,15 +846,9 @@ static void rate_limit_v2_refunds_wait(void **state)
     v2_client(&c, v2_transport);
     c.wxp__priv.cfg.rate.enabled = 1;
     c.wxp__priv.cfg.rate.v2_refund_qps = 3;
-    memset(&q, 0, sizeof q);
-    q.appid = "wx1";
-    q.out_trade_no = "T1";
-    q.out_refund_no = "R1";
-    q.total_fee = 100;
-    q.refund_fee = 10;
+    q = v2_refund_req();
     memset(&out, 0, sizeof out);
-    v2_answer_body = "return_code=SUCCESS;result_code=SUCCESS;transaction_id=42;out_refund_no=R1;refund_id=5;"
-                     "refund_fee=10;total_fee=100;";
+    v2_answer_body = V2_REFUND_OK;
     /* A request refused locally spends nothing. */
     q.refund_fee = 101;
     assert_int_equal(wxp_v2_refund(&c, &q, &out, &r), WXP_E_ARG);

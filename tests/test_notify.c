@@ -37,17 +37,6 @@ static unsigned char plain[4096];
 
 /* ---- helpers --------------------------------------------------------------- */
 
-static wxp_str keep_file(const char *path, char *buf, size_t cap)
-{
-    wxp_str s = test_file(path), v;
-    assert_true(s.len < cap);
-    memcpy(buf, s.ptr, s.len);
-    buf[s.len] = 0;
-    v.ptr = buf;
-    v.len = s.len;
-    return v;
-}
-
 static void assert_view(wxp_str got, const char *want)
 {
     if (got.len != strlen(want) || memcmp(got.ptr, want, got.len) != 0)
@@ -72,29 +61,17 @@ static wxp_config env(void)
     test_merchant_pub(&merchant_pub);
     wxp_keystore_init(&keys, slots, 2);
     ASSERT_OK(wxp_keystore_add_pubkey(&keys, TEST_PUB_ID,
-                                      keep_file("tests/vectors/keys/wechatpay_pub.pem", wechatpay_pub_pem,
-                                                sizeof wechatpay_pub_pem),
+                                      test_keep_file("tests/vectors/keys/wechatpay_pub.pem", wechatpay_pub_pem,
+                                                     sizeof wechatpay_pub_pem),
                                       &r),
               r);
-    memset(&fc, 0, sizeof fc);
-    fc.mchid = TEST_MCHID;
-    fc.merchant_serial = TEST_SERIAL;
-    fc.merchant_key = &merchant_pub;
-    fc.platform_signer = &platform.vtable;
-    fc.platform_serial = TEST_PUB_ID;
-    fc.clock.fn = test_clock;
+    fc = test_fake_config(&merchant_pub, &platform);
     assert_int_equal(wxp_fake_init(&fake, &fc), WXP_OK);
-    memset(&cfg, 0, sizeof cfg);
-    cfg.mchid = TEST_MCHID;
-    cfg.serial = TEST_SERIAL;
-    cfg.private_key_pem = keep_file("tests/vectors/keys/merchant_key.pem", merchant_pem, sizeof merchant_pem);
-    cfg.keys = &keys;
+    cfg = test_config(&keys, io, sizeof io);
+    cfg.private_key_pem = test_keep_file("tests/vectors/keys/merchant_key.pem", merchant_pem, sizeof merchant_pem);
     cfg.apiv3_key = wxp_cstr(TEST_APIV3_KEY);
     cfg.transport = wxp_fake_as_transport(&fake);
-    cfg.clock.fn = test_clock;
     cfg.random.fn = test_random;
-    cfg.io_buf = io;
-    cfg.io_buf_size = sizeof io;
     return cfg;
 }
 
@@ -102,6 +79,13 @@ static void client_up(const wxp_config *cfg)
 {
     wxp_result r;
     ASSERT_OK(wxp_client_init(&client, cfg, &r), r);
+}
+
+/* The client on env() as it is. */
+static void env_up(void)
+{
+    wxp_config cfg = env();
+    client_up(&cfg);
 }
 
 /* The vector case whose resource has this associated_data and a callback. */
@@ -188,12 +172,10 @@ static const char *resource_body(const char *algorithm, int with_ciphertext)
 /* Every vector callback: verified and decrypted to the vector's plaintext. */
 static void vector_callbacks_parse_and_decrypt(void **state)
 {
-    wxp_config cfg;
     test_vec v;
     int cases, c, n = 0;
     (void)state;
-    cfg = env();
-    client_up(&cfg);
+    env_up();
     test_vec_load(&v, "v3_notify_decrypt.json");
     cases = wxp_json_get(&v.doc, 0, "cases");
     for (c = wxp_json_first(&v.doc, cases); c >= 0; c = wxp_json_next(&v.doc, cases, c)) {
@@ -226,15 +208,13 @@ static void vector_callbacks_parse_and_decrypt(void **state)
 
 static void vector_refund_resource_decodes_every_field(void **state)
 {
-    wxp_config cfg;
     wxp_notify_headers h;
     wxp_notification note;
     wxp_refund_notify rn;
     wxp_result r;
     test_vec v;
     (void)state;
-    cfg = env();
-    client_up(&cfg);
+    env_up();
     h = refund_callback(&v);
     ASSERT_OK(parse(&h, &note, &r), r);
     ASSERT_OK(wxp_refund_notify_decode(&note, &rn, &r), r);
@@ -258,15 +238,13 @@ static void vector_refund_resource_decodes_every_field(void **state)
 
 static void changed_body_is_signature_error(void **state)
 {
-    wxp_config cfg;
     wxp_notify_headers h;
     wxp_notification note;
     wxp_result r;
     test_vec v;
     char *p;
     (void)state;
-    cfg = env();
-    client_up(&cfg);
+    env_up();
     h = refund_callback(&v);
     p = strstr(body, "REFUND.SUCCESS");
     assert_non_null(p);
@@ -282,14 +260,12 @@ static void changed_body_is_signature_error(void **state)
 
 static void clock_301_seconds_off_is_clock_error(void **state)
 {
-    wxp_config cfg;
     wxp_notify_headers h;
     wxp_notification note;
     wxp_result r;
     test_vec v;
     (void)state;
-    cfg = env();
-    client_up(&cfg);
+    env_up();
     h = refund_callback(&v);
     test_now = T0 + 301;
     ASSERT_ERR(parse(&h, &note, &r), WXP_E_CLOCK, r);
@@ -305,14 +281,12 @@ static void clock_301_seconds_off_is_clock_error(void **state)
 
 static void unknown_serial_is_serial_error(void **state)
 {
-    wxp_config cfg;
     wxp_notify_headers h;
     wxp_notification note;
     wxp_result r;
     test_vec v;
     (void)state;
-    cfg = env();
-    client_up(&cfg);
+    env_up();
     h = refund_callback(&v);
     h.serial = wxp_cstr("PUB_KEY_ID_0119000091912025010100000000000002");
     ASSERT_ERR(parse(&h, &note, &r), WXP_E_SERIAL, r);
@@ -323,14 +297,12 @@ static void unknown_serial_is_serial_error(void **state)
 
 static void missing_header_is_header_error(void **state)
 {
-    wxp_config cfg;
     wxp_notify_headers h;
     wxp_notification note;
     wxp_result r;
     test_vec v;
     (void)state;
-    cfg = env();
-    client_up(&cfg);
+    env_up();
     h = refund_callback(&v);
     h.timestamp = wxp_cstr("");
     ASSERT_ERR(parse(&h, &note, &r), WXP_E_HEADER, r);
@@ -357,14 +329,12 @@ static void missing_header_is_header_error(void **state)
 static void signtest_probe_is_refused(void **state)
 {
     static char probe[WXP_SIG_B64_MAX + 1];
-    wxp_config cfg;
     wxp_notify_headers h;
     wxp_notification note;
     wxp_result r;
     test_vec v;
     (void)state;
-    cfg = env();
-    client_up(&cfg);
+    env_up();
     h = refund_callback(&v);
     assert_true(h.signature.len < sizeof probe);
     memcpy(probe, h.signature.ptr, h.signature.len);
@@ -482,13 +452,11 @@ static void wrong_apiv3_key_is_decrypt_error(void **state)
 
 static void other_algorithm_is_unsupported(void **state)
 {
-    wxp_config cfg;
     wxp_notify_headers h;
     wxp_notification note;
     wxp_result r;
     (void)state;
-    cfg = env();
-    client_up(&cfg);
+    env_up();
     h = sign_callback(resource_body("AEAD_AES_128_GCM", 1));
     ASSERT_ERR(parse(&h, &note, &r), WXP_E_UNSUPPORTED, r);
     assert_string_equal(r.field, "resource.algorithm");
@@ -500,14 +468,12 @@ static void other_algorithm_is_unsupported(void **state)
 
 static void small_plaintext_buffer_is_nospace(void **state)
 {
-    wxp_config cfg;
     wxp_notify_headers h;
     wxp_notification note;
     wxp_result r;
     test_vec v;
     (void)state;
-    cfg = env();
-    client_up(&cfg);
+    env_up();
     h = refund_callback(&v);
     ASSERT_ERR(wxp_notify_parse(&client, &h, body, body_len, plain, 64, &note, &r), WXP_E_NOSPACE, r);
     assert_true(r.needed > 64);
@@ -521,13 +487,11 @@ static void small_plaintext_buffer_is_nospace(void **state)
 
 static void malformed_signed_json_is_parse_error(void **state)
 {
-    wxp_config cfg;
     wxp_notify_headers h;
     wxp_notification note;
     wxp_result r;
     (void)state;
-    cfg = env();
-    client_up(&cfg);
+    env_up();
     h = sign_callback("{\"id\":\"EV-1\",\"resource\":{\"algorithm\":\"AEAD_AES_256_GCM\",}");
     ASSERT_ERR(parse(&h, &note, &r), WXP_E_PARSE, r);
     assert_true(r.offset > 0 && r.offset <= body_len);
@@ -535,13 +499,11 @@ static void malformed_signed_json_is_parse_error(void **state)
 
 static void missing_or_empty_fields_are_named(void **state)
 {
-    wxp_config cfg;
     wxp_notify_headers h;
     wxp_notification note;
     wxp_result r;
     (void)state;
-    cfg = env();
-    client_up(&cfg);
+    env_up();
     h = sign_callback(resource_body("AEAD_AES_256_GCM", 0));
     ASSERT_ERR(parse(&h, &note, &r), WXP_E_NOTFOUND, r);
     assert_string_equal(r.field, "resource.ciphertext");
@@ -563,13 +525,11 @@ static void escaped_fields_are_unescaped_views(void **state)
         "\"encrypt-resource\",\"event_type\":\"TRANSACTION.SUCCESS\",\"summary\":\"\\u9000\\u6b3e\\n\","
         "\"resource\":{\"original_type\":\"transaction\",\"algorithm\":\"AEAD_AES_256_GCM\",\"ciphertext\":"
         "\"uFBf8JKh8YZISadzLNRex3d36iBQleTbQGIT\",\"associated_data\":\"\",\"nonce\":\"2qGhyf09ikT6\"}}";
-    wxp_config cfg;
     wxp_notify_headers h;
     wxp_notification note;
     wxp_result r;
     (void)state;
-    cfg = env();
-    client_up(&cfg);
+    env_up();
     h = sign_callback(text);
     ASSERT_OK(parse(&h, &note, &r), r);
     assert_view(note.id, "EV-1");
@@ -582,7 +542,6 @@ static void escaped_fields_are_unescaped_views(void **state)
 
 static void simulator_refund_callback_parses_end_to_end(void **state)
 {
-    wxp_config cfg;
     wxp_refund_req q;
     wxp_refund out;
     wxp_refund_from from[2];
@@ -593,8 +552,7 @@ static void simulator_refund_callback_parses_end_to_end(void **state)
     const wxp_fake_refund *booked;
     wxp_result r;
     (void)state;
-    cfg = env();
-    client_up(&cfg);
+    env_up();
     assert_int_equal(wxp_fake_add_order(&fake, "T-notify-1", NULL, 500), WXP_OK);
     memset(&q, 0, sizeof q);
     q.out_trade_no = "T-notify-1";
@@ -657,15 +615,13 @@ static void simulator_event_callback_and_its_faults(void **state)
         { WXP_FAKE_SIGNTEST, WXP_E_SIGNTEST },
         { WXP_FAKE_UNSIGNED, WXP_E_HEADER },
     };
-    wxp_config cfg;
     wxp_fake_event ev;
     wxp_notify_headers h;
     wxp_notification note;
     wxp_result r;
     size_t i;
     (void)state;
-    cfg = env();
-    client_up(&cfg);
+    env_up();
     memset(&ev, 0, sizeof ev);
     ev.event_type = "TRANSACTION.SUCCESS";
     ev.summary = "paid";

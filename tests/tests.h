@@ -36,6 +36,22 @@ long long test_clock(void *user);
 int test_random(void *user, void *buf, size_t len);
 void test_rand_nonce(const char *nonce);
 
+/* A file copied into a caller buffer (NUL-terminated; asserts that it fits):
+   config views must outlive the client, and test_file's slots rotate. */
+wxp_str test_keep_file(const char *path, char *buf, size_t cap);
+
+/* The simulator's configuration for the test merchant: TEST_MCHID and
+   TEST_SERIAL, requests checked against merchant_key, answers signed by
+   platform under TEST_PUB_ID, on test_clock; everything else zero. Tests set
+   what differs (another serial or clock, the APIv2 key, ...). */
+wxp_fake_config test_fake_config(const wxp_pubkey *merchant_key, wxp_rsa_key *platform);
+
+/* A client configuration for the test merchant: TEST_MCHID, TEST_SERIAL, the
+   key store, test_clock and the I/O buffer; everything else zero. Tests set
+   the merchant key (private_key_pem or signer), the transport and what else
+   they need. */
+wxp_config test_config(wxp_keystore *keys, void *io, size_t io_size);
+
 /* The vector keys, loaded once per call into caller structs. */
 void test_merchant_key(wxp_rsa_key *k);
 void test_platform_key(wxp_rsa_key *k);

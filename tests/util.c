@@ -52,6 +52,17 @@ const char *test_cstr(wxp_str s)
     return o;
 }
 
+wxp_str test_keep_file(const char *path, char *buf, size_t cap)
+{
+    wxp_str s = test_file(path), v;
+    assert_true(s.len < cap);
+    memcpy(buf, s.ptr, s.len);
+    buf[s.len] = 0;
+    v.ptr = buf;
+    v.len = s.len;
+    return v;
+}
+
 long long test_now = 1795424693;
 long long test_clock(void *user) { (void)user; return test_now; }
 
@@ -97,4 +108,30 @@ void test_merchant_pub(wxp_pubkey *k)
 {
     wxp_result r;
     assert_int_equal(wxp_pubkey_load(k, test_file("tests/vectors/keys/merchant_pub.pem"), &r), WXP_OK);
+}
+
+wxp_fake_config test_fake_config(const wxp_pubkey *merchant_key, wxp_rsa_key *platform)
+{
+    wxp_fake_config fc;
+    memset(&fc, 0, sizeof fc);
+    fc.mchid = TEST_MCHID;
+    fc.merchant_serial = TEST_SERIAL;
+    fc.merchant_key = merchant_key;
+    fc.platform_signer = &platform->vtable;
+    fc.platform_serial = TEST_PUB_ID;
+    fc.clock.fn = test_clock;
+    return fc;
+}
+
+wxp_config test_config(wxp_keystore *keys, void *io, size_t io_size)
+{
+    wxp_config cfg;
+    memset(&cfg, 0, sizeof cfg);
+    cfg.mchid = TEST_MCHID;
+    cfg.serial = TEST_SERIAL;
+    cfg.keys = keys;
+    cfg.clock.fn = test_clock;
+    cfg.io_buf = io;
+    cfg.io_buf_size = io_size;
+    return cfg;
 }

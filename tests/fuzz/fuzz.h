@@ -2,7 +2,7 @@
    wechatpay.h. Functions are static inline: a target that uses only some of
    them still builds under -Werror (-Wunused-function). fixed_clock needs
    FUZZ_NOW defined before the include: each target's signed inputs were made
-   at their own time. */
+   at their own time; wechatpay_keys needs examples/test_keys.h included first. */
 #ifndef WXP_FUZZ_H
 #define WXP_FUZZ_H
 
@@ -40,6 +40,46 @@ static inline int fixed_random(void *user, void *buf, size_t len)
     memset(buf, 0x42, len);
     return 0;
 }
+
+/* A refund answer's caller-side room: 3 from[] and 2 promotions of 2 goods. */
+typedef struct refund_room {
+    wxp_refund_from from[3];
+    wxp_refund_goods goods[2][2];
+    wxp_refund_promotion promo[2];
+} refund_room;
+
+static inline void refund_out(wxp_refund *out, refund_room *room)
+{
+    size_t i;
+    memset(out, 0, sizeof *out);
+    memset(room->promo, 0, sizeof room->promo);
+    out->amount.from = room->from;
+    out->amount.from_cap = 3;
+    out->promotion_detail = room->promo;
+    out->promotion_detail_cap = 2;
+    for (i = 0; i < 2; i++) {
+        room->promo[i].goods_detail = room->goods[i];
+        room->promo[i].goods_detail_cap = 2;
+    }
+}
+
+#ifdef WXP_TEST_KEYS_H
+/* The key store of the targets that verify answers: the WeChat Pay public
+   key, loaded on the first call. */
+static inline wxp_keystore *wechatpay_keys(void)
+{
+    static wxp_pubkey slots[1];
+    static wxp_keystore keys;
+    static int loaded;
+    wxp_result r;
+    if (!loaded) {
+        wxp_keystore_init(&keys, slots, 1);
+        CHECK(wxp_keystore_add_pubkey(&keys, WXP_TEST_PUB_KEY_ID, wxp_cstr(WXP_TEST_WECHATPAY_PUB), &r) == WXP_OK);
+        loaded = 1;
+    }
+    return &keys;
+}
+#endif
 
 /* A verifier that runs the real RSA check and then accepts anyway, so mutated
    bodies reach the parsers and decoders (a fuzzer cannot forge a signature). */

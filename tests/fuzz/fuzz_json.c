@@ -160,26 +160,14 @@ static void round_trip(wxp_json *doc)
 
 static void typed(const uint8_t *data, size_t size)
 {
-    wxp_refund_from from[3];
-    wxp_refund_goods goods[2][2];
-    wxp_refund_promotion promo[2];
+    refund_room room;
     wxp_refund out;
     wxp_result r;
     wxp_notification n;
     wxp_refund_notify rn;
     char *copy;
-    size_t i;
 
-    memset(&out, 0, sizeof out);
-    memset(promo, 0, sizeof promo);
-    out.amount.from = from;
-    out.amount.from_cap = 3;
-    out.promotion_detail = promo;
-    out.promotion_detail_cap = 2;
-    for (i = 0; i < 2; i++) {
-        promo[i].goods_detail = goods[i];
-        promo[i].goods_detail_cap = 2;
-    }
+    refund_out(&out, &room);
     copy = dup_exact(data, size);
     if (wxp_refund_decode(copy, size, &out, &r) == WXP_OK) {
         CHECK(out.amount.from_count <= 3 && out.promotion_detail_count <= 2);

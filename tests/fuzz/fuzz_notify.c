@@ -72,9 +72,7 @@ static wxp_str heap_view(wxp_str v, char **keep)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static unsigned char io[WXP_IO_BUFSIZE_MIN];
-    static wxp_pubkey slots[1];
-    static wxp_keystore keys;
-    static int loaded;
+    wxp_keystore *keys = wechatpay_keys();
     wxp_config cfg;
     wxp_client c;
     wxp_result r;
@@ -86,11 +84,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     unsigned mode;
     wxp_err e;
 
-    if (!loaded) {
-        wxp_keystore_init(&keys, slots, 1);
-        CHECK(wxp_keystore_add_pubkey(&keys, WXP_TEST_PUB_KEY_ID, wxp_cstr(WXP_TEST_WECHATPAY_PUB), &r) == WXP_OK);
-        loaded = 1;
-    }
     if (size < 1 || size > 65536) return 0;
     mode = (unsigned)(unsigned char)(data[0] - '@');
     data++;
@@ -101,7 +94,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     cfg.serial = WXP_TEST_SERIAL;
     cfg.signer = &no_signer;
     if (mode & 1) cfg.verifier = &trusting;
-    cfg.keys = &keys;
+    cfg.keys = keys;
     if (!(mode & 8)) cfg.apiv3_key = wxp_cstr(WXP_TEST_APIV3_KEY);
     cfg.transport.fn = transport_unused;
     cfg.clock.fn = fixed_clock;

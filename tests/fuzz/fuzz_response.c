@@ -164,21 +164,9 @@ static void v3_call(wxp_client *c)
             e = wxp_transaction_by_out_trade_no(c, "1217752501201407033233368018", &t, &r);
             if (e == WXP_OK) CHECK(t.out_trade_no.ptr != NULL);
         } else {
-            wxp_refund_from from[3];
-            wxp_refund_goods goods[2][2];
-            wxp_refund_promotion promo[2];
+            refund_room room;
             wxp_refund out;
-            size_t i;
-            memset(&out, 0, sizeof out);
-            memset(promo, 0, sizeof promo);
-            out.amount.from = from;
-            out.amount.from_cap = 3;
-            out.promotion_detail = promo;
-            out.promotion_detail_cap = 2;
-            for (i = 0; i < 2; i++) {
-                promo[i].goods_detail = goods[i];
-                promo[i].goods_detail_cap = 2;
-            }
+            refund_out(&out, &room);
             e = wxp_refund_query(c, "1217752501201407033233368018", NULL, &out, &r);
             if (e == WXP_OK) CHECK(out.refund_id.len && out.amount.from_count <= 3);
         }
@@ -238,19 +226,12 @@ static void v2_call(wxp_client *c)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static wxp_pubkey slots[1];
-    static wxp_keystore keys;
-    static int loaded;
+    wxp_keystore *keys = wechatpay_keys();
     wxp_config cfg;
     wxp_client c;
     wxp_result r;
     unsigned char *io;
 
-    if (!loaded) {
-        wxp_keystore_init(&keys, slots, 1);
-        CHECK(wxp_keystore_add_pubkey(&keys, WXP_TEST_PUB_KEY_ID, wxp_cstr(WXP_TEST_WECHATPAY_PUB), &r) == WXP_OK);
-        loaded = 1;
-    }
     if (size < 1 || size > 65536) return 0;
     in.mode = (unsigned)(unsigned char)(data[0] - '@');
     in.p = data + 1;
@@ -261,7 +242,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     cfg.serial = WXP_TEST_SERIAL;
     cfg.signer = &fake_signer;
     if (in.mode & M_TRUSTED) cfg.verifier = &trusting;
-    cfg.keys = &keys;
+    cfg.keys = keys;
     cfg.apiv3_key = wxp_cstr(WXP_TEST_APIV3_KEY);
     cfg.apiv2_key = wxp_cstr(WXP_TEST_APIV2_KEY);
     cfg.transport.fn = replay;
