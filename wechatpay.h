@@ -3326,6 +3326,25 @@ WXP__PRIVATE wxp_err wxp__v3_check(const wxp_client *c, wxp_str ts, wxp_str nonc
 
 /* ==== >>impl:v3-call ====================================================== */
 
+/* Sets up the client's request (headers: the first nh of hdr) and points
+   its response at io_buf from resp_off on. */
+WXP__PRIVATE wxp_http_request *wxp__req_init(wxp_client *c, const char *method, const char *path, size_t nh,
+                                             wxp_str body, size_t resp_off)
+{
+    const wxp_config *cfg = &c->wxp__priv.cfg;
+    wxp_http_request *q = &c->wxp__priv.req;
+    memset(q, 0, sizeof *q);
+    q->method = method;
+    q->host = cfg->host;
+    q->path = wxp_cstr(path);
+    q->headers = c->wxp__priv.hdr;
+    q->header_count = nh;
+    q->body = body;
+    q->timeout_ms = cfg->timeout_ms;
+    wxp_http_response_init(&c->wxp__priv.resp, (char *)cfg->io_buf + resp_off, cfg->io_buf_size - resp_off);
+    return q;
+}
+
 /* Prepares a call whose answer lands at io_buf + resp_off (a typed call keeps
    its request body in front of it). */
 WXP__PRIVATE wxp_err wxp__v3_prepare(wxp_client *c, const char *method, const char *path, wxp_str body,
@@ -3376,15 +3395,7 @@ WXP__PRIVATE wxp_err wxp__v3_prepare(wxp_client *c, const char *method, const ch
     if (wp_key) {
         h[n].name = wxp_cstr("Wechatpay-Serial"); h[n++].value = wxp_cstr(wp_key->serial);
     }
-    memset(&c->wxp__priv.req, 0, sizeof c->wxp__priv.req);
-    c->wxp__priv.req.method = method;
-    c->wxp__priv.req.host = cfg->host;
-    c->wxp__priv.req.path = wxp_cstr(path);
-    c->wxp__priv.req.headers = h;
-    c->wxp__priv.req.header_count = n;
-    c->wxp__priv.req.body = body;
-    c->wxp__priv.req.timeout_ms = cfg->timeout_ms;
-    wxp_http_response_init(&c->wxp__priv.resp, (char *)cfg->io_buf + resp_off, cfg->io_buf_size - resp_off);
+    wxp__req_init(c, method, path, n, body, resp_off);
     if (req) *req = &c->wxp__priv.req;
     if (resp) *resp = &c->wxp__priv.resp;
     return WXP_OK;
@@ -4747,13 +4758,13 @@ WXP__PRIVATE int wxp__xp_content(wxp__xp *p, wxp_str *value)
     return 1;
 }
 
-WXP_API wxp_err wxp_xml_parse(char *text, size_t len, wxp_kv *out, size_t cap, size_t *count, wxp_result *res)
+/* wxp_xml_parse without clearing res (an APIv2 call keeps its status). */
+WXP__PRIVATE wxp_err wxp__xml_parse(char *text, size_t len, wxp_kv *out, size_t cap, size_t *count,
+                                    wxp_result *res)
 {
     wxp__xp p;
     wxp_str root, name, end;
     size_t k = 0;
-    WXP__REQUIRE(text || !len);
-    wxp__res_clear(res);
     if (count) *count = 0;
     if (len > WXP_XML_MAX_BYTES) return wxp__fail(res, WXP_E_PARSE, "xml", "larger than WXP_XML_MAX_BYTES");
     p.s = text; p.n = len; p.i = 0; p.why = NULL;
@@ -4805,6 +4816,13 @@ WXP_API wxp_err wxp_xml_parse(char *text, size_t len, wxp_kv *out, size_t cap, s
     if (count) *count = k;
     if (k > cap) return wxp__nospace(res, k, "xml fields");
     return WXP_OK;
+}
+
+WXP_API wxp_err wxp_xml_parse(char *text, size_t len, wxp_kv *out, size_t cap, size_t *count, wxp_result *res)
+{
+    WXP__REQUIRE(text || !len);
+    wxp__res_clear(res);
+    return wxp__xml_parse(text, len, out, cap, count, res);
 }
 
 WXP_API const wxp_str *wxp_kv_get(const wxp_kv *kv, size_t n, const char *key)
@@ -4929,6 +4947,7 @@ WXP__PRIVATE wxp_err wxp__v2_call(wxp_client *c, const char *path, const wxp_kv 
     size_t nx = 0, reqlen, kc = 0;
     char nonce[WXP_NONCE_LEN + 1], sign[65];
     wxp__sb b;
+    wxp_str body;
     wxp_http_request *req;
     wxp_http_header *h;
     wxp_http_response *resp;
@@ -4966,19 +4985,11 @@ WXP__PRIVATE wxp_err wxp__v2_call(wxp_client *c, const char *path, const wxp_kv 
     h[0].name = wxp_cstr("Content-Type"); h[0].value = wxp_cstr("text/xml; charset=utf-8");
     h[1].name = wxp_cstr("Accept");       h[1].value = wxp_cstr("text/xml");
     h[2].name = wxp_cstr("User-Agent");   h[2].value = wxp_cstr(WXP__USER_AGENT);
-    req = &c->wxp__priv.req;
-    memset(req, 0, sizeof *req);
-    req->method = "POST";
-    req->host = cfg->host;
-    req->path = wxp_cstr(path);
-    req->headers = h;
-    req->header_count = 3;
-    req->body.ptr = b.p;
-    req->body.len = reqlen;
-    req->timeout_ms = cfg->timeout_ms;
+    body.ptr = b.p;
+    body.len = reqlen;
+    req = wxp__req_init(c, "POST", path, 3, body, reqlen + 1);
     req->client_cert = (flags & WXP_V2_CERT) ? &cfg->client_cert : NULL;
     resp = &c->wxp__priv.resp;
-    wxp_http_response_init(resp, b.p + reqlen + 1, cfg->io_buf_size - reqlen - 1);
     e = wxp__transport(&cfg->transport, req, resp, res);
     if (e) return e;
     wxp__res_heard(res, resp);
@@ -4996,14 +5007,8 @@ WXP__PRIVATE wxp_err wxp__v2_call(wxp_client *c, const char *path, const wxp_kv 
         cap = base + off < end ? (size_t)(end - (base + off)) / sizeof(wxp_kv) : 0;
         *tail = out;
     }
-    {
-        wxp_result tmp;
-        e = wxp_xml_parse(resp->wxp__priv.buf, resp->wxp__priv.len, out, cap, &kc, &tmp);
-        if (e) {
-            if (res) { res->offset = tmp.offset; res->needed = tmp.needed; }
-            return wxp__fail(res, e, tmp.field, tmp.message);
-        }
-    }
+    e = wxp__xml_parse(resp->wxp__priv.buf, resp->wxp__priv.len, out, cap, &kc, res);
+    if (e) return e;
     if (count) *count = kc;
     rc = wxp_kv_get(out, kc, "return_code");
     if (!rc || !wxp__str_eq(*rc, "SUCCESS")) {
