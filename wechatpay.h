@@ -3407,16 +3407,27 @@ WXP_API wxp_err wxp_v3_prepare(wxp_client *c, const char *method, const char *pa
     return wxp__v3_prepare(c, method, path, body, 0, req, resp, res);
 }
 
-/* Parses JSON that lies in io_buf, with the tokens in the io_buf space after it. */
-WXP__PRIVATE wxp_err wxp__parse_in_io(wxp_client *c, char *text, size_t len, wxp_json *doc, wxp_result *res)
+/* The io_buf space after the answer, aligned to align: room for *cap elements
+   of elem bytes (none when the answer fills io_buf). */
+WXP__PRIVATE void *wxp__io_after_answer(wxp_client *c, size_t align, size_t elem, size_t *cap)
 {
+    const wxp_http_response *r = &c->wxp__priv.resp;
     char *base = (char *)c->wxp__priv.cfg.io_buf, *end = base + c->wxp__priv.cfg.io_buf_size;
-    size_t off = (size_t)(text + len - base), align = sizeof(uint32_t);
-    size_t cap;
-    wxp_json_tok none; /* no room at all is too little room, never "measure only" */
+    size_t off = (size_t)(r->wxp__priv.buf + r->wxp__priv.len - base);
     off = (off + align - 1) / align * align;
-    cap = base + off < end ? (size_t)(end - (base + off)) / sizeof(wxp_json_tok) : 0;
-    return wxp__json_parse(doc, text, len, cap ? (wxp_json_tok *)(void *)(base + off) : &none, cap, res);
+    if (off > (size_t)(end - base)) off = (size_t)(end - base);
+    *cap = (size_t)(end - (base + off)) / elem;
+    return base + off;
+}
+
+/* Parses the JSON answer in io_buf, with the tokens in the io_buf space after it. */
+WXP__PRIVATE wxp_err wxp__parse_in_io(wxp_client *c, wxp_json *doc, wxp_result *res)
+{
+    const wxp_http_response *r = &c->wxp__priv.resp;
+    size_t cap;
+    wxp_json_tok none, /* no room at all is too little room, never "measure only" */
+        *tok = (wxp_json_tok *)wxp__io_after_answer(c, sizeof(uint32_t), sizeof(wxp_json_tok), &cap);
+    return wxp__json_parse(doc, r->wxp__priv.buf, r->wxp__priv.len, cap ? tok : &none, cap, res);
 }
 
 WXP_API wxp_err wxp_v3_finish(wxp_client *c, wxp_result *res)
@@ -3451,7 +3462,7 @@ WXP_API wxp_err wxp_v3_finish(wxp_client *c, wxp_result *res)
     if (res) {
         wxp_json doc;
         wxp_str code, msg;
-        if (wxp__parse_in_io(c, r->wxp__priv.buf, body.len, &doc, NULL) == WXP_OK) {
+        if (wxp__parse_in_io(c, &doc, NULL) == WXP_OK) {
             if (wxp__json_field_str(&doc, 0, "code", 1, &code, NULL) == WXP_OK)
                 wxp__copy(res->code, sizeof res->code, code.ptr, code.len);
             if (wxp__json_field_str(&doc, 0, "message", 1, &msg, NULL) == WXP_OK)
@@ -3684,13 +3695,29 @@ WXP__PRIVATE wxp_err wxp__json_field_raw(const wxp_json *doc, int obj, const cha
     return WXP_OK;
 }
 
+/* Decrypts the certificate of the list item into scratch. */
+WXP__PRIVATE wxp_err wxp__cert_open(wxp_client *c, const wxp_json *doc, int item, unsigned char *scratch,
+                                    size_t room, size_t *n, wxp_result *res)
+{
+    wxp_str nonce, aad, ct;
+    wxp_err e;
+    if ((e = wxp__json_field_raw(doc, item, "encrypt_certificate.nonce", &nonce, res)) != WXP_OK ||
+        (e = wxp__json_field_raw(doc, item, "encrypt_certificate.associated_data", &aad, res)) != WXP_OK ||
+        (e = wxp__json_field_raw(doc, item, "encrypt_certificate.ciphertext", &ct, res)) != WXP_OK)
+        return e;
+    return wxp__gcm_decrypt(c->wxp__priv.aes_ctr, c->wxp__priv.ghash, c->wxp__priv.cfg.apiv3_key, nonce, aad, ct,
+                            scratch, room, n, res);
+}
+
 WXP_API wxp_err wxp_certificates_fetch(wxp_client *c, wxp_cert_sink save, wxp_result *res)
 {
     wxp_http_response *resp;
     wxp_pubkey got[WXP_CERT_DOWNLOAD_MAX];
     size_t ngot = 0, i, n;
     wxp_json doc;
-    wxp_str body, serial, pem;
+    wxp_str serial, pem;
+    unsigned char *scratch;
+    size_t room;
     int data, item, verified = 0;
     wxp_keystore tmp;
     wxp_err e;
@@ -3712,28 +3739,20 @@ WXP_API wxp_err wxp_certificates_fetch(wxp_client *c, wxp_cert_sink save, wxp_re
         verified = 1;
     }
     if (res) res->status = 200;
-    body.ptr = resp->wxp__priv.buf;
-    body.len = resp->wxp__priv.len;
-    e = wxp__parse_in_io(c, resp->wxp__priv.buf, body.len, &doc, res);
+    e = wxp__parse_in_io(c, &doc, res);
     if (e) return e;
     data = wxp_json_get(&doc, 0, "data");
     if (data < 0 || doc.tok[data].type != WXP_JSON_ARRAY)
         return wxp__fail(res, WXP_E_NOTFOUND, "data", "no certificate list in the answer");
     /* Decrypt each certificate into the io_buf space past the tokens. */
+    scratch = (unsigned char *)(doc.tok + doc.count);
+    room = (size_t)((char *)cfg->io_buf + cfg->io_buf_size - (char *)scratch);
     for (item = wxp_json_first(&doc, data); item >= 0; item = wxp_json_next(&doc, data, item)) {
-        wxp_str nonce, aad, ct;
-        unsigned char *scratch = (unsigned char *)(doc.tok + doc.count);
-        size_t room = (size_t)((char *)cfg->io_buf + cfg->io_buf_size - (char *)scratch);
         if (ngot == WXP_CERT_DOWNLOAD_MAX)
             return wxp__fail(res, WXP_E_FULL, "data", "more certificates than WXP_CERT_DOWNLOAD_MAX");
         if ((e = wxp__json_field_raw(&doc, item, "serial_no", &serial, res)) != WXP_OK ||
-            (e = wxp__json_field_raw(&doc, item, "encrypt_certificate.nonce", &nonce, res)) != WXP_OK ||
-            (e = wxp__json_field_raw(&doc, item, "encrypt_certificate.associated_data", &aad, res)) != WXP_OK ||
-            (e = wxp__json_field_raw(&doc, item, "encrypt_certificate.ciphertext", &ct, res)) != WXP_OK)
+            (e = wxp__cert_open(c, &doc, item, scratch, room, &n, res)) != WXP_OK)
             return e;
-        e = wxp__gcm_decrypt(c->wxp__priv.aes_ctr, c->wxp__priv.ghash, cfg->apiv3_key, nonce, aad, ct, scratch,
-                             room, &n, res);
-        if (e) return e;
         pem.ptr = (const char *)scratch;
         pem.len = n;
         e = wxp__pubkey_load(&got[ngot], pem, res);
@@ -3758,15 +3777,7 @@ WXP_API wxp_err wxp_certificates_fetch(wxp_client *c, wxp_cert_sink save, wxp_re
     }
     /* Verified: decrypt again (same bytes) for whoever stores the PEMs. */
     for (i = 0, item = wxp_json_first(&doc, data); save.fn && item >= 0; i++, item = wxp_json_next(&doc, data, item)) {
-        wxp_str nonce, aad, ct;
-        unsigned char *scratch = (unsigned char *)(doc.tok + doc.count);
-        size_t room = (size_t)((char *)cfg->io_buf + cfg->io_buf_size - (char *)scratch);
-        (void)wxp__json_field_raw(&doc, item, "encrypt_certificate.nonce", &nonce, NULL);
-        (void)wxp__json_field_raw(&doc, item, "encrypt_certificate.associated_data", &aad, NULL);
-        (void)wxp__json_field_raw(&doc, item, "encrypt_certificate.ciphertext", &ct, NULL);
-        if (wxp__gcm_decrypt(c->wxp__priv.aes_ctr, c->wxp__priv.ghash, cfg->apiv3_key, nonce, aad, ct, scratch, room,
-                             &n, NULL) != WXP_OK)
-            continue;
+        if (wxp__cert_open(c, &doc, item, scratch, room, &n, NULL) != WXP_OK) continue;
         pem.ptr = (const char *)scratch;
         pem.len = n;
         save.fn(save.user, wxp_keystore_find(cfg->keys, wxp_cstr(got[i].serial)), pem);
@@ -4211,7 +4222,7 @@ WXP__PRIVATE wxp_err wxp__typed_call(wxp_client *c, const char *method, const ch
         if (!wxp__retryable(e, res)) break;
     }
     if (e || !out_model) return e;
-    e = wxp__parse_in_io(c, c->wxp__priv.resp.wxp__priv.buf, c->wxp__priv.resp.wxp__priv.len, &doc, res);
+    e = wxp__parse_in_io(c, &doc, res);
     if (e) return e;
     if (doc.tok[0].type != WXP_JSON_OBJECT) return wxp__fail(res, WXP_E_TYPE, "json", "expected an object");
     return wxp__decode(out_model, &doc, 0, out, "", res);
@@ -4452,7 +4463,7 @@ WXP_API wxp_err wxp_media_upload(wxp_client *c, const char *path, const char *fi
             c->wxp__priv.hdr[i].value = wxp_cstr("multipart/form-data; boundary=" WXP__BOUNDARY);
     e = wxp__v3_send(c, res);
     if (e) return e;
-    e = wxp__parse_in_io(c, c->wxp__priv.resp.wxp__priv.buf, c->wxp__priv.resp.wxp__priv.len, &doc, res);
+    e = wxp__parse_in_io(c, &doc, res);
     if (e) return e;
     t = wxp_json_get(&doc, 0, "media_id");
     if (t < 0) t = wxp_json_get(&doc, 0, "media_url");
@@ -4999,14 +5010,7 @@ WXP__PRIVATE wxp_err wxp__v2_call(wxp_client *c, const char *path, const wxp_kv 
         return wxp__fail(res, WXP_E_HTTP, "status", "APIv2 answered with a non-200 HTTP status");
     }
     if (res) { res->body.ptr = resp->wxp__priv.buf; res->body.len = resp->wxp__priv.len; }
-    if (!out && tail) {
-        char *base = (char *)cfg->io_buf, *end = base + cfg->io_buf_size;
-        size_t off = (size_t)(resp->wxp__priv.buf + resp->wxp__priv.len - base), al = sizeof(void *);
-        off = (off + al - 1) / al * al;
-        out = (wxp_kv *)(void *)(base + off);
-        cap = base + off < end ? (size_t)(end - (base + off)) / sizeof(wxp_kv) : 0;
-        *tail = out;
-    }
+    if (!out && tail) *tail = out = (wxp_kv *)wxp__io_after_answer(c, sizeof(void *), sizeof(wxp_kv), &cap);
     e = wxp__xml_parse(resp->wxp__priv.buf, resp->wxp__priv.len, out, cap, &kc, res);
     if (e) return e;
     if (count) *count = kc;
