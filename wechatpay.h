@@ -4042,6 +4042,13 @@ WXP__PRIVATE wxp_err wxp__decode(const wxp__model *m, const wxp_json *doc, int t
     return WXP_OK;
 }
 
+/* Fills obj from a whole answer, which must be an object. */
+WXP__PRIVATE wxp_err wxp__decode_root(const wxp__model *m, const wxp_json *doc, void *obj, wxp_result *res)
+{
+    if (doc->tok[0].type != WXP_JSON_OBJECT) return wxp__fail(res, WXP_E_TYPE, "json", "expected an object");
+    return wxp__decode(m, doc, 0, obj, "", res);
+}
+
 WXP_API wxp_err wxp_refund_notify_decode(wxp_notification *n, wxp_refund_notify *out, wxp_result *res)
 {
     wxp_json doc;
@@ -4052,12 +4059,18 @@ WXP_API wxp_err wxp_refund_notify_decode(wxp_notification *n, wxp_refund_notify 
     /* The plaintext lies in the caller's writable plain buffer. */
     e = wxp__json_parse(&doc, (char *)(size_t)n->plaintext.ptr, n->plaintext.len, tok, WXP__SMALL_DOC, res);
     if (e) return e;
-    if (doc.tok[0].type != WXP_JSON_OBJECT) return wxp__fail(res, WXP_E_TYPE, "json", "expected an object");
-    return wxp__decode(&wxp_refund_notify__model, &doc, 0, out, "", res);
+    return wxp__decode_root(&wxp_refund_notify__model, &doc, out, res);
 }
 
 /* Rules of a model that one table row cannot say. */
 typedef wxp_err (*wxp__rules_fn)(const void *req, wxp_result *res);
+
+/* A request model's fields, then its cross-field rules. */
+WXP__PRIVATE wxp_err wxp__check_req(const wxp__model *m, wxp__rules_fn rules, const void *req, wxp_result *res)
+{
+    wxp_err e = wxp__validate(m, req, "", res);
+    return !e && rules ? rules(req, res) : e;
+}
 
 /* Validates (the table, then the model's own rules) and encodes a request
    into buf (NULL measures). */
@@ -4065,8 +4078,7 @@ WXP__PRIVATE wxp_err wxp__encode_req(const wxp__model *m, wxp__rules_fn rules, c
                                      size_t cap, size_t *len, wxp_result *res)
 {
     wxp_json_writer w;
-    wxp_err e = wxp__validate(m, req, "", res);
-    if (!e && rules) e = rules(req, res);
+    wxp_err e = wxp__check_req(m, rules, req, res);
     if (e) return e;
     wxp_jw_init(&w, buf, cap);
     wxp__encode(m, req, &w);
@@ -4107,8 +4119,7 @@ WXP_API wxp_err wxp_refund_decode(char *json, size_t len, wxp_refund *out, wxp_r
     wxp__res_clear(res);
     e = wxp__json_parse(&doc, json, len, tok, 256, res);
     if (e) return e;
-    if (doc.tok[0].type != WXP_JSON_OBJECT) return wxp__fail(res, WXP_E_TYPE, "json", "expected an object");
-    return wxp__decode(&wxp_refund__model, &doc, 0, out, "", res);
+    return wxp__decode_root(&wxp_refund__model, &doc, out, res);
 }
 
 /* Token buckets of whole requests on the seconds clock. */
@@ -4224,8 +4235,7 @@ WXP__PRIVATE wxp_err wxp__typed_call(wxp_client *c, const char *method, const ch
     if (e || !out_model) return e;
     e = wxp__parse_in_io(c, &doc, res);
     if (e) return e;
-    if (doc.tok[0].type != WXP_JSON_OBJECT) return wxp__fail(res, WXP_E_TYPE, "json", "expected an object");
-    return wxp__decode(out_model, &doc, 0, out, "", res);
+    return wxp__decode_root(out_model, &doc, out, res);
 }
 
 /* Encodes req at the start of io_buf; the answer will land after it. */
@@ -5225,8 +5235,7 @@ WXP__PRIVATE wxp_err wxp__v2_typed(wxp_client *c, const char *path, unsigned fla
     size_t n, count = 0;
     wxp_err e;
     wxp__res_clear(res);
-    e = wxp__validate(reqm, req, "", res);
-    if (!e && rules) e = rules(req, res);
+    e = wxp__check_req(reqm, rules, req, res);
     if (e) return e;
     n = wxp__v2_encode(reqm, req, params, num);
     e = WXP_E_RATE;
