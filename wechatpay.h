@@ -2167,19 +2167,6 @@ WXP__PRIVATE wxp_err wxp__json_field_str(const wxp_json *doc, int obj, const cha
     return required && !out->len ? wxp__fail(res, WXP_E_NOTFOUND, path, "required field empty") : WXP_OK;
 }
 
-WXP__PRIVATE wxp_err wxp__json_field_int(const wxp_json *doc, int obj, const char *path,
-                                         int required, long long *out, wxp_result *res)
-{
-    int t = wxp_json_get(doc, obj, path);
-    wxp_err e;
-    *out = 0;
-    if (t < 0 || doc->tok[t].type == WXP_JSON_NULL)
-        return required ? wxp__fail(res, WXP_E_NOTFOUND, path, "required field missing") : WXP_OK;
-    e = wxp_json_int(doc, t, out);
-    return e ? wxp__fail(res, e, path, e == WXP_E_TYPE ? "expected a number" : "not an int64")
-             : WXP_OK;
-}
-
 /* ==== >>impl:rsa-backend ================================================== */
 
 /* BearSSL offers three big-integer engines; the default getters pick i62 where
@@ -2654,19 +2641,26 @@ WXP_API const wxp_pubkey *wxp_keystore_pick(const wxp_keystore *ks, long long no
 
 /* ==== >>impl:crypto ======================================================= */
 
+/* SHA-256 of the parts one after the other (a signed message). */
+WXP__PRIVATE void wxp__sha256_parts(const wxp_str *parts, size_t n, unsigned char hash[32])
+{
+    br_sha256_context h;
+    size_t i;
+    br_sha256_init(&h);
+    for (i = 0; i < n; i++) br_sha256_update(&h, parts[i].ptr, parts[i].len);
+    br_sha256_out(&h, hash);
+}
+
 /* Signs SHA-256 over the concatenated parts; base64 into out (NUL-terminated). */
 WXP__PRIVATE wxp_err wxp__sign_parts(const wxp_signer_class **signer, const wxp_str *parts,
                                      size_t nparts, char *out, size_t cap, size_t *out_len,
                                      wxp_result *res)
 {
-    br_sha256_context h;
     unsigned char hash[32], sig[WXP_RSA_BYTES];
-    size_t siglen = sizeof sig, need, i;
+    size_t siglen = sizeof sig, need;
     wxp_err e;
     WXP__REQUIRE(signer && *signer);
-    br_sha256_init(&h);
-    for (i = 0; i < nparts; i++) br_sha256_update(&h, parts[i].ptr, parts[i].len);
-    br_sha256_out(&h, hash);
+    wxp__sha256_parts(parts, nparts, hash);
     e = (*signer)->sign_sha256(signer, hash, sig, &siglen);
     if (e) return wxp__fail(res, e, "signature", "the signer failed");
     need = WXP_B64_LEN(siglen);
@@ -2746,19 +2740,15 @@ WXP_API const wxp_verifier_class *const *wxp_bearssl_verifier(void) { return &wx
 WXP__PRIVATE wxp_err wxp__verify(const wxp_verifier_class *const *vf, const wxp_pubkey *k, const wxp_str *parts,
                                  size_t nparts, wxp_str sig, wxp_result *res)
 {
-    br_sha256_context h;
     unsigned char hash[32], raw[WXP_RSA_BYTES];
-    size_t rawlen, i;
+    size_t rawlen;
     WXP__REQUIRE(vf && *vf && k);
-    if (wxp__signtest(sig, res)) return WXP_E_SIGNTEST;
     if (sig.len > WXP_B64_LEN(sizeof raw) ||
         wxp__b64_decode(raw, sizeof raw, sig.ptr, sig.len, &rawlen) != WXP_OK)
         return wxp__fail(res, WXP_E_BASE64, "Wechatpay-Signature", "the signature is not base64 of an RSA block");
     if (rawlen != k->pk.nlen)
         return wxp__fail(res, WXP_E_SIGNATURE, "Wechatpay-Signature", "the signature length does not match the key");
-    br_sha256_init(&h);
-    for (i = 0; i < nparts; i++) br_sha256_update(&h, parts[i].ptr, parts[i].len);
-    br_sha256_out(&h, hash);
+    wxp__sha256_parts(parts, nparts, hash);
     if (!(*vf)->verify_sha256(vf, &k->pk, hash, raw, rawlen))
         return wxp__fail(res, WXP_E_SIGNATURE, "Wechatpay-Signature", "the signature does not verify");
     return WXP_OK;
@@ -2804,6 +2794,7 @@ WXP_API wxp_err wxp_verify_base64(const wxp_pubkey *k, const wxp_str *parts, siz
                                   wxp_str sig, wxp_result *res)
 {
     wxp__res_clear(res);
+    if (wxp__signtest(sig, res)) return WXP_E_SIGNTEST;
     return wxp__verify(wxp_bearssl_verifier(), k, parts, nparts, sig, res);
 }
 
@@ -3275,7 +3266,7 @@ WXP_API wxp_err wxp_path_fill(char *out, size_t cap, const char *tmpl, const cha
    headers present, no probe, clock within the window, known key, signature
    over TIMESTAMP\nNONCE\nBODY\n. */
 WXP__PRIVATE wxp_err wxp__v3_check(const wxp_client *c, wxp_str ts, wxp_str nonce, wxp_str sig,
-                                   wxp_str serial, wxp_str body, wxp_result *res)
+                                   wxp_str serial, wxp_str body, long long *signed_at, wxp_result *res)
 {
     const wxp_config *cfg = &c->wxp__priv.cfg;
     const wxp_pubkey *key;
@@ -3288,7 +3279,8 @@ WXP__PRIVATE wxp_err wxp__v3_check(const wxp_client *c, wxp_str ts, wxp_str nonc
     if (wxp__signtest(sig, res)) return WXP_E_SIGNTEST;
     if (!wxp__parse_uint(ts.ptr, ts.len, &t))
         return wxp__fail(res, WXP_E_HEADER, "Wechatpay-Timestamp", "not a decimal Unix time");
-    now = cfg->clock.fn(cfg->clock.user);
+    if (signed_at) *signed_at = t;
+    now = wxp__now(c);
     skew = now > t ? now - t : t - now;
     if (skew > (long long)cfg->max_skew_s) {
         char msg[128], num[24];
@@ -3453,7 +3445,7 @@ WXP_API wxp_err wxp_v3_finish(wxp_client *c, wxp_result *res)
         return wxp__fail(res, WXP_E_HEADER, "Wechatpay-*", "a signature header is longer than any valid one");
     if ((status >= 200 && status < 300) || (seen & sigbits)) {
         e = wxp__v3_check(c, wxp_cstr(r->wxp__priv.timestamp), wxp_cstr(r->wxp__priv.nonce),
-                          wxp_cstr(r->wxp__priv.signature), wxp_cstr(r->wxp__priv.serial), body, res);
+                          wxp_cstr(r->wxp__priv.signature), wxp_cstr(r->wxp__priv.serial), body, NULL, res);
         if (e) return e;
     }
     if (res) res->body = body;
@@ -3556,7 +3548,7 @@ WXP_API wxp_err wxp_notify_parse(wxp_client *c, const wxp_notify_headers *h, cha
         return wxp__fail(res, WXP_E_ARG, "apiv3_key", "callbacks need the 32-byte APIv3 key in the config");
     b.ptr = body;
     b.len = body_len;
-    e = wxp__v3_check(c, h->timestamp, h->nonce, h->signature, h->serial, b, res);
+    e = wxp__v3_check(c, h->timestamp, h->nonce, h->signature, h->serial, b, &ts, res);
     if (e) return e;
     e = wxp__json_parse(&doc, body, body_len, tok, WXP__SMALL_DOC, res);
     if (e) return e;
@@ -3579,8 +3571,7 @@ WXP_API wxp_err wxp_notify_parse(wxp_client *c, const wxp_notify_headers *h, cha
     if (e) return e;
     /* The guard remembers only callbacks handled to the end: a delivery that
        failed here (no room in plain...) may come again. */
-    if (cfg->replay.fn && wxp__parse_uint(h->timestamp.ptr, h->timestamp.len, &ts) &&
-        cfg->replay.fn(cfg->replay.user, h->nonce, ts) != 0) {
+    if (cfg->replay.fn && cfg->replay.fn(cfg->replay.user, h->nonce, ts) != 0) {
         wxp__wipe(plain, n);
         memset(out, 0, sizeof *out);
         return wxp__fail(res, WXP_E_REPLAY, "Wechatpay-Nonce", "this callback was delivered before");
@@ -5146,12 +5137,18 @@ WXP__PRIVATE size_t wxp__v2_encode(const wxp__model *m, const void *obj, wxp_kv 
 }
 
 /* key + suffix ("coupon_type" + "_0") looked up in an answer. */
+/* key + suffix ("coupon_type" + "_0_1"), the name of an indexed field. */
+WXP__PRIVATE void wxp__v2_name(char name[80], const char *key, const char *suffix)
+{
+    name[0] = 0;
+    wxp__append(name, 80, key, strlen(key));
+    wxp__append(name, 80, suffix, strlen(suffix));
+}
+
 WXP__PRIVATE const wxp_str *wxp__v2_get(const wxp_kv *kv, size_t n, const char *key, const char *suffix)
 {
     char full[80];
-    full[0] = 0;
-    wxp__append(full, sizeof full, key, strlen(key));
-    wxp__append(full, sizeof full, suffix, strlen(suffix));
+    wxp__v2_name(full, key, suffix);
     return wxp_kv_get(kv, n, full);
 }
 
@@ -5172,10 +5169,9 @@ WXP__PRIVATE wxp_err wxp__v2_decode(const wxp__model *m, const wxp_kv *kv, size_
     wxp_err e;
     for (i = 0; i < m->n; i++) {
         const wxp__field *f = &m->f[i];
-        const wxp_str *v = f->type == WXP__T_ARR ? NULL : wxp__v2_get(kv, n, f->key, suffix);
-        name[0] = 0;
-        wxp__append(name, sizeof name, f->key, strlen(f->key));
-        wxp__append(name, sizeof name, suffix, strlen(suffix));
+        const wxp_str *v;
+        wxp__v2_name(name, f->key, suffix);
+        v = f->type == WXP__T_ARR ? NULL : wxp_kv_get(kv, n, name);
         if (f->type != WXP__T_ARR && !v && f->req)
             return wxp__fail(res, WXP_E_NOTFOUND, name, "required field missing in the answer");
         if (f->type == WXP__T_STR) {
