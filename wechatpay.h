@@ -3338,10 +3338,11 @@ WXP__PRIVATE wxp_http_request *wxp__req_init(wxp_client *c, const char *method, 
 }
 
 /* Prepares a call whose answer lands at io_buf + resp_off (a typed call keeps
-   its request body in front of it). */
+   its request body in front of it). A body is sent as content_type, NULL for
+   JSON. */
 WXP__PRIVATE wxp_err wxp__v3_prepare(wxp_client *c, const char *method, const char *path, wxp_str body,
-                                     size_t resp_off, const wxp_http_request **req, wxp_http_response **resp,
-                                     wxp_result *res)
+                                     const char *content_type, size_t resp_off, const wxp_http_request **req,
+                                     wxp_http_response **resp, wxp_result *res)
 {
     static const char *const methods[] = { "GET", "POST", "PUT", "PATCH", "DELETE" };
     wxp_config *cfg;
@@ -3379,7 +3380,8 @@ WXP__PRIVATE wxp_err wxp__v3_prepare(wxp_client *c, const char *method, const ch
     h[n].name = wxp_cstr("Accept");        h[n++].value = wxp_cstr("application/json");
     h[n].name = wxp_cstr("User-Agent");    h[n++].value = wxp_cstr(WXP__USER_AGENT);
     if (body.len) {
-        h[n].name = wxp_cstr("Content-Type"); h[n++].value = wxp_cstr("application/json");
+        h[n].name = wxp_cstr("Content-Type");
+        h[n++].value = wxp_cstr(content_type ? content_type : "application/json");
     }
     /* Wechatpay-Serial names the key that encrypted a field, else the key the
        answer should be signed with (what merchants on the public key send). */
@@ -3396,7 +3398,7 @@ WXP__PRIVATE wxp_err wxp__v3_prepare(wxp_client *c, const char *method, const ch
 WXP_API wxp_err wxp_v3_prepare(wxp_client *c, const char *method, const char *path, wxp_str body,
                                const wxp_http_request **req, wxp_http_response **resp, wxp_result *res)
 {
-    return wxp__v3_prepare(c, method, path, body, 0, req, resp, res);
+    return wxp__v3_prepare(c, method, path, body, NULL, 0, req, resp, res);
 }
 
 /* The io_buf space after the answer, aligned to align: room for *cap elements
@@ -4217,7 +4219,7 @@ WXP__PRIVATE wxp_err wxp__typed_call(wxp_client *c, const char *method, const ch
     body.len = body_len;
     wxp__attempts_init(&a, c, flags);
     while (wxp__attempt(&a, WXP__RATE_V3_REFUND_FAIL, 0, res) == 0) {
-        e = wxp__v3_prepare(c, method, path, body, body_len, NULL, NULL, res);
+        e = wxp__v3_prepare(c, method, path, body, NULL, body_len, NULL, NULL, res);
         if (e) return e;
         e = wxp__v3_send(c, res);
         if ((flags & WXP__RATED) && (e == WXP_E_HTTP || WXP__UNHEARD(e)) && *fails > 0) (*fails)--;
@@ -4410,7 +4412,7 @@ WXP_API wxp_err wxp_media_upload(wxp_client *c, const char *path, const char *fi
     wxp_json_writer w;
     wxp__sb b;
     wxp_str meta;
-    size_t i, meta_len, body_len;
+    size_t meta_len, body_len;
     wxp_json doc;
     wxp_err e;
     int t;
@@ -4454,14 +4456,12 @@ WXP_API wxp_err wxp_media_upload(wxp_client *c, const char *path, const char *fi
     wxp__sb_cstr(&b, "\r\n--" WXP__BOUNDARY "--\r\n");
     e = wxp__sb_end(&b, &body_len, res, "io_buf");
     if (e) return e;
-    e = wxp__v3_prepare(c, "POST", path, meta, body_len + 1, NULL, NULL, res);
+    e = wxp__v3_prepare(c, "POST", path, meta, "multipart/form-data; boundary=" WXP__BOUNDARY, body_len + 1, NULL,
+                        NULL, res);
     if (e) return e;
     /* Signed over the meta JSON; sent as the whole multipart body. */
     c->wxp__priv.req.body.ptr = io;
     c->wxp__priv.req.body.len = body_len;
-    for (i = 0; i < c->wxp__priv.req.header_count; i++)
-        if (wxp__str_eq(c->wxp__priv.hdr[i].name, "Content-Type"))
-            c->wxp__priv.hdr[i].value = wxp_cstr("multipart/form-data; boundary=" WXP__BOUNDARY);
     e = wxp__v3_send(c, res);
     if (e) return e;
     e = wxp__parse_in_io(c, &doc, res);
@@ -4566,7 +4566,7 @@ WXP_API wxp_err wxp_bill_download(wxp_client *c, const wxp_bill *bill,
         return wxp__fail(res, WXP_E_ARG, "download_url", "an https URL with a path");
     wxp__copy(host, sizeof host, url + 8, (size_t)(slash - url - 8));
     wxp__copy(c->wxp__priv.path, sizeof c->wxp__priv.path, slash, (size_t)(url + bill->download_url.len - slash));
-    e = wxp__v3_prepare(c, "GET", c->wxp__priv.path, wxp_cstr(""), 0, NULL, NULL, res);
+    e = wxp__v3_prepare(c, "GET", c->wxp__priv.path, wxp_cstr(""), NULL, 0, NULL, NULL, res);
     if (e) return e;
     c->wxp__priv.req.host = host;
     if (st.sha1) br_sha1_init(&st.s1); else br_sha256_init(&st.s256);
