@@ -1049,12 +1049,18 @@ WXP_API WXP_NODISCARD wxp_err wxp_v2_decrypt_req_info(wxp_str apiv2_key, wxp_str
    is an indexed list: its fields arrive as key_$n (key_$n_$m one level down),
    as refund answers send coupon_type_0, coupon_refund_fee_0, ... The fields
    nonce_str, sign_type, sign and mch_id are the library's. */
-#define WXP_V2_REFUND_REQ(X, S) \
+
+/* The rows every APIv2 request about an order starts with: the app and (for a
+   service provider) the sub-merchant, then the order by one of its two ids. */
+#define WXP__V2_PAYEE(X, S) \
     X(S, STR, appid, 1, 1, 32, WXP_CS_ANY) \
     X(S, STR, sub_appid, 0, 1, 32, WXP_CS_ANY) \
-    X(S, STR, sub_mch_id, 0, 1, 32, WXP_CS_DIGITS) \
+    X(S, STR, sub_mch_id, 0, 1, 32, WXP_CS_DIGITS)
+#define WXP_V2_ORDER_REF(X, S) WXP__V2_PAYEE(X, S) \
     X(S, STR, transaction_id, 0, 1, 32, WXP_CS_ALNUM) \
-    X(S, STR, out_trade_no, 0, 1, 32, WXP_CS_OUTNO) \
+    X(S, STR, out_trade_no, 0, 1, 32, WXP_CS_OUTNO)
+
+#define WXP_V2_REFUND_REQ(X, S) WXP_V2_ORDER_REF(X, S) \
     X(S, STR, out_refund_no, 1, 1, 64, WXP_CS_OUTNO) \
     X(S, INT, total_fee, 1, 1, WXP__FEN_MAX, 0) \
     X(S, INT, refund_fee, 1, 1, WXP__FEN_MAX, 0) \
@@ -1095,12 +1101,7 @@ WXP_MODEL_RESPONSE(wxp_v2_coupon, WXP_V2_COUPON)
     X(S, STR, promotion_detail, 0, 0, 65536, WXP_CS_ANY)
 WXP_MODEL_RESPONSE(wxp_v2_refund_result, WXP_V2_REFUND)
 
-#define WXP_V2_REFUNDQUERY_REQ(X, S) \
-    X(S, STR, appid, 1, 1, 32, WXP_CS_ANY) \
-    X(S, STR, sub_appid, 0, 1, 32, WXP_CS_ANY) \
-    X(S, STR, sub_mch_id, 0, 1, 32, WXP_CS_DIGITS) \
-    X(S, STR, transaction_id, 0, 1, 32, WXP_CS_ALNUM) \
-    X(S, STR, out_trade_no, 0, 1, 32, WXP_CS_OUTNO) \
+#define WXP_V2_REFUNDQUERY_REQ(X, S) WXP_V2_ORDER_REF(X, S) \
     X(S, STR, out_refund_no, 0, 1, 64, WXP_CS_OUTNO) \
     X(S, STR, refund_id, 0, 1, 32, WXP_CS_ALNUM) \
     X(S, INT, offset, 0, 0, 1000, 0)
@@ -1154,10 +1155,7 @@ WXP_API WXP_NODISCARD wxp_err wxp_v2_refundquery(wxp_client *c, const wxp_v2_ref
 
 /* -- The POS sale: barcode payment (付款码支付) over APIv2.
    POST /pay/micropay, POST /pay/orderquery, POST /secapi/pay/reverse. */
-#define WXP_MICROPAY_REQ(X, S) \
-    X(S, STR, appid, 1, 1, 32, WXP_CS_ANY) \
-    X(S, STR, sub_appid, 0, 1, 32, WXP_CS_ANY) \
-    X(S, STR, sub_mch_id, 0, 1, 32, WXP_CS_DIGITS) \
+#define WXP_MICROPAY_REQ(X, S) WXP__V2_PAYEE(X, S) \
     X(S, STR, device_info, 0, 1, 32, WXP_CS_ANY) \
     X(S, STR, body, 1, 1, 128, WXP_CS_ANY) \
     X(S, STR, detail, 0, 1, 6000, WXP_CS_ANY) \
@@ -1199,12 +1197,6 @@ WXP_MODEL_REQUEST(wxp_micropay_req, WXP_MICROPAY_REQ)
     X(S, STR, promotion_detail, 0, 0, 65536, WXP_CS_ANY)
 WXP_MODEL_RESPONSE(wxp_v2_order, WXP_V2_ORDER)
 
-#define WXP_V2_ORDER_REF(X, S) \
-    X(S, STR, appid, 1, 1, 32, WXP_CS_ANY) \
-    X(S, STR, sub_appid, 0, 1, 32, WXP_CS_ANY) \
-    X(S, STR, sub_mch_id, 0, 1, 32, WXP_CS_DIGITS) \
-    X(S, STR, transaction_id, 0, 1, 32, WXP_CS_ALNUM) \
-    X(S, STR, out_trade_no, 0, 1, 32, WXP_CS_OUTNO)
 /* Names an order for orderquery and reverse: one of the two ids. */
 WXP_MODEL_REQUEST(wxp_v2_order_ref, WXP_V2_ORDER_REF)
 
