@@ -557,8 +557,7 @@ typedef struct wxp_config {
 typedef struct wxp_client {
     struct {
         wxp_config               cfg;
-        wxp_rsa_key              key;        /* used when cfg.private_key_pem is set */
-        const wxp_signer_class **signer;
+        wxp_rsa_key              key;        /* cfg.signer when cfg.private_key_pem is set */
         br_hmac_drbg_context     drbg;       /* default random source */
         const br_block_ctr_class *aes_ctr;   /* AES and GHASH code, probed once */
         br_ghash                 ghash;
@@ -3123,14 +3122,12 @@ WXP_API wxp_err wxp_client_init(wxp_client *c, const wxp_config *cfg, wxp_result
     e = wxp__config_defaults(c, res);
     if (e) return e;
     wxp__gcm_pick(&c->wxp__priv.aes_ctr, &c->wxp__priv.ghash);
-    if (k->signer) {
-        c->wxp__priv.signer = k->signer;
-    } else if (k->private_key_pem.len) {
+    if (!k->signer) { /* the client's copy of the config signs with the loaded key */
+        if (!k->private_key_pem.len)
+            return wxp__fail(res, WXP_E_ARG, "private_key_pem", "set private_key_pem or signer");
         e = wxp_rsa_key_load(&c->wxp__priv.key, k->private_key_pem, res);
         if (e) return e;
-        c->wxp__priv.signer = &c->wxp__priv.key.vtable;
-    } else {
-        return wxp__fail(res, WXP_E_ARG, "private_key_pem", "set private_key_pem or signer");
+        k->signer = &c->wxp__priv.key.vtable;
     }
     return WXP_OK;
 }
@@ -3362,7 +3359,7 @@ WXP__PRIVATE wxp_err wxp__v3_prepare(wxp_client *c, const char *method, const ch
     if (e) return e;
     nonce_v.ptr = nonce;
     nonce_v.len = WXP_NONCE_LEN;
-    e = wxp_v3_authorization(c->wxp__priv.signer, cfg->mchid, cfg->serial, method, wxp_cstr(path),
+    e = wxp_v3_authorization(c->wxp__priv.cfg.signer, cfg->mchid, cfg->serial, method, wxp_cstr(path),
                              now, nonce_v, body, c->wxp__priv.auth, sizeof c->wxp__priv.auth,
                              NULL, res);
     if (e) return e;
@@ -3516,7 +3513,7 @@ WXP_API wxp_err wxp_client_decrypt(wxp_client *c, wxp_str b64, unsigned char *ou
 {
     WXP__REQUIRE(c);
     wxp__res_clear(res);
-    return wxp_oaep_decrypt(c->wxp__priv.signer, b64, out, cap, len, res);
+    return wxp_oaep_decrypt(c->wxp__priv.cfg.signer, b64, out, cap, len, res);
 }
 
 /* ==== >>impl:notify ======================================================= */
@@ -3607,7 +3604,7 @@ WXP__PRIVATE wxp_err wxp__sign_lines(wxp_client *c, const char *a, const char *b
     parts[2] = wxp_cstr(b);  parts[3] = parts[1];
     parts[4] = wxp_cstr(d);  parts[5] = parts[1];
     parts[6] = wxp_cstr(e4); parts[7] = parts[1];
-    return wxp__sign_parts(c->wxp__priv.signer, parts, 8, sig, cap, NULL, res);
+    return wxp__sign_parts(c->wxp__priv.cfg.signer, parts, 8, sig, cap, NULL, res);
 }
 
 /* Fresh timestamp and nonce into the caller's fields. */
