@@ -557,8 +557,7 @@ typedef struct wxp_config {
 typedef struct wxp_client {
     struct {
         wxp_config               cfg;
-        wxp_rsa_key              key;        /* used when cfg.private_key_pem is set */
-        const wxp_signer_class **signer;
+        wxp_rsa_key              key;        /* cfg.signer when cfg.private_key_pem is set */
         br_hmac_drbg_context     drbg;       /* default random source */
         const br_block_ctr_class *aes_ctr;   /* AES and GHASH code, probed once */
         br_ghash                 ghash;
@@ -1049,12 +1048,18 @@ WXP_API WXP_NODISCARD wxp_err wxp_v2_decrypt_req_info(wxp_str apiv2_key, wxp_str
    is an indexed list: its fields arrive as key_$n (key_$n_$m one level down),
    as refund answers send coupon_type_0, coupon_refund_fee_0, ... The fields
    nonce_str, sign_type, sign and mch_id are the library's. */
-#define WXP_V2_REFUND_REQ(X, S) \
+
+/* The rows every APIv2 request about an order starts with: the app and (for a
+   service provider) the sub-merchant, then the order by one of its two ids. */
+#define WXP__V2_PAYEE(X, S) \
     X(S, STR, appid, 1, 1, 32, WXP_CS_ANY) \
     X(S, STR, sub_appid, 0, 1, 32, WXP_CS_ANY) \
-    X(S, STR, sub_mch_id, 0, 1, 32, WXP_CS_DIGITS) \
+    X(S, STR, sub_mch_id, 0, 1, 32, WXP_CS_DIGITS)
+#define WXP_V2_ORDER_REF(X, S) WXP__V2_PAYEE(X, S) \
     X(S, STR, transaction_id, 0, 1, 32, WXP_CS_ALNUM) \
-    X(S, STR, out_trade_no, 0, 1, 32, WXP_CS_OUTNO) \
+    X(S, STR, out_trade_no, 0, 1, 32, WXP_CS_OUTNO)
+
+#define WXP_V2_REFUND_REQ(X, S) WXP_V2_ORDER_REF(X, S) \
     X(S, STR, out_refund_no, 1, 1, 64, WXP_CS_OUTNO) \
     X(S, INT, total_fee, 1, 1, WXP__FEN_MAX, 0) \
     X(S, INT, refund_fee, 1, 1, WXP__FEN_MAX, 0) \
@@ -1095,12 +1100,7 @@ WXP_MODEL_RESPONSE(wxp_v2_coupon, WXP_V2_COUPON)
     X(S, STR, promotion_detail, 0, 0, 65536, WXP_CS_ANY)
 WXP_MODEL_RESPONSE(wxp_v2_refund_result, WXP_V2_REFUND)
 
-#define WXP_V2_REFUNDQUERY_REQ(X, S) \
-    X(S, STR, appid, 1, 1, 32, WXP_CS_ANY) \
-    X(S, STR, sub_appid, 0, 1, 32, WXP_CS_ANY) \
-    X(S, STR, sub_mch_id, 0, 1, 32, WXP_CS_DIGITS) \
-    X(S, STR, transaction_id, 0, 1, 32, WXP_CS_ALNUM) \
-    X(S, STR, out_trade_no, 0, 1, 32, WXP_CS_OUTNO) \
+#define WXP_V2_REFUNDQUERY_REQ(X, S) WXP_V2_ORDER_REF(X, S) \
     X(S, STR, out_refund_no, 0, 1, 64, WXP_CS_OUTNO) \
     X(S, STR, refund_id, 0, 1, 32, WXP_CS_ALNUM) \
     X(S, INT, offset, 0, 0, 1000, 0)
@@ -1154,10 +1154,7 @@ WXP_API WXP_NODISCARD wxp_err wxp_v2_refundquery(wxp_client *c, const wxp_v2_ref
 
 /* -- The POS sale: barcode payment (付款码支付) over APIv2.
    POST /pay/micropay, POST /pay/orderquery, POST /secapi/pay/reverse. */
-#define WXP_MICROPAY_REQ(X, S) \
-    X(S, STR, appid, 1, 1, 32, WXP_CS_ANY) \
-    X(S, STR, sub_appid, 0, 1, 32, WXP_CS_ANY) \
-    X(S, STR, sub_mch_id, 0, 1, 32, WXP_CS_DIGITS) \
+#define WXP_MICROPAY_REQ(X, S) WXP__V2_PAYEE(X, S) \
     X(S, STR, device_info, 0, 1, 32, WXP_CS_ANY) \
     X(S, STR, body, 1, 1, 128, WXP_CS_ANY) \
     X(S, STR, detail, 0, 1, 6000, WXP_CS_ANY) \
@@ -1199,12 +1196,6 @@ WXP_MODEL_REQUEST(wxp_micropay_req, WXP_MICROPAY_REQ)
     X(S, STR, promotion_detail, 0, 0, 65536, WXP_CS_ANY)
 WXP_MODEL_RESPONSE(wxp_v2_order, WXP_V2_ORDER)
 
-#define WXP_V2_ORDER_REF(X, S) \
-    X(S, STR, appid, 1, 1, 32, WXP_CS_ANY) \
-    X(S, STR, sub_appid, 0, 1, 32, WXP_CS_ANY) \
-    X(S, STR, sub_mch_id, 0, 1, 32, WXP_CS_DIGITS) \
-    X(S, STR, transaction_id, 0, 1, 32, WXP_CS_ALNUM) \
-    X(S, STR, out_trade_no, 0, 1, 32, WXP_CS_OUTNO)
 /* Names an order for orderquery and reverse: one of the two ids. */
 WXP_MODEL_REQUEST(wxp_v2_order_ref, WXP_V2_ORDER_REF)
 
@@ -2167,19 +2158,6 @@ WXP__PRIVATE wxp_err wxp__json_field_str(const wxp_json *doc, int obj, const cha
     return required && !out->len ? wxp__fail(res, WXP_E_NOTFOUND, path, "required field empty") : WXP_OK;
 }
 
-WXP__PRIVATE wxp_err wxp__json_field_int(const wxp_json *doc, int obj, const char *path,
-                                         int required, long long *out, wxp_result *res)
-{
-    int t = wxp_json_get(doc, obj, path);
-    wxp_err e;
-    *out = 0;
-    if (t < 0 || doc->tok[t].type == WXP_JSON_NULL)
-        return required ? wxp__fail(res, WXP_E_NOTFOUND, path, "required field missing") : WXP_OK;
-    e = wxp_json_int(doc, t, out);
-    return e ? wxp__fail(res, e, path, e == WXP_E_TYPE ? "expected a number" : "not an int64")
-             : WXP_OK;
-}
-
 /* ==== >>impl:rsa-backend ================================================== */
 
 /* BearSSL offers three big-integer engines; the default getters pick i62 where
@@ -2654,19 +2632,26 @@ WXP_API const wxp_pubkey *wxp_keystore_pick(const wxp_keystore *ks, long long no
 
 /* ==== >>impl:crypto ======================================================= */
 
+/* SHA-256 of the parts one after the other (a signed message). */
+WXP__PRIVATE void wxp__sha256_parts(const wxp_str *parts, size_t n, unsigned char hash[32])
+{
+    br_sha256_context h;
+    size_t i;
+    br_sha256_init(&h);
+    for (i = 0; i < n; i++) br_sha256_update(&h, parts[i].ptr, parts[i].len);
+    br_sha256_out(&h, hash);
+}
+
 /* Signs SHA-256 over the concatenated parts; base64 into out (NUL-terminated). */
 WXP__PRIVATE wxp_err wxp__sign_parts(const wxp_signer_class **signer, const wxp_str *parts,
                                      size_t nparts, char *out, size_t cap, size_t *out_len,
                                      wxp_result *res)
 {
-    br_sha256_context h;
     unsigned char hash[32], sig[WXP_RSA_BYTES];
-    size_t siglen = sizeof sig, need, i;
+    size_t siglen = sizeof sig, need;
     wxp_err e;
     WXP__REQUIRE(signer && *signer);
-    br_sha256_init(&h);
-    for (i = 0; i < nparts; i++) br_sha256_update(&h, parts[i].ptr, parts[i].len);
-    br_sha256_out(&h, hash);
+    wxp__sha256_parts(parts, nparts, hash);
     e = (*signer)->sign_sha256(signer, hash, sig, &siglen);
     if (e) return wxp__fail(res, e, "signature", "the signer failed");
     need = WXP_B64_LEN(siglen);
@@ -2746,19 +2731,15 @@ WXP_API const wxp_verifier_class *const *wxp_bearssl_verifier(void) { return &wx
 WXP__PRIVATE wxp_err wxp__verify(const wxp_verifier_class *const *vf, const wxp_pubkey *k, const wxp_str *parts,
                                  size_t nparts, wxp_str sig, wxp_result *res)
 {
-    br_sha256_context h;
     unsigned char hash[32], raw[WXP_RSA_BYTES];
-    size_t rawlen, i;
+    size_t rawlen;
     WXP__REQUIRE(vf && *vf && k);
-    if (wxp__signtest(sig, res)) return WXP_E_SIGNTEST;
     if (sig.len > WXP_B64_LEN(sizeof raw) ||
         wxp__b64_decode(raw, sizeof raw, sig.ptr, sig.len, &rawlen) != WXP_OK)
         return wxp__fail(res, WXP_E_BASE64, "Wechatpay-Signature", "the signature is not base64 of an RSA block");
     if (rawlen != k->pk.nlen)
         return wxp__fail(res, WXP_E_SIGNATURE, "Wechatpay-Signature", "the signature length does not match the key");
-    br_sha256_init(&h);
-    for (i = 0; i < nparts; i++) br_sha256_update(&h, parts[i].ptr, parts[i].len);
-    br_sha256_out(&h, hash);
+    wxp__sha256_parts(parts, nparts, hash);
     if (!(*vf)->verify_sha256(vf, &k->pk, hash, raw, rawlen))
         return wxp__fail(res, WXP_E_SIGNATURE, "Wechatpay-Signature", "the signature does not verify");
     return WXP_OK;
@@ -2804,6 +2785,7 @@ WXP_API wxp_err wxp_verify_base64(const wxp_pubkey *k, const wxp_str *parts, siz
                                   wxp_str sig, wxp_result *res)
 {
     wxp__res_clear(res);
+    if (wxp__signtest(sig, res)) return WXP_E_SIGNTEST;
     return wxp__verify(wxp_bearssl_verifier(), k, parts, nparts, sig, res);
 }
 
@@ -3140,14 +3122,12 @@ WXP_API wxp_err wxp_client_init(wxp_client *c, const wxp_config *cfg, wxp_result
     e = wxp__config_defaults(c, res);
     if (e) return e;
     wxp__gcm_pick(&c->wxp__priv.aes_ctr, &c->wxp__priv.ghash);
-    if (k->signer) {
-        c->wxp__priv.signer = k->signer;
-    } else if (k->private_key_pem.len) {
+    if (!k->signer) { /* the client's copy of the config signs with the loaded key */
+        if (!k->private_key_pem.len)
+            return wxp__fail(res, WXP_E_ARG, "private_key_pem", "set private_key_pem or signer");
         e = wxp_rsa_key_load(&c->wxp__priv.key, k->private_key_pem, res);
         if (e) return e;
-        c->wxp__priv.signer = &c->wxp__priv.key.vtable;
-    } else {
-        return wxp__fail(res, WXP_E_ARG, "private_key_pem", "set private_key_pem or signer");
+        k->signer = &c->wxp__priv.key.vtable;
     }
     return WXP_OK;
 }
@@ -3275,7 +3255,7 @@ WXP_API wxp_err wxp_path_fill(char *out, size_t cap, const char *tmpl, const cha
    headers present, no probe, clock within the window, known key, signature
    over TIMESTAMP\nNONCE\nBODY\n. */
 WXP__PRIVATE wxp_err wxp__v3_check(const wxp_client *c, wxp_str ts, wxp_str nonce, wxp_str sig,
-                                   wxp_str serial, wxp_str body, wxp_result *res)
+                                   wxp_str serial, wxp_str body, long long *signed_at, wxp_result *res)
 {
     const wxp_config *cfg = &c->wxp__priv.cfg;
     const wxp_pubkey *key;
@@ -3288,7 +3268,8 @@ WXP__PRIVATE wxp_err wxp__v3_check(const wxp_client *c, wxp_str ts, wxp_str nonc
     if (wxp__signtest(sig, res)) return WXP_E_SIGNTEST;
     if (!wxp__parse_uint(ts.ptr, ts.len, &t))
         return wxp__fail(res, WXP_E_HEADER, "Wechatpay-Timestamp", "not a decimal Unix time");
-    now = cfg->clock.fn(cfg->clock.user);
+    if (signed_at) *signed_at = t;
+    now = wxp__now(c);
     skew = now > t ? now - t : t - now;
     if (skew > (long long)cfg->max_skew_s) {
         char msg[128], num[24];
@@ -3326,11 +3307,31 @@ WXP__PRIVATE wxp_err wxp__v3_check(const wxp_client *c, wxp_str ts, wxp_str nonc
 
 /* ==== >>impl:v3-call ====================================================== */
 
+/* Sets up the client's request (headers: the first nh of hdr) and points
+   its response at io_buf from resp_off on. */
+WXP__PRIVATE wxp_http_request *wxp__req_init(wxp_client *c, const char *method, const char *path, size_t nh,
+                                             wxp_str body, size_t resp_off)
+{
+    const wxp_config *cfg = &c->wxp__priv.cfg;
+    wxp_http_request *q = &c->wxp__priv.req;
+    memset(q, 0, sizeof *q);
+    q->method = method;
+    q->host = cfg->host;
+    q->path = wxp_cstr(path);
+    q->headers = c->wxp__priv.hdr;
+    q->header_count = nh;
+    q->body = body;
+    q->timeout_ms = cfg->timeout_ms;
+    wxp_http_response_init(&c->wxp__priv.resp, (char *)cfg->io_buf + resp_off, cfg->io_buf_size - resp_off);
+    return q;
+}
+
 /* Prepares a call whose answer lands at io_buf + resp_off (a typed call keeps
-   its request body in front of it). */
+   its request body in front of it). A body is sent as content_type, NULL for
+   JSON. */
 WXP__PRIVATE wxp_err wxp__v3_prepare(wxp_client *c, const char *method, const char *path, wxp_str body,
-                                     size_t resp_off, const wxp_http_request **req, wxp_http_response **resp,
-                                     wxp_result *res)
+                                     const char *content_type, size_t resp_off, const wxp_http_request **req,
+                                     wxp_http_response **resp, wxp_result *res)
 {
     static const char *const methods[] = { "GET", "POST", "PUT", "PATCH", "DELETE" };
     wxp_config *cfg;
@@ -3358,7 +3359,7 @@ WXP__PRIVATE wxp_err wxp__v3_prepare(wxp_client *c, const char *method, const ch
     if (e) return e;
     nonce_v.ptr = nonce;
     nonce_v.len = WXP_NONCE_LEN;
-    e = wxp_v3_authorization(c->wxp__priv.signer, cfg->mchid, cfg->serial, method, wxp_cstr(path),
+    e = wxp_v3_authorization(c->wxp__priv.cfg.signer, cfg->mchid, cfg->serial, method, wxp_cstr(path),
                              now, nonce_v, body, c->wxp__priv.auth, sizeof c->wxp__priv.auth,
                              NULL, res);
     if (e) return e;
@@ -3368,7 +3369,8 @@ WXP__PRIVATE wxp_err wxp__v3_prepare(wxp_client *c, const char *method, const ch
     h[n].name = wxp_cstr("Accept");        h[n++].value = wxp_cstr("application/json");
     h[n].name = wxp_cstr("User-Agent");    h[n++].value = wxp_cstr(WXP__USER_AGENT);
     if (body.len) {
-        h[n].name = wxp_cstr("Content-Type"); h[n++].value = wxp_cstr("application/json");
+        h[n].name = wxp_cstr("Content-Type");
+        h[n++].value = wxp_cstr(content_type ? content_type : "application/json");
     }
     /* Wechatpay-Serial names the key that encrypted a field, else the key the
        answer should be signed with (what merchants on the public key send). */
@@ -3376,15 +3378,7 @@ WXP__PRIVATE wxp_err wxp__v3_prepare(wxp_client *c, const char *method, const ch
     if (wp_key) {
         h[n].name = wxp_cstr("Wechatpay-Serial"); h[n++].value = wxp_cstr(wp_key->serial);
     }
-    memset(&c->wxp__priv.req, 0, sizeof c->wxp__priv.req);
-    c->wxp__priv.req.method = method;
-    c->wxp__priv.req.host = cfg->host;
-    c->wxp__priv.req.path = wxp_cstr(path);
-    c->wxp__priv.req.headers = h;
-    c->wxp__priv.req.header_count = n;
-    c->wxp__priv.req.body = body;
-    c->wxp__priv.req.timeout_ms = cfg->timeout_ms;
-    wxp_http_response_init(&c->wxp__priv.resp, (char *)cfg->io_buf + resp_off, cfg->io_buf_size - resp_off);
+    wxp__req_init(c, method, path, n, body, resp_off);
     if (req) *req = &c->wxp__priv.req;
     if (resp) *resp = &c->wxp__priv.resp;
     return WXP_OK;
@@ -3393,19 +3387,30 @@ WXP__PRIVATE wxp_err wxp__v3_prepare(wxp_client *c, const char *method, const ch
 WXP_API wxp_err wxp_v3_prepare(wxp_client *c, const char *method, const char *path, wxp_str body,
                                const wxp_http_request **req, wxp_http_response **resp, wxp_result *res)
 {
-    return wxp__v3_prepare(c, method, path, body, 0, req, resp, res);
+    return wxp__v3_prepare(c, method, path, body, NULL, 0, req, resp, res);
 }
 
-/* Parses JSON that lies in io_buf, with the tokens in the io_buf space after it. */
-WXP__PRIVATE wxp_err wxp__parse_in_io(wxp_client *c, char *text, size_t len, wxp_json *doc, wxp_result *res)
+/* The io_buf space after the answer, aligned to align: room for *cap elements
+   of elem bytes (none when the answer fills io_buf). */
+WXP__PRIVATE void *wxp__io_after_answer(wxp_client *c, size_t align, size_t elem, size_t *cap)
 {
+    const wxp_http_response *r = &c->wxp__priv.resp;
     char *base = (char *)c->wxp__priv.cfg.io_buf, *end = base + c->wxp__priv.cfg.io_buf_size;
-    size_t off = (size_t)(text + len - base), align = sizeof(uint32_t);
-    size_t cap;
-    wxp_json_tok none; /* no room at all is too little room, never "measure only" */
+    size_t off = (size_t)(r->wxp__priv.buf + r->wxp__priv.len - base);
     off = (off + align - 1) / align * align;
-    cap = base + off < end ? (size_t)(end - (base + off)) / sizeof(wxp_json_tok) : 0;
-    return wxp__json_parse(doc, text, len, cap ? (wxp_json_tok *)(void *)(base + off) : &none, cap, res);
+    if (off > (size_t)(end - base)) off = (size_t)(end - base);
+    *cap = (size_t)(end - (base + off)) / elem;
+    return base + off;
+}
+
+/* Parses the JSON answer in io_buf, with the tokens in the io_buf space after it. */
+WXP__PRIVATE wxp_err wxp__parse_in_io(wxp_client *c, wxp_json *doc, wxp_result *res)
+{
+    const wxp_http_response *r = &c->wxp__priv.resp;
+    size_t cap;
+    wxp_json_tok none, /* no room at all is too little room, never "measure only" */
+        *tok = (wxp_json_tok *)wxp__io_after_answer(c, sizeof(uint32_t), sizeof(wxp_json_tok), &cap);
+    return wxp__json_parse(doc, r->wxp__priv.buf, r->wxp__priv.len, cap ? tok : &none, cap, res);
 }
 
 WXP_API wxp_err wxp_v3_finish(wxp_client *c, wxp_result *res)
@@ -3431,7 +3436,7 @@ WXP_API wxp_err wxp_v3_finish(wxp_client *c, wxp_result *res)
         return wxp__fail(res, WXP_E_HEADER, "Wechatpay-*", "a signature header is longer than any valid one");
     if ((status >= 200 && status < 300) || (seen & sigbits)) {
         e = wxp__v3_check(c, wxp_cstr(r->wxp__priv.timestamp), wxp_cstr(r->wxp__priv.nonce),
-                          wxp_cstr(r->wxp__priv.signature), wxp_cstr(r->wxp__priv.serial), body, res);
+                          wxp_cstr(r->wxp__priv.signature), wxp_cstr(r->wxp__priv.serial), body, NULL, res);
         if (e) return e;
     }
     if (res) res->body = body;
@@ -3440,7 +3445,7 @@ WXP_API wxp_err wxp_v3_finish(wxp_client *c, wxp_result *res)
     if (res) {
         wxp_json doc;
         wxp_str code, msg;
-        if (wxp__parse_in_io(c, r->wxp__priv.buf, body.len, &doc, NULL) == WXP_OK) {
+        if (wxp__parse_in_io(c, &doc, NULL) == WXP_OK) {
             if (wxp__json_field_str(&doc, 0, "code", 1, &code, NULL) == WXP_OK)
                 wxp__copy(res->code, sizeof res->code, code.ptr, code.len);
             if (wxp__json_field_str(&doc, 0, "message", 1, &msg, NULL) == WXP_OK)
@@ -3508,7 +3513,7 @@ WXP_API wxp_err wxp_client_decrypt(wxp_client *c, wxp_str b64, unsigned char *ou
 {
     WXP__REQUIRE(c);
     wxp__res_clear(res);
-    return wxp_oaep_decrypt(c->wxp__priv.signer, b64, out, cap, len, res);
+    return wxp_oaep_decrypt(c->wxp__priv.cfg.signer, b64, out, cap, len, res);
 }
 
 /* ==== >>impl:notify ======================================================= */
@@ -3534,7 +3539,7 @@ WXP_API wxp_err wxp_notify_parse(wxp_client *c, const wxp_notify_headers *h, cha
         return wxp__fail(res, WXP_E_ARG, "apiv3_key", "callbacks need the 32-byte APIv3 key in the config");
     b.ptr = body;
     b.len = body_len;
-    e = wxp__v3_check(c, h->timestamp, h->nonce, h->signature, h->serial, b, res);
+    e = wxp__v3_check(c, h->timestamp, h->nonce, h->signature, h->serial, b, &ts, res);
     if (e) return e;
     e = wxp__json_parse(&doc, body, body_len, tok, WXP__SMALL_DOC, res);
     if (e) return e;
@@ -3557,8 +3562,7 @@ WXP_API wxp_err wxp_notify_parse(wxp_client *c, const wxp_notify_headers *h, cha
     if (e) return e;
     /* The guard remembers only callbacks handled to the end: a delivery that
        failed here (no room in plain...) may come again. */
-    if (cfg->replay.fn && wxp__parse_uint(h->timestamp.ptr, h->timestamp.len, &ts) &&
-        cfg->replay.fn(cfg->replay.user, h->nonce, ts) != 0) {
+    if (cfg->replay.fn && cfg->replay.fn(cfg->replay.user, h->nonce, ts) != 0) {
         wxp__wipe(plain, n);
         memset(out, 0, sizeof *out);
         return wxp__fail(res, WXP_E_REPLAY, "Wechatpay-Nonce", "this callback was delivered before");
@@ -3600,7 +3604,7 @@ WXP__PRIVATE wxp_err wxp__sign_lines(wxp_client *c, const char *a, const char *b
     parts[2] = wxp_cstr(b);  parts[3] = parts[1];
     parts[4] = wxp_cstr(d);  parts[5] = parts[1];
     parts[6] = wxp_cstr(e4); parts[7] = parts[1];
-    return wxp__sign_parts(c->wxp__priv.signer, parts, 8, sig, cap, NULL, res);
+    return wxp__sign_parts(c->wxp__priv.cfg.signer, parts, 8, sig, cap, NULL, res);
 }
 
 /* Fresh timestamp and nonce into the caller's fields. */
@@ -3673,13 +3677,29 @@ WXP__PRIVATE wxp_err wxp__json_field_raw(const wxp_json *doc, int obj, const cha
     return WXP_OK;
 }
 
+/* Decrypts the certificate of the list item into scratch. */
+WXP__PRIVATE wxp_err wxp__cert_open(wxp_client *c, const wxp_json *doc, int item, unsigned char *scratch,
+                                    size_t room, size_t *n, wxp_result *res)
+{
+    wxp_str nonce, aad, ct;
+    wxp_err e;
+    if ((e = wxp__json_field_raw(doc, item, "encrypt_certificate.nonce", &nonce, res)) != WXP_OK ||
+        (e = wxp__json_field_raw(doc, item, "encrypt_certificate.associated_data", &aad, res)) != WXP_OK ||
+        (e = wxp__json_field_raw(doc, item, "encrypt_certificate.ciphertext", &ct, res)) != WXP_OK)
+        return e;
+    return wxp__gcm_decrypt(c->wxp__priv.aes_ctr, c->wxp__priv.ghash, c->wxp__priv.cfg.apiv3_key, nonce, aad, ct,
+                            scratch, room, n, res);
+}
+
 WXP_API wxp_err wxp_certificates_fetch(wxp_client *c, wxp_cert_sink save, wxp_result *res)
 {
     wxp_http_response *resp;
     wxp_pubkey got[WXP_CERT_DOWNLOAD_MAX];
     size_t ngot = 0, i, n;
     wxp_json doc;
-    wxp_str body, serial, pem;
+    wxp_str serial, pem;
+    unsigned char *scratch;
+    size_t room;
     int data, item, verified = 0;
     wxp_keystore tmp;
     wxp_err e;
@@ -3701,28 +3721,20 @@ WXP_API wxp_err wxp_certificates_fetch(wxp_client *c, wxp_cert_sink save, wxp_re
         verified = 1;
     }
     if (res) res->status = 200;
-    body.ptr = resp->wxp__priv.buf;
-    body.len = resp->wxp__priv.len;
-    e = wxp__parse_in_io(c, resp->wxp__priv.buf, body.len, &doc, res);
+    e = wxp__parse_in_io(c, &doc, res);
     if (e) return e;
     data = wxp_json_get(&doc, 0, "data");
     if (data < 0 || doc.tok[data].type != WXP_JSON_ARRAY)
         return wxp__fail(res, WXP_E_NOTFOUND, "data", "no certificate list in the answer");
     /* Decrypt each certificate into the io_buf space past the tokens. */
+    scratch = (unsigned char *)(doc.tok + doc.count);
+    room = (size_t)((char *)cfg->io_buf + cfg->io_buf_size - (char *)scratch);
     for (item = wxp_json_first(&doc, data); item >= 0; item = wxp_json_next(&doc, data, item)) {
-        wxp_str nonce, aad, ct;
-        unsigned char *scratch = (unsigned char *)(doc.tok + doc.count);
-        size_t room = (size_t)((char *)cfg->io_buf + cfg->io_buf_size - (char *)scratch);
         if (ngot == WXP_CERT_DOWNLOAD_MAX)
             return wxp__fail(res, WXP_E_FULL, "data", "more certificates than WXP_CERT_DOWNLOAD_MAX");
         if ((e = wxp__json_field_raw(&doc, item, "serial_no", &serial, res)) != WXP_OK ||
-            (e = wxp__json_field_raw(&doc, item, "encrypt_certificate.nonce", &nonce, res)) != WXP_OK ||
-            (e = wxp__json_field_raw(&doc, item, "encrypt_certificate.associated_data", &aad, res)) != WXP_OK ||
-            (e = wxp__json_field_raw(&doc, item, "encrypt_certificate.ciphertext", &ct, res)) != WXP_OK)
+            (e = wxp__cert_open(c, &doc, item, scratch, room, &n, res)) != WXP_OK)
             return e;
-        e = wxp__gcm_decrypt(c->wxp__priv.aes_ctr, c->wxp__priv.ghash, cfg->apiv3_key, nonce, aad, ct, scratch,
-                             room, &n, res);
-        if (e) return e;
         pem.ptr = (const char *)scratch;
         pem.len = n;
         e = wxp__pubkey_load(&got[ngot], pem, res);
@@ -3747,15 +3759,7 @@ WXP_API wxp_err wxp_certificates_fetch(wxp_client *c, wxp_cert_sink save, wxp_re
     }
     /* Verified: decrypt again (same bytes) for whoever stores the PEMs. */
     for (i = 0, item = wxp_json_first(&doc, data); save.fn && item >= 0; i++, item = wxp_json_next(&doc, data, item)) {
-        wxp_str nonce, aad, ct;
-        unsigned char *scratch = (unsigned char *)(doc.tok + doc.count);
-        size_t room = (size_t)((char *)cfg->io_buf + cfg->io_buf_size - (char *)scratch);
-        (void)wxp__json_field_raw(&doc, item, "encrypt_certificate.nonce", &nonce, NULL);
-        (void)wxp__json_field_raw(&doc, item, "encrypt_certificate.associated_data", &aad, NULL);
-        (void)wxp__json_field_raw(&doc, item, "encrypt_certificate.ciphertext", &ct, NULL);
-        if (wxp__gcm_decrypt(c->wxp__priv.aes_ctr, c->wxp__priv.ghash, cfg->apiv3_key, nonce, aad, ct, scratch, room,
-                             &n, NULL) != WXP_OK)
-            continue;
+        if (wxp__cert_open(c, &doc, item, scratch, room, &n, NULL) != WXP_OK) continue;
         pem.ptr = (const char *)scratch;
         pem.len = n;
         save.fn(save.user, wxp_keystore_find(cfg->keys, wxp_cstr(got[i].serial)), pem);
@@ -4020,6 +4024,13 @@ WXP__PRIVATE wxp_err wxp__decode(const wxp__model *m, const wxp_json *doc, int t
     return WXP_OK;
 }
 
+/* Fills obj from a whole answer, which must be an object. */
+WXP__PRIVATE wxp_err wxp__decode_root(const wxp__model *m, const wxp_json *doc, void *obj, wxp_result *res)
+{
+    if (doc->tok[0].type != WXP_JSON_OBJECT) return wxp__fail(res, WXP_E_TYPE, "json", "expected an object");
+    return wxp__decode(m, doc, 0, obj, "", res);
+}
+
 WXP_API wxp_err wxp_refund_notify_decode(wxp_notification *n, wxp_refund_notify *out, wxp_result *res)
 {
     wxp_json doc;
@@ -4030,12 +4041,18 @@ WXP_API wxp_err wxp_refund_notify_decode(wxp_notification *n, wxp_refund_notify 
     /* The plaintext lies in the caller's writable plain buffer. */
     e = wxp__json_parse(&doc, (char *)(size_t)n->plaintext.ptr, n->plaintext.len, tok, WXP__SMALL_DOC, res);
     if (e) return e;
-    if (doc.tok[0].type != WXP_JSON_OBJECT) return wxp__fail(res, WXP_E_TYPE, "json", "expected an object");
-    return wxp__decode(&wxp_refund_notify__model, &doc, 0, out, "", res);
+    return wxp__decode_root(&wxp_refund_notify__model, &doc, out, res);
 }
 
 /* Rules of a model that one table row cannot say. */
 typedef wxp_err (*wxp__rules_fn)(const void *req, wxp_result *res);
+
+/* A request model's fields, then its cross-field rules. */
+WXP__PRIVATE wxp_err wxp__check_req(const wxp__model *m, wxp__rules_fn rules, const void *req, wxp_result *res)
+{
+    wxp_err e = wxp__validate(m, req, "", res);
+    return !e && rules ? rules(req, res) : e;
+}
 
 /* Validates (the table, then the model's own rules) and encodes a request
    into buf (NULL measures). */
@@ -4043,8 +4060,7 @@ WXP__PRIVATE wxp_err wxp__encode_req(const wxp__model *m, wxp__rules_fn rules, c
                                      size_t cap, size_t *len, wxp_result *res)
 {
     wxp_json_writer w;
-    wxp_err e = wxp__validate(m, req, "", res);
-    if (!e && rules) e = rules(req, res);
+    wxp_err e = wxp__check_req(m, rules, req, res);
     if (e) return e;
     wxp_jw_init(&w, buf, cap);
     wxp__encode(m, req, &w);
@@ -4085,8 +4101,7 @@ WXP_API wxp_err wxp_refund_decode(char *json, size_t len, wxp_refund *out, wxp_r
     wxp__res_clear(res);
     e = wxp__json_parse(&doc, json, len, tok, 256, res);
     if (e) return e;
-    if (doc.tok[0].type != WXP_JSON_OBJECT) return wxp__fail(res, WXP_E_TYPE, "json", "expected an object");
-    return wxp__decode(&wxp_refund__model, &doc, 0, out, "", res);
+    return wxp__decode_root(&wxp_refund__model, &doc, out, res);
 }
 
 /* Token buckets of whole requests on the seconds clock. */
@@ -4193,17 +4208,16 @@ WXP__PRIVATE wxp_err wxp__typed_call(wxp_client *c, const char *method, const ch
     body.len = body_len;
     wxp__attempts_init(&a, c, flags);
     while (wxp__attempt(&a, WXP__RATE_V3_REFUND_FAIL, 0, res) == 0) {
-        e = wxp__v3_prepare(c, method, path, body, body_len, NULL, NULL, res);
+        e = wxp__v3_prepare(c, method, path, body, NULL, body_len, NULL, NULL, res);
         if (e) return e;
         e = wxp__v3_send(c, res);
         if ((flags & WXP__RATED) && (e == WXP_E_HTTP || WXP__UNHEARD(e)) && *fails > 0) (*fails)--;
         if (!wxp__retryable(e, res)) break;
     }
     if (e || !out_model) return e;
-    e = wxp__parse_in_io(c, c->wxp__priv.resp.wxp__priv.buf, c->wxp__priv.resp.wxp__priv.len, &doc, res);
+    e = wxp__parse_in_io(c, &doc, res);
     if (e) return e;
-    if (doc.tok[0].type != WXP_JSON_OBJECT) return wxp__fail(res, WXP_E_TYPE, "json", "expected an object");
-    return wxp__decode(out_model, &doc, 0, out, "", res);
+    return wxp__decode_root(out_model, &doc, out, res);
 }
 
 /* Encodes req at the start of io_buf; the answer will land after it. */
@@ -4387,7 +4401,7 @@ WXP_API wxp_err wxp_media_upload(wxp_client *c, const char *path, const char *fi
     wxp_json_writer w;
     wxp__sb b;
     wxp_str meta;
-    size_t i, meta_len, body_len;
+    size_t meta_len, body_len;
     wxp_json doc;
     wxp_err e;
     int t;
@@ -4431,17 +4445,15 @@ WXP_API wxp_err wxp_media_upload(wxp_client *c, const char *path, const char *fi
     wxp__sb_cstr(&b, "\r\n--" WXP__BOUNDARY "--\r\n");
     e = wxp__sb_end(&b, &body_len, res, "io_buf");
     if (e) return e;
-    e = wxp__v3_prepare(c, "POST", path, meta, body_len + 1, NULL, NULL, res);
+    e = wxp__v3_prepare(c, "POST", path, meta, "multipart/form-data; boundary=" WXP__BOUNDARY, body_len + 1, NULL,
+                        NULL, res);
     if (e) return e;
     /* Signed over the meta JSON; sent as the whole multipart body. */
     c->wxp__priv.req.body.ptr = io;
     c->wxp__priv.req.body.len = body_len;
-    for (i = 0; i < c->wxp__priv.req.header_count; i++)
-        if (wxp__str_eq(c->wxp__priv.hdr[i].name, "Content-Type"))
-            c->wxp__priv.hdr[i].value = wxp_cstr("multipart/form-data; boundary=" WXP__BOUNDARY);
     e = wxp__v3_send(c, res);
     if (e) return e;
-    e = wxp__parse_in_io(c, c->wxp__priv.resp.wxp__priv.buf, c->wxp__priv.resp.wxp__priv.len, &doc, res);
+    e = wxp__parse_in_io(c, &doc, res);
     if (e) return e;
     t = wxp_json_get(&doc, 0, "media_id");
     if (t < 0) t = wxp_json_get(&doc, 0, "media_url");
@@ -4543,7 +4555,7 @@ WXP_API wxp_err wxp_bill_download(wxp_client *c, const wxp_bill *bill,
         return wxp__fail(res, WXP_E_ARG, "download_url", "an https URL with a path");
     wxp__copy(host, sizeof host, url + 8, (size_t)(slash - url - 8));
     wxp__copy(c->wxp__priv.path, sizeof c->wxp__priv.path, slash, (size_t)(url + bill->download_url.len - slash));
-    e = wxp__v3_prepare(c, "GET", c->wxp__priv.path, wxp_cstr(""), 0, NULL, NULL, res);
+    e = wxp__v3_prepare(c, "GET", c->wxp__priv.path, wxp_cstr(""), NULL, 0, NULL, NULL, res);
     if (e) return e;
     c->wxp__priv.req.host = host;
     if (st.sha1) br_sha1_init(&st.s1); else br_sha256_init(&st.s256);
@@ -4747,13 +4759,13 @@ WXP__PRIVATE int wxp__xp_content(wxp__xp *p, wxp_str *value)
     return 1;
 }
 
-WXP_API wxp_err wxp_xml_parse(char *text, size_t len, wxp_kv *out, size_t cap, size_t *count, wxp_result *res)
+/* wxp_xml_parse without clearing res (an APIv2 call keeps its status). */
+WXP__PRIVATE wxp_err wxp__xml_parse(char *text, size_t len, wxp_kv *out, size_t cap, size_t *count,
+                                    wxp_result *res)
 {
     wxp__xp p;
     wxp_str root, name, end;
     size_t k = 0;
-    WXP__REQUIRE(text || !len);
-    wxp__res_clear(res);
     if (count) *count = 0;
     if (len > WXP_XML_MAX_BYTES) return wxp__fail(res, WXP_E_PARSE, "xml", "larger than WXP_XML_MAX_BYTES");
     p.s = text; p.n = len; p.i = 0; p.why = NULL;
@@ -4805,6 +4817,13 @@ WXP_API wxp_err wxp_xml_parse(char *text, size_t len, wxp_kv *out, size_t cap, s
     if (count) *count = k;
     if (k > cap) return wxp__nospace(res, k, "xml fields");
     return WXP_OK;
+}
+
+WXP_API wxp_err wxp_xml_parse(char *text, size_t len, wxp_kv *out, size_t cap, size_t *count, wxp_result *res)
+{
+    WXP__REQUIRE(text || !len);
+    wxp__res_clear(res);
+    return wxp__xml_parse(text, len, out, cap, count, res);
 }
 
 WXP_API const wxp_str *wxp_kv_get(const wxp_kv *kv, size_t n, const char *key)
@@ -4929,6 +4948,7 @@ WXP__PRIVATE wxp_err wxp__v2_call(wxp_client *c, const char *path, const wxp_kv 
     size_t nx = 0, reqlen, kc = 0;
     char nonce[WXP_NONCE_LEN + 1], sign[65];
     wxp__sb b;
+    wxp_str body;
     wxp_http_request *req;
     wxp_http_header *h;
     wxp_http_response *resp;
@@ -4966,19 +4986,11 @@ WXP__PRIVATE wxp_err wxp__v2_call(wxp_client *c, const char *path, const wxp_kv 
     h[0].name = wxp_cstr("Content-Type"); h[0].value = wxp_cstr("text/xml; charset=utf-8");
     h[1].name = wxp_cstr("Accept");       h[1].value = wxp_cstr("text/xml");
     h[2].name = wxp_cstr("User-Agent");   h[2].value = wxp_cstr(WXP__USER_AGENT);
-    req = &c->wxp__priv.req;
-    memset(req, 0, sizeof *req);
-    req->method = "POST";
-    req->host = cfg->host;
-    req->path = wxp_cstr(path);
-    req->headers = h;
-    req->header_count = 3;
-    req->body.ptr = b.p;
-    req->body.len = reqlen;
-    req->timeout_ms = cfg->timeout_ms;
+    body.ptr = b.p;
+    body.len = reqlen;
+    req = wxp__req_init(c, "POST", path, 3, body, reqlen + 1);
     req->client_cert = (flags & WXP_V2_CERT) ? &cfg->client_cert : NULL;
     resp = &c->wxp__priv.resp;
-    wxp_http_response_init(resp, b.p + reqlen + 1, cfg->io_buf_size - reqlen - 1);
     e = wxp__transport(&cfg->transport, req, resp, res);
     if (e) return e;
     wxp__res_heard(res, resp);
@@ -4988,22 +5000,9 @@ WXP__PRIVATE wxp_err wxp__v2_call(wxp_client *c, const char *path, const wxp_kv 
         return wxp__fail(res, WXP_E_HTTP, "status", "APIv2 answered with a non-200 HTTP status");
     }
     if (res) { res->body.ptr = resp->wxp__priv.buf; res->body.len = resp->wxp__priv.len; }
-    if (!out && tail) {
-        char *base = (char *)cfg->io_buf, *end = base + cfg->io_buf_size;
-        size_t off = (size_t)(resp->wxp__priv.buf + resp->wxp__priv.len - base), al = sizeof(void *);
-        off = (off + al - 1) / al * al;
-        out = (wxp_kv *)(void *)(base + off);
-        cap = base + off < end ? (size_t)(end - (base + off)) / sizeof(wxp_kv) : 0;
-        *tail = out;
-    }
-    {
-        wxp_result tmp;
-        e = wxp_xml_parse(resp->wxp__priv.buf, resp->wxp__priv.len, out, cap, &kc, &tmp);
-        if (e) {
-            if (res) { res->offset = tmp.offset; res->needed = tmp.needed; }
-            return wxp__fail(res, e, tmp.field, tmp.message);
-        }
-    }
+    if (!out && tail) *tail = out = (wxp_kv *)wxp__io_after_answer(c, sizeof(void *), sizeof(wxp_kv), &cap);
+    e = wxp__xml_parse(resp->wxp__priv.buf, resp->wxp__priv.len, out, cap, &kc, res);
+    if (e) return e;
     if (count) *count = kc;
     rc = wxp_kv_get(out, kc, "return_code");
     if (!rc || !wxp__str_eq(*rc, "SUCCESS")) {
@@ -5127,12 +5126,18 @@ WXP__PRIVATE size_t wxp__v2_encode(const wxp__model *m, const void *obj, wxp_kv 
 }
 
 /* key + suffix ("coupon_type" + "_0") looked up in an answer. */
+/* key + suffix ("coupon_type" + "_0_1"), the name of an indexed field. */
+WXP__PRIVATE void wxp__v2_name(char name[80], const char *key, const char *suffix)
+{
+    name[0] = 0;
+    wxp__append(name, 80, key, strlen(key));
+    wxp__append(name, 80, suffix, strlen(suffix));
+}
+
 WXP__PRIVATE const wxp_str *wxp__v2_get(const wxp_kv *kv, size_t n, const char *key, const char *suffix)
 {
     char full[80];
-    full[0] = 0;
-    wxp__append(full, sizeof full, key, strlen(key));
-    wxp__append(full, sizeof full, suffix, strlen(suffix));
+    wxp__v2_name(full, key, suffix);
     return wxp_kv_get(kv, n, full);
 }
 
@@ -5153,10 +5158,9 @@ WXP__PRIVATE wxp_err wxp__v2_decode(const wxp__model *m, const wxp_kv *kv, size_
     wxp_err e;
     for (i = 0; i < m->n; i++) {
         const wxp__field *f = &m->f[i];
-        const wxp_str *v = f->type == WXP__T_ARR ? NULL : wxp__v2_get(kv, n, f->key, suffix);
-        name[0] = 0;
-        wxp__append(name, sizeof name, f->key, strlen(f->key));
-        wxp__append(name, sizeof name, suffix, strlen(suffix));
+        const wxp_str *v;
+        wxp__v2_name(name, f->key, suffix);
+        v = f->type == WXP__T_ARR ? NULL : wxp_kv_get(kv, n, name);
         if (f->type != WXP__T_ARR && !v && f->req)
             return wxp__fail(res, WXP_E_NOTFOUND, name, "required field missing in the answer");
         if (f->type == WXP__T_STR) {
@@ -5216,8 +5220,7 @@ WXP__PRIVATE wxp_err wxp__v2_typed(wxp_client *c, const char *path, unsigned fla
     size_t n, count = 0;
     wxp_err e;
     wxp__res_clear(res);
-    e = wxp__validate(reqm, req, "", res);
-    if (!e && rules) e = rules(req, res);
+    e = wxp__check_req(reqm, rules, req, res);
     if (e) return e;
     n = wxp__v2_encode(reqm, req, params, num);
     e = WXP_E_RATE;

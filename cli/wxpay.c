@@ -373,21 +373,48 @@ static void help_settings(FILE *f)
           "                       to it and replayed at the start of the next run.\n", f);
 }
 
+static int cmd_call(int argc, char **argv);
+static int cmd_v2call(int argc, char **argv);
+static int cmd_certificates(int argc, char **argv);
+static int cmd_sign(int argc, char **argv);
+static int cmd_verify(int argc, char **argv);
+static int cmd_decrypt(int argc, char **argv);
+static int cmd_v2sign(int argc, char **argv);
+static int cmd_v2xml(int argc, char **argv);
+
+/* The commands, in the order --help lists them. */
+static const struct command {
+    const char *name;
+    const char *const *help;
+    int (*run)(int argc, char **argv);
+} commands[] = {
+    { "call", &help_call, cmd_call },
+    { "v2call", &help_v2call, cmd_v2call },
+    { "certificates", &help_certificates, cmd_certificates },
+    { "sign", &help_sign, cmd_sign },
+    { "verify", &help_verify, cmd_verify },
+    { "decrypt", &help_decrypt, cmd_decrypt },
+    { "v2sign", &help_v2sign, cmd_v2sign },
+    { "v2xml", &help_v2xml, cmd_v2xml },
+};
+
+static const struct command *find_command(const char *name)
+{
+    size_t i;
+    for (i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (strcmp(name, commands[i].name) == 0) return &commands[i];
+    return NULL;
+}
+
 static const char *command_help(const char *cmd)
 {
-    if (strcmp(cmd, "call") == 0) return help_call;
-    if (strcmp(cmd, "v2call") == 0) return help_v2call;
-    if (strcmp(cmd, "certificates") == 0) return help_certificates;
-    if (strcmp(cmd, "sign") == 0) return help_sign;
-    if (strcmp(cmd, "verify") == 0) return help_verify;
-    if (strcmp(cmd, "decrypt") == 0) return help_decrypt;
-    if (strcmp(cmd, "v2sign") == 0) return help_v2sign;
-    if (strcmp(cmd, "v2xml") == 0) return help_v2xml;
-    return NULL;
+    const struct command *c = find_command(cmd);
+    return c ? *c->help : NULL;
 }
 
 static void help_all(FILE *f)
 {
+    size_t i;
     fputs("wxpay " WXP_VERSION " - WeChat Pay from the command line (wechatpay.h)\n"
           "\n"
           "usage: wxpay COMMAND [ARGUMENTS] [OPTIONS]\n"
@@ -420,21 +447,10 @@ static void help_all(FILE *f)
           "Request-ID id).\n"
           "\n"
           "Commands:\n", f);
-    fputs(help_call, f);
-    fputs("\n", f);
-    fputs(help_v2call, f);
-    fputs("\n", f);
-    fputs(help_certificates, f);
-    fputs("\n", f);
-    fputs(help_sign, f);
-    fputs("\n", f);
-    fputs(help_verify, f);
-    fputs("\n", f);
-    fputs(help_decrypt, f);
-    fputs("\n", f);
-    fputs(help_v2sign, f);
-    fputs("\n", f);
-    fputs(help_v2xml, f);
+    for (i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+        if (i) fputs("\n", f);
+        fputs(*commands[i].help, f);
+    }
 }
 
 /* A usage error: the command's synopsis (its help up to the description). */
@@ -510,8 +526,6 @@ typedef struct sim_t {
 
 static sim_t sim;
 static char sim_scratch[1u << 16];
-
-static long long sim_clock(void *user) { return ((sim_t *)user)->now; }
 
 /* GET /v3/certificates, answered as WeChat Pay does: the certificate encrypted
    under the test APIv3 key, the answer signed by the certificate's key. */
@@ -713,8 +727,8 @@ static int sim_start(const char *journal, const char *platform_serial)
     sim.journal = journal;
     if ((e = example_fake_config(&fc, &sim.merchant_pub, &sim.platform, &r))) return report(e, &r), 0;
     fc.platform_serial = platform_serial;
-    fc.clock.fn = sim_clock;
-    fc.clock.user = &sim;
+    fc.clock.fn = wxp_fake_fixed_clock;
+    fc.clock.user = &sim.now;
     if ((e = wxp_fake_init(&sim.fake, &fc)) ||
         (e = wxp_fake_add_order(&sim.fake, "1217752501201407033233368018", "4200000000201407033233368018", 888)) ||
         (e = wxp_fake_add_order(&sim.fake, "1415757673", "4006252001201705123297353072", 608)) ||
@@ -856,8 +870,8 @@ static int setup(int simulate, unsigned need)
         if (!sim_start(val[S_SIM_STATE], serial)) return EXIT_CONFIG;
         cfg.transport.fn = sim_transport;
         cfg.transport.user = &sim;
-        cfg.clock.fn = sim_clock;
-        cfg.clock.user = &sim;
+        cfg.clock.fn = wxp_fake_fixed_clock;
+        cfg.clock.user = &sim.now;
     } else {
         if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) return config_error("libcurl does not start", NULL);
         if (wxp_curl_init(&http, NULL) != WXP_OK) {
@@ -1431,6 +1445,7 @@ static int cmd_v2xml(int argc, char **argv)
 int main(int argc, char **argv)
 {
     const char *cmd;
+    const struct command *command;
     int i;
     if (argc < 2) return usage(NULL);
     cmd = argv[1];
@@ -1443,20 +1458,11 @@ int main(int argc, char **argv)
         printf("wxpay %s (wechatpay.h)\n", WXP_VERSION);
         return EXIT_OK;
     }
-    if (!command_help(cmd)) {
+    if (!(command = find_command(cmd))) {
         fprintf(stderr, "wxpay: unknown command %s\n", cmd);
         return usage(NULL);
     }
     for (i = 2; i < argc; i++)
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) return print_help(cmd);
-    argc -= 2;
-    argv += 2;
-    if (strcmp(cmd, "call") == 0) return cmd_call(argc, argv);
-    if (strcmp(cmd, "v2call") == 0) return cmd_v2call(argc, argv);
-    if (strcmp(cmd, "certificates") == 0) return cmd_certificates(argc, argv);
-    if (strcmp(cmd, "sign") == 0) return cmd_sign(argc, argv);
-    if (strcmp(cmd, "verify") == 0) return cmd_verify(argc, argv);
-    if (strcmp(cmd, "decrypt") == 0) return cmd_decrypt(argc, argv);
-    if (strcmp(cmd, "v2sign") == 0) return cmd_v2sign(argc, argv);
-    return cmd_v2xml(argc, argv);
+    return command->run(argc - 2, argv + 2);
 }

@@ -48,8 +48,6 @@ typedef struct example_sim {
     unsigned char  io[WXP_IO_BUFSIZE_DEFAULT];
 } example_sim;
 
-static long long example_clock(void *user) { return ((example_sim *)user)->now; }
-
 /* Fills cfg for the simulator; give sim static storage (it is large). */
 static wxp_err example_sim_init(example_sim *sim, wxp_config *cfg, wxp_result *r)
 {
@@ -61,8 +59,8 @@ static wxp_err example_sim_init(example_sim *sim, wxp_config *cfg, wxp_result *r
     if ((e = wxp_keystore_add_pubkey(&sim->keys, WXP_TEST_PUB_KEY_ID, wxp_cstr(WXP_TEST_WECHATPAY_PUB), r)) ||
         (e = example_fake_config(&fc, &sim->merchant_pub, &sim->platform, r)))
         return e;
-    fc.clock.fn = example_clock;
-    fc.clock.user = sim;
+    fc.clock.fn = wxp_fake_fixed_clock;
+    fc.clock.user = &sim->now;
     if ((e = wxp_fake_init(&sim->fake, &fc)) != WXP_OK) return e;
     cfg->mchid = WXP_TEST_MCHID;
     cfg->serial = WXP_TEST_SERIAL;

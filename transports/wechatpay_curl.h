@@ -454,8 +454,6 @@ WXP_CURL_API int wxp_curl_transport(void *user, const wxp_http_request *req, wxp
         WXP__CURL_SET(CURLOPT_SSLKEY_BLOB, &key);
         WXP__CURL_SET(CURLOPT_SSLKEYTYPE, "PEM");
         if (rc != CURLE_OK) {
-            curl_slist_free_all(hl);
-            hl = NULL;
             ret = wxp__curl_fail(errbuf, errbuf_size,
                                  "wxp_curl: this libcurl refused the client certificate blobs: ",
                                  curl_easy_strerror(rc));

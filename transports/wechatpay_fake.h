@@ -1905,7 +1905,6 @@ static void wxp__fake_reply_refund(wxp_fake *f, const wxp_fake_refund *r)
     }
     wxp_jw_array_end(&w);
     wxp_jw_object_end(&w);
-    p->code[0] = 0;
     wxp__fake_done(f, &w, 200);
 }
 
@@ -2015,6 +2014,18 @@ static wxp_fake_refund *wxp__fake_book(wxp_fake *f, wxp_fake_order *o, wxp_str o
     return r;
 }
 
+/* An order at WeChat Pay's refund count limit: 1, with the reason in msg. */
+static int wxp__fake_refund_limit(wxp_fake *f, const wxp_fake_order *o)
+{
+    char *msg = f->wxp__priv.msg;
+    size_t n;
+    if (o->refund_count < WXP_FAKE_REFUND_LIMIT) return 0;
+    n = wxp__fake_cats(msg, sizeof f->wxp__priv.msg, 0, "the order already has ");
+    n = wxp__fake_cat_int(msg, sizeof f->wxp__priv.msg, n, WXP_FAKE_REFUND_LIMIT);
+    (void)wxp__fake_cats(msg, sizeof f->wxp__priv.msg, n, " refunds, the most WeChat Pay allows on one order");
+    return 1;
+}
+
 /* POST /v3/refund/domestic/refunds */
 static void wxp__fake_refund_create(wxp_fake *f, const wxp_http_request *req)
 {
@@ -2119,11 +2130,7 @@ static void wxp__fake_refund_create(wxp_fake *f, const wxp_http_request *req)
         wxp__fake_error(f, 400, "PARAM_ERROR", NULL);
         return;
     }
-    if (o->refund_count >= WXP_FAKE_REFUND_LIMIT) {
-        size_t n = wxp__fake_cats(p->msg, sizeof p->msg, 0, "the order already has ");
-        n = wxp__fake_cat_int(p->msg, sizeof p->msg, n, WXP_FAKE_REFUND_LIMIT);
-        (void)wxp__fake_cats(p->msg, sizeof p->msg, n,
-                             " refunds, the most WeChat Pay allows on one order");
+    if (wxp__fake_refund_limit(f, o)) {
         wxp__fake_error(f, 400, "INVALID_REQUEST", NULL);
         return;
     }
@@ -2253,7 +2260,6 @@ static void wxp__fake_trade_query(wxp_fake *f, wxp_str seg, wxp_str query, int b
         wxp_jw_key(&w, "currency");         wxp_jw_cstring(&w, "CNY");
         wxp_jw_object_end(&w);
         wxp_jw_object_end(&w);
-        p->code[0] = 0;
         wxp__fake_done(f, &w, 200);
         return;
     }
@@ -2297,7 +2303,6 @@ static void wxp__fake_trade_query(wxp_fake *f, wxp_str seg, wxp_str query, int b
     }
     wxp_jw_array_end(&w);
     wxp_jw_object_end(&w);
-    p->code[0] = 0;
     wxp__fake_done(f, &w, 200);
 }
 
@@ -2336,7 +2341,6 @@ static void wxp__fake_trade_close(wxp_fake *f, const wxp_http_request *req, wxp_
        reversed order again is answered the same. */
     if (strcmp(o->trade_state, "REVOKED") != 0)
         wxp__fake_set_state(o, "CLOSED");
-    p->code[0] = 0;
     p->status = 204;
     p->out_len = 0;
     p->out[0] = 0;
@@ -2514,7 +2518,6 @@ static void wxp__fake_reply_subsidy(wxp_fake *f, const wxp__fake_subsidy *s, int
         wxp_jw_key(&w, "create_time");           wxp_jw_cstring(&w, t);
     }
     wxp_jw_object_end(&w);
-    p->code[0] = 0;
     wxp__fake_done(f, &w, 200);
 }
 
@@ -2960,7 +2963,6 @@ static void wxp__fake_v2_reply_refund(wxp_fake *f, int st, const wxp_fake_refund
         wxp__fake_v2_ns(f, "coupon_refund_id", (long long)n, -1, o->coupons[i].coupon_id);
         n++;
     }
-    f->wxp__priv.code[0] = 0;
     wxp__fake_v2_finish(f, st);
 }
 
@@ -3051,11 +3053,7 @@ static void wxp__fake_v2_refund(wxp_fake *f, const wxp_http_request *req, int wi
         wxp__fake_v2_result_fail(f, st, "REFUND_FEE_MISMATCH", WXP__FAKE_ZH_MISMATCH);
         return;
     }
-    if (o->refund_count >= WXP_FAKE_REFUND_LIMIT) {
-        size_t n = wxp__fake_cats(p->msg, sizeof p->msg, 0, "the order already has ");
-        n = wxp__fake_cat_int(p->msg, sizeof p->msg, n, WXP_FAKE_REFUND_LIMIT);
-        (void)wxp__fake_cats(p->msg, sizeof p->msg, n,
-                             " refunds, the most WeChat Pay allows on one order");
+    if (wxp__fake_refund_limit(f, o)) {
         wxp__fake_v2_result_fail(f, st, "INVALID_REQUEST", p->msg);
         return;
     }
@@ -3175,7 +3173,6 @@ static void wxp__fake_v2_refundquery(wxp_fake *f, const wxp_http_request *req)
             wxp__fake_v2_item(f, &p->refunds[i], n++);
         }
     }
-    p->code[0] = 0;
     wxp__fake_v2_finish(f, st);
 }
 
@@ -3355,7 +3352,6 @@ static void wxp__fake_v2_micropay(wxp_fake *f, const wxp_http_request *req)
     }
     wxp__fake_v2_head(f, 1);
     wxp__fake_v2_order(f, o, 0);
-    p->code[0] = 0;
     wxp__fake_v2_finish(f, st);
 }
 
@@ -3388,7 +3384,6 @@ static void wxp__fake_v2_orderquery(wxp_fake *f, const wxp_http_request *req)
         (void)wxp__fake_charge(f, o, &p->customers[o->customer - 1]);
     wxp__fake_v2_head(f, 1);
     wxp__fake_v2_order(f, o, 1);
-    p->code[0] = 0;
     wxp__fake_v2_finish(f, st);
 }
 
@@ -3417,7 +3412,6 @@ static void wxp__fake_v2_reverse(wxp_fake *f, const wxp_http_request *req)
     }
     wxp__fake_v2_head(f, 1);
     wxp__fake_v2_s(f, "recall", (p->cur_faults & WXP_FAKE_RECALL) ? "Y" : "N");
-    p->code[0] = 0;
     wxp__fake_v2_finish(f, st);
 }
 
@@ -3493,10 +3487,11 @@ static wxp_str wxp__fake_split_query(wxp_str path, wxp_str *query)
     return path;
 }
 
-static void wxp__fake_simulate(wxp_fake *f, const wxp_http_request *req)
+/* Answers req; path and query are req->path split at '?'. */
+static void wxp__fake_simulate(wxp_fake *f, const wxp_http_request *req, wxp_str path, wxp_str query)
 {
     const char *m = req->method ? req->method : "";
-    wxp_str query, seg, path = wxp__fake_split_query(req->path, &query);
+    wxp_str seg;
     int get = strcmp(m, "GET") == 0, post = strcmp(m, "POST") == 0;
 #ifndef WXP_NO_V2
     if (f->wxp__priv.v2) {      /* APIv2: no Authorization, the sign is in the XML */
@@ -3755,7 +3750,7 @@ WXP_FAKE_API int wxp_fake_transport(void *user, const wxp_http_request *req,
         p->status = e->status;
         rec->scripted = 1;
     } else {
-        wxp__fake_simulate(f, req);
+        wxp__fake_simulate(f, req, path, query);
         if (faults & WXP_FAKE_BOOKED_ERROR)   /* booked, and yet a system error */
             wxp__fake_system_error(f, req);
     }

@@ -231,7 +231,7 @@ typedef struct wxp_sock {
         /* the answer being read */
         char                    line[WXP_SOCK_LINE_MAX];
         size_t                  line_len, lines;
-        int                     state, status, interim, chunked, has_len, close, http11;
+        int                     state, status, chunked, has_len, close, http11;
         int                     no_body, stray, interims;
         unsigned long long      clen, left, got;
     } wxp__priv;
@@ -984,7 +984,6 @@ WXP__SOCK_PRIVATE void wxp__sock_answer_reset(wxp_sock *s, int no_body)
     s->wxp__priv.line_len = 0;
     s->wxp__priv.lines = 0;
     s->wxp__priv.status = 0;
-    s->wxp__priv.interim = 0;
     s->wxp__priv.interims = 0;
     s->wxp__priv.chunked = 0;
     s->wxp__priv.has_len = 0;
@@ -1010,7 +1009,6 @@ WXP__SOCK_PRIVATE const char *wxp__sock_line(wxp_sock *s, wxp_http_response *res
         st = (l[9] - '0') * 100 + (l[10] - '0') * 10 + (l[11] - '0');
         s->wxp__priv.http11 = l[7] == '1';
         s->wxp__priv.status = st;
-        s->wxp__priv.interim = st < 200;
         if (st == 101) return "the server switched protocols (101)";
         if (st < 200 && ++s->wxp__priv.interims > WXP__SOCK_MAX_INTERIM) return "too many 1xx answers";
         if (st >= 200) wxp_http_response_status(res, st);
@@ -1021,7 +1019,7 @@ WXP__SOCK_PRIVATE const char *wxp__sock_line(wxp_sock *s, wxp_http_response *res
         const char *v;
         size_t vn;
         if (n == 0) {                           /* the end of the headers */
-            if (s->wxp__priv.interim) {
+            if (s->wxp__priv.status < 200) {
                 int keep = s->wxp__priv.interims;
                 wxp__sock_answer_reset(s, s->wxp__priv.no_body);
                 s->wxp__priv.interims = keep;
@@ -1048,7 +1046,7 @@ WXP__SOCK_PRIVATE const char *wxp__sock_line(wxp_sock *s, wxp_http_response *res
         vn = n - i - 1;
         while (vn && (*v == ' ' || *v == '\t')) { v++; vn--; }
         while (vn && (v[vn - 1] == ' ' || v[vn - 1] == '\t')) vn--;
-        if (s->wxp__priv.interim) return NULL;  /* a 1xx answer's headers are not passed on */
+        if (s->wxp__priv.status < 200) return NULL;  /* a 1xx answer's headers are not passed on */
         if (wxp__sock_ieq(l, i, "Content-Length")) {
             unsigned long long c = 0;
             size_t k;
@@ -1061,12 +1059,9 @@ WXP__SOCK_PRIVATE const char *wxp__sock_line(wxp_sock *s, wxp_http_response *res
             s->wxp__priv.has_len = 1;
             s->wxp__priv.clen = c;
         } else if (wxp__sock_ieq(l, i, "Transfer-Encoding")) {
-            /* Only "chunked" (last) is understood; nothing else was asked for. */
-            size_t k = vn;
-            while (k && v[k - 1] != ',') k--;
-            if (!wxp__sock_has_token(v + k, vn - k, "chunked") || wxp__sock_has_token(v, k, "chunked"))
+            /* Only "chunked" alone is understood; nothing else was asked for. */
+            if (memchr(v, ',', vn) || !wxp__sock_has_token(v, vn, "chunked"))
                 return "an unsupported Transfer-Encoding";
-            if (k) return "an unsupported Transfer-Encoding";
             s->wxp__priv.chunked = 1;
         } else if (wxp__sock_ieq(l, i, "Connection")) {
             if (wxp__sock_has_token(v, vn, "close")) s->wxp__priv.close = 1;
