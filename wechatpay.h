@@ -207,7 +207,9 @@ WXP_API wxp_str wxp_cstr(const char *s);
   X(E_RATE,        "the local rate limit is reached: try again later")               \
   X(E_HASH,        "the downloaded bill does not match its hash_value")               \
   X(E_V2_RETURN,   "APIv2 return_code is FAIL (see result.message)")                  \
-  X(E_V2_RESULT,   "APIv2 result_code is FAIL (see result.code, result.message)")
+  X(E_V2_RESULT,   "APIv2 result_code is FAIL (see result.code, result.message)")     \
+  X(E_PARTIAL,     "done (WeChat Pay accepted the call; every field is decoded), but a list had more elements than its array: the first _cap are kept (see result.field, result.needed)") \
+  X(E_EXPIRED,     "the platform certificate that signed is not valid at this time (see result.message)")
 
 #define WXP__ENUM(name, msg) WXP_##name,
 typedef enum wxp_err { WXP_ERRORS(WXP__ENUM) WXP_ERR_COUNT } wxp_err;
@@ -222,6 +224,9 @@ WXP_API const char *wxp_errname(wxp_err e);
    first; it may be NULL where a function says so. */
 typedef struct wxp_result {
     int      status;            /* HTTP status; 0 if nothing was received */
+    int      sent;              /* 1 once the request was handed to the transport
+                                   (it may have been processed, whatever the
+                                   error); 0: the call stopped before, nothing left */
     char     request_id[64];    /* Request-ID header: support asks for it */
     char     code[64];          /* WeChat Pay "code", e.g. "PARAM_ERROR" */
     char     message[256];      /* WeChat Pay "message", or the library's own words */
@@ -1221,8 +1226,11 @@ WXP_API WXP_NODISCARD wxp_err wxp_v2_reverse(wxp_client *c, const wxp_v2_order_r
    The outcome is always one of PAID (transaction_id set), REVERSED (not paid;
    money, if any moved, goes back), or UNKNOWN (reverse could not be confirmed:
    reconcile later with orderquery; last_error and err_code say what is known).
-   NOT_SENT means micropay was never sent: refused locally (WXP_E_ARG,
-   WXP_E_RATE) or by the TLS handshake (WXP_E_TLS). */
+   NOT_SENT means micropay never left (result.sent is 0): refused locally
+   (WXP_E_ARG, WXP_E_NOSPACE, WXP_E_RANDOM...) or by the TLS handshake
+   (WXP_E_TLS, the transport's word that no byte left). Once micropay was
+   handed to the transport the outcome is never NOT_SENT: an answer that does
+   not verify, parse or decode is confirmed by orderquery, then reversed. */
 enum { WXP_SALE_NOT_SENT = 0, WXP_SALE_PAID, WXP_SALE_REVERSED, WXP_SALE_UNKNOWN };
 
 typedef struct wxp_sale_config {
@@ -1245,13 +1253,17 @@ typedef struct wxp_sale {
     wxp_err  last_error;            /* of the last call made */
 } wxp_sale;
 
-/* Returns WXP_OK once the sale reached PAID or REVERSED; WXP_E_ARG, WXP_E_RATE
-   or WXP_E_TLS when nothing was sent (WXP_E_ARG also when config.client_cert is
-   missing: a sale may need a reverse); otherwise an error with outcome
-   UNKNOWN: the last call's, or WXP_E_V2_RESULT with err_code ORDERPAID (the
-   number was paid before: a reverse would refund it) or TOTAL_FEE_MISMATCH
-   (paid, another amount). A number used by another order (OUT_TRADE_NO_USED)
-   is REVERSED with no reverse sent: this customer was not charged. */
+/* Returns WXP_OK once the sale reached PAID or REVERSED. NOT_SENT (result.sent
+   0) returns the error that stopped micropay before it left (WXP_E_ARG also
+   when config.client_cert is missing: a sale may need a reverse): fix it and
+   sell again, with the same out_trade_no or a new one. Otherwise the outcome
+   is UNKNOWN with an error: the last call's, or WXP_E_V2_RESULT with err_code
+   ORDERPAID (the number was paid before: a reverse would refund it) or
+   TOTAL_FEE_MISMATCH (paid, another amount); do not take the money again:
+   reconcile with orderquery (or the bill) before the customer leaves, and
+   reverse or refund by hand. A number used by another order
+   (OUT_TRADE_NO_USED) is REVERSED with no reverse sent: this customer was not
+   charged. */
 WXP_API WXP_NODISCARD wxp_err wxp_pos_sale(wxp_client *c, const wxp_micropay_req *req, const wxp_sale_config *sc,
                                            wxp_sale *out, wxp_result *res);
 
@@ -3422,6 +3434,7 @@ WXP_API wxp_err wxp_v3_finish(wxp_client *c, wxp_result *res)
     wxp_err e = WXP_OK;
     WXP__REQUIRE(c);
     wxp__res_clear(res);
+    if (res) res->sent = 1; /* an answer to finish: the request went out */
     r = &c->wxp__priv.resp;
     status = r->wxp__priv.status;
     seen = r->wxp__priv.seen;
@@ -3465,10 +3478,14 @@ WXP__PRIVATE wxp_err wxp__transport(const wxp_transport *t, const wxp_http_reque
     wxp_err e;
     int rc;
     errbuf[0] = 0;
+    /* From here on the request may reach WeChat Pay, whatever goes wrong; only
+       a refused handshake is the transport's word that no byte of it left. */
+    if (res) res->sent = 1;
     rc = t->fn(t->user, req, resp, errbuf, sizeof errbuf);
     if (rc == WXP_TRANSPORT_OK) return WXP_OK;
     errbuf[sizeof errbuf - 1] = 0;
     wxp__res_heard(res, resp);
+    if (res && rc == WXP_TRANSPORT_TLS) res->sent = 0;
     e = rc == WXP_TRANSPORT_TIMEOUT ? WXP_E_TIMEOUT : rc == WXP_TRANSPORT_TLS ? WXP_E_TLS : WXP_E_TRANSPORT;
     return wxp__fail(res, e, "transport", errbuf[0] ? errbuf : "the transport failed");
 }
@@ -3958,13 +3975,28 @@ WXP__PRIVATE int wxp__empty_required(const wxp__field *f, const wxp_str *s)
     return f->req && f->lo > 0 && s->len == 0;
 }
 
+/* A list longer than the caller's array does not fail a call WeChat Pay has
+   carried out (a booked refund must not look like a failed one): what fits is
+   kept, decoding goes on, and the call ends WXP_E_PARTIAL naming the first
+   such list (needed: its length). Nonzero: e is another error, stop. */
+WXP__PRIVATE int wxp__partial(wxp_err e, wxp_err *partial, size_t n, const char *path, wxp_result *res)
+{
+    if (e != WXP_E_PARTIAL) return e != WXP_OK;
+    if (n && res && !res->field[0]) {
+        res->needed = n;
+        (void)wxp__fail(res, e, path, "more elements than the array's _cap: the first _cap are kept");
+    }
+    *partial = e;
+    return 0;
+}
+
 /* Fills obj from the object token tok. Arrays go into the caller's arrays. */
 WXP__PRIVATE wxp_err wxp__decode(const wxp__model *m, const wxp_json *doc, int tok, void *obj,
                                  const char *prefix, wxp_result *res)
 {
     char path[64];
     size_t i;
-    wxp_err e;
+    wxp_err e, partial = WXP_OK;
     for (i = 0; i < m->n; i++) {
         const wxp__field *f = &m->f[i];
         int t = wxp_json_get(doc, tok, f->key);
@@ -3990,38 +4022,35 @@ WXP__PRIVATE wxp_err wxp__decode(const wxp__model *m, const wxp_json *doc, int t
             break;
         }
         case WXP__T_OBJ:
-            if (absent) { /* every field reset; arrays keep the caller's pointer and _cap */
-                if ((e = wxp__decode(f->sub, doc, -1, WXP__AT(obj, f->off, char *), path, res)) != WXP_OK) return e;
-                break;
-            }
-            if (doc->tok[t].type != WXP_JSON_OBJECT) return wxp__fail(res, WXP_E_TYPE, path, "expected an object");
-            if ((e = wxp__decode(f->sub, doc, t, WXP__AT(obj, f->off, char *), path, res)) != WXP_OK) return e;
+            /* absent: every field reset; arrays keep the caller's pointer and _cap */
+            if (!absent && doc->tok[t].type != WXP_JSON_OBJECT)
+                return wxp__fail(res, WXP_E_TYPE, path, "expected an object");
+            e = wxp__decode(f->sub, doc, absent ? -1 : t, WXP__AT(obj, f->off, char *), path, res);
+            if (wxp__partial(e, &partial, 0, path, res)) return e;
             break;
         case WXP__T_ARR: {
             char *arr = *WXP__AT(obj, f->off, char **);
-            size_t *count = WXP__AT(obj, f->count_off, size_t *), cap = count[1], k = 0, n;
+            size_t *count = WXP__AT(obj, f->count_off, size_t *), cap = arr ? count[1] : 0, k = 0;
             int el;
             *count = 0;
             if (absent) break;
             if (doc->tok[t].type != WXP_JSON_ARRAY) return wxp__fail(res, WXP_E_TYPE, path, "expected an array");
-            n = wxp_json_count(doc, t);
-            if (n > cap || (n && !arr)) {
-                if (res) res->needed = n;
-                return wxp__fail(res, WXP_E_NOSPACE, path, "more elements than the array's _cap");
-            }
             for (el = wxp_json_first(doc, t); el >= 0; el = wxp_json_next(doc, t, el), k++) {
                 char item[64];
                 wxp__path_join(item, sizeof item, path, NULL, (long long)k);
                 if (doc->tok[el].type != WXP_JSON_OBJECT) return wxp__fail(res, WXP_E_TYPE, item, "expected an object");
-                if ((e = wxp__decode(f->sub, doc, el, arr + k * f->elem, item, res)) != WXP_OK) return e;
+                if (k >= cap) continue; /* checked, not kept */
+                e = wxp__decode(f->sub, doc, el, arr + k * f->elem, item, res);
+                if (wxp__partial(e, &partial, 0, path, res)) return e;
+                *count = k + 1;
             }
-            *count = n;
+            if (k > cap) (void)wxp__partial(WXP_E_PARTIAL, &partial, k, path, res);
             break;
         }
         default: break;
         }
     }
-    return WXP_OK;
+    return partial;
 }
 
 /* Fills obj from a whole answer, which must be an object. */
@@ -4193,6 +4222,14 @@ WXP__PRIVATE int wxp__attempt(wxp__attempts *a, int bucket, int spend, wxp_resul
     return 0;
 }
 
+/* After the last attempt: a later attempt that stopped before its transport
+   (its set-up clears the result) must not hide that an earlier one was sent;
+   a retry only ever follows an attempt that was. */
+WXP__PRIVATE void wxp__attempts_end(const wxp__attempts *a, wxp_result *res)
+{
+    if (res && a->n > 1) res->sent = 1;
+}
+
 /* The typed call: body (already encoded at the start of io_buf, body_len
    bytes) is sent, retried when safe, and the verified answer decoded. A rated
    call is a refund: WeChat Pay's budget counts the ones that fail. */
@@ -4209,11 +4246,12 @@ WXP__PRIVATE wxp_err wxp__typed_call(wxp_client *c, const char *method, const ch
     wxp__attempts_init(&a, c, flags);
     while (wxp__attempt(&a, WXP__RATE_V3_REFUND_FAIL, 0, res) == 0) {
         e = wxp__v3_prepare(c, method, path, body, NULL, body_len, NULL, NULL, res);
-        if (e) return e;
+        if (e) break;
         e = wxp__v3_send(c, res);
         if ((flags & WXP__RATED) && (e == WXP_E_HTTP || WXP__UNHEARD(e)) && *fails > 0) (*fails)--;
         if (!wxp__retryable(e, res)) break;
     }
+    wxp__attempts_end(&a, res);
     if (e || !out_model) return e;
     e = wxp__parse_in_io(c, &doc, res);
     if (e) return e;
@@ -4855,6 +4893,23 @@ WXP__PRIVATE void wxp__v2h_put(wxp__v2h *h, const void *d, size_t n)
     if (h->md5) br_md5_update(&h->m, d, n); else br_hmac_update(&h->h, d, n);
 }
 
+/* Fails with e, naming the key, when the two lists share a key or repeat one. */
+WXP__PRIVATE wxp_err wxp__v2_unique(const wxp_kv *a, size_t na, const wxp_kv *x, size_t nx, wxp_err e,
+                                    const char *msg, wxp_result *res)
+{
+    size_t i, j, total = na + nx;
+    for (i = 0; i < total; i++) {
+        const wxp_kv *kv = i < na ? &a[i] : &x[i - na];
+        for (j = i + 1; j < total; j++)
+            if (wxp__kv_cmp(kv->key, (j < na ? &a[j] : &x[j - na])->key) == 0) {
+                char name[64];
+                wxp__copy(name, sizeof name, kv->key.ptr, kv->key.len);
+                return wxp__fail(res, e, name, msg);
+            }
+    }
+    return WXP_OK;
+}
+
 /* Signs the union of two lists without sorting a copy: each round picks the
    smallest key above the last one (n is small; no scratch memory needed). */
 WXP__PRIVATE wxp_err wxp__v2_sign2(const wxp_kv *a, size_t na, const wxp_kv *x, size_t nx, wxp_str key,
@@ -4865,19 +4920,11 @@ WXP__PRIVATE wxp_err wxp__v2_sign2(const wxp_kv *a, size_t na, const wxp_kv *x, 
     size_t dlen, i, total = na + nx;
     const wxp_str *last = NULL;
     int first = 1;
+    wxp_err e;
     if (!key.len) return wxp__fail(res, WXP_E_ARG, "apiv2_key", "the APIv2 key is not configured");
     if (sign_type != WXP_V2_MD5 && sign_type != WXP_V2_HMAC_SHA256)
         return wxp__fail(res, WXP_E_ARG, "sign_type", "MD5 or HMAC-SHA256");
-    for (i = 0; i < total; i++) {
-        const wxp_kv *kv = i < na ? &a[i] : &x[i - na];
-        size_t j;
-        for (j = i + 1; j < total; j++)
-            if (wxp__kv_cmp(kv->key, (j < na ? &a[j] : &x[j - na])->key) == 0) {
-                char name[64];
-                wxp__copy(name, sizeof name, kv->key.ptr, kv->key.len);
-                return wxp__fail(res, WXP_E_ARG, name, "duplicate APIv2 key");
-            }
-    }
+    if ((e = wxp__v2_unique(a, na, x, nx, WXP_E_ARG, "duplicate APIv2 key", res)) != WXP_OK) return e;
     h.md5 = sign_type == WXP_V2_MD5;
     if (h.md5) br_md5_init(&h.m);
     else {
@@ -4922,6 +4969,10 @@ WXP__PRIVATE wxp_err wxp__v2_verify(const wxp_kv *kv, size_t n, wxp_str apiv2_ke
     const wxp_str *got = wxp_kv_get(kv, n, "sign");
     wxp_err e;
     if (!got) return wxp__fail(res, WXP_E_SIGNATURE, "sign", "the answer carries no sign");
+    /* A repeated element is not what WeChat Pay signed: which copy would count? */
+    e = wxp__v2_unique(kv, n, NULL, 0, WXP_E_SIGNATURE, "the answer repeats this element: it cannot be verified",
+                       res);
+    if (e) return e;
     e = wxp__v2_sign2(kv, n, NULL, 0, apiv2_key, sign_type, want, res);
     if (e) return e;
     if (got->len != strlen(want) || !wxp__ct_equal(got->ptr, want, got->len))
@@ -5134,11 +5185,16 @@ WXP__PRIVATE void wxp__v2_name(char name[80], const char *key, const char *suffi
     wxp__append(name, 80, suffix, strlen(suffix));
 }
 
+/* An answer's field, NULL when absent or empty: WeChat Pay signs no empty
+   value, so an empty element says nothing that can be trusted (an added
+   <coupon_fee></coupon_fee> must not fail a paid sale). */
 WXP__PRIVATE const wxp_str *wxp__v2_get(const wxp_kv *kv, size_t n, const char *key, const char *suffix)
 {
     char full[80];
+    const wxp_str *v;
     wxp__v2_name(full, key, suffix);
-    return wxp_kv_get(kv, n, full);
+    v = wxp_kv_get(kv, n, full);
+    return v && v->len ? v : NULL;
 }
 
 /* Whether any direct field of m is present with this suffix. */
@@ -5155,20 +5211,18 @@ WXP__PRIVATE wxp_err wxp__v2_decode(const wxp__model *m, const wxp_kv *kv, size_
 {
     char name[80];
     size_t i;
-    wxp_err e;
+    wxp_err e, partial = WXP_OK;
     for (i = 0; i < m->n; i++) {
         const wxp__field *f = &m->f[i];
         const wxp_str *v;
         wxp__v2_name(name, f->key, suffix);
-        v = f->type == WXP__T_ARR ? NULL : wxp_kv_get(kv, n, name);
+        v = f->type == WXP__T_ARR ? NULL : wxp__v2_get(kv, n, f->key, suffix);
         if (f->type != WXP__T_ARR && !v && f->req)
-            return wxp__fail(res, WXP_E_NOTFOUND, name, "required field missing in the answer");
+            return wxp__fail(res, WXP_E_NOTFOUND, name, "required field missing or empty in the answer");
         if (f->type == WXP__T_STR) {
             wxp_str *s = WXP__AT(obj, f->off, wxp_str *);
             s->ptr = v ? v->ptr : "";
             s->len = v ? v->len : 0;
-            if (wxp__empty_required(f, s))
-                return wxp__fail(res, WXP_E_NOTFOUND, name, "required field empty in the answer");
         } else if (f->type == WXP__T_INT) {
             long long *x = WXP__AT(obj, f->off, long long *);
             *x = 0;
@@ -5176,7 +5230,7 @@ WXP__PRIVATE wxp_err wxp__v2_decode(const wxp__model *m, const wxp_kv *kv, size_
                 return wxp__fail(res, WXP_E_RANGE, name, "expected a non-negative integer");
         } else if (f->type == WXP__T_ARR) {
             char *arr = *WXP__AT(obj, f->off, char **);
-            size_t *count = WXP__AT(obj, f->count_off, size_t *), cap = count[1], k;
+            size_t *count = WXP__AT(obj, f->count_off, size_t *), cap = arr ? count[1] : 0, k;
             *count = 0;
             for (k = 0;; k++) {
                 char sub[40], num[24];
@@ -5185,16 +5239,15 @@ WXP__PRIVATE wxp_err wxp__v2_decode(const wxp__model *m, const wxp_kv *kv, size_
                 wxp__append(sub, sizeof sub, "_", 1);
                 wxp__append(sub, sizeof sub, num, wxp__itoa(num, (long long)k));
                 if (!wxp__v2_present(f->sub, kv, n, sub)) break;
-                if (k >= cap || !arr) {
-                    if (res) res->needed = k + 1;
-                    return wxp__fail(res, WXP_E_NOSPACE, f->key, "more indexed elements than the array's _cap");
-                }
-                if ((e = wxp__v2_decode(f->sub, kv, n, sub, arr + k * f->elem, res)) != WXP_OK) return e;
+                if (k >= cap) continue; /* counted, not kept */
+                e = wxp__v2_decode(f->sub, kv, n, sub, arr + k * f->elem, res);
+                if (wxp__partial(e, &partial, 0, f->key, res)) return e;
                 *count = k + 1;
             }
+            if (k > cap) (void)wxp__partial(WXP_E_PARTIAL, &partial, k, f->key, res);
         }
     }
-    return WXP_OK;
+    return partial;
 }
 
 /* An APIv2 answer that says "send the same request again". */
@@ -5229,6 +5282,7 @@ WXP__PRIVATE wxp_err wxp__v2_typed(wxp_client *c, const char *path, unsigned fla
         e = wxp__v2_call(c, path, params, n, 0, NULL, 0, &answer, &count, res);
         if (!wxp__v2_retryable(e, res)) break;
     }
+    wxp__attempts_end(&a, res);
     if (e) return e;
     return wxp__v2_decode(outm, answer, count, "", out, res);
 }
@@ -5350,14 +5404,16 @@ WXP__PRIVATE void wxp__sale_seen(wxp_sale *out, wxp_err e, const wxp_result *r, 
     }
 }
 
-/* An answer that leaves the payment open: ask again. */
+/* Whether the payment is still open: ask again. Only a verified answer can
+   settle it; no answer, or one that does not verify, parse or decode (a
+   duplicated element, a field of the wrong form, a body too large), says
+   nothing about what WeChat Pay did. */
 WXP__PRIVATE int wxp__sale_pending(wxp_err e, const wxp_result *r)
 {
-    if (WXP__UNHEARD(e) || e == WXP_E_TLS || e == WXP_E_HTTP || e == WXP_E_V2_RETURN || e == WXP_E_SIGNATURE ||
-        e == WXP_E_PARSE)
-        return 1;
-    return e == WXP_E_V2_RESULT && (strcmp(r->code, "USERPAYING") == 0 || strcmp(r->code, "SYSTEMERROR") == 0 ||
-                                    strcmp(r->code, "BANKERROR") == 0);
+    if (e == WXP_OK) return 0;
+    if (e != WXP_E_V2_RESULT) return 1;
+    return strcmp(r->code, "USERPAYING") == 0 || strcmp(r->code, "SYSTEMERROR") == 0 ||
+           strcmp(r->code, "BANKERROR") == 0;
 }
 
 WXP_API wxp_err wxp_pos_sale(wxp_client *c, const wxp_micropay_req *req, const wxp_sale_config *sc, wxp_sale *out,
@@ -5388,7 +5444,9 @@ WXP_API wxp_err wxp_pos_sale(wxp_client *c, const wxp_micropay_req *req, const w
     wxp__sale_note(sc, "micropay");
     started = wxp__now(c);
     e = wxp_v2_micropay(c, req, &order, res);
-    if (e == WXP_E_ARG || e == WXP_E_RATE || e == WXP_E_TLS) return out->last_error = e; /* nothing sent */
+    /* Where the call stopped decides, never the error code: once the request
+       was handed to the transport, the customer may have been charged. */
+    if (!res->sent) return out->last_error = e;
     wxp__sale_seen(out, e, res, &order);
     if (e == WXP_OK) {
         out->outcome = WXP_SALE_PAID;

@@ -76,6 +76,7 @@ static int refuse_handshake;        /* every call: WXP_TRANSPORT_TLS, nothing se
 static unsigned micropay_timeouts;  /* micropays answered, then reported as timed out */
 static int start_without_cert;      /* the next start(): a client without client_cert */
 static unsigned calls_micropay, calls_query, calls_reverse;
+static const char *micropay_insert; /* added after <xml> of the next micropay answer (signed as it was) */
 
 static int path_is(const wxp_http_request *req, const char *p)
 {
@@ -98,6 +99,22 @@ static int front(void *user, const wxp_http_request *req, wxp_http_response *res
     if (refuse_handshake) {
         snprintf(errbuf, errbuf_size, "TLS handshake failed: the server certificate is not trusted");
         return WXP_TRANSPORT_TLS;
+    }
+    if (pl == &plan_micropay && micropay_insert) {
+        /* The answer as delivered, then altered on the way: the sign stays WeChat Pay's. */
+        static char got[8192], bent[8192];
+        wxp_http_response tmp;
+        wxp_str b;
+        int rc, n;
+        wxp_http_response_init(&tmp, got, sizeof got);
+        rc = wxp_fake_transport(user, &copy, &tmp, errbuf, errbuf_size);
+        b = wxp_http_response_body(&tmp);
+        assert_true(rc == 0 && b.len > 5 && memcmp(b.ptr, "<xml>", 5) == 0);
+        n = snprintf(bent, sizeof bent, "<xml>%s%.*s", micropay_insert, (int)(b.len - 5), b.ptr + 5);
+        micropay_insert = NULL;
+        wxp_http_response_status(res, wxp_http_response_get_status(&tmp));
+        assert_int_equal(wxp_http_response_write(res, bent, (size_t)n), (size_t)n);
+        return 0;
     }
     if (pl == &plan_micropay && micropay_timeouts) {
         micropay_timeouts--;
@@ -123,6 +140,7 @@ static void start(void)
     strip_cert = 0;
     refuse_handshake = 0;
     micropay_timeouts = 0;
+    micropay_insert = NULL;
     calls_micropay = calls_query = calls_reverse = 0;
     assert_int_equal(wxp_pubkey_load(&merchant_pub, wxp_cstr(WXP_TEST_MERCHANT_PUB), &r), WXP_OK);
     assert_int_equal(wxp_rsa_key_load(&platform, wxp_cstr(WXP_TEST_PLATFORM_KEY), &r), WXP_OK);
@@ -222,8 +240,9 @@ static void check_invariant(const wxp_sale *s, wxp_err rc, const char *otn, cons
         assert_int_not_equal(rc, WXP_OK);
         break;
     case WXP_SALE_NOT_SENT:
-        assert_true(rc == WXP_E_ARG || rc == WXP_E_RATE || rc == WXP_E_TLS);
+        assert_int_not_equal(rc, WXP_OK);
         assert_false(paid);
+        assert_null(o);   /* nothing reached the simulator */
         break;
     default:
         fail_msg("outcome %d", s->outcome);
@@ -1144,6 +1163,81 @@ static void transport_failure_kinds(void)
     assert_int_equal(s.reverses, 1);
 }
 
+/* A paid micropay whose answer arrives with an element twice: the sign check
+   cannot trust it (which copy was signed?), but the request had left, so the
+   sale is confirmed by orderquery, never reported NOT_SENT. (It was: the
+   duplicate made the check say WXP_E_ARG, which the sale read as "refused
+   locally".) */
+static void bug_duplicate_element_paid_reported_not_sent(void)
+{
+    static const char *const dups[] = {
+        "<return_code><![CDATA[SUCCESS]]></return_code>", "<return_code>FAIL</return_code>",
+        "<result_code>FAIL</result_code>", "<sign>00</sign>", "<total_fee>1</total_fee>",
+    };
+    char otn[32];
+    size_t i;
+    wxp_sale s;
+    wxp_result r;
+    start();
+    for (i = 0; i < sizeof dups / sizeof dups[0]; i++) {
+        snprintf(otn, sizeof otn, "T-DUP-%u", (unsigned)i);
+        micropay_insert = dups[i];
+        assert_int_equal(sell(otn, CODE_NOW, 100, &s, &r), WXP_OK);
+        assert_int_equal(s.outcome, WXP_SALE_PAID);
+        assert_int_equal(r.sent, 1);
+        assert_int_equal(s.queries, 1);
+        assert_int_equal(s.reverses, 0);
+        assert_string_equal(s.transaction_id, order(otn)->transaction_id);
+    }
+    assert_int_equal(customer(CODE_NOW)->payments, (long long)i);
+    /* The typed call on its own names the element and says the request left. */
+    {
+        wxp_micropay_req q = sale_req("T-DUP-X", CODE_NOW, 100);
+        wxp_v2_order o;
+        micropay_insert = "<return_code>SUCCESS</return_code>";
+        assert_int_equal(wxp_v2_micropay(&client, &q, &o, &r), WXP_E_SIGNATURE);
+        assert_string_equal(r.field, "return_code");
+        assert_int_equal(r.sent, 1);
+    }
+}
+
+/* An added empty element passes the sign check (WeChat Pay signs no empty
+   value) and must not fail a paid sale: it says nothing, so it is read as
+   absent. It turned a paid sale into a reversal when coupon_fee "" was
+   refused as a number. An empty required field is missing. */
+static void bug_empty_element_reversed_a_paid_sale(void)
+{
+    wxp_sale s;
+    wxp_result r;
+    start();
+    micropay_insert = "<coupon_fee></coupon_fee><settlement_total_fee><![CDATA[]]></settlement_total_fee>";
+    assert_int_equal(sell("T-EMPTY", CODE_NOW, 100, &s, &r), WXP_OK);
+    assert_int_equal(s.outcome, WXP_SALE_PAID);
+    assert_int_equal(s.queries + s.reverses, 0);
+    assert_int_equal(customer(CODE_NOW)->payments, 1);
+}
+
+/* Where the call stopped decides NOT_SENT: a micropay refused before its
+   transport (result.sent 0) is NOT_SENT whatever the error; the simulator
+   never saw it. */
+static void not_sent_is_where_the_call_stopped(void)
+{
+    static unsigned char tiny[64];
+    wxp_micropay_req q = sale_req("T-LOCAL", CODE_NOW, 100);
+    wxp_sale_config sc = sale_cfg();
+    wxp_sale s;
+    wxp_result r;
+    start();
+    /* Too small an io_buf for the request XML: WXP_E_NOSPACE before sending. */
+    client.wxp__priv.cfg.io_buf = tiny;
+    client.wxp__priv.cfg.io_buf_size = sizeof tiny;
+    assert_int_equal(wxp_pos_sale(&client, &q, &sc, &s, &r), WXP_E_NOSPACE);
+    assert_int_equal(s.outcome, WXP_SALE_NOT_SENT);
+    assert_int_equal(r.sent, 0);
+    assert_int_equal(calls_micropay, 0);
+    assert_null(order("T-LOCAL"));
+}
+
 #define CASE(name) static void t_##name(void **state) { (void)state; name(); }
 CASE(paid_at_once)
 CASE(paid_after_two_polls)
@@ -1167,6 +1261,9 @@ CASE(bug_reused_number_reverses_another_order)
 CASE(bug_wait_ignores_the_clock)
 CASE(bug_sale_without_cert_starts)
 CASE(transport_failure_kinds)
+CASE(bug_duplicate_element_paid_reported_not_sent)
+CASE(bug_empty_element_reversed_a_paid_sale)
+CASE(not_sent_is_where_the_call_stopped)
 #undef CASE
 
 int main(void)
@@ -1194,6 +1291,9 @@ int main(void)
         cmocka_unit_test(t_bug_wait_ignores_the_clock),
         cmocka_unit_test(t_bug_sale_without_cert_starts),
         cmocka_unit_test(t_transport_failure_kinds),
+        cmocka_unit_test(t_bug_duplicate_element_paid_reported_not_sent),
+        cmocka_unit_test(t_bug_empty_element_reversed_a_paid_sale),
+        cmocka_unit_test(t_not_sent_is_where_the_call_stopped),
     };
     return cmocka_run_group_tests_name("pos_sale", tests, NULL, NULL) ? 1 : 0;
 }

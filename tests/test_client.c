@@ -1231,8 +1231,10 @@ static void refund_currency_defaults_to_cny_on_the_wire(void **state)
     assert_view(out.amount.currency, "CNY");
 }
 
-/* More from[] elements than the caller's array: named, never silently cut. */
-static void refund_decode_more_from_than_cap_is_nospace(void **state)
+/* More from[] elements than the caller's array: the refund is booked, so the
+   call says WXP_E_PARTIAL (never a failure, never a silent cut): every scalar
+   and the first _cap elements decoded, the list and its length named. */
+static void refund_decode_more_from_than_cap_is_partial(void **state)
 {
     wxp_refund_req q;
     wxp_refund_from_req from[2];
@@ -1246,17 +1248,30 @@ static void refund_decode_more_from_than_cap_is_nospace(void **state)
     q.amount.from = from;
     q.amount.from_count = 2;
     out = refund_out(1);
-    ASSERT_ERR(wxp_refund_create(&client, &q, &out, &r), WXP_E_NOSPACE, r);
+    ASSERT_ERR(wxp_refund_create(&client, &q, &out, &r), WXP_E_PARTIAL, r);
     assert_string_equal(r.field, "amount.from");
     assert_int_equal(r.needed, 2);
     assert_int_equal(r.status, 200);   /* the refund itself went through */
-    /* The layer under the call says the same about the same body. */
+    assert_int_equal(r.sent, 1);
+    assert_true(out.refund_id.len > 0);
+    assert_view(out.out_refund_no, "R-from");
+    assert_view(out.status, "PROCESSING");
+    assert_int_equal(out.amount.refund, 100);
+    assert_int_equal(out.amount.from_count, 1);
+    assert_view(out.amount.from[0].account, "AVAILABLE");
+    assert_int_equal(out.amount.from[0].amount, 50);
+    assert_int_equal(wxp_fake_refund_count(&fake), 1);
+    /* The layer under the call says the same about the same body; with no
+       array at all, nothing of the list is kept but the rest is. */
     {
         static char copy[4096];
         memcpy(copy, r.body.ptr, r.body.len);
         out = refund_out(1);
-        ASSERT_ERR(wxp_refund_decode(copy, r.body.len, &out, &r), WXP_E_NOSPACE, r);
+        out.amount.from = NULL;
+        ASSERT_ERR(wxp_refund_decode(copy, r.body.len, &out, &r), WXP_E_PARTIAL, r);
         assert_string_equal(r.field, "amount.from");
+        assert_int_equal(out.amount.from_count, 0);
+        assert_view(out.out_refund_no, "R-from");
     }
 }
 
@@ -1477,9 +1492,12 @@ static void refund_decode_nested_promotion_goods(void **state)
     env_up();
     assert_int_equal(wxp_fake_push(&fake, 200, answer), WXP_OK);
     out = refund_out(4);
-    ASSERT_ERR(wxp_refund_query(&client, "R-promo", NULL, &out, &r), WXP_E_NOSPACE, r);
+    ASSERT_ERR(wxp_refund_query(&client, "R-promo", NULL, &out, &r), WXP_E_PARTIAL, r);
     assert_string_equal(r.field, "promotion_detail.0.goods_detail");
     assert_int_equal(r.needed, 1);
+    assert_int_equal(out.promotion_detail_count, 1);
+    assert_int_equal(out_promo[0].refund_amount, 10);
+    assert_int_equal(out_promo[0].goods_detail_count, 0);
 
     assert_int_equal(wxp_fake_push(&fake, 200, answer), WXP_OK);
     out = refund_out(4);
@@ -1849,7 +1867,7 @@ int test_group_client(void)
         cmocka_unit_test(refund_create_decodes_every_field),
         cmocka_unit_test(refund_validation_sends_nothing),
         cmocka_unit_test(refund_currency_defaults_to_cny_on_the_wire),
-        cmocka_unit_test(refund_decode_more_from_than_cap_is_nospace),
+        cmocka_unit_test(refund_decode_more_from_than_cap_is_partial),
         cmocka_unit_test(refund_decode_nested_promotion_goods),
         cmocka_unit_test(refund_query_encodes_number_and_sub_mchid),
         cmocka_unit_test(refund_over_the_rest_is_not_enough),

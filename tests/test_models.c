@@ -217,7 +217,8 @@ static void refund_decode_refusals(void **state)
         { "{\"refund_id\":\"1\",\"out_refund_no\":\"R\",\"status\":\"S\",\"amount\":{\"total\":1.5,\"refund\":1}}", WXP_E_RANGE, "amount.total" },
         { "{\"refund_id\":\"1\",\"out_refund_no\":\"R\",\"status\":\"S\",\"amount\":[]}", WXP_E_TYPE, "amount" },
         { "{\"refund_id\":\"1\",\"out_refund_no\":\"R\",\"status\":\"S\",\"amount\":{\"total\":1,\"refund\":1,\"from\":[1]}}", WXP_E_TYPE, "amount.from.0" },
-        { "{\"refund_id\":\"1\",\"out_refund_no\":\"R\",\"status\":\"S\",\"amount\":{\"total\":1,\"refund\":1,\"from\":[{},{},{}]}}", WXP_E_NOSPACE, "amount.from" },
+        { "{\"refund_id\":\"1\",\"out_refund_no\":\"R\",\"status\":\"S\",\"amount\":{\"total\":1,\"refund\":1,\"from\":[{\"account\":\"AVAILABLE\",\"amount\":1},{\"account\":\"UNAVAILABLE\",\"amount\":0},{}]}}", WXP_E_PARTIAL, "amount.from" },
+        { "{\"refund_id\":\"1\",\"out_refund_no\":\"R\",\"status\":\"S\",\"amount\":{\"total\":1,\"refund\":1,\"from\":[{}]}}", WXP_E_NOTFOUND, "amount.from.0.account" },
         { "{\"refund_id\":\"1\",\"out_refund_no\":\"R\",\"status\":\"\",\"amount\":{\"total\":1,\"refund\":1}}", WXP_E_NOTFOUND, "status" },
         { "[1]", WXP_E_TYPE, "json" },
         { "{\"refund_id\":\"1\"", WXP_E_PARSE, "json" },
@@ -442,10 +443,15 @@ static void v2_refundquery_decodes_nested_indexes(void **state)
     assert_memory_equal(coupons[0][1].coupon_refund_id.ptr, "C01", 3);
     assert_int_equal(items[1].coupon_count, 0);
     assert_memory_equal(items[1].refund_status.ptr, "PROCESSING", 10);
-    /* Room for one refund only: an error naming the list, not a silent cut. */
+    /* Room for one refund only: the first is kept, the list and its length
+       named (WXP_E_PARTIAL), never a silent cut nor a failed call. */
     out.refunds_cap = 1;
-    assert_int_equal(wxp_v2_refundquery(&c, &q, &out, &r), WXP_E_NOSPACE);
+    assert_int_equal(wxp_v2_refundquery(&c, &q, &out, &r), WXP_E_PARTIAL);
     assert_string_equal(r.field, "refunds");
+    assert_int_equal(r.needed, 2);
+    assert_int_equal(out.refunds_count, 1);
+    assert_int_equal(out.refund_count, 2);
+    assert_int_equal(items[0].refund_fee, 30);
     /* None of the four identifiers: refused before sending. */
     q.out_trade_no = NULL;
     assert_int_equal(wxp_v2_refundquery(&c, &q, &out, &r), WXP_E_ARG);
