@@ -17,6 +17,7 @@
    transport failed); 2 usage error; 3 configuration or key error.
 
    Build: make (build/wxpay; links -lbearssl and libcurl). */
+#define _POSIX_C_SOURCE 200809L       /* open O_EXCL, fdopen, fsync, getpid: files written safely */
 #define WECHATPAY_IMPLEMENTATION
 #define WECHATPAY_CURL_IMPLEMENTATION
 #define WECHATPAY_FAKE_IMPLEMENTATION
@@ -27,10 +28,13 @@
 #include "examples/example_sim.h"     /* the simulator's settings; examples/test_keys.h */
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #define FILE_MAX (1u << 20)
 #define IO_SIZE  (1u << 18)   /* one call's request and answer (bills stay out: URLs only) */
@@ -121,9 +125,10 @@ static int slurp(const char *path, char *buf, size_t cap, size_t *len)
     size_t n;
     if (!f) return 0;
     n = fread(buf, 1, cap - 1, f);
-    if (n == cap - 1 && fgetc(f) != EOF) {
+    if (ferror(f) || (n == cap - 1 && fgetc(f) != EOF)) {
+        int e = ferror(f) ? EIO : EFBIG;   /* a read error is not a short file */
         if (f != stdin) fclose(f);
-        errno = EFBIG;
+        errno = e;
         return 0;
     }
     if (f != stdin) fclose(f);
@@ -175,7 +180,11 @@ static int load_config_file(const char *path)
         if (!*value) continue;
         if (settings[found].is_path && value[0] != '/' && dirlen) {
             char dir[4096];
-            if (dirlen >= sizeof dir) return 0;
+            if (dirlen >= sizeof dir) {
+                fprintf(stderr, "wxpay: %s%s: expected a config file directory of at most %lu bytes, found %lu\n",
+                        path, linebuf, (unsigned long)sizeof dir - 1, (unsigned long)dirlen);
+                return 0;
+            }
             memcpy(dir, path, dirlen);
             dir[dirlen] = 0;
             value = (char *)pool_printf2(dir, value, "");
@@ -214,6 +223,97 @@ static int load_settings(const char *config_flag, const char *const *flags)
             val[s] = flags[s];
             origin[s] = pool_printf2(flag, "", "");
         }
+        if (val[s] && !origin[s]) {     /* messages print origin: never NULL */
+            fprintf(stderr, "wxpay: configuration: too many settings (their names fill %lu bytes)\n",
+                    (unsigned long)sizeof cfg_pool);
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* ==== files written ========================================================= */
+
+/* Every file the CLI writes (certificates --out, the simulator journal) is
+   replaced whole: written to a fresh temporary file beside it, then renamed
+   over it, so no reader sees half of it. The temporary file is created with
+   O_CREAT|O_EXCL under an unpredictable name, so a link planted there is never
+   followed (O_EXCL fails on any existing name, links included); a clash is
+   retried under a new name. */
+typedef struct out_file {
+    FILE       *f;
+    const char *path;
+    char        tmp[4096];
+} out_file;
+
+/* Bits for a temporary name: /dev/urandom, else the clock (O_EXCL is the guard). */
+static unsigned long tmp_salt(void)
+{
+    static unsigned long seq;
+    unsigned char b[4] = { 0, 0, 0, 0 };
+    FILE *f = fopen("/dev/urandom", "rb");
+    if (f) {
+        if (fread(b, 1, sizeof b, f) != sizeof b) memset(b, 0, sizeof b);
+        fclose(f);
+    }
+    seq++;
+    return ((unsigned long)b[0] << 24 | (unsigned long)b[1] << 16 | (unsigned long)b[2] << 8 | b[3]) ^
+           ((unsigned long)time(NULL) * 2654435761ul) ^ ((unsigned long)clock() << 8) ^ (seq * 40503ul);
+}
+
+/* Opens a temporary file for path: 1, or 0 with errno set and nothing created. */
+static int out_open(out_file *o, const char *path, int mode)
+{
+    int fd = -1, tries, n, e;
+    o->f = NULL;
+    o->path = path;
+    o->tmp[0] = 0;
+    for (tries = 0; tries < 8 && fd < 0; tries++) {
+        n = snprintf(o->tmp, sizeof o->tmp, "%s.tmp.%ld.%08lx", path, (long)getpid(), tmp_salt() & 0xFFFFFFFFul);
+        if (n < 0 || (size_t)n >= sizeof o->tmp) {
+            errno = ENAMETOOLONG;
+            return 0;
+        }
+        fd = open(o->tmp, O_WRONLY | O_CREAT | O_EXCL, (mode_t)mode);
+        if (fd < 0 && errno != EEXIST) return 0;
+    }
+    if (fd < 0) return 0;       /* errno is EEXIST: 8 clashes */
+    o->f = fdopen(fd, "wb");
+    if (!o->f) {
+        e = errno;
+        close(fd);
+        remove(o->tmp);
+        errno = e;
+        return 0;
+    }
+    return 1;
+}
+
+/* Drops the temporary file (errno kept for the caller's message). */
+static void out_abort(out_file *o)
+{
+    int e = errno;
+    if (o->f) fclose(o->f);
+    o->f = NULL;
+    remove(o->tmp);
+    errno = e;
+}
+
+/* Flushes the temporary file to disk and renames it over the path: 1, or 0
+   with errno set and the temporary file removed. */
+static int out_commit(out_file *o)
+{
+    int e = 0;
+    if (fflush(o->f) != 0) e = errno;
+    else if (ferror(o->f)) e = EIO;
+    else if (fsync(fileno(o->f)) != 0) e = errno;
+    if (fclose(o->f) != 0 && !e) e = errno;
+    o->f = NULL;
+    if (!e && rename(o->tmp, o->path) != 0) e = errno;
+    if (e) {
+        remove(o->tmp);
+        errno = e;
+        return 0;
     }
     return 1;
 }
@@ -569,7 +669,7 @@ static int sim_certificates(wxp_http_response *res, char *errbuf, size_t cap)
         return 1;
     }
     sprintf(ts, "%lld", sim.now);
-    m = snprintf(msg, sizeof msg, "%s\n%s\n%s\n", ts, nonce, body);
+    m = snprintf(msg, sizeof msg, "%s\n%s\n%.*s\n", ts, nonce, (int)len, body);  /* a full body has no NUL */
     if (m < 0 || (size_t)m >= sizeof msg ||
         wxp_sign_base64(&sim.platform.vtable, msg, (size_t)m, sig, sizeof sig, &siglen, &r) != WXP_OK) {
         snprintf(errbuf, cap, "simulator: cannot sign the certificate answer");
@@ -589,118 +689,277 @@ static int sim_certificates(wxp_http_response *res, char *errbuf, size_t cap)
 
 /* The journal: one request a line, "METHOD PATH C|- HEADERS BODY" with the
    headers ("Name: value\n"...) and the body in base64 ("-" when empty). The
-   simulator's clock is fixed, so the recorded signatures stay valid. */
-static char jl_line[3 * 65536], jl_a[65536], jl_b[65536];
+   simulator's clock is fixed, so the recorded signatures stay valid. Every
+   part is bounded: a request over the bounds is refused before the simulator
+   sees it, and a line over them (or malformed) stops the replay, naming the
+   file, the line, what was expected and what was found. Lengths are counted,
+   never found by a NUL: a full buffer has none. */
+#define JL_FIELD_MAX 65536u       /* bytes of headers, and of body, before base64 */
+#define JL_HEADERS   16
+#define JL_PATH_MAX  4096u
+#define JL_B64_MAX   WXP_B64_LEN(JL_FIELD_MAX)
+#define JL_LINE_MAX  (6 + JL_PATH_MAX + 2 * JL_B64_MAX + 6)   /* 4 spaces, C|-, the newline */
 
-static int b64_field(FILE *f, const char *p, size_t n)
+static const char *const jl_methods[] = { "GET", "POST", "PUT", "PATCH", "DELETE" };
+static char jl_line[JL_LINE_MAX + 1], jl_hdr[JL_FIELD_MAX], jl_body[JL_FIELD_MAX];
+static size_t jl_len;             /* of the line journal_format made, newline included */
+static char jl_why[320];          /* "what was expected, found what was found" */
+
+static int jl_fail(const char *fmt, ...)
 {
-    size_t len;
-    if (n == 0) return fputs(" -", f) >= 0;
-    if (wxp_base64_encode(jl_a, sizeof jl_a, p, n, &len) != WXP_OK) return 0;
-    return fprintf(f, " %s", jl_a) >= 0;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(jl_why, sizeof jl_why, fmt, ap);
+    va_end(ap);
+    return 0;
 }
 
-static void journal_append(const wxp_http_request *req)
+static int jl_method_ok(const char *m)
 {
-    FILE *f = fopen(sim.journal, "ab");
-    size_t i, hn = 0;
-    int ok;
-    if (!f) {
-        fprintf(stderr, "wxpay: simulator: cannot append to %s: %s\n", sim.journal, strerror(errno));
-        return;
+    size_t i;
+    for (i = 0; i < sizeof jl_methods / sizeof jl_methods[0]; i++)
+        if (strcmp(m, jl_methods[i]) == 0) return 1;
+    return 0;
+}
+
+/* The line splits at spaces and newlines: a path or header name holds none. */
+static size_t jl_unprintable(const char *s, size_t n)
+{
+    size_t i;
+    for (i = 0; i < n; i++)
+        if ((unsigned char)s[i] <= ' ' || (unsigned char)s[i] > '~') return i;
+    return n;
+}
+
+static void jl_put(const char *p, size_t n)
+{
+    memcpy(jl_line + jl_len, p, n);
+    jl_len += n;
+}
+
+/* " BASE64" or " -" into jl_line (journal_format checked the room). */
+static int jl_put_b64(const char *p, size_t n)
+{
+    size_t len;
+    jl_put(" ", 1);
+    if (n == 0) {
+        jl_put("-", 1);
+        return 1;
     }
+    if (wxp_base64_encode(jl_line + jl_len, sizeof jl_line - jl_len, p, n, &len) != WXP_OK)
+        return jl_fail("room for the base64 of %lu bytes, found none", (unsigned long)n);
+    jl_len += len;
+    return 1;
+}
+
+/* req as a journal line in jl_line (jl_len bytes); 0 with jl_why set when it
+   is over the journal's bounds. */
+static int journal_format(const wxp_http_request *req)
+{
+    size_t i, hn = 0, at;
+    if (!jl_method_ok(req->method)) return jl_fail("GET, POST, PUT, PATCH or DELETE, found another method");
+    if (req->path.len == 0 || req->path.len > JL_PATH_MAX)
+        return jl_fail("a path of 1 to %u bytes, found %lu bytes", JL_PATH_MAX, (unsigned long)req->path.len);
+    if ((at = jl_unprintable(req->path.ptr, req->path.len)) < req->path.len)
+        return jl_fail("a path of printable characters, found a space or control character at byte %lu",
+                       (unsigned long)at);
+    if (req->header_count > JL_HEADERS)
+        return jl_fail("at most %d headers, found %lu", JL_HEADERS, (unsigned long)req->header_count);
     for (i = 0; i < req->header_count; i++) {
         const wxp_http_header *h = &req->headers[i];
-        if (hn + h->name.len + h->value.len + 3 > sizeof jl_b) break;
-        memcpy(jl_b + hn, h->name.ptr, h->name.len);
-        hn += h->name.len;
-        memcpy(jl_b + hn, ": ", 2);
-        hn += 2;
-        memcpy(jl_b + hn, h->value.ptr, h->value.len);
-        hn += h->value.len;
-        jl_b[hn++] = '\n';
+        if (!h->name.len || jl_unprintable(h->name.ptr, h->name.len) < h->name.len ||
+            memchr(h->name.ptr, ':', h->name.len) || memchr(h->value.ptr, '\n', h->value.len) ||
+            memchr(h->value.ptr, '\r', h->value.len))
+            return jl_fail("header names without spaces or ':' and values without line breaks, "
+                           "found header %lu otherwise", (unsigned long)i + 1);
+        hn += h->name.len + 2 + h->value.len + 1;
     }
-    ok = fprintf(f, "%s %.*s %c", req->method, (int)req->path.len, req->path.ptr, req->client_cert ? 'C' : '-') >= 0;
-    ok = ok && b64_field(f, jl_b, hn);
-    ok = ok && b64_field(f, req->body.ptr, req->body.len);
-    ok = ok && fputc('\n', f) != EOF;
-    if (fclose(f) != 0 || !ok)
-        fprintf(stderr, "wxpay: simulator: cannot write %s\n", sim.journal);
+    if (hn > JL_FIELD_MAX) return jl_fail("at most %u bytes of headers, found %lu", JL_FIELD_MAX, (unsigned long)hn);
+    if (req->body.len > JL_FIELD_MAX)
+        return jl_fail("at most %u bytes of body, found %lu", JL_FIELD_MAX, (unsigned long)req->body.len);
+    for (hn = 0, i = 0; i < req->header_count; i++) {
+        const wxp_http_header *h = &req->headers[i];
+        memcpy(jl_hdr + hn, h->name.ptr, h->name.len);
+        hn += h->name.len;
+        memcpy(jl_hdr + hn, ": ", 2);
+        hn += 2;
+        memcpy(jl_hdr + hn, h->value.ptr, h->value.len);
+        hn += h->value.len;
+        jl_hdr[hn++] = '\n';
+    }
+    jl_len = 0;
+    jl_put(req->method, strlen(req->method));
+    jl_put(" ", 1);
+    jl_put(req->path.ptr, req->path.len);
+    jl_put(req->client_cert ? " C" : " -", 2);
+    if (!jl_put_b64(jl_hdr, hn) || !jl_put_b64(req->body.ptr, req->body.len)) return 0;
+    jl_put("\n", 1);
+    return 1;
+}
+
+/* The journal with jl_line added: its lines copied to a temporary file beside
+   it, the new one after them, then renamed over it (out_file). */
+static int journal_write(void)
+{
+    static char buf[1u << 16];
+    out_file o;
+    FILE *old;
+    size_t n;
+    int ok = 1;
+    if (!out_open(&o, sim.journal, 0600)) {   /* it holds signed requests */
+        fprintf(stderr, "wxpay: simulator: cannot create a temporary file beside journal %s: %s\n", sim.journal,
+                strerror(errno));
+        return 0;
+    }
+    old = fopen(sim.journal, "rb");
+    if (!old && errno != ENOENT) ok = 0;
+    while (ok && old && (n = fread(buf, 1, sizeof buf, old)) > 0) ok = fwrite(buf, 1, n, o.f) == n;
+    if (old) {
+        if (ferror(old)) ok = 0, errno = EIO;
+        fclose(old);
+    }
+    if (ok) ok = fwrite(jl_line, 1, jl_len, o.f) == jl_len;
+    if (!ok) out_abort(&o);
+    if (!ok || !out_commit(&o)) {
+        fprintf(stderr, "wxpay: simulator: cannot write journal %s: %s\n", sim.journal, strerror(errno));
+        return 0;
+    }
+    return 1;
+}
+
+/* The next line of f into jl_line (NUL-terminated, no newline): 1, 0 at the
+   end of the file, -1 with jl_why set. An overlong line is read to its end to
+   say how long it is. */
+static int journal_read_line(FILE *f)
+{
+    size_t n = 0, total = 0;
+    int c = EOF, nul = 0;
+    while ((c = getc(f)) != EOF) {
+        total++;
+        if (c == '\n') break;
+        nul |= c == 0;
+        if (n < JL_LINE_MAX - 1) jl_line[n++] = (char)c;
+    }
+    if (ferror(f)) return jl_fail("a readable file, found a read error: %s", strerror(errno)), -1;
+    if (total == 0) return 0;
+    if (total > JL_LINE_MAX)
+        return jl_fail("a line of at most %lu bytes, found one of %lu bytes", (unsigned long)JL_LINE_MAX,
+                       (unsigned long)total), -1;
+    if (c != '\n')
+        return jl_fail("a line ending in a newline, found the end of the file after %lu bytes (a cut write?)",
+                       (unsigned long)total), -1;
+    if (nul) return jl_fail("text, found a NUL byte"), -1;
+    if (n && jl_line[n - 1] == '\r') n--;
+    jl_line[n] = 0;
+    return 1;
 }
 
 /* The next space-separated word of *p (NULL at the end). */
 static char *word(char **p)
 {
     char *w = *p;
-    while (*w == ' ' || *w == '\n' || *w == '\r') w++;
+    while (*w == ' ') w++;
     if (!*w) return NULL;
     *p = w;
-    while (**p && **p != ' ' && **p != '\n' && **p != '\r') (*p)++;
+    while (**p && **p != ' ') (*p)++;
     if (**p) *(*p)++ = 0;
     return w;
 }
 
-static int b64_take(char *tok, char *out, size_t cap, size_t *len)
+/* A base64 field ("-" when empty) into out, at most cap bytes. */
+static int jl_take(const char *tok, const char *what, char *out, size_t cap, size_t *len)
 {
-    if (strcmp(tok, "-") == 0) {
-        *len = 0;
-        return 1;
-    }
-    return wxp_base64_decode(out, cap, tok, strlen(tok), len) == WXP_OK;
+    size_t n = strlen(tok);
+    *len = 0;
+    if (strcmp(tok, "-") == 0) return 1;
+    if (wxp_base64_decode(NULL, 0, tok, n, len) != WXP_OK)  /* measures and checks every character */
+        return jl_fail("the %s in base64 (or -), found %lu characters that are not", what, (unsigned long)n);
+    if (*len > cap) return jl_fail("at most %lu bytes of %s, found %lu", (unsigned long)cap, what, (unsigned long)*len);
+    return wxp_base64_decode(out, cap, tok, n, len) == WXP_OK ||
+           jl_fail("the %s in base64, found it undecodable", what);
 }
 
-/* Feeds every journaled request to the fresh simulator again. */
-static int journal_replay(void)
+/* The line in jl_line as a request (views into jl_line, jl_hdr, jl_body). */
+static int journal_parse(wxp_http_request *req, wxp_http_header *hdr)
 {
-    static wxp_http_header hdr[16];
-    static wxp_client_cert placeholder;
-    FILE *f = fopen(sim.journal, "rb");
-    unsigned lineno = 0;
-    if (!f) return errno == ENOENT ? 1 : 0;
-    placeholder.cert_pem = wxp_cstr(SIM_CLIENT_CERT);
-    placeholder.key_pem = wxp_cstr(WXP_TEST_MERCHANT_KEY);
-    while (fgets(jl_line, sizeof jl_line, f)) {
-        char *method, *path, *cert, *hb, *bb, *rest = jl_line, *p;
-        size_t hn = 0, bn = 0, nh = 0;
-        wxp_http_request req;
-        wxp_http_response resp;
-        char errbuf[WXP_ERRBUF_SIZE];
-        lineno++;
-        method = word(&rest);
-        path = word(&rest);
-        cert = word(&rest);
-        hb = word(&rest);
-        bb = word(&rest);
-        if (!method || !path || !cert || !hb || !bb || !b64_take(hb, jl_a, sizeof jl_a - 1, &hn) ||
-            !b64_take(bb, jl_b, sizeof jl_b, &bn)) {
-            fprintf(stderr, "wxpay: simulator: %s:%u: not a journal line\n", sim.journal, lineno);
-            fclose(f);
-            return 0;
-        }
-        jl_a[hn] = 0;
-        for (p = jl_a; *p && nh < 16;) {
-            char *eol = strchr(p, '\n'), *colon = strstr(p, ": ");
-            if (!eol || !colon || colon > eol) break;
+    char *rest = jl_line, *w[5];
+    size_t i, hn, bn, nh = 0, lines = 0;
+    const char *p, *end;
+    for (i = 0; i < 5; i++)
+        if (!(w[i] = word(&rest))) return jl_fail("5 fields (METHOD PATH C|- HEADERS BODY), found %lu", (unsigned long)i);
+    if (word(&rest)) return jl_fail("5 fields (METHOD PATH C|- HEADERS BODY), found more");
+    if (!jl_method_ok(w[0])) return jl_fail("GET, POST, PUT, PATCH or DELETE, found another method");
+    if (w[1][0] != '/' || strlen(w[1]) > JL_PATH_MAX)
+        return jl_fail("a path starting with / of at most %u bytes, found %lu bytes", JL_PATH_MAX,
+                       (unsigned long)strlen(w[1]));
+    if (strcmp(w[2], "C") != 0 && strcmp(w[2], "-") != 0)
+        return jl_fail("C or - (the client certificate), found %lu bytes", (unsigned long)strlen(w[2]));
+    if (!jl_take(w[3], "headers", jl_hdr, sizeof jl_hdr, &hn) || !jl_take(w[4], "body", jl_body, sizeof jl_body, &bn))
+        return 0;
+    for (p = jl_hdr, end = jl_hdr + hn; p < end; lines++) {
+        const char *eol = (const char *)memchr(p, '\n', (size_t)(end - p)), *colon;
+        if (!eol) return jl_fail("header lines ending in a newline, found %lu bytes without one", (unsigned long)(end - p));
+        for (colon = p; colon + 1 < eol && !(colon[0] == ':' && colon[1] == ' '); colon++) {}
+        if (colon + 1 >= eol || colon == p)
+            return jl_fail("\"Name: value\" header lines, found header %lu otherwise", (unsigned long)lines + 1);
+        if (nh < JL_HEADERS) {
             hdr[nh].name.ptr = p;
             hdr[nh].name.len = (size_t)(colon - p);
             hdr[nh].value.ptr = colon + 2;
             hdr[nh].value.len = (size_t)(eol - colon - 2);
             nh++;
-            p = eol + 1;
         }
-        memset(&req, 0, sizeof req);
-        req.method = method;
-        req.host = WXP_DEFAULT_HOST;
-        req.path = wxp_cstr(path);
-        req.headers = hdr;
-        req.header_count = nh;
-        req.body.ptr = jl_b;
-        req.body.len = bn;
-        req.client_cert = *cert == 'C' ? &placeholder : NULL;
+        p = eol + 1;
+    }
+    if (lines > JL_HEADERS) return jl_fail("at most %d headers, found %lu", JL_HEADERS, (unsigned long)lines);
+    memset(req, 0, sizeof *req);
+    req->method = w[0];
+    req->host = WXP_DEFAULT_HOST;
+    req->path = wxp_cstr(w[1]);
+    req->headers = hdr;
+    req->header_count = nh;
+    req->body.ptr = jl_body;
+    req->body.len = bn;
+    req->client_cert = NULL;
+    if (*w[2] == 'C') {
+        static wxp_client_cert placeholder;
+        placeholder.cert_pem = wxp_cstr(SIM_CLIENT_CERT);
+        placeholder.key_pem = wxp_cstr(WXP_TEST_MERCHANT_KEY);
+        req->client_cert = &placeholder;
+    }
+    return 1;
+}
+
+/* Feeds every journaled request to the fresh simulator again. */
+static int journal_replay(void)
+{
+    static wxp_http_header hdr[JL_HEADERS];
+    FILE *f = fopen(sim.journal, "rb");
+    unsigned lineno = 0;
+    int got = 0;
+    if (!f) {
+        if (errno == ENOENT) return 1;
+        fprintf(stderr, "wxpay: simulator: cannot read journal %s: %s\n", sim.journal, strerror(errno));
+        return 0;
+    }
+    for (;;) {
+        wxp_http_request req;
+        wxp_http_response resp;
+        char errbuf[WXP_ERRBUF_SIZE];
+        lineno++;
+        if ((got = journal_read_line(f)) <= 0) break;
+        if (!journal_parse(&req, hdr)) {
+            got = -1;
+            break;
+        }
         wxp_http_response_init(&resp, sim_scratch, sizeof sim_scratch);
         (void)wxp_fake_transport(&sim.fake, &req, &resp, errbuf, sizeof errbuf);
     }
     fclose(f);
+    if (got < 0) {
+        fprintf(stderr, "wxpay: simulator: journal %s:%u: expected %s\n", sim.journal, lineno, jl_why);
+        return 0;
+    }
     return 1;
 }
 
@@ -711,8 +970,18 @@ static int sim_transport(void *user, const wxp_http_request *req, wxp_http_respo
     (void)user;
     if (strcmp(req->method, "GET") == 0 && req->path.len == 16 && memcmp(req->path.ptr, "/v3/certificates", 16) == 0)
         return sim_certificates(res, errbuf, errbuf_size);
+    /* Checked first: the simulator must not book what the journal cannot keep. */
+    if (sim.journal && !journal_format(req)) {
+        fprintf(stderr, "wxpay: simulator: journal %s: cannot record this request: expected %s\n", sim.journal,
+                jl_why);
+        snprintf(errbuf, errbuf_size, "simulator: the request was not sent: the journal cannot record it");
+        return WXP_TRANSPORT_ERROR;
+    }
     rc = wxp_fake_transport(&sim.fake, req, res, errbuf, errbuf_size);
-    if (sim.journal) journal_append(req);
+    if (sim.journal && !journal_write()) {
+        snprintf(errbuf, errbuf_size, "simulator: the request is not in the journal");
+        return WXP_TRANSPORT_ERROR;
+    }
     return rc;
 }
 
@@ -1065,7 +1334,12 @@ static int print_kv_json(const wxp_kv *kv, size_t n)
     wxp_jw_init(&w, json_out, sizeof json_out);
     wxp_jw_object_begin(&w);
     for (i = 0; i < n; i++) {
-        size_t kl = kv[i].key.len < sizeof key - 1 ? kv[i].key.len : sizeof key - 1;
+        size_t kl = kv[i].key.len;
+        if (kl >= sizeof key) {     /* refused, not cut: a cut name would be another field */
+            fprintf(stderr, "wxpay: expected answer field names of at most %lu bytes, found one of %lu\n",
+                    (unsigned long)sizeof key - 1, (unsigned long)kl);
+            return EXIT_FAILED;
+        }
         memcpy(key, kv[i].key.ptr, kl);
         key[kl] = 0;
         wxp_jw_key(&w, key);
@@ -1155,7 +1429,7 @@ static void utc(long long t, char out[32])
 
 static int cmd_certificates(int argc, char **argv)
 {
-    static char tmp[4096];
+    static out_file out;
     cmdline cl;
     cert_saver saver;
     wxp_cert_sink sink;
@@ -1174,25 +1448,26 @@ static int cmd_certificates(int argc, char **argv)
     memset(&saver, 0, sizeof saver);
     saver.f = stdout;
     if (cl.out) {
-        if (strlen(cl.out) + 8 >= sizeof tmp) return teardown(), usage("certificates");
-        sprintf(tmp, "%s.tmp", cl.out);
-        saver.f = fopen(tmp, "wb");
-        if (!saver.f) {
-            fprintf(stderr, "wxpay certificates: cannot write %s: %s\n", tmp, strerror(errno));
+        /* Public certificates: 0644 (less the umask), as services read them. */
+        if (!out_open(&out, cl.out, 0644)) {
+            fprintf(stderr, "wxpay certificates: cannot create a temporary file beside %s: %s\n", cl.out,
+                    strerror(errno));
             teardown();
             return EXIT_FAILED;
         }
+        saver.f = out.f;
     }
     sink.fn = save_cert;
     sink.user = &saver;
     e = wxp_certificates_fetch(&client, sink, &r);
     if (cl.out) {
-        if (fclose(saver.f) != 0) saver.failed = 1;
-        if (e || saver.failed || saver.count == 0 || rename(tmp, cl.out) != 0) {
-            if (!e) fprintf(stderr, "wxpay certificates: cannot write %s: %s\n", cl.out,
-                            saver.count ? strerror(errno) : "no certificate in the answer");
-            remove(tmp);
-            if (!e) saver.failed = 1;
+        int ok = !e && !saver.failed && saver.count > 0;
+        if (!ok) out_abort(&out);
+        else ok = out_commit(&out);
+        if (!ok && !e) {
+            fprintf(stderr, "wxpay certificates: cannot write %s: %s\n", cl.out,
+                    saver.count ? strerror(errno) : "no certificate in the answer");
+            saver.failed = 1;
         }
     } else if (fflush(stdout) != 0) {
         saver.failed = 1;
@@ -1207,6 +1482,7 @@ static int cmd_certificates(int argc, char **argv)
             utc(saver.not_after[i], b);
             fprintf(f, "%s valid %s to %s\n", saver.serial[i], a, b);
         }
+        if (saver.count > 8) fprintf(f, "(and %u more, in the PEM)\n", saver.count - 8);
         if (cl.out) fprintf(f, "%u certificate%s verified and saved to %s\n", saver.count,
                             saver.count == 1 ? "" : "s", cl.out);
         rc = EXIT_OK;

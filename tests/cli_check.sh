@@ -301,7 +301,96 @@ err_has "serial on stderr" "3775B6A45ACD588826D15E583A95F5DD2C0F6A5A"
 t "certificates under a wrong APIv3 key" 1 "$W" certificates --simulator --out "$T/bad.pem" \
     --apiv3-key 0123456789abcdef0123456789abcdef
 err_has "decryption refused" "WXP_E_DECRYPT"
-if [ ! -e "$T/bad.pem" ] && [ ! -e "$T/bad.pem.tmp" ]; then ok "nothing saved on failure"; else bad "nothing saved on failure"; fi
+if [ -z "$(ls -A "$T" | grep '^bad\.pem')" ]; then ok "nothing saved on failure"; else bad "nothing saved on failure"; fi
+
+# Files the CLI writes go through a fresh temporary file beside them, created
+# exclusively and renamed over: a link planted at the old fixed name F.tmp is
+# neither followed nor touched, and nothing is left behind.
+mkdir "$T/o"
+printf 'precious\n' >"$T/victim"
+ln -s "$T/victim" "$T/o/certs.pem.tmp"
+ln -s "$T/o/created" "$T/o/dangling.pem.tmp"
+t "certificates --out beside a planted F.tmp link" 0 sh -c 'umask 022; exec "$@"' sh "$W" certificates --simulator \
+    --out "$T/o/certs.pem"
+if [ "$(cat "$T/victim")" = precious ] && [ -L "$T/o/certs.pem.tmp" ] && [ ! -L "$T/o/certs.pem" ] &&
+   grep -q "BEGIN CERTIFICATE" "$T/o/certs.pem"; then ok "the link's target is untouched, F is a new file"
+else bad "the link's target is untouched, F is a new file"; fi
+if [ "$(ls -l "$T/o/certs.pem" | cut -c1-10)" = "-rw-r--r--" ]; then ok "certificates are 0644 (umask 022)"
+else bad "certificates are 0644 (umask 022)"; fi
+t "certificates --out beside a dangling F.tmp link" 0 "$W" certificates --simulator --out "$T/o/dangling.pem"
+if [ ! -e "$T/o/created" ]; then ok "a dangling link creates nothing"; else bad "a dangling link creates nothing"; fi
+if [ "$(ls -A "$T/o" | tr '\n' ' ')" = "certs.pem certs.pem.tmp dangling.pem dangling.pem.tmp " ]
+then ok "no temporary file left"; else bad "no temporary file left: $(ls -A "$T/o" | tr '\n' ' ')"; fi
+mkdir "$T/o/dir.pem"
+t "certificates --out onto a directory" 1 "$W" certificates --simulator --out "$T/o/dir.pem"
+err_has "the file named" "$T/o/dir.pem"
+if [ "$(ls -A "$T/o" | grep -c '^dir\.pem')" = 1 ]; then ok "no temporary file left on failure"
+else bad "no temporary file left on failure: $(ls -A "$T/o" | tr '\n' ' ')"; fi
+t "certificates --out into a missing directory" 1 "$W" certificates --simulator --out "$T/none/certs.pem"
+err_has "the missing directory's file named" "$T/none/certs.pem"
+
+# ---- the simulator journal: bounded lines, clear errors ---------------------------------------
+# A body of 49,152 bytes is exactly 65,536 base64 characters: it once filled the
+# writer's buffer with no room for the NUL that fprintf then read past.
+mkdir "$T/j"
+J=$T/j/sim.journal
+# json_of FILE N: a JSON refund request of exactly N bytes (a long reason).
+json_of() {
+    pre='{"out_trade_no":"1217752501201407033233368018","out_refund_no":"CLI-BIG","reason":"'
+    post='","amount":{"refund":1,"total":888,"currency":"CNY"}}'
+    { printf '%s' "$pre"; head -c $(($2 - ${#pre} - ${#post})) /dev/zero | tr '\0' x; printf '%s' "$post"; } >"$1"
+}
+# b64enc / b64dec: base64 without line breaks (coreutils or busybox, else openssl).
+b64enc() { if command -v base64 >/dev/null 2>&1; then base64 | tr -d '\n'; else openssl base64 -A; fi; }
+b64dec() { if command -v base64 >/dev/null 2>&1; then base64 -d; else openssl base64 -d -A; fi; }
+json_of "$T/b49152.json" 49152
+json_of "$T/b65537.json" 65537
+t "journal: a refund" 0 sh -c 'umask 022; exec "$@"' sh "$W" call POST /v3/refund/domestic/refunds \
+    --json "$REFUND" --simulator --sim-state "$J"
+if [ "$(ls -l "$J" | cut -c1-10)" = "-rw-------" ]; then ok "journal is 0600 (signed requests)"
+else bad "journal is 0600 (signed requests)"; fi
+cp "$J" "$T/base.journal"
+t "journal: a 49152-byte body (the simulator refuses it: over 4096)" 1 "$W" call POST \
+    /v3/refund/domestic/refunds --json-file "$T/b49152.json" --simulator --sim-state "$J"
+err_has "the simulator's answer" "PARAM_ERROR"
+if [ "$(wc -l <"$J")" -eq 2 ] && [ "$(awk '{ print NF }' "$J" | tr '\n' ' ')" = "5 5 " ] &&
+   [ "$(sed -n 2p "$J" | cut -d' ' -f5)" = "$(b64enc <"$T/b49152.json")" ]
+then ok "journal: the line holds the whole body, nothing more"
+else bad "journal: the line holds the whole body, nothing more"; fi
+if [ "$(ls -A "$T/j")" = sim.journal ]; then ok "journal: no temporary file left"
+else bad "journal: no temporary file left: $(ls -A "$T/j" | tr '\n' ' ')"; fi
+t "journal: replayed after the big body" 0 "$W" call GET /v3/refund/domestic/refunds/CLI-R1 --simulator --sim-state "$J"
+out_has "journal: the refund survived" '"out_refund_no":"CLI-R1"'
+cp "$J" "$T/j2.journal"
+t "journal: a body over its 65536 bytes is refused" 1 "$W" call POST /v3/refund/domestic/refunds \
+    --json-file "$T/b65537.json" --simulator --sim-state "$J"
+err_has "journal: the limit and the size named" "at most 65536 bytes of body, found 65537"
+err_has "journal: the file named" "$J"
+if cmp -s "$J" "$T/j2.journal"; then ok "journal: left as it was"; else bad "journal: left as it was"; fi
+# replay_bad NAME FILE FOUND: replaying FILE is a configuration error naming it and what it found.
+replay_bad() {
+    t "journal: $1" 3 "$W" call GET /v3/refund/domestic/refunds/CLI-R1 --simulator --sim-state "$2"
+    err_has "journal: $1: the file named" "$2:"
+    err_has "journal: $1: what was expected" "expected"
+    err_has "journal: $1: what was found" "$3"
+}
+base=$(cat "$T/base.journal")
+{ printf 'POST /v3/refund/domestic/refunds - - '; head -c 300000 /dev/zero | tr '\0' A; echo; } >"$T/long.journal"
+replay_bad "an overlong line" "$T/long.journal" "found one of 300038 bytes"
+printf '%s extra\n' "$base" >"$T/extra.journal"
+replay_bad "a sixth field" "$T/extra.journal" "found more"
+# Cut the newline and 8 base64 characters: what is left still decodes.
+head -c $(($(wc -c <"$T/base.journal") - 9)) "$T/base.journal" >"$T/cut.journal"
+replay_bad "a line cut short" "$T/cut.journal" "found the end of the file"
+{ printf 'POST /v3/refund/domestic/refunds - - '; b64enc <"$T/b65537.json"; echo; } >"$T/bigbody.journal"
+replay_bad "a body over 65536 bytes" "$T/bigbody.journal" "found 65537"
+printf 'POST /v3/refund/domestic/refunds - - @@@@\n' >"$T/b64.journal"
+replay_bad "a body that is not base64" "$T/b64.journal" "found 4 characters"
+hdrs=$({ echo "$base" | cut -d' ' -f4 | b64dec; for i in 1 2 3 4 5 6 7 8 9 10 11 12; do echo "X-Pad-$i: 1"; done; } |
+       b64enc)
+echo "$base" | awk -v h="$hdrs" '{ $4 = h; print }' >"$T/hdrs.journal"
+nh=$(($(echo "$base" | cut -d' ' -f4 | b64dec | wc -l) + 12))
+replay_bad "more than 16 headers" "$T/hdrs.journal" "at most 16 headers, found $nh"
 
 # ---- the network path (libcurl), without a network ---------------------------------------------
 t "call: the transport fails" 1 "$W" call GET /v3/x --config "$T/conf/wxpay.conf" --host 127.0.0.1:1 --timeout 2000
