@@ -36,6 +36,8 @@
        WXP_MAX_RSA_BITS     largest RSA key held (default 4096); sizes the key structs
        WXP_JSON_MAX_DEPTH   JSON nesting limit (default 32)
        WXP_XML_MAX_BYTES    largest APIv2 XML accepted (default 65536)
+       WXP_PATH_MAX         longest path + query a typed call builds (default 512;
+                            longer: WXP_E_NOSPACE naming "path", nothing sent)
        WXP_NO_V2            leave out APIv2 (XML, MD5/HMAC sign, AES-ECB)
        WXP_RSA_I15 / WXP_RSA_I31  force a BearSSL RSA implementation (default: the
                             fastest the build offers, i62 where the compiler has
@@ -149,6 +151,9 @@
 #endif
 #ifndef WXP_XML_MAX_BYTES
 #define WXP_XML_MAX_BYTES 65536
+#endif
+#ifndef WXP_PATH_MAX
+#define WXP_PATH_MAX 512
 #endif
 
 /* Sizes derived from the options. */
@@ -389,9 +394,13 @@ WXP_API WXP_NODISCARD wxp_err wxp_pubkey_load(wxp_pubkey *k, wxp_str pem, wxp_re
 
 /* A fixed-capacity set of verification keys found by serial. Both kinds may be
    held at once (merchants moving from certificates to the public key). */
-typedef struct wxp_keystore { wxp_pubkey *keys; size_t cap, count; } wxp_keystore;
+typedef struct wxp_keystore { wxp_pubkey *keys; size_t cap, count, slot_size; } wxp_keystore;
 
-WXP_API void wxp_keystore_init(wxp_keystore *ks, wxp_pubkey *slots, size_t cap);
+/* A macro: it passes this file's sizeof(wxp_pubkey), so slots sized under
+   another WXP_MAX_RSA_BITS than the library's are never written (every add
+   then fails with WXP_E_ARG naming WXP_MAX_RSA_BITS). */
+#define wxp_keystore_init(ks, slots, cap) wxp_keystore_init_sized((ks), (slots), (cap), sizeof(wxp_pubkey))
+WXP_API void wxp_keystore_init_sized(wxp_keystore *ks, wxp_pubkey *slots, size_t cap, size_t slot_size);
 /* A WeChat Pay public key; id must start with "PUB_KEY_ID_". */
 WXP_API WXP_NODISCARD wxp_err wxp_keystore_add_pubkey(wxp_keystore *ks, const char *id,
                                                       wxp_str pem, wxp_result *res);
@@ -571,7 +580,7 @@ typedef struct wxp_client {
         char                     auth[160 + WXP_SIG_B64_MAX + 2 * WXP_SERIAL_MAX];
         const wxp_pubkey        *wp_key;     /* encrypted with: the next request names it */
         wxp_http_response        resp;
-        char                     path[512];  /* a typed call's filled-in path */
+        char                     path[WXP_PATH_MAX]; /* a typed call's filled-in path and query */
         struct { long long at; unsigned tokens; } bucket[2]; /* v2 refunds, failing v3 refunds */
     } wxp__priv;
 } wxp_client;
@@ -579,8 +588,13 @@ typedef struct wxp_client {
 /* Checks cfg (WXP_E_ARG names the field), loads the key, seeds the random
    source. cfg's strings and keys must outlive the client. Refuses a key store
    that holds the merchant's own serial (a frequent mix-up). */
-WXP_API WXP_NODISCARD wxp_err wxp_client_init(wxp_client *c, const wxp_config *cfg,
-                                              wxp_result *res);
+WXP_API WXP_NODISCARD wxp_err wxp_client_init_sized(wxp_client *c, const wxp_config *cfg, wxp_result *res,
+                                                    size_t client_size, size_t pubkey_size);
+/* A macro: it passes this file's struct sizes, so a caller built with other
+   options than the library (WXP_MAX_RSA_BITS, WXP_PATH_MAX) gets WXP_E_ARG
+   naming WXP_MAX_RSA_BITS before a byte of c is written. */
+#define wxp_client_init(c, cfg, res) \
+    wxp_client_init_sized((c), (cfg), (res), sizeof(wxp_client), sizeof(wxp_pubkey))
 /* Wipes the key and the random state. */
 WXP_API void wxp_client_wipe(wxp_client *c);
 
@@ -2466,6 +2480,36 @@ WXP__PRIVATE void wxp__x509_push(void *ctx, const void *data, size_t len)
 }
 
 /* Days since 0000-01-01 (BearSSL's count) to Unix seconds. */
+/* "2026-11-23T09:04:53Z" of Unix time t into out (>= 21 bytes); returns the
+   length. Days to civil date as in H. Hinnant's "chrono-compatible
+   low-level date algorithms". */
+WXP__PRIVATE size_t wxp__utc(char *out, long long t)
+{
+    long long z = (t >= 0 ? t : t - 86399) / 86400, s = t - z * 86400, era, doe, yoe, y, doy, mp, d, m;
+    int v[6], i;
+    size_t n = 0;
+    z += 719468;
+    era = (z >= 0 ? z : z - 146096) / 146097;
+    doe = z - era * 146097;
+    yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    y = yoe + era * 400;
+    doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    mp = (5 * doy + 2) / 153;
+    d = doy - (153 * mp + 2) / 5 + 1;
+    m = mp < 10 ? mp + 3 : mp - 9;
+    v[0] = (int)(y + (m <= 2)); v[1] = (int)m; v[2] = (int)d;
+    v[3] = (int)(s / 3600); v[4] = (int)(s / 60 % 60); v[5] = (int)(s % 60);
+    if (v[0] < 0 || v[0] > 9999) return wxp__itoa(out, t); /* no such date: the number */
+    for (i = 0; i < 6; i++) {
+        int w = i ? 2 : 4, k;
+        for (k = w - 1; k >= 0; k--, v[i] /= 10) out[n + (size_t)k] = (char)('0' + v[i] % 10);
+        n += (size_t)w;
+        out[n++] = "--T::Z"[i];
+    }
+    out[n] = 0;
+    return n;
+}
+
 WXP__PRIVATE long long wxp__x509_time(uint32_t days, uint32_t secs)
 {
     return ((long long)days - 719528LL) * 86400LL + (long long)secs;
@@ -2547,12 +2591,30 @@ WXP_API wxp_err wxp_pubkey_load(wxp_pubkey *k, wxp_str pem, wxp_result *res)
 
 /* ==== >>impl:keystore ===================================================== */
 
-WXP_API void wxp_keystore_init(wxp_keystore *ks, wxp_pubkey *slots, size_t cap)
+WXP_API void wxp_keystore_init_sized(wxp_keystore *ks, wxp_pubkey *slots, size_t cap, size_t slot_size)
 {
     WXP__REQUIRE(ks && (slots || !cap));
     ks->keys = slots;
-    ks->cap = cap;
+    ks->cap = slot_size == sizeof(wxp_pubkey) ? cap : 0;
     ks->count = 0;
+    ks->slot_size = slot_size;
+}
+
+/* Structs laid out under other build options than the library's (the caller
+   compiled with another WXP_MAX_RSA_BITS or WXP_PATH_MAX): refused before a
+   byte of them is written. */
+WXP__PRIVATE wxp_err wxp__layout(size_t got, size_t want, const char *what, wxp_result *res)
+{
+    char msg[160], num[24];
+    if (got == want) return WXP_OK;
+    msg[0] = 0;
+    wxp__append(msg, sizeof msg, what, strlen(what));
+    wxp__append(msg, sizeof msg, " is ", 4);
+    wxp__append(msg, sizeof msg, num, wxp__itoa(num, (long long)got));
+    wxp__append(msg, sizeof msg, " bytes in the caller, ", 22);
+    wxp__append(msg, sizeof msg, num, wxp__itoa(num, (long long)want));
+    wxp__append(msg, sizeof msg, " in the library: build both with the same WXP_MAX_RSA_BITS and WXP_PATH_MAX", 75);
+    return wxp__fail(res, WXP_E_ARG, "WXP_MAX_RSA_BITS", msg);
 }
 
 WXP_API const wxp_pubkey *wxp_keystore_find(const wxp_keystore *ks, wxp_str serial)
@@ -2570,6 +2632,8 @@ WXP_API const wxp_pubkey *wxp_keystore_find(const wxp_keystore *ks, wxp_str seri
    re-aimed at the slot's own arrays. */
 WXP__PRIVATE wxp_err wxp__keystore_put(wxp_keystore *ks, const wxp_pubkey *k, wxp_result *res)
 {
+    wxp_err e = wxp__layout(ks->slot_size, sizeof *k, "wxp_pubkey", res);
+    if (e) return e;
     wxp_pubkey *slot = (wxp_pubkey *)wxp_keystore_find(ks, wxp_cstr(k->serial));
     if (!slot) {
         if (ks->count >= ks->cap) return wxp__fail(res, WXP_E_FULL, k->serial, "no free slot in the key store");
@@ -3010,7 +3074,9 @@ WXP_API size_t wxp_http_response_write(wxp_http_response *r, const void *data, s
         r->wxp__priv.stream(r->wxp__priv.stream_user, data, len);
         return len;
     }
-    r->wxp__priv.needed += len;
+    /* Saturates: on a 32-bit size_t a body past 4 GiB must not wrap the count
+       back under cap and be copied past the buffer. */
+    r->wxp__priv.needed = len > (size_t)-1 - r->wxp__priv.needed ? (size_t)-1 : r->wxp__priv.needed + len;
     take = r->wxp__priv.needed > r->wxp__priv.cap ? 0 : len; /* all or nothing, so the rest is counted */
     if (take) {
         memcpy(r->wxp__priv.buf + r->wxp__priv.len, data, take);
@@ -3039,6 +3105,22 @@ WXP__PRIVATE void wxp__sb_put(wxp__sb *b, const char *s, size_t n)
 }
 
 WXP__PRIVATE void wxp__sb_cstr(wxp__sb *b, const char *s) { wxp__sb_put(b, s, strlen(s)); }
+
+/* v percent-encoded: every byte but RFC 3986's unreserved ones. */
+WXP__PRIVATE void wxp__sb_pct(wxp__sb *b, const char *v)
+{
+    for (; *v; v++) {
+        unsigned char ch = (unsigned char)*v;
+        if ((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-' ||
+            ch == '.' || ch == '_' || ch == '~') {
+            wxp__sb_put(b, v, 1);
+        } else {
+            char pct[3];
+            pct[0] = '%'; pct[1] = "0123456789ABCDEF"[ch >> 4]; pct[2] = "0123456789ABCDEF"[ch & 15];
+            wxp__sb_put(b, pct, 3);
+        }
+    }
+}
 
 /* Terminates, or reports the size needed (with the NUL). */
 WXP__PRIVATE wxp_err wxp__sb_end(wxp__sb *b, size_t *len, wxp_result *res, const char *field)
@@ -3105,13 +3187,18 @@ WXP__PRIVATE int wxp__all_in(const char *s, const char *set, size_t min, size_t 
 #define WXP__DIGITS "0123456789"
 #define WXP__HEX "0123456789ABCDEFabcdef"
 
-WXP_API wxp_err wxp_client_init(wxp_client *c, const wxp_config *cfg, wxp_result *res)
+WXP_API wxp_err wxp_client_init_sized(wxp_client *c, const wxp_config *cfg, wxp_result *res, size_t client_size,
+                                      size_t pubkey_size)
 {
     wxp_config *k;
     wxp_err e;
     size_t i;
     WXP__REQUIRE(c && cfg);
     wxp__res_clear(res);
+    if ((e = wxp__layout(client_size, sizeof *c, "wxp_client", res)) != WXP_OK ||
+        (e = wxp__layout(pubkey_size, sizeof(wxp_pubkey), "wxp_pubkey", res)) != WXP_OK ||
+        (cfg->keys && (e = wxp__layout(cfg->keys->slot_size, sizeof(wxp_pubkey), "key store slot", res)) != WXP_OK))
+        return e;
     memset(c, 0, sizeof *c);
     c->wxp__priv.cfg = *cfg;
     k = &c->wxp__priv.cfg;
@@ -3225,7 +3312,6 @@ WXP_API wxp_err wxp_v3_authorization(const wxp_signer_class **signer, const char
 WXP_API wxp_err wxp_path_fill(char *out, size_t cap, const char *tmpl, const char *const *params,
                               size_t *len, wxp_result *res)
 {
-    static const char hex[] = "0123456789ABCDEF";
     wxp__sb b;
     const char *t = tmpl;
     WXP__REQUIRE(tmpl);
@@ -3240,22 +3326,15 @@ WXP_API wxp_err wxp_path_fill(char *out, size_t cap, const char *tmpl, const cha
         nl = (size_t)(close - t - 1);
         for (i = 0; params && params[i]; i += 2)
             if (strlen(params[i]) == nl && memcmp(params[i], t + 1, nl) == 0) { v = params[i + 1]; break; }
-        if (!v || !*v) {
+        /* "." and ".." would be dot segments: a client or proxy drops them, and
+           the path sent would differ from the path signed. */
+        if (!v || !*v || strcmp(v, ".") == 0 || strcmp(v, "..") == 0) {
             char name[64];
             wxp__copy(name, sizeof name, t + 1, nl);
-            return wxp__fail(res, WXP_E_ARG, name, "path parameter missing or empty");
+            return wxp__fail(res, WXP_E_ARG, name, !v || !*v ? "path parameter missing or empty"
+                                                             : "a path parameter may not be \".\" or \"..\"");
         }
-        for (; *v; v++) {
-            unsigned char ch = (unsigned char)*v;
-            if ((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
-                ch == '-' || ch == '.' || ch == '_' || ch == '~') {
-                wxp__sb_put(&b, v, 1);
-            } else {
-                char pct[3];
-                pct[0] = '%'; pct[1] = hex[ch >> 4]; pct[2] = hex[ch & 15];
-                wxp__sb_put(&b, pct, 3);
-            }
-        }
+        wxp__sb_pct(&b, v);
         t = close + 1;
     }
     return wxp__sb_end(&b, len, res, "path");
@@ -3310,6 +3389,23 @@ WXP__PRIVATE wxp_err wxp__v3_check(const wxp_client *c, wxp_str ts, wxp_str nonc
                 wxp__append(res->message, sizeof res->message, " nothing", 8);
         }
         return WXP_E_SERIAL;
+    }
+    /* A certificate out of its dates signs nothing, as it encrypts nothing. */
+    if (key->kind == WXP_KEY_CERT && (now < key->not_before || now > key->not_after)) {
+        if (res) {
+            char when[24];
+            wxp__copy(res->field, sizeof res->field, "Wechatpay-Serial", 16);
+            wxp__copy(res->message, sizeof res->message, "platform certificate ", 21);
+            wxp__append(res->message, sizeof res->message, key->serial, strlen(key->serial));
+            wxp__append(res->message, sizeof res->message, " is valid from ", 15);
+            wxp__append(res->message, sizeof res->message, when, wxp__utc(when, key->not_before));
+            wxp__append(res->message, sizeof res->message, " to ", 4);
+            wxp__append(res->message, sizeof res->message, when, wxp__utc(when, key->not_after));
+            wxp__append(res->message, sizeof res->message, ", not now (", 11);
+            wxp__append(res->message, sizeof res->message, when, wxp__utc(when, now));
+            wxp__append(res->message, sizeof res->message, "): download the current ones", 29);
+        }
+        return WXP_E_EXPIRED;
     }
     parts[0] = ts; parts[1] = wxp_cstr("\n");
     parts[2] = nonce; parts[3] = parts[1];
@@ -4274,15 +4370,26 @@ WXP__PRIVATE wxp_err wxp__post(wxp_client *c, const char *path, const wxp__model
     return e ? e : wxp__typed_call(c, "POST", path, len, flags, out_model, out, res);
 }
 
-/* Appends "&name=value" (or "?name=value" first) when value is set. */
-WXP__PRIVATE void wxp__query(wxp_client *c, const char *name, const char *value)
+/* The client's path buffer, to build a query onto what it holds. */
+WXP__PRIVATE wxp__sb wxp__path_sb(wxp_client *c)
 {
-    char *p = c->wxp__priv.path;
+    wxp__sb b;
+    b.p = c->wxp__priv.path;
+    b.cap = sizeof c->wxp__priv.path;
+    b.len = strlen(b.p);
+    return b;
+}
+
+/* Appends "?name=value", then "&name=value", the value percent-encoded, when
+   value is set. A path that outgrows WXP_PATH_MAX is WXP_E_NOSPACE at
+   wxp__sb_end, never a request sent cut. */
+WXP__PRIVATE void wxp__query(wxp__sb *b, const char *name, const char *value)
+{
     if (!value || !*value) return;
-    wxp__append(p, sizeof c->wxp__priv.path, strchr(p, '?') ? "&" : "?", 1);
-    wxp__append(p, sizeof c->wxp__priv.path, name, strlen(name));
-    wxp__append(p, sizeof c->wxp__priv.path, "=", 1);
-    wxp__append(p, sizeof c->wxp__priv.path, value, strlen(value));
+    wxp__sb_put(b, memchr(b->p, '?', b->len < b->cap ? b->len : b->cap) ? "&" : "?", 1);
+    wxp__sb_cstr(b, name);
+    wxp__sb_put(b, "=", 1);
+    wxp__sb_pct(b, value);
 }
 
 /* Fills a path template into the client's path buffer. */
@@ -4310,6 +4417,7 @@ WXP_API wxp_err wxp_refund_create(wxp_client *c, const wxp_refund_req *req, wxp_
 WXP_API wxp_err wxp_refund_query(wxp_client *c, const char *out_refund_no, const char *sub_mchid, wxp_refund *out,
                                  wxp_result *res)
 {
+    wxp__sb b;
     wxp_err e;
     WXP__REQUIRE(c && out);
     wxp__res_clear(res);
@@ -4320,8 +4428,10 @@ WXP_API wxp_err wxp_refund_query(wxp_client *c, const char *out_refund_no, const
         return wxp__fail(res, WXP_E_ARG, "sub_mchid", "1-32 digits");
     e = wxp__path(c, "/v3/refund/domestic/refunds/{out_refund_no}", "out_refund_no", out_refund_no, res);
     if (e) return e;
-    wxp__query(c, "sub_mchid", sub_mchid);
-    return wxp__typed_call(c, "GET", c->wxp__priv.path, 0, 1, &wxp_refund__model, out, res);
+    b = wxp__path_sb(c);
+    wxp__query(&b, "sub_mchid", sub_mchid);
+    e = wxp__sb_end(&b, NULL, res, "path");
+    return e ? e : wxp__typed_call(c, "GET", c->wxp__priv.path, 0, 1, &wxp_refund__model, out, res);
 }
 
 WXP_API wxp_err wxp_refund_abnormal(wxp_client *c, const char *refund_id, const wxp_refund_abnormal_req *req,
@@ -4373,10 +4483,13 @@ WXP_API wxp_err wxp_subsidy_pay_query(wxp_client *c, const char *subsidy_receipt
 WXP__PRIVATE wxp_err wxp__transaction_get(wxp_client *c, const char *tmpl, const char *name, const char *id,
                                           wxp_transaction *out, wxp_result *res)
 {
+    wxp__sb b;
     wxp_err e = wxp__path(c, tmpl, name, id, res);
     if (e) return e;
-    wxp__query(c, "mchid", c->wxp__priv.cfg.mchid);
-    return wxp__typed_call(c, "GET", c->wxp__priv.path, 0, 1, &wxp_transaction__model, out, res);
+    b = wxp__path_sb(c);
+    wxp__query(&b, "mchid", c->wxp__priv.cfg.mchid);
+    e = wxp__sb_end(&b, NULL, res, "path");
+    return e ? e : wxp__typed_call(c, "GET", c->wxp__priv.path, 0, 1, &wxp_transaction__model, out, res);
 }
 
 WXP_API wxp_err wxp_transaction_by_out_trade_no(wxp_client *c, const char *out_trade_no, wxp_transaction *out,
@@ -4516,6 +4629,7 @@ WXP__PRIVATE wxp_err wxp__bill_args(const char *date, const char *kind, const ch
 WXP_API wxp_err wxp_bill_trade(wxp_client *c, const char *bill_date, const char *bill_type, const char *tar_type,
                                const char *sub_mchid, wxp_bill *out, wxp_result *res)
 {
+    wxp__sb b;
     wxp_err e;
     WXP__REQUIRE(c && out);
     wxp__res_clear(res);
@@ -4524,26 +4638,31 @@ WXP_API wxp_err wxp_bill_trade(wxp_client *c, const char *bill_date, const char 
         e = wxp__fail(res, WXP_E_ARG, "sub_mchid", "1-32 digits");
     if (e) return e;
     wxp__copy(c->wxp__priv.path, sizeof c->wxp__priv.path, "/v3/bill/tradebill", 18);
-    wxp__query(c, "bill_date", bill_date);
-    wxp__query(c, "sub_mchid", sub_mchid);
-    wxp__query(c, "bill_type", bill_type);
-    wxp__query(c, "tar_type", tar_type);
-    return wxp__typed_call(c, "GET", c->wxp__priv.path, 0, 1, &wxp_bill__model, out, res);
+    b = wxp__path_sb(c);
+    wxp__query(&b, "bill_date", bill_date);
+    wxp__query(&b, "sub_mchid", sub_mchid);
+    wxp__query(&b, "bill_type", bill_type);
+    wxp__query(&b, "tar_type", tar_type);
+    e = wxp__sb_end(&b, NULL, res, "path");
+    return e ? e : wxp__typed_call(c, "GET", c->wxp__priv.path, 0, 1, &wxp_bill__model, out, res);
 }
 
 WXP_API wxp_err wxp_bill_fundflow(wxp_client *c, const char *bill_date, const char *account_type,
                                   const char *tar_type, wxp_bill *out, wxp_result *res)
 {
+    wxp__sb b;
     wxp_err e;
     WXP__REQUIRE(c && out);
     wxp__res_clear(res);
     e = wxp__bill_args(bill_date, account_type, tar_type, res);
     if (e) return e;
     wxp__copy(c->wxp__priv.path, sizeof c->wxp__priv.path, "/v3/bill/fundflowbill", 21);
-    wxp__query(c, "bill_date", bill_date);
-    wxp__query(c, "account_type", account_type);
-    wxp__query(c, "tar_type", tar_type);
-    return wxp__typed_call(c, "GET", c->wxp__priv.path, 0, 1, &wxp_bill__model, out, res);
+    b = wxp__path_sb(c);
+    wxp__query(&b, "bill_date", bill_date);
+    wxp__query(&b, "account_type", account_type);
+    wxp__query(&b, "tar_type", tar_type);
+    e = wxp__sb_end(&b, NULL, res, "path");
+    return e ? e : wxp__typed_call(c, "GET", c->wxp__priv.path, 0, 1, &wxp_bill__model, out, res);
 }
 
 /* Hashes the bytes on their way to the caller's sink. */
@@ -5045,7 +5164,10 @@ WXP__PRIVATE wxp_err wxp__v2_call(wxp_client *c, const char *path, const wxp_kv 
     e = wxp__transport(&cfg->transport, req, resp, res);
     if (e) return e;
     wxp__res_heard(res, resp);
-    if (resp->wxp__priv.needed > resp->wxp__priv.cap) return wxp__nospace(res, resp->wxp__priv.needed + reqlen + 1, "io_buf");
+    if (resp->wxp__priv.needed > resp->wxp__priv.cap) {
+        size_t more = resp->wxp__priv.needed; /* saturated at SIZE_MAX: so is the sum */
+        return wxp__nospace(res, more > (size_t)-1 - reqlen - 1 ? (size_t)-1 : more + reqlen + 1, "io_buf");
+    }
     if (resp->wxp__priv.status != 200) {
         if (res) wxp__copy(res->code, sizeof res->code, "HTTP_ERROR", 10);
         return wxp__fail(res, WXP_E_HTTP, "status", "APIv2 answered with a non-200 HTTP status");

@@ -1833,6 +1833,111 @@ static void certificates_download_needs_apiv3_key(void **state)
     assert_int_equal(wxp_fake_request_count(&fake), 0);
 }
 
+/* ---- integrity: counts that cannot wrap, paths that cannot be cut or bent,
+   certificates that cannot sign out of their dates ------------------------ */
+
+/* The body count saturates: on a 32-bit size_t it wrapped after 4 GiB back under
+   cap, and the next piece was copied past the buffer (test-m32 runs this). */
+static void response_count_saturates(void **state)
+{
+    static char buf[16];
+    wxp_http_response resp;
+    size_t half = (size_t)-1 / 2 + 1;
+    (void)state;
+    memset(buf, 0, sizeof buf);
+    wxp_http_response_init(&resp, buf, 8);
+    wxp_http_response_status(&resp, 200);
+    assert_int_equal(wxp_http_response_write(&resp, "abcd", 4), 4);
+    /* Pieces that are counted, never copied: their bytes are not read. */
+    assert_int_equal(wxp_http_response_write(&resp, buf, half), 0);
+    assert_int_equal(wxp_http_response_write(&resp, buf, half), 0);
+    assert_int_equal(wxp_http_response_write(&resp, "wxyz", 4), 0);
+    assert_int_equal(wxp_http_response_body(&resp).len, 4);
+    assert_memory_equal(buf, "abcd\0\0\0\0\0\0\0\0\0\0\0\0", 16);
+}
+
+/* A path and query longer than the client's path buffer: WXP_E_NOSPACE naming
+   "path", nothing signed or sent (the query, with mchid, was cut silently). */
+static void long_path_is_nospace_not_cut(void **state)
+{
+    char id[WXP_PATH_MAX];
+    wxp_transaction t;
+    wxp_result r;
+    (void)state;
+    env_up();
+    memset(id, 'A', sizeof id);
+    id[WXP_PATH_MAX - 40] = 0; /* the path fits, the query does not */
+    memset(&t, 0, sizeof t);
+    ASSERT_ERR(wxp_transaction_by_out_trade_no(&client, id, &t, &r), WXP_E_NOSPACE, r);
+    assert_string_equal(r.field, "path");
+    assert_true(r.needed > WXP_PATH_MAX);
+    assert_int_equal(r.sent, 0);
+    assert_int_equal(wxp_fake_request_count(&fake), 0);
+    id[WXP_PATH_MAX - 100] = 0;
+    ASSERT_ERR(wxp_transaction_by_out_trade_no(&client, id, &t, &r), WXP_E_HTTP, r); /* sent whole: unknown order */
+    assert_int_equal(r.sent, 1);
+    assert_non_null(strstr(wxp_fake_last(&fake)->path, "?mchid=" TEST_MCHID));
+}
+
+/* "." and ".." as a path parameter are dot segments that a client drops
+   (curl does): the path sent would differ from the path signed. */
+static void dot_segments_are_refused(void **state)
+{
+    static const char *const dots[] = { ".", "..", NULL };
+    char out[64];
+    size_t i;
+    wxp_transaction t;
+    wxp_result r;
+    (void)state;
+    for (i = 0; dots[i]; i++) {
+        const char *params[] = { "id", dots[i], NULL };
+        ASSERT_ERR(wxp_path_fill(out, sizeof out, "/v3/x/{id}/y", params, NULL, &r), WXP_E_ARG, r);
+        assert_string_equal(r.field, "id");
+        assert_non_null(strstr(r.message, "\"..\""));
+    }
+    {
+        const char *params[] = { "id", "...", "no", ".a.", NULL };
+        ASSERT_OK(wxp_path_fill(out, sizeof out, "/v3/x/{id}/{no}", params, NULL, &r), r);
+        assert_string_equal(out, "/v3/x/.../.a.");
+    }
+    env_up();
+    memset(&t, 0, sizeof t);
+    ASSERT_ERR(wxp_transaction_by_id(&client, "..", &t, &r), WXP_E_ARG, r);
+    assert_int_equal(wxp_fake_request_count(&fake), 0);
+}
+
+/* An answer signed by a platform certificate outside its dates: refused, with
+   its own error naming the serial and the dates (the store already refused
+   such a certificate for encryption). */
+static void expired_certificate_signs_nothing(void **state)
+{
+    static const struct { long long now; const char *needle; } when[] = {
+        { 1795421093LL - 1, "2026-11-23T08:04:52Z" },   /* a second before notBefore */
+        { 2110781093LL + 1, "2036-11-20T08:04:54Z" },   /* a second after notAfter */
+    };
+    wxp_config cfg;
+    wxp_result r;
+    size_t i;
+    (void)state;
+    for (i = 0; i < 2; i++) {
+        cfg = env();
+        fake_up(TEST_CERT_SERIAL);
+        wxp_keystore_init(&keys, slots, 4);
+        ASSERT_OK(wxp_keystore_add_certs(&keys, platform_cert(), &r), r);
+        client_up(&cfg);
+        test_now = when[i].now;
+        ASSERT_ERR(wxp_v3_request(&client, "GET", TRADE_PATH, wxp_cstr(""), &r), WXP_E_EXPIRED, r);
+        assert_string_equal(r.field, "Wechatpay-Serial");
+        assert_non_null(strstr(r.message, TEST_CERT_SERIAL));
+        assert_non_null(strstr(r.message, "valid from 2026-11-23T08:04:53Z to 2036-11-20T08:04:53Z"));
+        assert_non_null(strstr(r.message, when[i].needle));
+        assert_int_equal(r.sent, 1);
+        assert_int_equal(r.status, 200);
+        test_now = T0;
+        ASSERT_OK(wxp_v3_request(&client, "GET", TRADE_PATH, wxp_cstr(""), &r), r);
+    }
+}
+
 int test_group_client(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1886,6 +1991,10 @@ int test_group_client(void)
         cmocka_unit_test(certificates_download_verifies_held_signer_first),
         cmocka_unit_test(certificates_download_tampered_ciphertext_changes_nothing),
         cmocka_unit_test(certificates_download_needs_apiv3_key),
+        cmocka_unit_test(response_count_saturates),
+        cmocka_unit_test(long_path_is_nospace_not_cut),
+        cmocka_unit_test(dot_segments_are_refused),
+        cmocka_unit_test(expired_certificate_signs_nothing),
     };
     return cmocka_run_group_tests_name("client", tests, NULL, NULL);
 }

@@ -11,7 +11,7 @@
 #include "transports/wechatpay_fake.h"
 
 /* One group per file; test_main.c runs them all. */
-#define TEST_GROUPS(X) X(base64) X(json) X(keys) X(crypto) X(client) X(notify) X(models)
+#define TEST_GROUPS(X) X(base64) X(json) X(keys) X(crypto) X(client) X(notify) X(models) X(layout)
 #define TEST_DECL(name) int test_group_##name(void);
 TEST_GROUPS(TEST_DECL)
 #undef TEST_DECL
