@@ -62,6 +62,18 @@
        The library never calls malloc and keeps no global or static state: two
        clients in two threads are independent.
 
+   SECRETS IN MEMORY
+       The library wipes every copy of a key it makes (its RSA key and PEM
+       decoder, the HMAC, MD5 and AES-GCM/ECB contexts of the APIv2 and APIv3
+       keys, decrypted scratch) before a call returns; wxp_client_wipe() clears
+       the client. What it cannot reach: BearSSL's own stack frames, which keep
+       key-derived words after they return (RSA-CRT intermediates of a
+       signature or OAEP decryption, the expanded AES key of its constant-time
+       code, HMAC's padded key block, MD5/SHA words of a hashed key). A device
+       that must not keep them can run the calls on a stack of its own and
+       clear it afterwards, or overwrite a few KiB of stack below the caller
+       after each call (the README gives the peak stack of a call).
+
    TRANSPORT CONTRACT (config.transport.fn, called once per request)
        The callback receives a wxp_http_request and a wxp_http_response sink:
        - it MUST send req->method to https://req->host + req->path (req->host may
@@ -5233,6 +5245,8 @@ WXP_API wxp_err wxp_v2_decrypt_req_info(wxp_str apiv2_key, wxp_str req_info, uns
     br_md5_update(&m, apiv2_key.ptr, apiv2_key.len);
     br_md5_out(&m, d);
     wxp__hex(key, d, 16, 0);
+    wxp__wipe(&m, sizeof m); /* its buffer holds the APIv2 key */
+    wxp__wipe(d, sizeof d);
     if (!vt) vt = &br_aes_ct64_cbcdec_vtable;
     vt->init(&aes.vtable, key, 32);
     memset(zero, 0, sizeof zero);
