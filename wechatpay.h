@@ -99,10 +99,13 @@
          failure, and MAY write a NUL-terminated reason into errbuf
          (errbuf_size bytes): WXP_TRANSPORT_TIMEOUT when req->timeout_ms passed
          first (WXP_E_TIMEOUT), WXP_TRANSPORT_TLS only when the TLS handshake
-         was refused, before any byte of the request was sent: an untrusted or
-         misnamed server certificate, or the client certificate refused
-         (WXP_E_TLS), and WXP_TRANSPORT_ERROR (or any other nonzero value) for
-         the rest: no connection, the connection closed early (WXP_E_TRANSPORT).
+         was refused and no byte of the request has left in this call: an
+         untrusted or misnamed server certificate, or the client certificate
+         refused (WXP_E_TLS; result.sent is then 0, and a POS sale ends
+         NOT_SENT on it). A handshake that fails on a new connection after the
+         request was written on another one is WXP_TRANSPORT_ERROR. Any other
+         nonzero value is for the rest: no connection, the connection closed
+         early (WXP_E_TRANSPORT).
        It MAY keep a connection open between calls. The library never sees sockets.
 
    ERRORS
