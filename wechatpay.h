@@ -251,7 +251,8 @@ typedef struct wxp_result {
     char     code[64];          /* WeChat Pay "code", e.g. "PARAM_ERROR" */
     char     message[256];      /* WeChat Pay "message", or the library's own words */
     char     field[64];         /* the field, header or parameter at fault */
-    size_t   needed;            /* WXP_E_NOSPACE: bytes the buffer should have */
+    size_t   needed;            /* WXP_E_NOSPACE: bytes the buffer should have;
+                                   WXP_E_PARTIAL: elements of the list named */
     size_t   offset;            /* WXP_E_PARSE: byte offset in the input */
     wxp_str  body;              /* the response body (view into the I/O buffer) */
 } wxp_result;
@@ -724,8 +725,10 @@ WXP_API WXP_NODISCARD wxp_err wxp_app_sign(wxp_client *c, const char *appid,
    TYPE ARR: an array of objects; min/max bound the count; extra is the model.
    Requests hold `const char *` strings and `const T *` arrays with a count;
    answers hold wxp_str views into io_buf and caller-provided arrays: set
-   `name` and `name_cap` before the call, read `name_count` after (more
-   elements than room is WXP_E_NOSPACE naming the field, never a silent cut).
+   `name` and `name_cap` before the call, read `name_count` after. More
+   elements than room never fails a call WeChat Pay carried out: the first
+   `name_cap` are kept, every other field is decoded, and the call returns
+   WXP_E_PARTIAL naming the list (result.needed: its length).
    Arrays nest: an element's own array pointer and cap are read from it, so
    zero the elements (or set their arrays) before the call. */
 enum { WXP_CS_ANY = 0,      /* any UTF-8 */
