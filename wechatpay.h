@@ -560,6 +560,9 @@ typedef struct wxp_rate {
 typedef struct wxp_config {
     const char              *mchid;          /* required: "1900000001" */
     const char              *serial;         /* required: merchant certificate serial */
+    const char              *appid;          /* the AppID orders belong to: the default of
+                                                every request's appid (sp_appid for a
+                                                service provider); 0 -> give it per call */
     wxp_str                  private_key_pem;/* PKCS#8 or PKCS#1, or else: */
     const wxp_signer_class **signer;         /* a signer that keeps the key (HSM) */
     const wxp_verifier_class *const *verifier; /* 0 -> wxp_bearssl_verifier() */
@@ -710,7 +713,7 @@ WXP_API WXP_NODISCARD wxp_err wxp_app_sign(wxp_client *c, const char *appid,
                                            const char *prepay_id, wxp_app_params *out,
                                            wxp_result *res);
 
-/* ==== >>api:models ======================================================== */
+/* ==== >>api:models-intro ================================================== */
 
 /* Each model is declared once, as a list of fields (X-macro); that list makes
    the struct here and, in the implementation, the table that drives the
@@ -748,285 +751,7 @@ enum { WXP_CS_ANY = 0,      /* any UTF-8 */
 #define WXP__RES_ARR(name, T)  T *name; size_t name##_count, name##_cap;
 #define WXP__MEMBER_REQ(S, TYPE, name, req, lo, hi, x) WXP__REQ_##TYPE(name, x)
 #define WXP__MEMBER_RES(S, TYPE, name, req, lo, hi, x) WXP__RES_##TYPE(name, x)
-#define WXP_MODEL_REQUEST(T, LIST)  typedef struct T { LIST(WXP__MEMBER_REQ, T) } T;
-#define WXP_MODEL_RESPONSE(T, LIST) typedef struct T { LIST(WXP__MEMBER_RES, T) } T;
 
-#define WXP__FEN_MAX 100000000000LL   /* amounts are fen (0.01 CNY) */
-
-/* -- POST /v3/refund/domestic/refunds (and the partner variant with sub_mchid) */
-#define WXP_REFUND_FROM(X, S) \
-    X(S, STR, account, 1, 1, 32, WXP_CS_ENUM) \
-    X(S, INT, amount, 1, 1, WXP__FEN_MAX, 0)
-WXP_MODEL_REQUEST(wxp_refund_from_req, WXP_REFUND_FROM)
-WXP_MODEL_RESPONSE(wxp_refund_from, WXP_REFUND_FROM)
-
-#define WXP_REFUND_REQ_AMOUNT(X, S) \
-    X(S, INT, refund, 1, 1, WXP__FEN_MAX, 0) \
-    X(S, ARR, from, 0, 0, 16, wxp_refund_from_req) \
-    X(S, INT, total, 1, 1, WXP__FEN_MAX, 0) \
-    X(S, STR, currency, 0, 3, 16, WXP_CS_ENUM)
-WXP_MODEL_REQUEST(wxp_refund_req_amount, WXP_REFUND_REQ_AMOUNT)
-
-#define WXP_REFUND_GOODS(X, S) \
-    X(S, STR, merchant_goods_id, 1, 1, 32, WXP_CS_ANY) \
-    X(S, STR, wechatpay_goods_id, 0, 1, 32, WXP_CS_ANY) \
-    X(S, STR, goods_name, 0, 1, 256, WXP_CS_ANY) \
-    X(S, INT, unit_price, 1, 0, WXP__FEN_MAX, 0) \
-    X(S, INT, refund_amount, 1, 0, WXP__FEN_MAX, 0) \
-    X(S, INT, refund_quantity, 1, 1, 1000000, 0)
-WXP_MODEL_REQUEST(wxp_refund_goods_req, WXP_REFUND_GOODS)
-WXP_MODEL_RESPONSE(wxp_refund_goods, WXP_REFUND_GOODS)
-
-#define WXP_REFUND_REQ(X, S) \
-    X(S, STR, sub_mchid, 0, 1, 32, WXP_CS_DIGITS) \
-    X(S, STR, transaction_id, 0, 1, 32, WXP_CS_ALNUM) \
-    X(S, STR, out_trade_no, 0, 6, 32, WXP_CS_OUTNO) \
-    X(S, STR, out_refund_no, 1, 1, 64, WXP_CS_OUTNO) \
-    X(S, STR, reason, 0, 1, 80, WXP_CS_ANY) \
-    X(S, STR, notify_url, 0, 9, 256, WXP_CS_HTTPS) \
-    X(S, STR, funds_account, 0, 1, 32, WXP_CS_ENUM) \
-    X(S, OBJ, amount, 1, 0, 0, wxp_refund_req_amount) \
-    X(S, ARR, goods_detail, 0, 0, 100, wxp_refund_goods_req)
-/* Rules beyond the table: one of transaction_id / out_trade_no; amount.refund
-   <= amount.total; the from[] amounts not above the refund; currency "CNY"
-   when not given. */
-WXP_MODEL_REQUEST(wxp_refund_req, WXP_REFUND_REQ)
-
-#define WXP_REFUND_AMOUNT(X, S) \
-    X(S, INT, total, 1, 0, WXP__FEN_MAX, 0) \
-    X(S, INT, refund, 1, 0, WXP__FEN_MAX, 0) \
-    X(S, ARR, from, 0, 0, 16, wxp_refund_from) \
-    X(S, INT, payer_total, 0, 0, WXP__FEN_MAX, 0) \
-    X(S, INT, payer_refund, 0, 0, WXP__FEN_MAX, 0) \
-    X(S, INT, settlement_refund, 0, 0, WXP__FEN_MAX, 0) \
-    X(S, INT, settlement_total, 0, 0, WXP__FEN_MAX, 0) \
-    X(S, INT, discount_refund, 0, 0, WXP__FEN_MAX, 0) \
-    X(S, STR, currency, 0, 0, 16, WXP_CS_ANY) \
-    X(S, INT, refund_fee, 0, 0, WXP__FEN_MAX, 0)
-WXP_MODEL_RESPONSE(wxp_refund_amount, WXP_REFUND_AMOUNT)
-
-#define WXP_REFUND_PROMOTION(X, S) \
-    X(S, STR, promotion_id, 0, 0, 64, WXP_CS_ANY) \
-    X(S, STR, scope, 0, 0, 32, WXP_CS_ANY) \
-    X(S, STR, type, 0, 0, 32, WXP_CS_ANY) \
-    X(S, INT, amount, 0, 0, WXP__FEN_MAX, 0) \
-    X(S, INT, refund_amount, 0, 0, WXP__FEN_MAX, 0) \
-    X(S, ARR, goods_detail, 0, 0, 100, wxp_refund_goods)
-WXP_MODEL_RESPONSE(wxp_refund_promotion, WXP_REFUND_PROMOTION)
-
-#define WXP_REFUND(X, S) \
-    X(S, STR, refund_id, 1, 1, 64, WXP_CS_ANY) \
-    X(S, STR, out_refund_no, 1, 1, 64, WXP_CS_ANY) \
-    X(S, STR, transaction_id, 0, 0, 64, WXP_CS_ANY) \
-    X(S, STR, out_trade_no, 0, 0, 64, WXP_CS_ANY) \
-    X(S, STR, channel, 0, 0, 32, WXP_CS_ANY) \
-    X(S, STR, user_received_account, 0, 0, 256, WXP_CS_ANY) \
-    X(S, STR, success_time, 0, 0, 64, WXP_CS_ANY) \
-    X(S, STR, create_time, 0, 0, 64, WXP_CS_ANY) \
-    X(S, STR, status, 1, 1, 32, WXP_CS_ANY) \
-    X(S, STR, funds_account, 0, 0, 32, WXP_CS_ANY) \
-    X(S, OBJ, amount, 1, 0, 0, wxp_refund_amount) \
-    X(S, ARR, promotion_detail, 0, 0, 64, wxp_refund_promotion)
-WXP_MODEL_RESPONSE(wxp_refund, WXP_REFUND)
-
-/* -- POST /v3/refund/domestic/refunds/{refund_id}/apply-abnormal-refund.
-   bank_account and real_name must be RSA-OAEP encrypted (wxp_client_encrypt,
-   which also sets the Wechatpay-Serial header for this call). */
-#define WXP_REFUND_ABNORMAL_REQ(X, S) \
-    X(S, STR, sub_mchid, 0, 1, 32, WXP_CS_DIGITS) \
-    X(S, STR, out_refund_no, 1, 1, 64, WXP_CS_OUTNO) \
-    X(S, STR, type, 1, 1, 32, WXP_CS_ENUM) \
-    X(S, STR, bank_type, 0, 1, 32, WXP_CS_ANY) \
-    X(S, STR, bank_account, 0, 1, 1024, WXP_CS_ANY) \
-    X(S, STR, real_name, 0, 1, 1024, WXP_CS_ANY)
-WXP_MODEL_REQUEST(wxp_refund_abnormal_req, WXP_REFUND_ABNORMAL_REQ)
-
-/* -- POST /v3/marketing/busifavor/coupons/return */
-#define WXP_COUPON_RETURN_REQ(X, S) \
-    X(S, STR, coupon_code, 1, 1, 128, WXP_CS_ANY) \
-    X(S, STR, stock_id, 1, 1, 20, WXP_CS_DIGITS) \
-    X(S, STR, return_request_no, 1, 1, 128, WXP_CS_OUTNO)
-WXP_MODEL_REQUEST(wxp_coupon_return_req, WXP_COUPON_RETURN_REQ)
-#define WXP_COUPON_RETURN(X, S) \
-    X(S, STR, wechatpay_return_time, 1, 1, 64, WXP_CS_ANY)
-WXP_MODEL_RESPONSE(wxp_coupon_return_result, WXP_COUPON_RETURN)
-
-/* -- POST /v3/marketing/busifavor/subsidy/return-receipts */
-#define WXP_SUBSIDY_RETURN_REQ(X, S) \
-    X(S, STR, stock_id, 1, 1, 20, WXP_CS_DIGITS) \
-    X(S, STR, coupon_code, 1, 1, 128, WXP_CS_ANY) \
-    X(S, STR, transaction_id, 1, 1, 32, WXP_CS_DIGITS) \
-    X(S, STR, refund_id, 1, 1, 32, WXP_CS_DIGITS) \
-    X(S, STR, payer_merchant, 1, 1, 32, WXP_CS_DIGITS) \
-    X(S, STR, payee_merchant, 1, 1, 32, WXP_CS_DIGITS) \
-    X(S, INT, amount, 1, 1, WXP__FEN_MAX, 0) \
-    X(S, STR, description, 1, 1, 4096, WXP_CS_ANY) \
-    X(S, STR, out_subsidy_return_no, 1, 1, 128, WXP_CS_OUTNO)
-WXP_MODEL_REQUEST(wxp_subsidy_return_req, WXP_SUBSIDY_RETURN_REQ)
-#define WXP_SUBSIDY_RETURN(X, S) \
-    X(S, STR, subsidy_return_receipt_id, 1, 1, 64, WXP_CS_ANY) \
-    X(S, STR, stock_id, 0, 0, 20, WXP_CS_ANY) \
-    X(S, STR, coupon_code, 0, 0, 128, WXP_CS_ANY) \
-    X(S, STR, transaction_id, 0, 0, 32, WXP_CS_ANY) \
-    X(S, STR, refund_id, 0, 0, 32, WXP_CS_ANY) \
-    X(S, STR, payer_merchant, 0, 0, 32, WXP_CS_ANY) \
-    X(S, STR, payee_merchant, 0, 0, 32, WXP_CS_ANY) \
-    X(S, INT, amount, 0, 0, WXP__FEN_MAX, 0) \
-    X(S, STR, description, 0, 0, 4096, WXP_CS_ANY) \
-    X(S, STR, status, 1, 1, 32, WXP_CS_ANY) \
-    X(S, STR, fail_reason, 0, 0, 64, WXP_CS_ANY) \
-    X(S, STR, return_done_time, 0, 0, 64, WXP_CS_ANY) \
-    X(S, STR, subsidy_receipt_id, 0, 0, 64, WXP_CS_ANY) \
-    X(S, STR, out_subsidy_return_no, 0, 0, 128, WXP_CS_ANY) \
-    X(S, STR, return_create_time, 0, 0, 64, WXP_CS_ANY)
-WXP_MODEL_RESPONSE(wxp_subsidy_return_receipt, WXP_SUBSIDY_RETURN)
-
-/* -- POST /v3/marketing/busifavor/subsidy/pay-receipts and
-      GET  /v3/marketing/busifavor/subsidy/pay-receipts/{subsidy_receipt_id} */
-#define WXP_SUBSIDY_PAY_REQ(X, S) \
-    X(S, STR, stock_id, 1, 1, 20, WXP_CS_DIGITS) \
-    X(S, STR, coupon_code, 1, 1, 128, WXP_CS_ANY) \
-    X(S, STR, transaction_id, 1, 1, 32, WXP_CS_DIGITS) \
-    X(S, STR, payer_merchant, 1, 1, 32, WXP_CS_DIGITS) \
-    X(S, STR, payee_merchant, 1, 1, 32, WXP_CS_DIGITS) \
-    X(S, INT, amount, 1, 1, WXP__FEN_MAX, 0) \
-    X(S, STR, description, 1, 1, 4096, WXP_CS_ANY) \
-    X(S, STR, out_subsidy_no, 1, 1, 128, WXP_CS_OUTNO)
-WXP_MODEL_REQUEST(wxp_subsidy_pay_req, WXP_SUBSIDY_PAY_REQ)
-#define WXP_SUBSIDY_PAY(X, S) \
-    X(S, STR, subsidy_receipt_id, 1, 1, 64, WXP_CS_ANY) \
-    X(S, STR, stock_id, 0, 0, 20, WXP_CS_ANY) \
-    X(S, STR, coupon_code, 0, 0, 128, WXP_CS_ANY) \
-    X(S, STR, transaction_id, 0, 0, 32, WXP_CS_ANY) \
-    X(S, STR, payer_merchant, 0, 0, 32, WXP_CS_ANY) \
-    X(S, STR, payee_merchant, 0, 0, 32, WXP_CS_ANY) \
-    X(S, INT, amount, 0, 0, WXP__FEN_MAX, 0) \
-    X(S, STR, description, 0, 0, 4096, WXP_CS_ANY) \
-    X(S, STR, status, 1, 1, 32, WXP_CS_ANY) \
-    X(S, STR, fail_reason, 0, 0, 64, WXP_CS_ANY) \
-    X(S, STR, success_time, 0, 0, 64, WXP_CS_ANY) \
-    X(S, STR, out_subsidy_no, 0, 0, 128, WXP_CS_ANY) \
-    X(S, STR, create_time, 0, 0, 64, WXP_CS_ANY)
-WXP_MODEL_RESPONSE(wxp_subsidy_pay_receipt, WXP_SUBSIDY_PAY)
-
-/* -- GET /v3/pay/transactions/out-trade-no/{out_trade_no}?mchid=…
-      GET /v3/pay/transactions/id/{transaction_id}?mchid=… */
-#define WXP_TRANSACTION_PAYER(X, S) X(S, STR, openid, 0, 0, 128, WXP_CS_ANY)
-WXP_MODEL_RESPONSE(wxp_transaction_payer, WXP_TRANSACTION_PAYER)
-#define WXP_TRANSACTION_AMOUNT(X, S) \
-    X(S, INT, total, 0, 0, WXP__FEN_MAX, 0) \
-    X(S, INT, payer_total, 0, 0, WXP__FEN_MAX, 0) \
-    X(S, STR, currency, 0, 0, 16, WXP_CS_ANY) \
-    X(S, STR, payer_currency, 0, 0, 16, WXP_CS_ANY)
-WXP_MODEL_RESPONSE(wxp_transaction_amount, WXP_TRANSACTION_AMOUNT)
-#define WXP_TRANSACTION(X, S) \
-    X(S, STR, appid, 0, 0, 32, WXP_CS_ANY) \
-    X(S, STR, mchid, 0, 0, 32, WXP_CS_ANY) \
-    X(S, STR, out_trade_no, 1, 1, 32, WXP_CS_ANY) \
-    X(S, STR, transaction_id, 0, 0, 32, WXP_CS_ANY) \
-    X(S, STR, trade_type, 0, 0, 16, WXP_CS_ANY) \
-    X(S, STR, trade_state, 1, 1, 32, WXP_CS_ANY) \
-    X(S, STR, trade_state_desc, 0, 0, 256, WXP_CS_ANY) \
-    X(S, STR, bank_type, 0, 0, 32, WXP_CS_ANY) \
-    X(S, STR, attach, 0, 0, 128, WXP_CS_ANY) \
-    X(S, STR, success_time, 0, 0, 64, WXP_CS_ANY) \
-    X(S, OBJ, payer, 0, 0, 0, wxp_transaction_payer) \
-    X(S, OBJ, amount, 0, 0, 0, wxp_transaction_amount)
-WXP_MODEL_RESPONSE(wxp_transaction, WXP_TRANSACTION)
-
-/* -- the decrypted refund notification (REFUND.SUCCESS / ABNORMAL / CLOSED) */
-#define WXP_REFUND_NOTIFY_AMOUNT(X, S) \
-    X(S, INT, total, 1, 0, WXP__FEN_MAX, 0) \
-    X(S, INT, refund, 1, 0, WXP__FEN_MAX, 0) \
-    X(S, INT, payer_total, 1, 0, WXP__FEN_MAX, 0) \
-    X(S, INT, payer_refund, 1, 0, WXP__FEN_MAX, 0)
-WXP_MODEL_RESPONSE(wxp_refund_notify_amount, WXP_REFUND_NOTIFY_AMOUNT)
-#define WXP_REFUND_NOTIFY(X, S) \
-    X(S, STR, mchid, 0, 0, 32, WXP_CS_ANY) \
-    X(S, STR, sp_mchid, 0, 0, 32, WXP_CS_ANY) \
-    X(S, STR, sub_mchid, 0, 0, 32, WXP_CS_ANY) \
-    X(S, STR, out_trade_no, 1, 1, 32, WXP_CS_ANY) \
-    X(S, STR, transaction_id, 1, 1, 32, WXP_CS_ANY) \
-    X(S, STR, out_refund_no, 1, 1, 64, WXP_CS_ANY) \
-    X(S, STR, refund_id, 1, 1, 32, WXP_CS_ANY) \
-    X(S, STR, refund_status, 1, 1, 16, WXP_CS_ANY) \
-    X(S, STR, success_time, 0, 0, 64, WXP_CS_ANY) \
-    X(S, STR, user_received_account, 0, 0, 64, WXP_CS_ANY) \
-    X(S, OBJ, amount, 1, 0, 0, wxp_refund_notify_amount)
-WXP_MODEL_RESPONSE(wxp_refund_notify, WXP_REFUND_NOTIFY)
-/* Decodes n->plaintext (a wxp_notify_parse result; modified in place). */
-WXP_API WXP_NODISCARD wxp_err wxp_refund_notify_decode(wxp_notification *n, wxp_refund_notify *out,
-                                                       wxp_result *res);
-
-/* Typed calls. Each validates the request before anything is signed or sent
-   (WXP_E_ARG with result.field such as "amount.refund"), then works as
-   wxp_v3_request and decodes the verified answer into *out (views into io_buf,
-   valid until the next call). sub_mchid may be NULL (direct merchants). */
-WXP_API WXP_NODISCARD wxp_err wxp_refund_create(wxp_client *c, const wxp_refund_req *req, wxp_refund *out,
-                                                wxp_result *res);
-WXP_API WXP_NODISCARD wxp_err wxp_refund_query(wxp_client *c, const char *out_refund_no, const char *sub_mchid,
-                                               wxp_refund *out, wxp_result *res);
-WXP_API WXP_NODISCARD wxp_err wxp_refund_abnormal(wxp_client *c, const char *refund_id,
-                                                  const wxp_refund_abnormal_req *req, wxp_refund *out,
-                                                  wxp_result *res);
-WXP_API WXP_NODISCARD wxp_err wxp_coupon_return(wxp_client *c, const wxp_coupon_return_req *req,
-                                                wxp_coupon_return_result *out, wxp_result *res);
-WXP_API WXP_NODISCARD wxp_err wxp_subsidy_return(wxp_client *c, const wxp_subsidy_return_req *req,
-                                                 wxp_subsidy_return_receipt *out, wxp_result *res);
-WXP_API WXP_NODISCARD wxp_err wxp_subsidy_pay(wxp_client *c, const wxp_subsidy_pay_req *req,
-                                              wxp_subsidy_pay_receipt *out, wxp_result *res);
-WXP_API WXP_NODISCARD wxp_err wxp_subsidy_pay_query(wxp_client *c, const char *subsidy_receipt_id,
-                                                    wxp_subsidy_pay_receipt *out, wxp_result *res);
-WXP_API WXP_NODISCARD wxp_err wxp_transaction_by_out_trade_no(wxp_client *c, const char *out_trade_no,
-                                                              wxp_transaction *out, wxp_result *res);
-WXP_API WXP_NODISCARD wxp_err wxp_transaction_by_id(wxp_client *c, const char *transaction_id,
-                                                    wxp_transaction *out, wxp_result *res);
-/* POST …/out-trade-no/{out_trade_no}/close: WeChat Pay answers 204, still signed. */
-WXP_API WXP_NODISCARD wxp_err wxp_transaction_close(wxp_client *c, const char *out_trade_no, wxp_result *res);
-
-/* The layers under the calls, usable without a client. Encoding validates
-   first; buf NULL measures (*len). */
-WXP_API WXP_NODISCARD wxp_err wxp_refund_req_encode(char *buf, size_t cap, const wxp_refund_req *req,
-                                                    size_t *len, wxp_result *res);
-WXP_API WXP_NODISCARD wxp_err wxp_refund_decode(char *json, size_t len, wxp_refund *out, wxp_result *res);
-
-
-/* -- Media upload and bills ------------------------------------------------- */
-
-/* POST /v3/merchant/media/upload (path NULL) or another upload path such as
-   /v3/marketing/favor/media/image-upload: multipart/form-data with a `meta`
-   part {"filename","sha256"} and the file; the signature covers the meta JSON
-   only. The whole body is built in io_buf (it needs the file size plus about
-   400 bytes). *id gets media_id, or media_url for the marketing upload. The
-   content type follows the file name (jpg, jpeg, png, bmp, mp4). */
-WXP_API WXP_NODISCARD wxp_err wxp_media_upload(wxp_client *c, const char *path, const char *filename,
-                                               const void *data, size_t len, wxp_str *id, wxp_result *res);
-
-#define WXP_BILL(X, S) \
-    X(S, STR, hash_type, 1, 1, 16, WXP_CS_ANY) \
-    X(S, STR, hash_value, 1, 1, 128, WXP_CS_ANY) \
-    X(S, STR, download_url, 1, 1, 2048, WXP_CS_ANY)
-WXP_MODEL_RESPONSE(wxp_bill, WXP_BILL)
-
-/* GET /v3/bill/tradebill?bill_date=YYYY-MM-DD[&bill_type=ALL|SUCCESS|REFUND]
-   [&tar_type=GZIP][&sub_mchid=…] and GET /v3/bill/fundflowbill?bill_date=…
-   [&account_type=BASIC|OPERATION|FEES][&tar_type=GZIP]. NULL leaves a
-   parameter out (WeChat Pay's defaults: ALL, BASIC, not compressed). */
-WXP_API WXP_NODISCARD wxp_err wxp_bill_trade(wxp_client *c, const char *bill_date, const char *bill_type,
-                                             const char *tar_type, const char *sub_mchid, wxp_bill *out,
-                                             wxp_result *res);
-WXP_API WXP_NODISCARD wxp_err wxp_bill_fundflow(wxp_client *c, const char *bill_date, const char *account_type,
-                                                const char *tar_type, wxp_bill *out, wxp_result *res);
-/* Downloads bill->download_url (signed request; the answer is not signed, so
-   the bytes are checked against hash_value, SHA1 or SHA256, instead). The
-   bytes go to sink as they arrive, so a large bill needs no large buffer;
-   WXP_E_HASH at the end means they must be thrown away. With tar_type=GZIP
-   they are the gzip file as delivered: the library does not inflate it. bill
-   may be the answer of wxp_bill_trade as it is (views into io_buf): what this
-   call needs is copied before io_buf is reused. */
-WXP_API WXP_NODISCARD wxp_err wxp_bill_download(wxp_client *c, const wxp_bill *bill,
-                                                void (*sink)(void *user, const void *data, size_t len),
-                                                void *user, wxp_result *res);
 
 /* ==== >>api:v2 ============================================================ */
 #ifndef WXP_NO_V2
@@ -1081,6 +806,488 @@ WXP_API WXP_NODISCARD wxp_err wxp_v2_request(wxp_client *c, const char *path, co
 WXP_API WXP_NODISCARD wxp_err wxp_v2_decrypt_req_info(wxp_str apiv2_key, wxp_str req_info,
                                                       unsigned char *out, size_t cap, size_t *len,
                                                       wxp_result *res);
+#endif /* WXP_NO_V2 */
+
+/* ==== >>api:certificates ================================================== */
+
+/* GET /v3/certificates: decrypts every certificate, adds them to the client's key
+   store, and accepts the answer only if one of them verifies it (bootstrap), or,
+   when a key already held signed it, only after that key verified it. */
+WXP_API WXP_NODISCARD wxp_err wxp_certificates_download(wxp_client *c, wxp_result *res);
+/* The same, and then each certificate's PEM (in io_buf, valid during the
+   call) is handed to save, once the answer is verified: to store them. */
+typedef struct wxp_cert_sink {
+    void (*fn)(void *user, const wxp_pubkey *cert, wxp_str pem);
+    void *user;
+} wxp_cert_sink;
+WXP_API WXP_NODISCARD wxp_err wxp_certificates_fetch(wxp_client *c, wxp_cert_sink save, wxp_result *res);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* WECHATPAY_H */
+
+/* ==== >>models ============================================================
+   Models and typed calls, one cluster per endpoint: its rows, its structs,
+   its descriptor and its declaration. Written once, this part is read twice:
+   on the first inclusion it declares (structs, prototypes), and where
+   WECHATPAY_IMPLEMENTATION is defined it defines (the tables that drive the
+   generic validator, encoder and decoder, each endpoint's constant
+   descriptor, and the typed call, which runs the descriptor through
+   wxp__call). So wechatpay.h may be included before the implementation is,
+   as the stb rule asks. */
+#if !defined(WXP__MODELS_DECLARED) || (defined(WECHATPAY_IMPLEMENTATION) && !defined(WXP__MODELS_DEFINED))
+#undef WXP__M_DECL
+#undef WXP__M_DEF
+#undef WXP__C_DECL
+#undef WXP__E_DEF
+#undef WXP__C_DEF
+#ifndef WXP__MODELS_DECLARED
+#define WXP__MODELS_DECLARED
+#define WXP__M_DECL(T, LIST, KIND) typedef struct T { LIST(WXP__MEMBER_##KIND, T) } T;
+#define WXP__C_DECL(name, method, path, Req, Out, rules, flags) \
+    WXP_API WXP_NODISCARD wxp_err name(wxp_client *c, const Req *req, Out *out, wxp_result *res);
+#else
+#define WXP__M_DECL(T, LIST, KIND)
+#define WXP__C_DECL(name, method, path, Req, Out, rules, flags)
+#endif
+#ifdef WECHATPAY_IMPLEMENTATION
+#define WXP__MODELS_DEFINED
+#ifndef WXP__PREAMBLE_DONE
+#define WXP__PREAMBLE_DONE
+/* ==== >>impl:config ======================================================= */
+
+#include <string.h>
+#ifndef WXP_NO_TIME
+#include <time.h>
+#endif
+
+#ifndef WXP_ASSERT
+#include <assert.h>
+#define WXP_ASSERT(c) assert(c)
+#endif
+#ifdef WXP_NO_PRECONDITIONS
+#define WXP__REQUIRE(c) ((void)0)
+#else
+#define WXP__REQUIRE(c) WXP_ASSERT(c)
+#endif
+
+#if defined(__GNUC__) || defined(__clang__)
+#define WXP__PRIVATE static __attribute__((unused))
+#else
+#define WXP__PRIVATE static
+#endif
+
+/* The one place each default lives (sokol's _sg_def). */
+#define WXP__DEF(v, d) ((v) ? (v) : (d))
+#define WXP__USER_AGENT "wechatpay.h/" WXP_VERSION " (C99; BearSSL)"
+#define WXP__SIGNTEST "WECHATPAY/SIGNTEST/"
+
+/* The tables the models make, and the endpoint descriptors. */
+enum { WXP__T_STR = 1, WXP__T_INT, WXP__T_OBJ, WXP__T_ARR };
+
+typedef struct wxp__model wxp__model;
+typedef struct wxp__field {
+    const char        *key;
+    unsigned char      type, req, cs;
+    long long          lo, hi;          /* STR: length; INT: value; ARR: count */
+    size_t             off, count_off;  /* member; ARR: its _count (then _cap) */
+    size_t             elem;            /* OBJ/ARR: sizeof the element */
+    const wxp__model  *sub;
+} wxp__field;
+struct wxp__model { const wxp__field *f; size_t n; };
+
+/* One table row per X-macro row; the same lists made the structs. */
+#define WXP__ROW_STR(S, name, req, lo, hi, cs) { #name, WXP__T_STR, req, cs, lo, hi, offsetof(S, name), 0, 0, NULL },
+#define WXP__ROW_INT(S, name, req, lo, hi, x)  { #name, WXP__T_INT, req, 0, lo, hi, offsetof(S, name), 0, 0, NULL },
+#define WXP__ROW_OBJ(S, name, req, lo, hi, T)  { #name, WXP__T_OBJ, req, 0, lo, hi, offsetof(S, name), 0, sizeof(T), &T##__model },
+#define WXP__ROW_ARR(S, name, req, lo, hi, T)  { #name, WXP__T_ARR, req, 0, lo, hi, offsetof(S, name), offsetof(S, name##_count), sizeof(T), &T##__model },
+#define WXP__ROW(S, TYPE, name, req, lo, hi, x) WXP__ROW_##TYPE(S, name, req, lo, hi, x)
+
+/* Rules of a model that one table row cannot say (wxp__no_rules: none). */
+typedef wxp_err (*wxp__rules_fn)(const void *req, wxp_result *res);
+
+/* How a typed call may repeat itself (WXP__RETRY: config.retry, for calls
+   safe to repeat: the same request number), whether it counts against the
+   refund rate budget (WXP__RATED). */
+enum { WXP__RETRY = 1, WXP__RATED = 2 };
+
+/* One endpoint: everything its typed call knows, made by WXP_CALL or
+   WXP_ENDPOINT in its cluster. The path template's {name} is filled from the
+   request's field of that name; a GET sends the other fields as its query, a
+   POST as its body (APIv3 JSON, APIv2 XML). out: the answer's model
+   (wxp__none: no answer, as a 204). */
+typedef struct wxp__endpoint {
+    const char       *method, *path;
+    const wxp__model *req, *out;
+    wxp__rules_fn     rules;
+    unsigned          flags;
+} wxp__endpoint;
+static const wxp__model wxp__none__model = { NULL, 0 };
+WXP__PRIVATE wxp_err wxp__call(wxp_client *c, const wxp__endpoint *ep, const void *req, void *out, wxp_result *res);
+#ifndef WXP_NO_V2
+WXP__PRIVATE wxp_err wxp__v2_typed(wxp_client *c, const wxp__endpoint *ep, const void *req, void *out, wxp_result *res);
+#endif
+#endif /* WXP__PREAMBLE_DONE */
+#define WXP__M_DEF(T, LIST, KIND) \
+    static const wxp__field T##__fields[] = { LIST(WXP__ROW, T) }; \
+    static const wxp__model T##__model = { T##__fields, sizeof T##__fields / sizeof T##__fields[0] };
+#define WXP__E_DEF(name, method, path, Req, Out, rules, flags) \
+    WXP__PRIVATE wxp_err rules(const void *req, wxp_result *res); \
+    static const wxp__endpoint name##__ep = { #method, path, &Req##__model, &Out##__model, rules, flags };
+#define WXP__C_DEF(run, name, method, path, Req, Out, rules, flags) \
+    WXP__E_DEF(name, method, path, Req, Out, rules, flags) \
+    WXP_API wxp_err name(wxp_client *c, const Req *req, Out *out, wxp_result *res) \
+    { \
+        WXP__REQUIRE(c && req && out); \
+        return run(c, &name##__ep, req, out, res); \
+    }
+#else
+#define WXP__M_DEF(T, LIST, KIND)
+#define WXP__E_DEF(name, method, path, Req, Out, rules, flags)
+#define WXP__C_DEF(run, name, method, path, Req, Out, rules, flags)
+#endif
+#undef WXP_MODEL_REQUEST
+#undef WXP_MODEL_RESPONSE
+#define WXP_MODEL_REQUEST(T, LIST)  WXP__M_DECL(T, LIST, REQ) WXP__M_DEF(T, LIST, REQ)
+#define WXP_MODEL_RESPONSE(T, LIST) WXP__M_DECL(T, LIST, RES) WXP__M_DEF(T, LIST, RES)
+/* A typed call: wxp_err name(wxp_client *, const Req *, Out *, wxp_result *),
+   declared here and defined (with its descriptor) in the implementation.
+   WXP_ENDPOINT makes the descriptor alone, for a call whose public form
+   takes plain arguments (its wrapper fills the request and runs wxp__call). */
+#undef WXP_CALL
+#undef WXP_V2_CALL
+#undef WXP_ENDPOINT
+#define WXP_CALL(name, method, path, Req, Out, rules, flags) \
+    WXP__C_DECL(name, method, path, Req, Out, rules, flags) \
+    WXP__C_DEF(wxp__call, name, method, path, Req, Out, rules, flags)
+/* The same for an APIv2 endpoint (a POST of signed XML). */
+#define WXP_V2_CALL(name, path, Req, Out, rules, flags) \
+    WXP__C_DECL(name, POST, path, Req, Out, rules, flags) \
+    WXP__C_DEF(wxp__v2_typed, name, POST, path, Req, Out, rules, flags)
+#define WXP_ENDPOINT(name, method, path, Req, Out, rules, flags) WXP__E_DEF(name, method, path, Req, Out, rules, flags)
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define WXP__FEN_MAX 100000000000LL   /* amounts are fen (0.01 CNY) */
+
+/* -- POST /v3/refund/domestic/refunds (and the partner variant with sub_mchid) */
+#define WXP_REFUND_FROM(X, S) \
+    X(S, STR, account, 1, 1, 32, WXP_CS_ENUM) \
+    X(S, INT, amount, 1, 1, WXP__FEN_MAX, 0)
+WXP_MODEL_REQUEST(wxp_refund_from_req, WXP_REFUND_FROM)
+WXP_MODEL_RESPONSE(wxp_refund_from, WXP_REFUND_FROM)
+
+#define WXP_REFUND_REQ_AMOUNT(X, S) \
+    X(S, INT, refund, 1, 1, WXP__FEN_MAX, 0) \
+    X(S, ARR, from, 0, 0, 16, wxp_refund_from_req) \
+    X(S, INT, total, 1, 1, WXP__FEN_MAX, 0) \
+    X(S, STR, currency, 0, 3, 16, WXP_CS_ENUM)
+WXP_MODEL_REQUEST(wxp_refund_req_amount, WXP_REFUND_REQ_AMOUNT)
+
+#define WXP_REFUND_GOODS(X, S) \
+    X(S, STR, merchant_goods_id, 1, 1, 32, WXP_CS_ANY) \
+    X(S, STR, wechatpay_goods_id, 0, 1, 32, WXP_CS_ANY) \
+    X(S, STR, goods_name, 0, 1, 256, WXP_CS_ANY) \
+    X(S, INT, unit_price, 1, 0, WXP__FEN_MAX, 0) \
+    X(S, INT, refund_amount, 1, 0, WXP__FEN_MAX, 0) \
+    X(S, INT, refund_quantity, 1, 1, 1000000, 0)
+WXP_MODEL_REQUEST(wxp_refund_goods_req, WXP_REFUND_GOODS)
+WXP_MODEL_RESPONSE(wxp_refund_goods, WXP_REFUND_GOODS)
+
+#define WXP_REFUND_REQ(X, S) \
+    X(S, STR, sub_mchid, 0, 1, 32, WXP_CS_DIGITS) \
+    X(S, STR, transaction_id, 0, 1, 32, WXP_CS_ALNUM) \
+    X(S, STR, out_trade_no, 0, 6, 32, WXP_CS_OUTNO) \
+    X(S, STR, out_refund_no, 1, 1, 64, WXP_CS_OUTNO) \
+    X(S, STR, reason, 0, 1, 80, WXP_CS_ANY) \
+    X(S, STR, notify_url, 0, 9, 256, WXP_CS_HTTPS) \
+    X(S, STR, funds_account, 0, 1, 32, WXP_CS_ENUM) \
+    X(S, OBJ, amount, 1, 0, 0, wxp_refund_req_amount) \
+    X(S, ARR, goods_detail, 0, 0, 100, wxp_refund_goods_req)
+/* Rules beyond the table: one of transaction_id / out_trade_no; amount.refund
+   <= amount.total; the from[] amounts not above the refund. currency defaults
+   to "CNY". */
+WXP_MODEL_REQUEST(wxp_refund_req, WXP_REFUND_REQ)
+
+#define WXP_REFUND_AMOUNT(X, S) \
+    X(S, INT, total, 1, 0, WXP__FEN_MAX, 0) \
+    X(S, INT, refund, 1, 0, WXP__FEN_MAX, 0) \
+    X(S, ARR, from, 0, 0, 16, wxp_refund_from) \
+    X(S, INT, payer_total, 0, 0, WXP__FEN_MAX, 0) \
+    X(S, INT, payer_refund, 0, 0, WXP__FEN_MAX, 0) \
+    X(S, INT, settlement_refund, 0, 0, WXP__FEN_MAX, 0) \
+    X(S, INT, settlement_total, 0, 0, WXP__FEN_MAX, 0) \
+    X(S, INT, discount_refund, 0, 0, WXP__FEN_MAX, 0) \
+    X(S, STR, currency, 0, 0, 16, WXP_CS_ANY) \
+    X(S, INT, refund_fee, 0, 0, WXP__FEN_MAX, 0)
+WXP_MODEL_RESPONSE(wxp_refund_amount, WXP_REFUND_AMOUNT)
+
+#define WXP_REFUND_PROMOTION(X, S) \
+    X(S, STR, promotion_id, 0, 0, 64, WXP_CS_ANY) \
+    X(S, STR, scope, 0, 0, 32, WXP_CS_ANY) \
+    X(S, STR, type, 0, 0, 32, WXP_CS_ANY) \
+    X(S, INT, amount, 0, 0, WXP__FEN_MAX, 0) \
+    X(S, INT, refund_amount, 0, 0, WXP__FEN_MAX, 0) \
+    X(S, ARR, goods_detail, 0, 0, 100, wxp_refund_goods)
+WXP_MODEL_RESPONSE(wxp_refund_promotion, WXP_REFUND_PROMOTION)
+
+#define WXP_REFUND(X, S) \
+    X(S, STR, refund_id, 1, 1, 64, WXP_CS_ANY) \
+    X(S, STR, out_refund_no, 1, 1, 64, WXP_CS_ANY) \
+    X(S, STR, transaction_id, 0, 0, 64, WXP_CS_ANY) \
+    X(S, STR, out_trade_no, 0, 0, 64, WXP_CS_ANY) \
+    X(S, STR, channel, 0, 0, 32, WXP_CS_ANY) \
+    X(S, STR, user_received_account, 0, 0, 256, WXP_CS_ANY) \
+    X(S, STR, success_time, 0, 0, 64, WXP_CS_ANY) \
+    X(S, STR, create_time, 0, 0, 64, WXP_CS_ANY) \
+    X(S, STR, status, 1, 1, 32, WXP_CS_ANY) \
+    X(S, STR, funds_account, 0, 0, 32, WXP_CS_ANY) \
+    X(S, OBJ, amount, 1, 0, 0, wxp_refund_amount) \
+    X(S, ARR, promotion_detail, 0, 0, 64, wxp_refund_promotion)
+WXP_MODEL_RESPONSE(wxp_refund, WXP_REFUND)
+/* Safe to retry (the same out_refund_no is the same refund); each failing
+   request spends a token of the refund rate budget. */
+WXP_CALL(wxp_refund_create, POST, "/v3/refund/domestic/refunds", wxp_refund_req, wxp_refund, wxp__refund_rules,
+         WXP__RETRY | WXP__RATED)
+
+/* -- GET /v3/refund/domestic/refunds/{out_refund_no}[?sub_mchid=] */
+#define WXP_REFUND_QUERY_REQ(X, S) \
+    X(S, STR, out_refund_no, 1, 1, 64, WXP_CS_OUTNO) \
+    X(S, STR, sub_mchid, 0, 1, 32, WXP_CS_DIGITS)
+WXP_MODEL_REQUEST(wxp_refund_query_req, WXP_REFUND_QUERY_REQ)
+WXP_ENDPOINT(wxp_refund_query, GET, "/v3/refund/domestic/refunds/{out_refund_no}", wxp_refund_query_req, wxp_refund,
+             wxp__no_rules, WXP__RETRY)
+WXP_API WXP_NODISCARD wxp_err wxp_refund_query(wxp_client *c, const char *out_refund_no, const char *sub_mchid,
+                                               wxp_refund *out, wxp_result *res);
+
+/* -- POST /v3/refund/domestic/refunds/{refund_id}/apply-abnormal-refund.
+   bank_account and real_name must be RSA-OAEP encrypted (wxp_client_encrypt,
+   which also sets the Wechatpay-Serial header for this call). */
+#define WXP_REFUND_ABNORMAL_REQ(X, S) \
+    X(S, STR, refund_id, 1, 1, 32, WXP_CS_ANY) \
+    X(S, STR, sub_mchid, 0, 1, 32, WXP_CS_DIGITS) \
+    X(S, STR, out_refund_no, 1, 1, 64, WXP_CS_OUTNO) \
+    X(S, STR, type, 1, 1, 32, WXP_CS_ENUM) \
+    X(S, STR, bank_type, 0, 1, 32, WXP_CS_ANY) \
+    X(S, STR, bank_account, 0, 1, 1024, WXP_CS_ANY) \
+    X(S, STR, real_name, 0, 1, 1024, WXP_CS_ANY)
+WXP_MODEL_REQUEST(wxp_refund_abnormal_req, WXP_REFUND_ABNORMAL_REQ)
+/* Not retried: the encrypted fields' Wechatpay-Serial is for one request.
+   refund_id goes in the path (the argument; req->refund_id is not read). */
+WXP_ENDPOINT(wxp_refund_abnormal, POST, "/v3/refund/domestic/refunds/{refund_id}/apply-abnormal-refund",
+             wxp_refund_abnormal_req, wxp_refund, wxp__no_rules, 0)
+WXP_API WXP_NODISCARD wxp_err wxp_refund_abnormal(wxp_client *c, const char *refund_id,
+                                                  const wxp_refund_abnormal_req *req, wxp_refund *out,
+                                                  wxp_result *res);
+
+/* -- POST /v3/marketing/busifavor/coupons/return */
+#define WXP_COUPON_RETURN_REQ(X, S) \
+    X(S, STR, coupon_code, 1, 1, 128, WXP_CS_ANY) \
+    X(S, STR, stock_id, 1, 1, 20, WXP_CS_DIGITS) \
+    X(S, STR, return_request_no, 1, 1, 128, WXP_CS_OUTNO)
+WXP_MODEL_REQUEST(wxp_coupon_return_req, WXP_COUPON_RETURN_REQ)
+#define WXP_COUPON_RETURN(X, S) \
+    X(S, STR, wechatpay_return_time, 1, 1, 64, WXP_CS_ANY)
+WXP_MODEL_RESPONSE(wxp_coupon_return_result, WXP_COUPON_RETURN)
+/* Safe to retry: the same return_request_no is the same return. */
+WXP_CALL(wxp_coupon_return, POST, "/v3/marketing/busifavor/coupons/return", wxp_coupon_return_req,
+         wxp_coupon_return_result, wxp__no_rules, WXP__RETRY)
+
+/* -- POST /v3/marketing/busifavor/subsidy/return-receipts */
+#define WXP_SUBSIDY_RETURN_REQ(X, S) \
+    X(S, STR, stock_id, 1, 1, 20, WXP_CS_DIGITS) \
+    X(S, STR, coupon_code, 1, 1, 128, WXP_CS_ANY) \
+    X(S, STR, transaction_id, 1, 1, 32, WXP_CS_DIGITS) \
+    X(S, STR, refund_id, 1, 1, 32, WXP_CS_DIGITS) \
+    X(S, STR, payer_merchant, 1, 1, 32, WXP_CS_DIGITS) \
+    X(S, STR, payee_merchant, 1, 1, 32, WXP_CS_DIGITS) \
+    X(S, INT, amount, 1, 1, WXP__FEN_MAX, 0) \
+    X(S, STR, description, 1, 1, 4096, WXP_CS_ANY) \
+    X(S, STR, out_subsidy_return_no, 1, 1, 128, WXP_CS_OUTNO)
+WXP_MODEL_REQUEST(wxp_subsidy_return_req, WXP_SUBSIDY_RETURN_REQ)
+#define WXP_SUBSIDY_RETURN(X, S) \
+    X(S, STR, subsidy_return_receipt_id, 1, 1, 64, WXP_CS_ANY) \
+    X(S, STR, stock_id, 0, 0, 20, WXP_CS_ANY) \
+    X(S, STR, coupon_code, 0, 0, 128, WXP_CS_ANY) \
+    X(S, STR, transaction_id, 0, 0, 32, WXP_CS_ANY) \
+    X(S, STR, refund_id, 0, 0, 32, WXP_CS_ANY) \
+    X(S, STR, payer_merchant, 0, 0, 32, WXP_CS_ANY) \
+    X(S, STR, payee_merchant, 0, 0, 32, WXP_CS_ANY) \
+    X(S, INT, amount, 0, 0, WXP__FEN_MAX, 0) \
+    X(S, STR, description, 0, 0, 4096, WXP_CS_ANY) \
+    X(S, STR, status, 1, 1, 32, WXP_CS_ANY) \
+    X(S, STR, fail_reason, 0, 0, 64, WXP_CS_ANY) \
+    X(S, STR, return_done_time, 0, 0, 64, WXP_CS_ANY) \
+    X(S, STR, subsidy_receipt_id, 0, 0, 64, WXP_CS_ANY) \
+    X(S, STR, out_subsidy_return_no, 0, 0, 128, WXP_CS_ANY) \
+    X(S, STR, return_create_time, 0, 0, 64, WXP_CS_ANY)
+WXP_MODEL_RESPONSE(wxp_subsidy_return_receipt, WXP_SUBSIDY_RETURN)
+/* Safe to retry: the same out_subsidy_return_no is the same return. */
+WXP_CALL(wxp_subsidy_return, POST, "/v3/marketing/busifavor/subsidy/return-receipts", wxp_subsidy_return_req,
+         wxp_subsidy_return_receipt, wxp__no_rules, WXP__RETRY)
+
+/* -- POST /v3/marketing/busifavor/subsidy/pay-receipts and
+      GET  /v3/marketing/busifavor/subsidy/pay-receipts/{subsidy_receipt_id} */
+#define WXP_SUBSIDY_PAY_REQ(X, S) \
+    X(S, STR, stock_id, 1, 1, 20, WXP_CS_DIGITS) \
+    X(S, STR, coupon_code, 1, 1, 128, WXP_CS_ANY) \
+    X(S, STR, transaction_id, 1, 1, 32, WXP_CS_DIGITS) \
+    X(S, STR, payer_merchant, 1, 1, 32, WXP_CS_DIGITS) \
+    X(S, STR, payee_merchant, 1, 1, 32, WXP_CS_DIGITS) \
+    X(S, INT, amount, 1, 1, WXP__FEN_MAX, 0) \
+    X(S, STR, description, 1, 1, 4096, WXP_CS_ANY) \
+    X(S, STR, out_subsidy_no, 1, 1, 128, WXP_CS_OUTNO)
+WXP_MODEL_REQUEST(wxp_subsidy_pay_req, WXP_SUBSIDY_PAY_REQ)
+#define WXP_SUBSIDY_PAY(X, S) \
+    X(S, STR, subsidy_receipt_id, 1, 1, 64, WXP_CS_ANY) \
+    X(S, STR, stock_id, 0, 0, 20, WXP_CS_ANY) \
+    X(S, STR, coupon_code, 0, 0, 128, WXP_CS_ANY) \
+    X(S, STR, transaction_id, 0, 0, 32, WXP_CS_ANY) \
+    X(S, STR, payer_merchant, 0, 0, 32, WXP_CS_ANY) \
+    X(S, STR, payee_merchant, 0, 0, 32, WXP_CS_ANY) \
+    X(S, INT, amount, 0, 0, WXP__FEN_MAX, 0) \
+    X(S, STR, description, 0, 0, 4096, WXP_CS_ANY) \
+    X(S, STR, status, 1, 1, 32, WXP_CS_ANY) \
+    X(S, STR, fail_reason, 0, 0, 64, WXP_CS_ANY) \
+    X(S, STR, success_time, 0, 0, 64, WXP_CS_ANY) \
+    X(S, STR, out_subsidy_no, 0, 0, 128, WXP_CS_ANY) \
+    X(S, STR, create_time, 0, 0, 64, WXP_CS_ANY)
+WXP_MODEL_RESPONSE(wxp_subsidy_pay_receipt, WXP_SUBSIDY_PAY)
+/* Safe to retry: the same out_subsidy_no is the same payment. */
+WXP_CALL(wxp_subsidy_pay, POST, "/v3/marketing/busifavor/subsidy/pay-receipts", wxp_subsidy_pay_req,
+         wxp_subsidy_pay_receipt, wxp__no_rules, WXP__RETRY)
+#define WXP_SUBSIDY_PAY_QUERY_REQ(X, S) X(S, STR, subsidy_receipt_id, 1, 1, 64, WXP_CS_OUTNO)
+WXP_MODEL_REQUEST(wxp_subsidy_pay_query_req, WXP_SUBSIDY_PAY_QUERY_REQ)
+WXP_ENDPOINT(wxp_subsidy_pay_query, GET, "/v3/marketing/busifavor/subsidy/pay-receipts/{subsidy_receipt_id}",
+             wxp_subsidy_pay_query_req, wxp_subsidy_pay_receipt, wxp__no_rules, WXP__RETRY)
+WXP_API WXP_NODISCARD wxp_err wxp_subsidy_pay_query(wxp_client *c, const char *subsidy_receipt_id,
+                                                    wxp_subsidy_pay_receipt *out, wxp_result *res);
+
+/* -- GET /v3/pay/transactions/out-trade-no/{out_trade_no}?mchid=…
+      GET /v3/pay/transactions/id/{transaction_id}?mchid=… */
+#define WXP_TRANSACTION_PAYER(X, S) X(S, STR, openid, 0, 0, 128, WXP_CS_ANY)
+WXP_MODEL_RESPONSE(wxp_transaction_payer, WXP_TRANSACTION_PAYER)
+#define WXP_TRANSACTION_AMOUNT(X, S) \
+    X(S, INT, total, 0, 0, WXP__FEN_MAX, 0) \
+    X(S, INT, payer_total, 0, 0, WXP__FEN_MAX, 0) \
+    X(S, STR, currency, 0, 0, 16, WXP_CS_ANY) \
+    X(S, STR, payer_currency, 0, 0, 16, WXP_CS_ANY)
+WXP_MODEL_RESPONSE(wxp_transaction_amount, WXP_TRANSACTION_AMOUNT)
+#define WXP_TRANSACTION(X, S) \
+    X(S, STR, appid, 0, 0, 32, WXP_CS_ANY) \
+    X(S, STR, mchid, 0, 0, 32, WXP_CS_ANY) \
+    X(S, STR, out_trade_no, 1, 1, 32, WXP_CS_ANY) \
+    X(S, STR, transaction_id, 0, 0, 32, WXP_CS_ANY) \
+    X(S, STR, trade_type, 0, 0, 16, WXP_CS_ANY) \
+    X(S, STR, trade_state, 1, 1, 32, WXP_CS_ANY) \
+    X(S, STR, trade_state_desc, 0, 0, 256, WXP_CS_ANY) \
+    X(S, STR, bank_type, 0, 0, 32, WXP_CS_ANY) \
+    X(S, STR, attach, 0, 0, 128, WXP_CS_ANY) \
+    X(S, STR, success_time, 0, 0, 64, WXP_CS_ANY) \
+    X(S, OBJ, payer, 0, 0, 0, wxp_transaction_payer) \
+    X(S, OBJ, amount, 0, 0, 0, wxp_transaction_amount)
+WXP_MODEL_RESPONSE(wxp_transaction, WXP_TRANSACTION)
+/* The order named in a query or close: one of the ids, and mchid (the config's). */
+#define WXP_TRANSACTION_REF(X, S) \
+    X(S, STR, transaction_id, 0, 1, 32, WXP_CS_ALNUM) \
+    X(S, STR, out_trade_no, 0, 1, 32, WXP_CS_OUTNO) \
+    X(S, STR, mchid, 1, 1, 32, WXP_CS_DIGITS)
+WXP_MODEL_REQUEST(wxp_transaction_ref, WXP_TRANSACTION_REF)
+WXP_ENDPOINT(wxp_transaction_by_out_trade_no, GET, "/v3/pay/transactions/out-trade-no/{out_trade_no}",
+             wxp_transaction_ref, wxp_transaction, wxp__no_rules, WXP__RETRY)
+WXP_ENDPOINT(wxp_transaction_by_id, GET, "/v3/pay/transactions/id/{transaction_id}", wxp_transaction_ref,
+             wxp_transaction, wxp__no_rules, WXP__RETRY)
+WXP_API WXP_NODISCARD wxp_err wxp_transaction_by_out_trade_no(wxp_client *c, const char *out_trade_no,
+                                                              wxp_transaction *out, wxp_result *res);
+WXP_API WXP_NODISCARD wxp_err wxp_transaction_by_id(wxp_client *c, const char *transaction_id,
+                                                    wxp_transaction *out, wxp_result *res);
+/* POST …/out-trade-no/{out_trade_no}/close {"mchid"}: WeChat Pay answers 204,
+   still signed. Safe to repeat. */
+WXP_ENDPOINT(wxp_transaction_close, POST, "/v3/pay/transactions/out-trade-no/{out_trade_no}/close",
+             wxp_transaction_ref, wxp__none, wxp__no_rules, WXP__RETRY)
+WXP_API WXP_NODISCARD wxp_err wxp_transaction_close(wxp_client *c, const char *out_trade_no, wxp_result *res);
+
+/* -- the decrypted refund notification (REFUND.SUCCESS / ABNORMAL / CLOSED) */
+#define WXP_REFUND_NOTIFY_AMOUNT(X, S) \
+    X(S, INT, total, 1, 0, WXP__FEN_MAX, 0) \
+    X(S, INT, refund, 1, 0, WXP__FEN_MAX, 0) \
+    X(S, INT, payer_total, 1, 0, WXP__FEN_MAX, 0) \
+    X(S, INT, payer_refund, 1, 0, WXP__FEN_MAX, 0)
+WXP_MODEL_RESPONSE(wxp_refund_notify_amount, WXP_REFUND_NOTIFY_AMOUNT)
+#define WXP_REFUND_NOTIFY(X, S) \
+    X(S, STR, mchid, 0, 0, 32, WXP_CS_ANY) \
+    X(S, STR, sp_mchid, 0, 0, 32, WXP_CS_ANY) \
+    X(S, STR, sub_mchid, 0, 0, 32, WXP_CS_ANY) \
+    X(S, STR, out_trade_no, 1, 1, 32, WXP_CS_ANY) \
+    X(S, STR, transaction_id, 1, 1, 32, WXP_CS_ANY) \
+    X(S, STR, out_refund_no, 1, 1, 64, WXP_CS_ANY) \
+    X(S, STR, refund_id, 1, 1, 32, WXP_CS_ANY) \
+    X(S, STR, refund_status, 1, 1, 16, WXP_CS_ANY) \
+    X(S, STR, success_time, 0, 0, 64, WXP_CS_ANY) \
+    X(S, STR, user_received_account, 0, 0, 64, WXP_CS_ANY) \
+    X(S, OBJ, amount, 1, 0, 0, wxp_refund_notify_amount)
+WXP_MODEL_RESPONSE(wxp_refund_notify, WXP_REFUND_NOTIFY)
+/* Decodes n->plaintext (a wxp_notify_parse result; modified in place). */
+WXP_API WXP_NODISCARD wxp_err wxp_refund_notify_decode(wxp_notification *n, wxp_refund_notify *out,
+                                                       wxp_result *res);
+
+/* The layers under the calls, usable without a client. Encoding validates
+   first; buf NULL measures (*len). */
+WXP_API WXP_NODISCARD wxp_err wxp_refund_req_encode(char *buf, size_t cap, const wxp_refund_req *req,
+                                                    size_t *len, wxp_result *res);
+WXP_API WXP_NODISCARD wxp_err wxp_refund_decode(char *json, size_t len, wxp_refund *out, wxp_result *res);
+
+
+/* -- Media upload and bills ------------------------------------------------- */
+
+/* POST /v3/merchant/media/upload (path NULL) or another upload path such as
+   /v3/marketing/favor/media/image-upload: multipart/form-data with a `meta`
+   part {"filename","sha256"} and the file; the signature covers the meta JSON
+   only. The whole body is built in io_buf (it needs the file size plus about
+   400 bytes). *id gets media_id, or media_url for the marketing upload. The
+   content type follows the file name (jpg, jpeg, png, bmp, mp4). */
+WXP_API WXP_NODISCARD wxp_err wxp_media_upload(wxp_client *c, const char *path, const char *filename,
+                                               const void *data, size_t len, wxp_str *id, wxp_result *res);
+
+#define WXP_BILL(X, S) \
+    X(S, STR, hash_type, 1, 1, 16, WXP_CS_ANY) \
+    X(S, STR, hash_value, 1, 1, 128, WXP_CS_ANY) \
+    X(S, STR, download_url, 1, 1, 2048, WXP_CS_ANY)
+WXP_MODEL_RESPONSE(wxp_bill, WXP_BILL)
+#define WXP_BILL_REQ(X, S) \
+    X(S, STR, bill_date, 1, 10, 10, WXP_CS_ANY) \
+    X(S, STR, sub_mchid, 0, 1, 32, WXP_CS_DIGITS) \
+    X(S, STR, bill_type, 0, 1, 16, WXP_CS_ENUM) \
+    X(S, STR, account_type, 0, 1, 16, WXP_CS_ENUM) \
+    X(S, STR, tar_type, 0, 1, 8, WXP_CS_ENUM)
+WXP_MODEL_REQUEST(wxp_bill_req, WXP_BILL_REQ)
+WXP_ENDPOINT(wxp_bill_trade, GET, "/v3/bill/tradebill", wxp_bill_req, wxp_bill, wxp__bill_rules, WXP__RETRY)
+WXP_ENDPOINT(wxp_bill_fundflow, GET, "/v3/bill/fundflowbill", wxp_bill_req, wxp_bill, wxp__bill_rules, WXP__RETRY)
+
+/* GET /v3/bill/tradebill?bill_date=YYYY-MM-DD[&bill_type=ALL|SUCCESS|REFUND]
+   [&tar_type=GZIP][&sub_mchid=…] and GET /v3/bill/fundflowbill?bill_date=…
+   [&account_type=BASIC|OPERATION|FEES][&tar_type=GZIP]. NULL leaves a
+   parameter out (WeChat Pay's defaults: ALL, BASIC, not compressed). */
+WXP_API WXP_NODISCARD wxp_err wxp_bill_trade(wxp_client *c, const char *bill_date, const char *bill_type,
+                                             const char *tar_type, const char *sub_mchid, wxp_bill *out,
+                                             wxp_result *res);
+WXP_API WXP_NODISCARD wxp_err wxp_bill_fundflow(wxp_client *c, const char *bill_date, const char *account_type,
+                                                const char *tar_type, wxp_bill *out, wxp_result *res);
+/* Downloads bill->download_url (signed request; the answer is not signed, so
+   the bytes are checked against hash_value, SHA1 or SHA256, instead). The
+   bytes go to sink as they arrive, so a large bill needs no large buffer;
+   WXP_E_HASH at the end means they must be thrown away. With tar_type=GZIP
+   they are the gzip file as delivered: the library does not inflate it. bill
+   may be the answer of wxp_bill_trade as it is (views into io_buf): what this
+   call needs is copied before io_buf is reused. */
+WXP_API WXP_NODISCARD wxp_err wxp_bill_download(wxp_client *c, const wxp_bill *bill,
+                                                void (*sink)(void *user, const void *data, size_t len),
+                                                void *user, wxp_result *res);
+
+#ifndef WXP_NO_V2
 /* -- APIv2 typed calls. The same X-macro rows as the APIv3 models; an ARR row
    is an indexed list: its fields arrive as key_$n (key_$n_$m one level down),
    as refund answers send coupon_type_0, coupon_refund_fee_0, ... The fields
@@ -1182,12 +1389,16 @@ WXP_MODEL_RESPONSE(wxp_v2_refundquery_result, WXP_V2_REFUNDQUERY)
    into the caller's arrays. config.retry applies: the same request (the same
    out_refund_no) is sent again after no answer (WXP_E_TRANSPORT,
    WXP_E_TIMEOUT), a 5xx, or SYSTEMERROR / BIZERR_NEED_RETRY / FREQUENCY_LIMITED. */
+WXP_ENDPOINT(wxp_v2_refund, POST, "/secapi/pay/refund", wxp_v2_refund_req, wxp_v2_refund_result,
+             wxp__v2_refund_rules, WXP__RETRY | WXP__RATED)
+WXP_ENDPOINT(wxp_v2_refundv2, POST, "/secapi/pay/refundv2", wxp_v2_refund_req, wxp_v2_refund_result,
+             wxp__v2_refund_rules, WXP__RETRY | WXP__RATED)
 WXP_API WXP_NODISCARD wxp_err wxp_v2_refund(wxp_client *c, const wxp_v2_refund_req *req, wxp_v2_refund_result *out,
                                             wxp_result *res);
 WXP_API WXP_NODISCARD wxp_err wxp_v2_refundv2(wxp_client *c, const wxp_v2_refund_req *req, wxp_v2_refund_result *out,
                                               wxp_result *res);
-WXP_API WXP_NODISCARD wxp_err wxp_v2_refundquery(wxp_client *c, const wxp_v2_refundquery_req *req,
-                                                 wxp_v2_refundquery_result *out, wxp_result *res);
+WXP_V2_CALL(wxp_v2_refundquery, "/pay/refundquery", wxp_v2_refundquery_req, wxp_v2_refundquery_result,
+            wxp__v2_refundquery_rules, WXP__RETRY)
 
 /* -- The POS sale: barcode payment (付款码支付) over APIv2.
    POST /pay/micropay, POST /pay/orderquery, POST /secapi/pay/reverse. */
@@ -1239,13 +1450,11 @@ WXP_MODEL_REQUEST(wxp_v2_order_ref, WXP_V2_ORDER_REF)
 #define WXP_V2_REVERSE(X, S) X(S, STR, recall, 0, 0, 1, WXP_CS_ANY)
 WXP_MODEL_RESPONSE(wxp_v2_reverse_result, WXP_V2_REVERSE)
 
-WXP_API WXP_NODISCARD wxp_err wxp_v2_micropay(wxp_client *c, const wxp_micropay_req *req, wxp_v2_order *out,
-                                              wxp_result *res);
-WXP_API WXP_NODISCARD wxp_err wxp_v2_orderquery(wxp_client *c, const wxp_v2_order_ref *req, wxp_v2_order *out,
-                                                wxp_result *res);
-/* Mutual TLS. recall "Y" means: call reverse again. */
-WXP_API WXP_NODISCARD wxp_err wxp_v2_reverse(wxp_client *c, const wxp_v2_order_ref *req,
-                                             wxp_v2_reverse_result *out, wxp_result *res);
+/* Not retried: a lost micropay answer is settled by wxp_pos_sale (query, reverse). */
+WXP_V2_CALL(wxp_v2_micropay, "/pay/micropay", wxp_micropay_req, wxp_v2_order, wxp__micropay_rules, 0)
+WXP_V2_CALL(wxp_v2_orderquery, "/pay/orderquery", wxp_v2_order_ref, wxp_v2_order, wxp__order_ref_rules, WXP__RETRY)
+/* Mutual TLS. recall "Y" means: call reverse again (wxp_pos_sale does). */
+WXP_V2_CALL(wxp_v2_reverse, "/secapi/pay/reverse", wxp_v2_order_ref, wxp_v2_reverse_result, wxp__order_ref_rules, 0)
 
 /* The whole sale a terminal drives to the end. After micropay answers
    USERPAYING (the customer is typing a password), SYSTEMERROR / BANKERROR or
@@ -1263,6 +1472,8 @@ WXP_API WXP_NODISCARD wxp_err wxp_v2_reverse(wxp_client *c, const wxp_v2_order_r
    (WXP_E_TLS, the transport's word that no byte left). Once micropay was
    handed to the transport the outcome is never NOT_SENT: an answer that does
    not verify, parse or decode is confirmed by orderquery, then reversed. */
+#ifndef WXP__SALE_TYPES /* this part is read twice: types once */
+#define WXP__SALE_TYPES
 enum { WXP_SALE_NOT_SENT = 0, WXP_SALE_PAID, WXP_SALE_REVERSED, WXP_SALE_UNKNOWN };
 
 typedef struct wxp_sale_config {
@@ -1284,6 +1495,7 @@ typedef struct wxp_sale {
     unsigned queries, reverses;
     wxp_err  last_error;            /* of the last call made */
 } wxp_sale;
+#endif
 
 /* Returns WXP_OK once the sale reached PAID or REVERSED. NOT_SENT (result.sent
    0) returns the error that stopped micropay before it left (WXP_E_ARG also
@@ -1298,61 +1510,19 @@ typedef struct wxp_sale {
    charged. */
 WXP_API WXP_NODISCARD wxp_err wxp_pos_sale(wxp_client *c, const wxp_micropay_req *req, const wxp_sale_config *sc,
                                            wxp_sale *out, wxp_result *res);
-
 #endif /* WXP_NO_V2 */
-
-/* ==== >>api:certificates ================================================== */
-
-/* GET /v3/certificates: decrypts every certificate, adds them to the client's key
-   store, and accepts the answer only if one of them verifies it (bootstrap), or,
-   when a key already held signed it, only after that key verified it. */
-WXP_API WXP_NODISCARD wxp_err wxp_certificates_download(wxp_client *c, wxp_result *res);
-/* The same, and then each certificate's PEM (in io_buf, valid during the
-   call) is handed to save, once the answer is verified: to store them. */
-typedef struct wxp_cert_sink {
-    void (*fn)(void *user, const wxp_pubkey *cert, wxp_str pem);
-    void *user;
-} wxp_cert_sink;
-WXP_API WXP_NODISCARD wxp_err wxp_certificates_fetch(wxp_client *c, wxp_cert_sink save, wxp_result *res);
 
 #ifdef __cplusplus
 }
 #endif
-#endif /* WECHATPAY_H */
+#endif /* >>models */
+
 
 /* ========================================================================== */
 /*                              IMPLEMENTATION                                */
 /* ========================================================================== */
 #if defined(WECHATPAY_IMPLEMENTATION) && !defined(WECHATPAY_IMPLEMENTATION_INCLUDED)
 #define WECHATPAY_IMPLEMENTATION_INCLUDED
-
-/* ==== >>impl:config ======================================================= */
-
-#include <string.h>
-#ifndef WXP_NO_TIME
-#include <time.h>
-#endif
-
-#ifndef WXP_ASSERT
-#include <assert.h>
-#define WXP_ASSERT(c) assert(c)
-#endif
-#ifdef WXP_NO_PRECONDITIONS
-#define WXP__REQUIRE(c) ((void)0)
-#else
-#define WXP__REQUIRE(c) WXP_ASSERT(c)
-#endif
-
-#if defined(__GNUC__) || defined(__clang__)
-#define WXP__PRIVATE static __attribute__((unused))
-#else
-#define WXP__PRIVATE static
-#endif
-
-/* The one place each default lives (sokol's _sg_def). */
-#define WXP__DEF(v, d) ((v) ? (v) : (d))
-#define WXP__USER_AGENT "wechatpay.h/" WXP_VERSION " (C99; BearSSL)"
-#define WXP__SIGNTEST "WECHATPAY/SIGNTEST/"
 
 /* ==== >>impl:errors ======================================================= */
 
@@ -3224,6 +3394,8 @@ WXP_API wxp_err wxp_client_init_sized(wxp_client *c, const wxp_config *cfg, wxp_
         return wxp__fail(res, WXP_E_ARG, "mchid", "the merchant id is 1-32 digits");
     if (!wxp__all_in(k->serial, WXP__HEX, 1, 64))
         return wxp__fail(res, WXP_E_ARG, "serial", "the merchant certificate serial is hex (openssl x509 -serial)");
+    if (k->appid && !wxp__all_in(k->appid, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz", 1, 32))
+        return wxp__fail(res, WXP_E_ARG, "appid", "an AppID is 1-32 letters and digits (wx8888888888888888)");
     if (!k->transport.fn) return wxp__fail(res, WXP_E_ARG, "transport", "no transport callback");
     if (!k->io_buf || k->io_buf_size < WXP_IO_BUFSIZE_MIN)
         return wxp__fail(res, WXP_E_ARG, "io_buf", "io_buf must hold at least WXP_IO_BUFSIZE_MIN bytes");
@@ -3909,51 +4081,6 @@ WXP_API wxp_err wxp_certificates_download(wxp_client *c, wxp_result *res)
 
 /* ==== >>impl:models ======================================================= */
 
-enum { WXP__T_STR = 1, WXP__T_INT, WXP__T_OBJ, WXP__T_ARR };
-
-typedef struct wxp__model wxp__model;
-typedef struct wxp__field {
-    const char        *key;
-    unsigned char      type, req, cs;
-    long long          lo, hi;          /* STR: length; INT: value; ARR: count */
-    size_t             off, count_off;  /* member; ARR: its _count (then _cap) */
-    size_t             elem;            /* OBJ/ARR: sizeof the element */
-    const wxp__model  *sub;
-} wxp__field;
-struct wxp__model { const wxp__field *f; size_t n; };
-
-/* One table row per X-macro row; the same lists made the structs. */
-#define WXP__ROW_STR(S, name, req, lo, hi, cs) { #name, WXP__T_STR, req, cs, lo, hi, offsetof(S, name), 0, 0, NULL },
-#define WXP__ROW_INT(S, name, req, lo, hi, x)  { #name, WXP__T_INT, req, 0, lo, hi, offsetof(S, name), 0, 0, NULL },
-#define WXP__ROW_OBJ(S, name, req, lo, hi, T)  { #name, WXP__T_OBJ, req, 0, lo, hi, offsetof(S, name), 0, sizeof(T), &T##__model },
-#define WXP__ROW_ARR(S, name, req, lo, hi, T)  { #name, WXP__T_ARR, req, 0, lo, hi, offsetof(S, name), offsetof(S, name##_count), sizeof(T), &T##__model },
-#define WXP__ROW(S, TYPE, name, req, lo, hi, x) WXP__ROW_##TYPE(S, name, req, lo, hi, x)
-#define WXP__MODEL(T, LIST) \
-    static const wxp__field T##__fields[] = { LIST(WXP__ROW, T) }; \
-    static const wxp__model T##__model = { T##__fields, sizeof T##__fields / sizeof T##__fields[0] };
-
-WXP__MODEL(wxp_refund_from_req, WXP_REFUND_FROM)
-WXP__MODEL(wxp_refund_from, WXP_REFUND_FROM)
-WXP__MODEL(wxp_refund_req_amount, WXP_REFUND_REQ_AMOUNT)
-WXP__MODEL(wxp_refund_goods_req, WXP_REFUND_GOODS)
-WXP__MODEL(wxp_refund_goods, WXP_REFUND_GOODS)
-WXP__MODEL(wxp_refund_req, WXP_REFUND_REQ)
-WXP__MODEL(wxp_refund_amount, WXP_REFUND_AMOUNT)
-WXP__MODEL(wxp_refund_promotion, WXP_REFUND_PROMOTION)
-WXP__MODEL(wxp_refund, WXP_REFUND)
-WXP__MODEL(wxp_refund_abnormal_req, WXP_REFUND_ABNORMAL_REQ)
-WXP__MODEL(wxp_coupon_return_req, WXP_COUPON_RETURN_REQ)
-WXP__MODEL(wxp_coupon_return_result, WXP_COUPON_RETURN)
-WXP__MODEL(wxp_subsidy_return_req, WXP_SUBSIDY_RETURN_REQ)
-WXP__MODEL(wxp_subsidy_return_receipt, WXP_SUBSIDY_RETURN)
-WXP__MODEL(wxp_subsidy_pay_req, WXP_SUBSIDY_PAY_REQ)
-WXP__MODEL(wxp_subsidy_pay_receipt, WXP_SUBSIDY_PAY)
-WXP__MODEL(wxp_transaction_payer, WXP_TRANSACTION_PAYER)
-WXP__MODEL(wxp_transaction_amount, WXP_TRANSACTION_AMOUNT)
-WXP__MODEL(wxp_transaction, WXP_TRANSACTION)
-WXP__MODEL(wxp_refund_notify_amount, WXP_REFUND_NOTIFY_AMOUNT)
-WXP__MODEL(wxp_refund_notify, WXP_REFUND_NOTIFY)
-
 /* "prefix.key" or "prefix.index" into path (error messages name the field). */
 WXP__PRIVATE void wxp__path_join(char *path, size_t cap, const char *prefix, const char *key, long long index)
 {
@@ -3998,8 +4125,28 @@ WXP__PRIVATE int wxp__charset_ok(int cs, const char *s, size_t n)
 #define WXP__AT(obj, off, T) ((T)(void *)((char *)(obj) + (off)))
 #define WXP__CAT(obj, off, T) ((T)(const void *)((const char *)(obj) + (off)))
 
+/* The value a request field takes when the caller leaves it empty, for every
+   endpoint in one place: the merchant's ids from the config, "CNY". cfg may
+   be NULL (encoding without a client). */
+WXP__PRIVATE const char *wxp__default(const wxp_config *cfg, const char *key)
+{
+    if (strcmp(key, "currency") == 0) return "CNY";
+    if (!cfg) return NULL;
+    if (strcmp(key, "mchid") == 0 || strcmp(key, "sp_mchid") == 0) return cfg->mchid;
+    if (strcmp(key, "appid") == 0 || strcmp(key, "sp_appid") == 0) return cfg->appid;
+    return NULL;
+}
+
+/* A request string as sent: the caller's, or the default; NULL when neither. */
+WXP__PRIVATE const char *wxp__req_str(const wxp_config *cfg, const wxp__field *f, const void *obj)
+{
+    const char *s = *WXP__CAT(obj, f->off, const char *const *);
+    return s && *s ? s : wxp__default(cfg, f->key);
+}
+
 /* Every rule of the table, before anything is signed or sent. */
-WXP__PRIVATE wxp_err wxp__validate(const wxp__model *m, const void *obj, const char *prefix, wxp_result *res)
+WXP__PRIVATE wxp_err wxp__validate(const wxp__model *m, const void *obj, const wxp_config *cfg, const char *prefix,
+                                   wxp_result *res)
 {
     char path[64];
     size_t i, k;
@@ -4009,7 +4156,7 @@ WXP__PRIVATE wxp_err wxp__validate(const wxp__model *m, const void *obj, const c
         wxp__path_join(path, sizeof path, prefix, f->key, 0);
         switch (f->type) {
         case WXP__T_STR: {
-            const char *s = *WXP__CAT(obj, f->off, const char *const *);
+            const char *s = wxp__req_str(cfg, f, obj);
             size_t n = s ? strlen(s) : 0;
             if (!n) {
                 if (f->req) return wxp__fail(res, WXP_E_ARG, path, "required");
@@ -4029,7 +4176,7 @@ WXP__PRIVATE wxp_err wxp__validate(const wxp__model *m, const void *obj, const c
             break;
         }
         case WXP__T_OBJ:
-            if ((e = wxp__validate(f->sub, WXP__CAT(obj, f->off, const char *), path, res)) != WXP_OK) return e;
+            if ((e = wxp__validate(f->sub, WXP__CAT(obj, f->off, const char *), cfg, path, res)) != WXP_OK) return e;
             break;
         case WXP__T_ARR: {
             const char *arr = *WXP__CAT(obj, f->off, const char *const *);
@@ -4040,7 +4187,7 @@ WXP__PRIVATE wxp_err wxp__validate(const wxp__model *m, const void *obj, const c
             for (k = 0; k < n; k++) {
                 char item[64];
                 wxp__path_join(item, sizeof item, path, NULL, (long long)k);
-                if ((e = wxp__validate(f->sub, arr + k * f->elem, item, res)) != WXP_OK) return e;
+                if ((e = wxp__validate(f->sub, arr + k * f->elem, cfg, item, res)) != WXP_OK) return e;
             }
             break;
         }
@@ -4050,14 +4197,27 @@ WXP__PRIVATE wxp_err wxp__validate(const wxp__model *m, const void *obj, const c
     return WXP_OK;
 }
 
-WXP__PRIVATE void wxp__encode(const wxp__model *m, const void *obj, wxp_json_writer *w)
+/* Whether "{key}" stands in the path template (its value goes there). */
+WXP__PRIVATE int wxp__in_path(const char *tmpl, const char *key)
+{
+    size_t n = strlen(key);
+    for (; tmpl && (tmpl = strchr(tmpl, '{')) != NULL; tmpl++)
+        if (strncmp(tmpl + 1, key, n) == 0 && tmpl[n + 1] == '}') return 1;
+    return 0;
+}
+
+/* The JSON body of a request: every set field (or its default), but those
+   the path template carries. */
+WXP__PRIVATE void wxp__encode(const wxp__model *m, const void *obj, const wxp_config *cfg, const char *tmpl,
+                              wxp_json_writer *w)
 {
     size_t i, k;
     wxp_jw_object_begin(w);
     for (i = 0; i < m->n; i++) {
         const wxp__field *f = &m->f[i];
+        if (wxp__in_path(tmpl, f->key)) continue;
         if (f->type == WXP__T_STR) {
-            const char *s = *WXP__CAT(obj, f->off, const char *const *);
+            const char *s = wxp__req_str(cfg, f, obj);
             if (!s || !*s) continue;
             wxp_jw_key(w, f->key);
             wxp_jw_cstring(w, s);
@@ -4068,14 +4228,14 @@ WXP__PRIVATE void wxp__encode(const wxp__model *m, const void *obj, wxp_json_wri
             wxp_jw_int(w, v);
         } else if (f->type == WXP__T_OBJ) {
             wxp_jw_key(w, f->key);
-            wxp__encode(f->sub, WXP__CAT(obj, f->off, const char *), w);
+            wxp__encode(f->sub, WXP__CAT(obj, f->off, const char *), cfg, NULL, w);
         } else {
             const char *arr = *WXP__CAT(obj, f->off, const char *const *);
             size_t n = *WXP__CAT(obj, f->count_off, const size_t *);
             if (!n) continue;
             wxp_jw_key(w, f->key);
             wxp_jw_array_begin(w);
-            for (k = 0; k < n; k++) wxp__encode(f->sub, arr + k * f->elem, w);
+            for (k = 0; k < n; k++) wxp__encode(f->sub, arr + k * f->elem, cfg, NULL, w);
             wxp_jw_array_end(w);
         }
     }
@@ -4187,26 +4347,26 @@ WXP_API wxp_err wxp_refund_notify_decode(wxp_notification *n, wxp_refund_notify 
     return wxp__decode_root(&wxp_refund_notify__model, &doc, out, res);
 }
 
-/* Rules of a model that one table row cannot say. */
-typedef wxp_err (*wxp__rules_fn)(const void *req, wxp_result *res);
 
 /* A request model's fields, then its cross-field rules. */
-WXP__PRIVATE wxp_err wxp__check_req(const wxp__model *m, wxp__rules_fn rules, const void *req, wxp_result *res)
+WXP__PRIVATE wxp_err wxp__check_req(const wxp__model *m, wxp__rules_fn rules, const void *req, const wxp_config *cfg,
+                                    wxp_result *res)
 {
-    wxp_err e = wxp__validate(m, req, "", res);
+    wxp_err e = wxp__validate(m, req, cfg, "", res);
     return !e && rules ? rules(req, res) : e;
 }
 
 /* Validates (the table, then the model's own rules) and encodes a request
    into buf (NULL measures). */
-WXP__PRIVATE wxp_err wxp__encode_req(const wxp__model *m, wxp__rules_fn rules, const void *req, char *buf,
-                                     size_t cap, size_t *len, wxp_result *res)
+WXP__PRIVATE wxp_err wxp__encode_req(const wxp__model *m, wxp__rules_fn rules, const void *req,
+                                     const wxp_config *cfg, const char *tmpl, char *buf, size_t cap, size_t *len,
+                                     wxp_result *res)
 {
     wxp_json_writer w;
-    wxp_err e = wxp__check_req(m, rules, req, res);
+    wxp_err e = wxp__check_req(m, rules, req, cfg, res);
     if (e) return e;
     wxp_jw_init(&w, buf, cap);
-    wxp__encode(m, req, &w);
+    wxp__encode(m, req, cfg, tmpl, &w);
     return wxp__jw_finish(&w, len, res);
 }
 
@@ -4227,12 +4387,9 @@ WXP__PRIVATE wxp_err wxp__refund_rules(const void *req, wxp_result *res)
 
 WXP_API wxp_err wxp_refund_req_encode(char *buf, size_t cap, const wxp_refund_req *req, size_t *len, wxp_result *res)
 {
-    wxp_refund_req r;
     WXP__REQUIRE(req);
     wxp__res_clear(res);
-    r = *req;
-    r.amount.currency = WXP__DEF(r.amount.currency, "CNY");
-    return wxp__encode_req(&wxp_refund_req__model, wxp__refund_rules, &r, buf, cap, len, res);
+    return wxp__encode_req(&wxp_refund_req__model, wxp__refund_rules, req, NULL, NULL, buf, cap, len, res);
 }
 
 WXP_API wxp_err wxp_refund_decode(char *json, size_t len, wxp_refund *out, wxp_result *res)
@@ -4301,9 +4458,6 @@ WXP__PRIVATE int wxp__retryable(wxp_err e, const wxp_result *r)
     return r->status >= 500 || strcmp(r->code, "SYSTEM_ERROR") == 0 || strcmp(r->code, "FREQUENCY_LIMITED") == 0;
 }
 
-/* How a typed call may repeat itself (WXP__RETRY: config.retry, for calls
-   safe to repeat) and whether it counts against the refund rate budget. */
-enum { WXP__RETRY = 1, WXP__RATED = 2 };
 
 /* The attempts of one typed call, APIv3 or APIv2 alike. */
 typedef struct wxp__attempts { wxp_client *c; unsigned flags, n, max, wait; } wxp__attempts;
@@ -4366,26 +4520,10 @@ WXP__PRIVATE wxp_err wxp__typed_call(wxp_client *c, const char *method, const ch
         if (!wxp__retryable(e, res)) break;
     }
     wxp__attempts_end(&a, res);
-    if (e || !out_model) return e;
+    if (e || !out_model->n) return e; /* wxp__none: no answer to decode */
     e = wxp__parse_in_io(c, &doc, res);
     if (e) return e;
     return wxp__decode_root(out_model, &doc, out, res);
-}
-
-/* Encodes req at the start of io_buf; the answer will land after it. */
-WXP__PRIVATE wxp_err wxp__encode_io(wxp_client *c, const wxp__model *m, const void *req, size_t *len, wxp_result *res)
-{
-    wxp__res_clear(res);
-    return wxp__encode_req(m, NULL, req, (char *)c->wxp__priv.cfg.io_buf, c->wxp__priv.cfg.io_buf_size, len, res);
-}
-
-/* A POST of a model: validate and encode into io_buf, send, decode. */
-WXP__PRIVATE wxp_err wxp__post(wxp_client *c, const char *path, const wxp__model *m, const void *req, unsigned flags,
-                               const wxp__model *out_model, void *out, wxp_result *res)
-{
-    size_t len;
-    wxp_err e = wxp__encode_io(c, m, req, &len, res);
-    return e ? e : wxp__typed_call(c, "POST", path, len, flags, out_model, out, res);
 }
 
 /* The client's path buffer, to build a query onto what it holds. */
@@ -4410,142 +4548,122 @@ WXP__PRIVATE void wxp__query(wxp__sb *b, const char *name, const char *value)
     wxp__sb_pct(b, value);
 }
 
-/* Fills a path template into the client's path buffer. */
-WXP__PRIVATE wxp_err wxp__path(wxp_client *c, const char *tmpl, const char *name, const char *value, wxp_result *res)
+/* The endpoint's path into the client's path buffer: each {name} from the
+   request field of that name (percent-encoded, never "." or ".."); a GET adds
+   every other field that is set (or has a default) as its query. */
+WXP__PRIVATE wxp_err wxp__ep_path(wxp_client *c, const wxp__endpoint *ep, const void *req, wxp_result *res)
 {
-    const char *params[3];
-    params[0] = name;
-    params[1] = value;
-    params[2] = NULL;
-    wxp__res_clear(res);
-    return wxp_path_fill(c->wxp__priv.path, sizeof c->wxp__priv.path, tmpl, params, NULL, res);
+    const wxp_config *cfg = &c->wxp__priv.cfg;
+    const char *params[9];
+    size_t i, np = 0;
+    wxp__sb b;
+    wxp_err e;
+    for (i = 0; i < ep->req->n && np + 2 < sizeof params / sizeof params[0]; i++)
+        if (ep->req->f[i].type == WXP__T_STR && wxp__in_path(ep->path, ep->req->f[i].key)) {
+            params[np++] = ep->req->f[i].key;
+            params[np++] = wxp__req_str(cfg, &ep->req->f[i], req);
+        }
+    params[np] = NULL;
+    e = wxp_path_fill(c->wxp__priv.path, sizeof c->wxp__priv.path, ep->path, params, NULL, res);
+    if (e || strcmp(ep->method, "GET") != 0) return e;
+    b = wxp__path_sb(c);
+    for (i = 0; i < ep->req->n; i++) {
+        const wxp__field *f = &ep->req->f[i];
+        char num[24];
+        if (wxp__in_path(ep->path, f->key)) continue;
+        if (f->type == WXP__T_STR) wxp__query(&b, f->key, wxp__req_str(cfg, f, req));
+        else if (f->type == WXP__T_INT && (f->req || *WXP__CAT(req, f->off, const long long *))) {
+            (void)wxp__itoa(num, *WXP__CAT(req, f->off, const long long *));
+            wxp__query(&b, f->key, num);
+        }
+    }
+    return wxp__sb_end(&b, NULL, res, "path");
 }
 
-WXP_API wxp_err wxp_refund_create(wxp_client *c, const wxp_refund_req *req, wxp_refund *out, wxp_result *res)
+/* Every typed call: validate (the table with the config's defaults, then the
+   endpoint's rules), fill the path, encode the body at the start of io_buf,
+   send (retried as the descriptor allows), decode the verified answer. */
+WXP__PRIVATE wxp_err wxp__call(wxp_client *c, const wxp__endpoint *ep, const void *req, void *out, wxp_result *res)
 {
-    size_t len;
+    const wxp_config *cfg = &c->wxp__priv.cfg;
+    size_t len = 0;
     wxp_err e;
-    WXP__REQUIRE(c && req && out);
     wxp__res_clear(res);
-    e = wxp_refund_req_encode((char *)c->wxp__priv.cfg.io_buf, c->wxp__priv.cfg.io_buf_size, req, &len, res);
-    return e ? e : wxp__typed_call(c, "POST", "/v3/refund/domestic/refunds", len, WXP__RETRY | WXP__RATED,
-                                   &wxp_refund__model, out, res);
+    if (strcmp(ep->method, "GET") == 0) e = wxp__check_req(ep->req, ep->rules, req, cfg, res);
+    else e = wxp__encode_req(ep->req, ep->rules, req, cfg, ep->path, (char *)cfg->io_buf, cfg->io_buf_size, &len, res);
+    if (!e) e = wxp__ep_path(c, ep, req, res);
+    return e ? e : wxp__typed_call(c, ep->method, c->wxp__priv.path, len, ep->flags, ep->out, out, res);
 }
+
+WXP__PRIVATE wxp_err wxp__no_rules(const void *req, wxp_result *res)
+{
+    (void)req;
+    (void)res;
+    return WXP_OK;
+}
+
+/* ==== >>impl:calls-v3 ===================================================== */
 
 WXP_API wxp_err wxp_refund_query(wxp_client *c, const char *out_refund_no, const char *sub_mchid, wxp_refund *out,
                                  wxp_result *res)
 {
-    wxp__sb b;
-    wxp_err e;
+    wxp_refund_query_req q;
     WXP__REQUIRE(c && out);
-    wxp__res_clear(res);
-    if (!out_refund_no || !wxp__charset_ok(WXP_CS_OUTNO, out_refund_no, strlen(out_refund_no)) ||
-        strlen(out_refund_no) > 64)
-        return wxp__fail(res, WXP_E_ARG, "out_refund_no", "1-64 of [0-9A-Za-z_|*@-]");
-    if (sub_mchid && *sub_mchid && !wxp__all_in(sub_mchid, WXP__DIGITS, 1, 32))
-        return wxp__fail(res, WXP_E_ARG, "sub_mchid", "1-32 digits");
-    e = wxp__path(c, "/v3/refund/domestic/refunds/{out_refund_no}", "out_refund_no", out_refund_no, res);
-    if (e) return e;
-    b = wxp__path_sb(c);
-    wxp__query(&b, "sub_mchid", sub_mchid);
-    e = wxp__sb_end(&b, NULL, res, "path");
-    return e ? e : wxp__typed_call(c, "GET", c->wxp__priv.path, 0, 1, &wxp_refund__model, out, res);
+    q.out_refund_no = out_refund_no;
+    q.sub_mchid = sub_mchid;
+    return wxp__call(c, &wxp_refund_query__ep, &q, out, res);
 }
 
 WXP_API wxp_err wxp_refund_abnormal(wxp_client *c, const char *refund_id, const wxp_refund_abnormal_req *req,
                                     wxp_refund *out, wxp_result *res)
 {
-    wxp_err e;
+    wxp_refund_abnormal_req q;
     WXP__REQUIRE(c && req && out);
-    e = wxp__path(c, "/v3/refund/domestic/refunds/{refund_id}/apply-abnormal-refund", "refund_id", refund_id, res);
-    /* Not retried: the encrypted fields' Wechatpay-Serial is for one request. */
-    return e ? e : wxp__post(c, c->wxp__priv.path, &wxp_refund_abnormal_req__model, req, 0, &wxp_refund__model,
-                             out, res);
-}
-
-WXP_API wxp_err wxp_coupon_return(wxp_client *c, const wxp_coupon_return_req *req, wxp_coupon_return_result *out,
-                                  wxp_result *res)
-{
-    WXP__REQUIRE(c && req && out);
-    return wxp__post(c, "/v3/marketing/busifavor/coupons/return", &wxp_coupon_return_req__model, req, 1,
-                     &wxp_coupon_return_result__model, out, res);
-}
-
-WXP_API wxp_err wxp_subsidy_return(wxp_client *c, const wxp_subsidy_return_req *req, wxp_subsidy_return_receipt *out,
-                                   wxp_result *res)
-{
-    WXP__REQUIRE(c && req && out);
-    return wxp__post(c, "/v3/marketing/busifavor/subsidy/return-receipts", &wxp_subsidy_return_req__model, req, 1,
-                     &wxp_subsidy_return_receipt__model, out, res);
-}
-
-WXP_API wxp_err wxp_subsidy_pay(wxp_client *c, const wxp_subsidy_pay_req *req, wxp_subsidy_pay_receipt *out,
-                                wxp_result *res)
-{
-    WXP__REQUIRE(c && req && out);
-    return wxp__post(c, "/v3/marketing/busifavor/subsidy/pay-receipts", &wxp_subsidy_pay_req__model, req, 1,
-                     &wxp_subsidy_pay_receipt__model, out, res);
+    q = *req;
+    q.refund_id = refund_id;
+    return wxp__call(c, &wxp_refund_abnormal__ep, &q, out, res);
 }
 
 WXP_API wxp_err wxp_subsidy_pay_query(wxp_client *c, const char *subsidy_receipt_id, wxp_subsidy_pay_receipt *out,
                                       wxp_result *res)
 {
-    wxp_err e;
+    wxp_subsidy_pay_query_req q;
     WXP__REQUIRE(c && out);
-    e = wxp__path(c, "/v3/marketing/busifavor/subsidy/pay-receipts/{subsidy_receipt_id}", "subsidy_receipt_id",
-                  subsidy_receipt_id, res);
-    return e ? e : wxp__typed_call(c, "GET", c->wxp__priv.path, 0, 1, &wxp_subsidy_pay_receipt__model, out, res);
-}
-
-/* GET /v3/pay/transactions/{by}/{id}?mchid=… */
-WXP__PRIVATE wxp_err wxp__transaction_get(wxp_client *c, const char *tmpl, const char *name, const char *id,
-                                          wxp_transaction *out, wxp_result *res)
-{
-    wxp__sb b;
-    wxp_err e = wxp__path(c, tmpl, name, id, res);
-    if (e) return e;
-    b = wxp__path_sb(c);
-    wxp__query(&b, "mchid", c->wxp__priv.cfg.mchid);
-    e = wxp__sb_end(&b, NULL, res, "path");
-    return e ? e : wxp__typed_call(c, "GET", c->wxp__priv.path, 0, 1, &wxp_transaction__model, out, res);
+    q.subsidy_receipt_id = subsidy_receipt_id;
+    return wxp__call(c, &wxp_subsidy_pay_query__ep, &q, out, res);
 }
 
 WXP_API wxp_err wxp_transaction_by_out_trade_no(wxp_client *c, const char *out_trade_no, wxp_transaction *out,
                                                 wxp_result *res)
 {
+    wxp_transaction_ref q;
     WXP__REQUIRE(c && out);
-    return wxp__transaction_get(c, "/v3/pay/transactions/out-trade-no/{out_trade_no}", "out_trade_no",
-                                out_trade_no, out, res);
+    memset(&q, 0, sizeof q);
+    q.out_trade_no = out_trade_no;
+    return wxp__call(c, &wxp_transaction_by_out_trade_no__ep, &q, out, res);
 }
 
 WXP_API wxp_err wxp_transaction_by_id(wxp_client *c, const char *transaction_id, wxp_transaction *out,
                                       wxp_result *res)
 {
+    wxp_transaction_ref q;
     WXP__REQUIRE(c && out);
-    return wxp__transaction_get(c, "/v3/pay/transactions/id/{transaction_id}", "transaction_id", transaction_id,
-                                out, res);
+    memset(&q, 0, sizeof q);
+    q.transaction_id = transaction_id;
+    return wxp__call(c, &wxp_transaction_by_id__ep, &q, out, res);
 }
 
 WXP_API wxp_err wxp_transaction_close(wxp_client *c, const char *out_trade_no, wxp_result *res)
 {
-    wxp_json_writer w;
-    size_t len;
-    wxp_err e;
+    wxp_transaction_ref q;
     WXP__REQUIRE(c);
-    e = wxp__path(c, "/v3/pay/transactions/out-trade-no/{out_trade_no}/close", "out_trade_no", out_trade_no, res);
-    if (e) return e;
-    wxp_jw_init(&w, (char *)c->wxp__priv.cfg.io_buf, c->wxp__priv.cfg.io_buf_size);
-    wxp_jw_object_begin(&w);
-    wxp_jw_key(&w, "mchid");
-    wxp_jw_cstring(&w, c->wxp__priv.cfg.mchid);
-    wxp_jw_object_end(&w);
-    e = wxp__jw_finish(&w, &len, res);
-    return e ? e : wxp__typed_call(c, "POST", c->wxp__priv.path, len, 1, NULL, NULL, res);
+    memset(&q, 0, sizeof q);
+    q.out_trade_no = out_trade_no;
+    return wxp__call(c, &wxp_transaction_close__ep, &q, NULL, res);
 }
 
 /* ==== >>impl:media-bill =================================================== */
 
-WXP__MODEL(wxp_bill, WXP_BILL)
 
 #define WXP__BOUNDARY "wechatpay-h-5f3a9c1e7b2d4086"
 
@@ -4631,15 +4749,13 @@ WXP_API wxp_err wxp_media_upload(wxp_client *c, const char *path, const char *fi
     return WXP_OK;
 }
 
-/* bill_date is YYYY-MM-DD; the others are enumerations. */
-WXP__PRIVATE wxp_err wxp__bill_args(const char *date, const char *kind, const char *tar, wxp_result *res)
+/* bill_date is YYYY-MM-DD; tar_type GZIP or nothing. */
+WXP__PRIVATE wxp_err wxp__bill_rules(const void *req, wxp_result *res)
 {
-    if (!date || strlen(date) != 10 || date[4] != '-' || date[7] != '-' ||
-        !wxp__charset_ok(WXP_CS_DIGITS, date, 4) || !wxp__charset_ok(WXP_CS_DIGITS, date + 5, 2) ||
-        !wxp__charset_ok(WXP_CS_DIGITS, date + 8, 2))
+    const char *date = ((const wxp_bill_req *)req)->bill_date, *tar = ((const wxp_bill_req *)req)->tar_type;
+    if (strlen(date) != 10 || date[4] != '-' || date[7] != '-' || !wxp__charset_ok(WXP_CS_DIGITS, date, 4) ||
+        !wxp__charset_ok(WXP_CS_DIGITS, date + 5, 2) || !wxp__charset_ok(WXP_CS_DIGITS, date + 8, 2))
         return wxp__fail(res, WXP_E_ARG, "bill_date", "YYYY-MM-DD");
-    if (kind && *kind && (strlen(kind) > 16 || !wxp__charset_ok(WXP_CS_ENUM, kind, strlen(kind))))
-        return wxp__fail(res, WXP_E_ARG, "bill_type", "an enumeration such as ALL");
     if (tar && *tar && strcmp(tar, "GZIP") != 0) return wxp__fail(res, WXP_E_ARG, "tar_type", "GZIP or nothing");
     return WXP_OK;
 }
@@ -4647,40 +4763,26 @@ WXP__PRIVATE wxp_err wxp__bill_args(const char *date, const char *kind, const ch
 WXP_API wxp_err wxp_bill_trade(wxp_client *c, const char *bill_date, const char *bill_type, const char *tar_type,
                                const char *sub_mchid, wxp_bill *out, wxp_result *res)
 {
-    wxp__sb b;
-    wxp_err e;
+    wxp_bill_req q;
     WXP__REQUIRE(c && out);
-    wxp__res_clear(res);
-    e = wxp__bill_args(bill_date, bill_type, tar_type, res);
-    if (!e && sub_mchid && *sub_mchid && !wxp__all_in(sub_mchid, WXP__DIGITS, 1, 32))
-        e = wxp__fail(res, WXP_E_ARG, "sub_mchid", "1-32 digits");
-    if (e) return e;
-    wxp__copy(c->wxp__priv.path, sizeof c->wxp__priv.path, "/v3/bill/tradebill", 18);
-    b = wxp__path_sb(c);
-    wxp__query(&b, "bill_date", bill_date);
-    wxp__query(&b, "sub_mchid", sub_mchid);
-    wxp__query(&b, "bill_type", bill_type);
-    wxp__query(&b, "tar_type", tar_type);
-    e = wxp__sb_end(&b, NULL, res, "path");
-    return e ? e : wxp__typed_call(c, "GET", c->wxp__priv.path, 0, 1, &wxp_bill__model, out, res);
+    memset(&q, 0, sizeof q);
+    q.bill_date = bill_date;
+    q.sub_mchid = sub_mchid;
+    q.bill_type = bill_type;
+    q.tar_type = tar_type;
+    return wxp__call(c, &wxp_bill_trade__ep, &q, out, res);
 }
 
 WXP_API wxp_err wxp_bill_fundflow(wxp_client *c, const char *bill_date, const char *account_type,
                                   const char *tar_type, wxp_bill *out, wxp_result *res)
 {
-    wxp__sb b;
-    wxp_err e;
+    wxp_bill_req q;
     WXP__REQUIRE(c && out);
-    wxp__res_clear(res);
-    e = wxp__bill_args(bill_date, account_type, tar_type, res);
-    if (e) return e;
-    wxp__copy(c->wxp__priv.path, sizeof c->wxp__priv.path, "/v3/bill/fundflowbill", 21);
-    b = wxp__path_sb(c);
-    wxp__query(&b, "bill_date", bill_date);
-    wxp__query(&b, "account_type", account_type);
-    wxp__query(&b, "tar_type", tar_type);
-    e = wxp__sb_end(&b, NULL, res, "path");
-    return e ? e : wxp__typed_call(c, "GET", c->wxp__priv.path, 0, 1, &wxp_bill__model, out, res);
+    memset(&q, 0, sizeof q);
+    q.bill_date = bill_date;
+    q.account_type = account_type;
+    q.tar_type = tar_type;
+    return wxp__call(c, &wxp_bill_fundflow__ep, &q, out, res);
 }
 
 /* Hashes the bytes on their way to the caller's sink. */
@@ -5286,23 +5388,18 @@ WXP_API wxp_err wxp_v2_decrypt_req_info(wxp_str apiv2_key, wxp_str req_info, uns
 }
 /* ==== >>impl:v2-models ==================================================== */
 
-WXP__MODEL(wxp_v2_refund_req, WXP_V2_REFUND_REQ)
-WXP__MODEL(wxp_v2_coupon, WXP_V2_COUPON)
-WXP__MODEL(wxp_v2_refund_result, WXP_V2_REFUND)
-WXP__MODEL(wxp_v2_refundquery_req, WXP_V2_REFUNDQUERY_REQ)
-WXP__MODEL(wxp_v2_refund_item, WXP_V2_REFUND_ITEM)
-WXP__MODEL(wxp_v2_refundquery_result, WXP_V2_REFUNDQUERY)
 
 #define WXP__V2_MAX_PARAMS 24
 
 /* A flat request as parameters; integers get their text in num[]. */
-WXP__PRIVATE size_t wxp__v2_encode(const wxp__model *m, const void *obj, wxp_kv *kv, char (*num)[24])
+WXP__PRIVATE size_t wxp__v2_encode(const wxp__model *m, const void *obj, const wxp_config *cfg, wxp_kv *kv,
+                                   char (*num)[24])
 {
     size_t i, n = 0;
     for (i = 0; i < m->n && n < WXP__V2_MAX_PARAMS; i++) {
         const wxp__field *f = &m->f[i];
         if (f->type == WXP__T_STR) {
-            const char *s = *WXP__CAT(obj, f->off, const char *const *);
+            const char *s = wxp__req_str(cfg, f, obj);
             if (!s || !*s) continue;
             kv[n].value = wxp_cstr(s);
         } else if (f->type == WXP__T_INT) {
@@ -5404,9 +5501,7 @@ WXP__PRIVATE int wxp__v2_retryable(wxp_err e, const wxp_result *r)
 
 /* Validate, encode, call (retried when safe), decode: the APIv2 typed call. */
 /* A rated call is a refund: each request spends a token of the v2 budget. */
-WXP__PRIVATE wxp_err wxp__v2_typed(wxp_client *c, const char *path, unsigned flags, const wxp__model *reqm,
-                                   wxp__rules_fn rules, const void *req, const wxp__model *outm, void *out,
-                                   wxp_result *res)
+WXP__PRIVATE wxp_err wxp__v2_typed(wxp_client *c, const wxp__endpoint *ep, const void *req, void *out, wxp_result *res)
 {
     wxp__attempts a;
     wxp_kv params[WXP__V2_MAX_PARAMS];
@@ -5415,18 +5510,18 @@ WXP__PRIVATE wxp_err wxp__v2_typed(wxp_client *c, const char *path, unsigned fla
     size_t n, count = 0;
     wxp_err e;
     wxp__res_clear(res);
-    e = wxp__check_req(reqm, rules, req, res);
+    e = wxp__check_req(ep->req, ep->rules, req, &c->wxp__priv.cfg, res);
     if (e) return e;
-    n = wxp__v2_encode(reqm, req, params, num);
+    n = wxp__v2_encode(ep->req, req, &c->wxp__priv.cfg, params, num);
     e = WXP_E_RATE;
-    wxp__attempts_init(&a, c, flags);
+    wxp__attempts_init(&a, c, ep->flags);
     while (wxp__attempt(&a, WXP__RATE_V2_REFUND, 1, res) == 0) {
-        e = wxp__v2_call(c, path, params, n, 0, NULL, 0, &answer, &count, res);
+        e = wxp__v2_call(c, ep->path, params, n, 0, NULL, 0, &answer, &count, res);
         if (!wxp__v2_retryable(e, res)) break;
     }
     wxp__attempts_end(&a, res);
     if (e) return e;
-    return wxp__v2_decode(outm, answer, count, "", out, res);
+    return wxp__v2_decode(ep->out, answer, count, "", out, res);
 }
 
 WXP__PRIVATE wxp_err wxp__v2_refund_rules(const void *req, wxp_result *res)
@@ -5440,7 +5535,7 @@ WXP__PRIVATE wxp_err wxp__v2_refund_rules(const void *req, wxp_result *res)
 }
 
 /* refund and refundv2: the same fields, refundv2 with the single-item detail. */
-WXP__PRIVATE wxp_err wxp__v2_refund(wxp_client *c, const char *path, int with_detail, const wxp_v2_refund_req *req,
+WXP__PRIVATE wxp_err wxp__v2_refund(wxp_client *c, int with_detail, const wxp_v2_refund_req *req,
                                     wxp_v2_refund_result *out, wxp_result *res)
 {
     wxp_v2_refund_req r = *req;
@@ -5448,20 +5543,19 @@ WXP__PRIVATE wxp_err wxp__v2_refund(wxp_client *c, const char *path, int with_de
     if (!with_detail) r.detail = NULL;
     else if (!r.detail || !*r.detail)
         return wxp__fail(res, WXP_E_ARG, "detail", "refundv2 needs the single-item detail JSON");
-    return wxp__v2_typed(c, path, WXP__RETRY | WXP__RATED, &wxp_v2_refund_req__model, wxp__v2_refund_rules, &r,
-                         &wxp_v2_refund_result__model, out, res);
+    return wxp__v2_typed(c, with_detail ? &wxp_v2_refundv2__ep : &wxp_v2_refund__ep, &r, out, res);
 }
 
 WXP_API wxp_err wxp_v2_refund(wxp_client *c, const wxp_v2_refund_req *req, wxp_v2_refund_result *out, wxp_result *res)
 {
     WXP__REQUIRE(c && req && out);
-    return wxp__v2_refund(c, "/secapi/pay/refund", 0, req, out, res);
+    return wxp__v2_refund(c, 0, req, out, res);
 }
 
 WXP_API wxp_err wxp_v2_refundv2(wxp_client *c, const wxp_v2_refund_req *req, wxp_v2_refund_result *out, wxp_result *res)
 {
     WXP__REQUIRE(c && req && out);
-    return wxp__v2_refund(c, "/secapi/pay/refundv2", 1, req, out, res);
+    return wxp__v2_refund(c, 1, req, out, res);
 }
 
 WXP__PRIVATE wxp_err wxp__v2_refundquery_rules(const void *req, wxp_result *res)
@@ -5474,20 +5568,8 @@ WXP__PRIVATE wxp_err wxp__v2_refundquery_rules(const void *req, wxp_result *res)
     return WXP_OK;
 }
 
-WXP_API wxp_err wxp_v2_refundquery(wxp_client *c, const wxp_v2_refundquery_req *req, wxp_v2_refundquery_result *out,
-                                   wxp_result *res)
-{
-    WXP__REQUIRE(c && req && out);
-    return wxp__v2_typed(c, "/pay/refundquery", 1, &wxp_v2_refundquery_req__model, wxp__v2_refundquery_rules, req,
-                         &wxp_v2_refundquery_result__model, out, res);
-}
-
 /* ==== >>impl:pos ========================================================== */
 
-WXP__MODEL(wxp_micropay_req, WXP_MICROPAY_REQ)
-WXP__MODEL(wxp_v2_order, WXP_V2_ORDER)
-WXP__MODEL(wxp_v2_order_ref, WXP_V2_ORDER_REF)
-WXP__MODEL(wxp_v2_reverse_result, WXP_V2_REVERSE)
 
 WXP__PRIVATE wxp_err wxp__micropay_rules(const void *req, wxp_result *res)
 {
@@ -5503,29 +5585,6 @@ WXP__PRIVATE wxp_err wxp__order_ref_rules(const void *req, wxp_result *res)
     if ((!r->transaction_id || !*r->transaction_id) && (!r->out_trade_no || !*r->out_trade_no))
         return wxp__fail(res, WXP_E_ARG, "out_trade_no", "one of transaction_id and out_trade_no is required");
     return WXP_OK;
-}
-
-WXP_API wxp_err wxp_v2_micropay(wxp_client *c, const wxp_micropay_req *req, wxp_v2_order *out, wxp_result *res)
-{
-    WXP__REQUIRE(c && req && out);
-    /* Not retried here: a lost micropay answer is settled by wxp_pos_sale. */
-    return wxp__v2_typed(c, "/pay/micropay", 0, &wxp_micropay_req__model, wxp__micropay_rules, req,
-                         &wxp_v2_order__model, out, res);
-}
-
-WXP_API wxp_err wxp_v2_orderquery(wxp_client *c, const wxp_v2_order_ref *req, wxp_v2_order *out, wxp_result *res)
-{
-    WXP__REQUIRE(c && req && out);
-    return wxp__v2_typed(c, "/pay/orderquery", 1, &wxp_v2_order_ref__model, wxp__order_ref_rules, req,
-                         &wxp_v2_order__model, out, res);
-}
-
-WXP_API wxp_err wxp_v2_reverse(wxp_client *c, const wxp_v2_order_ref *req, wxp_v2_reverse_result *out,
-                               wxp_result *res)
-{
-    WXP__REQUIRE(c && req && out);
-    return wxp__v2_typed(c, "/secapi/pay/reverse", 0, &wxp_v2_order_ref__model, wxp__order_ref_rules, req,
-                         &wxp_v2_reverse_result__model, out, res);
 }
 
 WXP__PRIVATE void wxp__sale_note(const wxp_sale_config *sc, const char *state)

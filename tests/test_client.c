@@ -1584,11 +1584,14 @@ static void transaction_query_decodes_state_amount_payer(void **state)
     ASSERT_OK(wxp_transaction_by_id(&client, ORDER, &t, &r), r);
     assert_view(t.trade_state, "REFUND");
     assert_string_equal(wxp_fake_last(&fake)->path, "/v3/pay/transactions/id/" ORDER "?mchid=" TEST_MCHID);
-    /* Path values are percent-encoded; an unknown order is the signed 404. */
-    ASSERT_ERR(wxp_transaction_by_out_trade_no(&client, "T 404", &t, &r), WXP_E_HTTP, r);
-    assert_string_equal(wxp_fake_last(&fake)->path,
-                        "/v3/pay/transactions/out-trade-no/T%20404?mchid=" TEST_MCHID);
+    /* An unknown order is the signed 404; a number outside the API's
+       characters is refused before sending. */
+    ASSERT_ERR(wxp_transaction_by_out_trade_no(&client, "T-404", &t, &r), WXP_E_HTTP, r);
+    assert_string_equal(wxp_fake_last(&fake)->path, "/v3/pay/transactions/out-trade-no/T-404?mchid=" TEST_MCHID);
     assert_string_equal(r.code, "ORDER_NOT_EXIST");
+    ASSERT_ERR(wxp_transaction_by_out_trade_no(&client, "T 404", &t, &r), WXP_E_ARG, r);
+    assert_string_equal(r.field, "out_trade_no");
+    assert_int_equal(r.sent, 0);
 }
 
 /* ---- sensitive fields ---------------------------------------------------------------- */
@@ -1856,27 +1859,34 @@ static void response_count_saturates(void **state)
     assert_memory_equal(buf, "abcd\0\0\0\0\0\0\0\0\0\0\0\0", 16);
 }
 
-/* A path and query longer than the client's path buffer: WXP_E_NOSPACE naming
-   "path", nothing signed or sent (the query, with mchid, was cut silently). */
-static void long_path_is_nospace_not_cut(void **state)
+/* A path parameter or query value longer than the API allows is refused
+   before signing; the query (with mchid) was cut silently at 512 bytes. Past
+   validation, a path that outgrows WXP_PATH_MAX is WXP_E_NOSPACE. */
+static void long_path_is_refused_not_cut(void **state)
 {
     char id[WXP_PATH_MAX];
+    const char *params[3];
     wxp_transaction t;
     wxp_result r;
     (void)state;
     env_up();
     memset(id, 'A', sizeof id);
-    id[WXP_PATH_MAX - 40] = 0; /* the path fits, the query does not */
+    id[WXP_PATH_MAX - 40] = 0; /* the path would fit, the query not */
     memset(&t, 0, sizeof t);
-    ASSERT_ERR(wxp_transaction_by_out_trade_no(&client, id, &t, &r), WXP_E_NOSPACE, r);
-    assert_string_equal(r.field, "path");
-    assert_true(r.needed > WXP_PATH_MAX);
+    ASSERT_ERR(wxp_transaction_by_out_trade_no(&client, id, &t, &r), WXP_E_ARG, r);
+    assert_string_equal(r.field, "out_trade_no");
     assert_int_equal(r.sent, 0);
     assert_int_equal(wxp_fake_request_count(&fake), 0);
-    id[WXP_PATH_MAX - 100] = 0;
+    id[32] = 0;
     ASSERT_ERR(wxp_transaction_by_out_trade_no(&client, id, &t, &r), WXP_E_HTTP, r); /* sent whole: unknown order */
     assert_int_equal(r.sent, 1);
     assert_non_null(strstr(wxp_fake_last(&fake)->path, "?mchid=" TEST_MCHID));
+    memset(id, 'A', sizeof id - 1);
+    id[sizeof id - 1] = 0;
+    params[0] = "id"; params[1] = id; params[2] = NULL;
+    ASSERT_ERR(wxp_path_fill(client.wxp__priv.path, sizeof client.wxp__priv.path, "/v3/x/{id}", params, NULL, &r),
+               WXP_E_NOSPACE, r);
+    assert_string_equal(r.field, "path");
 }
 
 /* "." and ".." as a path parameter are dot segments that a client drops
@@ -1992,7 +2002,7 @@ int test_group_client(void)
         cmocka_unit_test(certificates_download_tampered_ciphertext_changes_nothing),
         cmocka_unit_test(certificates_download_needs_apiv3_key),
         cmocka_unit_test(response_count_saturates),
-        cmocka_unit_test(long_path_is_nospace_not_cut),
+        cmocka_unit_test(long_path_is_refused_not_cut),
         cmocka_unit_test(dot_segments_are_refused),
         cmocka_unit_test(expired_certificate_signs_nothing),
     };
