@@ -5,6 +5,64 @@
    before you include this file in *one* C or C++ file to create the
    implementation. Link with BearSSL (-lbearssl). The library never allocates.
 
+   CONTENTS (every section is marked `>>name` in both halves: grep '>>name')
+       basics       wxp_str, errors, wxp_result, clock and randomness
+       base64 json  codecs: base64, a JSON writer and an in-place JSON reader
+       keys         RSA keys, WeChat Pay public keys and certificates, key store
+       crypto       RSA-SHA256 sign/verify, AES-256-GCM, RSA-OAEP
+       transport    the HTTP seam: request, response sink, TRANSPORT CONTRACT
+       retry-rate   callback replay guard, retries of safe calls, rate budgets
+       client       wxp_config, wxp_client, init (defaults in one place)
+       v3-call      APIv3 signing (Authorization), any endpoint, the engine split
+       v3-verify    (implementation) the check every answer and callback passes
+       notify       callbacks: verify, replay, decrypt, answer
+       paysign      JSAPI / mini-program / App payment signatures
+       models       the X-macro model rows and what they generate
+       v2           APIv2: XML, MD5 / HMAC-SHA256 sign, mutual TLS, req_info
+       certificates platform certificate download (bootstrap)
+       calls-v3     typed APIv3 calls, one cluster per endpoint
+       media-bill   media upload, bill download (streamed, hash-checked)
+       calls-v2     typed APIv2 calls
+       pos          the POS sale (barcode payment) state machine
+
+   FUNCTION MAP
+       basics       wxp_cstr wxp_strerror wxp_errname
+       base64       wxp_base64_encode wxp_base64_decode
+       json         wxp_jw_* (init, object/array begin/end, key, string, int, bool,
+                    null, finish) wxp_json_parse wxp_json_get wxp_json_first
+                    wxp_json_next wxp_json_count wxp_json_key wxp_json_string
+                    wxp_json_int wxp_json_bool wxp_json_text
+       keys         wxp_rsa_key_load wxp_rsa_key_wipe wxp_pubkey_load
+                    wxp_keystore_init wxp_keystore_add_pubkey wxp_keystore_add_certs
+                    wxp_keystore_find wxp_keystore_pick wxp_bearssl_verifier
+       crypto       wxp_sign_base64 wxp_verify_base64 wxp_aes_gcm_decrypt
+                    wxp_aes_gcm_encrypt wxp_oaep_encrypt wxp_oaep_decrypt
+       transport    wxp_http_response_init/_status/_header/_write (for transports),
+                    wxp_http_response_get_status/_body/_kept
+       client       wxp_client_init wxp_client_wipe wxp_client_encrypt wxp_client_decrypt
+       v3-call      wxp_v3_request wxp_v3_prepare wxp_v3_finish wxp_v3_authorization
+                    wxp_path_fill
+       notify       wxp_notify_parse wxp_notify_answer wxp_refund_notify_decode
+       paysign      wxp_jsapi_sign wxp_app_sign
+       v2           wxp_v2_request wxp_v2_sign wxp_v2_verify wxp_xml_write
+                    wxp_xml_parse wxp_kv_get wxp_v2_decrypt_req_info
+       certificates wxp_certificates_download wxp_certificates_fetch
+       calls-v3     wxp_refund_create wxp_refund_query wxp_refund_abnormal
+                    wxp_refund_req_encode wxp_refund_decode wxp_coupon_return
+                    wxp_subsidy_pay wxp_subsidy_pay_query wxp_subsidy_return
+                    wxp_transaction_by_out_trade_no wxp_transaction_by_id
+                    wxp_transaction_close
+       media-bill   wxp_media_upload wxp_bill_trade wxp_bill_fundflow wxp_bill_download
+       calls-v2     wxp_v2_refund wxp_v2_refundv2 wxp_v2_refundquery
+       pos          wxp_v2_micropay wxp_v2_orderquery wxp_v2_reverse wxp_pos_sale
+
+   NAMES
+       wxp_<resource>_<action>[_<variant>]: wxp_refund_create, wxp_transaction_close,
+       wxp_keystore_add_certs; APIv2 calls carry v2 after the prefix (wxp_v2_refund).
+       Types are wxp_<thing>; a request model is wxp_<resource>_req, its answer
+       wxp_<resource> or wxp_<resource>_result. WXP_E_* are errors, WXP_* options
+       and constants. Everything private starts wxp__ / WXP__.
+
    QUICK START (a refund, every byte of memory owned by the caller)
 
        static unsigned char io[WXP_IO_BUFSIZE_MIN];
@@ -187,7 +245,7 @@
 extern "C" {
 #endif
 
-/* ==== >>api:basics ======================================================== */
+/* ==== >>basics ======================================================== api */
 
 /* A byte view: pointer and length, never NUL-terminated. */
 typedef struct wxp_str { const char *ptr; size_t len; } wxp_str;
@@ -262,7 +320,7 @@ typedef struct wxp_clock { long long (*fn)(void *user); void *user; } wxp_clock;
 /* Fills buf with len unpredictable bytes; returns 0 on success. */
 typedef struct wxp_random { int (*fn)(void *user, void *buf, size_t len); void *user; } wxp_random;
 
-/* ==== >>api:base64 ======================================================== */
+/* ==== >>base64 ======================================================== api */
 
 /* Standard base64 with padding. dst may be NULL to measure; *len gets the size
    (encode: without the NUL it also writes when room allows). */
@@ -272,7 +330,7 @@ WXP_API WXP_NODISCARD wxp_err wxp_base64_encode(char *dst, size_t cap, const voi
 WXP_API WXP_NODISCARD wxp_err wxp_base64_decode(void *dst, size_t cap, const char *src,
                                                 size_t n, size_t *len);
 
-/* ==== >>api:json ========================================================== */
+/* ==== >>json ========================================================== api */
 
 /* JSON writer ("jw"): appends to a caller buffer and counts what it needed, so a
    NULL buffer measures. Errors stick until wxp_jw_finish() reports them. It
@@ -349,7 +407,7 @@ WXP_API WXP_NODISCARD wxp_err wxp_json_bool(const wxp_json *doc, int tok, int *o
 /* Raw text of any token (strings: unescaped bytes). */
 WXP_API wxp_str wxp_json_text(const wxp_json *doc, int tok);
 
-/* ==== >>api:keys ========================================================== */
+/* ==== >>keys ========================================================== api */
 
 /* Private-key operations go through this vtable, in BearSSL's manner, so a
    secure element or another crypto library can hold the key. ctx points at the
@@ -428,7 +486,7 @@ WXP_API const wxp_pubkey *wxp_keystore_find(const wxp_keystore *ks, wxp_str seri
    the certificate valid at `now` with the latest not_before. NULL if none. */
 WXP_API const wxp_pubkey *wxp_keystore_pick(const wxp_keystore *ks, long long now);
 
-/* ==== >>api:crypto ======================================================== */
+/* ==== >>crypto ======================================================== api */
 
 /* base64(RSA-PKCS1-v1_5-SHA256(msg)) through a signer. */
 WXP_API WXP_NODISCARD wxp_err wxp_sign_base64(const wxp_signer_class **signer,
@@ -460,7 +518,7 @@ WXP_API WXP_NODISCARD wxp_err wxp_oaep_decrypt(const wxp_signer_class **signer,
                                                wxp_str b64, unsigned char *out, size_t cap,
                                                size_t *len, wxp_result *res);
 
-/* ==== >>api:transport ===================================================== */
+/* ==== >>transport ===================================================== api */
 
 typedef struct wxp_http_header { wxp_str name, value; } wxp_http_header;
 
@@ -518,7 +576,7 @@ typedef int (*wxp_transport_fn)(void *user, const wxp_http_request *req,
                                 wxp_http_response *res, char *errbuf, size_t errbuf_size);
 typedef struct wxp_transport { wxp_transport_fn fn; void *user; } wxp_transport;
 
-/* ==== >>api:client ======================================================== */
+/* ==== >>retry-rate ==================================================== api */
 
 /* Optional replay guard for callbacks: return nonzero if (nonce, timestamp) was
    seen before; the implementation remembers it otherwise. */
@@ -555,6 +613,8 @@ typedef struct wxp_rate {
     void (*sleep)(void *user, unsigned ms);     /* required when wait is set */
     void *user;
 } wxp_rate;
+
+/* ==== >>client ======================================================== api */
 
 /* Zero-initialise, then set what you need: every 0 means "the default". */
 typedef struct wxp_config {
@@ -617,7 +677,7 @@ WXP_API WXP_NODISCARD wxp_err wxp_client_init_sized(wxp_client *c, const wxp_con
 /* Wipes the key and the random state. */
 WXP_API void wxp_client_wipe(wxp_client *c);
 
-/* ==== >>api:v3 ============================================================ */
+/* ==== >>v3-call ======================================================= api */
 
 /* The APIv3 Authorization header value for explicit inputs (CLI, tests):
    WECHATPAY2-SHA256-RSA2048 mchid="…",nonce_str="…",signature="…",timestamp="…",serial_no="…"
@@ -661,7 +721,7 @@ WXP_API WXP_NODISCARD wxp_err wxp_client_decrypt(wxp_client *c, wxp_str b64,
                                                  unsigned char *out, size_t cap,
                                                  size_t *len, wxp_result *res);
 
-/* ==== >>api:notify ======================================================== */
+/* ==== >>notify ======================================================== api */
 
 /* The four headers of a callback, as received. */
 typedef struct wxp_notify_headers { wxp_str timestamp, nonce, signature, serial; } wxp_notify_headers;
@@ -689,7 +749,7 @@ WXP_API WXP_NODISCARD wxp_err wxp_notify_parse(wxp_client *c, const wxp_notify_h
 WXP_API WXP_NODISCARD wxp_err wxp_notify_answer(int ok, const char *message, char *out,
                                                 size_t cap, size_t *len, int *status);
 
-/* ==== >>api:paysign ======================================================= */
+/* ==== >>paysign ======================================================= api */
 
 /* The parameters a JSAPI / mini-program page passes to requestPayment. */
 typedef struct wxp_jsapi_params {
@@ -713,7 +773,7 @@ WXP_API WXP_NODISCARD wxp_err wxp_app_sign(wxp_client *c, const char *appid,
                                            const char *prepay_id, wxp_app_params *out,
                                            wxp_result *res);
 
-/* ==== >>api:models-intro ================================================== */
+/* ==== >>models ======================================================== api */
 
 /* Each model is declared once, as a list of fields (X-macro); that list makes
    the struct here and, in the implementation, the table that drives the
@@ -753,7 +813,7 @@ enum { WXP_CS_ANY = 0,      /* any UTF-8 */
 #define WXP__MEMBER_RES(S, TYPE, name, req, lo, hi, x) WXP__RES_##TYPE(name, x)
 
 
-/* ==== >>api:v2 ============================================================ */
+/* ==== >>v2 ============================================================ api */
 #ifndef WXP_NO_V2
 
 /* A flat APIv2 parameter: key and value views. */
@@ -808,7 +868,7 @@ WXP_API WXP_NODISCARD wxp_err wxp_v2_decrypt_req_info(wxp_str apiv2_key, wxp_str
                                                       wxp_result *res);
 #endif /* WXP_NO_V2 */
 
-/* ==== >>api:certificates ================================================== */
+/* ==== >>certificates ================================================== api */
 
 /* GET /v3/certificates: decrypts every certificate, adds them to the client's key
    store, and accepts the answer only if one of them verifies it (bootstrap), or,
@@ -827,7 +887,7 @@ WXP_API WXP_NODISCARD wxp_err wxp_certificates_fetch(wxp_client *c, wxp_cert_sin
 #endif
 #endif /* WECHATPAY_H */
 
-/* ==== >>models ============================================================
+/* ==== >>models (read twice) =========================================== api
    Models and typed calls, one cluster per endpoint: its rows, its structs,
    its descriptor and its declaration. Written once, this part is read twice:
    on the first inclusion it declares (structs, prototypes), and where
@@ -855,7 +915,7 @@ WXP_API WXP_NODISCARD wxp_err wxp_certificates_fetch(wxp_client *c, wxp_cert_sin
 #define WXP__MODELS_DEFINED
 #ifndef WXP__PREAMBLE_DONE
 #define WXP__PREAMBLE_DONE
-/* ==== >>impl:config ======================================================= */
+/* ==== >>config ======================================================= impl */
 
 #include <string.h>
 #ifndef WXP_NO_TIME
@@ -972,6 +1032,8 @@ extern "C" {
 #endif
 
 #define WXP__FEN_MAX 100000000000LL   /* amounts are fen (0.01 CNY) */
+
+/* ==== >>calls-v3 ====================================================== api */
 
 /* -- POST /v3/refund/domestic/refunds (and the partner variant with sub_mchid) */
 #define WXP_REFUND_FROM(X, S) \
@@ -1241,7 +1303,7 @@ WXP_API WXP_NODISCARD wxp_err wxp_refund_req_encode(char *buf, size_t cap, const
 WXP_API WXP_NODISCARD wxp_err wxp_refund_decode(char *json, size_t len, wxp_refund *out, wxp_result *res);
 
 
-/* -- Media upload and bills ------------------------------------------------- */
+/* ==== >>media-bill ==================================================== api */
 
 /* POST /v3/merchant/media/upload (path NULL) or another upload path such as
    /v3/marketing/favor/media/image-upload: multipart/form-data with a `meta`
@@ -1287,6 +1349,7 @@ WXP_API WXP_NODISCARD wxp_err wxp_bill_download(wxp_client *c, const wxp_bill *b
                                                 void (*sink)(void *user, const void *data, size_t len),
                                                 void *user, wxp_result *res);
 
+/* ==== >>calls-v2 ====================================================== api */
 #ifndef WXP_NO_V2
 /* -- APIv2 typed calls. The same X-macro rows as the APIv3 models; an ARR row
    is an indexed list: its fields arrive as key_$n (key_$n_$m one level down),
@@ -1399,6 +1462,8 @@ WXP_API WXP_NODISCARD wxp_err wxp_v2_refundv2(wxp_client *c, const wxp_v2_refund
                                               wxp_result *res);
 WXP_V2_CALL(wxp_v2_refundquery, "/pay/refundquery", wxp_v2_refundquery_req, wxp_v2_refundquery_result,
             wxp__v2_refundquery_rules, WXP__RETRY)
+
+/* ==== >>pos =========================================================== api */
 
 /* -- The POS sale: barcode payment (付款码支付) over APIv2.
    POST /pay/micropay, POST /pay/orderquery, POST /secapi/pay/reverse. */
@@ -1524,7 +1589,7 @@ WXP_API WXP_NODISCARD wxp_err wxp_pos_sale(wxp_client *c, const wxp_micropay_req
 #if defined(WECHATPAY_IMPLEMENTATION) && !defined(WECHATPAY_IMPLEMENTATION_INCLUDED)
 #define WECHATPAY_IMPLEMENTATION_INCLUDED
 
-/* ==== >>impl:errors ======================================================= */
+/* ==== >>basics ======================================================= impl */
 
 WXP_API const char *wxp_strerror(wxp_err e)
 {
@@ -1678,7 +1743,7 @@ WXP__PRIVATE int wxp__parse_uint(const char *s, size_t n, long long *out)
     return 1;
 }
 
-/* ==== >>impl:base64 ======================================================= */
+/* ==== >>base64 ======================================================= impl */
 
 static const char wxp__b64[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -1763,7 +1828,7 @@ WXP_API wxp_err wxp_base64_decode(void *dst, size_t cap, const char *src, size_t
     return wxp__b64_decode(dst, cap, src, n, len);
 }
 
-/* ==== >>impl:utf8 ========================================================= */
+/* ==== >>utf8 ========================================================= impl */
 
 /* Length of the well-formed UTF-8 sequence at s (no overlongs, no surrogates,
    nothing past U+10FFFF), or 0. */
@@ -1804,7 +1869,7 @@ WXP__PRIVATE size_t wxp__utf8_put(char *o, unsigned long cp)
     return 4;
 }
 
-/* ==== >>impl:json-writer ================================================== */
+/* ==== >>json ========================================================= impl */
 
 WXP_API void wxp_jw_init(wxp_json_writer *w, char *buf, size_t cap)
 {
@@ -1963,7 +2028,7 @@ WXP__PRIVATE wxp_err wxp__jw_finish(wxp_json_writer *w, size_t *len, wxp_result 
     return wxp__nospace(res, w->len, "json");
 }
 
-/* ==== >>impl:json-reader ================================================== */
+/* -- the reader -- */
 
 #define WXP__TOK_KEY 1u
 #define WXP__TOK_ESC 2u
@@ -2372,7 +2437,7 @@ WXP__PRIVATE wxp_err wxp__json_field_str(const wxp_json *doc, int obj, const cha
     return required && !out->len ? wxp__fail(res, WXP_E_NOTFOUND, path, "required field empty") : WXP_OK;
 }
 
-/* ==== >>impl:rsa-backend ================================================== */
+/* ==== >>keys ========================================================= impl */
 
 /* BearSSL offers three big-integer engines; the default getters pick i62 where
    the compiler has 64x64->128 multiplication, else i31. i15 suits small cores
@@ -2385,7 +2450,7 @@ WXP__PRIVATE wxp_err wxp__json_field_str(const wxp_json *doc, int obj, const cha
 #define WXP__RSA_FN(op) (br_rsa_##op##_get_default())
 #endif
 
-/* ==== >>impl:pem ========================================================== */
+/* -- PEM -- */
 
 /* The PEM reader streams each object's bytes to a sink; no DER copy is kept
    unless the sink keeps one. */
@@ -2473,7 +2538,7 @@ WXP__PRIVATE wxp_err wxp__pem_error(wxp_result *res, wxp_err e, const char *what
     return wxp__fail(res, WXP_E_KEY, what, "malformed PEM");
 }
 
-/* ==== >>impl:der ========================================================== */
+/* -- DER -- */
 
 /* One DER TLV at *p: tag, content pointer and length; advances past it. */
 WXP__PRIVATE int wxp__der(const unsigned char **p, size_t *n, unsigned tag,
@@ -2507,7 +2572,7 @@ WXP__PRIVATE int wxp__der_uint(const unsigned char **p, size_t *n, const unsigne
     return 1;
 }
 
-/* ==== >>impl:keys ========================================================= */
+/* -- keys -- */
 
 WXP__PRIVATE wxp_err wxp__rsa_key_sign(const wxp_signer_class **ctx, const unsigned char hash[32],
                                        unsigned char *sig, size_t *sig_len)
@@ -2777,7 +2842,7 @@ WXP_API wxp_err wxp_pubkey_load(wxp_pubkey *k, wxp_str pem, wxp_result *res)
     return wxp__pubkey_load(k, pem, res);
 }
 
-/* ==== >>impl:keystore ===================================================== */
+/* -- the key store -- */
 
 WXP_API void wxp_keystore_init_sized(wxp_keystore *ks, wxp_pubkey *slots, size_t cap, size_t slot_size)
 {
@@ -2894,7 +2959,7 @@ WXP_API const wxp_pubkey *wxp_keystore_pick(const wxp_keystore *ks, long long no
     return best;
 }
 
-/* ==== >>impl:crypto ======================================================= */
+/* ==== >>crypto ======================================================= impl */
 
 /* SHA-256 of the parts one after the other (a signed message). */
 WXP__PRIVATE void wxp__sha256_parts(const wxp_str *parts, size_t n, unsigned char hash[32])
@@ -3186,7 +3251,7 @@ WXP_API wxp_err wxp_oaep_decrypt(const wxp_signer_class **signer, wxp_str b64, u
     return WXP_OK;
 }
 
-/* ==== >>impl:http ========================================================= */
+/* ==== >>transport ==================================================== impl */
 
 enum { WXP__H_REQID = 1, WXP__H_TS = 2, WXP__H_NONCE = 4, WXP__H_SERIAL = 8, WXP__H_SIG = 16,
        WXP__H_LONG = 32 /* shifted by the header's bit */ };
@@ -3281,7 +3346,7 @@ WXP__PRIVATE void wxp__res_heard(wxp_result *res, const wxp_http_response *r)
     wxp__copy(res->request_id, sizeof res->request_id, r->wxp__priv.request_id, strlen(r->wxp__priv.request_id));
 }
 
-/* ==== >>impl:client ======================================================= */
+/* ==== >>client ======================================================= impl */
 
 /* A bounded string builder: past cap it only counts. */
 typedef struct wxp__sb { char *p; size_t cap, len; } wxp__sb;
@@ -3530,7 +3595,7 @@ WXP_API wxp_err wxp_path_fill(char *out, size_t cap, const char *tmpl, const cha
     return wxp__sb_end(&b, len, res, "path");
 }
 
-/* ==== >>impl:v3-verify ==================================================== */
+/* ==== >>v3-verify ==================================================== impl */
 
 /* The one check every answer and callback passes before a field is read:
    headers present, no probe, clock within the window, known key, signature
@@ -3603,7 +3668,7 @@ WXP__PRIVATE wxp_err wxp__v3_check(const wxp_client *c, wxp_str ts, wxp_str nonc
     return wxp__verify(cfg->verifier, key, parts, 6, sig, res);
 }
 
-/* ==== >>impl:v3-call ====================================================== */
+/* ==== >>v3-call ====================================================== impl */
 
 /* Sets up the client's request (headers: the first nh of hdr) and points
    its response at io_buf from resp_off on. */
@@ -3819,7 +3884,7 @@ WXP_API wxp_err wxp_client_decrypt(wxp_client *c, wxp_str b64, unsigned char *ou
     return wxp_oaep_decrypt(c->wxp__priv.cfg.signer, b64, out, cap, len, res);
 }
 
-/* ==== >>impl:notify ======================================================= */
+/* ==== >>notify ======================================================= impl */
 
 #define WXP__SMALL_DOC 64 /* tokens for callbacks and their resources */
 
@@ -3896,7 +3961,7 @@ WXP_API wxp_err wxp_notify_answer(int ok, const char *message, char *out, size_t
     return wxp_jw_finish(&w, len, NULL);
 }
 
-/* ==== >>impl:paysign ====================================================== */
+/* ==== >>paysign ====================================================== impl */
 
 /* Signs four lines, each ended by \n, with the client's key. */
 WXP__PRIVATE wxp_err wxp__sign_lines(wxp_client *c, const char *a, const char *b, const char *d,
@@ -3961,7 +4026,7 @@ WXP_API wxp_err wxp_app_sign(wxp_client *c, const char *appid, const char *prepa
                            sizeof out->sign, res);
 }
 
-/* ==== >>impl:certificates ================================================= */
+/* ==== >>certificates ================================================= impl */
 
 #ifndef WXP_CERT_DOWNLOAD_MAX
 #define WXP_CERT_DOWNLOAD_MAX 4
@@ -4079,7 +4144,7 @@ WXP_API wxp_err wxp_certificates_download(wxp_client *c, wxp_result *res)
     return wxp_certificates_fetch(c, none, res);
 }
 
-/* ==== >>impl:models ======================================================= */
+/* ==== >>models ======================================================= impl */
 
 /* "prefix.key" or "prefix.index" into path (error messages name the field). */
 WXP__PRIVATE void wxp__path_join(char *path, size_t cap, const char *prefix, const char *key, long long index)
@@ -4404,6 +4469,8 @@ WXP_API wxp_err wxp_refund_decode(char *json, size_t len, wxp_refund *out, wxp_r
     return wxp__decode_root(&wxp_refund__model, &doc, out, res);
 }
 
+/* ==== >>retry-rate =================================================== impl */
+
 /* Token buckets of whole requests on the seconds clock. */
 enum { WXP__RATE_V2_REFUND = 0, WXP__RATE_V3_REFUND_FAIL = 1 };
 
@@ -4602,7 +4669,7 @@ WXP__PRIVATE wxp_err wxp__no_rules(const void *req, wxp_result *res)
     return WXP_OK;
 }
 
-/* ==== >>impl:calls-v3 ===================================================== */
+/* ==== >>calls-v3 ===================================================== impl */
 
 WXP_API wxp_err wxp_refund_query(wxp_client *c, const char *out_refund_no, const char *sub_mchid, wxp_refund *out,
                                  wxp_result *res)
@@ -4662,7 +4729,7 @@ WXP_API wxp_err wxp_transaction_close(wxp_client *c, const char *out_trade_no, w
     return wxp__call(c, &wxp_transaction_close__ep, &q, NULL, res);
 }
 
-/* ==== >>impl:media-bill =================================================== */
+/* ==== >>media-bill =================================================== impl */
 
 
 #define WXP__BOUNDARY "wechatpay-h-5f3a9c1e7b2d4086"
@@ -4851,7 +4918,7 @@ WXP_API wxp_err wxp_bill_download(wxp_client *c, const wxp_bill *bill,
     return WXP_OK;
 }
 
-/* ==== >>impl:xml ========================================================== */
+/* ==== >>v2 =========================================================== impl */
 #ifndef WXP_NO_V2
 
 WXP__PRIVATE int wxp__xml_name_ok(wxp_str k)
@@ -5111,7 +5178,7 @@ WXP_API const wxp_str *wxp_kv_get(const wxp_kv *kv, size_t n, const char *key)
     return NULL;
 }
 
-/* ==== >>impl:sign-v2 ====================================================== */
+/* -- the APIv2 sign -- */
 
 WXP__PRIVATE int wxp__kv_cmp(wxp_str a, wxp_str b)
 {
@@ -5225,7 +5292,7 @@ WXP_API wxp_err wxp_v2_verify(const wxp_kv *kv, size_t n, wxp_str apiv2_key, int
     return wxp__v2_verify(kv, n, apiv2_key, sign_type, res);
 }
 
-/* ==== >>impl:v2-call ====================================================== */
+/* -- the APIv2 call -- */
 
 /* The APIv2 call. The answer is parsed into out, or, when out is NULL, into a
    wxp_kv array carved from io_buf after the answer (*tail points at it). */
@@ -5328,7 +5395,7 @@ WXP_API wxp_err wxp_v2_request(wxp_client *c, const char *path, const wxp_kv *pa
     return wxp__v2_call(c, path, params, n, flags, out, cap, NULL, count, res);
 }
 
-/* ==== >>impl:ecb ========================================================== */
+/* -- AES-256-ECB (refund callbacks) -- */
 
 WXP_API wxp_err wxp_v2_decrypt_req_info(wxp_str apiv2_key, wxp_str req_info, unsigned char *out, size_t cap,
                                         size_t *len, wxp_result *res)
@@ -5386,7 +5453,7 @@ WXP_API wxp_err wxp_v2_decrypt_req_info(wxp_str apiv2_key, wxp_str req_info, uns
     if (len) *len = n;
     return WXP_OK;
 }
-/* ==== >>impl:v2-models ==================================================== */
+/* ==== >>calls-v2 ===================================================== impl */
 
 
 #define WXP__V2_MAX_PARAMS 24
@@ -5568,7 +5635,7 @@ WXP__PRIVATE wxp_err wxp__v2_refundquery_rules(const void *req, wxp_result *res)
     return WXP_OK;
 }
 
-/* ==== >>impl:pos ========================================================== */
+/* ==== >>pos ========================================================== impl */
 
 
 WXP__PRIVATE wxp_err wxp__micropay_rules(const void *req, wxp_result *res)
