@@ -32,6 +32,7 @@ SOCKTEST := $(if $(wildcard tests/socket_transport.c),$(BUILD)/socket_transport)
 SIMSERVER := $(if $(wildcard tests/server/wxp_sim_server.c),$(BUILD)/wxp_sim_server)
 FAKE_EP  := $(if $(wildcard tests/fake_endpoints.c),$(BUILD)/fake_endpoints)
 POS_SALE := $(if $(wildcard tests/pos_sale.c),$(BUILD)/pos_sale_test)
+POS_FAULTS := $(if $(wildcard tests/pos_faults.c),$(BUILD)/pos_faults)
 CHECKS   := $(if $(wildcard tests/compile_c.c),$(BUILD)/compile_c.o) \
             $(if $(wildcard tests/compile_static.c),$(BUILD)/compile_static.o) \
             $(if $(wildcard tests/compile_cpp.cpp),$(BUILD)/compile_cpp.o) \
@@ -39,7 +40,7 @@ CHECKS   := $(if $(wildcard tests/compile_c.c),$(BUILD)/compile_c.o) \
 
 # The cmocka suite: every tests/*.c except the compile checks and the no-malloc proof.
 TEST_SRCS := $(filter-out tests/compile_c.c tests/compile_static.c tests/nomalloc.c tests/curl_transport.c \
-               tests/openssl_vectors.c tests/fake_endpoints.c tests/pos_sale.c,$(wildcard tests/*.c))
+               tests/openssl_vectors.c tests/fake_endpoints.c tests/pos_sale.c tests/pos_faults.c,$(wildcard tests/*.c))
 TEST_SRCS := $(filter-out tests/socket_transport.c,$(TEST_SRCS))
 TEST_OBJS := $(patsubst tests/%.c,$(BUILD)/obj/%.o,$(TEST_SRCS))
 ASAN_OBJS := $(patsubst tests/%.c,$(BUILD)/asan/%.o,$(TEST_SRCS))
@@ -56,12 +57,12 @@ $(CURL_USERS): LDLIBS += $(CURL_LIBS)
 # Packaging does not depend on the compiler: test-clang leaves this out (INSTALL_CHECK=).
 INSTALL_CHECK ?= $(wildcard tests/install_check.sh)
 
-.PHONY: all test test-clang clang valgrind run bench symcheck clean install install-lib uninstall
+.PHONY: all test test-clang clang valgrind run bench symcheck clean install install-lib uninstall soak
 .DELETE_ON_ERROR:
 
-all: $(CLI) $(EXAMPLES) $(BUILD)/tests $(CHECKS)
+all: $(CLI) $(EXAMPLES) $(BUILD)/tests $(CHECKS) $(POS_FAULTS)
 
-test: $(BUILD)/tests $(BUILD)/tests-asan $(EXAMPLES) $(NOMALLOC) $(CURLTEST) $(OSSL_VEC) $(FAKE_EP) $(POS_SALE) $(CHECKS) $(CLI)
+test: $(BUILD)/tests $(BUILD)/tests-asan $(EXAMPLES) $(NOMALLOC) $(CURLTEST) $(OSSL_VEC) $(FAKE_EP) $(POS_SALE) $(POS_FAULTS) $(CHECKS) $(CLI)
 	./$(BUILD)/tests
 	./$(BUILD)/tests-asan
 	@for e in $(EXAMPLES); do echo "== $$e"; ./$$e > $(BUILD)/example.out || { cat $(BUILD)/example.out; exit 1; }; done
@@ -71,15 +72,23 @@ test: $(BUILD)/tests $(BUILD)/tests-asan $(EXAMPLES) $(NOMALLOC) $(CURLTEST) $(O
 	$(if $(OSSL_VEC),./$(OSSL_VEC))
 	$(if $(FAKE_EP),./$(FAKE_EP))
 	$(if $(POS_SALE),./$(POS_SALE))
+	$(if $(POS_FAULTS),./$(POS_FAULTS))
 	$(if $(and $(CLI),$(wildcard tests/cli_check.sh)),sh tests/cli_check.sh $(CLI))
 	$(if $(INSTALL_CHECK),MAKE="$(MAKE)" CC="$(CC)" BUILD="$(BUILD)" sh $(INSTALL_CHECK))
 
 test-clang clang:
 	$(MAKE) all test CC=clang CXX=clang++ BUILD=$(BUILD)/clang INSTALL_CHECK=
 
-valgrind: $(BUILD)/tests
+valgrind: $(BUILD)/tests $(POS_FAULTS)
 	valgrind --error-exitcode=1 --leak-check=full ./$(BUILD)/tests
+	$(if $(POS_FAULTS),POS_SOAK_SALES=300 valgrind --error-exitcode=1 --leak-check=full ./$(POS_FAULTS) soak)
 	$(if $(SOCKTEST),valgrind --error-exitcode=1 --leak-check=full ./$(SOCKTEST))
+
+# The POS sale's soak at full length (tests/pos_faults.c; make test runs 5,000 sales).
+# POS_SOAK_SEED=n replays another sequence, POS_SOAK_SALES=n another length.
+POS_SOAK_SALES ?= 100000
+soak: $(POS_FAULTS)
+	POS_SOAK_SALES=$(POS_SOAK_SALES) ./$(POS_FAULTS) soak
 
 run: $(BUILD)/refund
 	./$(BUILD)/refund
@@ -135,7 +144,8 @@ $(BUILD)/openssl_vectors: tests/openssl_vectors.c $(BUILD)/obj/util.o $(HDRS) $(
 # examples/pos_sale.c's).
 $(BUILD)/fake_endpoints: tests/fake_endpoints.c
 $(BUILD)/pos_sale_test: tests/pos_sale.c
-$(BUILD)/fake_endpoints $(BUILD)/pos_sale_test: $(BUILD)/obj/impl.o $(BUILD)/obj/util.o $(HDRS) \
+$(BUILD)/pos_faults: tests/pos_faults.c
+$(BUILD)/fake_endpoints $(BUILD)/pos_sale_test $(BUILD)/pos_faults: $(BUILD)/obj/impl.o $(BUILD)/obj/util.o $(HDRS) \
                                                 $(wildcard tests/*.h) examples/test_keys.h
 	$(CC) $(CFLAGS) -o $@ $(filter %.c,$^) $(filter %.o,$^) -lcmocka $(LDLIBS)
 
