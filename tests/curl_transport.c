@@ -7,7 +7,9 @@
    The client is a real wxp_client whose transport is wxp_curl in its test-only
    plain-http mode. Everything is bounded: the server takes at most
    SERVER_MAX_CONNS connections, waits at most IO_WAIT_MS on a socket, and
-   exits after SERVER_LIFE_S; no test talks to anything but loopback.
+   exits after SERVER_LIFE_S; no test talks to anything but loopback (the
+   hostile-host test pins every connection of its handle to the server with
+   CURLOPT_CONNECT_TO, so a host that slipped through would still reach only it).
    Run from the repository root (it reads tests/vectors/keys). */
 #define _POSIX_C_SOURCE 200809L
 #define WECHATPAY_IMPLEMENTATION
@@ -35,14 +37,16 @@
 #define NOW_STR     "1795424693"
 #define ANSWER_NONCE "5K8264ILTKCH16CQ2502SI8ZNMTM67VS"
 
-#define SERVER_MAX_CONNS 32     /* accepted in all, then the server stops listening */
+#define SERVER_MAX_CONNS 64     /* accepted in all, then the server stops listening */
 #define SERVER_LIFE_S    60     /* the server thread ends after this, whatever happens */
 #define IO_WAIT_MS       3000   /* longest wait for a client's bytes */
 #define SLOW_MS          3000   /* how long the slow answer keeps the client waiting */
 #define BIG_LEN          9000   /* a body larger than the client's 4096-byte io_buf */
 #define CUT_LEN          1000   /* announced length of the answer cut mid-body */
+#define BILL_MAX         60000  /* the largest bill the server sends */
 
-enum { MODE_OK, MODE_BIG, MODE_CUT, MODE_SLOW, MODE_ERR500, MODE_EARLY_HINTS };
+enum { MODE_OK, MODE_BIG, MODE_CUT, MODE_SLOW, MODE_ERR500, MODE_EARLY_HINTS, MODE_LOST, MODE_HINTS_CUT,
+       MODE_BILL };
 
 static const char ok_body[] =
     "{\"refund_id\":\"50000000382019052709732678859\",\"out_refund_no\":\"R1\",\"status\":\"PROCESSING\"}";
@@ -61,6 +65,8 @@ typedef struct server {
     size_t          head_len;
     char            body[8192]; /* the last request's body */
     size_t          body_len;
+    size_t          bill_len;   /* MODE_BILL: the bill's size */
+    int             bill_interim, bill_bad_hash; /* 1xx before the bill; a wrong hash_value */
     wxp_rsa_key     key;        /* signs answers; read-only once the thread runs */
 } server;
 
@@ -128,14 +134,55 @@ static int answer(int fd, int status, const char *reason, const char *body, size
     return send_all(fd, head, n) || send_all(fd, body, len) ? -1 : 0;
 }
 
+/* Byte i of the test bill: lines of 60 letters and digits. */
+static char bill_byte(size_t i)
+{
+    static const char abc[] = "0123456789abcdefghijklmnopqrstuvwxyz,ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+    return i % 61 == 60 ? '\n' : abc[(i * 7 + i / 61) % 63];
+}
+
+/* MODE_BILL: GET /v3/bill/tradebill answers the signed {hash_type, hash_value,
+   download_url}, GET /v3/billdownload/file the bill itself (unsigned, as
+   WeChat Pay sends it), after a 100 and a 103 when bill_interim is set. */
+static int serve_bill(int fd, const char *head, size_t len, int interim, int bad_hash)
+{
+    static char bill[BILL_MAX];
+    char json[512], hex[41];
+    unsigned char d[20];
+    br_sha1_context h;
+    size_t i;
+    int n;
+    for (i = 0; i < len; i++) bill[i] = bill_byte(i);
+    if (STARTS(head, "GET /v3/billdownload/file?token=T1 ")) {
+        static const char hints[] = "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\n";
+        if (interim && send_all(fd, hints, sizeof hints - 1)) return -1;
+        return answer(fd, 200, "OK", bill, len, 0);
+    }
+    if (!STARTS(head, "GET /v3/bill/tradebill?bill_date=2026-11-23&bill_type=ALL ")) return -1;
+    br_sha1_init(&h);
+    br_sha1_update(&h, bill, len);
+    br_sha1_out(&h, d);
+    for (i = 0; i < 20; i++) {
+        hex[2 * i] = "0123456789abcdef"[d[i] >> 4];
+        hex[2 * i + 1] = "0123456789abcdef"[d[i] & 15];
+    }
+    hex[40] = 0;
+    if (bad_hash) hex[0] = hex[0] == '0' ? '1' : '0';
+    n = snprintf(json, sizeof json,
+                 "{\"hash_type\":\"SHA1\",\"hash_value\":\"%s\",\"download_url\":"
+                 "\"https://127.0.0.1:%u/v3/billdownload/file?token=T1\"}",
+                 hex, (unsigned)srv.port);
+    return answer(fd, 200, "OK", json, (size_t)n, 1);
+}
+
 /* Reads one request from fd and answers it: 0 keeps the connection, -1 closes it. */
 static int serve_one(int fd)
 {
     static char buf[16384];
     static char big[BIG_LEN];
-    size_t have = 0, head_len = 0, body_len = 0, i;
+    size_t have = 0, head_len = 0, body_len = 0, i, bill_len;
     const char *cl;
-    int mode;
+    int mode, bill_interim, bill_bad_hash;
     for (;;) {
         ssize_t n;
         char *end;
@@ -172,6 +219,9 @@ static int serve_one(int fd)
     srv.body[body_len] = 0;
     srv.body_len = body_len;
     mode = srv.mode;
+    bill_len = srv.bill_len;
+    bill_interim = srv.bill_interim;
+    bill_bad_hash = srv.bill_bad_hash;
     pthread_mutex_unlock(&srv.mu);
 
     switch (mode) {
@@ -203,6 +253,16 @@ static int serve_one(int fd)
         if (send_all(fd, hints, sizeof hints - 1)) return -1;
         return answer(fd, 500, "Internal Server Error", err_body, sizeof err_body - 1, 0);
     }
+    case MODE_LOST:
+        return -1;                            /* taken, then closed without a byte */
+    case MODE_HINTS_CUT: {
+        /* A 103, then the connection ends: there never was a final status. */
+        static const char hints[] = "HTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\n";
+        (void)send_all(fd, hints, sizeof hints - 1);
+        return -1;
+    }
+    case MODE_BILL:
+        return serve_bill(fd, buf, bill_len, bill_interim, bill_bad_hash);
     default:
         return -1;
     }
@@ -513,6 +573,244 @@ static void curl_interim_headers_skipped(void **state)
     wxp_client_wipe(&c);
 }
 
+/* An answer lost on a kept connection (the server took the request, then
+   closed without a byte): libcurl would quietly send it again on a new
+   connection. A non-GET reaches the server once; a GET at most twice (the
+   contract allows one resend). The call fails as "no answer", never as a
+   refused handshake. */
+static void curl_lost_answer_not_resent(void **state)
+{
+    static const char *const methods[] = { "POST", "PUT", "PATCH", "DELETE", "GET" };
+    static char rbuf[1024];
+    wxp_http_response res;
+    wxp_http_request req;
+    char err[WXP_ERRBUF_SIZE];
+    size_t i;
+    (void)state;
+    memset(&req, 0, sizeof req);
+    req.host = host;
+    req.timeout_ms = 2000;
+    for (i = 0; i < sizeof methods / sizeof methods[0]; i++) {
+        int q0, rc, get = strcmp(methods[i], "GET") == 0;
+        server_mode(MODE_OK);                         /* a kept connection to reuse */
+        req.method = "GET";
+        req.path = wxp_cstr("/v3/warm");
+        req.body = wxp_cstr(NULL);
+        wxp_http_response_init(&res, rbuf, sizeof rbuf);
+        assert_int_equal(wxp_curl_transport(&http, &req, &res, err, sizeof err), 0);
+        q0 = server_count(&srv.requests);
+        server_mode(MODE_LOST);
+        req.method = methods[i];
+        req.path = wxp_cstr("/v3/refund/domestic/refunds");
+        req.body = get ? wxp_cstr(NULL) : wxp_cstr(refund_json);
+        wxp_http_response_init(&res, rbuf, sizeof rbuf);
+        rc = wxp_curl_transport(&http, &req, &res, err, sizeof err);
+        if (server_count(&srv.requests) - q0 != (get ? 2 : 1))
+            fail_msg("%s reached the server %d times (%s)", methods[i], server_count(&srv.requests) - q0, err);
+        assert_int_equal(rc, WXP_TRANSPORT_ERROR);
+        assert_true(err[0] != 0);
+        assert_int_equal(wxp_http_response_get_status(&res), 0);
+    }
+    /* Through the client: WXP_E_TRANSPORT with sent set (the POS sale then
+       asks orderquery instead of giving up), and the next call works. */
+    {
+        static wxp_client c;
+        wxp_result r;
+        int q0;
+        client_make(&c, 2000);
+        server_mode(MODE_OK);
+        assert_int_equal(wxp_v3_request(&c, "GET", "/v3/warm", wxp_cstr(NULL), &r), WXP_OK);
+        q0 = server_count(&srv.requests);
+        server_mode(MODE_LOST);
+        assert_int_equal(wxp_v3_request(&c, "POST", "/v3/refund/domestic/refunds", wxp_cstr(refund_json), &r),
+                         WXP_E_TRANSPORT);
+        assert_int_equal(r.sent, 1);
+        assert_int_equal(server_count(&srv.requests) - q0, 1);
+        server_mode(MODE_OK);
+        assert_int_equal(wxp_v3_request(&c, "GET", "/v3/after-lost", wxp_cstr(NULL), &r), WXP_OK);
+        wxp_client_wipe(&c);
+    }
+}
+
+/* A 103 and then nothing: no final status was heard, so none is reported
+   (a 1xx is never the answer's status). */
+static void curl_interim_then_cut_no_status(void **state)
+{
+    static wxp_client c;
+    wxp_result r;
+    (void)state;
+    client_make(&c, 2000);
+    server_mode(MODE_HINTS_CUT);
+    assert_int_equal(wxp_v3_request(&c, "GET", "/v3/hints-cut", wxp_cstr(NULL), &r), WXP_E_TRANSPORT);
+    assert_int_equal(r.status, 0);
+    wxp_client_wipe(&c);
+}
+
+/* ---- bill download: the status must reach the sink before the body ---------- */
+
+static size_t bill_got;
+static int bill_same;
+
+static void bill_sink(void *user, const void *data, size_t len)
+{
+    const char *p = (const char *)data;
+    size_t i;
+    (void)user;
+    for (i = 0; i < len; i++)
+        if (p[i] != bill_byte(bill_got + i)) bill_same = 0;
+    bill_got += len;
+}
+
+/* wxp_bill_trade, then wxp_bill_download streaming the bill to bill_sink: a
+   bill within io_buf and one far larger, with and without 1xx answers before
+   it; then a hash_value the bytes do not match. */
+static void curl_bill_download(void **state)
+{
+    static const size_t sizes[] = { 700, BILL_MAX };
+    static wxp_client c;
+    wxp_bill bill;
+    wxp_result r;
+    wxp_err e;
+    size_t i;
+    (void)state;
+    client_make(&c, 5000);
+    for (i = 0; i < 4; i++) {
+        pthread_mutex_lock(&srv.mu);
+        srv.bill_len = sizes[i % 2];
+        srv.bill_interim = i >= 2;
+        srv.bill_bad_hash = 0;
+        pthread_mutex_unlock(&srv.mu);
+        server_mode(MODE_BILL);
+        memset(&bill, 0, sizeof bill);
+        assert_int_equal(wxp_bill_trade(&c, "2026-11-23", "ALL", NULL, NULL, &bill, &r), WXP_OK);
+        bill_got = 0;
+        bill_same = 1;
+        e = wxp_bill_download(&c, &bill, bill_sink, NULL, &r);
+        if (e != WXP_OK)
+            fail_msg("bill of %zu bytes%s: %s (%s), %zu bytes to the sink", sizes[i % 2], i >= 2 ? " after 1xx" : "",
+                     wxp_errname(e), r.message, bill_got);
+        assert_int_equal(bill_got, sizes[i % 2]);
+        assert_true(bill_same);
+        assert_int_equal(r.status, 200);
+    }
+    pthread_mutex_lock(&srv.mu);
+    srv.bill_bad_hash = 1;
+    pthread_mutex_unlock(&srv.mu);
+    assert_int_equal(wxp_bill_trade(&c, "2026-11-23", "ALL", NULL, NULL, &bill, &r), WXP_OK);
+    bill_got = 0;
+    assert_int_equal(wxp_bill_download(&c, &bill, bill_sink, NULL, &r), WXP_E_HASH);
+    assert_int_equal(bill_got, BILL_MAX);
+    wxp_client_wipe(&c);
+}
+
+/* test_plain_http: the authority must be exactly a loopback IPv4 literal,
+   localhost or [::1], with an optional port of digits. Every other form
+   (userinfo, junk after the host, look-alike names, case, an empty port...)
+   is refused before a byte is sent. The handle pins every connection to the
+   test server (CURLOPT_CONNECT_TO), so a form that got through would be
+   counted there and nothing would leave loopback. */
+static void curl_plain_http_hostile_hosts(void **state)
+{
+    static const char *const bad[] = {
+        "127.0.0.1:x@localhost:%u", "localhost:1@127.0.0.1:%u", "[::1]:1@127.0.0.1:%u",
+        "127.0.0.1:%u@127.0.0.1:%u", "127.0.0.1@localhost:%u", "[::1]@127.0.0.1:%u",
+        "127.0.0.1:%u#@evil.com", "127.0.0.1:%u?@evil.com", "127.0.0.1:%u\\@evil.com", "127.0.0.1:%u%%40evil.com",
+        "127.0.0.1%%2e:%u", "127.0.0.1.evil.com:%u", "localhost.evil.com:%u", "127.0.0.1.:%u", "LOCALHOST:%u",
+        "Localhost:%u", "127.0.0.1:", "localhost:", "[::1]:", "127.0.0.1:+80", "127.0.0.1: 80", "127.0.0.1:8x",
+        "127.0.0.1:123456", "127.0.0.1:0", "127.0.0.1:65536", "127.1:%u", "127.0.0.256:%u", "127.0.0.01:%u",
+        "0x7f.0.0.1:%u", "2130706433:%u", "[::1]x", "[0:0:0:0:0:0:0:1]:%u", "::1", "", " 127.0.0.1:%u",
+        "127.0.0.1:%u ", "127.0.0.1:%u\t", "10.0.0.1:%u", "evil.com", "127.0.0.1:%u/x@evil.com",
+    };
+    static const char *const good[] = { "127.0.0.1:%u", "localhost:%u", "127.200.0.9:%u", "[::1]:%u", "127.0.0.1" };
+    static char rbuf[1024];
+    char hbuf[128], obuf[160], err[WXP_ERRBUF_SIZE];
+    wxp_http_response res;
+    wxp_http_request req;
+    struct curl_slist *pin;
+    wxp_curl t;
+    size_t i;
+    int q0;
+    (void)state;
+    assert_int_equal(wxp_curl_init(&t, NULL), WXP_OK);
+    snprintf(hbuf, sizeof hbuf, "::127.0.0.1:%u", (unsigned)srv.port);
+    pin = curl_slist_append(NULL, hbuf);
+    assert_non_null(pin);
+    assert_int_equal(curl_easy_setopt(t.easy, CURLOPT_CONNECT_TO, pin), CURLE_OK);
+    assert_int_equal(curl_easy_setopt(t.easy, CURLOPT_PROXY, ""), CURLE_OK);
+    t.test_plain_http = 1;
+    server_mode(MODE_OK);
+    memset(&req, 0, sizeof req);
+    req.method = "GET";
+    req.path = wxp_cstr("/v3/x");
+    req.timeout_ms = 2000;
+    q0 = server_count(&srv.requests);
+    for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        int k;
+        snprintf(hbuf, sizeof hbuf, bad[i], (unsigned)srv.port, (unsigned)srv.port);
+        for (k = 0; k < 2; k++) {                     /* as req->host, then in scheme_host_override */
+            snprintf(obuf, sizeof obuf, "http://%s", hbuf);
+            t.scheme_host_override = k ? obuf : NULL;
+            req.host = k ? "127.0.0.1" : hbuf;
+            wxp_http_response_init(&res, rbuf, sizeof rbuf);
+            if (wxp_curl_transport(&t, &req, &res, err, sizeof err) == 0 || server_count(&srv.requests) != q0)
+                fail_msg("plain http to \"%s\" (%s) was not refused: %s", hbuf, k ? "override" : "host", err);
+            assert_non_null(strstr(err, "plain http is refused"));
+        }
+    }
+    /* A path that is not a path would move the authority too. */
+    t.scheme_host_override = NULL;
+    snprintf(hbuf, sizeof hbuf, "127.0.0.1:%u", (unsigned)srv.port);
+    req.host = hbuf;
+    req.path = wxp_cstr("@evil.com/v3/x");
+    wxp_http_response_init(&res, rbuf, sizeof rbuf);
+    assert_int_not_equal(wxp_curl_transport(&t, &req, &res, err, sizeof err), 0);
+    assert_int_equal(server_count(&srv.requests), q0);
+    req.path = wxp_cstr("/v3/x");
+    /* The loopback forms still go (here all to the test server). */
+    for (i = 0; i < sizeof good / sizeof good[0]; i++) {
+        int k;
+        snprintf(hbuf, sizeof hbuf, good[i], (unsigned)srv.port);
+        for (k = 0; k < 2; k++) {
+            snprintf(obuf, sizeof obuf, "http://%s", hbuf);
+            t.scheme_host_override = k ? obuf : NULL;
+            req.host = k ? "ignored" : hbuf;
+            wxp_http_response_init(&res, rbuf, sizeof rbuf);
+            if (wxp_curl_transport(&t, &req, &res, err, sizeof err) != 0)
+                fail_msg("plain http to \"%s\" (%s) was refused: %s", hbuf, k ? "override" : "host", err);
+            assert_int_equal(wxp_http_response_get_status(&res), 200);
+        }
+    }
+    assert_int_equal(server_count(&srv.requests), q0 + 2 * (int)(sizeof good / sizeof good[0]));
+    wxp_curl_cleanup(&t);
+    curl_slist_free_all(pin);
+}
+
+/* The pieces on their own: a TLS failure is "nothing was sent" only before
+   the request left (a hidden reconnect's handshake comes after), and status
+   lines are read strictly. */
+static void curl_kind_and_status_line(void **state)
+{
+    static const struct { const char *line; int status; } lines[] = {
+        { "HTTP/1.1 200 OK\r\n", 200 }, { "HTTP/2 204 \r\n", 204 }, { "HTTP/1.1 103 Early Hints\r\n", 103 },
+        { "HTTP/1.0 500\r\n", 500 }, { "HTTP/1.1 404", 404 }, { "HTTP/1.1 2000 OK\r\n", 0 },
+        { "HTTP/1.1 20 OK\r\n", 0 }, { "HTTP/1.1 abc\r\n", 0 }, { "HTTP/1.1 600 X\r\n", 0 }, { "HTTP/1.1\r\n", 0 },
+    };
+    size_t i;
+    (void)state;
+    assert_int_equal(wxp__curl_kind(CURLE_SSL_CONNECT_ERROR, 0), WXP_TRANSPORT_TLS);
+    assert_int_equal(wxp__curl_kind(CURLE_SSL_CONNECT_ERROR, 1), WXP_TRANSPORT_ERROR);
+    assert_int_equal(wxp__curl_kind(CURLE_PEER_FAILED_VERIFICATION, 0), WXP_TRANSPORT_TLS);
+    assert_int_equal(wxp__curl_kind(CURLE_PEER_FAILED_VERIFICATION, 1), WXP_TRANSPORT_ERROR);
+    assert_int_equal(wxp__curl_kind(CURLE_SSL_CERTPROBLEM, 1), WXP_TRANSPORT_ERROR);
+    assert_int_equal(wxp__curl_kind(CURLE_OPERATION_TIMEDOUT, 1), WXP_TRANSPORT_TIMEOUT);
+    assert_int_equal(wxp__curl_kind(CURLE_OPERATION_TIMEDOUT, 0), WXP_TRANSPORT_TIMEOUT);
+    assert_int_equal(wxp__curl_kind(CURLE_COULDNT_CONNECT, 0), WXP_TRANSPORT_ERROR);
+    assert_int_equal(wxp__curl_kind(CURLE_GOT_NOTHING, 1), WXP_TRANSPORT_ERROR);
+    for (i = 0; i < sizeof lines / sizeof lines[0]; i++)
+        if (wxp__curl_status(lines[i].line, strlen(lines[i].line)) != lines[i].status)
+            fail_msg("%s read as %d", lines[i].line, wxp__curl_status(lines[i].line, strlen(lines[i].line)));
+}
+
 /* The transport on its own: methods, bodies, an empty header value. */
 static void curl_direct_methods(void **state)
 {
@@ -704,6 +1002,11 @@ int main(void)
         cmocka_unit_test(curl_slow_timeout),
         cmocka_unit_test(curl_500_http_error),
         cmocka_unit_test(curl_interim_headers_skipped),
+        cmocka_unit_test(curl_lost_answer_not_resent),
+        cmocka_unit_test(curl_interim_then_cut_no_status),
+        cmocka_unit_test(curl_bill_download),
+        cmocka_unit_test(curl_plain_http_hostile_hosts),
+        cmocka_unit_test(curl_kind_and_status_line),
         cmocka_unit_test(curl_direct_methods),
         cmocka_unit_test(curl_plain_http_guard),
         cmocka_unit_test(curl_client_cert_blobs),

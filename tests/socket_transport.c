@@ -18,7 +18,14 @@
      the timeout, 500, a body larger than the I/O buffer, a wrong server
      certificate, a wrong host name), a refund retried after a lost answer and
      booked once, keep-alive (calls share one TCP connection), chunked and
-     interim answers, "Connection: close" and connections closed while idle.
+     interim answers, "Connection: close" and connections closed while idle;
+     an answer lost on a kept connection (a POST reaches the server once, a
+     GET at most twice, and a reconnect refused in the TLS handshake after the
+     request left is not WXP_E_TLS), the POS sale through such a loss; the
+     typed calls whose shape differs: the bill (wxp_bill_trade, then
+     wxp_bill_download streaming a bill within and far beyond io_buf, also in
+     chunks after 1xx answers), wxp_media_upload (multipart), and the barcode
+     payment (micropay, orderquery, reverse).
    Then the sockets transport alone: its own I/O callbacks (the embedded seam),
    a half-size TLS buffer, trust-anchor loading, and the memory it uses. */
 #define _POSIX_C_SOURCE 200809L
@@ -236,12 +243,6 @@ static int setup(void **state)
     return 0;
 }
 
-static int teardown(void **state)
-{
-    tp_close((tp *)*state);
-    return 0;
-}
-
 /* ---- the client ----------------------------------------------------------------- */
 
 static wxp_client client;
@@ -306,6 +307,18 @@ static int raw_call(tp *t, const char *method, const char *path, const wxp_clien
     b = wxp_http_response_body(&res);
     out[b.len] = 0;
     return wxp_http_response_get_status(&res);
+}
+
+static int teardown(void **state)
+{
+    tp *t = (tp *)*state;
+    char body[64];
+    int k;
+    /* A test that failed may leave handshakes to refuse: each refused try uses one up. */
+    t->fault_times = 0;
+    for (k = 0; k < 4 && raw_call(t, "POST", "/sim/refuse?count=0", NULL, body, sizeof body, NULL, 0) != 200; k++) {}
+    tp_close(t);
+    return 0;
 }
 
 /* "key":<integer> in a small JSON body. */
@@ -717,6 +730,305 @@ static void t_retry_refunded_once(void **state)
     wxp_client_wipe(&client);
 }
 
+/* ---- answers lost on a kept connection ----------------------------------------- */
+
+static void sim_post(tp *t, const char *path)
+{
+    char body[256];
+    if (raw_call(t, "POST", path, NULL, body, sizeof body, NULL, 0) != 200) fail_msg("POST %s: %s", path, body);
+}
+
+/* A customer at the till: auth_code pays at once from a balance of 100 CNY. */
+static void add_customer(tp *t, const char *auth_code)
+{
+    char path[160];
+    snprintf(path, sizeof path, "/sim/customer?auth_code=%s&pay=now&balance=10000", auth_code);
+    sim_post(t, path);
+}
+
+static wxp_micropay_req sale_req(const char *out_trade_no, const char *auth_code, long long fen)
+{
+    wxp_micropay_req q;
+    memset(&q, 0, sizeof q);
+    q.appid = APPID;
+    q.body = "POS sale";
+    q.out_trade_no = out_trade_no;
+    q.total_fee = fen;
+    q.spbill_create_ip = "14.17.22.52";
+    q.auth_code = auth_code;
+    return q;
+}
+
+/* "No answer heard": WXP_E_TRANSPORT (or WXP_E_TIMEOUT), with sent set. */
+static void assert_no_answer(wxp_err e, const wxp_result *r, const char *what)
+{
+    if ((e != WXP_E_TRANSPORT && e != WXP_E_TIMEOUT) || !r->sent)
+        fail_msg("%s: %s (sent %d) %s", what, wxp_errname(e), r->sent, r->message);
+}
+
+/* A POST whose answer is lost (processed, then the connection closed without a
+   byte) on a kept connection reaches the server once: the transport does not
+   send it again (config.retry would, with the same number). An APIv3 refund
+   and an APIv2 micropay. */
+static void t_lost_post_sent_once(void **state)
+{
+    tp *t = (tp *)*state;
+    const char *order = id(t, "ORDER-LP-", 1), *rno = id(t, "REFUND-LP-", 1);
+    const char *code = t->kind == T_SOCK ? "134567890123450001" : "134567890123450002";
+    wxp_micropay_req mp = sale_req(id(t, "ORDER-LP-", 2), code, 300);
+    wxp_v2_order paid;
+    wxp_refund out;
+    wxp_result r;
+    long long q0, refunded, count;
+    add_order(t, order, NULL, 400);
+    add_customer(t, code);
+    client_open(t, 1, NULL);
+    q0 = stat_of(t, "requests");                /* and the connection is open, kept */
+    t->fault = "lost";
+    t->fault_times = 1;
+    assert_no_answer(refund(t, order, rno, 100, 400, &out, &r), &r, "refund");
+    assert_int_equal(stat_of(t, "requests") - q0, 2);   /* the refund once, and this question */
+    order_state(t, order, &refunded, &count);
+    assert_int_equal(count, 1);
+    assert_int_equal(refunded, 100);
+
+    q0 = stat_of(t, "requests");
+    t->fault = "lost";
+    t->fault_times = 1;
+    memset(&paid, 0, sizeof paid);
+    assert_no_answer(wxp_v2_micropay(&client, &mp, &paid, &r), &r, "micropay");
+    assert_int_equal(stat_of(t, "requests") - q0, 2);
+    wxp_client_wipe(&client);
+}
+
+/* The same, and the server refuses the next TLS handshake: the request left,
+   so whatever happens on a new connection is "no answer" (WXP_E_TRANSPORT),
+   never WXP_E_TLS (which says nothing was sent: a POS sale would end
+   NOT_SENT after the payment). */
+static void t_lost_post_reconnect_refused(void **state)
+{
+    tp *t = (tp *)*state;
+    const char *order = id(t, "ORDER-LR-", 1), *rno = id(t, "REFUND-LR-", 1);
+    wxp_refund out;
+    wxp_result r;
+    long long q0, f0, refunded, count;
+    add_order(t, order, NULL, 400);
+    client_open(t, 1, NULL);
+    q0 = stat_of(t, "requests");
+    f0 = stat_of(t, "refused");
+    /* On the kept connection: libcurl reconnects inside the lost call (one
+       refusal), the sockets transport does not. */
+    sim_post(t, t->kind == T_CURL ? "/sim/refuse?count=2" : "/sim/refuse?count=1");
+    t->fault = "lost";
+    t->fault_times = 1;
+    assert_no_answer(refund(t, order, rno, 100, 400, &out, &r), &r, "refund, reconnect refused");
+    /* The next call's handshake is refused before a byte of it left: that one
+       is WXP_E_TLS, nothing sent. */
+    assert_int_equal(wxp_refund_query(&client, rno, NULL, &out, &r), WXP_E_TLS);
+    assert_int_equal(r.sent, 0);
+    assert_int_equal(stat_of(t, "refused") - f0, t->kind == T_CURL ? 2 : 1);
+    assert_int_equal(stat_of(t, "requests") - q0, 5);   /* f0's question, refuse, refund, two more */
+    order_state(t, order, &refunded, &count);
+    assert_int_equal(count, 1);
+    wxp_client_wipe(&client);
+}
+
+/* A GET whose answer is lost on a kept connection may be sent once more on a
+   new connection, not more; when that new handshake is refused the GET has
+   still left once: WXP_E_TRANSPORT, not WXP_E_TLS. */
+static void t_lost_get(void **state)
+{
+    tp *t = (tp *)*state;
+    wxp_refund out;
+    wxp_result r;
+    long long q0, f0;
+    client_open(t, 1, NULL);
+    q0 = stat_of(t, "requests");
+    t->fault = "lost";
+    t->fault_times = 1;
+    assert_no_answer(wxp_refund_query(&client, "NO-SUCH-LG", NULL, &out, &r), &r, "GET lost");
+    assert_int_equal(stat_of(t, "requests") - q0, 3);   /* the GET twice, and this question */
+
+    q0 = stat_of(t, "requests");
+    f0 = stat_of(t, "refused");
+    sim_post(t, "/sim/refuse?count=1");
+    t->fault = "lost";
+    t->fault_times = 1;
+    assert_no_answer(wxp_refund_query(&client, "NO-SUCH-LG", NULL, &out, &r), &r, "GET lost, reconnect refused");
+    assert_int_equal(stat_of(t, "refused") - f0, 1);
+    assert_int_equal(stat_of(t, "requests") - q0, 5);   /* f0's question, refuse, the GET once, two more */
+    wxp_client_wipe(&client);
+}
+
+static void sale_sleep(void *user, unsigned ms) { (void)user; (void)ms; }
+
+/* The POS sale whose micropay answer is lost while the next handshake is
+   refused: the customer paid, so the sale confirms it by orderquery instead
+   of ending NOT_SENT. */
+static void t_pos_sale_lost_micropay(void **state)
+{
+    tp *t = (tp *)*state;
+    const char *code = t->kind == T_SOCK ? "134567890123450003" : "134567890123450004";
+    const char *order = id(t, "ORDER-PS-", 1);
+    wxp_micropay_req mp = sale_req(order, code, 500);
+    wxp_sale_config sc;
+    wxp_sale sale;
+    wxp_result r;
+    wxp_err e;
+    add_customer(t, code);
+    client_open(t, 1, NULL);
+    assert_true(stat_of(t, "connections") > 0);         /* a kept connection */
+    sim_post(t, "/sim/refuse?count=1");
+    memset(&sc, 0, sizeof sc);
+    sc.sleep = sale_sleep;
+    t->fault = "lost";
+    t->fault_times = 1;
+    e = wxp_pos_sale(&client, &mp, &sc, &sale, &r);
+    if (e != WXP_OK || sale.outcome != WXP_SALE_PAID)
+        fail_msg("sale: %s, outcome %d, %s", wxp_errname(e), sale.outcome, r.message);
+    assert_true(sale.queries >= 1);
+    assert_true(sale.transaction_id[0] != 0);
+    wxp_client_wipe(&client);
+}
+
+/* ---- the typed calls whose shape differs ------------------------------------------ */
+
+static size_t bill_bytes, bill_lines;
+static char bill_head[64];
+
+static void bill_sink(void *user, const void *data, size_t len)
+{
+    const char *p = (const char *)data;
+    size_t i;
+    (void)user;
+    for (i = 0; i < len; i++) {
+        if (bill_bytes + i < sizeof bill_head - 1) bill_head[bill_bytes + i] = p[i];
+        if (p[i] == '\n') bill_lines++;
+    }
+    bill_bytes += len;
+}
+
+/* wxp_bill_trade, then wxp_bill_download of that bill: its size and lines. */
+static void bill_fetch(const char *date, const char *type, size_t *bytes, size_t *lines)
+{
+    wxp_bill bill;
+    wxp_result r;
+    wxp_err e;
+    memset(&bill, 0, sizeof bill);
+    e = wxp_bill_trade(&client, date, type, NULL, NULL, &bill, &r);
+    if (e != WXP_OK) fail_msg("tradebill %s %s: %s %s %s", date, type, wxp_errname(e), r.code, r.message);
+    assert_true(bill.download_url.len > 30 && memcmp(bill.download_url.ptr, "https://" HOST ":", 30) == 0);
+    bill_bytes = bill_lines = 0;
+    memset(bill_head, 0, sizeof bill_head);
+    e = wxp_bill_download(&client, &bill, bill_sink, NULL, &r);
+    if (e != WXP_OK)
+        fail_msg("download %s %s: %s %s, %zu bytes to the sink", date, type, wxp_errname(e), r.message, bill_bytes);
+    assert_int_equal(r.status, 200);
+    bill_head[13] = 0;                          /* the heading starts 交易时间, */
+    assert_string_equal(bill_head, "\xe4\xba\xa4\xe6\x98\x93\xe6\x97\xb6\xe9\x97\xb4,");
+    *bytes = bill_bytes;
+    *lines = bill_lines;
+}
+
+/* The bill: the download's 200 body goes to the caller's sink as it arrives
+   (the transport reports the status before the body) and is checked against
+   hash_value: a bill within io_buf and one many times its size, in one piece
+   and in chunks after 1xx answers; refunds only; no bill for a day. */
+static void t_bill_download(void **state)
+{
+    tp *t = (tp *)*state;
+    const char *small = t->kind == T_SOCK ? "2026-11-20" : "2026-11-21";
+    const char *large = t->kind == T_SOCK ? "2026-11-22" : "2026-11-23";
+    char path[96];
+    size_t bytes, lines, all;
+    wxp_bill bill;
+    wxp_result r;
+    client_open(t, 1, NULL);
+    snprintf(path, sizeof path, "/sim/bill?bill_date=%s&rows=3", small);
+    sim_post(t, path);
+    snprintf(path, sizeof path, "/sim/bill?bill_date=%s&rows=400", large);
+    sim_post(t, path);
+
+    bill_fetch(small, "ALL", &bytes, &lines);
+    assert_true(bytes > 500 && bytes < sizeof io_buf);
+    assert_int_equal(lines, 3 + 3);             /* heading, rows, summary heading and line */
+    bill_fetch(large, "ALL", &all, &lines);
+    assert_true(all > 6 * sizeof io_buf);
+    assert_int_equal(lines, 400 + 3);
+    t->fault = "chunked,interim";
+    t->fault_times = 1;
+    bill_fetch(large, "ALL", &bytes, &lines);
+    assert_int_equal(bytes, all);
+    bill_fetch(large, "REFUND", &bytes, &lines);
+    assert_int_equal(lines, 100 + 3);           /* every 4th row is a refund */
+    /* No bill that day: the signed error answer. */
+    assert_int_equal(wxp_bill_trade(&client, "2026-01-01", "ALL", NULL, NULL, &bill, &r), WXP_E_HTTP);
+    assert_string_equal(r.code, "NO_STATEMENT_EXIST");
+    wxp_client_wipe(&client);
+}
+
+/* wxp_media_upload: a multipart body signed over its meta JSON, both paths. */
+static void t_media_upload(void **state)
+{
+    tp *t = (tp *)*state;
+    static unsigned char img[6000];
+    wxp_str got;
+    wxp_result r;
+    wxp_err e;
+    size_t i;
+    for (i = 0; i < sizeof img; i++) img[i] = (unsigned char)(i * 131 + 7);
+    memcpy(img, "\x89PNG\r\n\x1a\n", 8);
+    client_open(t, 1, NULL);
+    e = wxp_media_upload(&client, NULL, "receipt.png", img, sizeof img, &got, &r);
+    if (e != WXP_OK) fail_msg("upload: %s %s %s", wxp_errname(e), r.code, r.message);
+    assert_true(got.len > 11 && memcmp(got.ptr, "FAKE-MEDIA-", 11) == 0);
+    e = wxp_media_upload(&client, "/v3/marketing/favor/media/image-upload", "logo.jpg", img, sizeof img, &got, &r);
+    if (e != WXP_OK) fail_msg("image upload: %s %s %s", wxp_errname(e), r.code, r.message);
+    assert_true(got.len > 8 && memcmp(got.ptr, "https://", 8) == 0);
+    /* The server checks what it was sent: a file type it does not take. */
+    assert_int_equal(wxp_media_upload(&client, NULL, "receipt.gif", img, sizeof img, &got, &r), WXP_E_HTTP);
+    assert_string_equal(r.code, "PARAM_ERROR");
+    wxp_client_wipe(&client);
+}
+
+/* The barcode payment's three calls: micropay (paid at once), orderquery,
+   reverse (mutual TLS), orderquery again. */
+static void t_micropay_query_reverse(void **state)
+{
+    tp *t = (tp *)*state;
+    const char *code = t->kind == T_SOCK ? "134567890123450005" : "134567890123450006";
+    const char *order = id(t, "ORDER-MP-", 1);
+    wxp_micropay_req mp = sale_req(order, code, 1234);
+    wxp_v2_order_ref ref;
+    wxp_v2_order o;
+    wxp_v2_reverse_result rev;
+    wxp_result r;
+    char path[96], body[256];
+    add_customer(t, code);
+    client_open(t, 1, NULL);
+    memset(&o, 0, sizeof o);
+    assert_int_equal(wxp_v2_micropay(&client, &mp, &o, &r), WXP_OK);
+    assert_int_equal(o.total_fee, 1234);
+    assert_true(o.transaction_id.len > 0);
+    STR_EQ(o.out_trade_no, order);
+    memset(&ref, 0, sizeof ref);
+    ref.appid = APPID;
+    ref.out_trade_no = order;
+    memset(&o, 0, sizeof o);
+    assert_int_equal(wxp_v2_orderquery(&client, &ref, &o, &r), WXP_OK);
+    STR_EQ(o.trade_state, "SUCCESS");
+    memset(&rev, 0, sizeof rev);
+    assert_int_equal(wxp_v2_reverse(&client, &ref, &rev, &r), WXP_OK);
+    STR_EQ(rev.recall, "N");
+    memset(&o, 0, sizeof o);
+    assert_int_equal(wxp_v2_orderquery(&client, &ref, &o, &r), WXP_OK);
+    STR_EQ(o.trade_state, "REVOKED");
+    snprintf(path, sizeof path, "/sim/order?out_trade_no=%s", order);
+    assert_int_equal(raw_call(t, "GET", path, NULL, body, sizeof body, NULL, 0), 200);
+    assert_int_equal(jnum(body, "reverses"), 1);
+    wxp_client_wipe(&client);
+}
+
 /* ---- HTTP ------------------------------------------------------------------------ */
 
 static void t_keepalive(void **state)
@@ -998,6 +1310,13 @@ int main(void)
         BOTH(t_keepalive),
         BOTH(t_answer_shapes),
         BOTH(t_connection_close),
+        BOTH(t_lost_post_sent_once),
+        BOTH(t_lost_post_reconnect_refused),
+        BOTH(t_lost_get),
+        BOTH(t_pos_sale_lost_micropay),
+        BOTH(t_bill_download),
+        BOTH(t_media_upload),
+        BOTH(t_micropay_query_reverse),
         cmocka_unit_test(t_sock_custom_io_mono_buffer),
         cmocka_unit_test(t_sock_anchors),
         cmocka_unit_test_prestate_setup_teardown(t_sock_memory, setup, teardown, (void *)(intptr_t)T_SOCK),

@@ -33,7 +33,9 @@
 
    THE CONTRACT (wechatpay.h, TRANSPORT CONTRACT), AND HOW IT IS MET
        - req->method goes to https://req->host + req->path (host may end in
-         ":port"), or to scheme_host_override + req->path;
+         ":port"), or to scheme_host_override + req->path; a path that does
+         not start with "/" fails before anything is sent (it would become
+         part of the host: "@other.host/...");
        - every header of req->headers is sent as given, plus "Expect:" (empty:
          no 100-continue, so only one answer's headers ever reach the sink)
          and, when a body is sent without a Content-Type, an empty
@@ -41,8 +43,11 @@
        - req->body is sent with CURLOPT_POSTFIELDS/POSTFIELDSIZE for POST, PUT,
          PATCH, and for any method when not empty; GET and DELETE without a
          body carry none;
-       - the status (CURLINFO_RESPONSE_CODE) goes to wxp_http_response_status(),
-         also when the transfer fails after it arrived;
+       - the final status goes to wxp_http_response_status() as soon as its
+         status line arrives (the header callback), before any byte of the
+         body, so the sink can stream a 200 (wxp_bill_download); a 1xx is
+         never reported (the status line after it is the answer's), and a
+         transfer that fails after the status line keeps it;
        - every header line of the final answer goes to wxp_http_response_header()
          (status lines, blank lines and the headers of an interim 1xx answer
          are skipped);
@@ -57,13 +62,26 @@
          with the reason in result.message;
        - CURLOPT_TIMEOUT_MS is req->timeout_ms (0: 10000), the connect timeout
          connect_timeout_ms or else min(req->timeout_ms, 5000);
+       - a request is sent once, a GET at most twice: when a kept connection
+         dies before the first byte of the answer, libcurl sends the request
+         again on a new connection by itself, whatever the method (the
+         server may have processed the first). CURLOPT_PREREQFUNCTION (libcurl
+         >= 7.80), called just before each send, counts them: the second
+         send of a non-GET (the third of a GET) is aborted, and the call fails
+         as WXP_TRANSPORT_ERROR, "not sent again (it may have been processed)".
+         Built against an older libcurl (or with WXP_CURL_PREREQ 0) there is
+         no such hook: every non-GET goes on a new connection that is closed
+         after it (FRESH_CONNECT, FORBID_REUSE), so libcurl has no kept
+         connection to resend it after, and only GETs ride kept connections;
        - a failed transfer puts "curl: (N) <curl's message>" in errbuf
          (CURLOPT_ERRORBUFFER, cut to errbuf_size), and the client reports it in
          result.message with WXP_E_TIMEOUT for CURLE_OPERATION_TIMEDOUT (28),
          WXP_E_TLS for a refused handshake (CURLE_PEER_FAILED_VERIFICATION 60,
          CURLE_SSL_CONNECT_ERROR 35, CURLE_SSL_CERTPROBLEM 58,
-         CURLE_SSL_CACERT_BADFILE 77: nothing was sent) and WXP_E_TRANSPORT for
-         any other.
+         CURLE_SSL_CACERT_BADFILE 77) only when no byte of the request had
+         left (no send counted, and CURLINFO_REQUEST_SIZE 0), and
+         WXP_E_TRANSPORT for any other, those codes included when they come
+         from libcurl's reconnect after the request went out.
 
    WHAT EACH CALL SETS (on the handle, then detaches the call's pointers)
        URL, PROTOCOLS_STR ("https", or "http" in test mode), FOLLOWLOCATION 0,
@@ -72,7 +90,9 @@
        client certificate blobs (cleared when the request has none), UPLOAD 0,
        HTTPGET/POSTFIELDS/POSTFIELDSIZE_LARGE/CUSTOMREQUEST, HTTPHEADER,
        TIMEOUT_MS, CONNECTTIMEOUT_MS, NOSIGNAL 1, SUPPRESS_CONNECT_HEADERS 1,
-       HEADERFUNCTION/HEADERDATA, WRITEFUNCTION/WRITEDATA, ERRORBUFFER.
+       HEADERFUNCTION/HEADERDATA, WRITEFUNCTION/WRITEDATA, ERRORBUFFER,
+       PREREQFUNCTION/PREREQDATA (without them: FRESH_CONNECT and FORBID_REUSE,
+       1 for a non-GET, 0 for a GET).
        After the transfer HTTPHEADER, RESOLVE, POSTFIELDS, ERRORBUFFER, the callbacks
        and their data are reset, so the handle holds no pointer into the call, and
        the client certificate blobs are cleared (no copy of the key stays behind).
@@ -106,14 +126,23 @@
        transport over your own TCP/TLS stack.
 
    TEST-ONLY SWITCHES (never set them in production)
-       test_plain_http  allows http:// (req->host, or scheme_host_override) to
-                        a loopback address only (127.x.x.x, localhost, [::1]);
-                        anything else still fails before a byte is sent;
+       test_plain_http  allows http:// to a loopback address only: the
+                        authority (all of req->host, or all of
+                        scheme_host_override after "http://") must be exactly
+                        127.b.c.d (decimal 0-255, no leading zero), localhost
+                        or [::1], then nothing or ":" and a port 1-65535 in
+                        digits. Anything else (userinfo "x@host", another
+                        spelling or case, "/", "?", "#", "%", an empty port)
+                        fails before a byte is sent. A proxy or a RESOLVE entry
+                        on the handle still applies: test code sets neither;
        test_insecure    turns off certificate and host name verification.
 
    BUILD OPTIONS (define before including; each has a default)
        WXP_CURL_URL_MAX     2048  longest URL (scheme, host and path)
        WXP_CURL_HEADER_MAX  2048  longest "Name: value" request header line
+       WXP_CURL_PREREQ      1 with libcurl >= 7.80, else 0: count the sends
+                            (PREREQFUNCTION) or keep non-GETs off kept
+                            connections (see the contract above)
        WXP_CURL_API         linkage (default WXP_API; static under WECHATPAY_STATIC)
 */
 #ifndef WECHATPAY_CURL_H
@@ -134,6 +163,15 @@
 #endif
 #ifndef WXP_CURL_HEADER_MAX
 #define WXP_CURL_HEADER_MAX 2048
+#endif
+/* 1: count the sends of a request with CURLOPT_PREREQFUNCTION (libcurl >= 7.80);
+   0: the older libcurl's way, a fresh connection for every non-GET. */
+#ifndef WXP_CURL_PREREQ
+#if LIBCURL_VERSION_NUM >= 0x075000
+#define WXP_CURL_PREREQ 1
+#else
+#define WXP_CURL_PREREQ 0
+#endif
 #endif
 
 #ifdef __cplusplus
@@ -195,6 +233,10 @@ extern "C" {
 typedef struct wxp__curl_call {
     wxp_http_response *res;
     int                interim;     /* inside the headers of a 1xx answer */
+    int                status;      /* the final status given to the sink; 0: none yet */
+    int                sends;       /* times libcurl was about to send the request */
+    int                max_sends;   /* 2 for a GET (one resend on a new connection), else 1 */
+    int                stopped;     /* a resend was refused (CURL_PREREQFUNC_ABORT) */
 } wxp__curl_call;
 
 WXP__CURL_PRIVATE int wxp__curl_fail(char *errbuf, size_t cap, const char *a, const char *b)
@@ -203,8 +245,12 @@ WXP__CURL_PRIVATE int wxp__curl_fail(char *errbuf, size_t cap, const char *a, co
     return WXP_TRANSPORT_ERROR;
 }
 
-/* The kind of a failed transfer (see the transport contract in wechatpay.h). */
-WXP__CURL_PRIVATE int wxp__curl_kind(CURLcode rc)
+/* The kind of a failed transfer (see the transport contract in wechatpay.h).
+   sent: a byte of the request may have left. A TLS failure is a refused
+   handshake ("nothing was sent") only before that: libcurl reconnects by
+   itself when a kept connection dies, so the handshake that failed may be a
+   second one, after the request went out on the first. */
+WXP__CURL_PRIVATE int wxp__curl_kind(CURLcode rc, int sent)
 {
     switch (rc) {
     case CURLE_OPERATION_TIMEDOUT:
@@ -213,10 +259,44 @@ WXP__CURL_PRIVATE int wxp__curl_kind(CURLcode rc)
     case CURLE_SSL_CONNECT_ERROR:           /* the handshake failed (client certificate refused) */
     case CURLE_SSL_CERTPROBLEM:             /* the client certificate is unusable */
     case CURLE_SSL_CACERT_BADFILE:          /* the CA bundle is unreadable */
-        return WXP_TRANSPORT_TLS;
+        return sent ? WXP_TRANSPORT_ERROR : WXP_TRANSPORT_TLS;
     default:
         return WXP_TRANSPORT_ERROR;
     }
+}
+
+#if WXP_CURL_PREREQ
+/* Called by libcurl right before it sends the request, on a new or a kept
+   connection. When a kept connection dies before the first byte of the answer
+   libcurl sends the request again on a new one, whatever the method: only a
+   GET may go twice (the contract), anything else is stopped here. */
+WXP__CURL_PRIVATE int wxp__curl_on_prereq(void *user, char *primary_ip, char *local_ip, int primary_port,
+                                          int local_port)
+{
+    wxp__curl_call *call = (wxp__curl_call *)user;
+    (void)primary_ip;
+    (void)local_ip;
+    (void)primary_port;
+    (void)local_port;
+    if (call->sends >= call->max_sends) {
+        call->stopped = 1;
+        return CURL_PREREQFUNC_ABORT;
+    }
+    call->sends++;
+    return CURL_PREREQFUNC_OK;
+}
+#endif
+
+/* "HTTP/x[.y] NNN ...": NNN, or 0 when the line is not a status line. */
+WXP__CURL_PRIVATE int wxp__curl_status(const char *p, size_t len)
+{
+    size_t i;
+    for (i = 5; i < len && p[i] != ' '; i++) {}
+    while (i < len && p[i] == ' ') i++;
+    if (len - i < 3 || p[i] < '1' || p[i] > '5' || p[i + 1] < '0' || p[i + 1] > '9' || p[i + 2] < '0' ||
+        p[i + 2] > '9' || (len - i > 3 && p[i + 3] != ' ' && p[i + 3] != '\r' && p[i + 3] != '\n'))
+        return 0;
+    return (p[i] - '0') * 100 + (p[i + 1] - '0') * 10 + (p[i + 2] - '0');
 }
 
 WXP__CURL_PRIVATE size_t wxp__curl_on_header(char *p, size_t size, size_t n, void *user)
@@ -224,9 +304,14 @@ WXP__CURL_PRIVATE size_t wxp__curl_on_header(char *p, size_t size, size_t n, voi
     wxp__curl_call *call = (wxp__curl_call *)user;
     size_t len = size * n, i;
     if (len >= 5 && memcmp(p, "HTTP/", 5) == 0) {   /* a status line starts an answer */
-        for (i = 5; i < len && p[i] != ' '; i++) {}
-        while (i < len && p[i] == ' ') i++;
-        call->interim = i < len && p[i] == '1';
+        int st = wxp__curl_status(p, len);
+        call->interim = st >= 100 && st < 200;
+        /* The final status goes to the sink now, before its body: the sink
+           streams a 200 (a bill) only once it knows the status. */
+        if (st >= 200) {
+            call->status = st;
+            wxp_http_response_status(call->res, st);
+        }
         return len;
     }
     if (call->interim || len == 0 || p[0] == ' ' || p[0] == '\t') return len; /* 1xx, folded */
@@ -247,22 +332,34 @@ WXP__CURL_PRIVATE size_t wxp__curl_on_body(char *p, size_t size, size_t n, void 
     return len;
 }
 
-/* host[:port] is 127.x.x.x, localhost or [::1]. */
+/* a[0..n) is exactly a loopback host: 127.b.c.d (four decimal numbers 0-255,
+   no leading zero), localhost or [::1], then nothing or ":" and a port of
+   1-5 digits (1-65535). Nothing else: no userinfo, no other spelling, because
+   curl, not this check, decides where the URL goes. */
 WXP__CURL_PRIVATE int wxp__curl_loopback(const char *a, size_t n)
 {
-    size_t h, i;
-    if (n >= 5 && memcmp(a, "[::1]", 5) == 0) return n == 5 || a[5] == ':';
-    for (h = 0; h < n && a[h] != ':'; h++) {}
-    if (h == 9) {
-        static const char lh[] = "localhost";
-        for (i = 0; i < 9; i++)
-            if ((a[i] | 0x20) != lh[i]) break;
-        if (i == 9) return 1;
+    size_t h, i = 0;
+    unsigned long port = 0;
+    int octet;
+    if (n >= 5 && memcmp(a, "[::1]", 5) == 0) h = 5;
+    else if (n >= 9 && memcmp(a, "localhost", 9) == 0) h = 9;
+    else {
+        for (octet = 0; octet < 4; octet++) {
+            size_t s;
+            unsigned v = 0;
+            if (octet && (i >= n || a[i++] != '.')) return 0;
+            for (s = i; i < n && i - s < 3 && a[i] >= '0' && a[i] <= '9'; i++) v = v * 10 + (unsigned)(a[i] - '0');
+            if (i == s || v > 255 || (i - s > 1 && a[s] == '0') || (octet == 0 && v != 127)) return 0;
+        }
+        h = i;
     }
-    if (h < 5 || memcmp(a, "127.", 4) != 0) return 0;
-    for (i = 4; i < h; i++)
-        if (!(a[i] == '.' || (a[i] >= '0' && a[i] <= '9'))) return 0;
-    return 1;
+    if (h == n) return 1;
+    if (a[h] != ':' || n - h < 2 || n - h > 6) return 0;
+    for (i = h + 1; i < n; i++) {
+        if (a[i] < '0' || a[i] > '9') return 0;
+        port = port * 10 + (unsigned long)(a[i] - '0');
+    }
+    return port >= 1 && port <= 65535;
 }
 
 /* NULL when this libcurl presents a PEM client certificate from memory, else why not. */
@@ -333,15 +430,20 @@ WXP_CURL_API int wxp_curl_transport(void *user, const wxp_http_request *req, wxp
     const char *base, *auth, *why;
     CURL *h;
     CURLcode rc = CURLE_OK;
-    long status = 0;
+    long status = 0, request_bytes = 0;
     size_t i, k, n, ulen;
     unsigned timeout, connect_ms;
-    int plain, body, ctype = 0, ret = WXP_TRANSPORT_ERROR;
+    int plain, body, get, ctype = 0, ret = WXP_TRANSPORT_ERROR;
 
     if (errbuf && errbuf_size) errbuf[0] = 0;
     if (!t || !t->easy || !req || !res || !req->method || !req->host)
         return wxp__curl_fail(errbuf, errbuf_size, "wxp_curl: not initialised, or no method or host", NULL);
+    /* The path follows the authority: one that does not start with / would
+       become part of it ("@host/..." is userinfo). */
+    if (req->path.len == 0 || req->path.ptr[0] != '/')
+        return wxp__curl_fail(errbuf, errbuf_size, "wxp_curl: the path must start with /", NULL);
     h = t->easy;
+    get = strcmp(req->method, "GET") == 0;
 
     /* The URL: scheme://authority + path; plain http only to loopback, in test mode. */
     base = t->scheme_host_override;
@@ -356,9 +458,10 @@ WXP_CURL_API int wxp_curl_transport(void *user, const wxp_http_request *req, wxp
     if (!plain && strncmp(url, "https://", 8) != 0)
         return wxp__curl_fail(errbuf, errbuf_size, "wxp_curl: the URL must start with https://", NULL);
     if (plain) {
-        auth = url + 7;
-        for (k = 0; auth[k] && auth[k] != '/' && auth[k] != '?'; k++) {}
-        if (!t->test_plain_http || !wxp__curl_loopback(auth, k))
+        /* The authority is all of req->host, or all of the override after
+           http://; the path starts with /, so curl sees that same authority. */
+        auth = base ? base + 7 : req->host;
+        if (!t->test_plain_http || !wxp__curl_loopback(auth, strlen(auth)))
             return wxp__curl_fail(errbuf, errbuf_size,
                                   "wxp_curl: plain http is refused (test_plain_http, loopback only): ", url);
     }
@@ -420,8 +523,9 @@ WXP_CURL_API int wxp_curl_transport(void *user, const wxp_http_request *req, wxp
 
     timeout = req->timeout_ms ? req->timeout_ms : 10000;
     connect_ms = t->connect_timeout_ms ? t->connect_timeout_ms : (timeout < 5000 ? timeout : 5000);
+    memset(&call, 0, sizeof call);
     call.res = res;
-    call.interim = 0;
+    call.max_sends = get ? 2 : 1;
     cerr[0] = 0;
 
     WXP__CURL_SET(CURLOPT_ERRORBUFFER, cerr);
@@ -482,19 +586,41 @@ WXP_CURL_API int wxp_curl_transport(void *user, const wxp_http_request *req, wxp
     WXP__CURL_SET(CURLOPT_HEADERDATA, &call);
     WXP__CURL_SET(CURLOPT_WRITEFUNCTION, wxp__curl_on_body);
     WXP__CURL_SET(CURLOPT_WRITEDATA, &call);
+#if WXP_CURL_PREREQ
+    WXP__CURL_SET(CURLOPT_PREREQFUNCTION, wxp__curl_on_prereq);
+    WXP__CURL_SET(CURLOPT_PREREQDATA, &call);
+#else
+    /* No way to stop libcurl's own resend: a non-GET never rides a kept
+       connection, so there is none to resend it after (a new connection
+       that dies is not retried), and its connection is not kept (a second
+       idle one would let a GET be resent twice). */
+    WXP__CURL_SET(CURLOPT_FRESH_CONNECT, get ? 0L : 1L);
+    WXP__CURL_SET(CURLOPT_FORBID_REUSE, get ? 0L : 1L);
+#endif
     if (rc != CURLE_OK) {
         ret = wxp__curl_fail(errbuf, errbuf_size, "wxp_curl: curl_easy_setopt: ", curl_easy_strerror(rc));
         goto detach;
     }
 
     rc = curl_easy_perform(h);
-    if (curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status) == CURLE_OK && status > 0)
-        wxp_http_response_status(res, (int)status);
-    if (rc != CURLE_OK) {
+    /* The status went to the sink with its status line; a final answer whose
+       line the callback did not see (none known) still reports curl's. */
+    if (rc == CURLE_OK && !call.status && curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status) == CURLE_OK &&
+        status >= 200) {
+        call.status = (int)status;
+        wxp_http_response_status(res, call.status);
+    }
+    if (rc != CURLE_OK && call.stopped) {
+        ret = wxp__curl_fail(errbuf, errbuf_size, "wxp_curl: the connection closed before any answer, after the "
+                             "request was sent; not sent again (it may have been processed)", NULL);
+    } else if (rc != CURLE_OK) {
+        /* Bytes of request headers sent (every attempt of this call): the
+           older libcurl's sign that the request left. */
+        if (curl_easy_getinfo(h, CURLINFO_REQUEST_SIZE, &request_bytes) != CURLE_OK) request_bytes = 0;
         if (errbuf && errbuf_size)
             snprintf(errbuf, errbuf_size, "curl: (%d) %s", (int)rc, cerr[0] ? cerr : curl_easy_strerror(rc));
-        ret = wxp__curl_kind(rc);
-    } else if (status <= 0) {
+        ret = wxp__curl_kind(rc, call.sends > 0 || request_bytes > 0);
+    } else if (!call.status) {
         ret = wxp__curl_fail(errbuf, errbuf_size, "wxp_curl: no HTTP status received", NULL);
     } else {
         ret = 0;
@@ -511,6 +637,10 @@ detach:
     curl_easy_setopt(h, CURLOPT_HEADERDATA, (void *)NULL);
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, (curl_write_callback)NULL);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, (void *)stdout); /* curl's default */
+#if WXP_CURL_PREREQ
+    curl_easy_setopt(h, CURLOPT_PREREQFUNCTION, (curl_prereq_callback)NULL);
+    curl_easy_setopt(h, CURLOPT_PREREQDATA, (void *)NULL);
+#endif
 #if LIBCURL_VERSION_NUM >= 0x074700
     if (req->client_cert) {   /* curl copied the private key: drop it now, not next call */
         curl_easy_setopt(h, CURLOPT_SSLKEY_BLOB, (struct curl_blob *)NULL);

@@ -42,6 +42,7 @@
                  wxp_fake_set_refund_status
        coupons   wxp_fake_add_coupon  wxp_fake_find_coupon  wxp_fake_set_coupon_state
        customers wxp_fake_add_customer  wxp_fake_find_customer (barcode payment)
+       bills     wxp_fake_add_bill
        script    wxp_fake_push  wxp_fake_push_raw  wxp_fake_push_fail
                  wxp_fake_pending  wxp_fake_clear_script
        faults    wxp_fake_fault  wxp_fake_fault_times  wxp_fake_fault_on
@@ -144,6 +145,33 @@
             request's fields, status SUCCESS, fail_reason "", return_done_time,
             subsidy_receipt_id (the first payment), return_create_time. The
             same out_subsidy_return_no: the same receipt.
+          - GET /v3/bill/tradebill?bill_date=YYYY-MM-DD[&bill_type=ALL|SUCCESS|
+            REFUND][&tar_type=GZIP][&sub_mchid=...] (sub_mchid is not read): a
+            bill registered with wxp_fake_add_bill: 200 {"hash_type":"SHA1",
+            "hash_value":<40 hex digits>,"download_url":"https://<req->host>/
+            v3/billdownload/file?token=<token>"}. No bill for that date: 400
+            NO_STATEMENT_EXIST; a bad bill_date or bill_type: 400 PARAM_ERROR;
+            tar_type=GZIP: 400 PARAM_ERROR (the fake does not compress).
+          - GET /v3/billdownload/file?token=... (signed like any request): the
+            bill's bytes, 200, NOT signed (as WeChat Pay sends it; the client
+            checks hash_value), Content-Type application/octet-stream, written
+            to the sink in pieces (one line each), so a bill may be larger
+            than WXP_FAKE_ANSWER_MAX. The bill is CSV text in the layout of
+            WeChat Pay's ALL trade bill: the 27-column heading, one line per
+            trade with every field behind a backquote, then the summary
+            heading and line. Its rows are made up from the date and the row
+            number (NATIVE payments; every 4th a refund of half the order);
+            bill_type SUCCESS keeps the payments, REFUND the refunds. A token
+            the fake did not hand out: 400 INVALID_REQUEST. WXP_FAKE_FLIP_BODY
+            flips a byte of the first line, so the hash check fails.
+          - POST /v3/merchant/media/upload and POST /v3/marketing/favor/media/
+            image-upload: multipart/form-data (the boundary of the Content-Type
+            header) with a part named "meta", {"filename","sha256"}, and a part
+            named "file"; the Authorization signature covers the meta JSON, not
+            the body. The file must be 1 byte to 2 MiB, its SHA-256 (hex, any
+            case) the meta's, and the meta's filename end in .jpg, .jpeg, .png
+            or .bmp (any case); else 400 PARAM_ERROR. 200 {"media_id": ...}
+            (the marketing path: {"media_url": "https://wxpaylogo.qpic.cn/..."}).
           - anything else: 404 {"code":"NOT_FOUND",...}.
        7. The answer carries Request-ID, Content-Type: application/json (when it
           has a body) and, when config.platform_signer is set, Wechatpay-Nonce,
@@ -284,6 +312,7 @@
        WXP_FAKE_V2_POOL       8192 bytes of an APIv2 answer's generated keys/values
        WXP_FAKE_V2_PAGE       10   refunds per APIv2 refundquery answer
        WXP_FAKE_MAX_CUSTOMERS 8    barcode-payment customers
+       WXP_FAKE_MAX_BILLS     4    trade bills (wxp_fake_add_bill)
        WXP_FAKE_MAX_SCRIPT    8    queued canned answers
        WXP_FAKE_SCRIPT_BYTES  8192 bytes of queued bodies and headers
        WXP_FAKE_SCRIPT_HEADERS 4   extra headers per canned answer
@@ -385,6 +414,9 @@
 #endif
 #ifndef WXP_FAKE_MAX_CUSTOMERS
 #define WXP_FAKE_MAX_CUSTOMERS 8
+#endif
+#ifndef WXP_FAKE_MAX_BILLS
+#define WXP_FAKE_MAX_BILLS 4
 #endif
 
 /* Defaults of wxp_fake_config (WeChat Pay's documentation examples). */
@@ -561,6 +593,12 @@ typedef struct wxp__fake_entry {
     size_t   name_len[WXP_FAKE_SCRIPT_HEADERS], value_len[WXP_FAKE_SCRIPT_HEADERS];
 } wxp__fake_entry;
 
+/* PRIVATE: a trade bill the test registered; its rows are made up when asked for. */
+typedef struct wxp__fake_bill {
+    char     date[11];          /* YYYY-MM-DD */
+    unsigned rows;
+} wxp__fake_bill;
+
 /* PRIVATE: a coupon return, found again by its return_request_no. */
 typedef struct wxp__fake_creturn {
     char      return_request_no[129];
@@ -611,6 +649,10 @@ typedef struct wxp__fake_priv {
     size_t             nspay, nsret;
     wxp_fake_customer  customers[WXP_FAKE_MAX_CUSTOMERS];
     size_t             ncustomers;
+    wxp__fake_bill     bills[WXP_FAKE_MAX_BILLS];
+    size_t             nbills;
+    size_t             dl_bill;     /* the answer is bill dl_bill - 1's bytes; 0: not a bill */
+    int                dl_kind;     /* its bill_type: 0 ALL, 1 SUCCESS, 2 REFUND */
 #ifndef WXP_NO_V2
     /* APIv2: the parsed request, the answer's fields and their formatted bytes */
     wxp_kv             v2in[WXP_FAKE_V2_PARAMS];
@@ -720,6 +762,15 @@ WXP_FAKE_API WXP_NODISCARD wxp_err wxp_fake_add_customer(wxp_fake *f, const char
 /* NULL when absent. Valid until wxp_fake_init. */
 WXP_FAKE_API const wxp_fake_customer *wxp_fake_find_customer(const wxp_fake *f,
                                                              const char *auth_code);
+
+/* ---- bills ------------------------------------------------------------------ */
+
+/* The trade bill of [in] bill_date ("YYYY-MM-DD") exists, with rows made-up
+   trades (0 to 1000000; about 240 bytes each): GET /v3/bill/tradebill answers
+   for that date (see the simulator). WXP_E_ARG on a bad date, a date already
+   registered or too many rows, WXP_E_FULL past WXP_FAKE_MAX_BILLS. */
+WXP_FAKE_API WXP_NODISCARD wxp_err wxp_fake_add_bill(wxp_fake *f, const char *bill_date,
+                                                     unsigned rows);
 
 /* ---- the script ------------------------------------------------------------- */
 
@@ -1693,9 +1744,10 @@ static int wxp__fake_req_header(const wxp_http_request *req, const char *name, w
     return 0;
 }
 
-/* Checks the Authorization header as WeChat Pay does. Returns 1 when it passes;
+/* Checks the Authorization header as WeChat Pay does, the signature over body
+   (the request's, or an upload's meta JSON). Returns 1 when it passes;
    otherwise the 401 answer is ready and it returns 0. */
-static int wxp__fake_auth(wxp_fake *f, const wxp_http_request *req)
+static int wxp__fake_auth(wxp_fake *f, const wxp_http_request *req, wxp_str body)
 {
     static const char *const names[5] = { "mchid", "nonce_str", "signature", "timestamp",
                                           "serial_no" };
@@ -1799,7 +1851,7 @@ static int wxp__fake_auth(wxp_fake *f, const wxp_http_request *req)
         wxp_err e;
         parts[0] = method; parts[1] = nl; parts[2] = req->path; parts[3] = nl;
         parts[4] = v[3];   parts[5] = nl; parts[6] = v[1];      parts[7] = nl;
-        parts[8] = req->body; parts[9] = nl;
+        parts[8] = body;   parts[9] = nl;
         e = wxp_verify_base64(p->cfg.merchant_key, parts, 10, v[2], &r);
         if (e != WXP_OK) {
             wxp__fake_error(f, 401, "SIGN_ERROR",
@@ -3446,6 +3498,461 @@ static void wxp__fake_v2_route(wxp_fake *f, const wxp_http_request *req, const c
 
 #endif /* WXP_NO_V2 */
 
+/* ==== >>fake:bills-media ==================================================== */
+
+/* bill_type by number: the token and dl_kind carry the index. */
+static const char *const wxp__fake_bill_types[3] = { "ALL", "SUCCESS", "REFUND" };
+
+/* The 27-column heading of WeChat Pay's ALL trade bill, and of its summary. */
+#define WXP__FAKE_ZH_BILL_HEAD                                                                   \
+    "\xe4\xba\xa4\xe6\x98\x93\xe6\x97\xb6\xe9\x97\xb4,\xe5\x85\xac\xe4\xbc\x97\xe8\xb4\xa6"      \
+    "\xe5\x8f\xb7ID,\xe5\x95\x86\xe6\x88\xb7\xe5\x8f\xb7,\xe7\x89\xb9\xe7\xba\xa6\xe5\x95\x86"   \
+    "\xe6\x88\xb7\xe5\x8f\xb7,\xe8\xae\xbe\xe5\xa4\x87\xe5\x8f\xb7,\xe5\xbe\xae\xe4\xbf\xa1"     \
+    "\xe8\xae\xa2\xe5\x8d\x95\xe5\x8f\xb7,\xe5\x95\x86\xe6\x88\xb7\xe8\xae\xa2\xe5\x8d\x95"      \
+    "\xe5\x8f\xb7,\xe7\x94\xa8\xe6\x88\xb7\xe6\xa0\x87\xe8\xaf\x86,\xe4\xba\xa4\xe6\x98\x93"     \
+    "\xe7\xb1\xbb\xe5\x9e\x8b,\xe4\xba\xa4\xe6\x98\x93\xe7\x8a\xb6\xe6\x80\x81,\xe4\xbb\x98"     \
+    "\xe6\xac\xbe\xe9\x93\xb6\xe8\xa1\x8c,\xe8\xb4\xa7\xe5\xb8\x81\xe7\xa7\x8d\xe7\xb1\xbb,"     \
+    "\xe5\xba\x94\xe7\xbb\x93\xe8\xae\xa2\xe5\x8d\x95\xe9\x87\x91\xe9\xa2\x9d,\xe4\xbb\xa3"      \
+    "\xe9\x87\x91\xe5\x88\xb8\xe9\x87\x91\xe9\xa2\x9d,\xe5\xbe\xae\xe4\xbf\xa1\xe9\x80\x80"      \
+    "\xe6\xac\xbe\xe5\x8d\x95\xe5\x8f\xb7,\xe5\x95\x86\xe6\x88\xb7\xe9\x80\x80\xe6\xac\xbe"      \
+    "\xe5\x8d\x95\xe5\x8f\xb7,\xe9\x80\x80\xe6\xac\xbe\xe9\x87\x91\xe9\xa2\x9d,\xe5\x85\x85"     \
+    "\xe5\x80\xbc\xe5\x88\xb8\xe9\x80\x80\xe6\xac\xbe\xe9\x87\x91\xe9\xa2\x9d,\xe9\x80\x80"      \
+    "\xe6\xac\xbe\xe7\xb1\xbb\xe5\x9e\x8b,\xe9\x80\x80\xe6\xac\xbe\xe7\x8a\xb6\xe6\x80\x81,"     \
+    "\xe5\x95\x86\xe5\x93\x81\xe5\x90\x8d\xe7\xa7\xb0,\xe5\x95\x86\xe6\x88\xb7\xe6\x95\xb0"      \
+    "\xe6\x8d\xae\xe5\x8c\x85,\xe6\x89\x8b\xe7\xbb\xad\xe8\xb4\xb9,\xe8\xb4\xb9\xe7\x8e\x87,"    \
+    "\xe8\xae\xa2\xe5\x8d\x95\xe9\x87\x91\xe9\xa2\x9d,\xe7\x94\xb3\xe8\xaf\xb7\xe9\x80\x80"      \
+    "\xe6\xac\xbe\xe9\x87\x91\xe9\xa2\x9d,\xe8\xb4\xb9\xe7\x8e\x87\xe5\xa4\x87\xe6\xb3\xa8\r\n"
+#define WXP__FAKE_ZH_BILL_SUM                                                                    \
+    "\xe6\x80\xbb\xe4\xba\xa4\xe6\x98\x93\xe5\x8d\x95\xe6\x95\xb0,\xe5\xba\x94\xe7\xbb\x93"      \
+    "\xe8\xae\xa2\xe5\x8d\x95\xe6\x80\xbb\xe9\x87\x91\xe9\xa2\x9d,\xe9\x80\x80\xe6\xac\xbe"      \
+    "\xe6\x80\xbb\xe9\x87\x91\xe9\xa2\x9d,\xe5\x85\x85\xe5\x80\xbc\xe5\x88\xb8\xe9\x80\x80"      \
+    "\xe6\xac\xbe\xe6\x80\xbb\xe9\x87\x91\xe9\xa2\x9d,\xe6\x89\x8b\xe7\xbb\xad\xe8\xb4\xb9"      \
+    "\xe6\x80\xbb\xe9\x87\x91\xe9\xa2\x9d,\xe8\xae\xa2\xe5\x8d\x95\xe6\x80\xbb\xe9\x87\x91"      \
+    "\xe9\xa2\x9d,\xe7\x94\xb3\xe8\xaf\xb7\xe9\x80\x80\xe6\xac\xbe\xe6\x80\xbb\xe9\x87\x91"      \
+    "\xe9\xa2\x9d\r\n"
+
+static int wxp__fake_date_ok(const char *d)
+{
+    size_t i;
+    if (strlen(d) != 10 || d[4] != '-' || d[7] != '-') return 0;
+    for (i = 0; i < 10; i++)
+        if (i != 4 && i != 7 && (d[i] < '0' || d[i] > '9')) return 0;
+    return 1;
+}
+
+WXP_FAKE_API wxp_err wxp_fake_add_bill(wxp_fake *f, const char *bill_date, unsigned rows)
+{
+    wxp__fake_priv *p = &f->wxp__priv;
+    size_t i;
+    if (!bill_date || !wxp__fake_date_ok(bill_date) || rows > 1000000) return WXP_E_ARG;
+    for (i = 0; i < p->nbills; i++)
+        if (strcmp(p->bills[i].date, bill_date) == 0) return WXP_E_ARG;
+    if (p->nbills == WXP_FAKE_MAX_BILLS) return WXP_E_FULL;
+    memcpy(p->bills[p->nbills].date, bill_date, 11);
+    p->bills[p->nbills].rows = rows;
+    p->nbills++;
+    return WXP_OK;
+}
+
+/* Row k's amounts in fen: the order, and the refund (every 4th row; else 0). */
+static long long wxp__fake_bill_fen(unsigned k) { return 100 + (long long)(k * 7919ULL % 99900); }
+static long long wxp__fake_bill_refund(unsigned k)
+{
+    return k % 4 == 3 ? wxp__fake_bill_fen(k) / 2 : 0;
+}
+/* The 0.60% fee of a payment row, rounded to the fen. */
+static long long wxp__fake_bill_fee(unsigned k) { return (wxp__fake_bill_fen(k) * 6 + 500) / 1000; }
+
+/* ",`" and yuan of fen ("12.34"). */
+static size_t wxp__fake_cat_yuan(char *d, size_t cap, size_t n, long long fen)
+{
+    char c[2];
+    n = wxp__fake_cats(d, cap, n, ",`");
+    n = wxp__fake_cat_int(d, cap, n, fen / 100);
+    c[0] = (char)('0' + (int)(fen % 100 / 10));
+    c[1] = (char)('0' + (int)(fen % 10));
+    n = wxp__fake_cats(d, cap, n, ".");
+    return wxp__fake_cat(d, cap, n, c, 2);
+}
+
+/* ",`" and s. */
+static size_t wxp__fake_cat_field(char *d, size_t cap, size_t n, const char *s)
+{
+    n = wxp__fake_cats(d, cap, n, ",`");
+    return wxp__fake_cats(d, cap, n, s);
+}
+
+/* Piece k of bill b of kind into p->scratch: the heading (k 0), row k - 1
+   (empty when kind leaves it out), the summary heading and line; its length,
+   or (size_t)-1 past the end. Made afresh each time: the hash of the bill
+   and its download are the same bytes. */
+static size_t wxp__fake_bill_piece(wxp_fake *f, const wxp__fake_bill *b, int kind, unsigned k)
+{
+    wxp__fake_priv *p = &f->wxp__priv;
+    char *d = p->scratch, ymd[9], id[32];
+    size_t cap = sizeof p->scratch, n = 0;
+    long long sod;
+    unsigned row, i;
+    memcpy(ymd, b->date, 4);
+    memcpy(ymd + 4, b->date + 5, 2);
+    memcpy(ymd + 6, b->date + 8, 2);
+    ymd[8] = 0;
+    if (k == 0) return wxp__fake_cats(d, cap, 0, WXP__FAKE_ZH_BILL_HEAD);
+    if (k == b->rows + 1) return wxp__fake_cats(d, cap, 0, WXP__FAKE_ZH_BILL_SUM);
+    if (k == b->rows + 2) {
+        long long count = 0, settle = 0, refund = 0, fee = 0, total = 0;
+        for (i = 0; i < b->rows; i++) {
+            int is_refund = i % 4 == 3;
+            if ((kind == 1 && is_refund) || (kind == 2 && !is_refund)) continue;
+            count++;
+            total += wxp__fake_bill_fen(i);
+            if (is_refund) refund += wxp__fake_bill_refund(i);
+            else { settle += wxp__fake_bill_fen(i); fee += wxp__fake_bill_fee(i); }
+        }
+        n = wxp__fake_cats(d, cap, 0, "`");
+        n = wxp__fake_cat_int(d, cap, n, count);
+        n = wxp__fake_cat_yuan(d, cap, n, settle);
+        n = wxp__fake_cat_yuan(d, cap, n, refund);
+        n = wxp__fake_cat_yuan(d, cap, n, 0);
+        n = wxp__fake_cat_yuan(d, cap, n, fee);
+        n = wxp__fake_cat_yuan(d, cap, n, total);
+        n = wxp__fake_cat_yuan(d, cap, n, refund);
+        return wxp__fake_cats(d, cap, n, "\r\n");
+    }
+    if (k > b->rows + 2) return (size_t)-1;
+    row = k - 1;
+    if ((kind == 1 && row % 4 == 3) || (kind == 2 && row % 4 != 3)) return 0;
+    /* time: from 08:00:00, 13 s apart */
+    sod = (28800 + (long long)row * 13) % 86400;
+    n = wxp__fake_cats(d, cap, 0, "`");
+    n = wxp__fake_cats(d, cap, n, b->date);
+    id[0] = ' ';
+    wxp__fake_digits(id + 1, (unsigned long long)(sod / 3600), 2);
+    id[3] = ':';
+    wxp__fake_digits(id + 4, (unsigned long long)(sod / 60 % 60), 2);
+    id[6] = ':';
+    wxp__fake_digits(id + 7, (unsigned long long)(sod % 60), 2);
+    n = wxp__fake_cat(d, cap, n, id, 9);
+    n = wxp__fake_cat_field(d, cap, n, p->cfg.appid);
+    n = wxp__fake_cat_field(d, cap, n, p->cfg.mchid);
+    n = wxp__fake_cat_field(d, cap, n, "0");
+    n = wxp__fake_cat_field(d, cap, n, "");
+    memcpy(id, "42000", 5);                             /* transaction_id: 28 digits */
+    memcpy(id + 5, ymd, 8);
+    wxp__fake_digits(id + 13, row, 15);
+    id[28] = 0;
+    n = wxp__fake_cat_field(d, cap, n, id);
+    n = wxp__fake_cat_field(d, cap, n, "BILL");         /* out_trade_no */
+    n = wxp__fake_cats(d, cap, n, ymd);
+    n = wxp__fake_cats(d, cap, n, "-");
+    n = wxp__fake_cat_int(d, cap, n, row);
+    n = wxp__fake_cat_field(d, cap, n, WXP_FAKE_OPENID);
+    n = wxp__fake_cat_field(d, cap, n, "NATIVE");
+    if (row % 4 == 3) {
+        n = wxp__fake_cat_field(d, cap, n, "REFUND");
+        n = wxp__fake_cat_field(d, cap, n, "OTHERS");
+        n = wxp__fake_cat_field(d, cap, n, "CNY");
+        n = wxp__fake_cat_yuan(d, cap, n, 0);
+        n = wxp__fake_cat_yuan(d, cap, n, 0);
+        memcpy(id, "50300", 5);                         /* refund_id: 29 digits */
+        memcpy(id + 5, ymd, 8);
+        wxp__fake_digits(id + 13, row, 16);
+        id[29] = 0;
+        n = wxp__fake_cat_field(d, cap, n, id);
+        n = wxp__fake_cat_field(d, cap, n, "RBILL");    /* out_refund_no */
+        n = wxp__fake_cats(d, cap, n, ymd);
+        n = wxp__fake_cats(d, cap, n, "-");
+        n = wxp__fake_cat_int(d, cap, n, row);
+        n = wxp__fake_cat_yuan(d, cap, n, wxp__fake_bill_refund(row));
+        n = wxp__fake_cat_yuan(d, cap, n, 0);
+        n = wxp__fake_cat_field(d, cap, n, "ORIGINAL");
+        n = wxp__fake_cat_field(d, cap, n, "SUCCESS");
+    } else {
+        n = wxp__fake_cat_field(d, cap, n, "SUCCESS");
+        n = wxp__fake_cat_field(d, cap, n, "OTHERS");
+        n = wxp__fake_cat_field(d, cap, n, "CNY");
+        n = wxp__fake_cat_yuan(d, cap, n, wxp__fake_bill_fen(row));
+        n = wxp__fake_cat_yuan(d, cap, n, 0);
+        n = wxp__fake_cat_field(d, cap, n, "0");
+        n = wxp__fake_cat_field(d, cap, n, "0");
+        n = wxp__fake_cat_yuan(d, cap, n, 0);
+        n = wxp__fake_cat_yuan(d, cap, n, 0);
+        n = wxp__fake_cat_field(d, cap, n, "");
+        n = wxp__fake_cat_field(d, cap, n, "");
+    }
+    n = wxp__fake_cat_field(d, cap, n, "Fake goods");
+    n = wxp__fake_cat_field(d, cap, n, "");
+    n = wxp__fake_cat_yuan(d, cap, n, row % 4 == 3 ? 0 : wxp__fake_bill_fee(row));
+    n = wxp__fake_cat_field(d, cap, n, "0.60%");
+    n = wxp__fake_cat_yuan(d, cap, n, wxp__fake_bill_fen(row));
+    n = wxp__fake_cat_yuan(d, cap, n, wxp__fake_bill_refund(row));
+    n = wxp__fake_cat_field(d, cap, n, "");
+    return wxp__fake_cats(d, cap, n, "\r\n");
+}
+
+/* The bill a download token names: 1 + its index, or 0. Tokens are
+   "FAKE<index><A|S|R>-<YYYYMMDD>" (WeChat Pay's are opaque). */
+static size_t wxp__fake_bill_token(wxp_fake *f, const char *tok, int *kind)
+{
+    wxp__fake_priv *p = &f->wxp__priv;
+    const wxp__fake_bill *b;
+    size_t i = 0;
+    if (strncmp(tok, "FAKE", 4) != 0 || tok[4] < '0' || tok[4] > '9') return 0;
+    i = (size_t)(tok[4] - '0');
+    if (i >= p->nbills || !tok[5] || !strchr("ASR", tok[5]) || tok[6] != '-' || strlen(tok) != 15)
+        return 0;
+    b = &p->bills[i];
+    if (memcmp(tok + 7, b->date, 4) != 0 || memcmp(tok + 11, b->date + 5, 2) != 0 ||
+        memcmp(tok + 13, b->date + 8, 2) != 0)
+        return 0;
+    *kind = tok[5] == 'A' ? 0 : tok[5] == 'S' ? 1 : 2;
+    return i + 1;
+}
+
+/* GET /v3/bill/tradebill?bill_date=...[&bill_type=...][&tar_type=...] */
+static void wxp__fake_bill_trade(wxp_fake *f, const wxp_http_request *req, wxp_str query)
+{
+    wxp__fake_priv *p = &f->wxp__priv;
+    char date[16], type[16], url[256], hex[41];
+    unsigned char digest[20];
+    br_sha1_context h;
+    wxp_json_writer w;
+    const wxp__fake_bill *b = NULL;
+    const char *host = req->host ? req->host : WXP_DEFAULT_HOST;
+    size_t i, n;
+    unsigned k;
+    int kind = 0;
+    if (!wxp__fake_query_param(query, "bill_date", date, sizeof date) || !wxp__fake_date_ok(date)) {
+        wxp__fake_param_error(f, "bill_date", " must be YYYY-MM-DD");
+        return;
+    }
+    if (wxp__fake_query_param(query, "bill_type", type, sizeof type)) {
+        for (kind = 0; kind < 3 && strcmp(type, wxp__fake_bill_types[kind]) != 0; kind++) {}
+        if (kind == 3) {
+            wxp__fake_param_error(f, "bill_type", " must be ALL, SUCCESS or REFUND");
+            return;
+        }
+    }
+    if (wxp__fake_query_param(query, "tar_type", type, sizeof type)) {
+        wxp__fake_param_error(f, "tar_type", strcmp(type, "GZIP") == 0
+                                                 ? ": the fake serves bills uncompressed only"
+                                                 : " must be GZIP");
+        return;
+    }
+    for (i = 0; i < p->nbills && !b; i++)
+        if (strcmp(p->bills[i].date, date) == 0) b = &p->bills[i];
+    if (!b) {
+        wxp__fake_error(f, 400, "NO_STATEMENT_EXIST",
+                        wxp__fake_say(f, "no bill for ", wxp_cstr(date), ""));
+        return;
+    }
+    br_sha1_init(&h);
+    for (k = 0; (n = wxp__fake_bill_piece(f, b, kind, k)) != (size_t)-1; k++)
+        br_sha1_update(&h, p->scratch, n);
+    br_sha1_out(&h, digest);
+    for (i = 0; i < 20; i++) {
+        hex[2 * i] = "0123456789abcdef"[digest[i] >> 4];
+        hex[2 * i + 1] = "0123456789abcdef"[digest[i] & 15];
+    }
+    hex[40] = 0;
+    n = wxp__fake_cats(url, sizeof url, 0, "https://");
+    n = wxp__fake_cat_safe(url, sizeof url, n, host, strlen(host));
+    n = wxp__fake_cats(url, sizeof url, n, "/v3/billdownload/file?token=FAKE");
+    url[n++] = (char)('0' + (int)(b - p->bills));
+    url[n++] = "ASR"[kind];
+    url[n++] = '-';
+    memcpy(url + n, date, 4);
+    memcpy(url + n + 4, date + 5, 2);
+    memcpy(url + n + 6, date + 8, 2);
+    url[n + 8] = 0;
+    wxp_jw_init(&w, p->out, sizeof p->out);
+    wxp_jw_object_begin(&w);
+    wxp_jw_key(&w, "hash_type");    wxp_jw_cstring(&w, "SHA1");
+    wxp_jw_key(&w, "hash_value");   wxp_jw_cstring(&w, hex);
+    wxp_jw_key(&w, "download_url"); wxp_jw_cstring(&w, url);
+    wxp_jw_object_end(&w);
+    wxp__fake_done(f, &w, 200);
+}
+
+/* GET /v3/billdownload/file?token=...: marks the answer as the bill's bytes. */
+static void wxp__fake_bill_file(wxp_fake *f, wxp_str query)
+{
+    wxp__fake_priv *p = &f->wxp__priv;
+    char tok[40];
+    int kind = 0;
+    size_t b = 0;
+    if (wxp__fake_query_param(query, "token", tok, sizeof tok)) b = wxp__fake_bill_token(f, tok, &kind);
+    if (!b) {
+        wxp__fake_error(f, 400, "INVALID_REQUEST",
+                        "the download token is not one the fake handed out");
+        return;
+    }
+    p->dl_bill = b;
+    p->dl_kind = kind;
+    p->status = 200;
+    p->out_len = 0;
+}
+
+/* The first occurrence of needle in hay, or NULL. */
+static const char *wxp__fake_find(const char *hay, size_t n, const char *needle, size_t k)
+{
+    size_t i;
+    for (i = 0; k && i + k <= n; i++)
+        if (hay[i] == needle[0] && memcmp(hay + i, needle, k) == 0) return hay + i;
+    return NULL;
+}
+
+/* The quoted value of key="..." in a part's headers (key not the tail of a longer name). */
+static int wxp__fake_disposition(const char *h, size_t n, const char *key, wxp_str *out)
+{
+    size_t kl = strlen(key), i;
+    for (i = 0; i + kl + 2 <= n; i++) {
+        size_t e;
+        if (memcmp(h + i, key, kl) != 0 || h[i + kl] != '=' || h[i + kl + 1] != '"') continue;
+        if (i > 0 && h[i - 1] != ' ' && h[i - 1] != ';') continue;
+        for (e = i + kl + 2; e < n && h[e] != '"'; e++) {}
+        if (e == n) return 0;
+        out->ptr = h + i + kl + 2;
+        out->len = e - i - kl - 2;
+        return 1;
+    }
+    return 0;
+}
+
+/* The bytes of the parts "meta" and "file" (the latter with a filename) of a
+   multipart/form-data body. 1, or 0 with a PARAM_ERROR answer ready. */
+static int wxp__fake_multipart(wxp_fake *f, const wxp_http_request *req, wxp_str *meta,
+                               wxp_str *file)
+{
+    const char *s = req->body.ptr ? req->body.ptr : "", *end = s + req->body.len, *b;
+    char delim[80];
+    size_t dl = 2, i;
+    wxp_str ct, bound;
+    int have_meta = 0, have_file = 0;
+    if (!wxp__fake_req_header(req, "Content-Type", &ct) ||
+        !wxp__fake_prefix(ct, "multipart/form-data")) {
+        wxp__fake_error(f, 400, "PARAM_ERROR", "an upload is multipart/form-data");
+        return 0;
+    }
+    b = wxp__fake_find(ct.ptr, ct.len, "boundary=", 9);
+    bound.ptr = b ? b + 9 : "";
+    for (i = 0; b && bound.ptr + i < ct.ptr + ct.len && bound.ptr[i] != ';'; i++) {}
+    bound.len = b ? i : 0;
+    if (bound.len >= 2 && bound.ptr[0] == '"' && bound.ptr[bound.len - 1] == '"') {
+        bound.ptr++;
+        bound.len -= 2;
+    }
+    if (bound.len == 0 || bound.len > 70) {
+        wxp__fake_error(f, 400, "PARAM_ERROR", "the multipart Content-Type lacks its boundary");
+        return 0;
+    }
+    delim[0] = delim[1] = '-';
+    memcpy(delim + 2, bound.ptr, bound.len);
+    dl += bound.len;
+    /* --B CRLF headers CRLF CRLF data CRLF --B ... --B-- */
+    if ((size_t)(end - s) < dl + 2 || memcmp(s, delim, dl) != 0) goto bad;
+    s += dl;
+    while (end - s >= 2 && memcmp(s, "\r\n", 2) == 0) {
+        const char *hend = wxp__fake_find(s + 2, (size_t)(end - s - 2), "\r\n\r\n", 4);
+        const char *data, *next;
+        wxp_str name, fname;
+        if (!hend) goto bad;
+        data = hend + 4;
+        next = data;
+        for (; (next = wxp__fake_find(next, (size_t)(end - next), delim, dl)) != NULL; next++)
+            if (next - data >= 2 && next[-2] == '\r' && next[-1] == '\n') break;
+        if (!next || !wxp__fake_disposition(s + 2, (size_t)(hend - s - 2), "name", &name)) goto bad;
+        if (wxp__fake_eq(name, "meta")) {
+            meta->ptr = data;
+            meta->len = (size_t)(next - 2 - data);
+            have_meta = 1;
+        } else if (wxp__fake_eq(name, "file") &&
+                   wxp__fake_disposition(s + 2, (size_t)(hend - s - 2), "filename", &fname)) {
+            file->ptr = data;
+            file->len = (size_t)(next - 2 - data);
+            have_file = 1;
+        }
+        s = next + dl;
+    }
+    if (end - s < 2 || memcmp(s, "--", 2) != 0) goto bad;
+    if (!have_meta || !have_file) {
+        wxp__fake_error(f, 400, "PARAM_ERROR", "an upload needs the parts meta and file");
+        return 0;
+    }
+    return 1;
+bad:
+    wxp__fake_error(f, 400, "PARAM_ERROR", "the multipart body is malformed");
+    return 0;
+}
+
+/* POST /v3/merchant/media/upload, /v3/marketing/favor/media/image-upload
+   (signature already checked over meta). */
+static void wxp__fake_media_upload(wxp_fake *f, wxp_str meta, wxp_str file, int marketing)
+{
+    static const char *const ext[4] = { ".jpg", ".jpeg", ".png", ".bmp" };
+    wxp__fake_priv *p = &f->wxp__priv;
+    unsigned char d[32];
+    char hex[65], id[128];
+    br_sha256_context h;
+    wxp_json_writer w;
+    wxp_str name, sha;
+    wxp_result r;
+    size_t i, n;
+    int has_name, has_sha;
+    if (meta.len > WXP_FAKE_BODY_MAX) {
+        wxp__fake_param_error(f, "meta", " is larger than the fake's WXP_FAKE_BODY_MAX");
+        return;
+    }
+    memcpy(p->in, meta.ptr, meta.len);
+    p->in[meta.len] = 0;
+    if (wxp_json_parse(&p->doc, p->in, meta.len, p->tok, WXP_FAKE_JSON_TOKENS, &r) != WXP_OK ||
+        p->doc.count == 0 || p->doc.tok[0].type != WXP_JSON_OBJECT) {
+        wxp__fake_param_error(f, "meta", " is not a JSON object");
+        return;
+    }
+    if ((has_name = wxp__fake_jstr(f, 0, "filename", "meta.filename", &name)) < 0 ||
+        (has_sha = wxp__fake_jstr(f, 0, "sha256", "meta.sha256", &sha)) < 0)
+        return;
+    if (!has_name || !has_sha) {
+        wxp__fake_param_error(f, "meta", " needs filename and sha256");
+        return;
+    }
+    for (i = 0; i < 4; i++) {
+        n = strlen(ext[i]);
+        if (name.len > n && wxp__fake_ieq(name.ptr + name.len - n, n, ext[i])) break;
+    }
+    if (i == 4) {
+        wxp__fake_param_error(f, "meta.filename", " must end in .jpg, .jpeg, .png or .bmp");
+        return;
+    }
+    if (file.len == 0 || file.len > 2 * 1024 * 1024) {
+        wxp__fake_param_error(f, "file", " must be 1 byte to 2 MiB");
+        return;
+    }
+    br_sha256_init(&h);
+    br_sha256_update(&h, file.ptr, file.len);
+    br_sha256_out(&h, d);
+    for (i = 0; i < 32; i++) {
+        hex[2 * i] = "0123456789abcdef"[d[i] >> 4];
+        hex[2 * i + 1] = "0123456789abcdef"[d[i] & 15];
+    }
+    hex[64] = 0;
+    if (!wxp__fake_ieq(sha.ptr, sha.len, hex)) {
+        wxp__fake_param_error(f, "meta.sha256", " is not the SHA-256 of the file");
+        return;
+    }
+    n = wxp__fake_cats(id, sizeof id, 0,
+                       marketing ? "https://wxpaylogo.qpic.cn/wxpaylogo/FAKE" : "FAKE-MEDIA-");
+    n = wxp__fake_cat(id, sizeof id, n, hex, 40);
+    if (marketing) (void)wxp__fake_cats(id, sizeof id, n, "/0");
+    wxp_jw_init(&w, p->out, sizeof p->out);
+    wxp_jw_object_begin(&w);
+    wxp_jw_key(&w, marketing ? "media_url" : "media_id");
+    wxp_jw_cstring(&w, id);
+    wxp_jw_object_end(&w);
+    wxp__fake_done(f, &w, 200);
+}
+
 /* ==== >>fake:simulator ====================================================== */
 
 /* The path segment after prefix, when it is one non-empty segment. */
@@ -3491,16 +3998,26 @@ static wxp_str wxp__fake_split_query(wxp_str path, wxp_str *query)
 static void wxp__fake_simulate(wxp_fake *f, const wxp_http_request *req, wxp_str path, wxp_str query)
 {
     const char *m = req->method ? req->method : "";
-    wxp_str seg;
+    wxp_str seg, meta = { "", 0 }, file = { "", 0 };
     int get = strcmp(m, "GET") == 0, post = strcmp(m, "POST") == 0;
+    int media = post && wxp__fake_eq(path, "/v3/merchant/media/upload");
+    int image = post && wxp__fake_eq(path, "/v3/marketing/favor/media/image-upload");
 #ifndef WXP_NO_V2
     if (f->wxp__priv.v2) {      /* APIv2: no Authorization, the sign is in the XML */
         wxp__fake_v2_route(f, req, m, path);
         return;
     }
 #endif
-    if (!wxp__fake_auth(f, req)) return;
-    if (post && wxp__fake_eq(path, "/v3/refund/domestic/refunds"))
+    /* An upload's signature covers the meta JSON only. */
+    if ((media || image) && !wxp__fake_multipart(f, req, &meta, &file)) return;
+    if (!wxp__fake_auth(f, req, media || image ? meta : req->body)) return;
+    if (media || image)
+        wxp__fake_media_upload(f, meta, file, image);
+    else if (get && wxp__fake_eq(path, "/v3/bill/tradebill"))
+        wxp__fake_bill_trade(f, req, query);
+    else if (get && wxp__fake_eq(path, "/v3/billdownload/file"))
+        wxp__fake_bill_file(f, query);
+    else if (post && wxp__fake_eq(path, "/v3/refund/domestic/refunds"))
         wxp__fake_refund_create(f, req);
     else if (get && wxp__fake_route(path, "/v3/refund/domestic/refunds/", &seg))
         wxp__fake_refund_query(f, seg);
@@ -3615,6 +4132,41 @@ static void wxp__fake_header(wxp_http_response *res, const char *name, const cha
     wxp_http_response_header(res, name, strlen(name), value, strlen(value));
 }
 
+/* A fresh Request-ID in p->reqid: 08F0, the clock and a counter, in hex like the real ones. */
+static void wxp__fake_reqid(wxp_fake *f)
+{
+    wxp__fake_priv *p = &f->wxp__priv;
+    memcpy(p->reqid, "08F0", 4);
+    wxp__fake_hex(p->reqid + 4, (unsigned long long)wxp__fake_now(f), 8);
+    memcpy(p->reqid + 12, "10D302", 6);
+    wxp__fake_hex(p->reqid + 18, ++p->seq, 8);
+    p->reqid[26] = 0;
+}
+
+/* Sends the bill p->dl_bill as its download: unsigned, a piece per write. */
+static int wxp__fake_emit_bill(wxp_fake *f, wxp_http_response *res, unsigned faults, char *errbuf,
+                               size_t errbuf_size)
+{
+    wxp__fake_priv *p = &f->wxp__priv;
+    const wxp__fake_bill *b = &p->bills[p->dl_bill - 1];
+    size_t n;
+    unsigned k;
+    wxp__fake_reqid(f);
+    if (faults & WXP_FAKE_LOST_ANSWER) {
+        wxp__fake_errbuf(errbuf, errbuf_size, "fake: lost answer ",
+                         "(the server processed the request)");
+        return 1;
+    }
+    wxp_http_response_status(res, 200);
+    wxp__fake_header(res, "Request-ID", p->reqid);
+    wxp__fake_header(res, "Content-Type", "application/octet-stream");
+    for (k = 0; (n = wxp__fake_bill_piece(f, b, p->dl_kind, k)) != (size_t)-1; k++) {
+        if (k == 0 && (faults & WXP_FAKE_FLIP_BODY)) p->scratch[n / 2] ^= 0x01;
+        if (n) (void)wxp_http_response_write(res, p->scratch, n);
+    }
+    return 0;
+}
+
 /* Sends p->out with status p->status (e: the canned entry, else NULL). */
 static int wxp__fake_emit(wxp_fake *f, wxp_http_response *res, const wxp__fake_entry *e,
                           unsigned faults, char *errbuf, size_t errbuf_size)
@@ -3630,12 +4182,7 @@ static int wxp__fake_emit(wxp_fake *f, wxp_http_response *res, const wxp__fake_e
                          "WXP_FAKE_ANSWER_MAX (APIv2: or WXP_FAKE_V2_FIELDS, _POOL)");
         return 1;
     }
-    /* Request-ID: 08F0, the clock and a counter, in hex like the real ones. */
-    memcpy(p->reqid, "08F0", 4);
-    wxp__fake_hex(p->reqid + 4, (unsigned long long)wxp__fake_now(f), 8);
-    memcpy(p->reqid + 12, "10D302", 6);
-    wxp__fake_hex(p->reqid + 18, ++p->seq, 8);
-    p->reqid[26] = 0;
+    wxp__fake_reqid(f);
     if (sign) {
         wxp_result r;
         wxp_err err = wxp__fake_sign(f, p->out, &p->out_len, sizeof p->out, faults, p->ts,
@@ -3682,6 +4229,7 @@ static int wxp__fake_emit(wxp_fake *f, wxp_http_response *res, const wxp__fake_e
 /* The answer of WXP_FAKE_SYSTEM_ERROR and _BOOKED_ERROR, in the request's API. */
 static void wxp__fake_system_error(wxp_fake *f, const wxp_http_request *req)
 {
+    f->wxp__priv.dl_bill = 0;
 #ifndef WXP_NO_V2
     if (f->wxp__priv.v2) {
         wxp__fake_v2_system_error(f, req);
@@ -3736,6 +4284,7 @@ WXP_FAKE_API int wxp_fake_transport(void *user, const wxp_http_request *req,
     p->cur_faults = faults;
     p->code[0] = 0;
     p->msg[0] = 0;
+    p->dl_bill = 0;
     if (faults & WXP_FAKE_DROP) {
         wxp__fake_errbuf(errbuf, errbuf_size, "fake: the request was dropped ",
                          "(it never reached the server)");
@@ -3754,7 +4303,8 @@ WXP_FAKE_API int wxp_fake_transport(void *user, const wxp_http_request *req,
         if (faults & WXP_FAKE_BOOKED_ERROR)   /* booked, and yet a system error */
             wxp__fake_system_error(f, req);
     }
-    rc = wxp__fake_emit(f, res, e, faults, errbuf, errbuf_size);
+    rc = p->dl_bill ? wxp__fake_emit_bill(f, res, faults, errbuf, errbuf_size)
+                    : wxp__fake_emit(f, res, e, faults, errbuf, errbuf_size);
     rec->status = rc ? 0 : p->status;
     (void)wxp__fake_copy(rec->code, sizeof rec->code, p->code, strlen(p->code));
     (void)wxp__fake_copy(rec->message, sizeof rec->message, p->msg, strlen(p->msg));

@@ -89,10 +89,12 @@
        closed or written to meanwhile is dropped and a new one opened, so an
        idle timeout on the server side costs nothing. Should the server close
        it at the very moment it is reused (not a byte of an answer came back),
-       a GET or HEAD is sent once more on a new connection; any other request
-       is never sent twice by the transport: an answer lost on a kept
-       connection is a failed call, which config.retry of the client covers for
-       the calls that are safe to repeat (same out_refund_no). config.no_keepalive
+       a GET or HEAD is sent once more on a new connection (a handshake
+       refused there fails the call as WXP_TRANSPORT_ERROR, not TLS: the
+       request had left); any other request is never sent twice by the
+       transport: an answer lost on a kept connection is a failed call, which
+       config.retry of the client covers for the calls that are safe to
+       repeat (same out_refund_no). config.no_keepalive
        sends "Connection: close" and closes after every answer. Counters:
        http.connects, http.requests.
 
@@ -1318,7 +1320,10 @@ WXP_SOCK_API int wxp_sock_transport(void *user, const wxp_http_request *req, wxp
             if (!same || !wxp__sock_alive(s)) wxp__sock_drop(s);
             else reused = 1;
         }
-        if (!s->wxp__priv.open && (rc = wxp__sock_connect(s, req, errbuf, errbuf_size)) != 0) return rc;
+        /* On the resend the request already left once: a refused handshake
+           no longer means that nothing was sent. */
+        if (!s->wxp__priv.open && (rc = wxp__sock_connect(s, req, errbuf, errbuf_size)) != 0)
+            return attempt > 0 && rc == WXP_TRANSPORT_TLS ? WXP_TRANSPORT_ERROR : rc;
         if ((rc = wxp__sock_exchange(s, req, res, errbuf, errbuf_size)) == 0) break;
         /* A kept connection the server closed just as it was reused (no byte of
            an answer came): a GET or HEAD is sent once more on a new connection.

@@ -45,14 +45,30 @@
 
    TEST ENDPOINTS (never forwarded to the simulator)
        GET  /sim/stats         {"connections","requests","refunds","notify_status",
-                                "client_cert"} (client_cert: this connection's)
+                                "client_cert","refused"} (client_cert: this
+                                connection's; refused: handshakes refused so far)
        POST /sim/order?out_trade_no=..&total=..[&transaction_id=..]  a paid order
-       GET  /sim/order?out_trade_no=..   {"total","refunded","refund_count"}
+       GET  /sim/order?out_trade_no=..   {"total","refunded","refund_count",
+                                "reverses"}
+       POST /sim/customer?auth_code=..&pay=now|polls|nomoney|never&balance=..[&polls=..]
+                               a barcode-payment customer (wxp_fake_add_customer)
+       POST /sim/bill?bill_date=YYYY-MM-DD&rows=N   the trade bill of that date,
+                               N made-up rows, N <= SIM_BILL_ROWS (wxp_fake_add_bill)
+       POST /sim/refuse?count=N  the next N connections accepted are refused in
+                               the TLS handshake: the ClientHello is read and
+                               answered with a fatal handshake_failure alert, as a
+                               server that refuses the client does (the tests'
+                               "the reconnect failed in TLS")
        POST /sim/notify?out_refund_no=..&port=..  answers 202, then POSTs that
                                refund's callback (signed, AES-GCM resource) over
                                plain HTTP to http://127.0.0.1:<port>/notify and
                                records the answer's status (notify_status) */
 #define _POSIX_C_SOURCE 200809L
+/* Room for every test of a run in one book (both transports add orders). */
+#define WXP_FAKE_MAX_ORDERS    64
+#define WXP_FAKE_MAX_REFUNDS   128
+#define WXP_FAKE_MAX_CUSTOMERS 16
+#define WXP_FAKE_MAX_BILLS     8
 #define WECHATPAY_IMPLEMENTATION
 #define WECHATPAY_FAKE_IMPLEMENTATION
 #define WECHATPAY_SOCKET_IMPLEMENTATION
@@ -78,7 +94,8 @@
 
 #define SLOTS           8                      /* connections served at once */
 #define REQ_MAX         (24 * 1024)            /* request line, headers and body */
-#define ANSWER_MAX      (WXP_FAKE_ANSWER_MAX + 1024)
+#define ANSWER_MAX      (256 * 1024)           /* an answer, a bill download included */
+#define SIM_BILL_ROWS   800                    /* about 260 bytes a row: fits ANSWER_MAX */
 #define IDLE_MS         10000                  /* longest wait for a client's bytes */
 #define WRITE_MS        5000
 #define SLOW_MS         4000
@@ -91,7 +108,8 @@
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;  /* guards everything below it */
 static wxp_fake fake;
 static long long sim_now = 1795425372;
-static unsigned long n_conns, n_reqs;
+static unsigned long n_conns, n_reqs, n_refused;
+static unsigned refuse_next;                    /* handshakes still to refuse */
 static int notify_status;
 
 /* read-only once serving starts */
@@ -310,8 +328,9 @@ static int serve_sim(conn *c, const char *method, const char *path, int client_c
     if (strcmp(path, "/sim/stats") == 0) {
         pthread_mutex_lock(&mu);
         snprintf(body, sizeof body,
-                 "{\"connections\":%lu,\"requests\":%lu,\"refunds\":%zu,\"notify_status\":%d,\"client_cert\":%d}",
-                 n_conns, n_reqs, wxp_fake_refund_count(&fake), notify_status, client_cert);
+                 "{\"connections\":%lu,\"requests\":%lu,\"refunds\":%zu,\"notify_status\":%d,\"client_cert\":%d,"
+                 "\"refused\":%lu}",
+                 n_conns, n_reqs, wxp_fake_refund_count(&fake), notify_status, client_cert, n_refused);
         pthread_mutex_unlock(&mu);
         return simple_answer(c, 200, body) ? -1 : 0;
     }
@@ -329,10 +348,43 @@ static int serve_sim(conn *c, const char *method, const char *path, int client_c
         pthread_mutex_lock(&mu);
         o = wxp_fake_find_order(&fake, a);
         if (o)
-            snprintf(body, sizeof body, "{\"total\":%lld,\"refunded\":%lld,\"refund_count\":%u}", o->total,
-                     o->refunded, o->refund_count);
+            snprintf(body, sizeof body, "{\"total\":%lld,\"refunded\":%lld,\"refund_count\":%u,\"reverses\":%u}",
+                     o->total, o->refunded, o->refund_count, o->reverses);
         pthread_mutex_unlock(&mu);
         return simple_answer(c, o ? 200 : 404, o ? body : "{}") ? -1 : 0;
+    }
+    if (post && strncmp(path, "/sim/customer?", 14) == 0 && query(path, "auth_code", a, sizeof a) &&
+        query(path, "pay", b, sizeof b) && query(path, "balance", t, sizeof t)) {
+        static const char *const pays[4] = { "now", "polls", "nomoney", "never" };
+        static const int kinds[4] = { WXP_FAKE_PAY_NOW, WXP_FAKE_PAY_AFTER_POLLS, WXP_FAKE_NO_MONEY,
+                                      WXP_FAKE_NEVER_CONFIRMS };
+        char polls[16] = "0";
+        int k;
+        wxp_err e = WXP_E_ARG;
+        (void)query(path, "polls", polls, sizeof polls);
+        for (k = 0; k < 4 && strcmp(b, pays[k]) != 0; k++) {}
+        pthread_mutex_lock(&mu);
+        if (k < 4) e = wxp_fake_add_customer(&fake, a, kinds[k], (unsigned)atoi(polls), atoll(t));
+        pthread_mutex_unlock(&mu);
+        snprintf(body, sizeof body, "{\"result\":\"%s\"}", wxp_strerror(e));
+        return simple_answer(c, e == WXP_OK ? 200 : 400, body) ? -1 : 0;
+    }
+    if (post && strncmp(path, "/sim/bill?", 10) == 0 && query(path, "bill_date", a, sizeof a) &&
+        query(path, "rows", b, sizeof b)) {
+        wxp_err e = WXP_E_ARG;
+        if (atol(b) >= 0 && atol(b) <= SIM_BILL_ROWS) {
+            pthread_mutex_lock(&mu);
+            e = wxp_fake_add_bill(&fake, a, (unsigned)atol(b));
+            pthread_mutex_unlock(&mu);
+        }
+        snprintf(body, sizeof body, "{\"result\":\"%s\"}", wxp_strerror(e));
+        return simple_answer(c, e == WXP_OK ? 200 : 400, body) ? -1 : 0;
+    }
+    if (post && strncmp(path, "/sim/refuse?", 12) == 0 && query(path, "count", a, sizeof a)) {
+        pthread_mutex_lock(&mu);
+        refuse_next = (unsigned)atoi(a);
+        pthread_mutex_unlock(&mu);
+        return simple_answer(c, 200, "{}") ? -1 : 0;
     }
     if (post && strncmp(path, "/sim/notify?", 12) == 0 && query(path, "out_refund_no", a, sizeof a) &&
         query(path, "port", b, sizeof b) && (port = (unsigned)atoi(b)) > 0 && port < 65536) {
@@ -573,10 +625,47 @@ static void serve_conn(conn *c)
     }
 }
 
+/* Refuses the handshake of c: reads the ClientHello, answers a fatal
+   handshake_failure alert (TLS 1.2 record), and lets the client close first,
+   so that the alert, not a reset, is what it reads. */
+static void refuse_handshake(conn *c)
+{
+    static const unsigned char alert[7] = { 0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x28 };
+    unsigned char buf[4096];
+    long long end = mono_ms() + 2000;
+    struct pollfd p;
+    p.fd = c->fd;
+    p.events = POLLIN;
+    p.revents = 0;
+    if (poll(&p, 1, IDLE_MS) > 0) (void)recv(c->fd, buf, sizeof buf, 0);
+    (void)send(c->fd, alert, sizeof alert, MSG_NOSIGNAL);
+    shutdown(c->fd, SHUT_WR);
+    while (mono_ms() < end) {
+        p.revents = 0;
+        if (poll(&p, 1, 100) > 0 && recv(c->fd, buf, sizeof buf, 0) <= 0) break;
+    }
+}
+
 static void *conn_thread(void *arg)
 {
     conn *c = (conn *)arg;
     long long t = sim_now;
+    int refuse;
+    pthread_mutex_lock(&mu);
+    refuse = refuse_next > 0;
+    if (refuse) {
+        refuse_next--;
+        n_refused++;
+    }
+    pthread_mutex_unlock(&mu);
+    if (refuse) {
+        refuse_handshake(c);
+        close(c->fd);
+        pthread_mutex_lock(&mu);
+        c->busy = 0;
+        pthread_mutex_unlock(&mu);
+        return NULL;
+    }
     br_ssl_server_init_full_rsa(&c->sc, server_chain, server_chain_len, &server_key.sk);
     br_ssl_engine_set_versions(&c->sc.eng, BR_TLS12, BR_TLS12);
     br_ssl_engine_set_buffer(&c->sc.eng, c->tls, sizeof c->tls, 1);
