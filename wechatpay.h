@@ -23,7 +23,7 @@
        calls-v3     typed APIv3 calls, one cluster per endpoint
        media-bill   media upload, bill download (streamed, hash-checked)
        calls-v2     typed APIv2 calls
-       pos          the POS sale (barcode payment) state machine
+       pos          the POS sale (barcode payment) over APIv2 or APIv3 code-pay
 
    FUNCTION MAP
        basics       wxp_cstr wxp_strerror wxp_errname
@@ -47,14 +47,22 @@
        v2           wxp_v2_request wxp_v2_sign wxp_v2_verify wxp_xml_write
                     wxp_xml_parse wxp_kv_get wxp_v2_decrypt_req_info
        certificates wxp_certificates_download wxp_certificates_fetch
-       calls-v3     wxp_refund_create wxp_refund_query wxp_refund_abnormal
+       calls-v3     wxp_transaction_create_{jsapi,app,h5,native} wxp_jsapi_checkout
+                    wxp_app_checkout wxp_transaction_by_out_trade_no
+                    wxp_transaction_by_id wxp_transaction_close
+                    wxp_transaction_notify_decode wxp_transaction_codepay
+                    wxp_transaction_reverse; wxp_partner_transaction_create_{jsapi,
+                    app,h5,native} wxp_partner_jsapi_checkout
+                    wxp_partner_transaction_by_out_trade_no
+                    wxp_partner_transaction_by_id wxp_partner_transaction_close
+                    wxp_partner_transaction_notify_decode;
+                    wxp_refund_create wxp_refund_query wxp_refund_abnormal
                     wxp_refund_req_encode wxp_refund_decode wxp_coupon_return
                     wxp_subsidy_pay wxp_subsidy_pay_query wxp_subsidy_return
-                    wxp_transaction_by_out_trade_no wxp_transaction_by_id
-                    wxp_transaction_close
        media-bill   wxp_media_upload wxp_bill_trade wxp_bill_fundflow wxp_bill_download
        calls-v2     wxp_v2_refund wxp_v2_refundv2 wxp_v2_refundquery
        pos          wxp_v2_micropay wxp_v2_orderquery wxp_v2_reverse wxp_pos_sale
+                    wxp_pos_sale_v3
 
    NAMES
        wxp_<resource>_<action>[_<variant>]: wxp_refund_create, wxp_transaction_close,
@@ -784,7 +792,10 @@ WXP_API WXP_NODISCARD wxp_err wxp_app_sign(wxp_client *c, const char *appid,
              WXP_E_NOTFOUND, like a missing one; other bounds are not checked
              on answers (WeChat Pay may lengthen a field).
    TYPE INT: an integer; min/max bound its value (an optional 0 is omitted).
-   TYPE OBJ: a nested object; extra is its model.
+   TYPE BOOL: an int sent as true when nonzero (an optional 0 is omitted:
+             false is the API's default); in an answer true is 1.
+   TYPE OBJ: a nested object; extra is its model. In a request an optional
+             object is sent, and checked, only when one of its fields is set.
    TYPE ARR: an array of objects; min/max bound the count; extra is the model.
    Requests hold `const char *` strings and `const T *` arrays with a count;
    answers hold wxp_str views into io_buf and caller-provided arrays: set
@@ -803,10 +814,12 @@ enum { WXP_CS_ANY = 0,      /* any UTF-8 */
 
 #define WXP__REQ_STR(name, x)  const char *name;
 #define WXP__REQ_INT(name, x)  long long name;
+#define WXP__REQ_BOOL(name, x) int name;
 #define WXP__REQ_OBJ(name, T)  T name;
 #define WXP__REQ_ARR(name, T)  const T *name; size_t name##_count;
 #define WXP__RES_STR(name, x)  wxp_str name;
 #define WXP__RES_INT(name, x)  long long name;
+#define WXP__RES_BOOL(name, x) int name;
 #define WXP__RES_OBJ(name, T)  T name;
 #define WXP__RES_ARR(name, T)  T *name; size_t name##_count, name##_cap;
 #define WXP__MEMBER_REQ(S, TYPE, name, req, lo, hi, x) WXP__REQ_##TYPE(name, x)
@@ -944,7 +957,7 @@ WXP_API WXP_NODISCARD wxp_err wxp_certificates_fetch(wxp_client *c, wxp_cert_sin
 #define WXP__SIGNTEST "WECHATPAY/SIGNTEST/"
 
 /* The tables the models make, and the endpoint descriptors. */
-enum { WXP__T_STR = 1, WXP__T_INT, WXP__T_OBJ, WXP__T_ARR };
+enum { WXP__T_STR = 1, WXP__T_INT, WXP__T_BOOL, WXP__T_OBJ, WXP__T_ARR };
 
 typedef struct wxp__model wxp__model;
 typedef struct wxp__field {
@@ -960,6 +973,7 @@ struct wxp__model { const wxp__field *f; size_t n; };
 /* One table row per X-macro row; the same lists made the structs. */
 #define WXP__ROW_STR(S, name, req, lo, hi, cs) { #name, WXP__T_STR, req, cs, lo, hi, offsetof(S, name), 0, 0, NULL },
 #define WXP__ROW_INT(S, name, req, lo, hi, x)  { #name, WXP__T_INT, req, 0, lo, hi, offsetof(S, name), 0, 0, NULL },
+#define WXP__ROW_BOOL(S, name, req, lo, hi, x) { #name, WXP__T_BOOL, req, 0, lo, hi, offsetof(S, name), 0, 0, NULL },
 #define WXP__ROW_OBJ(S, name, req, lo, hi, T)  { #name, WXP__T_OBJ, req, 0, lo, hi, offsetof(S, name), 0, sizeof(T), &T##__model },
 #define WXP__ROW_ARR(S, name, req, lo, hi, T)  { #name, WXP__T_ARR, req, 0, lo, hi, offsetof(S, name), offsetof(S, name##_count), sizeof(T), &T##__model },
 #define WXP__ROW(S, TYPE, name, req, lo, hi, x) WXP__ROW_##TYPE(S, name, req, lo, hi, x)
@@ -1228,8 +1242,20 @@ WXP_ENDPOINT(wxp_subsidy_pay_query, GET, "/v3/marketing/busifavor/subsidy/pay-re
 WXP_API WXP_NODISCARD wxp_err wxp_subsidy_pay_query(wxp_client *c, const char *subsidy_receipt_id,
                                                     wxp_subsidy_pay_receipt *out, wxp_result *res);
 
-/* -- GET /v3/pay/transactions/out-trade-no/{out_trade_no}?mchid=…
-      GET /v3/pay/transactions/id/{transaction_id}?mchid=… */
+/* -- Payments (APIv3). Limits and enumerations from the official pages
+   (pay.weixin.qq.com/doc/v3/merchant: 4012525167 JSAPI下单, 4012791877 Native
+   下单, 4012556352 查询订单, 4012556398 关闭订单; docs/partner: 服务商下单,
+   查询, 关单; code-payment-v3: 付款码支付, 撤销) and wechatpay-go's models
+   (services/payments, services/partnerpayments). The direct merchant's and
+   the service provider's (partner: sp_mchid + sub_mchid) forms each have
+   their own models and calls. */
+
+/* ---- what WeChat Pay answers about an order: query, the payment callback,
+   code-pay. An unpaid order (NOTPAY) has no transaction_id, payer,
+   success_time or payer_total. trade_state: SUCCESS, REFUND, NOTPAY, CLOSED,
+   REVOKED (code-pay reversed), USERPAYING (code-pay, the customer is typing
+   a password), PAYERROR. trade_type: JSAPI, NATIVE, APP, MICROPAY, MWEB (H5),
+   FACEPAY. */
 #define WXP_TRANSACTION_PAYER(X, S) X(S, STR, openid, 0, 0, 128, WXP_CS_ANY)
 WXP_MODEL_RESPONSE(wxp_transaction_payer, WXP_TRANSACTION_PAYER)
 #define WXP_TRANSACTION_AMOUNT(X, S) \
@@ -1238,9 +1264,30 @@ WXP_MODEL_RESPONSE(wxp_transaction_payer, WXP_TRANSACTION_PAYER)
     X(S, STR, currency, 0, 0, 16, WXP_CS_ANY) \
     X(S, STR, payer_currency, 0, 0, 16, WXP_CS_ANY)
 WXP_MODEL_RESPONSE(wxp_transaction_amount, WXP_TRANSACTION_AMOUNT)
-#define WXP_TRANSACTION(X, S) \
-    X(S, STR, appid, 0, 0, 32, WXP_CS_ANY) \
-    X(S, STR, mchid, 0, 0, 32, WXP_CS_ANY) \
+#define WXP_TRANSACTION_SCENE(X, S) X(S, STR, device_id, 0, 0, 32, WXP_CS_ANY)
+WXP_MODEL_RESPONSE(wxp_transaction_scene, WXP_TRANSACTION_SCENE)
+#define WXP_PROMOTION_GOODS(X, S) \
+    X(S, STR, goods_id, 0, 0, 32, WXP_CS_ANY) \
+    X(S, INT, quantity, 0, 0, 100000000, 0) \
+    X(S, INT, unit_price, 0, 0, WXP__FEN_MAX, 0) \
+    X(S, INT, discount_amount, 0, 0, WXP__FEN_MAX, 0) \
+    X(S, STR, goods_remark, 0, 0, 128, WXP_CS_ANY)
+WXP_MODEL_RESPONSE(wxp_promotion_goods, WXP_PROMOTION_GOODS)
+/* scope GLOBAL or SINGLE; type CASH or NOCASH. */
+#define WXP_PROMOTION(X, S) \
+    X(S, STR, coupon_id, 0, 0, 32, WXP_CS_ANY) \
+    X(S, STR, name, 0, 0, 64, WXP_CS_ANY) \
+    X(S, STR, scope, 0, 0, 32, WXP_CS_ANY) \
+    X(S, STR, type, 0, 0, 32, WXP_CS_ANY) \
+    X(S, INT, amount, 0, 0, WXP__FEN_MAX, 0) \
+    X(S, STR, stock_id, 0, 0, 32, WXP_CS_ANY) \
+    X(S, INT, wechatpay_contribute, 0, 0, WXP__FEN_MAX, 0) \
+    X(S, INT, merchant_contribute, 0, 0, WXP__FEN_MAX, 0) \
+    X(S, INT, other_contribute, 0, 0, WXP__FEN_MAX, 0) \
+    X(S, STR, currency, 0, 0, 16, WXP_CS_ANY) \
+    X(S, ARR, goods_detail, 0, 0, 1000, wxp_promotion_goods)
+WXP_MODEL_RESPONSE(wxp_promotion, WXP_PROMOTION)
+#define WXP__TRANSACTION_STATE(X, S) \
     X(S, STR, out_trade_no, 1, 1, 32, WXP_CS_ANY) \
     X(S, STR, transaction_id, 0, 0, 32, WXP_CS_ANY) \
     X(S, STR, trade_type, 0, 0, 16, WXP_CS_ANY) \
@@ -1249,10 +1296,42 @@ WXP_MODEL_RESPONSE(wxp_transaction_amount, WXP_TRANSACTION_AMOUNT)
     X(S, STR, bank_type, 0, 0, 32, WXP_CS_ANY) \
     X(S, STR, attach, 0, 0, 128, WXP_CS_ANY) \
     X(S, STR, success_time, 0, 0, 64, WXP_CS_ANY) \
-    X(S, OBJ, payer, 0, 0, 0, wxp_transaction_payer) \
-    X(S, OBJ, amount, 0, 0, 0, wxp_transaction_amount)
+    X(S, OBJ, amount, 0, 0, 0, wxp_transaction_amount) \
+    X(S, OBJ, scene_info, 0, 0, 0, wxp_transaction_scene) \
+    X(S, ARR, promotion_detail, 0, 0, 100, wxp_promotion)
+#define WXP_TRANSACTION(X, S) \
+    X(S, STR, appid, 0, 0, 32, WXP_CS_ANY) \
+    X(S, STR, mchid, 0, 0, 32, WXP_CS_ANY) \
+    WXP__TRANSACTION_STATE(X, S) \
+    X(S, OBJ, payer, 0, 0, 0, wxp_transaction_payer)
 WXP_MODEL_RESPONSE(wxp_transaction, WXP_TRANSACTION)
-/* The order named in a query or close: one of the ids, and mchid (the config's). */
+
+#define WXP_PARTNER_PAYER(X, S) \
+    X(S, STR, sp_openid, 0, 0, 128, WXP_CS_ANY) \
+    X(S, STR, sub_openid, 0, 0, 128, WXP_CS_ANY)
+WXP_MODEL_RESPONSE(wxp_partner_payer, WXP_PARTNER_PAYER)
+#define WXP_PARTNER_TRANSACTION(X, S) \
+    X(S, STR, sp_appid, 0, 0, 32, WXP_CS_ANY) \
+    X(S, STR, sp_mchid, 0, 0, 32, WXP_CS_ANY) \
+    X(S, STR, sub_appid, 0, 0, 32, WXP_CS_ANY) \
+    X(S, STR, sub_mchid, 0, 0, 32, WXP_CS_ANY) \
+    WXP__TRANSACTION_STATE(X, S) \
+    X(S, OBJ, payer, 0, 0, 0, wxp_partner_payer)
+WXP_MODEL_RESPONSE(wxp_partner_transaction, WXP_PARTNER_TRANSACTION)
+
+/* The payment callback (event_type TRANSACTION.SUCCESS), once wxp_notify_parse
+   has verified and decrypted it: n->plaintext (modified in place) decoded,
+   with the JSON tokens in the client's io_buf (so a callback with many
+   promotions still decodes; plain must not lie in io_buf). */
+WXP_API WXP_NODISCARD wxp_err wxp_transaction_notify_decode(wxp_client *c, wxp_notification *n,
+                                                            wxp_transaction *out, wxp_result *res);
+WXP_API WXP_NODISCARD wxp_err wxp_partner_transaction_notify_decode(wxp_client *c, wxp_notification *n,
+                                                                    wxp_partner_transaction *out, wxp_result *res);
+
+/* ---- GET /v3/pay/transactions/out-trade-no/{out_trade_no}?mchid=…,
+        GET /v3/pay/transactions/id/{transaction_id}?mchid=…,
+        POST …/out-trade-no/{out_trade_no}/close {"mchid"} (204, still signed).
+   An unpaid order can be queried by out_trade_no only. All safe to repeat. */
 #define WXP_TRANSACTION_REF(X, S) \
     X(S, STR, transaction_id, 0, 1, 32, WXP_CS_ALNUM) \
     X(S, STR, out_trade_no, 0, 1, 32, WXP_CS_OUTNO) \
@@ -1262,15 +1341,218 @@ WXP_ENDPOINT(wxp_transaction_by_out_trade_no, GET, "/v3/pay/transactions/out-tra
              wxp_transaction_ref, wxp_transaction, wxp__no_rules, WXP__RETRY)
 WXP_ENDPOINT(wxp_transaction_by_id, GET, "/v3/pay/transactions/id/{transaction_id}", wxp_transaction_ref,
              wxp_transaction, wxp__no_rules, WXP__RETRY)
+WXP_ENDPOINT(wxp_transaction_close, POST, "/v3/pay/transactions/out-trade-no/{out_trade_no}/close",
+             wxp_transaction_ref, wxp__none, wxp__no_rules, WXP__RETRY)
 WXP_API WXP_NODISCARD wxp_err wxp_transaction_by_out_trade_no(wxp_client *c, const char *out_trade_no,
                                                               wxp_transaction *out, wxp_result *res);
 WXP_API WXP_NODISCARD wxp_err wxp_transaction_by_id(wxp_client *c, const char *transaction_id,
                                                     wxp_transaction *out, wxp_result *res);
-/* POST …/out-trade-no/{out_trade_no}/close {"mchid"}: WeChat Pay answers 204,
-   still signed. Safe to repeat. */
-WXP_ENDPOINT(wxp_transaction_close, POST, "/v3/pay/transactions/out-trade-no/{out_trade_no}/close",
-             wxp_transaction_ref, wxp__none, wxp__no_rules, WXP__RETRY)
 WXP_API WXP_NODISCARD wxp_err wxp_transaction_close(wxp_client *c, const char *out_trade_no, wxp_result *res);
+
+/* ---- the same for a service provider: GET /v3/pay/partner/transactions/
+   {id/{transaction_id} | out-trade-no/{out_trade_no}}?sp_mchid=…&sub_mchid=…,
+   POST …/out-trade-no/{out_trade_no}/close {"sp_mchid","sub_mchid"}. sp_mchid
+   is config.mchid. */
+#define WXP_PARTNER_TRANSACTION_REF(X, S) \
+    X(S, STR, transaction_id, 0, 1, 32, WXP_CS_ALNUM) \
+    X(S, STR, out_trade_no, 0, 1, 32, WXP_CS_OUTNO) \
+    X(S, STR, sp_mchid, 1, 1, 32, WXP_CS_DIGITS) \
+    X(S, STR, sub_mchid, 1, 1, 32, WXP_CS_DIGITS)
+WXP_MODEL_REQUEST(wxp_partner_transaction_ref, WXP_PARTNER_TRANSACTION_REF)
+WXP_ENDPOINT(wxp_partner_transaction_by_out_trade_no, GET,
+             "/v3/pay/partner/transactions/out-trade-no/{out_trade_no}", wxp_partner_transaction_ref,
+             wxp_partner_transaction, wxp__no_rules, WXP__RETRY)
+WXP_ENDPOINT(wxp_partner_transaction_by_id, GET, "/v3/pay/partner/transactions/id/{transaction_id}",
+             wxp_partner_transaction_ref, wxp_partner_transaction, wxp__no_rules, WXP__RETRY)
+WXP_ENDPOINT(wxp_partner_transaction_close, POST, "/v3/pay/partner/transactions/out-trade-no/{out_trade_no}/close",
+             wxp_partner_transaction_ref, wxp__none, wxp__no_rules, WXP__RETRY)
+WXP_API WXP_NODISCARD wxp_err wxp_partner_transaction_by_out_trade_no(wxp_client *c, const char *sub_mchid,
+                                                                      const char *out_trade_no,
+                                                                      wxp_partner_transaction *out,
+                                                                      wxp_result *res);
+WXP_API WXP_NODISCARD wxp_err wxp_partner_transaction_by_id(wxp_client *c, const char *sub_mchid,
+                                                            const char *transaction_id,
+                                                            wxp_partner_transaction *out, wxp_result *res);
+WXP_API WXP_NODISCARD wxp_err wxp_partner_transaction_close(wxp_client *c, const char *sub_mchid,
+                                                            const char *out_trade_no, wxp_result *res);
+
+/* ---- POST /v3/pay/transactions/{jsapi,app,h5,native}: places an order (it is
+   booked NOTPAY) and answers what the front end needs to pay it: prepay_id
+   (JSAPI and mini program, App; valid 2 hours), h5_url (H5), code_url
+   (Native: a QR code, valid 2 hours). appid and mchid default to the
+   config's, amount.currency to CNY. Safe to repeat: the same out_trade_no
+   with the same fields answers the order's latest prepay_id; with other
+   fields WeChat Pay refuses it (INVALID_REQUEST "201 商户订单号重复").
+   time_expire is RFC 3339 ("2026-12-03T18:00:00+08:00"); past it the order
+   cannot be paid (it stays NOTPAY until closed). JSAPI needs payer.openid, H5
+   scene_info with payer_client_ip and h5_info.type (iOS, Android, Wap). */
+#define WXP_GOODS_DETAIL_REQ(X, S) \
+    X(S, STR, merchant_goods_id, 1, 1, 32, WXP_CS_ANY) \
+    X(S, STR, wechatpay_goods_id, 0, 1, 32, WXP_CS_ANY) \
+    X(S, STR, goods_name, 0, 1, 256, WXP_CS_ANY) \
+    X(S, INT, quantity, 1, 1, 100000000, 0) \
+    X(S, INT, unit_price, 1, 0, WXP__FEN_MAX, 0)
+WXP_MODEL_REQUEST(wxp_goods_detail_req, WXP_GOODS_DETAIL_REQ)
+/* The whole detail, compacted, may not pass 6144 bytes (WeChat Pay checks). */
+#define WXP_ORDER_DETAIL_REQ(X, S) \
+    X(S, INT, cost_price, 0, 1, WXP__FEN_MAX, 0) \
+    X(S, STR, invoice_id, 0, 1, 32, WXP_CS_ANY) \
+    X(S, ARR, goods_detail, 0, 0, 100, wxp_goods_detail_req)
+WXP_MODEL_REQUEST(wxp_order_detail_req, WXP_ORDER_DETAIL_REQ)
+#define WXP_STORE_INFO_REQ(X, S) \
+    X(S, STR, id, 1, 1, 32, WXP_CS_ANY) \
+    X(S, STR, name, 0, 1, 256, WXP_CS_ANY) \
+    X(S, STR, area_code, 0, 1, 32, WXP_CS_ANY) \
+    X(S, STR, address, 0, 1, 512, WXP_CS_ANY)
+WXP_MODEL_REQUEST(wxp_store_info_req, WXP_STORE_INFO_REQ)
+#define WXP_H5_INFO_REQ(X, S) \
+    X(S, STR, type, 1, 1, 32, WXP_CS_ANY) \
+    X(S, STR, app_name, 0, 1, 64, WXP_CS_ANY) \
+    X(S, STR, app_url, 0, 1, 512, WXP_CS_ANY) \
+    X(S, STR, bundle_id, 0, 1, 256, WXP_CS_ANY) \
+    X(S, STR, package_name, 0, 1, 256, WXP_CS_ANY)
+WXP_MODEL_REQUEST(wxp_h5_info_req, WXP_H5_INFO_REQ)
+#define WXP_SCENE_INFO_REQ(X, S) \
+    X(S, STR, payer_client_ip, 1, 1, 45, WXP_CS_ANY) \
+    X(S, STR, device_id, 0, 1, 32, WXP_CS_ANY) \
+    X(S, OBJ, store_info, 0, 0, 0, wxp_store_info_req) \
+    X(S, OBJ, h5_info, 0, 0, 0, wxp_h5_info_req)
+WXP_MODEL_REQUEST(wxp_scene_info_req, WXP_SCENE_INFO_REQ)
+#define WXP_PAY_AMOUNT_REQ(X, S) \
+    X(S, INT, total, 1, 1, WXP__FEN_MAX, 0) \
+    X(S, STR, currency, 0, 1, 16, WXP_CS_ENUM)
+WXP_MODEL_REQUEST(wxp_pay_amount_req, WXP_PAY_AMOUNT_REQ)
+#define WXP_PAYER_REQ(X, S) X(S, STR, openid, 0, 1, 128, WXP_CS_ANY)
+WXP_MODEL_REQUEST(wxp_payer_req, WXP_PAYER_REQ)
+#define WXP_SETTLE_INFO_REQ(X, S) X(S, BOOL, profit_sharing, 0, 0, 1, 0)
+WXP_MODEL_REQUEST(wxp_settle_info_req, WXP_SETTLE_INFO_REQ)
+/* The rows every order placement has after who places it. */
+#define WXP__PREPAY_ORDER(X, S) \
+    X(S, STR, description, 1, 1, 127, WXP_CS_ANY) \
+    X(S, STR, out_trade_no, 1, 6, 32, WXP_CS_OUTNO) \
+    X(S, STR, time_expire, 0, 20, 64, WXP_CS_ANY) \
+    X(S, STR, attach, 0, 1, 128, WXP_CS_ANY) \
+    X(S, STR, notify_url, 1, 9, 255, WXP_CS_HTTPS) \
+    X(S, STR, goods_tag, 0, 1, 32, WXP_CS_ANY) \
+    X(S, BOOL, support_fapiao, 0, 0, 1, 0) \
+    X(S, OBJ, amount, 1, 0, 0, wxp_pay_amount_req)
+#define WXP__PREPAY_EXTRA(X, S) \
+    X(S, OBJ, detail, 0, 0, 0, wxp_order_detail_req) \
+    X(S, OBJ, scene_info, 0, 0, 0, wxp_scene_info_req) \
+    X(S, OBJ, settle_info, 0, 0, 0, wxp_settle_info_req)
+#define WXP_PREPAY_REQ(X, S) \
+    X(S, STR, appid, 1, 1, 32, WXP_CS_ALNUM) \
+    X(S, STR, mchid, 1, 1, 32, WXP_CS_DIGITS) \
+    WXP__PREPAY_ORDER(X, S) \
+    X(S, OBJ, payer, 0, 0, 0, wxp_payer_req) \
+    WXP__PREPAY_EXTRA(X, S)
+WXP_MODEL_REQUEST(wxp_prepay_req, WXP_PREPAY_REQ)
+#define WXP_PREPAY(X, S) X(S, STR, prepay_id, 1, 1, 64, WXP_CS_ANY)
+WXP_MODEL_RESPONSE(wxp_prepay, WXP_PREPAY)
+#define WXP_PREPAY_H5(X, S) X(S, STR, h5_url, 1, 1, 2048, WXP_CS_ANY)
+WXP_MODEL_RESPONSE(wxp_prepay_h5, WXP_PREPAY_H5)
+#define WXP_PREPAY_NATIVE(X, S) X(S, STR, code_url, 1, 1, 256, WXP_CS_ANY)
+WXP_MODEL_RESPONSE(wxp_prepay_native, WXP_PREPAY_NATIVE)
+WXP_CALL(wxp_transaction_create_jsapi, POST, "/v3/pay/transactions/jsapi", wxp_prepay_req, wxp_prepay,
+         wxp__jsapi_rules, WXP__RETRY)
+WXP_CALL(wxp_transaction_create_app, POST, "/v3/pay/transactions/app", wxp_prepay_req, wxp_prepay,
+         wxp__prepay_rules, WXP__RETRY)
+WXP_CALL(wxp_transaction_create_h5, POST, "/v3/pay/transactions/h5", wxp_prepay_req, wxp_prepay_h5, wxp__h5_rules,
+         WXP__RETRY)
+WXP_CALL(wxp_transaction_create_native, POST, "/v3/pay/transactions/native", wxp_prepay_req, wxp_prepay_native,
+         wxp__prepay_rules, WXP__RETRY)
+
+/* ---- the same for a service provider: POST /v3/pay/partner/transactions/
+   {jsapi,app,h5,native}. sp_appid and sp_mchid default to the config's. JSAPI
+   needs payer.sp_openid or payer.sub_openid; sub_openid needs sub_appid. */
+#define WXP_PARTNER_PAYER_REQ(X, S) \
+    X(S, STR, sp_openid, 0, 1, 128, WXP_CS_ANY) \
+    X(S, STR, sub_openid, 0, 1, 128, WXP_CS_ANY)
+WXP_MODEL_REQUEST(wxp_partner_payer_req, WXP_PARTNER_PAYER_REQ)
+#define WXP_PARTNER_PREPAY_REQ(X, S) \
+    X(S, STR, sp_appid, 1, 1, 32, WXP_CS_ALNUM) \
+    X(S, STR, sp_mchid, 1, 1, 32, WXP_CS_DIGITS) \
+    X(S, STR, sub_appid, 0, 1, 32, WXP_CS_ALNUM) \
+    X(S, STR, sub_mchid, 1, 1, 32, WXP_CS_DIGITS) \
+    WXP__PREPAY_ORDER(X, S) \
+    X(S, OBJ, payer, 0, 0, 0, wxp_partner_payer_req) \
+    WXP__PREPAY_EXTRA(X, S)
+WXP_MODEL_REQUEST(wxp_partner_prepay_req, WXP_PARTNER_PREPAY_REQ)
+WXP_CALL(wxp_partner_transaction_create_jsapi, POST, "/v3/pay/partner/transactions/jsapi", wxp_partner_prepay_req,
+         wxp_prepay, wxp__partner_jsapi_rules, WXP__RETRY)
+WXP_CALL(wxp_partner_transaction_create_app, POST, "/v3/pay/partner/transactions/app", wxp_partner_prepay_req,
+         wxp_prepay, wxp__partner_prepay_rules, WXP__RETRY)
+WXP_CALL(wxp_partner_transaction_create_h5, POST, "/v3/pay/partner/transactions/h5", wxp_partner_prepay_req,
+         wxp_prepay_h5, wxp__partner_h5_rules, WXP__RETRY)
+WXP_CALL(wxp_partner_transaction_create_native, POST, "/v3/pay/partner/transactions/native",
+         wxp_partner_prepay_req, wxp_prepay_native, wxp__partner_prepay_rules, WXP__RETRY)
+
+/* ---- from the placed order to what the front end needs, in one call: places
+   the JSAPI / App order, then signs the parameters the page passes to
+   requestPayment (wxp_jsapi_sign) or the App to the WeChat SDK (wxp_app_sign)
+   with the order's appid (partner: sub_appid when given, else sp_appid).
+   *prepay, when not NULL, gets the answer (a view into io_buf). */
+WXP_API WXP_NODISCARD wxp_err wxp_jsapi_checkout(wxp_client *c, const wxp_prepay_req *req, wxp_jsapi_params *out,
+                                                 wxp_prepay *prepay, wxp_result *res);
+WXP_API WXP_NODISCARD wxp_err wxp_app_checkout(wxp_client *c, const wxp_prepay_req *req, wxp_app_params *out,
+                                               wxp_prepay *prepay, wxp_result *res);
+WXP_API WXP_NODISCARD wxp_err wxp_partner_jsapi_checkout(wxp_client *c, const wxp_partner_prepay_req *req,
+                                                         wxp_jsapi_params *out, wxp_prepay *prepay,
+                                                         wxp_result *res);
+
+/* ---- POST /v3/pay/transactions/codepay (付款码支付, APIv3): the terminal scans
+   the customer's payment code. 200 with trade_state SUCCESS is paid; 202 with
+   USERPAYING means the customer is typing a password: poll the order
+   (wxp_transaction_by_out_trade_no) every 5 s for 30 s, then reverse.
+   wxp_pos_sale_v3 does all of it. Not retried: a lost answer is settled by
+   query or reverse, never by paying again. */
+#define WXP_CODEPAY_PAYER_REQ(X, S) X(S, STR, auth_code, 1, 18, 32, WXP_CS_DIGITS)
+WXP_MODEL_REQUEST(wxp_codepay_payer_req, WXP_CODEPAY_PAYER_REQ)
+#define WXP_CODEPAY_STORE_REQ(X, S) \
+    X(S, STR, id, 0, 1, 32, WXP_CS_ANY) \
+    X(S, STR, out_id, 0, 1, 32, WXP_CS_ANY)
+WXP_MODEL_REQUEST(wxp_codepay_store_req, WXP_CODEPAY_STORE_REQ)
+#define WXP_CODEPAY_SCENE_REQ(X, S) \
+    X(S, STR, device_id, 0, 1, 32, WXP_CS_ANY) \
+    X(S, STR, device_ip, 0, 1, 45, WXP_CS_ANY) \
+    X(S, OBJ, store_info, 1, 0, 0, wxp_codepay_store_req)
+WXP_MODEL_REQUEST(wxp_codepay_scene_req, WXP_CODEPAY_SCENE_REQ)
+#define WXP_CODEPAY_REQ(X, S) \
+    X(S, STR, appid, 1, 1, 32, WXP_CS_ALNUM) \
+    X(S, STR, mchid, 1, 1, 32, WXP_CS_DIGITS) \
+    X(S, STR, description, 1, 1, 127, WXP_CS_ANY) \
+    X(S, STR, out_trade_no, 1, 6, 32, WXP_CS_OUTNO) \
+    X(S, STR, attach, 0, 1, 128, WXP_CS_ANY) \
+    X(S, STR, goods_tag, 0, 1, 32, WXP_CS_ANY) \
+    X(S, BOOL, support_fapiao, 0, 0, 1, 0) \
+    X(S, OBJ, payer, 1, 0, 0, wxp_codepay_payer_req) \
+    X(S, OBJ, amount, 1, 0, 0, wxp_pay_amount_req) \
+    X(S, OBJ, scene_info, 1, 0, 0, wxp_codepay_scene_req) \
+    X(S, OBJ, detail, 0, 0, 0, wxp_order_detail_req) \
+    X(S, OBJ, settle_info, 0, 0, 0, wxp_settle_info_req)
+/* payer.auth_code: the customer's payment code, digits starting 10 to 15. */
+WXP_MODEL_REQUEST(wxp_codepay_req, WXP_CODEPAY_REQ)
+WXP_CALL(wxp_transaction_codepay, POST, "/v3/pay/transactions/codepay", wxp_codepay_req, wxp_transaction,
+         wxp__codepay_rules, 0)
+
+/* ---- POST /v3/pay/transactions/out-trade-no/{out_trade_no}/reverse
+   {"appid","mchid"} (撤销): a code-pay order not paid is closed; one paid is
+   refunded to the customer. Answers 200 {appid, mchid, out_trade_no}. As
+   WeChat Pay asks, wxp_pos_sale_v3 reverses no sooner than 15 s after paying. */
+#define WXP_REVERSE_REQ(X, S) \
+    X(S, STR, out_trade_no, 1, 1, 32, WXP_CS_OUTNO) \
+    X(S, STR, appid, 1, 1, 32, WXP_CS_ALNUM) \
+    X(S, STR, mchid, 1, 1, 32, WXP_CS_DIGITS)
+WXP_MODEL_REQUEST(wxp_reverse_req, WXP_REVERSE_REQ)
+#define WXP_REVERSE(X, S) \
+    X(S, STR, appid, 0, 0, 32, WXP_CS_ANY) \
+    X(S, STR, mchid, 0, 0, 32, WXP_CS_ANY) \
+    X(S, STR, out_trade_no, 1, 1, 32, WXP_CS_ANY)
+WXP_MODEL_RESPONSE(wxp_reverse_result, WXP_REVERSE)
+WXP_ENDPOINT(wxp_transaction_reverse, POST, "/v3/pay/transactions/out-trade-no/{out_trade_no}/reverse",
+             wxp_reverse_req, wxp_reverse_result, wxp__no_rules, 0)
+WXP_API WXP_NODISCARD wxp_err wxp_transaction_reverse(wxp_client *c, const char *out_trade_no,
+                                                      wxp_reverse_result *out, wxp_result *res);
 
 /* -- the decrypted refund notification (REFUND.SUCCESS / ABNORMAL / CLOSED) */
 #define WXP_REFUND_NOTIFY_AMOUNT(X, S) \
@@ -1521,22 +1803,27 @@ WXP_V2_CALL(wxp_v2_orderquery, "/pay/orderquery", wxp_v2_order_ref, wxp_v2_order
 /* Mutual TLS. recall "Y" means: call reverse again (wxp_pos_sale does). */
 WXP_V2_CALL(wxp_v2_reverse, "/secapi/pay/reverse", wxp_v2_order_ref, wxp_v2_reverse_result, wxp__order_ref_rules, 0)
 
-/* The whole sale a terminal drives to the end. After micropay answers
-   USERPAYING (the customer is typing a password), SYSTEMERROR / BANKERROR or
-   nothing at all, it polls orderquery every poll_interval_ms until total_wait_s
-   has passed; a sale it cannot confirm is reversed, and reverse is repeated
-   while WeChat Pay answers recall=Y. A definite refusal (NOTENOUGH,
-   AUTH_CODE_INVALID, ...) is reversed too, so the order is closed. As WeChat
-   Pay asks, the first reverse waits until reverse_after_s (15 s) have passed
-   since micropay was sent.
+#endif /* WXP_NO_V2 */
+
+/* -- The whole sale a terminal drives to the end, over APIv2 (wxp_pos_sale:
+   micropay, orderquery, reverse with mutual TLS) or APIv3 (wxp_pos_sale_v3:
+   codepay, the query by out_trade_no, reverse); the terminal chooses by the
+   call it makes, the state machine is the same. After the payment answers
+   USERPAYING (the customer is typing a password), a system or bank error, or
+   nothing that can be trusted, it polls the order every poll_interval_ms
+   until total_wait_s has passed; a sale it cannot confirm is reversed, and
+   reverse is repeated while WeChat Pay asks (APIv2 recall=Y; a 5xx or
+   USERPAYING). A definite refusal (not enough money, an expired code, ...)
+   is reversed too, so the order is closed. As WeChat Pay asks, the first
+   reverse waits until reverse_after_s (15 s) have passed since paying.
    The outcome is always one of PAID (transaction_id set), REVERSED (not paid;
    money, if any moved, goes back), or UNKNOWN (reverse could not be confirmed:
    reconcile later with orderquery; last_error and err_code say what is known).
-   NOT_SENT means micropay never left (result.sent is 0): refused locally
+   NOT_SENT means the payment never left (result.sent is 0): refused locally
    (WXP_E_ARG, WXP_E_NOSPACE, WXP_E_RANDOM...) or by the TLS handshake
-   (WXP_E_TLS, the transport's word that no byte left). Once micropay was
-   handed to the transport the outcome is never NOT_SENT: an answer that does
-   not verify, parse or decode is confirmed by orderquery, then reversed. */
+   (WXP_E_TLS, the transport's word that no byte left). Once it was handed to
+   the transport the outcome is never NOT_SENT: an answer that does not
+   verify, parse or decode is confirmed by a query, then reversed. */
 #ifndef WXP__SALE_TYPES /* this part is read twice: types once */
 #define WXP__SALE_TYPES
 enum { WXP_SALE_NOT_SENT = 0, WXP_SALE_PAID, WXP_SALE_REVERSED, WXP_SALE_UNKNOWN };
@@ -1562,6 +1849,17 @@ typedef struct wxp_sale {
 } wxp_sale;
 #endif
 
+
+/* Returns as wxp_pos_sale. UNKNOWN ends with the last call's error, or
+   WXP_E_HTTP when codepay refused the number as used and the order under it
+   is paid (a reverse would refund it: err_code says what WeChat Pay
+   answered), or WXP_E_RANGE with err_code TOTAL_MISMATCH (paid, another
+   amount). A number refused as used whose order is not paid is REVERSED with
+   no reverse sent. No client certificate is needed. */
+WXP_API WXP_NODISCARD wxp_err wxp_pos_sale_v3(wxp_client *c, const wxp_codepay_req *req, const wxp_sale_config *sc,
+                                              wxp_sale *out, wxp_result *res);
+
+#ifndef WXP_NO_V2
 /* Returns WXP_OK once the sale reached PAID or REVERSED. NOT_SENT (result.sent
    0) returns the error that stopped micropay before it left (WXP_E_ARG also
    when config.client_cert is missing: a sale may need a reverse): fix it and
@@ -4209,6 +4507,26 @@ WXP__PRIVATE const char *wxp__req_str(const wxp_config *cfg, const wxp__field *f
     return s && *s ? s : wxp__default(cfg, f->key);
 }
 
+/* Whether the caller set any field of a request object (defaults aside):
+   an optional object is sent only then. */
+WXP__PRIVATE int wxp__obj_set(const wxp__model *m, const void *obj)
+{
+    size_t i;
+    for (i = 0; i < m->n; i++) {
+        const wxp__field *f = &m->f[i];
+        const char *s;
+        switch (f->type) {
+        case WXP__T_STR: s = *WXP__CAT(obj, f->off, const char *const *); if (s && *s) return 1; break;
+        case WXP__T_INT: if (*WXP__CAT(obj, f->off, const long long *)) return 1; break;
+        case WXP__T_BOOL: if (*WXP__CAT(obj, f->off, const int *)) return 1; break;
+        case WXP__T_OBJ: if (wxp__obj_set(f->sub, WXP__CAT(obj, f->off, const char *))) return 1; break;
+        case WXP__T_ARR: if (*WXP__CAT(obj, f->count_off, const size_t *)) return 1; break;
+        default: break;
+        }
+    }
+    return 0;
+}
+
 /* Every rule of the table, before anything is signed or sent. */
 WXP__PRIVATE wxp_err wxp__validate(const wxp__model *m, const void *obj, const wxp_config *cfg, const char *prefix,
                                    wxp_result *res)
@@ -4241,6 +4559,7 @@ WXP__PRIVATE wxp_err wxp__validate(const wxp__model *m, const void *obj, const w
             break;
         }
         case WXP__T_OBJ:
+            if (!f->req && !wxp__obj_set(f->sub, WXP__CAT(obj, f->off, const char *))) break;
             if ((e = wxp__validate(f->sub, WXP__CAT(obj, f->off, const char *), cfg, path, res)) != WXP_OK) return e;
             break;
         case WXP__T_ARR: {
@@ -4291,7 +4610,13 @@ WXP__PRIVATE void wxp__encode(const wxp__model *m, const void *obj, const wxp_co
             if (!f->req && v == 0) continue;
             wxp_jw_key(w, f->key);
             wxp_jw_int(w, v);
+        } else if (f->type == WXP__T_BOOL) {
+            int v = *WXP__CAT(obj, f->off, const int *);
+            if (!f->req && !v) continue;
+            wxp_jw_key(w, f->key);
+            wxp_jw_bool(w, v != 0);
         } else if (f->type == WXP__T_OBJ) {
+            if (!f->req && !wxp__obj_set(f->sub, WXP__CAT(obj, f->off, const char *))) continue;
             wxp_jw_key(w, f->key);
             wxp__encode(f->sub, WXP__CAT(obj, f->off, const char *), cfg, NULL, w);
         } else {
@@ -4358,6 +4683,12 @@ WXP__PRIVATE wxp_err wxp__decode(const wxp__model *m, const wxp_json *doc, int t
             *v = 0;
             if (!absent && (e = wxp_json_int(doc, t, v)) != WXP_OK)
                 return wxp__fail(res, e, path, e == WXP_E_TYPE ? "expected a number" : "not an int64");
+            break;
+        }
+        case WXP__T_BOOL: {
+            int *v = WXP__AT(obj, f->off, int *);
+            *v = 0;
+            if (!absent && (e = wxp_json_bool(doc, t, v)) != WXP_OK) return wxp__fail(res, e, path, "expected true or false");
             break;
         }
         case WXP__T_OBJ:
@@ -4727,6 +5058,203 @@ WXP_API wxp_err wxp_transaction_close(wxp_client *c, const char *out_trade_no, w
     memset(&q, 0, sizeof q);
     q.out_trade_no = out_trade_no;
     return wxp__call(c, &wxp_transaction_close__ep, &q, NULL, res);
+}
+
+/* A service provider's order: sp_mchid is the config's. */
+WXP__PRIVATE wxp_err wxp__partner_ref(wxp_client *c, const wxp__endpoint *ep, const char *sub_mchid, const char *tid,
+                                      const char *otn, void *out, wxp_result *res)
+{
+    wxp_partner_transaction_ref q;
+    memset(&q, 0, sizeof q);
+    q.sub_mchid = sub_mchid;
+    q.transaction_id = tid;
+    q.out_trade_no = otn;
+    return wxp__call(c, ep, &q, out, res);
+}
+
+WXP_API wxp_err wxp_partner_transaction_by_out_trade_no(wxp_client *c, const char *sub_mchid, const char *out_trade_no,
+                                                        wxp_partner_transaction *out, wxp_result *res)
+{
+    WXP__REQUIRE(c && out);
+    return wxp__partner_ref(c, &wxp_partner_transaction_by_out_trade_no__ep, sub_mchid, NULL, out_trade_no, out, res);
+}
+
+WXP_API wxp_err wxp_partner_transaction_by_id(wxp_client *c, const char *sub_mchid, const char *transaction_id,
+                                              wxp_partner_transaction *out, wxp_result *res)
+{
+    WXP__REQUIRE(c && out);
+    return wxp__partner_ref(c, &wxp_partner_transaction_by_id__ep, sub_mchid, transaction_id, NULL, out, res);
+}
+
+WXP_API wxp_err wxp_partner_transaction_close(wxp_client *c, const char *sub_mchid, const char *out_trade_no,
+                                              wxp_result *res)
+{
+    WXP__REQUIRE(c);
+    return wxp__partner_ref(c, &wxp_partner_transaction_close__ep, sub_mchid, NULL, out_trade_no, NULL, res);
+}
+
+WXP_API wxp_err wxp_transaction_reverse(wxp_client *c, const char *out_trade_no, wxp_reverse_result *out,
+                                        wxp_result *res)
+{
+    wxp_reverse_req q;
+    WXP__REQUIRE(c && out);
+    memset(&q, 0, sizeof q);
+    q.out_trade_no = out_trade_no;
+    return wxp__call(c, &wxp_transaction_reverse__ep, &q, out, res);
+}
+
+/* RFC 3339 as WeChat Pay writes it: 2026-12-03T18:00:00+08:00 (or Z, and an
+   optional fraction of a second). */
+WXP__PRIVATE int wxp__rfc3339(const char *s)
+{
+    static const char form[] = "dddd-dd-ddTdd:dd:dd";
+    size_t i;
+    for (i = 0; form[i]; i++)
+        if (form[i] == 'd' ? !(s[i] >= '0' && s[i] <= '9') : s[i] != form[i]) return 0;
+    s += i;
+    if (*s == '.')
+        for (s++; *s >= '0' && *s <= '9'; s++) {}
+    if (*s == 'Z') return s[1] == 0;
+    return (*s == '+' || *s == '-') && s[1] >= '0' && s[1] <= '9' && s[2] >= '0' && s[2] <= '9' && s[3] == ':' &&
+           s[4] >= '0' && s[4] <= '9' && s[5] >= '0' && s[5] <= '9' && s[6] == 0;
+}
+
+WXP__PRIVATE wxp_err wxp__expire_rule(const char *time_expire, wxp_result *res)
+{
+    if (time_expire && *time_expire && !wxp__rfc3339(time_expire))
+        return wxp__fail(res, WXP_E_ARG, "time_expire", "RFC 3339, such as 2026-12-03T18:00:00+08:00");
+    return WXP_OK;
+}
+
+WXP__PRIVATE wxp_err wxp__h5_scene_rule(const wxp_scene_info_req *si, wxp_result *res)
+{
+    if (!si->payer_client_ip || !*si->payer_client_ip)
+        return wxp__fail(res, WXP_E_ARG, "scene_info.payer_client_ip", "H5 needs the payer's IP address");
+    if (!si->h5_info.type || !*si->h5_info.type)
+        return wxp__fail(res, WXP_E_ARG, "scene_info.h5_info.type", "H5 needs the scene: iOS, Android or Wap");
+    return WXP_OK;
+}
+
+WXP__PRIVATE wxp_err wxp__prepay_rules(const void *req, wxp_result *res)
+{
+    return wxp__expire_rule(((const wxp_prepay_req *)req)->time_expire, res);
+}
+
+WXP__PRIVATE wxp_err wxp__jsapi_rules(const void *req, wxp_result *res)
+{
+    const wxp_prepay_req *r = (const wxp_prepay_req *)req;
+    if (!r->payer.openid || !*r->payer.openid)
+        return wxp__fail(res, WXP_E_ARG, "payer.openid", "JSAPI needs the payer's openid under appid");
+    return wxp__prepay_rules(req, res);
+}
+
+WXP__PRIVATE wxp_err wxp__h5_rules(const void *req, wxp_result *res)
+{
+    wxp_err e = wxp__h5_scene_rule(&((const wxp_prepay_req *)req)->scene_info, res);
+    return e ? e : wxp__prepay_rules(req, res);
+}
+
+WXP__PRIVATE wxp_err wxp__partner_prepay_rules(const void *req, wxp_result *res)
+{
+    const wxp_partner_prepay_req *r = (const wxp_partner_prepay_req *)req;
+    if (r->payer.sub_openid && *r->payer.sub_openid && (!r->sub_appid || !*r->sub_appid))
+        return wxp__fail(res, WXP_E_ARG, "sub_appid", "payer.sub_openid is under sub_appid: give it");
+    return wxp__expire_rule(r->time_expire, res);
+}
+
+WXP__PRIVATE wxp_err wxp__partner_jsapi_rules(const void *req, wxp_result *res)
+{
+    const wxp_partner_prepay_req *r = (const wxp_partner_prepay_req *)req;
+    if ((!r->payer.sp_openid || !*r->payer.sp_openid) && (!r->payer.sub_openid || !*r->payer.sub_openid))
+        return wxp__fail(res, WXP_E_ARG, "payer.sp_openid", "JSAPI needs payer.sp_openid or payer.sub_openid");
+    return wxp__partner_prepay_rules(req, res);
+}
+
+WXP__PRIVATE wxp_err wxp__partner_h5_rules(const void *req, wxp_result *res)
+{
+    wxp_err e = wxp__h5_scene_rule(&((const wxp_partner_prepay_req *)req)->scene_info, res);
+    return e ? e : wxp__partner_prepay_rules(req, res);
+}
+
+/* A WeChat payment code: digits starting 10 to 15. */
+WXP__PRIVATE wxp_err wxp__auth_code_rule(const char *a, const char *field, wxp_result *res)
+{
+    if (!(a[0] == '1' && a[1] >= '0' && a[1] <= '5'))
+        return wxp__fail(res, WXP_E_ARG, field, "a WeChat payment code starts with 10 to 15");
+    return WXP_OK;
+}
+
+WXP__PRIVATE wxp_err wxp__codepay_rules(const void *req, wxp_result *res)
+{
+    return wxp__auth_code_rule(((const wxp_codepay_req *)req)->payer.auth_code, "payer.auth_code", res);
+}
+
+/* Places the order, then signs what the front end needs with appid. */
+WXP__PRIVATE wxp_err wxp__checkout(wxp_client *c, const wxp__endpoint *ep, const void *req, const char *appid,
+                                   wxp_jsapi_params *js, wxp_app_params *app, wxp_prepay *prepay, wxp_result *res)
+{
+    wxp_prepay local;
+    char id[72];
+    wxp_err e;
+    if (!prepay) prepay = &local;
+    e = wxp__call(c, ep, req, prepay, res);
+    if (e) return e;
+    /* The signature's nonce and clock calls leave io_buf alone, but keep a copy. */
+    wxp__copy(id, sizeof id, prepay->prepay_id.ptr, prepay->prepay_id.len);
+    if (!appid || !*appid) appid = c->wxp__priv.cfg.appid;
+    return js ? wxp_jsapi_sign(c, appid, id, js, res) : wxp_app_sign(c, appid, id, app, res);
+}
+
+WXP_API wxp_err wxp_jsapi_checkout(wxp_client *c, const wxp_prepay_req *req, wxp_jsapi_params *out, wxp_prepay *prepay,
+                                   wxp_result *res)
+{
+    WXP__REQUIRE(c && req && out);
+    return wxp__checkout(c, &wxp_transaction_create_jsapi__ep, req, req->appid, out, NULL, prepay, res);
+}
+
+WXP_API wxp_err wxp_app_checkout(wxp_client *c, const wxp_prepay_req *req, wxp_app_params *out, wxp_prepay *prepay,
+                                 wxp_result *res)
+{
+    WXP__REQUIRE(c && req && out);
+    return wxp__checkout(c, &wxp_transaction_create_app__ep, req, req->appid, NULL, out, prepay, res);
+}
+
+WXP_API wxp_err wxp_partner_jsapi_checkout(wxp_client *c, const wxp_partner_prepay_req *req, wxp_jsapi_params *out,
+                                           wxp_prepay *prepay, wxp_result *res)
+{
+    WXP__REQUIRE(c && req && out);
+    return wxp__checkout(c, &wxp_partner_transaction_create_jsapi__ep, req,
+                         req->sub_appid && *req->sub_appid ? req->sub_appid : req->sp_appid, out, NULL, prepay, res);
+}
+
+/* A decrypted callback's plaintext decoded with its tokens in io_buf. */
+WXP__PRIVATE wxp_err wxp__notify_decode(wxp_client *c, wxp_notification *n, const wxp__model *m, void *out,
+                                        wxp_result *res)
+{
+    const char *io = (const char *)c->wxp__priv.cfg.io_buf;
+    wxp_json_tok *tok = (wxp_json_tok *)(void *)c->wxp__priv.cfg.io_buf;
+    wxp_json doc;
+    wxp_err e;
+    wxp__res_clear(res);
+    if (n->plaintext.ptr + n->plaintext.len > io && n->plaintext.ptr < io + c->wxp__priv.cfg.io_buf_size)
+        return wxp__fail(res, WXP_E_ARG, "plain", "the decoder keeps its tokens in io_buf: decrypt elsewhere");
+    e = wxp__json_parse(&doc, (char *)(size_t)n->plaintext.ptr, n->plaintext.len, tok,
+                        c->wxp__priv.cfg.io_buf_size / sizeof *tok, res);
+    return e ? e : wxp__decode_root(m, &doc, out, res);
+}
+
+WXP_API wxp_err wxp_transaction_notify_decode(wxp_client *c, wxp_notification *n, wxp_transaction *out,
+                                              wxp_result *res)
+{
+    WXP__REQUIRE(c && n && out);
+    return wxp__notify_decode(c, n, &wxp_transaction__model, out, res);
+}
+
+WXP_API wxp_err wxp_partner_transaction_notify_decode(wxp_client *c, wxp_notification *n,
+                                                      wxp_partner_transaction *out, wxp_result *res)
+{
+    WXP__REQUIRE(c && n && out);
+    return wxp__notify_decode(c, n, &wxp_partner_transaction__model, out, res);
 }
 
 /* ==== >>media-bill =================================================== impl */
@@ -5640,10 +6168,7 @@ WXP__PRIVATE wxp_err wxp__v2_refundquery_rules(const void *req, wxp_result *res)
 
 WXP__PRIVATE wxp_err wxp__micropay_rules(const void *req, wxp_result *res)
 {
-    const char *a = ((const wxp_micropay_req *)req)->auth_code;
-    if (!(a[0] == '1' && a[1] >= '0' && a[1] <= '5'))
-        return wxp__fail(res, WXP_E_ARG, "auth_code", "a WeChat payment code starts with 10 to 15");
-    return WXP_OK;
+    return wxp__auth_code_rule(((const wxp_micropay_req *)req)->auth_code, "auth_code", res);
 }
 
 WXP__PRIVATE wxp_err wxp__order_ref_rules(const void *req, wxp_result *res)
@@ -5654,121 +6179,87 @@ WXP__PRIVATE wxp_err wxp__order_ref_rules(const void *req, wxp_result *res)
     return WXP_OK;
 }
 
+#endif /* WXP_NO_V2 */
+
 WXP__PRIVATE void wxp__sale_note(const wxp_sale_config *sc, const char *state)
 {
     if (sc->on_state) sc->on_state(sc->user, state);
 }
 
-/* Remembers what an answer said, for the outcome and for reconciliation. */
-WXP__PRIVATE void wxp__sale_seen(wxp_sale *out, wxp_err e, const wxp_result *r, const wxp_v2_order *o)
+WXP__PRIVATE void wxp__sale_put(char *dst, size_t cap, wxp_str v)
 {
-    out->last_error = e;
-    if (r && r->code[0] && e == WXP_E_V2_RESULT) wxp__copy(out->err_code, sizeof out->err_code, r->code, strlen(r->code));
-    if (!e && o) {
-        if (o->trade_state.len)
-            wxp__copy(out->trade_state, sizeof out->trade_state, o->trade_state.ptr, o->trade_state.len);
-        if (o->transaction_id.len)
-            wxp__copy(out->transaction_id, sizeof out->transaction_id, o->transaction_id.ptr, o->transaction_id.len);
-    }
+    if (v.len) wxp__copy(dst, cap, v.ptr, v.len);
 }
 
-/* Whether the payment is still open: ask again. Only a verified answer can
-   settle it; no answer, or one that does not verify, parse or decode (a
-   duplicated element, a field of the wrong form, a body too large), says
-   nothing about what WeChat Pay did. */
-WXP__PRIVATE int wxp__sale_pending(wxp_err e, const wxp_result *r)
-{
-    if (e == WXP_OK) return 0;
-    if (e != WXP_E_V2_RESULT) return 1;
-    return strcmp(r->code, "USERPAYING") == 0 || strcmp(r->code, "SYSTEMERROR") == 0 ||
-           strcmp(r->code, "BANKERROR") == 0;
-}
+/* What one step of a sale learnt, whatever API it spoke. */
+enum { WXP__S_PAID, WXP__S_PENDING, WXP__S_REFUSED, WXP__S_NUMBER_USED, WXP__S_PAID_BEFORE, WXP__S_MISMATCH,
+       WXP__S_DONE, WXP__S_STOP };
 
-WXP_API wxp_err wxp_pos_sale(wxp_client *c, const wxp_micropay_req *req, const wxp_sale_config *sc, wxp_sale *out,
-                             wxp_result *res)
+/* The three calls of a sale in one API: pay (PAID, PENDING, REFUSED,
+   NUMBER_USED, PAID_BEFORE), query (PAID, PENDING, MISMATCH, STOP) and
+   reverse (DONE, PENDING: again, STOP). Each records in out what its answer
+   said and leaves its error in out->last_error. */
+typedef struct wxp__sale_api {
+    int (*pay)(wxp_client *c, const void *req, wxp_sale *out, wxp_result *res);
+    int (*query)(wxp_client *c, const void *req, wxp_sale *out, wxp_result *res);
+    int (*reverse)(wxp_client *c, const void *req, wxp_sale *out, wxp_result *res);
+} wxp__sale_api;
+
+/* The state machine both APIs share: pay; poll while open, bounded by the
+   sleeps and by the clock; reverse (not sooner than reverse_after_s after
+   paying) while WeChat Pay asks again. */
+WXP__PRIVATE wxp_err wxp__sale(wxp_client *c, const wxp__sale_api *api, const void *req, const wxp_sale_config *sc,
+                               wxp_sale *out, wxp_result *res)
 {
-    wxp_v2_order order;
-    wxp_v2_order_ref ref;
-    wxp_v2_reverse_result rev;
-    unsigned wait_ms = 0, budget_ms, poll_ms, k;
+    unsigned wait_ms = 0, budget_ms = WXP__DEF(sc->total_wait_s, 30u) * 1000u, poll_ms, k;
     long long started;
-    int confirm;
-    wxp_err e;
-    WXP__REQUIRE(c && req && sc && sc->sleep && out && res); /* it reads the answer codes */
-    memset(out, 0, sizeof *out);
-    memset(&order, 0, sizeof order);
-    if (!c->wxp__priv.cfg.client_cert.cert_pem.len || !c->wxp__priv.cfg.client_cert.key_pem.len) {
-        wxp__res_clear(res); /* a sale that may need a reverse it could not send */
-        return wxp__fail(res, WXP_E_ARG, "client_cert", "a sale may need a reverse (mutual TLS): set client_cert");
-    }
-    budget_ms = WXP__DEF(sc->total_wait_s, 30u) * 1000u;
+    int step;
     poll_ms = WXP__DEF(sc->poll_interval_ms, 5000u);
-    memset(&ref, 0, sizeof ref);
-    ref.appid = req->appid;
-    ref.sub_appid = req->sub_appid;
-    ref.sub_mch_id = req->sub_mch_id;
-    ref.out_trade_no = req->out_trade_no;
-
     wxp__sale_note(sc, "micropay");
     started = wxp__now(c);
-    e = wxp_v2_micropay(c, req, &order, res);
+    step = api->pay(c, req, out, res);
     /* Where the call stopped decides, never the error code: once the request
        was handed to the transport, the customer may have been charged. */
-    if (!res->sent) return out->last_error = e;
-    wxp__sale_seen(out, e, res, &order);
-    if (e == WXP_OK) {
+    if (!res->sent) return out->last_error;
+    if (step == WXP__S_PAID) {
         out->outcome = WXP_SALE_PAID;
         wxp__sale_note(sc, "paid");
         return WXP_OK;
     }
     /* The number belongs to another order: nothing of this sale to reverse,
        and reversing by out_trade_no would revoke that other order. */
-    if (e == WXP_E_V2_RESULT && strcmp(res->code, "OUT_TRADE_NO_USED") == 0) {
+    if (step == WXP__S_NUMBER_USED) {
         out->outcome = WXP_SALE_REVERSED;
         wxp__sale_note(sc, "not paid");
         return WXP_OK;
     }
-    /* Paid before (a sale run twice, or a reused number): a reverse would refund
-       it. Look, and leave it to reconciliation. */
-    if (e == WXP_E_V2_RESULT && strcmp(res->code, "ORDERPAID") == 0) {
-        out->queries++;
-        e = wxp_v2_orderquery(c, &ref, &order, res);
-        wxp__sale_seen(out, e, res, &order);
+    /* Paid before (a sale run twice, or a reused number): a reverse would
+       refund it. Leave it to reconciliation. */
+    if (step == WXP__S_PAID_BEFORE) {
         out->outcome = WXP_SALE_UNKNOWN;
-        out->last_error = WXP_E_V2_RESULT;
-        wxp__copy(out->err_code, sizeof out->err_code, "ORDERPAID", 9);
         wxp__sale_note(sc, "unknown: reconcile later");
-        return WXP_E_V2_RESULT;
+        return out->last_error;
     }
-    /* Unconfirmed: poll orderquery until the sale settles or the time is up. */
-    confirm = wxp__sale_pending(e, res);
-    /* Bounded by the sleeps and by the clock: slow queries count too. */
-    while (confirm && wait_ms < budget_ms && (wxp__now(c) - started) * 1000 < (long long)budget_ms) {
+    /* Unconfirmed: poll until the sale settles or the time is up. */
+    while (step == WXP__S_PENDING && wait_ms < budget_ms && (wxp__now(c) - started) * 1000 < (long long)budget_ms) {
         wxp__sale_note(sc, "waiting for the customer");
         sc->sleep(sc->user, poll_ms);
         wait_ms += poll_ms;
         out->queries++;
-        e = wxp_v2_orderquery(c, &ref, &order, res);
-        wxp__sale_seen(out, e, res, &order);
-        if (e != WXP_OK) {
-            if (!wxp__sale_pending(e, res)) break; /* ORDERNOTEXIST...: close it by reversing */
-            continue;
-        }
-        if (wxp__str_eq(order.trade_state, "SUCCESS") && order.total_fee != req->total_fee) {
-            out->outcome = WXP_SALE_UNKNOWN; /* paid, but not this amount: a person must look */
-            wxp__copy(out->err_code, sizeof out->err_code, "TOTAL_FEE_MISMATCH", 18);
-            wxp__sale_note(sc, "unknown: reconcile later");
-            return WXP_E_V2_RESULT;
-        }
-        if (wxp__str_eq(order.trade_state, "SUCCESS")) {
+        step = api->query(c, req, out, res);
+        if (step == WXP__S_PAID) {
             out->outcome = WXP_SALE_PAID;
             wxp__sale_note(sc, "paid");
             return WXP_OK;
         }
-        if (!wxp__str_eq(order.trade_state, "USERPAYING")) break; /* NOTPAY, PAYERROR, CLOSED... */
+        if (step == WXP__S_MISMATCH) {
+            out->outcome = WXP_SALE_UNKNOWN; /* paid, but not this amount: a person must look */
+            wxp__sale_note(sc, "unknown: reconcile later");
+            return out->last_error;
+        }
     }
-    /* Not confirmed paid: reverse, again while WeChat Pay says recall=Y, but
-       not sooner than reverse_after_s after micropay (WeChat Pay's rule). */
+    /* Not confirmed paid: reverse, again while WeChat Pay asks, but not sooner
+       than reverse_after_s after paying (WeChat Pay's rule). */
     {
         long long after = WXP__DEF(sc->reverse_after_s, 15u), left = after - (wxp__now(c) - started);
         if (left > after) left = after;             /* a clock that went back */
@@ -5779,22 +6270,222 @@ WXP_API wxp_err wxp_pos_sale(wxp_client *c, const wxp_micropay_req *req, const w
         if (k) sc->sleep(sc->user, WXP__DEF(sc->reverse_interval_ms, 1000u));
         wxp__sale_note(sc, "reversing");
         out->reverses++;
-        e = wxp_v2_reverse(c, &ref, &rev, res);
-        wxp__sale_seen(out, e, res, NULL);
-        if (e == WXP_OK && !wxp__str_eq(rev.recall, "Y")) {
+        step = api->reverse(c, req, out, res);
+        if (step == WXP__S_DONE) {
             out->outcome = WXP_SALE_REVERSED;
             wxp__sale_note(sc, "reversed");
             return WXP_OK;
         }
-        if (e != WXP_OK && !wxp__sale_pending(e, res)) break;
+        if (step == WXP__S_STOP) break;
     }
     out->outcome = WXP_SALE_UNKNOWN;
     wxp__sale_note(sc, "unknown: reconcile later");
-    if (!e) e = out->last_error = WXP_E_TRANSPORT; /* recall=Y to the end */
-    return e;
+    if (!out->last_error) out->last_error = WXP_E_TRANSPORT; /* asked to reverse again to the end */
+    return out->last_error;
 }
 
+/* Shared checks and set-up of both sales. */
+WXP__PRIVATE wxp_err wxp__sale_start(wxp_client *c, int needs_cert, wxp_sale *out, wxp_result *res)
+{
+    memset(out, 0, sizeof *out);
+    wxp__res_clear(res);
+    if (needs_cert && (!c->wxp__priv.cfg.client_cert.cert_pem.len || !c->wxp__priv.cfg.client_cert.key_pem.len))
+        return out->last_error =
+                   wxp__fail(res, WXP_E_ARG, "client_cert", "a sale may need a reverse (mutual TLS): set client_cert");
+    return WXP_OK;
+}
+
+#ifndef WXP_NO_V2
+/* ---- the sale over APIv2: micropay, orderquery, reverse (mutual TLS) */
+
+/* Remembers what an APIv2 answer said, for the outcome and reconciliation. */
+WXP__PRIVATE void wxp__sale_seen_v2(wxp_sale *out, wxp_err e, const wxp_result *r, const wxp_v2_order *o)
+{
+    out->last_error = e;
+    if (r && r->code[0] && e == WXP_E_V2_RESULT) wxp__copy(out->err_code, sizeof out->err_code, r->code, strlen(r->code));
+    if (!e && o) {
+        wxp__sale_put(out->trade_state, sizeof out->trade_state, o->trade_state);
+        wxp__sale_put(out->transaction_id, sizeof out->transaction_id, o->transaction_id);
+    }
+}
+
+/* Whether the payment is still open: ask again. Only a verified answer can
+   settle it; no answer, or one that does not verify, parse or decode (a
+   duplicated element, a field of the wrong form, a body too large), says
+   nothing about what WeChat Pay did. */
+WXP__PRIVATE int wxp__sale_pending_v2(wxp_err e, const wxp_result *r)
+{
+    if (e == WXP_OK) return 0;
+    if (e != WXP_E_V2_RESULT) return 1;
+    return strcmp(r->code, "USERPAYING") == 0 || strcmp(r->code, "SYSTEMERROR") == 0 ||
+           strcmp(r->code, "BANKERROR") == 0;
+}
+
+WXP__PRIVATE void wxp__sale_ref_v2(const wxp_micropay_req *q, wxp_v2_order_ref *ref)
+{
+    memset(ref, 0, sizeof *ref);
+    ref->appid = q->appid;
+    ref->sub_appid = q->sub_appid;
+    ref->sub_mch_id = q->sub_mch_id;
+    ref->out_trade_no = q->out_trade_no;
+}
+
+WXP__PRIVATE int wxp__sale_query_v2(wxp_client *c, const void *req, wxp_sale *out, wxp_result *res)
+{
+    const wxp_micropay_req *q = (const wxp_micropay_req *)req;
+    wxp_v2_order_ref ref;
+    wxp_v2_order o;
+    wxp_err e;
+    wxp__sale_ref_v2(q, &ref);
+    memset(&o, 0, sizeof o);
+    e = wxp_v2_orderquery(c, &ref, &o, res);
+    wxp__sale_seen_v2(out, e, res, &o);
+    if (e != WXP_OK) return wxp__sale_pending_v2(e, res) ? WXP__S_PENDING : WXP__S_STOP; /* ORDERNOTEXIST...: reverse */
+    if (wxp__str_eq(o.trade_state, "SUCCESS")) {
+        if (o.total_fee == q->total_fee) return WXP__S_PAID;
+        wxp__copy(out->err_code, sizeof out->err_code, "TOTAL_FEE_MISMATCH", 18);
+        out->last_error = WXP_E_V2_RESULT;
+        return WXP__S_MISMATCH;
+    }
+    return wxp__str_eq(o.trade_state, "USERPAYING") ? WXP__S_PENDING : WXP__S_STOP; /* NOTPAY, PAYERROR, CLOSED... */
+}
+
+WXP__PRIVATE int wxp__sale_pay_v2(wxp_client *c, const void *req, wxp_sale *out, wxp_result *res)
+{
+    wxp_v2_order o;
+    wxp_err e;
+    memset(&o, 0, sizeof o);
+    e = wxp_v2_micropay(c, (const wxp_micropay_req *)req, &o, res);
+    wxp__sale_seen_v2(out, e, res, &o);
+    if (e == WXP_OK) return WXP__S_PAID;
+    if (e == WXP_E_V2_RESULT && strcmp(res->code, "OUT_TRADE_NO_USED") == 0) return WXP__S_NUMBER_USED;
+    if (e == WXP_E_V2_RESULT && strcmp(res->code, "ORDERPAID") == 0) {
+        out->queries++; /* look, for the record */
+        (void)wxp__sale_query_v2(c, req, out, res);
+        out->last_error = WXP_E_V2_RESULT;
+        wxp__copy(out->err_code, sizeof out->err_code, "ORDERPAID", 9);
+        return WXP__S_PAID_BEFORE;
+    }
+    return wxp__sale_pending_v2(e, res) ? WXP__S_PENDING : WXP__S_REFUSED;
+}
+
+WXP__PRIVATE int wxp__sale_reverse_v2(wxp_client *c, const void *req, wxp_sale *out, wxp_result *res)
+{
+    wxp_v2_order_ref ref;
+    wxp_v2_reverse_result rev;
+    wxp_err e;
+    wxp__sale_ref_v2((const wxp_micropay_req *)req, &ref);
+    e = wxp_v2_reverse(c, &ref, &rev, res);
+    wxp__sale_seen_v2(out, e, res, NULL);
+    if (e == WXP_OK) return wxp__str_eq(rev.recall, "Y") ? WXP__S_PENDING : WXP__S_DONE;
+    return wxp__sale_pending_v2(e, res) ? WXP__S_PENDING : WXP__S_STOP;
+}
+
+WXP_API wxp_err wxp_pos_sale(wxp_client *c, const wxp_micropay_req *req, const wxp_sale_config *sc, wxp_sale *out,
+                             wxp_result *res)
+{
+    static const wxp__sale_api v2 = { wxp__sale_pay_v2, wxp__sale_query_v2, wxp__sale_reverse_v2 };
+    wxp_err e;
+    WXP__REQUIRE(c && req && sc && sc->sleep && out && res); /* it reads the answer codes */
+    e = wxp__sale_start(c, 1, out, res);
+    return e ? e : wxp__sale(c, &v2, req, sc, out, res);
+}
 #endif /* WXP_NO_V2 */
+
+/* ---- the sale over APIv3: codepay, query by out_trade_no, reverse */
+
+WXP__PRIVATE void wxp__sale_seen_v3(wxp_sale *out, wxp_err e, const wxp_result *r, const wxp_transaction *t)
+{
+    out->last_error = e;
+    if (r && r->code[0] && e == WXP_E_HTTP) wxp__copy(out->err_code, sizeof out->err_code, r->code, strlen(r->code));
+    if (!e && t) {
+        wxp__sale_put(out->trade_state, sizeof out->trade_state, t->trade_state);
+        wxp__sale_put(out->transaction_id, sizeof out->transaction_id, t->transaction_id);
+    }
+}
+
+/* An APIv3 answer that leaves the payment open: none that verifies and
+   decodes, WeChat Pay's own failure (5xx, SYSTEM_ERROR, BANK_ERROR), or the
+   customer still typing a password (202, or USERPAYING refusing a reverse). */
+WXP__PRIVATE int wxp__sale_pending_v3(wxp_err e, const wxp_result *r)
+{
+    if (e == WXP_OK) return 0;
+    if (e != WXP_E_HTTP) return 1;
+    return r->status >= 500 || strcmp(r->code, "SYSTEM_ERROR") == 0 || strcmp(r->code, "BANK_ERROR") == 0 ||
+           strcmp(r->code, "USERPAYING") == 0 || strcmp(r->code, "USER_PAYING") == 0 ||
+           strcmp(r->code, "FREQUENCY_LIMITED") == 0;
+}
+
+/* A paid, open or closed order, from its trade_state. */
+WXP__PRIVATE int wxp__sale_state_v3(const wxp_transaction *t, const wxp_codepay_req *q, wxp_sale *out,
+                                    wxp_result *res)
+{
+    if (wxp__str_eq(t->trade_state, "SUCCESS")) {
+        if (t->amount.total == q->amount.total) return WXP__S_PAID;
+        wxp__copy(out->err_code, sizeof out->err_code, "TOTAL_MISMATCH", 14);
+        out->last_error = wxp__fail(res, WXP_E_RANGE, "amount.total", "paid, but another amount: reconcile");
+        return WXP__S_MISMATCH;
+    }
+    return wxp__str_eq(t->trade_state, "USERPAYING") ? WXP__S_PENDING : WXP__S_STOP;
+}
+
+WXP__PRIVATE int wxp__sale_query_v3(wxp_client *c, const void *req, wxp_sale *out, wxp_result *res)
+{
+    const wxp_codepay_req *q = (const wxp_codepay_req *)req;
+    wxp_transaction t;
+    wxp_err e;
+    memset(&t, 0, sizeof t);
+    e = wxp_transaction_by_out_trade_no(c, q->out_trade_no, &t, res);
+    if (e == WXP_E_PARTIAL) e = WXP_OK; /* the state is there; promotions do not matter here */
+    wxp__sale_seen_v3(out, e, res, &t);
+    if (e) return wxp__sale_pending_v3(e, res) ? WXP__S_PENDING : WXP__S_STOP; /* ORDER_NOT_EXIST...: reverse */
+    return wxp__sale_state_v3(&t, q, out, res);
+}
+
+WXP__PRIVATE int wxp__sale_pay_v3(wxp_client *c, const void *req, wxp_sale *out, wxp_result *res)
+{
+    wxp_transaction t;
+    wxp_err e;
+    int step;
+    memset(&t, 0, sizeof t);
+    e = wxp_transaction_codepay(c, (const wxp_codepay_req *)req, &t, res);
+    if (e == WXP_E_PARTIAL) e = WXP_OK;
+    wxp__sale_seen_v3(out, e, res, &t);
+    if (!e) {
+        step = wxp__sale_state_v3(&t, (const wxp_codepay_req *)req, out, res);
+        return step == WXP__S_STOP ? WXP__S_REFUSED : step; /* PAYERROR...: close it by reversing */
+    }
+    /* The number is another order's (or this sale's, run twice): look
+       before anything, and never reverse a number that was refused as used. */
+    if (e == WXP_E_HTTP && (strcmp(res->code, "OUT_TRADE_NO_USED") == 0 || strcmp(res->code, "INVALID_REQUEST") == 0)) {
+        out->queries++;
+        step = wxp__sale_query_v3(c, req, out, res);
+        out->last_error = e;
+        return step == WXP__S_PAID || step == WXP__S_MISMATCH ? WXP__S_PAID_BEFORE : WXP__S_NUMBER_USED;
+    }
+    return wxp__sale_pending_v3(e, res) ? WXP__S_PENDING : WXP__S_REFUSED;
+}
+
+WXP__PRIVATE int wxp__sale_reverse_v3(wxp_client *c, const void *req, wxp_sale *out, wxp_result *res)
+{
+    wxp_reverse_result rev;
+    wxp_err e = wxp_transaction_reverse(c, ((const wxp_codepay_req *)req)->out_trade_no, &rev, res);
+    wxp__sale_seen_v3(out, e, res, NULL);
+    if (e == WXP_OK) return WXP__S_DONE;
+    return wxp__sale_pending_v3(e, res) ? WXP__S_PENDING : WXP__S_STOP;
+}
+
+WXP_API wxp_err wxp_pos_sale_v3(wxp_client *c, const wxp_codepay_req *req, const wxp_sale_config *sc, wxp_sale *out,
+                                wxp_result *res)
+{
+    static const wxp__sale_api v3 = { wxp__sale_pay_v3, wxp__sale_query_v3, wxp__sale_reverse_v3 };
+    wxp_err e;
+    WXP__REQUIRE(c && req && sc && sc->sleep && out && res);
+    e = wxp__sale_start(c, 0, out, res);
+    return e ? e : wxp__sale(c, &v3, req, sc, out, res);
+}
+
+
 
 #endif /* WECHATPAY_IMPLEMENTATION */
 
