@@ -626,15 +626,26 @@ static void v2_refund(void)
     assert_string_equal(r.code, "APPID_MCHID_NOT_MATCH");
     assert_int_equal(wxp_fake_refund_count(&fake), 2);
 
-    /* The APIv3 view of the order: refunded, the payer paid the cash part. */
+    /* The APIv3 view of the order: refunded, the payer paid the cash part,
+       the coupons are its promotions. Without room for it the call is done but
+       says the list was cut. */
     {
         wxp_transaction tx;
+        wxp_promotion promo[2];
         memset(&tx, 0, sizeof tx);
+        assert_int_equal(wxp_transaction_by_id(&client, tid, &tx, &r), WXP_E_PARTIAL);
+        assert_string_equal(r.field, "promotion_detail");
+        assert_view(tx.trade_state, "REFUND");
+        memset(promo, 0, sizeof promo);
+        tx.promotion_detail = promo;
+        tx.promotion_detail_cap = 2;
         assert_int_equal(wxp_transaction_by_id(&client, tid, &tx, &r), WXP_OK);
         assert_view(tx.trade_state, "REFUND");
         assert_view(tx.out_trade_no, "T-V2");
         assert_int_equal(tx.amount.total, 1000);
         assert_int_equal(tx.amount.payer_total, 700);
+        assert_int_equal(tx.promotion_detail_count, 2);   /* C1 CASH 100, C2 200 */
+        assert_int_equal(promo[0].amount + promo[1].amount, 300);
     }
 }
 
