@@ -11,7 +11,8 @@
      2  the replay guard says "seen before"
      4  a plaintext buffer of 32 bytes instead of 8 KiB
      8  no APIv3 key in the config
-   A callback that decrypts is then decoded with wxp_refund_notify_decode. */
+   A callback that decrypts is then decoded with wxp_refund_notify_decode,
+   and a copy of its plaintext with wxp_transaction_notify_decode. */
 #define WECHATPAY_IMPLEMENTATION
 #include "wechatpay.h"
 #include "examples/test_keys.h"
@@ -119,9 +120,27 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 #endif
     if (e == WXP_OK) {
         wxp_refund_notify rn;
+        wxp_transaction tx;
+        wxp_promotion promo[2];
+        wxp_promotion_goods goods[2];
+        wxp_notification n2 = n;
+        char *copy = dup_exact((const uint8_t *)n.plaintext.ptr, n.plaintext.len);
         CHECK(n.plaintext.ptr == (const char *)plain && n.plaintext.len <= plain_cap);
         CHECK(n.id.len && n.event_type.len && n.algorithm.len && n.nonce.len);
         (void)wxp_refund_notify_decode(&n, &rn, &r);
+        /* The same plaintext as a payment callback, with small lists. */
+        n2.plaintext.ptr = copy;
+        memset(&tx, 0, sizeof tx);
+        memset(promo, 0, sizeof promo);
+        promo[0].goods_detail = goods;
+        promo[0].goods_detail_cap = 2;
+        tx.promotion_detail = promo;
+        tx.promotion_detail_cap = 2;
+        e = wxp_transaction_notify_decode(&c, &n2, &tx, &r);
+        if (e == WXP_OK || e == WXP_E_PARTIAL)
+            CHECK(tx.trade_state.len && tx.out_trade_no.len && tx.promotion_detail_count <= 2 &&
+                  goods[0].quantity >= 0);
+        free(copy);
     } else {
         CHECK(e < WXP_ERR_COUNT && r.field[0] != 0);
     }
