@@ -1794,7 +1794,8 @@ WXP_MODEL_RESPONSE(wxp_v2_order, WXP_V2_ORDER)
 /* Names an order for orderquery and reverse: one of the two ids. */
 WXP_MODEL_REQUEST(wxp_v2_order_ref, WXP_V2_ORDER_REF)
 
-#define WXP_V2_REVERSE(X, S) X(S, STR, recall, 0, 0, 1, WXP_CS_ANY)
+/* recall is required: a reverse that does not say N may have to be repeated. */
+#define WXP_V2_REVERSE(X, S) X(S, STR, recall, 1, 1, 1, WXP_CS_ANY)
 WXP_MODEL_RESPONSE(wxp_v2_reverse_result, WXP_V2_REVERSE)
 
 /* Not retried: a lost micropay answer is settled by wxp_pos_sale (query, reverse). */
@@ -5904,8 +5905,11 @@ WXP__PRIVATE wxp_err wxp__v2_call(wxp_client *c, const char *path, const wxp_kv 
     /* Fields are trusted only once the sign checks out. */
     e = wxp__v2_verify(out, kc, cfg->apiv2_key, sign_type, res);
     if (e) return e;
+    /* Success must be said: a signed answer without result_code states none. */
     rs = wxp_kv_get(out, kc, "result_code");
-    if (rs && !wxp__str_eq(*rs, "SUCCESS")) {
+    if (!rs || !rs->len)
+        return wxp__fail(res, WXP_E_NOTFOUND, "result_code", "the answer states no result_code: nothing it says is a success");
+    if (!wxp__str_eq(*rs, "SUCCESS")) {
         const wxp_str *code = wxp_kv_get(out, kc, "err_code"), *des = wxp_kv_get(out, kc, "err_code_des");
         if (res) {
             if (code) wxp__copy(res->code, sizeof res->code, code->ptr, code->len);
@@ -6217,7 +6221,7 @@ WXP__PRIVATE wxp_err wxp__sale(wxp_client *c, const wxp__sale_api *api, const vo
     poll_ms = WXP__DEF(sc->poll_interval_ms, 5000u);
     wxp__sale_note(sc, "micropay");
     started = wxp__now(c);
-    step = api->pay(c, req, out, res);
+    step = api->pay(c, req, out, res); /* res: the payment's, even when the step asked more */
     /* Where the call stopped decides, never the error code: once the request
        was handed to the transport, the customer may have been charged. */
     if (!res->sent) return out->last_error;
@@ -6330,6 +6334,18 @@ WXP__PRIVATE void wxp__sale_ref_v2(const wxp_micropay_req *q, wxp_v2_order_ref *
     ref->out_trade_no = q->out_trade_no;
 }
 
+/* A paid answer settles this sale only when it is about this sale's order
+   and names the payment: another order's answer, or one short of
+   transaction_id, says nothing about this customer (ask again). */
+WXP__PRIVATE int wxp__sale_paid_v2(const wxp_v2_order *o, const wxp_micropay_req *q, wxp_sale *out)
+{
+    if (!wxp__str_eq(o->out_trade_no, q->out_trade_no) || !o->transaction_id.len) return WXP__S_PENDING;
+    if (o->total_fee == q->total_fee) return WXP__S_PAID;
+    wxp__copy(out->err_code, sizeof out->err_code, "TOTAL_FEE_MISMATCH", 18);
+    out->last_error = WXP_E_V2_RESULT;
+    return WXP__S_MISMATCH;
+}
+
 WXP__PRIVATE int wxp__sale_query_v2(wxp_client *c, const void *req, wxp_sale *out, wxp_result *res)
 {
     const wxp_micropay_req *q = (const wxp_micropay_req *)req;
@@ -6341,12 +6357,8 @@ WXP__PRIVATE int wxp__sale_query_v2(wxp_client *c, const void *req, wxp_sale *ou
     e = wxp_v2_orderquery(c, &ref, &o, res);
     wxp__sale_seen_v2(out, e, res, &o);
     if (e != WXP_OK) return wxp__sale_pending_v2(e, res) ? WXP__S_PENDING : WXP__S_STOP; /* ORDERNOTEXIST...: reverse */
-    if (wxp__str_eq(o.trade_state, "SUCCESS")) {
-        if (o.total_fee == q->total_fee) return WXP__S_PAID;
-        wxp__copy(out->err_code, sizeof out->err_code, "TOTAL_FEE_MISMATCH", 18);
-        out->last_error = WXP_E_V2_RESULT;
-        return WXP__S_MISMATCH;
-    }
+    if (!wxp__str_eq(o.out_trade_no, q->out_trade_no)) return WXP__S_PENDING; /* not this order's answer */
+    if (wxp__str_eq(o.trade_state, "SUCCESS")) return wxp__sale_paid_v2(&o, q, out);
     return wxp__str_eq(o.trade_state, "USERPAYING") ? WXP__S_PENDING : WXP__S_STOP; /* NOTPAY, PAYERROR, CLOSED... */
 }
 
@@ -6357,11 +6369,12 @@ WXP__PRIVATE int wxp__sale_pay_v2(wxp_client *c, const void *req, wxp_sale *out,
     memset(&o, 0, sizeof o);
     e = wxp_v2_micropay(c, (const wxp_micropay_req *)req, &o, res);
     wxp__sale_seen_v2(out, e, res, &o);
-    if (e == WXP_OK) return WXP__S_PAID;
+    if (e == WXP_OK) return wxp__sale_paid_v2(&o, (const wxp_micropay_req *)req, out);
     if (e == WXP_E_V2_RESULT && strcmp(res->code, "OUT_TRADE_NO_USED") == 0) return WXP__S_NUMBER_USED;
     if (e == WXP_E_V2_RESULT && strcmp(res->code, "ORDERPAID") == 0) {
         out->queries++; /* look, for the record */
         (void)wxp__sale_query_v2(c, req, out, res);
+        res->sent = 1; /* of micropay, which was answered */
         out->last_error = WXP_E_V2_RESULT;
         wxp__copy(out->err_code, sizeof out->err_code, "ORDERPAID", 9);
         return WXP__S_PAID_BEFORE;
@@ -6416,11 +6429,14 @@ WXP__PRIVATE int wxp__sale_pending_v3(wxp_err e, const wxp_result *r)
            strcmp(r->code, "FREQUENCY_LIMITED") == 0;
 }
 
-/* A paid, open or closed order, from its trade_state. */
+/* A paid, open or closed order, from its trade_state; an answer about
+   another order, or paid without a transaction_id, says nothing (ask again). */
 WXP__PRIVATE int wxp__sale_state_v3(const wxp_transaction *t, const wxp_codepay_req *q, wxp_sale *out,
                                     wxp_result *res)
 {
+    if (!wxp__str_eq(t->out_trade_no, q->out_trade_no)) return WXP__S_PENDING;
     if (wxp__str_eq(t->trade_state, "SUCCESS")) {
+        if (!t->transaction_id.len) return WXP__S_PENDING;
         if (t->amount.total == q->amount.total) return WXP__S_PAID;
         wxp__copy(out->err_code, sizeof out->err_code, "TOTAL_MISMATCH", 14);
         out->last_error = wxp__fail(res, WXP_E_RANGE, "amount.total", "paid, but another amount: reconcile");
@@ -6460,6 +6476,7 @@ WXP__PRIVATE int wxp__sale_pay_v3(wxp_client *c, const void *req, wxp_sale *out,
     if (e == WXP_E_HTTP && (strcmp(res->code, "OUT_TRADE_NO_USED") == 0 || strcmp(res->code, "INVALID_REQUEST") == 0)) {
         out->queries++;
         step = wxp__sale_query_v3(c, req, out, res);
+        res->sent = 1; /* of codepay, which was answered */
         out->last_error = e;
         return step == WXP__S_PAID || step == WXP__S_MISMATCH ? WXP__S_PAID_BEFORE : WXP__S_NUMBER_USED;
     }
