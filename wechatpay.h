@@ -857,7 +857,8 @@ WXP_API const wxp_str *wxp_kv_get(const wxp_kv *kv, size_t n, const char *key);
 WXP_API WXP_NODISCARD wxp_err wxp_v2_sign(const wxp_kv *kv, size_t n, wxp_str apiv2_key,
                                           int sign_type, char out[65], wxp_result *res);
 /* Checks the "sign" of a parsed answer or callback in constant time:
-   WXP_E_SIGNATURE if absent or wrong. sign_type as the request used. */
+   WXP_E_SIGNATURE if absent or wrong, or if an element repeats. sign_type as
+   the request used. */
 WXP_API WXP_NODISCARD wxp_err wxp_v2_verify(const wxp_kv *kv, size_t n, wxp_str apiv2_key,
                                             int sign_type, wxp_result *res);
 
