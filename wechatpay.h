@@ -1126,7 +1126,11 @@ WXP_MODEL_RESPONSE(wxp_refund_promotion, WXP_REFUND_PROMOTION)
     X(S, ARR, promotion_detail, 0, 0, 64, wxp_refund_promotion)
 WXP_MODEL_RESPONSE(wxp_refund, WXP_REFUND)
 /* Safe to retry (the same out_refund_no is the same refund); each failing
-   request spends a token of the refund rate budget. */
+   request spends a token of the refund rate budget. After an error:
+   result.sent 0, nothing left (fix the request; any number may be used);
+   result.sent 1, the refund may be booked whatever the error: send the same
+   out_refund_no again or ask wxp_refund_query, never a new number.
+   WXP_E_PARTIAL: booked; a list was longer than its array. */
 WXP_CALL(wxp_refund_create, POST, "/v3/refund/domestic/refunds", wxp_refund_req, wxp_refund, wxp__refund_rules,
          WXP__RETRY | WXP__RATED)
 
@@ -1734,7 +1738,10 @@ WXP_MODEL_RESPONSE(wxp_v2_refundquery_result, WXP_V2_REFUNDQUERY)
    errors as wxp_v2_request (out is filled only on WXP_OK); indexed lists go
    into the caller's arrays. config.retry applies: the same request (the same
    out_refund_no) is sent again after no answer (WXP_E_TRANSPORT,
-   WXP_E_TIMEOUT), a 5xx, or SYSTEMERROR / BIZERR_NEED_RETRY / FREQUENCY_LIMITED. */
+   WXP_E_TIMEOUT), a 5xx, or SYSTEMERROR / BIZERR_NEED_RETRY / FREQUENCY_LIMITED.
+   After an error as for wxp_refund_create: result.sent 1 means the refund
+   may be booked (the same out_refund_no again, or wxp_v2_refundquery);
+   WXP_E_PARTIAL means booked, with a coupon list longer than its array. */
 WXP_ENDPOINT(wxp_v2_refund, POST, "/secapi/pay/refund", wxp_v2_refund_req, wxp_v2_refund_result,
              wxp__v2_refund_rules, WXP__RETRY | WXP__RATED)
 WXP_ENDPOINT(wxp_v2_refundv2, POST, "/secapi/pay/refundv2", wxp_v2_refund_req, wxp_v2_refund_result,
