@@ -14,8 +14,13 @@
       directly. Then the typed call (wxp_refund_create: encode, call, decode);
    3. a refund callback: wxp_notify_parse (verify, AES-256-GCM decrypt) and
       wxp_refund_notify_decode;
-   4. JSON parse throughput on the 1 KB refund answer;
-   5. APIv2: the refund request's sign + XML (MD5 and HMAC-SHA256), one whole
+   4. payments: a typed Native order placement (wxp_transaction_create_native,
+      through the same transport, which answers /v3/pay/transactions/native
+      with a code_url signed once up front), and a payment callback
+      (TRANSACTION.SUCCESS, a paid transaction with a coupon) through
+      wxp_notify_parse and wxp_transaction_notify_decode;
+   5. JSON parse throughput on the 1 KB refund answer;
+   6. APIv2: the refund request's sign + XML (MD5 and HMAC-SHA256), one whole
       wxp_v2_refund through a transport replaying a signed XML answer (sign,
       XML, transport, parse, verify the sign, decode), and XML parse
       throughput on that answer.
@@ -153,6 +158,16 @@ static struct {
     unsigned char raw_sig[256];                 /* the same, decoded: bare verify */
 } canned;
 
+/* The answer to a Native order placement (POST /v3/pay/transactions/native),
+   signed once with the platform key like the refund answer (same timestamp). */
+static const char native_prefix[] = "/v3/pay/transactions/native";
+static const char native_body[] = "{\"code_url\":\"weixin://wxpay/bizpayurl?pr=p4lpSuKzz\"}";
+static struct {
+    char nonce[33], sig[WXP_SIG_B64_MAX + 1];
+    char request[1024];                         /* the first request's body, as encoded */
+    size_t request_len;
+} native;
+
 /* The APIv2 refund answer, XML signed with the APIv2 key (made in setup_v2). */
 static char v2_answer[2048];
 static size_t v2_answer_len;
@@ -167,17 +182,30 @@ static int v2_replay(wxp_http_response *res)
 static int replay_transport(void *user, const wxp_http_request *req, wxp_http_response *res, char *errbuf,
                             size_t errbuf_size)
 {
+    const char *body = answer_body, *nonce = canned.nonce, *sig = canned.sig;
+    size_t len = sizeof answer_body - 1;
     (void)user; (void)errbuf; (void)errbuf_size;
     if (req->path.len && req->path.ptr[1] != 'v') return v2_replay(res); /* /secapi/..., /pay/... */
+    if (req->path.len >= sizeof native_prefix - 1 &&
+        memcmp(req->path.ptr, native_prefix, sizeof native_prefix - 1) == 0) {
+        body = native_body;
+        len = sizeof native_body - 1;
+        nonce = native.nonce;
+        sig = native.sig;
+        if (!native.request_len && req->body.len < sizeof native.request) {  /* once: for the raw call */
+            memcpy(native.request, req->body.ptr, req->body.len);
+            native.request_len = req->body.len;
+        }
+    }
     wxp_http_response_status(res, 200);
     wxp_http_response_header(res, "Request-ID", 10, "08F0C4E8A40610C6021800", 22);
     wxp_http_response_header(res, "Content-Type", 12, "application/json", 16);
-    wxp_http_response_header(res, "Wechatpay-Nonce", 15, canned.nonce, strlen(canned.nonce));
-    wxp_http_response_header(res, "Wechatpay-Signature", 19, canned.sig, strlen(canned.sig));
+    wxp_http_response_header(res, "Wechatpay-Nonce", 15, nonce, strlen(nonce));
+    wxp_http_response_header(res, "Wechatpay-Signature", 19, sig, strlen(sig));
     wxp_http_response_header(res, "Wechatpay-Timestamp", 19, canned.ts, strlen(canned.ts));
     wxp_http_response_header(res, "Wechatpay-Serial", 16, WXP_TEST_PUB_KEY_ID, sizeof WXP_TEST_PUB_KEY_ID - 1);
     wxp_http_response_header(res, "Wechatpay-Signature-Type", 24, "WECHATPAY2-SHA256-RSA2048", 25);
-    return wxp_http_response_write(res, answer_body, sizeof answer_body - 1) == sizeof answer_body - 1 ? 0 : 1;
+    return wxp_http_response_write(res, body, len) == len ? 0 : 1;
 }
 
 static EVP_PKEY *ossl_pubkey_pem(const char *pem)
@@ -210,6 +238,11 @@ static void setup_keys(void)
     if (wxp_base64_decode(canned.raw_sig, sizeof canned.raw_sig, canned.sig, strlen(canned.sig), &n) != WXP_OK ||
         n != sizeof canned.raw_sig)
         die("decode the canned signature", WXP_E_BASE64, NULL);
+    /* The Native order's answer, the same way. */
+    snprintf(native.nonce, sizeof native.nonce, "%s", "Qm4Tz8KpX2vRw7NcLh5YbJ9sEdA3fG6U");
+    snprintf(msg, sizeof msg, "%s\n%s\n%s\n", canned.ts, native.nonce, native_body);
+    if ((e = wxp_sign_base64(&platform.vtable, msg, strlen(msg), native.sig, sizeof native.sig, NULL, &r)) != WXP_OK)
+        die("sign the Native answer", e, &r);
 }
 
 /* ---- 1. bare RSA ---------------------------------------------------------- */
@@ -399,6 +432,42 @@ static void op_typed_call(void *ctx)
     if (e) die("wxp_refund_create", e, &r);
 }
 
+/* A Native order placed: validate, encode, call, decode into wxp_prepay_native
+   (a view into io_buf, checked once in main). */
+static wxp_prepay_native native_out;
+
+static void op_native(void *ctx)
+{
+    wxp_prepay_req req;
+    wxp_result r;
+    wxp_err e;
+    memset(&req, 0, sizeof req);
+    req.appid = "wxd678efh567hg6787";
+    req.mchid = WXP_TEST_MCHID;
+    req.description = "Image形象店-深圳腾大-QQ公仔";
+    req.out_trade_no = "1217752501201407033233368018";
+    req.time_expire = "2026-12-03T18:00:00+08:00";
+    req.attach = "自定义数据";
+    req.notify_url = "https://www.weixin.qq.com/wxpay/pay.php";
+    req.amount.total = 100;
+    req.amount.currency = "CNY";
+    memset(&native_out, 0, sizeof native_out);
+    e = wxp_transaction_create_native((wxp_client *)ctx, &req, &native_out, &r);
+    if (e) die("wxp_transaction_create_native", e, &r);
+}
+
+/* The same request body (as the typed call encoded it), through wxp_v3_request. */
+static void op_native_call(void *ctx)
+{
+    wxp_result r;
+    wxp_str body;
+    wxp_err e;
+    body.ptr = native.request;
+    body.len = native.request_len;
+    e = wxp_v3_request((wxp_client *)ctx, "POST", native_prefix, body, &r);
+    if (e) die("wxp_v3_request (Native)", e, &r);
+}
+
 /* ---- 3. callbacks --------------------------------------------------------- */
 
 static struct {
@@ -451,6 +520,100 @@ static void op_notify(void *ctx)
     if (e) die("wxp_notify_parse", e, &r);
     e = wxp_refund_notify_decode(&n, &rn, &r);
     if (e) die("wxp_refund_notify_decode", e, &r);
+}
+
+/* ---- 4. the payment callback: TRANSACTION.SUCCESS, a paid Native order ---- */
+
+static struct {
+    char body[4096], work[4096];
+    size_t len, plain_len;
+    char ts[24], nonce[33], sig[WXP_SIG_B64_MAX + 1];
+    wxp_notify_headers h;
+} pay;
+
+static void setup_pay_callback(void)
+{
+    /* As WeChat Pay sends it: paid with a merchant-funded single-item coupon. */
+    static const char resource[] =
+        "{\"appid\":\"wxd678efh567hg6787\",\"mchid\":\"" WXP_TEST_MCHID "\","
+        "\"out_trade_no\":\"1217752501201407033233368018\",\"transaction_id\":\"4200002016202611238541863492\","
+        "\"trade_type\":\"NATIVE\",\"trade_state\":\"SUCCESS\",\"trade_state_desc\":\"支付成功\","
+        "\"bank_type\":\"OTHERS\",\"attach\":\"自定义数据\",\"success_time\":\"2026-11-23T10:34:56+08:00\","
+        "\"payer\":{\"openid\":\"oUpF8uMuAJO_M2pxb1Q9zNjWeS6o\"},"
+        "\"amount\":{\"total\":100,\"payer_total\":90,\"currency\":\"CNY\",\"payer_currency\":\"CNY\"},"
+        "\"promotion_detail\":[{\"coupon_id\":\"109519\",\"name\":\"单品惠-6\",\"scope\":\"SINGLE\","
+        "\"type\":\"CASH\",\"amount\":10,\"stock_id\":\"931386\",\"wechatpay_contribute\":0,"
+        "\"merchant_contribute\":10,\"other_contribute\":0,\"currency\":\"CNY\",\"goods_detail\":["
+        "{\"goods_id\":\"M1006\",\"quantity\":1,\"unit_price\":100,\"discount_amount\":10,"
+        "\"goods_remark\":\"商品备注信息\"}]}]}";
+    char ct[2048], msg[4200];
+    size_t n;
+    wxp_result r;
+    wxp_err e;
+    pay.plain_len = sizeof resource - 1;
+    e = wxp_aes_gcm_encrypt(wxp_cstr(WXP_TEST_APIV3_KEY), wxp_cstr("Hk3v9QmT2xLp"), wxp_cstr("transaction"),
+                            wxp_cstr(resource), ct, sizeof ct, &n, &r);
+    if (e) die("encrypt the payment callback", e, &r);
+    pay.len = (size_t)snprintf(pay.body, sizeof pay.body,
+        "{\"id\":\"EV-2026112310345612345\",\"create_time\":\"2026-11-23T10:34:57+08:00\","
+        "\"resource_type\":\"encrypt-resource\",\"event_type\":\"TRANSACTION.SUCCESS\",\"summary\":\"支付成功\","
+        "\"resource\":{\"original_type\":\"transaction\",\"algorithm\":\"AEAD_AES_256_GCM\",\"ciphertext\":\"%s\","
+        "\"associated_data\":\"transaction\",\"nonce\":\"Hk3v9QmT2xLp\"}}", ct);
+    if (pay.len >= sizeof pay.body) die("the payment callback's body", WXP_E_NOSPACE, NULL);
+    snprintf(pay.ts, sizeof pay.ts, "%lld", NOW);
+    snprintf(pay.nonce, sizeof pay.nonce, "%s", "c7Rz2WnE5qTx8LbV3mKa9PfY6hDj4sGu");
+    snprintf(msg, sizeof msg, "%s\n%s\n%s\n", pay.ts, pay.nonce, pay.body);
+    if ((e = wxp_sign_base64(&platform.vtable, msg, strlen(msg), pay.sig, sizeof pay.sig, NULL, &r)) != WXP_OK)
+        die("sign the payment callback", e, &r);
+    pay.h.timestamp = wxp_cstr(pay.ts);
+    pay.h.nonce = wxp_cstr(pay.nonce);
+    pay.h.signature = wxp_cstr(pay.sig);
+    pay.h.serial = wxp_cstr(WXP_TEST_PUB_KEY_ID);
+}
+
+/* The decoded transaction, kept for the check in main. plain is on the stack,
+   not in io_buf, where the decoder keeps its tokens. */
+static wxp_transaction pay_tx;
+static wxp_promotion pay_promo[4];
+static wxp_promotion_goods pay_goods[4][4];
+
+static void op_pay_notify(void *ctx)
+{
+    unsigned char plain[2048];
+    wxp_notification n;
+    wxp_result r;
+    wxp_err e;
+    size_t i;
+    memcpy(pay.work, pay.body, pay.len); /* parsing unescapes in place */
+    e = wxp_notify_parse((wxp_client *)ctx, &pay.h, pay.work, pay.len, plain, sizeof plain, &n, &r);
+    if (e) die("wxp_notify_parse (payment)", e, &r);
+    memset(&pay_tx, 0, sizeof pay_tx);
+    memset(pay_promo, 0, sizeof pay_promo);
+    pay_tx.promotion_detail = pay_promo;
+    pay_tx.promotion_detail_cap = 4;
+    for (i = 0; i < 4; i++) {
+        pay_promo[i].goods_detail = pay_goods[i];
+        pay_promo[i].goods_detail_cap = 4;
+    }
+    e = wxp_transaction_notify_decode((wxp_client *)ctx, &n, &pay_tx, &r);
+    if (e) die("wxp_transaction_notify_decode", e, &r);
+}
+
+static int str_is(wxp_str s, const char *z) { return s.len == strlen(z) && memcmp(s.ptr, z, s.len) == 0; }
+
+/* Once per client, before the figures: the calls answer what they should. */
+static void check_payments(wxp_client *c)
+{
+    op_native(c);
+    if (!str_is(native_out.code_url, "weixin://wxpay/bizpayurl?pr=p4lpSuKzz"))
+        die("wxp_transaction_create_native: code_url", WXP_E_NOTFOUND, NULL);
+    op_pay_notify(c);
+    if (!str_is(pay_tx.trade_state, "SUCCESS") || !str_is(pay_tx.trade_type, "NATIVE") ||
+        !str_is(pay_tx.payer.openid, "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o") || pay_tx.amount.total != 100 ||
+        pay_tx.amount.payer_total != 90 || pay_tx.promotion_detail_count != 1 ||
+        pay_promo[0].goods_detail_count != 1 || pay_goods[0][0].discount_amount != 10 ||
+        !str_is(pay_goods[0][0].goods_remark, "商品备注信息"))
+        die("wxp_transaction_notify_decode: the decoded transaction", WXP_E_NOTFOUND, NULL);
 }
 
 /* The CPU feature probes behind AES-GCM, which a client makes once, at init. */
@@ -633,6 +796,7 @@ int main(int argc, char **argv)
     print_machine();
     setup_keys();
     setup_callback();
+    setup_pay_callback();
     setup_v2();
     wxp_keystore_init(&keys, slots, 1);
     if ((e = wxp_keystore_add_pubkey(&keys, WXP_TEST_PUB_KEY_ID, wxp_cstr(WXP_TEST_WECHATPAY_PUB), &res)) != WXP_OK)
@@ -800,15 +964,39 @@ int main(int argc, char **argv)
            "   may trap: the client probes once, in wxp_client_init, and keeps the answer.)\n");
 
     /* 4. */
+    check_payments(c_default);
+    check_payments(c_ossl);
+    check_payments(c_stub);
+    printf("\n4. Payments: a Native order placed, and its payment callback\n\n");
+    printf("   Typed call wxp_transaction_create_native (validate, encode, call POST %s,\n"
+           "   decode into wxp_prepay_native): %u-byte request body, the transport replaying a %u-byte\n"
+           "   code_url answer signed once up front:\n", native_prefix, (unsigned)native.request_len,
+           (unsigned)(sizeof native_body - 1));
+    {
+        double typed_stub = measure(op_native, c_stub, 2000);
+        printf("   %-38s %10.1f µs\n", rows[r_def].name, measure(op_native, c_default, rows[r_def].n));
+        printf("   %-38s %10.1f µs\n", "OpenSSL EVP", measure(op_native, c_ossl, rows[r_ossl].n));
+        printf("   %-38s %10.1f µs   (validate + encode + decode: %.1f µs)\n", "RSA stubbed out", typed_stub,
+               typed_stub - measure(op_native_call, c_stub, 2000));
+    }
+    printf("\n   Payment callback (TRANSACTION.SUCCESS), %u-byte body, %u-byte transaction with one coupon\n"
+           "   and one goods item: wxp_notify_parse (headers, clock, RSA verify, AES-256-GCM)\n"
+           "   + wxp_transaction_notify_decode (its JSON tokens in the client's io_buf)\n",
+           (unsigned)pay.len, (unsigned)pay.plain_len);
+    printf("   %-38s %10.1f µs\n", "BearSSL default verifier", measure(op_pay_notify, c_default, 1000));
+    printf("   %-38s %10.1f µs\n", "OpenSSL verifier", measure(op_pay_notify, c_ossl, 4000));
+    printf("   %-38s %10.1f µs\n", "RSA stubbed out", measure(op_pay_notify, c_stub, 4000));
+
+    /* 5. */
     memcpy(json_text, answer_body, sizeof answer_body);
     {
         double us = measure(op_json, json_text, 20000);
-        printf("\n4. JSON: wxp_json_parse of the %u-byte refund answer (validate + tokens)\n\n",
+        printf("\n5. JSON: wxp_json_parse of the %u-byte refund answer (validate + tokens)\n\n",
                (unsigned)(sizeof answer_body - 1));
         printf("   %.2f µs per parse, %.0f MB/s\n", us, (double)(sizeof answer_body - 1) / us);
     }
 
-    /* 5. */
+    /* 6. */
     {
         double md5, hmac, call, xml;
         v2_sign_type = WXP_V2_MD5;
@@ -817,7 +1005,7 @@ int main(int argc, char **argv)
         hmac = measure(op_v2_sign_xml, NULL, 20000);
         call = measure(op_v2_refund, c_default, 20000);
         xml = measure(op_xml, v2_answer, 20000);
-        printf("\n5. APIv2 refund (/secapi/pay/refund): the request's sign + XML, the whole call through a\n"
+        printf("\n6. APIv2 refund (/secapi/pay/refund): the request's sign + XML, the whole call through a\n"
                "   transport replaying a signed %u-byte XML answer, and the XML reader\n\n",
                (unsigned)v2_answer_len);
         printf("   %-38s %10.2f µs\n", "sign (MD5) + XML", md5);
