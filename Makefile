@@ -33,6 +33,7 @@ SIMSERVER := $(if $(wildcard tests/server/wxp_sim_server.c),$(BUILD)/wxp_sim_ser
 FAKE_EP  := $(if $(wildcard tests/fake_endpoints.c),$(BUILD)/fake_endpoints)
 POS_SALE := $(if $(wildcard tests/pos_sale.c),$(BUILD)/pos_sale_test)
 POS_FAULTS := $(if $(wildcard tests/pos_faults.c),$(BUILD)/pos_faults)
+PAYMENTS := $(if $(wildcard tests/payments.c),$(BUILD)/payments)
 CHECKS   := $(if $(wildcard tests/compile_c.c),$(BUILD)/compile_c.o) \
             $(if $(wildcard tests/compile_static.c),$(BUILD)/compile_static.o) \
             $(if $(wildcard tests/compile_cpp.cpp),$(BUILD)/compile_cpp.o) \
@@ -41,7 +42,7 @@ CHECKS   := $(if $(wildcard tests/compile_c.c),$(BUILD)/compile_c.o) \
 # The cmocka suite: every tests/*.c except the compile checks and the no-malloc proof.
 TEST_SRCS := $(filter-out tests/compile_c.c tests/compile_static.c tests/nomalloc.c tests/curl_transport.c \
                tests/openssl_vectors.c tests/fake_endpoints.c tests/pos_sale.c tests/pos_faults.c,$(wildcard tests/*.c))
-TEST_SRCS := $(filter-out tests/socket_transport.c,$(TEST_SRCS))
+TEST_SRCS := $(filter-out tests/socket_transport.c tests/payments.c,$(TEST_SRCS))
 TEST_OBJS := $(patsubst tests/%.c,$(BUILD)/obj/%.o,$(TEST_SRCS))
 ASAN_OBJS := $(patsubst tests/%.c,$(BUILD)/asan/%.o,$(TEST_SRCS))
 
@@ -62,7 +63,7 @@ INSTALL_CHECK ?= $(wildcard tests/install_check.sh)
 
 all: $(CLI) $(EXAMPLES) $(BUILD)/tests $(CHECKS) $(POS_FAULTS)
 
-test: $(BUILD)/tests $(BUILD)/tests-asan $(EXAMPLES) $(NOMALLOC) $(CURLTEST) $(OSSL_VEC) $(FAKE_EP) $(POS_SALE) $(POS_FAULTS) $(CHECKS) $(CLI)
+test: $(BUILD)/tests $(BUILD)/tests-asan $(EXAMPLES) $(NOMALLOC) $(CURLTEST) $(OSSL_VEC) $(FAKE_EP) $(POS_SALE) $(POS_FAULTS) $(PAYMENTS) $(CHECKS) $(CLI)
 	./$(BUILD)/tests
 	./$(BUILD)/tests-asan
 	@for e in $(EXAMPLES); do echo "== $$e"; ./$$e > $(BUILD)/example.out || { cat $(BUILD)/example.out; exit 1; }; done
@@ -73,6 +74,7 @@ test: $(BUILD)/tests $(BUILD)/tests-asan $(EXAMPLES) $(NOMALLOC) $(CURLTEST) $(O
 	$(if $(FAKE_EP),./$(FAKE_EP))
 	$(if $(POS_SALE),./$(POS_SALE))
 	$(if $(POS_FAULTS),./$(POS_FAULTS))
+	$(if $(PAYMENTS),./$(PAYMENTS))
 	$(if $(and $(CLI),$(wildcard tests/cli_check.sh)),sh tests/cli_check.sh $(CLI))
 	$(if $(INSTALL_CHECK),MAKE="$(MAKE)" CC="$(CC)" BUILD="$(BUILD)" sh $(INSTALL_CHECK))
 
@@ -148,6 +150,13 @@ $(BUILD)/pos_faults: tests/pos_faults.c
 $(BUILD)/fake_endpoints $(BUILD)/pos_sale_test $(BUILD)/pos_faults: $(BUILD)/obj/impl.o $(BUILD)/obj/util.o $(HDRS) \
                                                 $(wildcard tests/*.h) examples/test_keys.h
 	$(CC) $(CFLAGS) -o $@ $(filter %.c,$^) $(filter %.o,$^) -lcmocka $(LDLIBS)
+
+# APIv3 payments on the simulator, then through the sockets transport against the
+# loopback server it starts (its own main; the suite's implementation and helpers).
+$(BUILD)/payments: tests/payments.c $(BUILD)/obj/impl.o $(BUILD)/obj/util.o $(HDRS) $(wildcard tests/*.h) \
+                   examples/test_keys.h $(SIMSERVER)
+	$(CC) $(CFLAGS) -DSIM_SERVER='"$(BUILD)/wxp_sim_server"' -o $@ tests/payments.c $(BUILD)/obj/impl.o \
+	  $(BUILD)/obj/util.o -lcmocka $(LDLIBS)
 
 # No cmocka and no sanitizer here: both allocate. The __wrap_ functions abort.
 # nomalloc.c holds its own implementation TU.

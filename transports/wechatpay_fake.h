@@ -2,11 +2,15 @@
 
    A wxp_transport that plays WeChat Pay in-process, for unit tests of code that
    pays and refunds: it checks request signatures as the real server does, keeps
-   an order book, books refunds by WeChat Pay's rules, serves merchant-coupon
-   returns and subsidies, closes unpaid orders, answers the APIv2 (XML) refund
-   calls, plays the customers of a barcode-payment terminal (micropay, order
-   query, reverse), signs every answer (APIv3: a platform key; APIv2: the sign
-   field), and can be scripted to answer canned bodies or to misbehave.
+   an order book, places orders (JSAPI, App, H5, Native; a merchant's own and a
+   service provider's) that a customer then pays (wxp_fake_pay_order, with the
+   TRANSACTION.SUCCESS callback), queries and closes them, books refunds by
+   WeChat Pay's rules, serves merchant-coupon returns and subsidies, the
+   platform certificate and trade bills, answers the APIv2 (XML) refund calls,
+   plays the customers of a barcode-payment terminal (APIv2 micropay, order
+   query, reverse; APIv3 code-pay and reverse), signs every answer (APIv3: a
+   platform key; APIv2: the sign field), and can be scripted to answer canned
+   bodies or to misbehave.
    No heap, no sockets, no global state: all memory is the caller's wxp_fake.
 
    Do this:
@@ -42,6 +46,7 @@
                  wxp_fake_set_refund_status
        coupons   wxp_fake_add_coupon  wxp_fake_find_coupon  wxp_fake_set_coupon_state
        customers wxp_fake_add_customer  wxp_fake_find_customer (barcode payment)
+       payments  wxp_fake_pay_order (the customer pays a placed order)
        bills     wxp_fake_add_bill
        script    wxp_fake_push  wxp_fake_push_raw  wxp_fake_push_fail
                  wxp_fake_pending  wxp_fake_clear_script
@@ -49,7 +54,7 @@
                  wxp_fake_fault_age
        records   wxp_fake_request_count  wxp_fake_record_at  wxp_fake_last
                  wxp_fake_record_header
-       callbacks wxp_fake_notify  wxp_fake_notify_refund
+       callbacks wxp_fake_notify  wxp_fake_notify_refund  wxp_fake_notify_transaction
 
    WHAT EACH REQUEST GETS, in this order
        1. It is recorded (method, host, path, headers, body, copied and cut to the
@@ -99,23 +104,96 @@
           - GET /v3/refund/domestic/refunds/{out_refund_no} (percent-decoded): the
             refund; a PROCESSING refund whose status the test did not pin becomes
             SUCCESS when queried. Unknown: 404 RESOURCE_NOT_EXISTS.
+          - POST /v3/pay/transactions/{jsapi,app,h5,native} {appid, mchid,
+            description, out_trade_no, notify_url, amount, ...} places an order
+            (NOTPAY; trade_type JSAPI, APP, MWEB, NATIVE): 200 {"prepay_id"}
+            (wx + yyyyMMddHHmmss + 20 hex digits), {"h5_url"}
+            (https://wx.tenpay.com/cgi-bin/mmpayweb-bin/checkmweb?prepay_id=
+            ...&package=...) or {"code_url"} (weixin://wxpay/bizpayurl?pr=...).
+            POST /v3/pay/partner/transactions/{...} the same for a service
+            provider: sp_appid, sp_mchid, sub_mchid (one of config.sub_mchids)
+            and an optional sub_appid (that sub-merchant's config.sub_appids).
+            400 PARAM_ERROR naming the field: a required one missing or empty
+            (appid, mchid, description, out_trade_no, notify_url, amount,
+            amount.total; JSAPI payer.openid, partner payer.sp_openid or
+            sub_openid; H5 scene_info with payer_client_ip and h5_info.type),
+            of the wrong type, longer than documented (description 127,
+            attach 128 characters...), out_trade_no not 6-32 of
+            [0-9A-Za-z_-|*], time_expire not RFC 3339, notify_url not https://
+            (http:// only to 127.0.0.1 or localhost) or with a query,
+            amount.total below 1 fen, currency not CNY, h5_info.type not iOS,
+            Android or Wap, sub_openid without sub_appid, detail over 6144
+            bytes or a goods_detail item without merchant_goods_id, quantity,
+            unit_price; (sp_)mchid not config.mchid. An AppID not config.appid
+            nor one of config.appids (partner: sub_appid not the
+            sub-merchant's): 400 APPID_MCHID_NOT_MATCH; an unknown sub_mchid:
+            400 MCH_NOT_EXISTS. A known out_trade_no: the same fields again
+            (a retry) answer the same prepay_id / h5_url / code_url; other
+            fields (time_expire included) 400 INVALID_REQUEST "201 商户订单号
+            重复" in Chinese; a paid order 403 OUT_TRADE_NO_USED; a closed or
+            reversed one 400 ORDER_CLOSED. time_expire sooner than a minute
+            after placing counts as a minute; without it the order can be paid
+            for 7 days; past it the order cannot be paid and stays NOTPAY.
           - GET /v3/pay/transactions/out-trade-no/{out_trade_no}?mchid=... and
             GET /v3/pay/transactions/id/{transaction_id}?mchid=...: the
-            transaction (trade_type NATIVE, or MICROPAY for a barcode payment
-            with its customer's openid; trade_state SUCCESS, REFUND once
-            refunded, REVOKED once a reverse gave the payment back;
-            payer_total without the coupons, promotion_detail[] of CASH/NOCASH
-            coupons). An order without a payment: trade_state NOTPAY, CLOSED,
-            USERPAYING, PAYERROR or REVOKED, no transaction_id, payer nor
-            success_time, found by out_trade_no only.
-            mchid missing or not the merchant: 400 PARAM_ERROR; unknown order:
-            404 ORDER_NOT_EXIST.
+            transaction: appid, mchid, out_trade_no, transaction_id,
+            trade_type (as placed; MICROPAY for a barcode payment; NATIVE for
+            wxp_fake_add_order's), trade_state SUCCESS (REFUND once refunded,
+            REVOKED once a reverse gave the payment back), trade_state_desc,
+            bank_type OTHERS, attach (when placed with one), success_time,
+            payer.openid (who paid, a barcode customer's openid),
+            amount {total, payer_total without the coupons, currency,
+            payer_currency}, promotion_detail[] of CASH/NOCASH coupons. An
+            order without a payment (NOTPAY, CLOSED, USERPAYING, PAYERROR,
+            REVOKED) is found by out_trade_no only and has no transaction_id,
+            bank_type, attach, success_time, payer nor payer_total (and, unless
+            it is a barcode payment, no trade_type), as WeChat Pay answers it.
+            mchid missing or not the merchant: 400 PARAM_ERROR; unknown order,
+            or a sub-merchant's: 404 ORDER_NOT_EXIST.
+            GET /v3/pay/partner/transactions/{out-trade-no|id}/...?sp_mchid=
+            ...&sub_mchid=...: a sub-merchant's order, with sp_appid, sp_mchid,
+            sub_appid (when placed with one), sub_mchid and payer {sp_openid,
+            sub_openid}; another sub-merchant's or a merchant's own: 404.
           - POST /v3/pay/transactions/out-trade-no/{out_trade_no}/close
-            {"mchid"}: 204 with an empty body, signed over TS\nNONCE\n\n; an
-            order without a payment (NOTPAY, USERPAYING, PAYERROR) becomes
-            CLOSED (closing it again, or a REVOKED order: 204, nothing changes).
-            mchid missing or not the merchant: 400 PARAM_ERROR; a paid order
-            (SUCCESS, REFUND): 400 ORDERPAID; unknown: 404 ORDER_NOT_EXIST.
+            {"mchid"} (partner: .../partner/transactions/... {"sp_mchid",
+            "sub_mchid"}): 204 with an empty body, signed over TS\nNONCE\n\n;
+            an order without a payment (NOTPAY, USERPAYING, PAYERROR) becomes
+            CLOSED (closing it again, or a REVOKED order: 204, nothing
+            changes). mchid missing or not the merchant: 400 PARAM_ERROR; a
+            paid order (SUCCESS, REFUND): 400 ORDERPAID (WeChat Pay's APIv2
+            code; the APIv3 answer is not documented); unknown: 404
+            ORDER_NOT_EXIST.
+          - POST /v3/pay/transactions/codepay {appid, mchid, description,
+            out_trade_no (6-32 of [0-9A-Za-z_-*]), payer.auth_code, amount,
+            scene_info.store_info, ...} (the customers are the test's,
+            wxp_fake_add_customer): PAY_NOW: 200 with the transaction,
+            trade_state SUCCESS, trade_type MICROPAY, the wallet charged;
+            PAY_AFTER_POLLS, NEVER_CONFIRMS: 202 with the transaction,
+            trade_state USERPAYING (the polls-th query by out_trade_no sees the
+            payment; a customer still typing WXP_FAKE_PASSWORD_S after the
+            code-pay gives up: PAYERROR); NO_MONEY or a short wallet: 403
+            NOT_ENOUGH (order PAYERROR); a code that is not 18 digits starting
+            10-15, or nobody's: 403 TRADE_ERROR (order PAYERROR; WeChat Pay's
+            APIv3 code for it is not documented: APIv2 says AUTH_CODE_INVALID).
+            The number of another order (placed, another amount) or of a paid
+            one: 403 OUT_TRADE_NO_USED; of a closed or reversed one: 400
+            ORDER_CLOSED; of one still USERPAYING: 202 again; PAYERROR: paid
+            again with this code. Bad fields: 400 PARAM_ERROR as for
+            placement; an AppID not the merchant's: 400 APPID_MCHID_NOT_MATCH.
+          - POST /v3/pay/transactions/out-trade-no/{out_trade_no}/reverse
+            {"appid","mchid"}: 200 {appid, mchid, out_trade_no}; a paid order
+            gives back what refunds left (to the customer, order->reversed)
+            and becomes REVOKED, as does one without a payment (NOTPAY,
+            PAYERROR); REVOKED and CLOSED orders stay. The customer still
+            typing the password: 403 USERPAYING "正在支付中不能发起撤销" in
+            Chinese (nothing changes). Not a barcode payment: 400
+            INVALID_REQUEST; unknown: 404 ORDER_NOT_EXIST. Each answered
+            reverse counts in order->reverses.
+          - GET /v3/certificates (with config.platform_cert_pem and a 32-byte
+            config.apiv3_key, else 404): {"data":[{serial_no, effective_time,
+            expire_time, encrypt_certificate {algorithm AEAD_AES_256_GCM,
+            nonce, associated_data "certificate", ciphertext}}]}, signed under
+            the certificate's serial.
           - POST /v3/marketing/busifavor/coupons/return {coupon_code, stock_id,
             return_request_no}: a USED coupon (wxp_fake_add_coupon) becomes
             SENDED: 200 {"wechatpay_return_time": RFC 3339 of the clock}. The
@@ -313,6 +391,9 @@
        WXP_FAKE_V2_PAGE       10   refunds per APIv2 refundquery answer
        WXP_FAKE_MAX_CUSTOMERS 8    barcode-payment customers
        WXP_FAKE_MAX_BILLS     4    trade bills (wxp_fake_add_bill)
+       WXP_FAKE_MAX_APPS      4    entries of config.appids, sub_mchids, sub_appids
+       WXP_FAKE_PASSWORD_S    30   seconds an APIv3 code-pay customer types the
+                                   password before giving up (PAYERROR)
        WXP_FAKE_MAX_SCRIPT    8    queued canned answers
        WXP_FAKE_SCRIPT_BYTES  8192 bytes of queued bodies and headers
        WXP_FAKE_SCRIPT_HEADERS 4   extra headers per canned answer
@@ -320,7 +401,7 @@
        An answer that does not fit fails the transport (errbuf names the option).
 
    MEMORY
-       sizeof(wxp_fake) is about 350 KiB with the defaults (the request records
+       sizeof(wxp_fake) is about 370 KiB with the defaults (the request records
        are about 225 KiB of it): make it static, or shrink WXP_FAKE_MAX_RECORDS.
        It must not move while in use, and the strings and keys config points at
        must outlive it. Views the fake hands out (records, callback headers)
@@ -418,6 +499,12 @@
 #ifndef WXP_FAKE_MAX_BILLS
 #define WXP_FAKE_MAX_BILLS 4
 #endif
+#ifndef WXP_FAKE_MAX_APPS
+#define WXP_FAKE_MAX_APPS 4
+#endif
+#ifndef WXP_FAKE_PASSWORD_S
+#define WXP_FAKE_PASSWORD_S 30
+#endif
 
 /* Defaults of wxp_fake_config (WeChat Pay's documentation examples). */
 #define WXP_FAKE_MCHID           "1900009191"
@@ -480,6 +567,19 @@ typedef struct wxp_fake_config {
                                                  request gets return_code FAIL */
     int                      require_client_cert; /* 1: a /secapi/ request without
                                                  req->client_cert fails in the transport */
+    /* APIv3 payments (order placement, code-pay) */
+    const char              *appids[WXP_FAKE_MAX_APPS]; /* more AppIDs bound to mchid
+                                                 (an App's, a mini program's); orders
+                                                 accept appid and these */
+    const char              *sub_mchids[WXP_FAKE_MAX_APPS]; /* a service provider's
+                                                 sub-merchants (mchid is sp_mchid, appid
+                                                 sp_appid); 0 ends the list */
+    const char              *sub_appids[WXP_FAKE_MAX_APPS]; /* the AppID bound to
+                                                 sub_mchids[i]; 0: none */
+    wxp_str                  apiv3_key;       /* 32 bytes: GET /v3/certificates */
+    wxp_str                  platform_cert_pem; /* the certificate of platform_signer's
+                                                 key, served by GET /v3/certificates
+                                                 (signed under its serial); empty: 404 */
 } wxp_fake_config;
 
 /* One request as the fake received it. Strings are NUL-terminated copies. */
@@ -529,14 +629,32 @@ typedef struct wxp_fake_order {
     size_t    coupon_count;     /* wxp_fake_order_coupon */
     wxp_fake_paid_coupon coupons[WXP_FAKE_ORDER_COUPONS];
     /* barcode payment (POST /pay/micropay) */
-    char      trade_type[12];   /* MICROPAY, or "" for the test's orders (NATIVE) */
+    char      trade_type[12];   /* as placed (JSAPI APP MWEB NATIVE), MICROPAY, or ""
+                                   for the test's orders (answered NATIVE) */
     char      auth_code[19];    /* the payment code of the last micropay */
     long long created_at;       /* the clock when booked */
     long long reversed;         /* fen a reverse gave back to the payer */
-    unsigned  queries;          /* APIv2 orderqueries answered about it */
-    unsigned  reverses;         /* APIv2 reverses answered (recall Y ones too) */
+    unsigned  queries;          /* orderqueries (APIv2) and queries (APIv3) answered */
+    unsigned  reverses;         /* reverses answered (APIv2: recall Y ones too) */
     unsigned  polls_left;       /* PAY_AFTER_POLLS: queries until the payment */
     size_t    customer;         /* 1 + index of its customer; 0: none */
+    /* placed through POST /v3/pay/[partner/]transactions/{jsapi,app,h5,native},
+       or APIv3 code-pay (trade_type JSAPI APP MWEB NATIVE MICROPAY) */
+    char      prepay_id[40];    /* JSAPI, App: wx + yyyyMMddHHmmss + 20 */
+    char      code_url[48];     /* Native: weixin://wxpay/bizpayurl?pr=... */
+    char      h5_url[128];      /* H5: https://wx.tenpay.com/cgi-bin/mmpayweb-bin/... */
+    char      appid[33];        /* appid (partner: sp_appid); "": config.appid */
+    char      sub_mchid[33];    /* a partner order's sub-merchant; "": the merchant's own */
+    char      sub_appid[33];    /* partner: sub_appid, when placed with one */
+    char      openid[129];      /* the payer (partner: sp_openid): placed with (JSAPI)
+                                   or who paid (wxp_fake_pay_order) */
+    char      sub_openid[129];  /* partner: payer.sub_openid */
+    char      attach[129];      /* answered once paid */
+    char      notify_url[256];
+    long long expire_at;        /* last second it can be paid (time_expire); 0: no limit */
+    unsigned long long fields;  /* hash of the placement: the same fields again are a retry */
+    int       v3;               /* booked by APIv3 code-pay (its customer gives up the
+                                   password after WXP_FAKE_PASSWORD_S) */
 } wxp_fake_order;
 
 /* A barcode-payment customer (wxp_fake_add_customer), read-only for tests. */
@@ -666,6 +784,11 @@ typedef struct wxp__fake_priv {
     wxp_json_tok       tok[WXP_FAKE_JSON_TOKENS];
     char               ts[24], nonce[WXP_NONCE_LEN + 1], sig[WXP_SIG_B64_MAX + 1];
     char               reqid[40], serial[WXP_SERIAL_MAX];
+    /* GET /v3/certificates: config.platform_cert_pem, loaded; the serial the
+       answer being built is signed under (0: config.platform_serial) */
+    wxp_pubkey         cert;
+    int                have_cert;
+    const char        *sign_serial;
     /* the last callback's headers (wxp_fake_notify views) */
     char               n_ts[24], n_nonce[WXP_NONCE_LEN + 1], n_sig[WXP_SIG_B64_MAX + 1];
     char               n_serial[WXP_SERIAL_MAX];
@@ -678,8 +801,10 @@ typedef struct wxp_fake { wxp__fake_priv wxp__priv; } wxp_fake;
 
 /* [out] f, [in] cfg (NULL: all defaults; copied, its strings and keys must
    outlive f). Clears the book, the queue and the records. WXP_E_ARG when a
-   string is too long (mchid > 32, a serial >= WXP_SERIAL_MAX) or, with
-   WXP_NO_TIME, no clock is given. */
+   string is too long (mchid, an AppID > 32, a serial >= WXP_SERIAL_MAX), a
+   sub_mchid is not digits, platform_cert_pem holds a key but no certificate,
+   or, with WXP_NO_TIME, no clock is given; wxp_pubkey_load's error when
+   platform_cert_pem does not load. */
 WXP_FAKE_API WXP_NODISCARD wxp_err wxp_fake_init(wxp_fake *f, const wxp_fake_config *cfg);
 /* {wxp_fake_transport, f}, for wxp_config.transport. */
 WXP_FAKE_API wxp_transport wxp_fake_as_transport(wxp_fake *f);
@@ -762,6 +887,22 @@ WXP_FAKE_API WXP_NODISCARD wxp_err wxp_fake_add_customer(wxp_fake *f, const char
 /* NULL when absent. Valid until wxp_fake_init. */
 WXP_FAKE_API const wxp_fake_customer *wxp_fake_find_customer(const wxp_fake *f,
                                                              const char *auth_code);
+
+/* ---- payments: the customer pays a placed order -------------------------------- */
+
+/* The customer [in] openid (NULL: the payer the order was placed for, else
+   WXP_FAKE_OPENID) pays the NOTPAY order out_trade_no in the WeChat app:
+   trade_state SUCCESS, a new transaction_id, success_time the clock, the payer,
+   bank_type OTHERS, trade_type as placed. A barcode customer
+   (wxp_fake_add_customer) whose openid it is pays from the wallet; refunds
+   and reverses go back there. wxp_fake_notify_transaction then builds the
+   callback. Errors leave the order as it was: WXP_E_NOTFOUND (no such order),
+   WXP_E_ARG (not NOTPAY: paid, closed, reversed; a code-pay order; a JSAPI
+   order placed for another payer; an openid over 128 bytes), WXP_E_EXPIRED
+   (past its time_expire, or 7 days after it was placed without one),
+   WXP_E_RANGE (the customer's wallet is short: the payment fails). */
+WXP_FAKE_API WXP_NODISCARD wxp_err wxp_fake_pay_order(wxp_fake *f, const char *out_trade_no,
+                                                      const char *openid);
 
 /* ---- bills ------------------------------------------------------------------ */
 
@@ -853,6 +994,20 @@ WXP_FAKE_API WXP_NODISCARD wxp_err wxp_fake_notify_refund(wxp_fake *f, wxp_str a
                                                           wxp_notify_headers *h,
                                                           wxp_result *res);
 
+/* The payment callback of a paid order (event_type TRANSACTION.SUCCESS,
+   resource_type encrypt-resource, resource.original_type and associated_data
+   "transaction", summary "payment succeeded" in Chinese), built and signed as
+   wxp_fake_notify does: the resource is the transaction as a query answers it
+   (the partner shape for a sub-merchant's order), trade_state SUCCESS.
+   WXP_E_NOTFOUND for an unknown order, WXP_E_ARG for one without a payment
+   (unpaid, reversed). */
+WXP_FAKE_API WXP_NODISCARD wxp_err wxp_fake_notify_transaction(wxp_fake *f, wxp_str apiv3_key,
+                                                               const char *out_trade_no,
+                                                               char *body, size_t cap,
+                                                               size_t *len,
+                                                               wxp_notify_headers *h,
+                                                               wxp_result *res);
+
 #ifdef __cplusplus
 }
 #endif
@@ -893,6 +1048,40 @@ extern "C" {
 #define WXP__FAKE_ZH_USERPAYING \
     "\xe7\x94\xa8\xe6\x88\xb7\xe6\x94\xaf\xe4\xbb\x98\xe4\xb8\xad"              /* paying */
 
+/* WeChat Pay's words: "the order is paid", "the order is reversed", "the order is
+   closed", "duplicate merchant order number", "the user must enter the payment
+   password", "insufficient balance", "scan a WeChat Pay payment code", "the
+   order cannot be reversed". */
+#define WXP__FAKE_ZH_ORDERPAID "\xe8\xae\xa2\xe5\x8d\x95\xe5\xb7\xb2\xe6\x94\xaf\xe4\xbb\x98"
+#define WXP__FAKE_ZH_REVERSED  "\xe8\xae\xa2\xe5\x8d\x95\xe5\xb7\xb2\xe6\x92\xa4\xe9\x94\x80"
+#define WXP__FAKE_ZH_O_CLOSED  "\xe8\xae\xa2\xe5\x8d\x95\xe5\xb7\xb2\xe5\x85\xb3\xe9\x97\xad"
+#define WXP__FAKE_ZH_DUPNO     "\xe5\x95\x86\xe6\x88\xb7\xe8\xae\xa2\xe5\x8d\x95\xe5\x8f\xb7" \
+                               "\xe9\x87\x8d\xe5\xa4\x8d"
+#define WXP__FAKE_ZH_PASSWORD  "\xe9\x9c\x80\xe8\xa6\x81\xe7\x94\xa8\xe6\x88\xb7\xe8\xbe\x93" \
+                               "\xe5\x85\xa5\xe6\x94\xaf\xe4\xbb\x98\xe5\xaf\x86\xe7\xa0\x81"
+#define WXP__FAKE_ZH_NOTENOUGH "\xe4\xbd\x99\xe9\xa2\x9d\xe4\xb8\x8d\xe8\xb6\xb3"
+#define WXP__FAKE_ZH_BADCODE   "\xe8\xaf\xb7\xe6\x89\xab\xe6\x8f\x8f\xe5\xbe\xae\xe4\xbf\xa1" \
+    "\xe6\x94\xaf\xe4\xbb\x98\xe8\xa2\xab\xe6\x89\xab\xe6\x9d\xa1\xe7\xa0\x81/\xe4\xba\x8c" \
+    "\xe7\xbb\xb4\xe7\xa0\x81"
+#define WXP__FAKE_ZH_NOREVERSE "\xe8\xae\xa2\xe5\x8d\x95\xe6\x97\xa0\xe6\xb3\x95\xe6\x92\xa4" \
+                               "\xe9\x94\x80"
+
+/* APIv3 payments: "201 duplicate merchant order number" (the same number with
+   other fields), "the order is closed", "the merchant number does not exist",
+   "AppID and mch_id do not match", "the user's balance is short: top up or
+   pay with another card", "paying: the order cannot be reversed". */
+#define WXP__FAKE_ZH_201      "201 \xe5\x95\x86\xe6\x88\xb7\xe8\xae\xa2\xe5\x8d\x95\xe5\x8f\xb7" \
+                              "\xe9\x87\x8d\xe5\xa4\x8d"
+#define WXP__FAKE_ZH_NOMCH    "\xe5\x95\x86\xe6\x88\xb7\xe5\x8f\xb7\xe4\xb8\x8d\xe5\xad\x98\xe5\x9c\xa8"
+#define WXP__FAKE_ZH_NOMATCH3 "AppID\xe5\x92\x8c" "mch_id\xe4\xb8\x8d\xe5\x8c\xb9\xe9\x85\x8d"
+#define WXP__FAKE_ZH_SHORT \
+    "\xe7\x94\xa8\xe6\x88\xb7\xe8\xb4\xa6\xe5\x8f\xb7\xe4\xbd\x99\xe9\xa2\x9d" \
+    "\xe4\xb8\x8d\xe8\xb6\xb3\xef\xbc\x8c\xe8\xaf\xb7\xe7\x94\xa8\xe6\x88\xb7" \
+    "\xe5\x85\x85\xe5\x80\xbc\xe6\x88\x96\xe6\x9b\xb4\xe6\x8d\xa2\xe6\x94\xaf" \
+    "\xe4\xbb\x98\xe5\x8d\xa1\xe5\x90\x8e\xe5\x86\x8d\xe6\x94\xaf\xe4\xbb\x98"
+#define WXP__FAKE_ZH_NOREVOKE "\xe6\xad\xa3\xe5\x9c\xa8\xe6\x94\xaf\xe4\xbb\x98\xe4\xb8\xad" \
+                              "\xe4\xb8\x8d\xe8\x83\xbd\xe5\x8f\x91\xe8\xb5\xb7\xe6\x92\xa4\xe9\x94\x80"
+
 /* ==== >>fake:strings ======================================================= */
 
 /* Copies n bytes into dst (cap >= 1 bytes with the NUL); returns 1 if cut. */
@@ -903,6 +1092,12 @@ static int wxp__fake_copy(char *dst, size_t cap, const char *src, size_t n)
     if (n) memcpy(dst, src, n);
     dst[n] = 0;
     return cut;
+}
+
+/* Copies a view into dst (cut to cap - 1 bytes), NUL-terminated. */
+static void wxp__fake_str_field(char *dst, size_t cap, wxp_str v)
+{
+    (void)wxp__fake_copy(dst, cap, v.ptr, v.len);
 }
 
 /* Appends n bytes at dst[len], never past cap - 1, and keeps dst NUL-terminated.
@@ -1037,6 +1232,16 @@ static int wxp__fake_outno_ok(wxp_str s, size_t max)
     return 1;
 }
 
+/* min..max decimal digits. */
+static int wxp__fake_digits_ok(wxp_str s, size_t min, size_t max)
+{
+    size_t i;
+    if (s.len < min || s.len > max) return 0;
+    for (i = 0; i < s.len; i++)
+        if (s.ptr[i] < '0' || s.ptr[i] > '9') return 0;
+    return 1;
+}
+
 /* Characters (not bytes) of valid UTF-8: the JSON reader already checked it. */
 static size_t wxp__fake_utf8_count(wxp_str s)
 {
@@ -1133,11 +1338,27 @@ static void wxp__fake_ymd(long long t, char out[8])
     wxp__fake_digits(out + 6, (unsigned long long)d, 2);
 }
 
+/* yyyyMMddHHmmss of t in China time, NUL-terminated. */
+static void wxp__fake_time_end(long long t, char out[15])
+{
+    long long y, sod;
+    int m, d;
+    wxp__fake_civil(t, &y, &m, &d, &sod);
+    wxp__fake_digits(out, (unsigned long long)(y < 0 ? 0 : y), 4);
+    wxp__fake_digits(out + 4, (unsigned long long)m, 2);
+    wxp__fake_digits(out + 6, (unsigned long long)d, 2);
+    wxp__fake_digits(out + 8, (unsigned long long)(sod / 3600), 2);
+    wxp__fake_digits(out + 10, (unsigned long long)(sod / 60 % 60), 2);
+    wxp__fake_digits(out + 12, (unsigned long long)(sod % 60), 2);
+    out[14] = 0;
+}
+
 /* ==== >>fake:setup ========================================================== */
 
 WXP_FAKE_API wxp_err wxp_fake_init(wxp_fake *f, const wxp_fake_config *cfg)
 {
     wxp_fake_config *c = &f->wxp__priv.cfg;
+    size_t i;
     memset(f, 0, sizeof *f);
     if (cfg) *c = *cfg;
     if (!c->mchid) c->mchid = WXP_FAKE_MCHID;
@@ -1148,6 +1369,18 @@ WXP_FAKE_API wxp_err wxp_fake_init(wxp_fake *f, const wxp_fake_config *cfg)
         strlen(c->platform_serial) >= WXP_SERIAL_MAX ||
         (c->merchant_serial && strlen(c->merchant_serial) >= WXP_SERIAL_MAX))
         return WXP_E_ARG;
+    for (i = 0; i < WXP_FAKE_MAX_APPS; i++)
+        if ((c->appids[i] && strlen(c->appids[i]) > 32) ||
+            (c->sub_mchids[i] && !wxp__fake_digits_ok(wxp_cstr(c->sub_mchids[i]), 1, 32)) ||
+            (c->sub_appids[i] && strlen(c->sub_appids[i]) > 32))
+            return WXP_E_ARG;
+    if (c->platform_cert_pem.len) {
+        wxp_result r;
+        wxp_err e = wxp_pubkey_load(&f->wxp__priv.cert, c->platform_cert_pem, &r);
+        if (e != WXP_OK) return e;
+        if (f->wxp__priv.cert.kind != WXP_KEY_CERT) return WXP_E_ARG;
+        f->wxp__priv.have_cert = 1;
+    }
 #ifdef WXP_NO_TIME
     if (!c->clock.fn) return WXP_E_ARG;
 #endif
@@ -1397,15 +1630,6 @@ WXP_FAKE_API wxp_err wxp_fake_set_refund_status(wxp_fake *f, const char *out_ref
 
 /* ==== >>fake:coupons ======================================================== */
 
-static int wxp__fake_digits_ok(wxp_str s, size_t min, size_t max)
-{
-    size_t i;
-    if (s.len < min || s.len > max) return 0;
-    for (i = 0; i < s.len; i++)
-        if (s.ptr[i] < '0' || s.ptr[i] > '9') return 0;
-    return 1;
-}
-
 static wxp_fake_coupon *wxp__fake_coupon_by(wxp_fake *f, wxp_str stock_id, wxp_str code)
 {
     size_t i;
@@ -1497,6 +1721,28 @@ WXP_FAKE_API const wxp_fake_customer *wxp_fake_find_customer(const wxp_fake *f,
                                                              const char *auth_code)
 {
     return auth_code ? wxp__fake_customer_by((wxp_fake *)f, wxp_cstr(auth_code)) : NULL;
+}
+
+/* An auth_code WeChat Pay reads as its own: 18 digits starting 10 to 15. */
+static int wxp__fake_wechat_code(wxp_str s)
+{
+    return wxp__fake_digits_ok(s, 18, 18) && s.ptr[0] == '1' && s.ptr[1] >= '0' && s.ptr[1] <= '5';
+}
+
+/* The customer pays o: SUCCESS with a new transaction_id, or PAYERROR when the
+   wallet is short (or the customer has no money). 1 when paid. */
+static int wxp__fake_charge(wxp_fake *f, wxp_fake_order *o, wxp_fake_customer *c)
+{
+    if (c->behaviour == WXP_FAKE_NO_MONEY || c->balance < o->total) {
+        wxp__fake_set_state(o, "PAYERROR");
+        return 0;
+    }
+    c->balance -= o->total;
+    c->payments++;
+    o->paid_at = wxp__fake_now(f);
+    wxp__fake_new_tid(f, o);
+    wxp__fake_set_state(o, "SUCCESS");
+    return 1;
 }
 
 /* ==== >>fake:script ========================================================= */
@@ -2266,123 +2512,184 @@ static const char *wxp__fake_payer(const wxp_fake *f, const wxp_fake_order *o)
     return o->customer ? f->wxp__priv.customers[o->customer - 1].openid : WXP_FAKE_OPENID;
 }
 
-/* GET /v3/pay/transactions/{out-trade-no|id}/{id}?mchid=... */
-static void wxp__fake_trade_query(wxp_fake *f, wxp_str seg, wxp_str query, int by_tid)
+/* The transaction o as WeChat Pay writes it (query, callback, code-pay), with
+   trade_state state: the partner shape (sp_*, sub_*, payer.sp_openid and
+   sub_openid) for a sub-merchant's order. An order without a payment has no
+   transaction_id, bank_type, attach, success_time, payer nor payer_total, and
+   when placed (not code-pay) no trade_type, as WeChat Pay's NOTPAY answers. */
+static void wxp__fake_write_tx(wxp_fake *f, wxp_json_writer *w, const wxp_fake_order *o,
+                               const char *state)
 {
     wxp__fake_priv *p = &f->wxp__priv;
-    char id[33], mchid[33], paid[26];
-    const char *state;
-    wxp_fake_order *o;
-    wxp_json_writer w;
+    int partner = o->sub_mchid[0] != 0, paid = o->transaction_id[0] != 0;
+    const char *appid = o->appid[0] ? o->appid : p->cfg.appid;
+    char when[26];
     size_t i;
+    wxp_jw_object_begin(w);
+    if (partner) {
+        wxp_jw_key(w, "sp_appid");  wxp_jw_cstring(w, appid);
+        wxp_jw_key(w, "sp_mchid");  wxp_jw_cstring(w, p->cfg.mchid);
+        if (o->sub_appid[0]) { wxp_jw_key(w, "sub_appid"); wxp_jw_cstring(w, o->sub_appid); }
+        wxp_jw_key(w, "sub_mchid"); wxp_jw_cstring(w, o->sub_mchid);
+    } else {
+        wxp_jw_key(w, "appid");     wxp_jw_cstring(w, appid);
+        wxp_jw_key(w, "mchid");     wxp_jw_cstring(w, p->cfg.mchid);
+    }
+    wxp_jw_key(w, "out_trade_no");  wxp_jw_cstring(w, o->out_trade_no);
+    if (paid) { wxp_jw_key(w, "transaction_id"); wxp_jw_cstring(w, o->transaction_id); }
+    if (paid || strcmp(o->trade_type, "MICROPAY") == 0) {
+        wxp_jw_key(w, "trade_type");
+        wxp_jw_cstring(w, o->trade_type[0] ? o->trade_type : "NATIVE");
+    }
+    wxp_jw_key(w, "trade_state");      wxp_jw_cstring(w, state);
+    wxp_jw_key(w, "trade_state_desc"); wxp_jw_cstring(w, wxp__fake_state_desc(state));
+    if (paid) {
+        wxp_jw_key(w, "bank_type");     wxp_jw_cstring(w, "OTHERS");
+        if (o->attach[0]) { wxp_jw_key(w, "attach"); wxp_jw_cstring(w, o->attach); }
+        wxp__fake_rfc3339(o->paid_at, when);
+        wxp_jw_key(w, "success_time");  wxp_jw_cstring(w, when);
+        wxp_jw_key(w, "payer");
+        wxp_jw_object_begin(w);
+        if (!partner) {
+            wxp_jw_key(w, "openid");
+            wxp_jw_cstring(w, o->openid[0] ? o->openid : wxp__fake_payer(f, o));
+        } else {
+            if (o->openid[0]) { wxp_jw_key(w, "sp_openid"); wxp_jw_cstring(w, o->openid); }
+            if (o->sub_openid[0]) { wxp_jw_key(w, "sub_openid"); wxp_jw_cstring(w, o->sub_openid); }
+        }
+        wxp_jw_object_end(w);
+    }
+    wxp_jw_key(w, "amount");
+    wxp_jw_object_begin(w);
+    wxp_jw_key(w, "total");             wxp_jw_int(w, o->total);
+    if (paid) {
+        wxp_jw_key(w, "payer_total");   wxp_jw_int(w, o->total - wxp__fake_coupon_sum(o, 0));
+        wxp_jw_key(w, "currency");      wxp_jw_cstring(w, "CNY");
+    }
+    wxp_jw_key(w, "payer_currency");    wxp_jw_cstring(w, "CNY");
+    wxp_jw_object_end(w);
+    wxp_jw_key(w, "promotion_detail");
+    wxp_jw_array_begin(w);
+    for (i = 0; paid && i < o->coupon_count; i++) {
+        wxp_jw_object_begin(w);
+        wxp_jw_key(w, "coupon_id");     wxp_jw_cstring(w, o->coupons[i].coupon_id);
+        wxp_jw_key(w, "scope");         wxp_jw_cstring(w, "GLOBAL");
+        /* Transactions spell NO_CASH as NOCASH. */
+        wxp_jw_key(w, "type");
+        wxp_jw_cstring(w, strcmp(o->coupons[i].type, "CASH") == 0 ? "CASH" : "NOCASH");
+        wxp_jw_key(w, "amount");        wxp_jw_int(w, o->coupons[i].fee);
+        wxp_jw_key(w, "currency");      wxp_jw_cstring(w, "CNY");
+        wxp_jw_object_end(w);
+    }
+    wxp_jw_array_end(w);
+    wxp_jw_object_end(w);
+}
+
+/* Answers the transaction o with status (200; 202 while a code-pay customer types). */
+static void wxp__fake_reply_tx(wxp_fake *f, const wxp_fake_order *o, int status)
+{
+    wxp_json_writer w;
+    wxp_jw_init(&w, f->wxp__priv.out, sizeof f->wxp__priv.out);
+    wxp__fake_write_tx(f, &w, o, wxp__fake_query_state(o));
+    wxp__fake_done(f, &w, status);
+}
+
+/* A code-pay customer acts when the order is looked at: after
+   WXP_FAKE_PASSWORD_S the customer of an APIv3 code-pay gives up typing the
+   password (PAYERROR); a query (poll) counts, and the polls-th one sees the
+   payment of a PAY_AFTER_POLLS customer. */
+static void wxp__fake_touch(wxp_fake *f, wxp_fake_order *o, int poll)
+{
+    if (poll) o->queries++;
+    if (strcmp(o->trade_state, "USERPAYING") != 0 || !o->customer) return;
+    if (o->v3 && wxp__fake_now(f) - o->created_at >= WXP_FAKE_PASSWORD_S) {
+        wxp__fake_set_state(o, "PAYERROR");
+        o->polls_left = 0;
+        return;
+    }
+    if (poll && o->polls_left && --o->polls_left == 0)
+        (void)wxp__fake_charge(f, o, &f->wxp__priv.customers[o->customer - 1]);
+}
+
+/* The order named by a direct path (partner 0) or a partner path for
+   sub_mchid: a partner order is found by partner paths only, and only under
+   its sub-merchant. */
+static wxp_fake_order *wxp__fake_order_for(wxp_fake *f, wxp_str id, int by_tid, int partner,
+                                           wxp_str sub_mchid)
+{
+    wxp_fake_order *o = wxp__fake_order_by(f, id, by_tid);
+    if (o && (partner ? !wxp__fake_eq(sub_mchid, o->sub_mchid) : o->sub_mchid[0] != 0)) return NULL;
+    return o;
+}
+
+/* GET /v3/pay/transactions/{out-trade-no|id}/{id}?mchid=..., and the partner
+   form GET /v3/pay/partner/transactions/...?sp_mchid=...&sub_mchid=... */
+static void wxp__fake_trade_query(wxp_fake *f, wxp_str seg, wxp_str query, int by_tid, int partner)
+{
+    wxp__fake_priv *p = &f->wxp__priv;
+    char id[33], mchid[33], sub[33];
+    const char *mkey = partner ? "sp_mchid" : "mchid";
+    wxp_fake_order *o;
+    sub[0] = 0;
     if (!wxp__fake_unpct(seg.ptr, seg.len, id, sizeof id) || !id[0]) {
         wxp__fake_param_error(f, by_tid ? "transaction_id" : "out_trade_no",
                               " in the path is malformed");
         return;
     }
-    if (!wxp__fake_query_param(query, "mchid", mchid, sizeof mchid)) {
-        wxp__fake_param_error(f, "mchid", " is required in the query");
+    if (!wxp__fake_query_param(query, mkey, mchid, sizeof mchid)) {
+        wxp__fake_param_error(f, mkey, " is required in the query");
         return;
     }
     if (strcmp(mchid, p->cfg.mchid) != 0) {
-        wxp__fake_param_error(f, "mchid", " in the query is not this merchant");
+        wxp__fake_param_error(f, mkey, " in the query is not this merchant");
         return;
     }
-    o = wxp__fake_order_by(f, wxp_cstr(id), by_tid);
+    if (partner && (!wxp__fake_query_param(query, "sub_mchid", sub, sizeof sub) || !sub[0])) {
+        wxp__fake_param_error(f, "sub_mchid", " is required in the query");
+        return;
+    }
+    o = wxp__fake_order_for(f, wxp_cstr(id), by_tid, partner, wxp_cstr(sub));
     if (!o) {
         wxp__fake_error(f, 404, "ORDER_NOT_EXIST",
                         wxp__fake_say(f, "the order ", wxp_cstr(id), " does not exist"));
         return;
     }
-    if (!o->transaction_id[0]) {
-        /* Placed, not paid (or closed, failed, reversed): no transaction_id,
-           payer nor time yet. */
-        wxp_jw_init(&w, p->out, sizeof p->out);
-        wxp_jw_object_begin(&w);
-        wxp_jw_key(&w, "appid");            wxp_jw_cstring(&w, p->cfg.appid);
-        wxp_jw_key(&w, "mchid");            wxp_jw_cstring(&w, p->cfg.mchid);
-        wxp_jw_key(&w, "out_trade_no");     wxp_jw_cstring(&w, o->out_trade_no);
-        if (o->trade_type[0]) { wxp_jw_key(&w, "trade_type"); wxp_jw_cstring(&w, o->trade_type); }
-        wxp_jw_key(&w, "trade_state");      wxp_jw_cstring(&w, o->trade_state);
-        wxp_jw_key(&w, "trade_state_desc"); wxp_jw_cstring(&w, wxp__fake_state_desc(o->trade_state));
-        wxp_jw_key(&w, "attach");           wxp_jw_cstring(&w, "");
-        wxp_jw_key(&w, "amount");
-        wxp_jw_object_begin(&w);
-        wxp_jw_key(&w, "total");            wxp_jw_int(&w, o->total);
-        wxp_jw_key(&w, "currency");         wxp_jw_cstring(&w, "CNY");
-        wxp_jw_object_end(&w);
-        wxp_jw_object_end(&w);
-        wxp__fake_done(f, &w, 200);
-        return;
-    }
-    state = wxp__fake_query_state(o);
-    wxp__fake_rfc3339(o->paid_at, paid);
-    wxp_jw_init(&w, p->out, sizeof p->out);
-    wxp_jw_object_begin(&w);
-    wxp_jw_key(&w, "appid");            wxp_jw_cstring(&w, p->cfg.appid);
-    wxp_jw_key(&w, "mchid");            wxp_jw_cstring(&w, p->cfg.mchid);
-    wxp_jw_key(&w, "out_trade_no");     wxp_jw_cstring(&w, o->out_trade_no);
-    wxp_jw_key(&w, "transaction_id");   wxp_jw_cstring(&w, o->transaction_id);
-    wxp_jw_key(&w, "trade_type");       wxp_jw_cstring(&w, o->trade_type[0] ? o->trade_type : "NATIVE");
-    wxp_jw_key(&w, "trade_state");      wxp_jw_cstring(&w, state);
-    wxp_jw_key(&w, "trade_state_desc"); wxp_jw_cstring(&w, wxp__fake_state_desc(state));
-    wxp_jw_key(&w, "bank_type");        wxp_jw_cstring(&w, "OTHERS");
-    wxp_jw_key(&w, "attach");           wxp_jw_cstring(&w, "");
-    wxp_jw_key(&w, "success_time");     wxp_jw_cstring(&w, paid);
-    wxp_jw_key(&w, "payer");
-    wxp_jw_object_begin(&w);
-    wxp_jw_key(&w, "openid");           wxp_jw_cstring(&w, wxp__fake_payer(f, o));
-    wxp_jw_object_end(&w);
-    wxp_jw_key(&w, "amount");
-    wxp_jw_object_begin(&w);
-    wxp_jw_key(&w, "total");            wxp_jw_int(&w, o->total);
-    wxp_jw_key(&w, "payer_total");      wxp_jw_int(&w, o->total - wxp__fake_coupon_sum(o, 0));
-    wxp_jw_key(&w, "currency");         wxp_jw_cstring(&w, "CNY");
-    wxp_jw_key(&w, "payer_currency");   wxp_jw_cstring(&w, "CNY");
-    wxp_jw_object_end(&w);
-    wxp_jw_key(&w, "promotion_detail");
-    wxp_jw_array_begin(&w);
-    for (i = 0; i < o->coupon_count; i++) {
-        wxp_jw_object_begin(&w);
-        wxp_jw_key(&w, "coupon_id");    wxp_jw_cstring(&w, o->coupons[i].coupon_id);
-        wxp_jw_key(&w, "scope");        wxp_jw_cstring(&w, "GLOBAL");
-        /* Transactions spell NO_CASH as NOCASH. */
-        wxp_jw_key(&w, "type");
-        wxp_jw_cstring(&w, strcmp(o->coupons[i].type, "CASH") == 0 ? "CASH" : "NOCASH");
-        wxp_jw_key(&w, "amount");       wxp_jw_int(&w, o->coupons[i].fee);
-        wxp_jw_key(&w, "currency");     wxp_jw_cstring(&w, "CNY");
-        wxp_jw_object_end(&w);
-    }
-    wxp_jw_array_end(&w);
-    wxp_jw_object_end(&w);
-    wxp__fake_done(f, &w, 200);
+    wxp__fake_touch(f, o, 1);
+    wxp__fake_reply_tx(f, o, 200);
 }
 
-/* POST /v3/pay/transactions/out-trade-no/{out_trade_no}/close {"mchid":...} */
-static void wxp__fake_trade_close(wxp_fake *f, const wxp_http_request *req, wxp_str seg)
+/* POST /v3/pay/transactions/out-trade-no/{out_trade_no}/close {"mchid"}, and
+   the partner form {"sp_mchid","sub_mchid"} */
+static void wxp__fake_trade_close(wxp_fake *f, const wxp_http_request *req, wxp_str seg, int partner)
 {
     wxp__fake_priv *p = &f->wxp__priv;
+    const char *mkey = partner ? "sp_mchid" : "mchid";
     char id[33];
     wxp_fake_order *o;
-    wxp_str mchid;
+    wxp_str mchid, sub = { "", 0 };
     int rc;
     if (!wxp__fake_unpct(seg.ptr, seg.len, id, sizeof id) || !wxp__fake_outno_ok(wxp_cstr(id), 32)) {
         wxp__fake_param_error(f, "out_trade_no", " in the path is malformed");
         return;
     }
     if (!wxp__fake_parse_body(f, req)) return;
-    if ((rc = wxp__fake_jstr(f, 0, "mchid", "mchid", &mchid)) < 0) return;
-    if (rc == 0) { wxp__fake_param_error(f, "mchid", " is required"); return; }
+    if ((rc = wxp__fake_jstr(f, 0, mkey, mkey, &mchid)) < 0) return;
+    if (rc == 0) { wxp__fake_param_error(f, mkey, " is required"); return; }
     if (!wxp__fake_eq(mchid, p->cfg.mchid)) {
-        wxp__fake_param_error(f, "mchid", " is not this merchant");
+        wxp__fake_param_error(f, mkey, " is not this merchant");
         return;
     }
-    o = wxp__fake_order_by(f, wxp_cstr(id), 0);
+    if (partner) {
+        if ((rc = wxp__fake_jstr(f, 0, "sub_mchid", "sub_mchid", &sub)) < 0) return;
+        if (rc == 0 || !sub.len) { wxp__fake_param_error(f, "sub_mchid", " is required"); return; }
+    }
+    o = wxp__fake_order_for(f, wxp_cstr(id), 0, partner, sub);
     if (!o) {
         wxp__fake_error(f, 404, "ORDER_NOT_EXIST",
                         wxp__fake_say(f, "the order ", wxp_cstr(id), " does not exist"));
         return;
     }
+    wxp__fake_touch(f, o, 0);
     if (wxp__fake_paid(o)) {
         wxp__fake_error(f, 400, "ORDERPAID",
                         wxp__fake_say(f, "the order ", wxp_cstr(id),
@@ -2393,9 +2700,722 @@ static void wxp__fake_trade_close(wxp_fake *f, const wxp_http_request *req, wxp_
        reversed order again is answered the same. */
     if (strcmp(o->trade_state, "REVOKED") != 0)
         wxp__fake_set_state(o, "CLOSED");
+    o->polls_left = 0;
     p->status = 204;
     p->out_len = 0;
     p->out[0] = 0;
+}
+
+/* ==== >>fake:payments ======================================================= */
+
+#define WXP__FAKE_FNV 0xCBF29CE484222325ULL
+
+/* FNV-1a over "key\xff value\xfe": the hash of a placement's fields. */
+static unsigned long long wxp__fake_hash(unsigned long long h, const char *key, wxp_str v)
+{
+    size_t i, n = strlen(key);
+    for (i = 0; i < n + 1 + v.len + 1; i++) {
+        unsigned char c = i < n ? (unsigned char)key[i]
+                          : i == n ? 0xFF
+                          : i <= n + v.len ? (unsigned char)v.ptr[i - n - 1] : 0xFE;
+        h = (h ^ c) * 0x100000001B3ULL;
+    }
+    return h;
+}
+
+/* Days since 1970-01-01 of a civil date (Howard Hinnant's days_from_civil). */
+static long long wxp__fake_days(long long y, long long m, long long d)
+{
+    long long era, yoe, doy;
+    y -= m <= 2;
+    era = (y >= 0 ? y : y - 399) / 400;
+    yoe = y - era * 400;
+    doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    return era * 146097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719468;
+}
+
+/* RFC 3339 (yyyy-MM-DDTHH:mm:ss[.fraction] and Z or +HH:MM / -HH:MM) into
+   Unix time: 1, or 0 when malformed. */
+static int wxp__fake_parse_time(wxp_str s, long long *t)
+{
+    static const char form[] = "dddd-dd-ddTdd:dd:dd";
+    static const unsigned char at[6] = { 0, 5, 8, 11, 14, 17 }, len[6] = { 4, 2, 2, 2, 2, 2 };
+    long long v[6], off;
+    size_t i, k;
+    if (s.len < 20) return 0;
+    for (i = 0; i < 19; i++)
+        if (form[i] == 'd' ? !(s.ptr[i] >= '0' && s.ptr[i] <= '9') : s.ptr[i] != form[i]) return 0;
+    for (k = 0; k < 6; k++)
+        for (v[k] = 0, i = at[k]; i < (size_t)at[k] + len[k]; i++) v[k] = v[k] * 10 + (s.ptr[i] - '0');
+    if (v[1] < 1 || v[1] > 12 || v[2] < 1 || v[2] > 31 || v[3] > 23 || v[4] > 59 || v[5] > 60) return 0;
+    i = 19;
+    if (s.ptr[i] == '.') {
+        for (k = ++i; i < s.len && s.ptr[i] >= '0' && s.ptr[i] <= '9'; i++) {}
+        if (i == k) return 0;
+    }
+    if (i + 1 == s.len && (s.ptr[i] == 'Z' || s.ptr[i] == 'z')) {
+        off = 0;
+    } else if (i + 6 == s.len && (s.ptr[i] == '+' || s.ptr[i] == '-') && s.ptr[i + 3] == ':') {
+        for (k = 1; k < 6; k++)
+            if (k != 3 && !(s.ptr[i + k] >= '0' && s.ptr[i + k] <= '9')) return 0;
+        off = ((s.ptr[i + 1] - '0') * 10 + (s.ptr[i + 2] - '0')) * 3600LL +
+              ((s.ptr[i + 4] - '0') * 10 + (s.ptr[i + 5] - '0')) * 60LL;
+        if (s.ptr[i] == '-') off = -off;
+    } else {
+        return 0;
+    }
+    *t = wxp__fake_days(v[0], v[1], v[2]) * 86400 + v[3] * 3600 + v[4] * 60 + v[5] - off;
+    return 1;
+}
+
+/* A placed order's out_trade_no: 6-32 of [0-9A-Za-z_-*] and the extra
+   characters (placement's documentation allows '|'; code-pay's does not). */
+static int wxp__fake_otn_ok(wxp_str s, const char *extra)
+{
+    size_t i;
+    if (s.len < 6 || s.len > 32) return 0;
+    for (i = 0; i < s.len; i++) {
+        char c = s.ptr[i];
+        if (!((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+              c == '_' || c == '-' || c == '*' || (c && strchr(extra, c))))
+            return 0;
+    }
+    return 1;
+}
+
+/* notify_url: https:// without a query; plain http only to a loopback
+   listener (a private line may use http; the test server delivers there). */
+static int wxp__fake_notify_url_ok(wxp_str u)
+{
+    if (memchr(u.ptr, '?', u.len) || memchr(u.ptr, '#', u.len) || memchr(u.ptr, ' ', u.len)) return 0;
+    if (wxp__fake_prefix(u, "https://")) return u.len > 8;
+    return wxp__fake_prefix(u, "http://127.0.0.1:") || wxp__fake_prefix(u, "http://127.0.0.1/") ||
+           wxp__fake_prefix(u, "http://localhost:") || wxp__fake_prefix(u, "http://localhost/");
+}
+
+/* An AppID bound to the merchant: config.appid or one of config.appids. */
+static int wxp__fake_our_appid(const wxp_fake *f, wxp_str a)
+{
+    const wxp_fake_config *c = &f->wxp__priv.cfg;
+    size_t i;
+    if (wxp__fake_eq(a, c->appid)) return 1;
+    for (i = 0; i < WXP_FAKE_MAX_APPS; i++)
+        if (c->appids[i] && wxp__fake_eq(a, c->appids[i])) return 1;
+    return 0;
+}
+
+/* Index of a sub-merchant in config.sub_mchids, -1 when unknown. */
+static int wxp__fake_sub(const wxp_fake *f, wxp_str sub_mchid)
+{
+    const wxp_fake_config *c = &f->wxp__priv.cfg;
+    int i;
+    for (i = 0; i < WXP_FAKE_MAX_APPS && c->sub_mchids[i]; i++)
+        if (wxp__fake_eq(sub_mchid, c->sub_mchids[i])) return i;
+    return -1;
+}
+
+/* A string member key of obj (absent when obj < 0), label its full name: 1
+   set, 0 absent or empty, -1 answered (PARAM_ERROR: not a string, longer
+   than max characters, or required and not set). */
+static int wxp__fake_field(wxp_fake *f, int obj, const char *key, const char *label, size_t max,
+                           int required, wxp_str *out)
+{
+    wxp__fake_priv *p = &f->wxp__priv;
+    int rc = obj < 0 ? 0 : wxp__fake_jstr(f, obj, key, label, out);
+    size_t n;
+    if (rc < 0) return -1;
+    if (rc == 0 || out->len == 0) {
+        out->ptr = "";
+        out->len = 0;
+        if (!required) return 0;
+        wxp__fake_param_error(f, label, " is required");
+        return -1;
+    }
+    if (wxp__fake_utf8_count(*out) <= max) return 1;
+    n = wxp__fake_cats(p->msg, sizeof p->msg, 0, label);
+    n = wxp__fake_cats(p->msg, sizeof p->msg, n, " is longer than ");
+    n = wxp__fake_cat_int(p->msg, sizeof p->msg, n, (long long)max);
+    (void)wxp__fake_cats(p->msg, sizeof p->msg, n, " characters");
+    wxp__fake_error(f, 400, "PARAM_ERROR", NULL);
+    return -1;
+}
+
+/* The object member key of obj: its token; -1 absent; -2 answered (not an object). */
+static int wxp__fake_jobj(wxp_fake *f, int obj, const char *key, const char *label)
+{
+    int t = obj < 0 ? -1 : wxp_json_get(&f->wxp__priv.doc, obj, key);
+    if (t < 0) return -1;
+    if (f->wxp__priv.doc.tok[t].type != WXP_JSON_OBJECT) {
+        wxp__fake_param_error(f, label, " must be an object");
+        return -2;
+    }
+    return t;
+}
+
+/* A boolean member: 1 set (*v), 0 absent, -1 answered (not true or false). */
+static int wxp__fake_jbool(wxp_fake *f, int obj, const char *key, const char *label, int *v)
+{
+    int t = obj < 0 ? -1 : wxp_json_get(&f->wxp__priv.doc, obj, key);
+    if (t < 0) return 0;
+    if (wxp_json_bool(&f->wxp__priv.doc, t, v) != WXP_OK) {
+        wxp__fake_param_error(f, label, " must be true or false");
+        return -1;
+    }
+    return 1;
+}
+
+/* amount {total >= 1 fen, currency CNY}: 1 with *total, or 0 answered. */
+static int wxp__fake_amount(wxp_fake *f, long long *total)
+{
+    wxp_str cur;
+    int rc, amount = wxp__fake_jobj(f, 0, "amount", "amount");
+    if (amount == -2) return 0;
+    if (amount < 0) { wxp__fake_param_error(f, "amount", " is required"); return 0; }
+    if ((rc = wxp__fake_jint(f, amount, "total", "amount.total", total)) < 0) return 0;
+    if (rc == 0 || *total < 1 || *total > WXP__FAKE_FEN_MAX) {
+        wxp__fake_param_error(f, "amount.total", " must be an integer of at least 1 fen");
+        return 0;
+    }
+    if ((rc = wxp__fake_field(f, amount, "currency", "amount.currency", 16, 0, &cur)) < 0) return 0;
+    if (rc && !wxp__fake_eq(cur, "CNY")) {
+        wxp__fake_param_error(f, "amount.currency", " must be CNY");
+        return 0;
+    }
+    return 1;
+}
+
+/* detail: at most 6144 bytes compacted; goods_detail[] items with
+   merchant_goods_id, quantity >= 1 and unit_price. 1, or 0 answered. */
+static int wxp__fake_detail(wxp_fake *f)
+{
+    const wxp_json *doc = &f->wxp__priv.doc;
+    int d = wxp__fake_jobj(f, 0, "detail", "detail"), g, el, rc;
+    long long v = 0;
+    wxp_str s;
+    if (d == -2) return 0;
+    if (d < 0) return 1;
+    if (wxp_json_text(doc, d).len > 6144) {
+        wxp__fake_param_error(f, "detail", " is longer than 6144 bytes");
+        return 0;
+    }
+    g = wxp_json_get(doc, d, "goods_detail");
+    if (g < 0) return 1;
+    if (doc->tok[g].type != WXP_JSON_ARRAY || wxp_json_count(doc, g) == 0) {
+        wxp__fake_param_error(f, "detail.goods_detail", " must be an array of at least one item");
+        return 0;
+    }
+    for (el = wxp_json_first(doc, g); el >= 0; el = wxp_json_next(doc, g, el)) {
+        if (doc->tok[el].type != WXP_JSON_OBJECT) {
+            wxp__fake_param_error(f, "detail.goods_detail[]", " must be an object");
+            return 0;
+        }
+        if (wxp__fake_field(f, el, "merchant_goods_id", "detail.goods_detail[].merchant_goods_id", 32,
+                            1, &s) < 0)
+            return 0;
+        if ((rc = wxp__fake_jint(f, el, "quantity", "detail.goods_detail[].quantity", &v)) < 0)
+            return 0;
+        if (rc == 0 || v < 1) {
+            wxp__fake_param_error(f, "detail.goods_detail[].quantity", " must be at least 1");
+            return 0;
+        }
+        if ((rc = wxp__fake_jint(f, el, "unit_price", "detail.goods_detail[].unit_price", &v)) < 0)
+            return 0;
+        if (rc == 0 || v < 0) {
+            wxp__fake_param_error(f, "detail.goods_detail[].unit_price", " is required (fen)");
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* scene_info of a placed order: payer_client_ip, store_info.id when there is
+   a store_info; H5 needs scene_info with h5_info.type iOS, Android or Wap.
+   1, or 0 answered. */
+static int wxp__fake_scene(wxp_fake *f, int h5)
+{
+    wxp_str v;
+    int si = wxp__fake_jobj(f, 0, "scene_info", "scene_info"), st, hi;
+    if (si == -2) return 0;
+    if (si < 0) {
+        if (!h5) return 1;
+        wxp__fake_param_error(f, "scene_info", " is required (H5)");
+        return 0;
+    }
+    if (wxp__fake_field(f, si, "payer_client_ip", "scene_info.payer_client_ip", 45, 1, &v) < 0 ||
+        wxp__fake_field(f, si, "device_id", "scene_info.device_id", 32, 0, &v) < 0)
+        return 0;
+    if ((st = wxp__fake_jobj(f, si, "store_info", "scene_info.store_info")) == -2) return 0;
+    if (st >= 0 &&
+        (wxp__fake_field(f, st, "id", "scene_info.store_info.id", 32, 1, &v) < 0 ||
+         wxp__fake_field(f, st, "name", "scene_info.store_info.name", 256, 0, &v) < 0 ||
+         wxp__fake_field(f, st, "area_code", "scene_info.store_info.area_code", 32, 0, &v) < 0 ||
+         wxp__fake_field(f, st, "address", "scene_info.store_info.address", 512, 0, &v) < 0))
+        return 0;
+    if ((hi = wxp__fake_jobj(f, si, "h5_info", "scene_info.h5_info")) == -2) return 0;
+    if (hi < 0) {
+        if (!h5) return 1;
+        wxp__fake_param_error(f, "scene_info.h5_info", " is required (H5)");
+        return 0;
+    }
+    if (wxp__fake_field(f, hi, "type", "scene_info.h5_info.type", 32, 1, &v) < 0) return 0;
+    if (!wxp__fake_eq(v, "iOS") && !wxp__fake_eq(v, "Android") && !wxp__fake_eq(v, "Wap")) {
+        wxp__fake_param_error(f, "scene_info.h5_info.type", " must be iOS, Android or Wap");
+        return 0;
+    }
+    return 1;
+}
+
+/* The order kinds placement serves: path, trade_type. */
+enum { WXP__FAKE_JSAPI = 0, WXP__FAKE_APP, WXP__FAKE_H5, WXP__FAKE_NATIVE, WXP__FAKE_KINDS };
+static const char *const wxp__fake_kind_path[WXP__FAKE_KINDS] = { "jsapi", "app", "h5", "native" };
+static const char *const wxp__fake_kind_type[WXP__FAKE_KINDS] = { "JSAPI", "APP", "MWEB", "NATIVE" };
+
+/* prepay_id (wx, the time in China, 20 hex digits, like
+   wx201410272009395522657a690389285100), code_url and h5_url of a new order. */
+static void wxp__fake_prepay_ids(wxp_fake *f, wxp_fake_order *o)
+{
+    static const char hex[] = "0123456789abcdef";
+    unsigned char r[10];
+    char t[15], pr[10], pkg[11];
+    size_t i, n;
+    unsigned long long seq = ++f->wxp__priv.seq;
+    if (wxp__fake_rand(f, r, sizeof r) != 0)
+        for (i = 0; i < sizeof r; i++) r[i] = (unsigned char)(seq >> (i % 8 * 8));
+    wxp__fake_time_end(o->created_at, t);
+    memcpy(o->prepay_id, "wx", 2);
+    memcpy(o->prepay_id + 2, t, 14);
+    for (i = 0; i < 10; i++) {
+        o->prepay_id[16 + 2 * i] = hex[r[i] >> 4];
+        o->prepay_id[17 + 2 * i] = hex[r[i] & 15];
+    }
+    o->prepay_id[36] = 0;
+    if (!wxp__fake_alnum(f, pr, 9)) {
+        wxp__fake_digits(pr, seq, 9);
+        pr[9] = 0;
+    }
+    n = wxp__fake_cats(o->code_url, sizeof o->code_url, 0, "weixin://wxpay/bizpayurl?pr=");
+    (void)wxp__fake_cats(o->code_url, sizeof o->code_url, n, pr);
+    wxp__fake_digits(pkg, seq * 7919ULL + (unsigned long long)r[0], 10);
+    pkg[10] = 0;
+    n = wxp__fake_cats(o->h5_url, sizeof o->h5_url, 0,
+                       "https://wx.tenpay.com/cgi-bin/mmpayweb-bin/checkmweb?prepay_id=");
+    n = wxp__fake_cats(o->h5_url, sizeof o->h5_url, n, o->prepay_id);
+    n = wxp__fake_cats(o->h5_url, sizeof o->h5_url, n, "&package=");
+    (void)wxp__fake_cats(o->h5_url, sizeof o->h5_url, n, pkg);
+}
+
+/* The answer of a placement: {"prepay_id"} (JSAPI, App), {"h5_url"}, {"code_url"}. */
+static void wxp__fake_reply_prepay(wxp_fake *f, const wxp_fake_order *o)
+{
+    wxp_json_writer w;
+    wxp_jw_init(&w, f->wxp__priv.out, sizeof f->wxp__priv.out);
+    wxp_jw_object_begin(&w);
+    if (strcmp(o->trade_type, "MWEB") == 0) {
+        wxp_jw_key(&w, "h5_url");    wxp_jw_cstring(&w, o->h5_url);
+    } else if (strcmp(o->trade_type, "NATIVE") == 0) {
+        wxp_jw_key(&w, "code_url");  wxp_jw_cstring(&w, o->code_url);
+    } else {
+        wxp_jw_key(&w, "prepay_id"); wxp_jw_cstring(&w, o->prepay_id);
+    }
+    wxp_jw_object_end(&w);
+    wxp__fake_done(f, &w, 200);
+}
+
+/* A new order in the book, or NULL with 500 SYSTEM_ERROR ready (the book is full). */
+static wxp_fake_order *wxp__fake_new_order(wxp_fake *f, wxp_str otn, long long total,
+                                           const char *trade_type)
+{
+    wxp__fake_priv *p = &f->wxp__priv;
+    wxp_fake_order *o;
+    if (p->norders >= WXP_FAKE_MAX_ORDERS) {
+        wxp__fake_error(f, 500, "SYSTEM_ERROR", "the fake's order book is full (WXP_FAKE_MAX_ORDERS)");
+        return NULL;
+    }
+    o = &p->orders[p->norders++];
+    memset(o, 0, sizeof *o);
+    (void)wxp__fake_copy(o->out_trade_no, sizeof o->out_trade_no, otn.ptr, otn.len);
+    (void)wxp__fake_copy(o->trade_type, sizeof o->trade_type, trade_type, strlen(trade_type));
+    wxp__fake_set_state(o, "NOTPAY");
+    o->total = total;
+    o->created_at = wxp__fake_now(f);
+    return o;
+}
+
+/* POST /v3/pay/transactions/{jsapi,app,h5,native} and the partner form under
+   /v3/pay/partner/transactions/ (sp_appid, sp_mchid, sub_appid, sub_mchid). */
+static void wxp__fake_place(wxp_fake *f, const wxp_http_request *req, int kind, int partner)
+{
+    wxp__fake_priv *p = &f->wxp__priv;
+    static const char *const objs[3] = { "detail", "scene_info", "settle_info" };
+    wxp_str appid, mchid, sub_mchid = { "", 0 }, sub_appid = { "", 0 }, desc, otn, texp, attach, url;
+    wxp_str tag, openid = { "", 0 }, sub_openid = { "", 0 };
+    long long total = 0, expire = 0, now = wxp__fake_now(f);
+    unsigned long long h = WXP__FAKE_FNV;
+    int rc, payer, t, fapiao = 0, sharing = 0, sub = -1;
+    char num[24];
+    size_t i;
+    wxp_fake_order *o;
+
+    if (!wxp__fake_parse_body(f, req)) return;
+    if (partner ? wxp__fake_field(f, 0, "sp_appid", "sp_appid", 32, 1, &appid) < 0 ||
+                  wxp__fake_field(f, 0, "sp_mchid", "sp_mchid", 32, 1, &mchid) < 0 ||
+                  wxp__fake_field(f, 0, "sub_appid", "sub_appid", 32, 0, &sub_appid) < 0 ||
+                  wxp__fake_field(f, 0, "sub_mchid", "sub_mchid", 32, 1, &sub_mchid) < 0
+                : wxp__fake_field(f, 0, "appid", "appid", 32, 1, &appid) < 0 ||
+                  wxp__fake_field(f, 0, "mchid", "mchid", 32, 1, &mchid) < 0)
+        return;
+    if (wxp__fake_field(f, 0, "description", "description", 127, 1, &desc) < 0 ||
+        wxp__fake_field(f, 0, "out_trade_no", "out_trade_no", 32, 1, &otn) < 0)
+        return;
+    if (!wxp__fake_otn_ok(otn, "|")) {
+        wxp__fake_param_error(f, "out_trade_no", " must be 6-32 of [0-9A-Za-z_-|*]");
+        return;
+    }
+    if ((rc = wxp__fake_field(f, 0, "time_expire", "time_expire", 64, 0, &texp)) < 0) return;
+    if (rc && !wxp__fake_parse_time(texp, &expire)) {
+        wxp__fake_param_error(f, "time_expire", " must be RFC 3339, such as 2018-06-08T10:34:56+08:00");
+        return;
+    }
+    if (wxp__fake_field(f, 0, "attach", "attach", 128, 0, &attach) < 0 ||
+        wxp__fake_field(f, 0, "notify_url", "notify_url", 255, 1, &url) < 0)
+        return;
+    if (!wxp__fake_notify_url_ok(url)) {
+        wxp__fake_param_error(f, "notify_url", " must be an https:// URL without a query");
+        return;
+    }
+    if (wxp__fake_field(f, 0, "goods_tag", "goods_tag", 32, 0, &tag) < 0 ||
+        wxp__fake_jbool(f, 0, "support_fapiao", "support_fapiao", &fapiao) < 0 ||
+        !wxp__fake_amount(f, &total))
+        return;
+    if ((payer = wxp__fake_jobj(f, 0, "payer", "payer")) == -2) return;
+    if (partner) {
+        if (wxp__fake_field(f, payer, "sp_openid", "payer.sp_openid", 128, 0, &openid) < 0 ||
+            wxp__fake_field(f, payer, "sub_openid", "payer.sub_openid", 128, 0, &sub_openid) < 0)
+            return;
+        if (kind == WXP__FAKE_JSAPI && !openid.len && !sub_openid.len) {
+            wxp__fake_param_error(f, "payer.sp_openid", " or payer.sub_openid is required (JSAPI)");
+            return;
+        }
+        if (sub_openid.len && !sub_appid.len) {
+            wxp__fake_param_error(f, "sub_appid", " is required with payer.sub_openid");
+            return;
+        }
+    } else if (wxp__fake_field(f, payer, "openid", "payer.openid", 128, kind == WXP__FAKE_JSAPI,
+                               &openid) < 0) {
+        return;
+    }
+    if (!wxp__fake_scene(f, kind == WXP__FAKE_H5) || !wxp__fake_detail(f)) return;
+    if ((t = wxp__fake_jobj(f, 0, "settle_info", "settle_info")) == -2 ||
+        wxp__fake_jbool(f, t, "profit_sharing", "settle_info.profit_sharing", &sharing) < 0)
+        return;
+
+    /* Who places it: the merchant that signed, an AppID bound to it, a sub-merchant it serves. */
+    if (!wxp__fake_eq(mchid, p->cfg.mchid)) {
+        wxp__fake_param_error(f, partner ? "sp_mchid" : "mchid",
+                              " is not the merchant that signed the request");
+        return;
+    }
+    if (!wxp__fake_our_appid(f, appid)) {
+        wxp__fake_error(f, 400, "APPID_MCHID_NOT_MATCH", WXP__FAKE_ZH_NOMATCH3);
+        return;
+    }
+    if (partner && (sub = wxp__fake_sub(f, sub_mchid)) < 0) {
+        wxp__fake_error(f, 400, "MCH_NOT_EXISTS", WXP__FAKE_ZH_NOMCH);
+        return;
+    }
+    if (sub_appid.len &&
+        (!p->cfg.sub_appids[sub] || !wxp__fake_eq(sub_appid, p->cfg.sub_appids[sub]))) {
+        wxp__fake_error(f, 400, "APPID_MCHID_NOT_MATCH", WXP__FAKE_ZH_NOMATCH3);
+        return;
+    }
+
+    /* The fields that make the order: the same again is a retry. */
+    h = wxp__fake_hash(h, partner ? "partner" : "direct", wxp_cstr(wxp__fake_kind_path[kind]));
+    h = wxp__fake_hash(h, "appid", appid);
+    h = wxp__fake_hash(h, "sub_appid", sub_appid);
+    h = wxp__fake_hash(h, "sub_mchid", sub_mchid);
+    h = wxp__fake_hash(h, "description", desc);
+    h = wxp__fake_hash(h, "time_expire", texp);
+    h = wxp__fake_hash(h, "attach", attach);
+    h = wxp__fake_hash(h, "notify_url", url);
+    h = wxp__fake_hash(h, "goods_tag", tag);
+    h = wxp__fake_hash(h, "support_fapiao", wxp_cstr(fapiao ? "1" : "0"));
+    (void)wxp__fake_dec(num, total);
+    h = wxp__fake_hash(h, "amount.total", wxp_cstr(num));
+    h = wxp__fake_hash(h, "payer.openid", openid);
+    h = wxp__fake_hash(h, "payer.sub_openid", sub_openid);
+    for (i = 0; i < 3; i++) {
+        t = wxp_json_get(&p->doc, 0, objs[i]);
+        h = wxp__fake_hash(h, objs[i], t >= 0 ? wxp_json_text(&p->doc, t) : wxp_cstr(""));
+    }
+
+    o = wxp__fake_order_by(f, otn, 0);
+    if (o) {
+        if (wxp__fake_paid(o)) {
+            wxp__fake_error(f, 403, "OUT_TRADE_NO_USED", WXP__FAKE_ZH_DUPNO);
+        } else if (strcmp(o->trade_state, "CLOSED") == 0 || strcmp(o->trade_state, "REVOKED") == 0) {
+            wxp__fake_error(f, 400, "ORDER_CLOSED", WXP__FAKE_ZH_O_CLOSED);
+        } else if (o->fields != h) {
+            wxp__fake_error(f, 400, "INVALID_REQUEST", WXP__FAKE_ZH_201);
+        } else {
+            wxp__fake_reply_prepay(f, o);   /* a retry: the order's prepay_id again */
+        }
+        return;
+    }
+    if (!(o = wxp__fake_new_order(f, otn, total, wxp__fake_kind_type[kind]))) return;
+    o->fields = h;
+    wxp__fake_str_field(o->appid, sizeof o->appid, appid);
+    wxp__fake_str_field(o->sub_mchid, sizeof o->sub_mchid, sub_mchid);
+    wxp__fake_str_field(o->sub_appid, sizeof o->sub_appid, sub_appid);
+    wxp__fake_str_field(o->openid, sizeof o->openid, openid);
+    wxp__fake_str_field(o->sub_openid, sizeof o->sub_openid, sub_openid);
+    wxp__fake_str_field(o->attach, sizeof o->attach, attach);
+    wxp__fake_str_field(o->notify_url, sizeof o->notify_url, url);
+    /* No sooner than a minute after placing (WeChat Pay moves it there); 7 days when not given. */
+    o->expire_at = texp.len ? (expire < now + 60 ? now + 60 : expire) : now + 7 * 86400LL;
+    wxp__fake_prepay_ids(f, o);
+    wxp__fake_reply_prepay(f, o);
+}
+
+/* POST /v3/pay/transactions/codepay: the terminal scanned the customer's code. */
+static void wxp__fake_codepay(wxp_fake *f, const wxp_http_request *req)
+{
+    wxp__fake_priv *p = &f->wxp__priv;
+    wxp_str appid, mchid, desc, otn, attach, tag, code, v;
+    long long total = 0;
+    int payer, scene, store, t, fapiao = 0, sharing = 0;
+    wxp_fake_order *o;
+    wxp_fake_customer *c;
+
+    if (!wxp__fake_parse_body(f, req)) return;
+    if (wxp__fake_field(f, 0, "appid", "appid", 32, 1, &appid) < 0 ||
+        wxp__fake_field(f, 0, "mchid", "mchid", 32, 1, &mchid) < 0 ||
+        wxp__fake_field(f, 0, "description", "description", 127, 1, &desc) < 0 ||
+        wxp__fake_field(f, 0, "out_trade_no", "out_trade_no", 32, 1, &otn) < 0)
+        return;
+    if (!wxp__fake_otn_ok(otn, "")) {
+        wxp__fake_param_error(f, "out_trade_no", " must be 6-32 of [0-9A-Za-z_-*]");
+        return;
+    }
+    if (wxp__fake_field(f, 0, "attach", "attach", 128, 0, &attach) < 0 ||
+        wxp__fake_field(f, 0, "goods_tag", "goods_tag", 32, 0, &tag) < 0 ||
+        wxp__fake_jbool(f, 0, "support_fapiao", "support_fapiao", &fapiao) < 0)
+        return;
+    if ((payer = wxp__fake_jobj(f, 0, "payer", "payer")) == -2) return;
+    if (payer < 0) { wxp__fake_param_error(f, "payer", " is required"); return; }
+    if (wxp__fake_field(f, payer, "auth_code", "payer.auth_code", 128, 1, &code) < 0 ||
+        !wxp__fake_amount(f, &total))
+        return;
+    if ((scene = wxp__fake_jobj(f, 0, "scene_info", "scene_info")) == -2) return;
+    if (scene < 0) { wxp__fake_param_error(f, "scene_info", " is required"); return; }
+    if (wxp__fake_field(f, scene, "device_id", "scene_info.device_id", 32, 0, &v) < 0 ||
+        wxp__fake_field(f, scene, "device_ip", "scene_info.device_ip", 45, 0, &v) < 0)
+        return;
+    if ((store = wxp__fake_jobj(f, scene, "store_info", "scene_info.store_info")) == -2) return;
+    if (store < 0) { wxp__fake_param_error(f, "scene_info.store_info", " is required"); return; }
+    if (wxp__fake_field(f, store, "id", "scene_info.store_info.id", 32, 0, &v) < 0 ||
+        wxp__fake_field(f, store, "out_id", "scene_info.store_info.out_id", 32, 0, &v) < 0 ||
+        !wxp__fake_detail(f))
+        return;
+    if ((t = wxp__fake_jobj(f, 0, "settle_info", "settle_info")) == -2 ||
+        wxp__fake_jbool(f, t, "profit_sharing", "settle_info.profit_sharing", &sharing) < 0)
+        return;
+    if (!wxp__fake_eq(mchid, p->cfg.mchid)) {
+        wxp__fake_param_error(f, "mchid", " is not the merchant that signed the request");
+        return;
+    }
+    if (!wxp__fake_our_appid(f, appid)) {
+        wxp__fake_error(f, 400, "APPID_MCHID_NOT_MATCH", WXP__FAKE_ZH_NOMATCH3);
+        return;
+    }
+
+    o = wxp__fake_order_by(f, otn, 0);
+    if (o) {
+        /* Another order's number (placed, another amount, a sub-merchant's). */
+        if (o->sub_mchid[0] || strcmp(o->trade_type, "MICROPAY") != 0 || o->total != total) {
+            wxp__fake_error(f, 403, "OUT_TRADE_NO_USED", WXP__FAKE_ZH_DUPNO);
+            return;
+        }
+        wxp__fake_touch(f, o, 0);
+        if (wxp__fake_paid(o)) {
+            wxp__fake_error(f, 403, "OUT_TRADE_NO_USED", WXP__FAKE_ZH_DUPNO);
+            return;
+        }
+        if (strcmp(o->trade_state, "CLOSED") == 0 || strcmp(o->trade_state, "REVOKED") == 0) {
+            wxp__fake_error(f, 400, "ORDER_CLOSED", WXP__FAKE_ZH_O_CLOSED);
+            return;
+        }
+        if (strcmp(o->trade_state, "USERPAYING") == 0) {
+            wxp__fake_reply_tx(f, o, 202);   /* still typing */
+            return;
+        }
+        /* PAYERROR: the customer tries again, perhaps with another code. */
+    } else if (!(o = wxp__fake_new_order(f, otn, total, "MICROPAY"))) {
+        return;
+    }
+    o->v3 = 1;
+    wxp__fake_str_field(o->appid, sizeof o->appid, appid);
+    wxp__fake_str_field(o->attach, sizeof o->attach, attach);
+    wxp__fake_str_field(o->auth_code, sizeof o->auth_code, code);
+    c = wxp__fake_wechat_code(code) ? wxp__fake_customer_by(f, code) : NULL;
+    o->customer = c ? (size_t)(c - p->customers) + 1 : 0;
+    if (!c) {
+        wxp__fake_set_state(o, "PAYERROR");
+        wxp__fake_error(f, 403, "TRADE_ERROR", WXP__FAKE_ZH_BADCODE);
+        return;
+    }
+    if (c->behaviour == WXP_FAKE_PAY_AFTER_POLLS || c->behaviour == WXP_FAKE_NEVER_CONFIRMS) {
+        wxp__fake_set_state(o, "USERPAYING");
+        o->polls_left = c->behaviour == WXP_FAKE_PAY_AFTER_POLLS ? c->polls : 0;
+        wxp__fake_reply_tx(f, o, 202);
+        return;
+    }
+    if (!wxp__fake_charge(f, o, c)) {
+        wxp__fake_error(f, 403, "NOT_ENOUGH", WXP__FAKE_ZH_SHORT);
+        return;
+    }
+    wxp__fake_reply_tx(f, o, 200);
+}
+
+/* POST /v3/pay/transactions/out-trade-no/{out_trade_no}/reverse {"appid","mchid"} */
+static void wxp__fake_reverse(wxp_fake *f, const wxp_http_request *req, wxp_str seg)
+{
+    wxp__fake_priv *p = &f->wxp__priv;
+    char id[33];
+    wxp_str appid, mchid;
+    wxp_fake_order *o;
+    wxp_json_writer w;
+    if (!wxp__fake_unpct(seg.ptr, seg.len, id, sizeof id) || !wxp__fake_outno_ok(wxp_cstr(id), 32)) {
+        wxp__fake_param_error(f, "out_trade_no", " in the path is malformed");
+        return;
+    }
+    if (!wxp__fake_parse_body(f, req) ||
+        wxp__fake_field(f, 0, "appid", "appid", 32, 1, &appid) < 0 ||
+        wxp__fake_field(f, 0, "mchid", "mchid", 32, 1, &mchid) < 0)
+        return;
+    if (!wxp__fake_eq(mchid, p->cfg.mchid)) {
+        wxp__fake_param_error(f, "mchid", " is not the merchant that signed the request");
+        return;
+    }
+    if (!wxp__fake_our_appid(f, appid)) {
+        wxp__fake_error(f, 400, "APPID_MCHID_NOT_MATCH", WXP__FAKE_ZH_NOMATCH3);
+        return;
+    }
+    o = wxp__fake_order_for(f, wxp_cstr(id), 0, 0, wxp_cstr(""));
+    if (!o) {
+        wxp__fake_error(f, 404, "ORDER_NOT_EXIST",
+                        wxp__fake_say(f, "the order ", wxp_cstr(id), " does not exist"));
+        return;
+    }
+    if (strcmp(o->trade_type, "MICROPAY") != 0) {
+        wxp__fake_error(f, 400, "INVALID_REQUEST",
+                        "only code-pay orders are reversed: close this order, or refund it");
+        return;
+    }
+    wxp__fake_touch(f, o, 0);
+    o->reverses++;
+    if (strcmp(o->trade_state, "USERPAYING") == 0) {
+        wxp__fake_error(f, 403, "USERPAYING", WXP__FAKE_ZH_NOREVOKE);
+        return;
+    }
+    if (wxp__fake_paid(o)) {
+        long long back = o->total - o->refunded;
+        o->reversed = back;
+        wxp__fake_give_back(f, o, back);
+        wxp__fake_set_state(o, "REVOKED");
+    } else if (strcmp(o->trade_state, "CLOSED") != 0) {
+        wxp__fake_set_state(o, "REVOKED");   /* NOTPAY, PAYERROR; REVOKED stays */
+    }
+    o->polls_left = 0;
+    wxp_jw_init(&w, p->out, sizeof p->out);
+    wxp_jw_object_begin(&w);
+    wxp_jw_key(&w, "appid");        wxp_jw_string(&w, appid);
+    wxp_jw_key(&w, "mchid");        wxp_jw_cstring(&w, p->cfg.mchid);
+    wxp_jw_key(&w, "out_trade_no"); wxp_jw_cstring(&w, o->out_trade_no);
+    wxp_jw_object_end(&w);
+    wxp__fake_done(f, &w, 200);
+}
+
+/* GET /v3/certificates: the platform certificate, encrypted under the APIv3
+   key, the answer signed under the certificate's serial. */
+static void wxp__fake_certificates(wxp_fake *f)
+{
+    wxp__fake_priv *p = &f->wxp__priv;
+    char nonce[13], from[26], to[26];
+    size_t ct_len = 0;
+    wxp_json_writer w;
+    wxp_result r;
+    wxp_str ct;
+    if (!p->have_cert || p->cfg.apiv3_key.len != 32) {
+        wxp__fake_error(f, 404, "NOT_FOUND",
+                        "the fake serves /v3/certificates with config.platform_cert_pem and a"
+                        " 32-byte config.apiv3_key");
+        return;
+    }
+    if (!wxp__fake_alnum(f, nonce, 12) ||
+        wxp_aes_gcm_encrypt(p->cfg.apiv3_key, wxp_cstr(nonce), wxp_cstr("certificate"),
+                            p->cfg.platform_cert_pem, p->scratch, sizeof p->scratch, &ct_len,
+                            &r) != WXP_OK) {
+        wxp__fake_error(f, 500, "SYSTEM_ERROR", "the fake could not encrypt the certificate");
+        return;
+    }
+    ct.ptr = p->scratch;
+    ct.len = ct_len;
+    wxp__fake_rfc3339(p->cert.not_before, from);
+    wxp__fake_rfc3339(p->cert.not_after, to);
+    wxp_jw_init(&w, p->out, sizeof p->out);
+    wxp_jw_object_begin(&w);
+    wxp_jw_key(&w, "data");
+    wxp_jw_array_begin(&w);
+    wxp_jw_object_begin(&w);
+    wxp_jw_key(&w, "serial_no");       wxp_jw_cstring(&w, p->cert.serial);
+    wxp_jw_key(&w, "effective_time");  wxp_jw_cstring(&w, from);
+    wxp_jw_key(&w, "expire_time");     wxp_jw_cstring(&w, to);
+    wxp_jw_key(&w, "encrypt_certificate");
+    wxp_jw_object_begin(&w);
+    wxp_jw_key(&w, "algorithm");       wxp_jw_cstring(&w, "AEAD_AES_256_GCM");
+    wxp_jw_key(&w, "nonce");           wxp_jw_cstring(&w, nonce);
+    wxp_jw_key(&w, "associated_data"); wxp_jw_cstring(&w, "certificate");
+    wxp_jw_key(&w, "ciphertext");      wxp_jw_string(&w, ct);
+    wxp_jw_object_end(&w);
+    wxp_jw_object_end(&w);
+    wxp_jw_array_end(&w);
+    wxp_jw_object_end(&w);
+    wxp__fake_done(f, &w, 200);
+    p->sign_serial = p->cert.serial;
+}
+
+WXP_FAKE_API wxp_err wxp_fake_pay_order(wxp_fake *f, const char *out_trade_no, const char *openid)
+{
+    wxp__fake_priv *p = &f->wxp__priv;
+    wxp_fake_order *o = out_trade_no ? wxp__fake_order_by(f, wxp_cstr(out_trade_no), 0) : NULL;
+    wxp_fake_customer *c = NULL;
+    size_t i;
+    if (!o) return WXP_E_NOTFOUND;
+    if (!openid || !*openid)
+        openid = o->openid[0] ? o->openid : o->sub_openid[0] ? o->sub_openid : WXP_FAKE_OPENID;
+    if (strlen(openid) > 128 || strcmp(o->trade_type, "MICROPAY") == 0 ||
+        strcmp(o->trade_state, "NOTPAY") != 0)
+        return WXP_E_ARG;
+    /* A JSAPI order is for the payer it was placed with. */
+    if (strcmp(o->trade_type, "JSAPI") == 0 && (o->openid[0] || o->sub_openid[0]) &&
+        strcmp(openid, o->openid) != 0 && strcmp(openid, o->sub_openid) != 0)
+        return WXP_E_ARG;
+    if (o->expire_at && wxp__fake_now(f) > o->expire_at) return WXP_E_EXPIRED;
+    for (i = 0; i < p->ncustomers && !c; i++)
+        if (strcmp(p->customers[i].openid, openid) == 0) c = &p->customers[i];
+    if (c && (c->behaviour == WXP_FAKE_NO_MONEY || c->balance < o->total)) return WXP_E_RANGE;
+    if (c) {
+        c->balance -= o->total;
+        c->payments++;
+        o->customer = (size_t)(c - p->customers) + 1;
+    }
+    if (!o->openid[0] && strcmp(openid, o->sub_openid) != 0)
+        (void)wxp__fake_copy(o->openid, sizeof o->openid, openid, strlen(openid));
+    o->paid_at = wxp__fake_now(f);
+    wxp__fake_new_tid(f, o);
+    wxp__fake_set_state(o, "SUCCESS");
+    return WXP_OK;
 }
 
 /* ==== >>fake:marketing ====================================================== */
@@ -2419,11 +3439,6 @@ static int wxp__fake_need(wxp_fake *f, const char *key, int kind, size_t min, si
         return 0;
     }
     return 1;
-}
-
-static void wxp__fake_str_field(char *dst, size_t cap, wxp_str v)
-{
-    (void)wxp__fake_copy(dst, cap, v.ptr, v.len);
 }
 
 /* POST /v3/marketing/busifavor/coupons/return */
@@ -3230,60 +4245,6 @@ static void wxp__fake_v2_refundquery(wxp_fake *f, const wxp_http_request *req)
 
 /* ---- barcode payment: micropay, orderquery, reverse ---------------------------- */
 
-/* WeChat Pay's words: "the order is paid", "the order is reversed", "the order is
-   closed", "duplicate merchant order number", "the user must enter the payment
-   password", "insufficient balance", "scan a WeChat Pay payment code", "the
-   order cannot be reversed". */
-#define WXP__FAKE_ZH_ORDERPAID "\xe8\xae\xa2\xe5\x8d\x95\xe5\xb7\xb2\xe6\x94\xaf\xe4\xbb\x98"
-#define WXP__FAKE_ZH_REVERSED  "\xe8\xae\xa2\xe5\x8d\x95\xe5\xb7\xb2\xe6\x92\xa4\xe9\x94\x80"
-#define WXP__FAKE_ZH_O_CLOSED  "\xe8\xae\xa2\xe5\x8d\x95\xe5\xb7\xb2\xe5\x85\xb3\xe9\x97\xad"
-#define WXP__FAKE_ZH_DUPNO     "\xe5\x95\x86\xe6\x88\xb7\xe8\xae\xa2\xe5\x8d\x95\xe5\x8f\xb7" \
-                               "\xe9\x87\x8d\xe5\xa4\x8d"
-#define WXP__FAKE_ZH_PASSWORD  "\xe9\x9c\x80\xe8\xa6\x81\xe7\x94\xa8\xe6\x88\xb7\xe8\xbe\x93" \
-                               "\xe5\x85\xa5\xe6\x94\xaf\xe4\xbb\x98\xe5\xaf\x86\xe7\xa0\x81"
-#define WXP__FAKE_ZH_NOTENOUGH "\xe4\xbd\x99\xe9\xa2\x9d\xe4\xb8\x8d\xe8\xb6\xb3"
-#define WXP__FAKE_ZH_BADCODE   "\xe8\xaf\xb7\xe6\x89\xab\xe6\x8f\x8f\xe5\xbe\xae\xe4\xbf\xa1" \
-    "\xe6\x94\xaf\xe4\xbb\x98\xe8\xa2\xab\xe6\x89\xab\xe6\x9d\xa1\xe7\xa0\x81/\xe4\xba\x8c" \
-    "\xe7\xbb\xb4\xe7\xa0\x81"
-#define WXP__FAKE_ZH_NOREVERSE "\xe8\xae\xa2\xe5\x8d\x95\xe6\x97\xa0\xe6\xb3\x95\xe6\x92\xa4" \
-                               "\xe9\x94\x80"
-
-/* An auth_code WeChat Pay reads as its own: 18 digits starting 10 to 15. */
-static int wxp__fake_wechat_code(wxp_str s)
-{
-    return wxp__fake_digits_ok(s, 18, 18) && s.ptr[0] == '1' && s.ptr[1] >= '0' && s.ptr[1] <= '5';
-}
-
-/* yyyyMMddHHmmss of t in China time, NUL-terminated. */
-static void wxp__fake_time_end(long long t, char out[15])
-{
-    long long y, sod;
-    int m, d;
-    wxp__fake_civil(t, &y, &m, &d, &sod);
-    wxp__fake_digits(out, (unsigned long long)(y < 0 ? 0 : y), 4);
-    wxp__fake_digits(out + 4, (unsigned long long)m, 2);
-    wxp__fake_digits(out + 6, (unsigned long long)d, 2);
-    wxp__fake_digits(out + 8, (unsigned long long)(sod / 3600), 2);
-    wxp__fake_digits(out + 10, (unsigned long long)(sod / 60 % 60), 2);
-    wxp__fake_digits(out + 12, (unsigned long long)(sod % 60), 2);
-    out[14] = 0;
-}
-
-/* The customer pays o: SUCCESS with a new transaction_id, or PAYERROR when the
-   wallet is short (or the customer has no money). 1 when paid. */
-static int wxp__fake_charge(wxp_fake *f, wxp_fake_order *o, wxp_fake_customer *c)
-{
-    if (c->behaviour == WXP_FAKE_NO_MONEY || c->balance < o->total) {
-        wxp__fake_set_state(o, "PAYERROR");
-        return 0;
-    }
-    c->balance -= o->total;
-    c->payments++;
-    o->paid_at = wxp__fake_now(f);
-    wxp__fake_new_tid(f, o);
-    wxp__fake_set_state(o, "SUCCESS");
-    return 1;
-}
 
 /* The order fields of a micropay or orderquery answer (after the head). */
 static void wxp__fake_v2_order(wxp_fake *f, const wxp_fake_order *o, int query)
@@ -3994,13 +4955,22 @@ static wxp_str wxp__fake_split_query(wxp_str path, wxp_str *query)
     return path;
 }
 
+/* The placement kind a path segment names (jsapi, app, h5, native), -1 for none. */
+static int wxp__fake_kind(wxp_str seg)
+{
+    int k;
+    for (k = 0; k < WXP__FAKE_KINDS; k++)
+        if (wxp__fake_eq(seg, wxp__fake_kind_path[k])) return k;
+    return -1;
+}
+
 /* Answers req; path and query are req->path split at '?'. */
 static void wxp__fake_simulate(wxp_fake *f, const wxp_http_request *req, wxp_str path, wxp_str query)
 {
     const char *m = req->method ? req->method : "";
     wxp_str seg, meta = { "", 0 }, file = { "", 0 };
     int get = strcmp(m, "GET") == 0, post = strcmp(m, "POST") == 0;
-    int media = post && wxp__fake_eq(path, "/v3/merchant/media/upload");
+    int media = post && wxp__fake_eq(path, "/v3/merchant/media/upload"), kind;
     int image = post && wxp__fake_eq(path, "/v3/marketing/favor/media/image-upload");
 #ifndef WXP_NO_V2
     if (f->wxp__priv.v2) {      /* APIv2: no Authorization, the sign is in the XML */
@@ -4022,11 +4992,30 @@ static void wxp__fake_simulate(wxp_fake *f, const wxp_http_request *req, wxp_str
     else if (get && wxp__fake_route(path, "/v3/refund/domestic/refunds/", &seg))
         wxp__fake_refund_query(f, seg);
     else if (get && wxp__fake_route(path, "/v3/pay/transactions/out-trade-no/", &seg))
-        wxp__fake_trade_query(f, seg, query, 0);
+        wxp__fake_trade_query(f, seg, query, 0, 0);
     else if (get && wxp__fake_route(path, "/v3/pay/transactions/id/", &seg))
-        wxp__fake_trade_query(f, seg, query, 1);
+        wxp__fake_trade_query(f, seg, query, 1, 0);
     else if (post && wxp__fake_route2(path, "/v3/pay/transactions/out-trade-no/", "/close", &seg))
-        wxp__fake_trade_close(f, req, seg);
+        wxp__fake_trade_close(f, req, seg, 0);
+    else if (get && wxp__fake_route(path, "/v3/pay/partner/transactions/out-trade-no/", &seg))
+        wxp__fake_trade_query(f, seg, query, 0, 1);
+    else if (get && wxp__fake_route(path, "/v3/pay/partner/transactions/id/", &seg))
+        wxp__fake_trade_query(f, seg, query, 1, 1);
+    else if (post &&
+             wxp__fake_route2(path, "/v3/pay/partner/transactions/out-trade-no/", "/close", &seg))
+        wxp__fake_trade_close(f, req, seg, 1);
+    else if (post && wxp__fake_route2(path, "/v3/pay/transactions/out-trade-no/", "/reverse", &seg))
+        wxp__fake_reverse(f, req, seg);
+    else if (post && wxp__fake_eq(path, "/v3/pay/transactions/codepay"))
+        wxp__fake_codepay(f, req);
+    else if (post && wxp__fake_route(path, "/v3/pay/transactions/", &seg) &&
+             (kind = wxp__fake_kind(seg)) >= 0)
+        wxp__fake_place(f, req, kind, 0);
+    else if (post && wxp__fake_route(path, "/v3/pay/partner/transactions/", &seg) &&
+             (kind = wxp__fake_kind(seg)) >= 0)
+        wxp__fake_place(f, req, kind, 1);
+    else if (get && wxp__fake_eq(path, "/v3/certificates"))
+        wxp__fake_certificates(f);
     else if (post && wxp__fake_eq(path, "/v3/marketing/busifavor/coupons/return"))
         wxp__fake_coupon_return(f, req);
     else if (post && wxp__fake_eq(path, "/v3/marketing/busifavor/subsidy/pay-receipts"))
@@ -4110,8 +5099,10 @@ static wxp_err wxp__fake_sign(wxp_fake *f, char *body, size_t *body_len, size_t 
     e = wxp_sign_base64(p->cfg.platform_signer, p->scratch, n, sig, sig_cap, &sig_len, res);
     if (e != WXP_OK) return e;
     sig[sig_len < sig_cap ? sig_len : sig_cap - 1] = 0;
-    (void)wxp__fake_copy(serial, serial_cap, p->cfg.platform_serial,
-                         strlen(p->cfg.platform_serial));
+    {
+        const char *ss = p->sign_serial ? p->sign_serial : p->cfg.platform_serial;
+        (void)wxp__fake_copy(serial, serial_cap, ss, strlen(ss));
+    }
     /* The faults, after signing: what the client must catch. */
     if (faults & WXP_FAKE_FLIP_BODY) {
         if (*body_len) wxp__fake_flip(body, *body_len, 0);
@@ -4285,6 +5276,7 @@ WXP_FAKE_API int wxp_fake_transport(void *user, const wxp_http_request *req,
     p->code[0] = 0;
     p->msg[0] = 0;
     p->dl_bill = 0;
+    p->sign_serial = NULL;
     if (faults & WXP_FAKE_DROP) {
         wxp__fake_errbuf(errbuf, errbuf_size, "fake: the request was dropped ",
                          "(it never reached the server)");
@@ -4305,6 +5297,7 @@ WXP_FAKE_API int wxp_fake_transport(void *user, const wxp_http_request *req,
     }
     rc = p->dl_bill ? wxp__fake_emit_bill(f, res, faults, errbuf, errbuf_size)
                     : wxp__fake_emit(f, res, e, faults, errbuf, errbuf_size);
+    p->sign_serial = NULL;
     rec->status = rc ? 0 : p->status;
     (void)wxp__fake_copy(rec->code, sizeof rec->code, p->code, strlen(p->code));
     (void)wxp__fake_copy(rec->message, sizeof rec->message, p->msg, strlen(p->msg));
@@ -4386,6 +5379,7 @@ WXP_FAKE_API wxp_err wxp_fake_notify(wxp_fake *f, wxp_str apiv3_key, const wxp_f
     e = wxp_jw_finish(&w, &blen, res);
     if (e != WXP_OK) return e;
     faults = wxp__fake_take_faults(f, NULL) & WXP__FAKE_SIG_FAULTS;
+    p->sign_serial = NULL;
     e = wxp__fake_sign(f, body, &blen, cap, faults, p->n_ts, p->n_nonce, p->n_sig,
                        sizeof p->n_sig, p->n_serial, sizeof p->n_serial, res);
     if (e != WXP_OK) return e;
@@ -4457,6 +5451,38 @@ WXP_FAKE_API wxp_err wxp_fake_notify_refund(wxp_fake *f, wxp_str apiv3_key,
     wxp_jw_object_end(&w);
     e = wxp_jw_finish(&w, &plen, res);
     if (e != WXP_OK) return e;
+    ev.plaintext.ptr = p->out;
+    ev.plaintext.len = plen;
+    return wxp_fake_notify(f, apiv3_key, &ev, body, cap, len, h, res);
+}
+
+WXP_FAKE_API wxp_err wxp_fake_notify_transaction(wxp_fake *f, wxp_str apiv3_key,
+                                                 const char *out_trade_no, char *body, size_t cap,
+                                                 size_t *len, wxp_notify_headers *h,
+                                                 wxp_result *res)
+{
+    wxp__fake_priv *p = &f->wxp__priv;
+    const wxp_fake_order *o = out_trade_no ? wxp__fake_order_by(f, wxp_cstr(out_trade_no), 0) : NULL;
+    wxp_fake_event ev;
+    wxp_json_writer w;
+    size_t plen = 0;
+    wxp_err e;
+    if (len) *len = 0;
+    if (!o || !o->transaction_id[0] || !wxp__fake_paid(o)) {
+        if (res) memset(res, 0, sizeof *res);
+        return wxp__fake_fail(res, o ? WXP_E_ARG : WXP_E_NOTFOUND, "out_trade_no",
+                              o ? "the order has no payment to notify (not paid, or reversed)"
+                                : "no such order in the fake");
+    }
+    /* The resource in p->out: wxp_fake_notify encrypts it into scratch. */
+    wxp_jw_init(&w, p->out, sizeof p->out);
+    wxp__fake_write_tx(f, &w, o, "SUCCESS");
+    e = wxp_jw_finish(&w, &plen, res);
+    if (e != WXP_OK) return e;
+    memset(&ev, 0, sizeof ev);
+    ev.event_type = "TRANSACTION.SUCCESS";
+    ev.original_type = "transaction";
+    ev.summary = WXP__FAKE_ZH_PAID;
     ev.plaintext.ptr = p->out;
     ev.plaintext.len = plen;
     return wxp_fake_notify(f, apiv3_key, &ev, body, cap, len, h, res);

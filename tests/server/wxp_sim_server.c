@@ -18,13 +18,17 @@
    the connection without a byte, as WeChat Pay's refused handshake does.
 
    Usage: wxp_sim_server [--certs DIR] [--wrong-cert] [--max-conns N] [--life S]
-                         [--now UNIX]
+                         [--now UNIX] [--notify-scale K]
    It prints "PORT <n>" on stdout once it listens (127.0.0.1, port 0: the
    kernel picks a free one), then serves until N connections (default 256) were
    accepted or S seconds (default 120) have passed, and exits. At most 8
    connections are served at once (one thread each); every wait is bounded.
    --now is the clock of the simulator and of the client-certificate check
-   (default 1795425372, the examples' clock).
+   (default 1795425372, the examples' clock). --notify-scale K (1 to 100000,
+   default 1) divides the waits between payment-callback deliveries (see
+   /sim/pay). The simulator knows the sub-merchant SIM_SUB_MCHID (AppID
+   SIM_SUB_APPID) for the partner routes, and serves GET /v3/certificates with
+   tests/vectors/keys/platform_cert.pem when that file is there.
 
    FAULTS, on request: a header "X-Sim-Fault" with comma-separated tokens
        close-mid-body  answer (the request is processed: a refund is booked),
@@ -45,11 +49,27 @@
 
    TEST ENDPOINTS (never forwarded to the simulator)
        GET  /sim/stats         {"connections","requests","refunds","notify_status",
-                                "client_cert","refused"} (client_cert: this
-                                connection's; refused: handshakes refused so far)
+                                "client_cert","refused","notify_deliveries",
+                                "notify_statuses"} (client_cert: this
+                                connection's; refused: handshakes refused so far;
+                                notify_statuses: "500,500,204", the answers to
+                                the last /sim/pay's deliveries, -1 for none)
        POST /sim/order?out_trade_no=..&total=..[&transaction_id=..]  a paid order
        GET  /sim/order?out_trade_no=..   {"total","refunded","refund_count",
-                                "reverses"}
+                                "reverses","trade_state"}
+       POST /sim/pay?out_trade_no=..[&openid=..]  the customer pays the placed order
+                               (wxp_fake_pay_order): 200 {"result","transaction_id"}
+                               (400 {"result"}: the error's name). Then, when the
+                               order's notify_url is http://127.0.0.1:PORT/... or
+                               http://localhost:PORT/..., the TRANSACTION.SUCCESS
+                               callback is POSTed there, and again, as WeChat Pay
+                               does, while the answer is not 200 or 204 (or none
+                               comes within 5 s): after 15 s, 15 s, 30 s, 3 min,
+                               10 min, 20 min, 30 min, 30 min, 30 min, 60 min, 3 h,
+                               3 h, 3 h, 6 h and 6 h, each wait divided by
+                               --notify-scale; 16 deliveries at most, none after
+                               --life ends. The connection that asked serves
+                               nothing else meanwhile.
        POST /sim/customer?auth_code=..&pay=now|polls|nomoney|never&balance=..[&polls=..]
                                a barcode-payment customer (wxp_fake_add_customer)
        POST /sim/bill?bill_date=YYYY-MM-DD&rows=N   the trade bill of that date,
@@ -111,6 +131,14 @@ static long long sim_now = 1795425372;
 static unsigned long n_conns, n_reqs, n_refused;
 static unsigned refuse_next;                    /* handshakes still to refuse */
 static int notify_status;
+static unsigned notify_scale = 1;               /* --notify-scale */
+static int notify_statuses[16];                 /* the last /sim/pay's deliveries */
+static unsigned notify_count;
+static long long life_end_ms;                   /* no delivery after --life */
+static char cert_pem[4096];                     /* tests/vectors/keys/platform_cert.pem */
+
+#define SIM_SUB_MCHID "1900000109"              /* the sub-merchant of the partner routes */
+#define SIM_SUB_APPID "wxd678efh567hg6999"
 
 /* read-only once serving starts */
 static wxp_pubkey merchant_pub;
@@ -183,6 +211,8 @@ typedef struct conn {
     size_t                req_len;      /* bytes held in req (a request and maybe more) */
     char                  answer[ANSWER_MAX];
     char                  notify_body[8192];
+    wxp_notify_headers    notify_h;     /* its headers, copied into notify_hbuf */
+    char                  notify_hbuf[64 + 64 + WXP_SIG_B64_MAX + WXP_SERIAL_MAX];
 } conn;
 
 static conn slots[SLOTS];
@@ -279,44 +309,138 @@ static int write_all(const wxp_sock_io *io, const void *p, size_t len)
     return 0;
 }
 
-/* POSTs the refund callback to 127.0.0.1:port over plain HTTP; the status or -1. */
-static int deliver_notify(conn *c, const char *out_refund_no, unsigned port)
+/* POSTs a callback (body, its headers h) to http://127.0.0.1:port/path; the
+   answer's status, or -1 (no connection, no answer within 5 s: WeChat Pay's
+   limit). */
+static int post_callback(const char *body, size_t len, const wxp_notify_headers *h, unsigned port,
+                         const char *path)
 {
     wxp_sock_posix net;
     wxp_sock_io io;
-    wxp_notify_headers h;
-    size_t len = 0;
     char head[1024], err[128], reply[256];
     long n;
     size_t got = 0;
-    wxp_err e;
     int status = -1;
-
-    pthread_mutex_lock(&mu);
-    e = wxp_fake_notify_refund(&fake, wxp_cstr(WXP_TEST_APIV3_KEY), out_refund_no, c->notify_body,
-                               sizeof c->notify_body, &len, &h, NULL);
-    if (e == WXP_OK)
-        snprintf(head, sizeof head,
-                 "POST /notify HTTP/1.1\r\nHost: 127.0.0.1:%u\r\nContent-Type: application/json\r\n"
-                 "Wechatpay-Timestamp: %.*s\r\nWechatpay-Nonce: %.*s\r\nWechatpay-Signature: %.*s\r\n"
-                 "Wechatpay-Serial: %.*s\r\nWechatpay-Signature-Type: WECHATPAY2-SHA256-RSA2048\r\n"
-                 "Content-Length: %zu\r\nConnection: close\r\n\r\n",
-                 port, (int)h.timestamp.len, h.timestamp.ptr, (int)h.nonce.len, h.nonce.ptr,
-                 (int)h.signature.len, h.signature.ptr, (int)h.serial.len, h.serial.ptr, len);
-    pthread_mutex_unlock(&mu);
-    if (e != WXP_OK) return -1;
-
+    snprintf(head, sizeof head,
+             "POST %s HTTP/1.1\r\nHost: 127.0.0.1:%u\r\nContent-Type: application/json\r\n"
+             "Wechatpay-Timestamp: %.*s\r\nWechatpay-Nonce: %.*s\r\nWechatpay-Signature: %.*s\r\n"
+             "Wechatpay-Serial: %.*s\r\nWechatpay-Signature-Type: WECHATPAY2-SHA256-RSA2048\r\n"
+             "Content-Length: %zu\r\nConnection: close\r\n\r\n",
+             path, port, (int)h->timestamp.len, h->timestamp.ptr, (int)h->nonce.len, h->nonce.ptr,
+             (int)h->signature.len, h->signature.ptr, (int)h->serial.len, h->serial.ptr, len);
     wxp_sock_posix_init(&net);
     io = wxp_sock_posix_io(&net);
     if (io.open(io.user, "127.0.0.1", port, 2000, err, sizeof err) != 0) return -1;
-    if (write_all(&io, head, strlen(head)) != 0 || write_all(&io, c->notify_body, len) != 0) goto done;
-    while (got < 12 && (n = io.read(io.user, (unsigned char *)reply + got, sizeof reply - 1 - got, 3000)) > 0)
+    if (write_all(&io, head, strlen(head)) != 0 || write_all(&io, body, len) != 0) goto done;
+    while (got < 12 && (n = io.read(io.user, (unsigned char *)reply + got, sizeof reply - 1 - got, 5000)) > 0)
         got += (size_t)n;
     reply[got] = 0;
     if (got >= 12 && strncmp(reply, "HTTP/1.", 7) == 0) status = atoi(reply + 9);
 done:
     io.close(io.user);
     return status;
+}
+
+/* Copies a callback's headers into c (the simulator's views change with the next one). */
+static wxp_err keep_headers(conn *c, const wxp_notify_headers *h)
+{
+    const wxp_str *src[4];
+    wxp_str *dst[4];
+    size_t k, off = 0;
+    src[0] = &h->timestamp; src[1] = &h->nonce; src[2] = &h->signature; src[3] = &h->serial;
+    dst[0] = &c->notify_h.timestamp; dst[1] = &c->notify_h.nonce; dst[2] = &c->notify_h.signature;
+    dst[3] = &c->notify_h.serial;
+    for (k = 0; k < 4; k++) {
+        if (off + src[k]->len > sizeof c->notify_hbuf) return WXP_E_NOSPACE;
+        memcpy(c->notify_hbuf + off, src[k]->ptr, src[k]->len);
+        dst[k]->ptr = c->notify_hbuf + off;
+        dst[k]->len = src[k]->len;
+        off += src[k]->len;
+    }
+    return WXP_OK;
+}
+
+/* POSTs the refund callback to 127.0.0.1:port/notify; the status or -1. */
+static int deliver_notify(conn *c, const char *out_refund_no, unsigned port)
+{
+    wxp_notify_headers h;
+    size_t len = 0;
+    wxp_err e;
+    pthread_mutex_lock(&mu);
+    e = wxp_fake_notify_refund(&fake, wxp_cstr(WXP_TEST_APIV3_KEY), out_refund_no, c->notify_body,
+                               sizeof c->notify_body, &len, &h, NULL);
+    /* The headers are views into the simulator: copy them before it moves on. */
+    if (e == WXP_OK) e = keep_headers(c, &h);
+    pthread_mutex_unlock(&mu);
+    return e == WXP_OK ? post_callback(c->notify_body, len, &c->notify_h, port, "/notify") : -1;
+}
+
+/* The port and path of a loopback http notify_url (http://127.0.0.1:PORT/...
+   or http://localhost:PORT/...): 1, or 0 when it is not one. */
+static int loopback_url(const char *url, unsigned *port, char *path, size_t cap)
+{
+    const char *p;
+    char *end;
+    unsigned long v;
+    if (strncmp(url, "http://127.0.0.1:", 17) == 0) p = url + 17;
+    else if (strncmp(url, "http://localhost:", 17) == 0) p = url + 17;
+    else return 0;
+    v = strtoul(p, &end, 10);
+    if (end == p || v == 0 || v > 65535 || (*end && *end != '/')) return 0;
+    *port = (unsigned)v;
+    snprintf(path, cap, "%s", *end ? end : "/");
+    return 1;
+}
+
+/* WeChat Pay's waits between deliveries of a callback that was not taken:
+   15s/15s/30s/3m/10m/20m/30m/30m/30m/60m/3h/3h/3h/6h/6h (24h4m in all). */
+static const unsigned notify_waits_s[15] = { 15, 15, 30, 180, 600, 1200, 1800, 1800, 1800, 3600,
+                                             10800, 10800, 10800, 21600, 21600 };
+
+/* Delivers the payment callback of out_trade_no to its loopback notify_url,
+   again after each wait (divided by --notify-scale) until it is taken with
+   200 or 204. Records each answer in notify_statuses. */
+static void deliver_payment(conn *c, const char *out_trade_no)
+{
+    const wxp_fake_order *o;
+    wxp_notify_headers h;
+    char path[256];
+    unsigned port = 0, k;
+    size_t len = 0;
+    wxp_err e = WXP_E_NOTFOUND;
+    int ok = 0;
+    pthread_mutex_lock(&mu);
+    notify_count = 0;
+    o = wxp_fake_find_order(&fake, out_trade_no);
+    if (o && loopback_url(o->notify_url, &port, path, sizeof path)) {
+        e = wxp_fake_notify_transaction(&fake, wxp_cstr(WXP_TEST_APIV3_KEY), out_trade_no, c->notify_body,
+                                        sizeof c->notify_body, &len, &h, NULL);
+        if (e == WXP_OK) e = keep_headers(c, &h);
+    }
+    pthread_mutex_unlock(&mu);
+    if (e != WXP_OK) return;
+    /* The same callback every time, as WeChat Pay sends it again. */
+    for (k = 0; k < 16 && !ok && mono_ms() < life_end_ms; k++) {
+        int st;
+        if (k) {
+            long long until = mono_ms() + (long long)notify_waits_s[k - 1] * 1000 / notify_scale;
+            while (mono_ms() < until && mono_ms() < life_end_ms) {
+                long long left = until - mono_ms();
+                struct timespec ts;
+                if (left > 200) left = 200;
+                ts.tv_sec = 0;
+                ts.tv_nsec = (long)left * 1000000L;
+                nanosleep(&ts, NULL);
+            }
+            if (mono_ms() >= life_end_ms) break;
+        }
+        st = post_callback(c->notify_body, len, &c->notify_h, port, path);
+        ok = st == 200 || st == 204;
+        pthread_mutex_lock(&mu);
+        notify_statuses[notify_count++] = st;
+        notify_status = st;
+        pthread_mutex_unlock(&mu);
+    }
 }
 
 /* The test endpoints. 0 served, -1 the connection must end. */
@@ -326,13 +450,33 @@ static int serve_sim(conn *c, const char *method, const char *path, int client_c
     unsigned port = 0;
     int post = strcmp(method, "POST") == 0;
     if (strcmp(path, "/sim/stats") == 0) {
+        char list[16 * 5 + 1];
+        size_t n = 0;
+        unsigned k;
         pthread_mutex_lock(&mu);
+        list[0] = 0;
+        for (k = 0; k < notify_count; k++)
+            n += (size_t)snprintf(list + n, sizeof list - n, "%s%d", k ? "," : "", notify_statuses[k]);
         snprintf(body, sizeof body,
                  "{\"connections\":%lu,\"requests\":%lu,\"refunds\":%zu,\"notify_status\":%d,\"client_cert\":%d,"
-                 "\"refused\":%lu}",
-                 n_conns, n_reqs, wxp_fake_refund_count(&fake), notify_status, client_cert, n_refused);
+                 "\"refused\":%lu,\"notify_deliveries\":%u,\"notify_statuses\":\"%s\"}",
+                 n_conns, n_reqs, wxp_fake_refund_count(&fake), notify_status, client_cert, n_refused,
+                 notify_count, list);
         pthread_mutex_unlock(&mu);
         return simple_answer(c, 200, body) ? -1 : 0;
+    }
+    if (post && strncmp(path, "/sim/pay?", 9) == 0 && query(path, "out_trade_no", a, sizeof a)) {
+        wxp_err e;
+        const wxp_fake_order *o;
+        pthread_mutex_lock(&mu);
+        e = wxp_fake_pay_order(&fake, a, query(path, "openid", b, sizeof b) ? b : NULL);
+        o = wxp_fake_find_order(&fake, a);
+        snprintf(body, sizeof body, "{\"result\":\"%s\",\"transaction_id\":\"%s\"}", wxp_errname(e),
+                 e == WXP_OK && o ? o->transaction_id : "");
+        pthread_mutex_unlock(&mu);
+        if (simple_answer(c, e == WXP_OK ? 200 : 400, body)) return -1;
+        if (e == WXP_OK) deliver_payment(c, a);
+        return 0;
     }
     if (strncmp(path, "/sim/order?", 11) == 0 && query(path, "out_trade_no", a, sizeof a)) {
         const wxp_fake_order *o;
@@ -348,8 +492,9 @@ static int serve_sim(conn *c, const char *method, const char *path, int client_c
         pthread_mutex_lock(&mu);
         o = wxp_fake_find_order(&fake, a);
         if (o)
-            snprintf(body, sizeof body, "{\"total\":%lld,\"refunded\":%lld,\"refund_count\":%u,\"reverses\":%u}",
-                     o->total, o->refunded, o->refund_count, o->reverses);
+            snprintf(body, sizeof body,
+                     "{\"total\":%lld,\"refunded\":%lld,\"refund_count\":%u,\"reverses\":%u,\"trade_state\":\"%s\"}",
+                     o->total, o->refunded, o->refund_count, o->reverses, o->trade_state);
         pthread_mutex_unlock(&mu);
         return simple_answer(c, o ? 200 : 404, o ? body : "{}") ? -1 : 0;
     }
@@ -738,12 +883,15 @@ int main(int argc, char **argv)
         else if (strcmp(argv[i], "--max-conns") == 0 && i + 1 < argc) max_conns = strtoul(argv[++i], NULL, 10);
         else if (strcmp(argv[i], "--life") == 0 && i + 1 < argc) life_s = strtol(argv[++i], NULL, 10);
         else if (strcmp(argv[i], "--now") == 0 && i + 1 < argc) sim_now = strtoll(argv[++i], NULL, 10);
+        else if (strcmp(argv[i], "--notify-scale") == 0 && i + 1 < argc)
+            notify_scale = (unsigned)strtoul(argv[++i], NULL, 10);
         else {
             fprintf(stderr, "usage: wxp_sim_server [--certs DIR] [--wrong-cert] [--max-conns N] [--life S] "
-                            "[--now UNIX]\n");
+                            "[--now UNIX] [--notify-scale K]\n");
             return 2;
         }
     }
+    if (notify_scale < 1 || notify_scale > 100000) notify_scale = 1;
     if (life_s < 1 || life_s > 3600) life_s = 120;
     if (max_conns < 1 || max_conns > 100000) max_conns = 256;
     signal(SIGPIPE, SIG_IGN);
@@ -764,6 +912,17 @@ int main(int argc, char **argv)
     /* The simulator, as examples/example_sim.h sets it up. */
     if ((e = example_fake_config(&fc, &merchant_pub, &platform_key, &r)) != WXP_OK) die("test keys", e, &r);
     fc.clock.fn = sim_clock;
+    fc.sub_mchids[0] = SIM_SUB_MCHID;
+    fc.sub_appids[0] = SIM_SUB_APPID;
+    fc.apiv3_key = wxp_cstr(WXP_TEST_APIV3_KEY);
+    {
+        FILE *cf = fopen("tests/vectors/keys/platform_cert.pem", "rb");  /* optional */
+        if (cf) {
+            fc.platform_cert_pem.len = fread(cert_pem, 1, sizeof cert_pem - 1, cf);
+            fc.platform_cert_pem.ptr = cert_pem;
+            fclose(cf);
+        }
+    }
     if ((e = wxp_fake_init(&fake, &fc)) != WXP_OK) die("simulator", e, NULL);
 
     /* 127.0.0.1 only, a port the kernel picks. */
@@ -782,6 +941,7 @@ int main(int argc, char **argv)
     fflush(stdout);
 
     end = mono_ms() + life_s * 1000;
+    life_end_ms = end;
     while (accepted < max_conns && mono_ms() < end) {
         struct pollfd p;
         conn *c = NULL;
