@@ -787,7 +787,8 @@ WXP_API WXP_NODISCARD wxp_err wxp_app_sign(wxp_client *c, const char *appid,
    the struct here and, in the implementation, the table that drives the
    generic validator, encoder and decoder. A row reads:
        X(S, TYPE, name, required, min, max, extra)
-   TYPE STR: a string; min/max bound its length in bytes; extra is a charset.
+   TYPE STR: a string; min/max bound its length in bytes (in characters with
+             WXP_CS_TEXT, as the pages that say 字符 mean); extra is a charset.
              In an answer, a required string with min 1 that comes empty is
              WXP_E_NOTFOUND, like a missing one; other bounds are not checked
              on answers (WeChat Pay may lengthen a field).
@@ -807,6 +808,8 @@ WXP_API WXP_NODISCARD wxp_err wxp_app_sign(wxp_client *c, const char *appid,
    zero the elements (or set their arrays) before the call. */
 enum { WXP_CS_ANY = 0,      /* any UTF-8 */
        WXP_CS_OUTNO,        /* [0-9A-Za-z_|*@-], merchant request numbers */
+       WXP_CS_TRADENO,      /* [0-9A-Za-z_|*-], order numbers (no @, unlike refunds) */
+       WXP_CS_TEXT,         /* any UTF-8; min/max count characters, not bytes */
        WXP_CS_DIGITS,       /* [0-9] */
        WXP_CS_ALNUM,        /* [0-9A-Za-z] */
        WXP_CS_ENUM,         /* [A-Z_], WeChat Pay enumerations */
@@ -1077,7 +1080,7 @@ WXP_MODEL_RESPONSE(wxp_refund_goods, WXP_REFUND_GOODS)
 #define WXP_REFUND_REQ(X, S) \
     X(S, STR, sub_mchid, 0, 1, 32, WXP_CS_DIGITS) \
     X(S, STR, transaction_id, 0, 1, 32, WXP_CS_ALNUM) \
-    X(S, STR, out_trade_no, 0, 6, 32, WXP_CS_OUTNO) \
+    X(S, STR, out_trade_no, 0, 6, 32, WXP_CS_TRADENO) \
     X(S, STR, out_refund_no, 1, 1, 64, WXP_CS_OUTNO) \
     X(S, STR, reason, 0, 1, 80, WXP_CS_ANY) \
     X(S, STR, notify_url, 0, 9, 256, WXP_CS_HTTPS) \
@@ -1339,7 +1342,7 @@ WXP_API WXP_NODISCARD wxp_err wxp_partner_transaction_notify_decode(wxp_client *
    An unpaid order can be queried by out_trade_no only. All safe to repeat. */
 #define WXP_TRANSACTION_REF(X, S) \
     X(S, STR, transaction_id, 0, 1, 32, WXP_CS_ALNUM) \
-    X(S, STR, out_trade_no, 0, 1, 32, WXP_CS_OUTNO) \
+    X(S, STR, out_trade_no, 0, 1, 32, WXP_CS_TRADENO) \
     X(S, STR, mchid, 1, 1, 32, WXP_CS_DIGITS)
 WXP_MODEL_REQUEST(wxp_transaction_ref, WXP_TRANSACTION_REF)
 WXP_ENDPOINT(wxp_transaction_by_out_trade_no, GET, "/v3/pay/transactions/out-trade-no/{out_trade_no}",
@@ -1360,7 +1363,7 @@ WXP_API WXP_NODISCARD wxp_err wxp_transaction_close(wxp_client *c, const char *o
    is config.mchid. */
 #define WXP_PARTNER_TRANSACTION_REF(X, S) \
     X(S, STR, transaction_id, 0, 1, 32, WXP_CS_ALNUM) \
-    X(S, STR, out_trade_no, 0, 1, 32, WXP_CS_OUTNO) \
+    X(S, STR, out_trade_no, 0, 1, 32, WXP_CS_TRADENO) \
     X(S, STR, sp_mchid, 1, 1, 32, WXP_CS_DIGITS) \
     X(S, STR, sub_mchid, 1, 1, 32, WXP_CS_DIGITS)
 WXP_MODEL_REQUEST(wxp_partner_transaction_ref, WXP_PARTNER_TRANSACTION_REF)
@@ -1433,10 +1436,10 @@ WXP_MODEL_REQUEST(wxp_payer_req, WXP_PAYER_REQ)
 WXP_MODEL_REQUEST(wxp_settle_info_req, WXP_SETTLE_INFO_REQ)
 /* The rows every order placement has after who places it. */
 #define WXP__PREPAY_ORDER(X, S) \
-    X(S, STR, description, 1, 1, 127, WXP_CS_ANY) \
-    X(S, STR, out_trade_no, 1, 6, 32, WXP_CS_OUTNO) \
+    X(S, STR, description, 1, 1, 127, WXP_CS_TEXT) \
+    X(S, STR, out_trade_no, 1, 6, 32, WXP_CS_TRADENO) \
     X(S, STR, time_expire, 0, 20, 64, WXP_CS_ANY) \
-    X(S, STR, attach, 0, 1, 128, WXP_CS_ANY) \
+    X(S, STR, attach, 0, 1, 128, WXP_CS_TEXT) \
     X(S, STR, notify_url, 1, 9, 255, WXP_CS_HTTPS) \
     X(S, STR, goods_tag, 0, 1, 32, WXP_CS_ANY) \
     X(S, BOOL, support_fapiao, 0, 0, 1, 0) \
@@ -1525,9 +1528,9 @@ WXP_MODEL_REQUEST(wxp_codepay_scene_req, WXP_CODEPAY_SCENE_REQ)
 #define WXP_CODEPAY_REQ(X, S) \
     X(S, STR, appid, 1, 1, 32, WXP_CS_ALNUM) \
     X(S, STR, mchid, 1, 1, 32, WXP_CS_DIGITS) \
-    X(S, STR, description, 1, 1, 127, WXP_CS_ANY) \
-    X(S, STR, out_trade_no, 1, 6, 32, WXP_CS_OUTNO) \
-    X(S, STR, attach, 0, 1, 128, WXP_CS_ANY) \
+    X(S, STR, description, 1, 1, 127, WXP_CS_TEXT) \
+    X(S, STR, out_trade_no, 1, 6, 32, WXP_CS_TRADENO) \
+    X(S, STR, attach, 0, 1, 128, WXP_CS_TEXT) \
     X(S, STR, goods_tag, 0, 1, 32, WXP_CS_ANY) \
     X(S, BOOL, support_fapiao, 0, 0, 1, 0) \
     X(S, OBJ, payer, 1, 0, 0, wxp_codepay_payer_req) \
@@ -1545,7 +1548,7 @@ WXP_CALL(wxp_transaction_codepay, POST, "/v3/pay/transactions/codepay", wxp_code
    refunded to the customer. Answers 200 {appid, mchid, out_trade_no}. As
    WeChat Pay asks, wxp_pos_sale_v3 reverses no sooner than 15 s after paying. */
 #define WXP_REVERSE_REQ(X, S) \
-    X(S, STR, out_trade_no, 1, 1, 32, WXP_CS_OUTNO) \
+    X(S, STR, out_trade_no, 1, 1, 32, WXP_CS_TRADENO) \
     X(S, STR, appid, 1, 1, 32, WXP_CS_ALNUM) \
     X(S, STR, mchid, 1, 1, 32, WXP_CS_DIGITS)
 WXP_MODEL_REQUEST(wxp_reverse_req, WXP_REVERSE_REQ)
@@ -1651,7 +1654,7 @@ WXP_API WXP_NODISCARD wxp_err wxp_bill_download(wxp_client *c, const wxp_bill *b
     X(S, STR, sub_mch_id, 0, 1, 32, WXP_CS_DIGITS)
 #define WXP_V2_ORDER_REF(X, S) WXP__V2_PAYEE(X, S) \
     X(S, STR, transaction_id, 0, 1, 32, WXP_CS_ALNUM) \
-    X(S, STR, out_trade_no, 0, 1, 32, WXP_CS_OUTNO)
+    X(S, STR, out_trade_no, 0, 1, 32, WXP_CS_TRADENO)
 
 #define WXP_V2_REFUND_REQ(X, S) WXP_V2_ORDER_REF(X, S) \
     X(S, STR, out_refund_no, 1, 1, 64, WXP_CS_OUTNO) \
@@ -1762,7 +1765,7 @@ WXP_V2_CALL(wxp_v2_refundquery, "/pay/refundquery", wxp_v2_refundquery_req, wxp_
     X(S, STR, body, 1, 1, 128, WXP_CS_ANY) \
     X(S, STR, detail, 0, 1, 6000, WXP_CS_ANY) \
     X(S, STR, attach, 0, 1, 127, WXP_CS_ANY) \
-    X(S, STR, out_trade_no, 1, 1, 32, WXP_CS_OUTNO) \
+    X(S, STR, out_trade_no, 1, 1, 32, WXP_CS_TRADENO) \
     X(S, INT, total_fee, 1, 1, WXP__FEN_MAX, 0) \
     X(S, STR, fee_type, 0, 3, 16, WXP_CS_ENUM) \
     X(S, STR, spbill_create_ip, 1, 7, 64, WXP_CS_ANY) \
@@ -4478,6 +4481,8 @@ WXP__PRIVATE int wxp__charset_ok(int cs, const char *s, size_t n)
         switch (cs) {
         case WXP_CS_OUTNO: ok = (ch >= '0' && ch <= '9') || (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
                                 strchr("_|*@-", ch) != NULL; break;
+        case WXP_CS_TRADENO: ok = (ch >= '0' && ch <= '9') || (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
+                                  strchr("_|*-", ch) != NULL; break;
         case WXP_CS_DIGITS: ok = ch >= '0' && ch <= '9'; break;
         case WXP_CS_ALNUM: ok = (ch >= '0' && ch <= '9') || (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z'); break;
         case WXP_CS_ENUM: ok = (ch >= 'A' && ch <= 'Z') || ch == '_'; break;
@@ -4549,13 +4554,16 @@ WXP__PRIVATE wxp_err wxp__validate(const wxp__model *m, const void *obj, const w
         switch (f->type) {
         case WXP__T_STR: {
             const char *s = wxp__req_str(cfg, f, obj);
-            size_t n = s ? strlen(s) : 0;
+            size_t n = s ? strlen(s) : 0, len = n, b;
             if (!n) {
                 if (f->req) return wxp__fail(res, WXP_E_ARG, path, "required");
                 break;
             }
-            if ((long long)n < f->lo || (long long)n > f->hi)
-                return wxp__fail(res, WXP_E_ARG, path, "length out of the range the API allows");
+            if (f->cs == WXP_CS_TEXT) /* characters: every byte but UTF-8 continuations */
+                for (len = 0, b = 0; b < n; b++) len += ((unsigned char)s[b] & 0xC0) != 0x80;
+            if ((long long)len < f->lo || (long long)len > f->hi)
+                return wxp__fail(res, WXP_E_ARG, path, f->cs == WXP_CS_TEXT ? "more characters than the API allows"
+                                 : "length out of the range the API allows");
             if (!wxp__charset_ok(f->cs, s, n))
                 return wxp__fail(res, WXP_E_ARG, path, f->cs == WXP_CS_HTTPS ? "an https URL without a query"
                                  : "characters outside the set the API allows");
@@ -5193,9 +5201,14 @@ WXP__PRIVATE wxp_err wxp__auth_code_rule(const char *a, const char *field, wxp_r
     return WXP_OK;
 }
 
+/* The code-pay page allows [0-9A-Za-z_*-] in out_trade_no: not the '|' the
+   other order pages allow. */
 WXP__PRIVATE wxp_err wxp__codepay_rules(const void *req, wxp_result *res)
 {
-    return wxp__auth_code_rule(((const wxp_codepay_req *)req)->payer.auth_code, "payer.auth_code", res);
+    const wxp_codepay_req *q = (const wxp_codepay_req *)req;
+    if (strchr(q->out_trade_no, '|'))
+        return wxp__fail(res, WXP_E_ARG, "out_trade_no", "code-pay order numbers are [0-9A-Za-z_*-]: no '|'");
+    return wxp__auth_code_rule(q->payer.auth_code, "payer.auth_code", res);
 }
 
 /* Places the order, then signs what the front end needs with appid. */

@@ -18,14 +18,10 @@
    build/obj/util.o; `make test` runs it from the repository root. It starts
    build/wxp_sim_server (SIM_SERVER, or the environment variable
    WXP_SIM_SERVER) and stops it at the end; every wait is bounded.
-   `./payments bugs` runs the reproducers of library defects found here, kept
-   out of the default run. */
+   The bug_* tests are library defects found here (order-number charsets,
+   descriptions counted in characters), kept as regression tests. */
 #define _POSIX_C_SOURCE 200809L
 #define WECHATPAY_SOCKET_IMPLEMENTATION
-#include <assert.h>
-/* wechatpay_socket.h's implementation uses WXP_ASSERT, which wechatpay.h
-   defines only where WECHATPAY_IMPLEMENTATION is (build/obj/impl.o here). */
-#define WXP_ASSERT(c) assert(c)
 #include "tests.h"
 #include "transports/wechatpay_socket.h"
 #include "examples/test_keys.h"
@@ -1778,7 +1774,7 @@ CASE(loopback_server)
 CASE(bug_out_trade_no_charset)
 CASE(bug_description_counts_bytes)
 
-int main(int argc, char **argv)
+int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(t_native_placed_then_queried),
@@ -1797,12 +1793,9 @@ int main(int argc, char **argv)
         cmocka_unit_test(t_pos_sale_v3_faults),
         cmocka_unit_test(t_certificates_served),
         cmocka_unit_test(t_loopback_server),
-    };
-    const struct CMUnitTest bugs[] = {
         cmocka_unit_test(t_bug_out_trade_no_charset),
         cmocka_unit_test(t_bug_description_counts_bytes),
     };
     signal(SIGPIPE, SIG_IGN);
-    if (argc > 1 && strcmp(argv[1], "bugs") == 0) return cmocka_run_group_tests_name("payments bugs", bugs, NULL, NULL);
     return cmocka_run_group_tests_name("payments", tests, NULL, sim_stop);
 }

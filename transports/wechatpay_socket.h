@@ -298,6 +298,10 @@ WXP_SOCK_API wxp_sock_io wxp_sock_posix_io(wxp_sock_posix *p);
 #define WECHATPAY_SOCKET_IMPLEMENTATION_INCLUDED
 
 #include <string.h>
+#ifndef WXP_ASSERT /* wechatpay.h defines it where its own implementation is */
+#include <assert.h>
+#define WXP_ASSERT(c) assert(c)
+#endif
 #if !defined(WXP_NO_TIME) || !defined(WXP_SOCK_NO_POSIX)
 #include <time.h>
 #endif
