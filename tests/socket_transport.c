@@ -25,7 +25,12 @@
      typed calls whose shape differs: the bill (wxp_bill_trade, then
      wxp_bill_download streaming a bill within and far beyond io_buf, also in
      chunks after 1xx answers), wxp_media_upload (multipart), and the barcode
-     payment (micropay, orderquery, reverse).
+     payment (micropay, orderquery, reverse); the POS sale's fault campaign
+     (wxp_pos_sale, and wxp_pos_sale_v3 where the server serves code-pay):
+     every fault the server offers aimed at the payment, the 1st poll and the
+     1st reverse, against each kind of customer, with the sale's invariant
+     checked from the server's side after every sale (see "the POS sale's
+     fault campaign" below; about 25 s per API and transport).
    Then the sockets transport alone: its own I/O callbacks (the embedded seam),
    a half-size TLS buffer, trust-anchor loading, and the memory it uses. */
 #define _POSIX_C_SOURCE 200809L
@@ -83,8 +88,9 @@ static long long ms_now(void)
     return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Starts the server with one optional argument; its port, or 0. */
-static int sim_start(sim_proc *p, const char *arg)
+/* Starts the server with up to three more arguments (a NULL ends them); its
+   port, or 0. */
+static int sim_start_with(sim_proc *p, const char *a1, const char *a2, const char *a3)
 {
     const char *bin = getenv("WXP_SIM_SERVER") ? getenv("WXP_SIM_SERVER") : SIM_SERVER;
     char line[64];
@@ -98,8 +104,7 @@ static int sim_start(sim_proc *p, const char *arg)
         dup2(fds[1], 1);
         close(fds[0]);
         close(fds[1]);
-        if (arg) execl(bin, bin, "--life", SIM_LIFE_S, "--now", "1795425372", arg, (char *)NULL);
-        else execl(bin, bin, "--life", SIM_LIFE_S, "--now", "1795425372", (char *)NULL);
+        execl(bin, bin, "--life", SIM_LIFE_S, "--now", "1795425372", a1, a2, a3, (char *)NULL);
         _exit(127);
     }
     close(fds[1]);
@@ -124,6 +129,8 @@ static int sim_start(sim_proc *p, const char *arg)
     p->port = (unsigned)atoi(line + 5);
     return (int)p->port;
 }
+
+static int sim_start(sim_proc *p, const char *arg) { return sim_start_with(p, arg, NULL, NULL); }
 
 static void sim_stop(sim_proc *p)
 {
@@ -1029,6 +1036,519 @@ static void t_micropay_query_reverse(void **state)
     wxp_client_wipe(&client);
 }
 
+/* ---- the POS sale's fault campaign through the real transports ------------------ */
+
+/* Whole sales (wxp_pos_sale over APIv2, wxp_pos_sale_v3 over APIv3 when the
+   server serves code-pay) through each transport, with every fault the server
+   offers aimed at one step of the sale: the payment, the 1st orderquery poll,
+   the 1st reverse. A step the customer's own sale does not reach is reached by
+   a lead (as tests/pos_faults.c does): the payment's answer lost (pays at
+   once, no money: to reach the poll), every poll's answer lost (pays at once,
+   pays after polls: to reach the reverse). The refused handshake is aimed by
+   dropping the transport's kept connection just before the aimed request (the
+   sockets transport closes it, libcurl is told FRESH_CONNECT) and asking the
+   server to refuse the next one.
+
+   Each (API, transport, step) runs against a fresh server (its order book has
+   room for one group) with four customers, one of each kind the simulator
+   has. A second connection (the sockets transport, never faulted) reads the
+   server's counters around every request of the sale: how many requests the
+   server parsed while the transport carried that one, and how many
+   handshakes it refused. After every sale THE INVARIANT is checked from the
+   server's side: the order's state by an APIv2 orderquery of a second, clean
+   client (the oracle), then /sim/order (total, refunded, reverses, and
+   trade_state where the server shows it: it must agree with the oracle). The
+   server shows no wallet, so "charged" is the order's state:
+     - a customer charged (trade_state SUCCESS) hears PAID or UNKNOWN, never
+       NOT_SENT or REVERSED; PAID names the order's transaction_id;
+     - a REVERSED sale leaves the customer whole: the order was reversed
+       (REVOKED or CLOSED, reverses >= 1, nothing refunded);
+     - NOT_SENT exactly when result.sent is 0, and then the server has no
+       order and never saw the payment; a payment refused in the handshake
+       is NOT_SENT;
+     - the payment is handed to the transport once and the server receives it
+       exactly once (none when its handshake was refused): no transport
+       resend; no POST reaches the server twice, a GET at most twice (the
+       transports' documented resend of an idempotent GET); nobody is charged
+       twice: one order per sale, of the sale's amount, paid at most once;
+     - wxp_pos_sale returns WXP_OK exactly for PAID and REVERSED.
+   Nothing waits for real: the sale's sleep only adds up what it was asked
+   (the server's clock is fixed, the client's too), and the slow answer is
+   cut by a short timeout on that request alone.
+   POS_CAMPAIGN_ONLY=<substring of a label, e.g. "v2/curl/orderquery#1/lost/now">
+   runs the matching sales only (a sale's history matters: the kept
+   connections of the sales before it); POS_CAMPAIGN_VERBOSE=1 prints one line
+   a sale, 2 also one line a request (its fault, what the server received). */
+
+#define CAMP_FEE      1234
+#define CAMP_WALLET   "10000000"
+#define CAMP_SLOW_MS  600           /* the slow answer (4 s) is cut at this */
+#define CAMP_SLOW_VG  3000          /* the same under valgrind */
+
+enum { S_PAY, S_QUERY, S_REVERSE, S_OTHER, S_N };
+enum { C_NOW, C_POLLS, C_NOMONEY, C_NEVER, C_N };
+#define N_OUTCOMES 4                /* WXP_SALE_NOT_SENT .. WXP_SALE_UNKNOWN */
+
+static const char *const camp_steps[2][S_N] = {
+    { "micropay", "orderquery#1", "reverse#1", "other" },
+    { "codepay", "query#1", "reverse#1", "other" },
+};
+static const char *const camp_faults[] = {
+    "lost", "close-mid-body", "slow", "500", "huge", "drop-after", "close", "chunked", "interim", "no-length",
+    "refuse",                       /* /sim/refuse?count=1, not a header */
+};
+#define N_FAULTS (sizeof camp_faults / sizeof camp_faults[0])
+#define F_REFUSE (N_FAULTS - 1)
+static const struct { const char *name, *label, *query; } camp_customers[C_N] = {
+    { "pays at once", "now", "pay=now" },
+    { "pays after 2 polls", "polls", "pay=polls&polls=2" },
+    { "no money", "nomoney", "pay=nomoney" },
+    { "never confirms", "never", "pay=never" },
+};
+static const char *const camp_codes[C_N] = {
+    "134567890123450101", "120061098828000102", "101234567890120103", "150000000000000104",
+};
+static const char *const outcome_name[N_OUTCOMES] = { "NOT_SENT", "PAID", "REVERSED", "UNKNOWN" };
+
+typedef struct camp {
+    int       api;                  /* 2: wxp_pos_sale, 3: wxp_pos_sale_v3 */
+    tp       *t, *ctl;              /* under test; the counters' connection */
+    unsigned  slow_ms;
+    /* this sale */
+    int       step, fault, cust, lead_pay, lead_queries, hit;
+    unsigned  seen[S_N], server[S_N], refused, unsent;
+    long long prev_reqs, prev_refused;
+    char      hdr[64], label[96], why[512], pay_err[160];
+    /* the campaign */
+    unsigned  sales, outcomes[C_N][N_OUTCOMES], violations, unreached, transit_sales, transit[S_N];
+    unsigned  handed_total[S_N], server_total[S_N], refused_total;
+    unsigned long long slept_ms;
+    long long worst_ms;
+    int       verbose;              /* POS_CAMPAIGN_VERBOSE: 1 a line a sale, 2 and a line a request */
+} camp;
+
+static camp cp;
+static tp camp_ctl, camp_tp;
+static sim_proc camp_sim;
+static wxp_client camp_client, oracle;
+static wxp_keystore camp_keys, oracle_keys;
+static wxp_pubkey camp_slots[2], oracle_slots[2];
+static unsigned char camp_io[WXP_IO_BUFSIZE_DEFAULT], oracle_io[WXP_IO_BUFSIZE_DEFAULT];
+
+static int under_valgrind(void)
+{
+    const char *pre = getenv("LD_PRELOAD");
+    return pre && strstr(pre, "vgpreload") != NULL;
+}
+
+/* The server's request and refused-handshake counters (this question counts). */
+static void ctl_stats(long long *requests, long long *refused)
+{
+    char body[512];
+    assert_int_equal(raw_call(cp.ctl, "GET", "/sim/stats", NULL, body, sizeof body, NULL, 0), 200);
+    *requests = jnum(body, "requests");
+    *refused = jnum(body, "refused");
+}
+
+/* Which step of a sale a request is. */
+static int camp_kind(const wxp_http_request *req)
+{
+    const char *p = req->path.ptr;
+    size_t n = req->path.len;
+#define CAMP_IS(lit) (n == sizeof lit - 1 && memcmp(p, lit, n) == 0)
+#define CAMP_PREFIX(lit) (n >= sizeof lit - 1 && memcmp(p, lit, sizeof lit - 1) == 0)
+    if (CAMP_IS("/pay/micropay") || CAMP_IS("/v3/pay/transactions/codepay")) return S_PAY;
+    if (CAMP_IS("/pay/orderquery")) return S_QUERY;
+    if (CAMP_IS("/secapi/pay/reverse")) return S_REVERSE;
+    if (CAMP_PREFIX("/v3/pay/transactions/out-trade-no/")) {
+        if (n > 8 && memcmp(p + n - 8, "/reverse", 8) == 0) return S_REVERSE;
+        if (strcmp(req->method, "GET") == 0) return S_QUERY;
+    }
+#undef CAMP_IS
+#undef CAMP_PREFIX
+    return S_OTHER;
+}
+
+static void camp_violation(const char *fmt, ...)
+{
+    va_list ap;
+    size_t n = strlen(cp.why);
+    if (n + 3 < sizeof cp.why) {
+        if (n) strcat(cp.why, "; ");
+        va_start(ap, fmt);
+        vsnprintf(cp.why + strlen(cp.why), sizeof cp.why - strlen(cp.why), fmt, ap);
+        va_end(ap);
+    }
+}
+
+static void cat_token(char *dst, size_t cap, const char *tok)
+{
+    size_t n = strlen(dst);
+    snprintf(dst + n, cap - n, "%s%s", n ? "," : "", tok);
+}
+
+/* The sale's transport: the lead and the aimed fault on the matching request,
+   then the server's counters read around it. */
+static int camp_transport(void *user, const wxp_http_request *req, wxp_http_response *res, char *errbuf, size_t cap)
+{
+    camp *c = (camp *)user;
+    tp *t = c->t;
+    int k = camp_kind(req), aimed, rc, fresh = 0, get = strcmp(req->method, "GET") == 0;
+    long long q1, f1, got, refused, t0;
+    c->hdr[0] = 0;
+    c->seen[k]++;
+    if ((k == S_PAY && c->lead_pay) || (k == S_QUERY && c->lead_queries)) cat_token(c->hdr, sizeof c->hdr, "lost");
+    aimed = k == c->step && c->seen[k] == 1;
+    if (aimed) {
+        c->hit = 1;
+        if (c->fault == (int)F_REFUSE) {
+            /* this request on a new connection, and the server refuses it */
+            if (t->kind == T_SOCK) wxp_sock_close(&t->sock);
+            else fresh = curl_easy_setopt(t->curl.easy, CURLOPT_FRESH_CONNECT, 1L) == CURLE_OK;
+            sim_post(c->ctl, "/sim/refuse?count=1");
+            ctl_stats(&c->prev_reqs, &c->prev_refused);
+        } else {
+            cat_token(c->hdr, sizeof c->hdr, camp_faults[c->fault]);
+        }
+    }
+    t->fault = c->hdr[0] ? c->hdr : NULL;
+    t->fault_times = c->hdr[0] ? 1 : 0;
+    t->timeout_ms = aimed && strcmp(camp_faults[c->fault], "slow") == 0 ? c->slow_ms : 0;
+    t0 = ms_now();
+    rc = wrap_transport(t, req, res, errbuf, cap);
+    t0 = ms_now() - t0;
+    t->fault = NULL;
+    t->fault_times = 0;
+    t->timeout_ms = 0;
+    if (fresh) curl_easy_setopt(t->curl.easy, CURLOPT_FRESH_CONNECT, 0L);
+    ctl_stats(&q1, &f1);
+    got = q1 - c->prev_reqs - 1;            /* less the question just asked */
+    refused = f1 - c->prev_refused;
+    c->prev_reqs = q1;
+    c->prev_refused = f1;
+    c->server[k] += (unsigned)got;
+    c->refused += (unsigned)refused;
+    if (got == 0 && refused == 0) {             /* handed over, never heard of at the server */
+        c->unsent++;
+        c->transit[k]++;
+    }
+    if (k == S_PAY && rc) snprintf(c->pay_err, sizeof c->pay_err, "%s", errbuf);
+    if (c->verbose > 1)
+        printf("             %s %.*s [%s]%s: rc %d in %lld ms, the server got it %lld times, refused %lld%s%s\n",
+               req->method, (int)req->path.len, req->path.ptr, c->hdr, aimed ? " (aimed)" : "", rc, t0, got, refused,
+               rc ? ": " : "", rc ? errbuf : "");
+    if (got > (get ? 2 : 1))
+        camp_violation("the transport sent one %s %s %lld times (rc %d: %s)", req->method, camp_steps[c->api == 3][k],
+                       got, rc, rc ? errbuf : "answered");
+    return rc;
+}
+
+static void camp_sleep(void *user, unsigned ms)
+{
+    ((camp *)user)->slept_ms += ms;
+}
+
+/* A client for the campaign's server through tr (APIv2 and APIv3 keys, the
+   client certificate, retries: attempts in all). */
+static void camp_client_open(wxp_client *cl, wxp_keystore *ks, wxp_pubkey *slots, unsigned char *io, size_t io_size,
+                             const char *host, wxp_transport tr, unsigned attempts)
+{
+    wxp_config cfg;
+    wxp_result r;
+    memset(&cfg, 0, sizeof cfg);
+    wxp_keystore_init(ks, slots, 2);
+    assert_int_equal(wxp_keystore_add_pubkey(ks, WXP_TEST_PUB_KEY_ID, wxp_cstr(WXP_TEST_WECHATPAY_PUB), &r), WXP_OK);
+    cfg.mchid = WXP_TEST_MCHID;
+    cfg.appid = APPID;
+    cfg.serial = WXP_TEST_SERIAL;
+    cfg.private_key_pem = wxp_cstr(WXP_TEST_MERCHANT_KEY);
+    cfg.apiv3_key = wxp_cstr(WXP_TEST_APIV3_KEY);
+    cfg.apiv2_key = wxp_cstr(WXP_TEST_APIV2_KEY);
+    cfg.client_cert.cert_pem = wxp_cstr(client_pem);
+    cfg.client_cert.key_pem = wxp_cstr(WXP_TEST_MERCHANT_KEY);
+    cfg.keys = ks;
+    cfg.clock.fn = fixed_clock;
+    cfg.clock.user = &fixed_now;
+    cfg.host = host;
+    cfg.timeout_ms = CALL_MS;
+    cfg.io_buf = io;
+    cfg.io_buf_size = io_size;
+    cfg.transport = tr;
+    cfg.retry.attempts = attempts;
+    cfg.retry.backoff_ms = 1;
+    cfg.retry.sleep = no_sleep;
+    if (wxp_client_init(cl, &cfg, &r) != WXP_OK) fail_msg("client init: %s", r.message);
+}
+
+static wxp_codepay_req codepay_req(const char *out_trade_no, const char *auth_code, long long fen)
+{
+    wxp_codepay_req q;
+    memset(&q, 0, sizeof q);
+    q.appid = APPID;
+    q.description = "POS sale";
+    q.out_trade_no = out_trade_no;
+    q.payer.auth_code = auth_code;
+    q.amount.total = fen;
+    q.scene_info.device_id = "POS-1";
+    q.scene_info.store_info.id = "STORE-1";
+    return q;
+}
+
+/* What the server's book says about the sale's order, checked against the
+   sale. */
+static void camp_check(const char *otn, wxp_err e, const wxp_sale *s, const wxp_result *r)
+{
+    char path[128], body[512], state[24] = "", tid[40] = "", book_state[24] = "";
+    const char *bs;
+    wxp_v2_order_ref ref;
+    wxp_v2_order o;
+    wxp_result orr;
+    wxp_err oe;
+    int st, exists, charged, paid_once = 0;
+    long long refunded = 0, reverses = 0, total = 0;
+
+    memset(&ref, 0, sizeof ref);
+    ref.appid = APPID;
+    ref.out_trade_no = otn;
+    memset(&o, 0, sizeof o);
+    oe = wxp_v2_orderquery(&oracle, &ref, &o, &orr);
+    if (oe == WXP_OK) {
+        snprintf(state, sizeof state, "%.*s", (int)o.trade_state.len, o.trade_state.ptr);
+        snprintf(tid, sizeof tid, "%.*s", (int)o.transaction_id.len, o.transaction_id.ptr);
+        paid_once = tid[0] != 0;
+    } else if (!(oe == WXP_E_V2_RESULT && strcmp(orr.code, "ORDERNOTEXIST") == 0)) {
+        fail_msg("%s: the oracle's orderquery: %s %s %s", cp.label, wxp_errname(oe), orr.code, orr.message);
+    }
+    /* The book after the oracle's question (a query may be what pays a
+       customer still typing: the sale is UNKNOWN then, whatever the state). */
+    snprintf(path, sizeof path, "/sim/order?out_trade_no=%s", otn);
+    st = raw_call(cp.ctl, "GET", path, NULL, body, sizeof body, NULL, 0);
+    if (st != 200 && st != 404) fail_msg("%s: GET %s: %d %s", cp.label, path, st, body);
+    exists = st == 200;
+    if (exists) {
+        refunded = jnum(body, "refunded");
+        reverses = jnum(body, "reverses");
+        total = jnum(body, "total");
+        if ((bs = strstr(body, "\"trade_state\":\"")) != NULL) {   /* a server that shows it */
+            bs += 15;
+            snprintf(book_state, sizeof book_state, "%.*s", (int)strcspn(bs, "\""), bs);
+            if (strcmp(book_state, state) != 0 && !(strcmp(book_state, "SUCCESS") == 0 && strcmp(state, "REFUND") == 0))
+                camp_violation("the book says %s, orderquery %s", book_state, state);
+        }
+    }
+    if ((oe == WXP_OK) != exists) camp_violation("the book and orderquery disagree (exists %d, %s)", exists, state);
+    charged = strcmp(state, "SUCCESS") == 0 || strcmp(state, "REFUND") == 0;
+
+    if (s->outcome < 0 || s->outcome >= N_OUTCOMES) {
+        camp_violation("outcome %d", s->outcome);
+        return;
+    }
+    if (charged && s->outcome != WXP_SALE_PAID && s->outcome != WXP_SALE_UNKNOWN)
+        camp_violation("the customer was charged (%s, %s) but the sale says %s", state, tid, outcome_name[s->outcome]);
+    if (s->outcome == WXP_SALE_PAID) {
+        if (!charged) camp_violation("PAID, but the order is %s", exists ? state : "not in the book");
+        else if (strcmp(s->transaction_id, tid) != 0)
+            camp_violation("PAID with transaction_id %s, the order's is %s", s->transaction_id, tid);
+    }
+    if (s->outcome == WXP_SALE_REVERSED &&
+        (!exists || (strcmp(state, "REVOKED") != 0 && strcmp(state, "CLOSED") != 0) || reverses < 1 || refunded))
+        camp_violation("REVERSED, but the order is %s (reverses %lld, refunded %lld)", exists ? state : "not in the book",
+                       reverses, refunded);
+    if ((s->outcome == WXP_SALE_NOT_SENT) != (r->sent == 0))
+        camp_violation("%s with result.sent %d", outcome_name[s->outcome], r->sent);
+    if (s->outcome == WXP_SALE_NOT_SENT && (exists || cp.server[S_PAY]))
+        camp_violation("NOT_SENT, but the server %s", exists ? "booked the order" : "received the payment");
+    if (cp.fault == (int)F_REFUSE && cp.step == S_PAY && cp.server[S_PAY] == 0 && s->outcome != WXP_SALE_NOT_SENT)
+        camp_violation("the payment's handshake was refused, but the sale says %s", outcome_name[s->outcome]);
+    if (cp.seen[S_PAY] != 1) camp_violation("the payment was handed to the transport %u times", cp.seen[S_PAY]);
+    if (cp.server[S_PAY] > 1) camp_violation("the server received the payment %u times", cp.server[S_PAY]);
+    if (exists && total != CAMP_FEE) camp_violation("the order is of %lld fen, the sale of %d", total, CAMP_FEE);
+    if (paid_once && !charged && strcmp(state, "REVOKED") != 0)
+        camp_violation("paid once, now %s: where did the money go", state);
+    if ((e == WXP_OK) != (s->outcome == WXP_SALE_PAID || s->outcome == WXP_SALE_REVERSED))
+        camp_violation("returned %s with outcome %s", wxp_errname(e), outcome_name[s->outcome]);
+}
+
+static void camp_sale(int step, int fault, int cust)
+{
+    const char *only = getenv("POS_CAMPAIGN_ONLY");
+    char otn[33];
+    wxp_sale_config sc;
+    wxp_sale sale;
+    wxp_result r;
+    wxp_err e;
+    long long t0, ms;
+    int k;
+
+    snprintf(cp.label, sizeof cp.label, "v%d/%s/%s/%s/%s", cp.api, cp.t->kind == T_SOCK ? "sock" : "curl",
+             camp_steps[cp.api == 3][step], camp_faults[fault], camp_customers[cust].label);
+    if (only && !strstr(cp.label, only)) return;
+    snprintf(otn, sizeof otn, "PC%d%c%d%02d%d", cp.api, cp.t->kind == T_SOCK ? 'S' : 'C', step, fault, cust);
+    cp.step = step;
+    cp.fault = fault;
+    cp.cust = cust;
+    cp.lead_pay = (step == S_QUERY && (cust == C_NOW || cust == C_NOMONEY)) || (step == S_REVERSE && cust == C_NOW);
+    cp.lead_queries = step == S_REVERSE && (cust == C_NOW || cust == C_POLLS);
+    cp.hit = 0;
+    cp.refused = 0;
+    cp.unsent = 0;
+    cp.why[0] = 0;
+    cp.pay_err[0] = 0;
+    memset(cp.seen, 0, sizeof cp.seen);
+    memset(cp.server, 0, sizeof cp.server);
+    memset(&sc, 0, sizeof sc);
+    sc.total_wait_s = 3;            /* with a poll a second: 3 polls */
+    sc.poll_interval_ms = 1000;
+    sc.reverse_attempts = 3;
+    sc.reverse_interval_ms = 200;
+    sc.reverse_after_s = 1;
+    sc.sleep = camp_sleep;
+    sc.user = &cp;
+    memset(&sale, 0, sizeof sale);
+    ctl_stats(&cp.prev_reqs, &cp.prev_refused);
+    t0 = ms_now();
+    if (cp.api == 2) {
+        wxp_micropay_req mp = sale_req(otn, camp_codes[cust], CAMP_FEE);
+        e = wxp_pos_sale(&camp_client, &mp, &sc, &sale, &r);
+    } else {
+        wxp_codepay_req q = codepay_req(otn, camp_codes[cust], CAMP_FEE);
+        e = wxp_pos_sale_v3(&camp_client, &q, &sc, &sale, &r);
+    }
+    ms = ms_now() - t0;
+    camp_check(otn, e, &sale, &r);
+    if (fault == (int)F_REFUSE && cp.refused != 1) {
+        camp_violation("the refused handshake did not meet the aimed request (%u refused)", cp.refused);
+        sim_post(cp.ctl, "/sim/refuse?count=0");
+    }
+    if (!cp.hit) cp.unreached++;
+    if (cp.unsent) cp.transit_sales++;
+    cp.sales++;
+    if (sale.outcome >= 0 && sale.outcome < N_OUTCOMES) cp.outcomes[cust][sale.outcome]++;
+    for (k = 0; k < S_N; k++) {
+        cp.handed_total[k] += cp.seen[k];
+        cp.server_total[k] += cp.server[k];
+    }
+    cp.refused_total += cp.refused;
+    if (ms > cp.worst_ms) cp.worst_ms = ms;
+    if (cp.why[0] || !cp.hit || cp.unsent || cp.verbose)
+        printf("[ %-8s ] %s: %s %s (sent %d, queries %u, reverses %u, err_code %s, %lld ms; handed/at the server: "
+               "pay %u/%u, query %u/%u, reverse %u/%u; refused %u)%s%s%s%s%s\n",
+               cp.why[0] ? "VIOLATED" : !cp.hit ? "UNAIMED" : cp.unsent ? "UNSENT" : "SALE", cp.label,
+               outcome_name[sale.outcome], wxp_errname(e), r.sent, sale.queries, sale.reverses,
+               sale.err_code[0] ? sale.err_code : "-", ms, cp.seen[S_PAY], cp.server[S_PAY], cp.seen[S_QUERY],
+               cp.server[S_QUERY], cp.seen[S_REVERSE], cp.server[S_REVERSE], cp.refused, cp.why[0] ? ": " : "",
+               cp.why, cp.unsent && cp.pay_err[0] ? "; the payment failed: " : "", cp.unsent ? cp.pay_err : "",
+               cp.why[0] || cp.unsent ? "\n             reproduce: POS_CAMPAIGN_ONLY=<the label less its customer> "
+                                        "POS_CAMPAIGN_VERBOSE=2 ./build/socket_transport" : "");
+    if (cp.why[0]) cp.violations++;
+}
+
+/* One group: a fresh server, its customers, the transport and the clients. */
+static void camp_group(int kind, int step)
+{
+    char host[64], path[160];
+    wxp_transport tr;
+    int f, c;
+    if (!sim_start_with(&camp_sim, "--max-conns", "100000", NULL)) fail_msg("the campaign's server did not start");
+    tp_open(&camp_ctl, T_SOCK, camp_sim.port, HOST);
+    tp_open(&camp_tp, kind, camp_sim.port, HOST);
+    cp.ctl = &camp_ctl;
+    cp.t = &camp_tp;
+    for (c = 0; c < C_N; c++) {
+        assert_int_equal(strlen(camp_codes[c]), 18);
+        snprintf(path, sizeof path, "/sim/customer?auth_code=%s&%s&balance=" CAMP_WALLET, camp_codes[c],
+                 camp_customers[c].query);
+        sim_post(&camp_ctl, path);
+    }
+    snprintf(host, sizeof host, "%s", camp_tp.host);
+    tr.fn = camp_transport;
+    tr.user = &cp;
+    camp_client_open(&camp_client, &camp_keys, camp_slots, camp_io, sizeof camp_io, host, tr, 2);
+    tr.fn = wrap_transport;
+    tr.user = &camp_ctl;
+    camp_client_open(&oracle, &oracle_keys, oracle_slots, oracle_io, sizeof oracle_io, host, tr, 1);
+    for (f = 0; f < (int)N_FAULTS; f++)
+        for (c = 0; c < C_N; c++) camp_sale(step, f, c);
+    wxp_client_wipe(&camp_client);
+    wxp_client_wipe(&oracle);
+    tp_close(&camp_tp);
+    tp_close(&camp_ctl);
+    sim_stop(&camp_sim);
+}
+
+/* Whether the server serves APIv3 code-pay: a code nobody has is refused
+   (403 TRADE_ERROR) where it does, 404 where it does not. */
+static int codepay_served(void)
+{
+    char host[64];
+    wxp_transport tr;
+    wxp_codepay_req q = codepay_req("PCPROBE1", "139999999999999999", 1);
+    wxp_transaction tx;
+    wxp_result r;
+    wxp_err e;
+    if (!sim_start_with(&camp_sim, "--max-conns", "100000", NULL)) fail_msg("the campaign's server did not start");
+    tp_open(&camp_ctl, T_SOCK, camp_sim.port, HOST);
+    snprintf(host, sizeof host, "%s", camp_ctl.host);
+    tr.fn = wrap_transport;
+    tr.user = &camp_ctl;
+    camp_client_open(&oracle, &oracle_keys, oracle_slots, oracle_io, sizeof oracle_io, host, tr, 1);
+    memset(&tx, 0, sizeof tx);
+    e = wxp_transaction_codepay(&oracle, &q, &tx, &r);
+    wxp_client_wipe(&oracle);
+    tp_close(&camp_ctl);
+    sim_stop(&camp_sim);
+    if (e == WXP_E_HTTP && r.status == 404) return 0;
+    if (e != WXP_E_HTTP || r.status != 403) fail_msg("code-pay probe: %s %d %s %s", wxp_errname(e), r.status, r.code, r.message);
+    return 1;
+}
+
+static void camp_run(tp *t, int api)
+{
+    long long t0 = ms_now();
+    int s, c, o;
+    char line[1024];
+    size_t n = 0;
+    memset(&cp, 0, sizeof cp);
+    cp.api = api;
+    cp.slow_ms = under_valgrind() ? CAMP_SLOW_VG : CAMP_SLOW_MS;
+    cp.verbose = getenv("POS_CAMPAIGN_VERBOSE") ? atoi(getenv("POS_CAMPAIGN_VERBOSE")) : 0;
+    if (api == 3 && !codepay_served()) {
+        printf("[ CAMPAIGN ] APIv3 %s: the server does not serve /v3/pay/transactions/codepay: skipped\n",
+               t->kind == T_SOCK ? "sock" : "curl");
+        skip();
+    }
+    for (s = 0; s < 3; s++) camp_group(t->kind, s);
+    n += (size_t)snprintf(line + n, sizeof line - n,
+                          "[ CAMPAIGN ] APIv%d %s: %u sales (3 steps x %u faults x %d customers) in %.1f s, the "
+                          "longest %lld ms:",
+                          api, t->kind == T_SOCK ? "sock" : "curl", cp.sales, (unsigned)N_FAULTS, C_N,
+                          (double)(ms_now() - t0) / 1000.0, cp.worst_ms);
+    for (o = 0; o < N_OUTCOMES; o++) {
+        unsigned sum = 0;
+        for (c = 0; c < C_N; c++) sum += cp.outcomes[c][o];
+        n += (size_t)snprintf(line + n, sizeof line - n, " %s %u", outcome_name[o], sum);
+    }
+    for (c = 0; c < C_N; c++)
+        n += (size_t)snprintf(line + n, sizeof line - n, "%s %s P/R/U/N %u/%u/%u/%u", c ? "," : ";",
+                              camp_customers[c].name, cp.outcomes[c][WXP_SALE_PAID], cp.outcomes[c][WXP_SALE_REVERSED],
+                              cp.outcomes[c][WXP_SALE_UNKNOWN], cp.outcomes[c][WXP_SALE_NOT_SENT]);
+    n += (size_t)snprintf(line + n, sizeof line - n,
+                          "; requests handed/at the server: %s %u/%u, %s %u/%u, reverse %u/%u; handshakes refused "
+                          "%u; handed over but never at the server (not refused): %s %u, query %u, reverse %u, in %u "
+                          "sales; steps not reached %u; invariant violations %u",
+                          camp_steps[api == 3][S_PAY], cp.handed_total[S_PAY], cp.server_total[S_PAY],
+                          api == 3 ? "query" : "orderquery", cp.handed_total[S_QUERY], cp.server_total[S_QUERY],
+                          cp.handed_total[S_REVERSE], cp.server_total[S_REVERSE], cp.refused_total,
+                          camp_steps[api == 3][S_PAY], cp.transit[S_PAY], cp.transit[S_QUERY], cp.transit[S_REVERSE],
+                          cp.transit_sales, cp.unreached, cp.violations);
+    printf("%s\n", line);
+    if (!getenv("POS_CAMPAIGN_ONLY")) assert_int_equal(cp.unreached, 0);
+    assert_int_equal(cp.violations, 0);
+}
+
+static void t_pos_campaign(void **state) { camp_run((tp *)*state, 2); }
+static void t_pos_campaign_v3(void **state) { camp_run((tp *)*state, 3); }
+
 /* ---- HTTP ------------------------------------------------------------------------ */
 
 static void t_keepalive(void **state)
@@ -1317,6 +1837,8 @@ int main(void)
         BOTH(t_bill_download),
         BOTH(t_media_upload),
         BOTH(t_micropay_query_reverse),
+        BOTH(t_pos_campaign),
+        BOTH(t_pos_campaign_v3),
         cmocka_unit_test(t_sock_custom_io_mono_buffer),
         cmocka_unit_test(t_sock_anchors),
         cmocka_unit_test_prestate_setup_teardown(t_sock_memory, setup, teardown, (void *)(intptr_t)T_SOCK),
