@@ -6225,6 +6225,7 @@ enum { WXP__S_PAID, WXP__S_PENDING, WXP__S_REFUSED, WXP__S_NUMBER_USED, WXP__S_P
    reverse (DONE, PENDING: again, STOP). Each records in out what its answer
    said and leaves its error in out->last_error. */
 typedef struct wxp__sale_api {
+    const char *paying; /* the display's first state: the call's name */
     int (*pay)(wxp_client *c, const void *req, wxp_sale *out, wxp_result *res);
     int (*query)(wxp_client *c, const void *req, wxp_sale *out, wxp_result *res);
     int (*reverse)(wxp_client *c, const void *req, wxp_sale *out, wxp_result *res);
@@ -6240,7 +6241,7 @@ WXP__PRIVATE wxp_err wxp__sale(wxp_client *c, const wxp__sale_api *api, const vo
     long long started;
     int step;
     poll_ms = WXP__DEF(sc->poll_interval_ms, 5000u);
-    wxp__sale_note(sc, "micropay");
+    wxp__sale_note(sc, api->paying);
     started = wxp__now(c);
     step = api->pay(c, req, out, res); /* res: the payment's, even when the step asked more */
     /* Where the call stopped decides, never the error code: once the request
@@ -6418,7 +6419,7 @@ WXP__PRIVATE int wxp__sale_reverse_v2(wxp_client *c, const void *req, wxp_sale *
 WXP_API wxp_err wxp_pos_sale(wxp_client *c, const wxp_micropay_req *req, const wxp_sale_config *sc, wxp_sale *out,
                              wxp_result *res)
 {
-    static const wxp__sale_api v2 = { wxp__sale_pay_v2, wxp__sale_query_v2, wxp__sale_reverse_v2 };
+    static const wxp__sale_api v2 = { "micropay", wxp__sale_pay_v2, wxp__sale_query_v2, wxp__sale_reverse_v2 };
     wxp_err e;
     WXP__REQUIRE(c && req && sc && sc->sleep && out && res); /* it reads the answer codes */
     e = wxp__sale_start(c, 1, out, res);
@@ -6516,7 +6517,7 @@ WXP__PRIVATE int wxp__sale_reverse_v3(wxp_client *c, const void *req, wxp_sale *
 WXP_API wxp_err wxp_pos_sale_v3(wxp_client *c, const wxp_codepay_req *req, const wxp_sale_config *sc, wxp_sale *out,
                                 wxp_result *res)
 {
-    static const wxp__sale_api v3 = { wxp__sale_pay_v3, wxp__sale_query_v3, wxp__sale_reverse_v3 };
+    static const wxp__sale_api v3 = { "codepay", wxp__sale_pay_v3, wxp__sale_query_v3, wxp__sale_reverse_v3 };
     wxp_err e;
     WXP__REQUIRE(c && req && sc && sc->sleep && out && res);
     e = wxp__sale_start(c, 0, out, res);

@@ -75,74 +75,12 @@ int main(void)
             (e = wxp_fake_add_order(&sim.fake, out_trade_no, "4200000000201407033233368018", total)) != WXP_OK)
             return example_report("start the simulator", e, &r);
     } else {
-#if defined(WXP_EXAMPLE_CURL) || defined(WXP_EXAMPLE_SOCKET)
-        static unsigned char io[WXP_IO_BUFSIZE_DEFAULT];
-        static wxp_pubkey slots[2];
-        static wxp_keystore keys;
-        static char key_pem[8192], pub_pem[4096];
-#if defined(WXP_EXAMPLE_CURL)
-        static wxp_curl curl;
-#endif
-        FILE *f;
-        size_t n;
-        const char *kf = getenv("WXP_KEY_FILE"), *pf = getenv("WXP_PUBKEY_FILE");
-        if (!kf || !pf || !getenv("WXP_SERIAL") || !getenv("WXP_PUBKEY_ID") || !getenv("WXP_OUT_TRADE_NO")) {
-            fputs("set WXP_MCHID WXP_SERIAL WXP_KEY_FILE WXP_PUBKEY_ID WXP_PUBKEY_FILE WXP_OUT_TRADE_NO "
-                  "WXP_TOTAL WXP_REFUND\n", stderr);
-            return 2;
-        }
-        memset(&cfg, 0, sizeof cfg);
-        wxp_keystore_init(&keys, slots, 2);
-        cfg.keys = &keys;
-        cfg.io_buf = io;
-        cfg.io_buf_size = sizeof io;
-        if (!(f = fopen(kf, "rb"))) { perror(kf); return 1; }
-        n = fread(key_pem, 1, sizeof key_pem, f); fclose(f);
-        cfg.private_key_pem.ptr = key_pem; cfg.private_key_pem.len = n;
-        if (!(f = fopen(pf, "rb"))) { perror(pf); return 1; }
-        n = fread(pub_pem, 1, sizeof pub_pem - 1, f); fclose(f);
-        pub_pem[n] = 0;
-        e = wxp_keystore_add_pubkey(&keys, getenv("WXP_PUBKEY_ID"), wxp_cstr(pub_pem), &r);
-        if (e) return example_report("load the WeChat Pay public key", e, &r);
-        cfg.mchid = getenv("WXP_MCHID");
-        cfg.serial = getenv("WXP_SERIAL");
+        const char *need[] = { "WXP_OUT_TRADE_NO", "WXP_TOTAL", "WXP_REFUND", NULL };
+        int rc = example_real_config(&cfg, need, &r);
+        if (rc) return rc;
         out_trade_no = getenv("WXP_OUT_TRADE_NO");
-        total = atoll(getenv("WXP_TOTAL") ? getenv("WXP_TOTAL") : "0");
-        refund = atoll(getenv("WXP_REFUND") ? getenv("WXP_REFUND") : "0");
-#if defined(WXP_EXAMPLE_CURL)
-        if (wxp_curl_init(&curl, NULL) != WXP_OK) { fputs("curl init failed\n", stderr); return 1; }
-        cfg.transport = wxp_curl_as_transport(&curl);
-#else
-        {   /* The CA bundle, decoded into static trust anchors (no heap). */
-            static unsigned char tls_buf[BR_SSL_BUFSIZE_BIDI], arena[256 * 1024];
-            static char bundle[512 * 1024];
-            static br_x509_trust_anchor anchors[256];
-            static wxp_sock http;
-            static wxp_sock_posix net;
-            wxp_sock_config sc;
-            size_t na, used;
-            const char *ca = getenv("WXP_CA_FILE") ? getenv("WXP_CA_FILE") : "/etc/ssl/certs/ca-certificates.crt";
-            if (!(f = fopen(ca, "rb"))) { perror(ca); return 1; }
-            n = fread(bundle, 1, sizeof bundle - 1, f); fclose(f);
-            bundle[n] = 0;
-            e = wxp_sock_anchors_load(anchors, 256, arena, sizeof arena, wxp_cstr(bundle), &na, &used, &r);
-            if (e) return example_report("load the CA bundle", e, &r);
-            memset(&sc, 0, sizeof sc);
-            wxp_sock_posix_init(&net);
-            sc.io = wxp_sock_posix_io(&net);
-            sc.anchors = anchors;
-            sc.anchor_count = na;
-            sc.tls_buf = tls_buf;
-            sc.tls_buf_size = sizeof tls_buf;
-            if ((e = wxp_sock_init(&http, &sc, &r)) != WXP_OK) return example_report("socket transport", e, &r);
-            cfg.transport = wxp_sock_as_transport(&http);
-        }
-#endif
-#else
-        fputs("This build has no network transport: build examples/refund.c with -DWXP_EXAMPLE_CURL -lcurl "
-              "or -DWXP_EXAMPLE_SOCKET (see README) to call the real API.\n", stderr);
-        return 2;
-#endif
+        total = atoll(getenv("WXP_TOTAL"));
+        refund = atoll(getenv("WXP_REFUND"));
     }
 
     e = wxp_client_init(&c, &cfg, &r);
