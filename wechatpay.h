@@ -55,7 +55,8 @@
                     app,h5,native} wxp_partner_jsapi_checkout
                     wxp_partner_transaction_by_out_trade_no
                     wxp_partner_transaction_by_id wxp_partner_transaction_close
-                    wxp_partner_transaction_notify_decode;
+                    wxp_partner_transaction_notify_decode
+                    wxp_partner_transaction_codepay wxp_partner_transaction_reverse;
                     wxp_refund_create wxp_refund_query wxp_refund_abnormal
                     wxp_refund_req_encode wxp_refund_decode wxp_coupon_return
                     wxp_subsidy_pay wxp_subsidy_pay_query wxp_subsidy_return
@@ -1525,9 +1526,7 @@ WXP_MODEL_REQUEST(wxp_codepay_store_req, WXP_CODEPAY_STORE_REQ)
     X(S, STR, device_ip, 0, 1, 45, WXP_CS_ANY) \
     X(S, OBJ, store_info, 1, 0, 0, wxp_codepay_store_req)
 WXP_MODEL_REQUEST(wxp_codepay_scene_req, WXP_CODEPAY_SCENE_REQ)
-#define WXP_CODEPAY_REQ(X, S) \
-    X(S, STR, appid, 1, 1, 32, WXP_CS_ALNUM) \
-    X(S, STR, mchid, 1, 1, 32, WXP_CS_DIGITS) \
+#define WXP__CODEPAY_ORDER(X, S) \
     X(S, STR, description, 1, 1, 127, WXP_CS_TEXT) \
     X(S, STR, out_trade_no, 1, 6, 32, WXP_CS_TRADENO) \
     X(S, STR, attach, 0, 1, 128, WXP_CS_TEXT) \
@@ -1538,10 +1537,25 @@ WXP_MODEL_REQUEST(wxp_codepay_scene_req, WXP_CODEPAY_SCENE_REQ)
     X(S, OBJ, scene_info, 1, 0, 0, wxp_codepay_scene_req) \
     X(S, OBJ, detail, 0, 0, 0, wxp_order_detail_req) \
     X(S, OBJ, settle_info, 0, 0, 0, wxp_settle_info_req)
+#define WXP_CODEPAY_REQ(X, S) \
+    X(S, STR, appid, 1, 1, 32, WXP_CS_ALNUM) \
+    X(S, STR, mchid, 1, 1, 32, WXP_CS_DIGITS) \
+    WXP__CODEPAY_ORDER(X, S)
 /* payer.auth_code: the customer's payment code, digits starting 10 to 15. */
 WXP_MODEL_REQUEST(wxp_codepay_req, WXP_CODEPAY_REQ)
 WXP_CALL(wxp_transaction_codepay, POST, "/v3/pay/transactions/codepay", wxp_codepay_req, wxp_transaction,
          wxp__codepay_rules, 0)
+/* The service provider's: POST /v3/pay/partner/transactions/codepay, with
+   sp_appid and sp_mchid (the config's), sub_mchid and optionally sub_appid. */
+#define WXP_PARTNER_CODEPAY_REQ(X, S) \
+    X(S, STR, sp_appid, 1, 1, 32, WXP_CS_ALNUM) \
+    X(S, STR, sp_mchid, 1, 1, 32, WXP_CS_DIGITS) \
+    X(S, STR, sub_appid, 0, 1, 32, WXP_CS_ALNUM) \
+    X(S, STR, sub_mchid, 1, 1, 32, WXP_CS_DIGITS) \
+    WXP__CODEPAY_ORDER(X, S)
+WXP_MODEL_REQUEST(wxp_partner_codepay_req, WXP_PARTNER_CODEPAY_REQ)
+WXP_CALL(wxp_partner_transaction_codepay, POST, "/v3/pay/partner/transactions/codepay", wxp_partner_codepay_req,
+         wxp_partner_transaction, wxp__partner_codepay_rules, 0)
 
 /* ---- POST /v3/pay/transactions/out-trade-no/{out_trade_no}/reverse
    {"appid","mchid"} (撤销): a code-pay order not paid is closed; one paid is
@@ -1561,6 +1575,22 @@ WXP_ENDPOINT(wxp_transaction_reverse, POST, "/v3/pay/transactions/out-trade-no/{
              wxp_reverse_req, wxp_reverse_result, wxp__no_rules, 0)
 WXP_API WXP_NODISCARD wxp_err wxp_transaction_reverse(wxp_client *c, const char *out_trade_no,
                                                       wxp_reverse_result *out, wxp_result *res);
+/* The service provider's: POST /v3/pay/partner/transactions/out-trade-no/
+   {out_trade_no}/reverse {"sp_mchid","sub_mchid"} (sp_mchid: the config's),
+   answering 200 {sp_mchid, sub_mchid, out_trade_no}. */
+#define WXP_PARTNER_REVERSE(X, S) \
+    X(S, STR, sp_appid, 0, 0, 32, WXP_CS_ANY) \
+    X(S, STR, sp_mchid, 0, 0, 32, WXP_CS_ANY) \
+    X(S, STR, sub_appid, 0, 0, 32, WXP_CS_ANY) \
+    X(S, STR, sub_mchid, 0, 0, 32, WXP_CS_ANY) \
+    X(S, STR, out_trade_no, 1, 1, 32, WXP_CS_ANY)
+WXP_MODEL_RESPONSE(wxp_partner_reverse_result, WXP_PARTNER_REVERSE)
+WXP_ENDPOINT(wxp_partner_transaction_reverse, POST,
+             "/v3/pay/partner/transactions/out-trade-no/{out_trade_no}/reverse", wxp_partner_transaction_ref,
+             wxp_partner_reverse_result, wxp__no_rules, 0)
+WXP_API WXP_NODISCARD wxp_err wxp_partner_transaction_reverse(wxp_client *c, const char *sub_mchid,
+                                                              const char *out_trade_no,
+                                                              wxp_partner_reverse_result *out, wxp_result *res);
 
 /* -- the decrypted refund notification (REFUND.SUCCESS / ABNORMAL / CLOSED) */
 #define WXP_REFUND_NOTIFY_AMOUNT(X, S) \
@@ -5110,6 +5140,13 @@ WXP_API wxp_err wxp_partner_transaction_close(wxp_client *c, const char *sub_mch
     return wxp__partner_ref(c, &wxp_partner_transaction_close__ep, sub_mchid, NULL, out_trade_no, NULL, res);
 }
 
+WXP_API wxp_err wxp_partner_transaction_reverse(wxp_client *c, const char *sub_mchid, const char *out_trade_no,
+                                                wxp_partner_reverse_result *out, wxp_result *res)
+{
+    WXP__REQUIRE(c && out);
+    return wxp__partner_ref(c, &wxp_partner_transaction_reverse__ep, sub_mchid, NULL, out_trade_no, out, res);
+}
+
 WXP_API wxp_err wxp_transaction_reverse(wxp_client *c, const char *out_trade_no, wxp_reverse_result *out,
                                         wxp_result *res)
 {
@@ -5203,12 +5240,23 @@ WXP__PRIVATE wxp_err wxp__auth_code_rule(const char *a, const char *field, wxp_r
 
 /* The code-pay page allows [0-9A-Za-z_*-] in out_trade_no: not the '|' the
    other order pages allow. */
+WXP__PRIVATE wxp_err wxp__codepay_rule(const char *out_trade_no, const char *auth_code, wxp_result *res)
+{
+    if (strchr(out_trade_no, '|'))
+        return wxp__fail(res, WXP_E_ARG, "out_trade_no", "code-pay order numbers are [0-9A-Za-z_*-]: no '|'");
+    return wxp__auth_code_rule(auth_code, "payer.auth_code", res);
+}
+
 WXP__PRIVATE wxp_err wxp__codepay_rules(const void *req, wxp_result *res)
 {
     const wxp_codepay_req *q = (const wxp_codepay_req *)req;
-    if (strchr(q->out_trade_no, '|'))
-        return wxp__fail(res, WXP_E_ARG, "out_trade_no", "code-pay order numbers are [0-9A-Za-z_*-]: no '|'");
-    return wxp__auth_code_rule(q->payer.auth_code, "payer.auth_code", res);
+    return wxp__codepay_rule(q->out_trade_no, q->payer.auth_code, res);
+}
+
+WXP__PRIVATE wxp_err wxp__partner_codepay_rules(const void *req, wxp_result *res)
+{
+    const wxp_partner_codepay_req *q = (const wxp_partner_codepay_req *)req;
+    return wxp__codepay_rule(q->out_trade_no, q->payer.auth_code, res);
 }
 
 /* Places the order, then signs what the front end needs with appid. */
