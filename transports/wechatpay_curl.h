@@ -69,6 +69,11 @@
          >= 7.80), called just before each send, counts them: the second
          send of a non-GET (the third of a GET) is aborted, and the call fails
          as WXP_TRANSPORT_ERROR, "not sent again (it may have been processed)".
+         A kept connection that has something to read before a non-GET (the
+         server closed it a while ago) is left for a new one; one the server
+         closes at the moment the request goes out still fails as above (a
+         query settles it: the socket transport, which polls its connection
+         before each request, meets this less often);
          Built against an older libcurl (or with WXP_CURL_PREREQ 0) there is
          no such hook: every non-GET goes on a new connection that is closed
          after it (FRESH_CONNECT, FORBID_REUSE), so libcurl has no kept
@@ -218,6 +223,9 @@ WXP_CURL_API int wxp_curl_transport(void *user, const wxp_http_request *req, wxp
 
 #include <stdio.h>
 #include <string.h>
+#if defined(__unix__) || defined(__APPLE__)
+#include <poll.h>
+#endif
 
 #if defined(__GNUC__) || defined(__clang__)
 #define WXP__CURL_PRIVATE static __attribute__((unused))
@@ -420,6 +428,24 @@ WXP_CURL_API wxp_transport wxp_curl_as_transport(wxp_curl *t)
 /* Sets an option unless an earlier one failed. */
 #define WXP__CURL_SET(opt, val) do { if (rc == CURLE_OK) rc = curl_easy_setopt(h, opt, val); } while (0)
 
+/* Whether the handle's kept connection has something to read before a
+   request was sent on it: the server closed it (or it is broken). */
+WXP__CURL_PRIVATE int wxp__curl_kept_closed(CURL *h)
+{
+#if defined(__unix__) || defined(__APPLE__)
+    curl_socket_t fd = CURL_SOCKET_BAD;
+    struct pollfd p;
+    if (curl_easy_getinfo(h, CURLINFO_ACTIVESOCKET, &fd) != CURLE_OK || fd == CURL_SOCKET_BAD) return 0;
+    p.fd = fd;
+    p.events = POLLIN;
+    p.revents = 0;
+    return poll(&p, 1, 0) > 0;
+#else
+    (void)h;
+    return 0;
+#endif
+}
+
 WXP_CURL_API int wxp_curl_transport(void *user, const wxp_http_request *req, wxp_http_response *res,
                                     char *errbuf, size_t errbuf_size)
 {
@@ -589,6 +615,10 @@ WXP_CURL_API int wxp_curl_transport(void *user, const wxp_http_request *req, wxp
 #if WXP_CURL_PREREQ
     WXP__CURL_SET(CURLOPT_PREREQFUNCTION, wxp__curl_on_prereq);
     WXP__CURL_SET(CURLOPT_PREREQDATA, &call);
+    /* A kept connection the server has closed (its close_notify or FIN waits
+       to be read) takes the request and dies with it, and the resend it
+       would need is refused above: a non-GET starts on a new one instead. */
+    WXP__CURL_SET(CURLOPT_FRESH_CONNECT, !get && wxp__curl_kept_closed(h) ? 1L : 0L);
 #else
     /* No way to stop libcurl's own resend: a non-GET never rides a kept
        connection, so there is none to resend it after (a new connection
