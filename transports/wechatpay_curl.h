@@ -459,7 +459,7 @@ WXP_CURL_API int wxp_curl_transport(void *user, const wxp_http_request *req, wxp
     long status = 0, request_bytes = 0;
     size_t i, k, n, ulen;
     unsigned timeout, connect_ms;
-    int plain, body, get, ctype = 0, ret = WXP_TRANSPORT_ERROR;
+    int plain, body, get, fresh = 0, ctype = 0, ret = WXP_TRANSPORT_ERROR;
 
     if (errbuf && errbuf_size) errbuf[0] = 0;
     if (!t || !t->easy || !req || !res || !req->method || !req->host)
@@ -618,7 +618,8 @@ WXP_CURL_API int wxp_curl_transport(void *user, const wxp_http_request *req, wxp
     /* A kept connection the server has closed (its close_notify or FIN waits
        to be read) takes the request and dies with it, and the resend it
        would need is refused above: a non-GET starts on a new one instead. */
-    WXP__CURL_SET(CURLOPT_FRESH_CONNECT, !get && wxp__curl_kept_closed(h) ? 1L : 0L);
+    fresh = !get && wxp__curl_kept_closed(h);
+    if (fresh) WXP__CURL_SET(CURLOPT_FRESH_CONNECT, 1L); /* for this call only (reset below) */
 #else
     /* No way to stop libcurl's own resend: a non-GET never rides a kept
        connection, so there is none to resend it after (a new connection
@@ -633,6 +634,9 @@ WXP_CURL_API int wxp_curl_transport(void *user, const wxp_http_request *req, wxp
     }
 
     rc = curl_easy_perform(h);
+#if WXP_CURL_PREREQ
+    if (fresh) (void)curl_easy_setopt(h, CURLOPT_FRESH_CONNECT, 0L);
+#endif
     /* The status went to the sink with its status line; a final answer whose
        line the callback did not see (none known) still reports curl's. */
     if (rc == CURLE_OK && !call.status && curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status) == CURLE_OK &&
