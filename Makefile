@@ -84,7 +84,7 @@ test-clang clang:
 valgrind: $(BUILD)/tests $(POS_FAULTS)
 	valgrind --error-exitcode=1 --leak-check=full ./$(BUILD)/tests
 	$(if $(POS_FAULTS),POS_SOAK_SALES=300 valgrind --error-exitcode=1 --leak-check=full ./$(POS_FAULTS) soak)
-	$(if $(SOCKTEST),valgrind --error-exitcode=1 --leak-check=full ./$(SOCKTEST))
+	$(if $(SOCKTEST),POS_CAMPAIGN_ONLY=v2/sock/ valgrind --error-exitcode=1 --leak-check=full ./$(SOCKTEST))
 
 # The POS sale's soak at full length (tests/pos_faults.c; make test runs 5,000 sales).
 # POS_SOAK_SEED=n replays another sequence, POS_SOAK_SALES=n another length.
