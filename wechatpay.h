@@ -5078,33 +5078,35 @@ WXP_API wxp_err wxp_subsidy_pay_query(wxp_client *c, const char *subsidy_receipt
     return wxp__call(c, &wxp_subsidy_pay_query__ep, &q, out, res);
 }
 
+/* An order named by one of its ids: mchid is the config's. */
+WXP__PRIVATE wxp_err wxp__ref(wxp_client *c, const wxp__endpoint *ep, const char *tid, const char *otn, void *out,
+                              wxp_result *res)
+{
+    wxp_transaction_ref q;
+    memset(&q, 0, sizeof q);
+    q.transaction_id = tid;
+    q.out_trade_no = otn;
+    return wxp__call(c, ep, &q, out, res);
+}
+
 WXP_API wxp_err wxp_transaction_by_out_trade_no(wxp_client *c, const char *out_trade_no, wxp_transaction *out,
                                                 wxp_result *res)
 {
-    wxp_transaction_ref q;
     WXP__REQUIRE(c && out);
-    memset(&q, 0, sizeof q);
-    q.out_trade_no = out_trade_no;
-    return wxp__call(c, &wxp_transaction_by_out_trade_no__ep, &q, out, res);
+    return wxp__ref(c, &wxp_transaction_by_out_trade_no__ep, NULL, out_trade_no, out, res);
 }
 
 WXP_API wxp_err wxp_transaction_by_id(wxp_client *c, const char *transaction_id, wxp_transaction *out,
                                       wxp_result *res)
 {
-    wxp_transaction_ref q;
     WXP__REQUIRE(c && out);
-    memset(&q, 0, sizeof q);
-    q.transaction_id = transaction_id;
-    return wxp__call(c, &wxp_transaction_by_id__ep, &q, out, res);
+    return wxp__ref(c, &wxp_transaction_by_id__ep, transaction_id, NULL, out, res);
 }
 
 WXP_API wxp_err wxp_transaction_close(wxp_client *c, const char *out_trade_no, wxp_result *res)
 {
-    wxp_transaction_ref q;
     WXP__REQUIRE(c);
-    memset(&q, 0, sizeof q);
-    q.out_trade_no = out_trade_no;
-    return wxp__call(c, &wxp_transaction_close__ep, &q, NULL, res);
+    return wxp__ref(c, &wxp_transaction_close__ep, NULL, out_trade_no, NULL, res);
 }
 
 /* A service provider's order: sp_mchid is the config's. */
@@ -5153,7 +5155,7 @@ WXP_API wxp_err wxp_transaction_reverse(wxp_client *c, const char *out_trade_no,
     wxp_reverse_req q;
     WXP__REQUIRE(c && out);
     memset(&q, 0, sizeof q);
-    q.out_trade_no = out_trade_no;
+    q.out_trade_no = out_trade_no; /* appid and mchid: the config's */
     return wxp__call(c, &wxp_transaction_reverse__ep, &q, out, res);
 }
 

@@ -90,6 +90,19 @@ static int example_report(const char *what, wxp_err e, const wxp_result *r)
 
 #define EXAMPLE_STR(v) (int)(v).len, (v).ptr
 
+#if defined(__GNUC__) || defined(__clang__)
+__attribute__((unused)) /* the POS examples' */
+#endif
+static const char *example_outcome(int outcome)
+{
+    switch (outcome) {
+    case WXP_SALE_PAID: return "PAID";
+    case WXP_SALE_REVERSED: return "REVERSED (not paid)";
+    case WXP_SALE_UNKNOWN: return "UNKNOWN: reconcile later";
+    default: return "NOT SENT";
+    }
+}
+
 /* The real API's configuration from the environment: WXP_MCHID, WXP_SERIAL
    (merchant certificate serial), WXP_KEY_FILE (apiclient_key.pem),
    WXP_PUBKEY_ID + WXP_PUBKEY_FILE (the WeChat Pay public key), WXP_APPID

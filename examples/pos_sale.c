@@ -176,16 +176,6 @@ static size_t run_sale(wxp_err *e, size_t *depth)
 }
 #endif
 
-static const char *outcome_name(int o)
-{
-    switch (o) {
-    case WXP_SALE_PAID: return "PAID";
-    case WXP_SALE_REVERSED: return "REVERSED (not paid)";
-    case WXP_SALE_UNKNOWN: return "UNKNOWN: reconcile later";
-    default: return "NOT SENT";
-    }
-}
-
 /* One sale: the cashier keyed the amount, the scanner read the code. */
 static int sell(const char *out_trade_no, long long fen, const char *auth_code, int expect, size_t *peak,
                 size_t *at_transport)
@@ -206,7 +196,7 @@ static int sell(const char *out_trade_no, long long fen, const char *auth_code, 
     printf("sale %s: %lld.%02lld CNY, payment code %.6s...\n", out_trade_no, fen / 100, fen % 100, auth_code);
     t0 = sim.now;
     used = run_sale(&e, &depth);
-    printf("  => %s", outcome_name(sale.outcome));
+    printf("  => %s", example_outcome(sale.outcome));
     if (sale.outcome == WXP_SALE_PAID) printf(", transaction_id %s", sale.transaction_id);
     if (sale.err_code[0] && sale.outcome != WXP_SALE_PAID) printf(", err_code %s", sale.err_code);
     printf("; queries %u, reverses %u", sale.queries, sale.reverses);

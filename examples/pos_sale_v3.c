@@ -39,16 +39,6 @@ static void pos_state(void *user, const char *state)
     printf("  [+%2llds] %s\n", sim.now - t0, state);
 }
 
-static const char *outcome_name(int o)
-{
-    switch (o) {
-    case WXP_SALE_PAID: return "PAID";
-    case WXP_SALE_REVERSED: return "REVERSED (not paid)";
-    case WXP_SALE_UNKNOWN: return "UNKNOWN: reconcile later";
-    default: return "NOT SENT";
-    }
-}
-
 /* One sale: the cashier keyed the amount, the scanner read the code. */
 static int sell(const char *out_trade_no, long long fen, const char *auth_code, int expect)
 {
@@ -71,7 +61,7 @@ static int sell(const char *out_trade_no, long long fen, const char *auth_code, 
     printf("sale %s: %lld.%02lld CNY, payment code %.6s...\n", out_trade_no, fen / 100, fen % 100, auth_code);
     t0 = sim.now;
     e = wxp_pos_sale_v3(&client, &q, &sc, &s, &r);
-    printf("  => %s", outcome_name(s.outcome));
+    printf("  => %s", example_outcome(s.outcome));
     if (s.outcome == WXP_SALE_PAID) printf(", transaction_id %s", s.transaction_id);
     if (s.err_code[0] && s.outcome != WXP_SALE_PAID) printf(", err_code %s", s.err_code);
     printf("; queries %u, reverses %u\n", s.queries, s.reverses);
