@@ -1189,6 +1189,214 @@ static void codepay_and_reverse(void)
     }
 }
 
+/* The service provider's code-pay for a sub-merchant, and its reverse. */
+static wxp_partner_codepay_req partner_codepay_req(const char *otn, const char *code, long long fen)
+{
+    wxp_partner_codepay_req q;
+    memset(&q, 0, sizeof q);
+    q.sub_mchid = SUB;
+    q.description = "POS sale";
+    q.out_trade_no = otn;
+    q.payer.auth_code = code;
+    q.amount.total = fen;
+    q.scene_info.device_id = "POS-0001";
+    return q;
+}
+
+static wxp_partner_transaction partner_query(const char *sub, const char *otn)
+{
+    wxp_partner_transaction ptx;
+    wxp_result r;
+    memset(&ptx, 0, sizeof ptx);
+    assert_int_equal(wxp_partner_transaction_by_out_trade_no(&client, sub, otn, &ptx, &r), WXP_OK);
+    assert_int_equal(r.status, 200);
+    return ptx;
+}
+
+static void partner_codepay_and_reverse(void)
+{
+    wxp_partner_codepay_req q;
+    wxp_partner_transaction ptx;
+    wxp_partner_reverse_result rv;
+    wxp_reverse_result drv;
+    wxp_codepay_req dq;
+    wxp_transaction tx;
+    wxp_result r;
+    const wxp_fake_order *o;
+    start();
+    /* Pays at once, for a sub-merchant with its AppID: 200, the partner shape. */
+    q = partner_codepay_req("T-SPCODE-01", CODE_NOW, 1200);
+    q.sub_appid = SUB_APPID;
+    q.attach = "till 4";
+    memset(&ptx, 0, sizeof ptx);
+    assert_int_equal(wxp_partner_transaction_codepay(&client, &q, &ptx, &r), WXP_OK);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(last()->path, "/v3/pay/partner/transactions/codepay");
+    assert_string_equal(last()->body,
+                        "{\"sp_appid\":\"" APPID "\",\"sp_mchid\":\"" TEST_MCHID "\",\"sub_appid\":\"" SUB_APPID
+                        "\",\"sub_mchid\":\"" SUB "\",\"description\":\"POS sale\",\"out_trade_no\":"
+                        "\"T-SPCODE-01\",\"attach\":\"till 4\",\"payer\":{\"auth_code\":\"" CODE_NOW "\"},"
+                        "\"amount\":{\"total\":1200,\"currency\":\"CNY\"},\"scene_info\":{\"device_id\":"
+                        "\"POS-0001\",\"store_info\":{}}}");
+    o = order("T-SPCODE-01");
+    assert_string_equal(o->sub_mchid, SUB);
+    assert_string_equal(o->sub_appid, SUB_APPID);
+    assert_string_equal(o->trade_type, "MICROPAY");
+    assert_view(ptx.sp_appid, APPID);
+    assert_view(ptx.sp_mchid, TEST_MCHID);
+    assert_view(ptx.sub_appid, SUB_APPID);
+    assert_view(ptx.sub_mchid, SUB);
+    assert_view(ptx.out_trade_no, "T-SPCODE-01");
+    assert_view(ptx.trade_state, "SUCCESS");
+    assert_view(ptx.trade_type, "MICROPAY");
+    assert_view(ptx.transaction_id, o->transaction_id);
+    assert_view(ptx.payer.sp_openid, customer(CODE_NOW)->openid);
+    assert_int_equal(ptx.payer.sub_openid.len, 0);
+    assert_view(ptx.attach, "till 4");
+    assert_int_equal(ptx.amount.payer_total, 1200);
+    assert_int_equal(customer(CODE_NOW)->balance, WALLET - 1200);
+    /* The provider's query says the same; the merchant's own routes do not find it. */
+    ptx = partner_query(SUB, "T-SPCODE-01");
+    assert_view(ptx.trade_state, "SUCCESS");
+    assert_view(ptx.payer.sp_openid, customer(CODE_NOW)->openid);
+    assert_refused(wxp_transaction_by_out_trade_no(&client, "T-SPCODE-01", &tx, &r), &r, 404, "ORDER_NOT_EXIST");
+    /* The same number again: used; as a direct code-pay: another order's. */
+    assert_refused(wxp_partner_transaction_codepay(&client, &q, &ptx, &r), &r, 403, "OUT_TRADE_NO_USED");
+    dq = codepay_req("T-SPCODE-01", CODE_NOW, 1200);
+    assert_refused(wxp_transaction_codepay(&client, &dq, &tx, &r), &r, 403, "OUT_TRADE_NO_USED");
+    assert_int_equal(customer(CODE_NOW)->balance, WALLET - 1200);
+
+    /* Reversed by the provider: the money goes back, the order REVOKED. Not
+       by the merchant's route, nor under another sub-merchant, nor under an
+       unknown one. */
+    test_now += 20;
+    assert_refused(wxp_transaction_reverse(&client, "T-SPCODE-01", &drv, &r), &r, 404, "ORDER_NOT_EXIST");
+    assert_refused(wxp_partner_transaction_reverse(&client, SUB2, "T-SPCODE-01", &rv, &r), &r, 404,
+                   "ORDER_NOT_EXIST");
+    assert_refused(wxp_partner_transaction_reverse(&client, "1900000999", "T-SPCODE-01", &rv, &r), &r, 400,
+                   "MCH_NOT_EXISTS");
+    assert_string_equal(o->trade_state, "SUCCESS");
+    memset(&rv, 0, sizeof rv);
+    assert_int_equal(wxp_partner_transaction_reverse(&client, SUB, "T-SPCODE-01", &rv, &r), WXP_OK);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(last()->path, "/v3/pay/partner/transactions/out-trade-no/T-SPCODE-01/reverse");
+    assert_string_equal(last()->body, "{\"sp_mchid\":\"" TEST_MCHID "\",\"sub_mchid\":\"" SUB "\"}");
+    assert_view(rv.sp_appid, APPID);
+    assert_view(rv.sp_mchid, TEST_MCHID);
+    assert_view(rv.sub_appid, SUB_APPID);
+    assert_view(rv.sub_mchid, SUB);
+    assert_view(rv.out_trade_no, "T-SPCODE-01");
+    assert_string_equal(o->trade_state, "REVOKED");
+    assert_int_equal(o->reversed, 1200);
+    assert_int_equal(o->reverses, 1);
+    assert_int_equal(customer(CODE_NOW)->balance, WALLET);
+    ptx = partner_query(SUB, "T-SPCODE-01");
+    assert_view(ptx.trade_state, "REVOKED");
+    memset(&ptx, 0, sizeof ptx);
+    assert_int_equal(wxp_partner_transaction_by_id(&client, SUB, o->transaction_id, &ptx, &r), WXP_OK);
+    assert_view(ptx.trade_state, "REVOKED");
+    /* Again: the same answer, nothing moves; the number is closed. */
+    assert_int_equal(wxp_partner_transaction_reverse(&client, SUB, "T-SPCODE-01", &rv, &r), WXP_OK);
+    assert_int_equal(customer(CODE_NOW)->balance, WALLET);
+    assert_refused(wxp_partner_transaction_codepay(&client, &q, &ptx, &r), &r, 400, "ORDER_CLOSED");
+
+    /* A sub-merchant without an AppID of its own: the provider's AppID only. */
+    q = partner_codepay_req("T-SPCODE-02", CODE_NOW, 300);
+    q.sub_mchid = SUB2;
+    memset(&ptx, 0, sizeof ptx);
+    assert_int_equal(wxp_partner_transaction_codepay(&client, &q, &ptx, &r), WXP_OK);
+    assert_int_equal(r.status, 200);
+    assert_view(ptx.sub_mchid, SUB2);
+    assert_int_equal(ptx.sub_appid.len, 0);
+    assert_view(ptx.trade_state, "SUCCESS");
+    assert_int_equal(customer(CODE_NOW)->balance, WALLET - 300);
+    assert_view(partner_query(SUB2, "T-SPCODE-02").trade_state, "SUCCESS");
+    assert_refused(wxp_partner_transaction_by_out_trade_no(&client, SUB, "T-SPCODE-02", &ptx, &r), &r, 404,
+                   "ORDER_NOT_EXIST");
+
+    /* Pays after two polls: 202 USERPAYING, the provider's second query sees it paid. */
+    q = partner_codepay_req("T-SPCODE-03", CODE_POLLS, 450);
+    memset(&ptx, 0, sizeof ptx);
+    assert_int_equal(wxp_partner_transaction_codepay(&client, &q, &ptx, &r), WXP_OK);
+    assert_int_equal(r.status, 202);
+    assert_view(ptx.trade_state, "USERPAYING");
+    assert_view(ptx.trade_type, "MICROPAY");
+    assert_int_equal(ptx.transaction_id.len, 0);
+    assert_int_equal(ptx.payer.sp_openid.len, 0);
+    assert_view(partner_query(SUB, "T-SPCODE-03").trade_state, "USERPAYING");
+    ptx = partner_query(SUB, "T-SPCODE-03");
+    assert_view(ptx.trade_state, "SUCCESS");
+    assert_view(ptx.payer.sp_openid, customer(CODE_POLLS)->openid);
+    assert_int_equal(customer(CODE_POLLS)->balance, WALLET - 450);
+
+    /* Never confirms: 202; reverse refused while typing; after WXP_FAKE_PASSWORD_S
+       PAYERROR, and the reverse of the unpaid order closes it. */
+    q = partner_codepay_req("T-SPCODE-04", CODE_NEVER, 700);
+    assert_int_equal(wxp_partner_transaction_codepay(&client, &q, &ptx, &r), WXP_OK);
+    assert_int_equal(r.status, 202);
+    assert_refused(wxp_partner_transaction_reverse(&client, SUB, "T-SPCODE-04", &rv, &r), &r, 403, "USERPAYING");
+    assert_string_equal(order("T-SPCODE-04")->trade_state, "USERPAYING");
+    assert_int_equal(wxp_partner_transaction_codepay(&client, &q, &ptx, &r), WXP_OK);
+    assert_int_equal(r.status, 202);
+    test_now += WXP_FAKE_PASSWORD_S;
+    assert_view(partner_query(SUB, "T-SPCODE-04").trade_state, "PAYERROR");
+    memset(&rv, 0, sizeof rv);
+    assert_int_equal(wxp_partner_transaction_reverse(&client, SUB, "T-SPCODE-04", &rv, &r), WXP_OK);
+    assert_view(rv.out_trade_no, "T-SPCODE-04");
+    assert_view(rv.sub_mchid, SUB);
+    assert_int_equal(rv.sub_appid.len, 0);
+    assert_string_equal(order("T-SPCODE-04")->trade_state, "REVOKED");
+    assert_int_equal(order("T-SPCODE-04")->reversed, 0);
+    assert_view(partner_query(SUB, "T-SPCODE-04").trade_state, "REVOKED");
+    assert_int_equal(customer(CODE_NEVER)->balance, WALLET);
+
+    /* No money, not enough: 403 NOT_ENOUGH (PAYERROR); nobody's code: refused. */
+    q = partner_codepay_req("T-SPCODE-05", CODE_BROKE, 1);
+    assert_refused(wxp_partner_transaction_codepay(&client, &q, &ptx, &r), &r, 403, "NOT_ENOUGH");
+    q = partner_codepay_req("T-SPCODE-06", CODE_SHORT, 700);
+    assert_refused(wxp_partner_transaction_codepay(&client, &q, &ptx, &r), &r, 403, "NOT_ENOUGH");
+    assert_string_equal(order("T-SPCODE-06")->trade_state, "PAYERROR");
+    assert_int_equal(customer(CODE_SHORT)->balance, 500);
+    q = partner_codepay_req("T-SPCODE-07", CODE_NOBODY, 100);
+    assert_refused(wxp_partner_transaction_codepay(&client, &q, &ptx, &r), &r, 403, "TRADE_ERROR");
+    /* The failed payment reversed: unpaid, closed, nothing given back. */
+    assert_int_equal(wxp_partner_transaction_reverse(&client, SUB, "T-SPCODE-06", &rv, &r), WXP_OK);
+    assert_string_equal(order("T-SPCODE-06")->trade_state, "REVOKED");
+    assert_int_equal(customer(CODE_SHORT)->balance, 500);
+
+    /* Who: an unknown sub-merchant, a sub_appid not the sub-merchant's,
+       another merchant's AppID: refused, no order. */
+    q = partner_codepay_req("T-SPCODE-08", CODE_NOW, 100);
+    q.sub_mchid = "1900000999";
+    assert_refused(wxp_partner_transaction_codepay(&client, &q, &ptx, &r), &r, 400, "MCH_NOT_EXISTS");
+    q = partner_codepay_req("T-SPCODE-08", CODE_NOW, 100);
+    q.sub_appid = "wxd678efh567hg0000";
+    assert_refused(wxp_partner_transaction_codepay(&client, &q, &ptx, &r), &r, 400, "APPID_MCHID_NOT_MATCH");
+    q.sub_mchid = SUB2;
+    q.sub_appid = SUB_APPID;
+    assert_refused(wxp_partner_transaction_codepay(&client, &q, &ptx, &r), &r, 400, "APPID_MCHID_NOT_MATCH");
+    q = partner_codepay_req("T-SPCODE-08", CODE_NOW, 100);
+    q.sp_appid = "wx0000000000000000";
+    assert_refused(wxp_partner_transaction_codepay(&client, &q, &ptx, &r), &r, 400, "APPID_MCHID_NOT_MATCH");
+    assert_null(wxp_fake_find_order(&fake, "T-SPCODE-08"));
+    /* A direct code-pay's number, or a placed partner order's: another order's. */
+    dq = codepay_req("T-CODE-09", CODE_NOW, 100);
+    assert_int_equal(wxp_transaction_codepay(&client, &dq, &tx, &r), WXP_OK);
+    q = partner_codepay_req("T-CODE-09", CODE_NOW, 100);
+    assert_refused(wxp_partner_transaction_codepay(&client, &q, &ptx, &r), &r, 403, "OUT_TRADE_NO_USED");
+    assert_refused(wxp_partner_transaction_reverse(&client, SUB, "T-CODE-09", &rv, &r), &r, 404, "ORDER_NOT_EXIST");
+    {
+        wxp_partner_prepay_req pq = partner_req("T-SPCODE-10", 100);
+        wxp_prepay_native nat;
+        assert_int_equal(wxp_partner_transaction_create_native(&client, &pq, &nat, &r), WXP_OK);
+    }
+    q = partner_codepay_req("T-SPCODE-10", CODE_NOW, 100);
+    assert_refused(wxp_partner_transaction_codepay(&client, &q, &ptx, &r), &r, 403, "OUT_TRADE_NO_USED");
+    assert_refused(wxp_partner_transaction_reverse(&client, SUB, "T-SPCODE-10", &rv, &r), &r, 400,
+                   "INVALID_REQUEST");
+    assert_refused(wxp_partner_transaction_reverse(&client, SUB, "T-NOSUCH", &rv, &r), &r, 404, "ORDER_NOT_EXIST");
+}
+
 /* The invariant, from the simulator's side: money a customer no longer has is
    held by a paid order, and a sale holding money says PAID (with that
    transaction_id) or UNKNOWN; REVERSED leaves the customer whole; NOT_SENT
@@ -1767,6 +1975,7 @@ CASE(time_expire_respected)
 CASE(partner_orders)
 CASE(checkout_signatures)
 CASE(codepay_and_reverse)
+CASE(partner_codepay_and_reverse)
 CASE(pos_sale_v3_every_customer)
 CASE(pos_sale_v3_faults)
 CASE(certificates_served)
@@ -1789,6 +1998,7 @@ int main(void)
         cmocka_unit_test(t_partner_orders),
         cmocka_unit_test(t_checkout_signatures),
         cmocka_unit_test(t_codepay_and_reverse),
+        cmocka_unit_test(t_partner_codepay_and_reverse),
         cmocka_unit_test(t_pos_sale_v3_every_customer),
         cmocka_unit_test(t_pos_sale_v3_faults),
         cmocka_unit_test(t_certificates_served),

@@ -189,6 +189,17 @@
             Chinese (nothing changes). Not a barcode payment: 400
             INVALID_REQUEST; unknown: 404 ORDER_NOT_EXIST. Each answered
             reverse counts in order->reverses.
+          - POST /v3/pay/partner/transactions/codepay {sp_appid, sp_mchid,
+            sub_appid (optional), sub_mchid, then as the direct code-pay} and
+            POST /v3/pay/partner/transactions/out-trade-no/{out_trade_no}/
+            reverse {"sp_mchid","sub_mchid"}: the same for a service provider,
+            answering the partner shape (payer.sp_openid: the customer's;
+            the reverse 200 {sp_appid, sp_mchid, sub_appid when placed with
+            one, sub_mchid, out_trade_no}). An unknown sub_mchid: 400
+            MCH_NOT_EXISTS; a sub_appid not the sub-merchant's: 400
+            APPID_MCHID_NOT_MATCH; another sub-merchant's order (or a direct
+            one): 404 ORDER_NOT_EXIST, as the direct forms answer for a
+            sub-merchant's.
           - GET /v3/certificates (with config.platform_cert_pem and a 32-byte
             config.apiv3_key, else 404): {"data":[{serial_no, effective_time,
             expire_time, encrypt_certificate {algorithm AEAD_AES_256_GCM,
@@ -2554,7 +2565,11 @@ static void wxp__fake_write_tx(wxp_fake *f, wxp_json_writer *w, const wxp_fake_o
             wxp_jw_key(w, "openid");
             wxp_jw_cstring(w, o->openid[0] ? o->openid : wxp__fake_payer(f, o));
         } else {
-            if (o->openid[0]) { wxp_jw_key(w, "sp_openid"); wxp_jw_cstring(w, o->openid); }
+            /* A code-pay customer is known to the service provider's AppID. */
+            if (o->openid[0] || o->customer) {
+                wxp_jw_key(w, "sp_openid");
+                wxp_jw_cstring(w, o->openid[0] ? o->openid : wxp__fake_payer(f, o));
+            }
             if (o->sub_openid[0]) { wxp_jw_key(w, "sub_openid"); wxp_jw_cstring(w, o->sub_openid); }
         }
         wxp_jw_object_end(w);
@@ -3177,20 +3192,27 @@ static void wxp__fake_place(wxp_fake *f, const wxp_http_request *req, int kind, 
     wxp__fake_reply_prepay(f, o);
 }
 
-/* POST /v3/pay/transactions/codepay: the terminal scanned the customer's code. */
-static void wxp__fake_codepay(wxp_fake *f, const wxp_http_request *req)
+/* POST /v3/pay/transactions/codepay: the terminal scanned the customer's code;
+   the partner form /v3/pay/partner/transactions/codepay (sp_appid, sp_mchid,
+   sub_appid, sub_mchid). */
+static void wxp__fake_codepay(wxp_fake *f, const wxp_http_request *req, int partner)
 {
     wxp__fake_priv *p = &f->wxp__priv;
-    wxp_str appid, mchid, desc, otn, attach, tag, code, v;
+    wxp_str appid, mchid, desc, otn, attach, tag, code, v, sub_mchid = { "", 0 }, sub_appid = { "", 0 };
     long long total = 0;
-    int payer, scene, store, t, fapiao = 0, sharing = 0;
+    int payer, scene, store, t, fapiao = 0, sharing = 0, sub = -1;
     wxp_fake_order *o;
     wxp_fake_customer *c;
 
     if (!wxp__fake_parse_body(f, req)) return;
-    if (wxp__fake_field(f, 0, "appid", "appid", 32, 1, &appid) < 0 ||
-        wxp__fake_field(f, 0, "mchid", "mchid", 32, 1, &mchid) < 0 ||
-        wxp__fake_field(f, 0, "description", "description", 127, 1, &desc) < 0 ||
+    if (partner ? wxp__fake_field(f, 0, "sp_appid", "sp_appid", 32, 1, &appid) < 0 ||
+                  wxp__fake_field(f, 0, "sp_mchid", "sp_mchid", 32, 1, &mchid) < 0 ||
+                  wxp__fake_field(f, 0, "sub_appid", "sub_appid", 32, 0, &sub_appid) < 0 ||
+                  wxp__fake_field(f, 0, "sub_mchid", "sub_mchid", 32, 1, &sub_mchid) < 0
+                : wxp__fake_field(f, 0, "appid", "appid", 32, 1, &appid) < 0 ||
+                  wxp__fake_field(f, 0, "mchid", "mchid", 32, 1, &mchid) < 0)
+        return;
+    if (wxp__fake_field(f, 0, "description", "description", 127, 1, &desc) < 0 ||
         wxp__fake_field(f, 0, "out_trade_no", "out_trade_no", 32, 1, &otn) < 0)
         return;
     if (!wxp__fake_otn_ok(otn, "")) {
@@ -3221,18 +3243,30 @@ static void wxp__fake_codepay(wxp_fake *f, const wxp_http_request *req)
         wxp__fake_jbool(f, t, "profit_sharing", "settle_info.profit_sharing", &sharing) < 0)
         return;
     if (!wxp__fake_eq(mchid, p->cfg.mchid)) {
-        wxp__fake_param_error(f, "mchid", " is not the merchant that signed the request");
+        wxp__fake_param_error(f, partner ? "sp_mchid" : "mchid",
+                              " is not the merchant that signed the request");
         return;
     }
     if (!wxp__fake_our_appid(f, appid)) {
         wxp__fake_error(f, 400, "APPID_MCHID_NOT_MATCH", WXP__FAKE_ZH_NOMATCH3);
         return;
     }
+    if (partner && (sub = wxp__fake_sub(f, sub_mchid)) < 0) {
+        wxp__fake_error(f, 400, "MCH_NOT_EXISTS", WXP__FAKE_ZH_NOMCH);
+        return;
+    }
+    if (sub_appid.len &&
+        (!p->cfg.sub_appids[sub] || !wxp__fake_eq(sub_appid, p->cfg.sub_appids[sub]))) {
+        wxp__fake_error(f, 400, "APPID_MCHID_NOT_MATCH", WXP__FAKE_ZH_NOMATCH3);
+        return;
+    }
 
     o = wxp__fake_order_by(f, otn, 0);
     if (o) {
-        /* Another order's number (placed, another amount, a sub-merchant's). */
-        if (o->sub_mchid[0] || strcmp(o->trade_type, "MICROPAY") != 0 || o->total != total) {
+        /* Another order's number (placed, another amount, another merchant's
+           or sub-merchant's, another AppID). */
+        if (!wxp__fake_eq(sub_mchid, o->sub_mchid) || !wxp__fake_eq(sub_appid, o->sub_appid) ||
+            strcmp(o->trade_type, "MICROPAY") != 0 || o->total != total) {
             wxp__fake_error(f, 403, "OUT_TRADE_NO_USED", WXP__FAKE_ZH_DUPNO);
             return;
         }
@@ -3255,6 +3289,8 @@ static void wxp__fake_codepay(wxp_fake *f, const wxp_http_request *req)
     }
     o->v3 = 1;
     wxp__fake_str_field(o->appid, sizeof o->appid, appid);
+    wxp__fake_str_field(o->sub_mchid, sizeof o->sub_mchid, sub_mchid);
+    wxp__fake_str_field(o->sub_appid, sizeof o->sub_appid, sub_appid);
     wxp__fake_str_field(o->attach, sizeof o->attach, attach);
     wxp__fake_str_field(o->auth_code, sizeof o->auth_code, code);
     c = wxp__fake_wechat_code(code) ? wxp__fake_customer_by(f, code) : NULL;
@@ -3277,31 +3313,40 @@ static void wxp__fake_codepay(wxp_fake *f, const wxp_http_request *req)
     wxp__fake_reply_tx(f, o, 200);
 }
 
-/* POST /v3/pay/transactions/out-trade-no/{out_trade_no}/reverse {"appid","mchid"} */
-static void wxp__fake_reverse(wxp_fake *f, const wxp_http_request *req, wxp_str seg)
+/* POST /v3/pay/transactions/out-trade-no/{out_trade_no}/reverse {"appid","mchid"};
+   the partner form /v3/pay/partner/transactions/out-trade-no/{out_trade_no}/
+   reverse {"sp_mchid","sub_mchid"}. */
+static void wxp__fake_reverse(wxp_fake *f, const wxp_http_request *req, wxp_str seg, int partner)
 {
     wxp__fake_priv *p = &f->wxp__priv;
     char id[33];
-    wxp_str appid, mchid;
+    wxp_str appid = { "", 0 }, mchid, sub_mchid = { "", 0 };
     wxp_fake_order *o;
     wxp_json_writer w;
     if (!wxp__fake_unpct(seg.ptr, seg.len, id, sizeof id) || !wxp__fake_outno_ok(wxp_cstr(id), 32)) {
         wxp__fake_param_error(f, "out_trade_no", " in the path is malformed");
         return;
     }
-    if (!wxp__fake_parse_body(f, req) ||
-        wxp__fake_field(f, 0, "appid", "appid", 32, 1, &appid) < 0 ||
-        wxp__fake_field(f, 0, "mchid", "mchid", 32, 1, &mchid) < 0)
+    if (!wxp__fake_parse_body(f, req)) return;
+    if (partner ? wxp__fake_field(f, 0, "sp_mchid", "sp_mchid", 32, 1, &mchid) < 0 ||
+                  wxp__fake_field(f, 0, "sub_mchid", "sub_mchid", 32, 1, &sub_mchid) < 0
+                : wxp__fake_field(f, 0, "appid", "appid", 32, 1, &appid) < 0 ||
+                  wxp__fake_field(f, 0, "mchid", "mchid", 32, 1, &mchid) < 0)
         return;
     if (!wxp__fake_eq(mchid, p->cfg.mchid)) {
-        wxp__fake_param_error(f, "mchid", " is not the merchant that signed the request");
+        wxp__fake_param_error(f, partner ? "sp_mchid" : "mchid",
+                              " is not the merchant that signed the request");
         return;
     }
-    if (!wxp__fake_our_appid(f, appid)) {
+    if (!partner && !wxp__fake_our_appid(f, appid)) {
         wxp__fake_error(f, 400, "APPID_MCHID_NOT_MATCH", WXP__FAKE_ZH_NOMATCH3);
         return;
     }
-    o = wxp__fake_order_for(f, wxp_cstr(id), 0, 0, wxp_cstr(""));
+    if (partner && wxp__fake_sub(f, sub_mchid) < 0) {
+        wxp__fake_error(f, 400, "MCH_NOT_EXISTS", WXP__FAKE_ZH_NOMCH);
+        return;
+    }
+    o = wxp__fake_order_for(f, wxp_cstr(id), 0, partner, sub_mchid);
     if (!o) {
         wxp__fake_error(f, 404, "ORDER_NOT_EXIST",
                         wxp__fake_say(f, "the order ", wxp_cstr(id), " does not exist"));
@@ -3329,8 +3374,15 @@ static void wxp__fake_reverse(wxp_fake *f, const wxp_http_request *req, wxp_str 
     o->polls_left = 0;
     wxp_jw_init(&w, p->out, sizeof p->out);
     wxp_jw_object_begin(&w);
-    wxp_jw_key(&w, "appid");        wxp_jw_string(&w, appid);
-    wxp_jw_key(&w, "mchid");        wxp_jw_cstring(&w, p->cfg.mchid);
+    if (partner) {
+        wxp_jw_key(&w, "sp_appid");  wxp_jw_cstring(&w, o->appid[0] ? o->appid : p->cfg.appid);
+        wxp_jw_key(&w, "sp_mchid");  wxp_jw_cstring(&w, p->cfg.mchid);
+        if (o->sub_appid[0]) { wxp_jw_key(&w, "sub_appid"); wxp_jw_cstring(&w, o->sub_appid); }
+        wxp_jw_key(&w, "sub_mchid"); wxp_jw_cstring(&w, o->sub_mchid);
+    } else {
+        wxp_jw_key(&w, "appid");     wxp_jw_string(&w, appid);
+        wxp_jw_key(&w, "mchid");     wxp_jw_cstring(&w, p->cfg.mchid);
+    }
     wxp_jw_key(&w, "out_trade_no"); wxp_jw_cstring(&w, o->out_trade_no);
     wxp_jw_object_end(&w);
     wxp__fake_done(f, &w, 200);
@@ -5005,9 +5057,14 @@ static void wxp__fake_simulate(wxp_fake *f, const wxp_http_request *req, wxp_str
              wxp__fake_route2(path, "/v3/pay/partner/transactions/out-trade-no/", "/close", &seg))
         wxp__fake_trade_close(f, req, seg, 1);
     else if (post && wxp__fake_route2(path, "/v3/pay/transactions/out-trade-no/", "/reverse", &seg))
-        wxp__fake_reverse(f, req, seg);
+        wxp__fake_reverse(f, req, seg, 0);
+    else if (post &&
+             wxp__fake_route2(path, "/v3/pay/partner/transactions/out-trade-no/", "/reverse", &seg))
+        wxp__fake_reverse(f, req, seg, 1);
     else if (post && wxp__fake_eq(path, "/v3/pay/transactions/codepay"))
-        wxp__fake_codepay(f, req);
+        wxp__fake_codepay(f, req, 0);
+    else if (post && wxp__fake_eq(path, "/v3/pay/partner/transactions/codepay"))
+        wxp__fake_codepay(f, req, 1);
     else if (post && wxp__fake_route(path, "/v3/pay/transactions/", &seg) &&
              (kind = wxp__fake_kind(seg)) >= 0)
         wxp__fake_place(f, req, kind, 0);
