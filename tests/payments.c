@@ -7,12 +7,15 @@
    paid by the customer, the TRANSACTION.SUCCESS callback verified and
    decrypted, queried, refunded, the refund callback), closing, time_expire,
    the checkout signatures (verified with the merchant's public key), APIv3
-   code-pay and reverse, and the POS sale over APIv3 (wxp_pos_sale_v3) for
+   code-pay and reverse (a merchant's own and a service provider's), and the
+   POS sale over APIv3 (wxp_pos_sale_v3) for
    every kind of customer with the invariant checked against the simulator's
    book and wallets. Then the same placement and query through the sockets
    transport against the loopback HTTPS server (tests/server/), whose /sim/pay
    delivers the payment callback and delivers it again as WeChat Pay does
-   while the merchant refuses it.
+   while the merchant refuses it, and JSAPI, App and H5 placement, close
+   (both), code-pay and reverse (both) over the wire, each checked against the
+   server's book (/sim/order).
 
    A standalone cmocka program (its own main), linked with build/obj/impl.o and
    build/obj/util.o; `make test` runs it from the repository root. It starts
@@ -1917,6 +1920,195 @@ static void loopback_server(void)
     wxp_sock_close(&sock);
 }
 
+/* The server's book for otn (GET /sim/order): asserts it is there, with
+   trade_state and total; the body in book. */
+static void assert_book(const char *otn, const char *state, long long total, char *book, size_t cap)
+{
+    char path[96], want[64];
+    snprintf(path, sizeof path, "/sim/order?out_trade_no=%s", otn);
+    assert_int_equal(sim_call("GET", path, book, cap), 200);
+    snprintf(want, sizeof want, "\"trade_state\":\"%s\"", state);
+    if (!strstr(book, want)) fail_msg("%s: %s, not %s", otn, book, state);
+    snprintf(want, sizeof want, "{\"total\":%lld,", total);
+    if (strncmp(book, want, strlen(want)) != 0) fail_msg("%s: %s, not total %lld", otn, book, total);
+}
+
+/* JSAPI, App and H5 placement, close (the merchant's and the provider's),
+   code-pay and reverse (both), through the sockets transport: the simulator's
+   code is the in-process one, so each is checked against the server's book. */
+static void loopback_orders(void)
+{
+    static const char code[] = "134567890123456788", broke[] = "101234567890123455";
+    char book[512], path[160], otn[48];
+    wxp_prepay_req q;
+    wxp_prepay pp;
+    wxp_prepay_h5 h5;
+    wxp_prepay_native nat;
+    wxp_partner_prepay_req pq;
+    wxp_partner_transaction ptx;
+    wxp_partner_codepay_req pcq;
+    wxp_partner_reverse_result prv;
+    wxp_codepay_req cq;
+    wxp_reverse_result rv;
+    wxp_transaction tx;
+    wxp_result r;
+
+    if (!sim_pid && !sim_start()) fail_msg("could not start %s (run from the repository root after make)", SIM_SERVER);
+    sock_client();
+
+    /* JSAPI: the prepay_id, the order NOTPAY in the book and by query. */
+    snprintf(otn, sizeof otn, "T-WIRE-JS-%u", sim_port);
+    q = order_req(otn, 101);
+    q.payer.openid = OPENID;
+    memset(&pp, 0, sizeof pp);
+    assert_int_equal(wxp_transaction_create_jsapi(&client, &q, &pp, &r), WXP_OK);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(pp.prepay_id.len, 36);
+    assert_true(memcmp(pp.prepay_id.ptr, "wx", 2) == 0);
+    assert_book(otn, "NOTPAY", 101, book, sizeof book);
+    memset(&tx, 0, sizeof tx);
+    assert_int_equal(wxp_transaction_by_out_trade_no(&client, otn, &tx, &r), WXP_OK);
+    assert_view(tx.trade_state, "NOTPAY");
+    /* Paid through /sim/pay (no callback: an https notify_url), queried JSAPI. */
+    snprintf(path, sizeof path, "/sim/pay?out_trade_no=%s", otn);
+    assert_int_equal(sim_call("POST", path, book, sizeof book), 200);
+    assert_book(otn, "SUCCESS", 101, book, sizeof book);
+    memset(&tx, 0, sizeof tx);
+    assert_int_equal(wxp_transaction_by_out_trade_no(&client, otn, &tx, &r), WXP_OK);
+    assert_view(tx.trade_state, "SUCCESS");
+    assert_view(tx.trade_type, "JSAPI");
+    assert_view(tx.payer.openid, OPENID);
+    /* Paid: it does not close. */
+    assert_int_equal(wxp_transaction_close(&client, otn, &r), WXP_E_HTTP);
+    assert_int_equal(r.status, 400);
+    assert_string_equal(r.code, "ORDERPAID");
+    assert_book(otn, "SUCCESS", 101, book, sizeof book);
+
+    /* App: a prepay_id; closed by the merchant (204), CLOSED in the book. */
+    snprintf(otn, sizeof otn, "T-WIRE-APP-%u", sim_port);
+    q = order_req(otn, 102);
+    memset(&pp, 0, sizeof pp);
+    assert_int_equal(wxp_transaction_create_app(&client, &q, &pp, &r), WXP_OK);
+    assert_int_equal(pp.prepay_id.len, 36);
+    assert_book(otn, "NOTPAY", 102, book, sizeof book);
+    assert_int_equal(wxp_transaction_close(&client, otn, &r), WXP_OK);
+    assert_int_equal(r.status, 204);
+    assert_book(otn, "CLOSED", 102, book, sizeof book);
+    memset(&tx, 0, sizeof tx);
+    assert_int_equal(wxp_transaction_by_out_trade_no(&client, otn, &tx, &r), WXP_OK);
+    assert_view(tx.trade_state, "CLOSED");
+    /* Closed: it cannot be paid, and placing it again is refused. */
+    snprintf(path, sizeof path, "/sim/pay?out_trade_no=%s", otn);
+    assert_int_equal(sim_call("POST", path, book, sizeof book), 400);
+    assert_int_equal(wxp_transaction_create_app(&client, &q, &pp, &r), WXP_E_HTTP);
+    assert_string_equal(r.code, "ORDER_CLOSED");
+    assert_book(otn, "CLOSED", 102, book, sizeof book);
+
+    /* H5: the cashier page of the prepay_id. */
+    snprintf(otn, sizeof otn, "T-WIRE-H5-%u", sim_port);
+    q = order_req(otn, 103);
+    q.scene_info.payer_client_ip = "14.23.150.211";
+    q.scene_info.h5_info.type = "iOS";
+    memset(&h5, 0, sizeof h5);
+    assert_int_equal(wxp_transaction_create_h5(&client, &q, &h5, &r), WXP_OK);
+    assert_true(has(h5.h5_url, "https://wx.tenpay.com/cgi-bin/mmpayweb-bin/checkmweb?prepay_id=wx"));
+    assert_true(has(h5.h5_url, "&package="));
+    assert_book(otn, "NOTPAY", 103, book, sizeof book);
+    snprintf(path, sizeof path, "/sim/pay?out_trade_no=%s", otn);
+    assert_int_equal(sim_call("POST", path, book, sizeof book), 200);
+    memset(&tx, 0, sizeof tx);
+    assert_int_equal(wxp_transaction_by_out_trade_no(&client, otn, &tx, &r), WXP_OK);
+    assert_view(tx.trade_type, "MWEB");
+    assert_book(otn, "SUCCESS", 103, book, sizeof book);
+
+    /* The provider's order closed by the provider; not by the merchant's route. */
+    snprintf(otn, sizeof otn, "T-WIRE-SP-%u", sim_port);
+    pq = partner_req(otn, 104);
+    pq.sub_mchid = SIM_SUB;
+    memset(&nat, 0, sizeof nat);
+    assert_int_equal(wxp_partner_transaction_create_native(&client, &pq, &nat, &r), WXP_OK);
+    assert_book(otn, "NOTPAY", 104, book, sizeof book);
+    assert_int_equal(wxp_transaction_close(&client, otn, &r), WXP_E_HTTP);
+    assert_int_equal(r.status, 404);
+    assert_book(otn, "NOTPAY", 104, book, sizeof book);
+    assert_int_equal(wxp_partner_transaction_close(&client, SIM_SUB, otn, &r), WXP_OK);
+    assert_int_equal(r.status, 204);
+    assert_book(otn, "CLOSED", 104, book, sizeof book);
+    memset(&ptx, 0, sizeof ptx);
+    assert_int_equal(wxp_partner_transaction_by_out_trade_no(&client, SIM_SUB, otn, &ptx, &r), WXP_OK);
+    assert_view(ptx.trade_state, "CLOSED");
+    assert_view(ptx.sub_mchid, SIM_SUB);
+
+    /* Code-pay: a customer of the server's, paid at once (200), then reversed:
+       REVOKED in the book with one reverse; the reverse again changes nothing. */
+    snprintf(path, sizeof path, "/sim/customer?auth_code=%s&pay=now&balance=100000", code);
+    assert_int_equal(sim_call("POST", path, book, sizeof book), 200);
+    snprintf(path, sizeof path, "/sim/customer?auth_code=%s&pay=nomoney&balance=0", broke);
+    assert_int_equal(sim_call("POST", path, book, sizeof book), 200);
+    snprintf(otn, sizeof otn, "T-WIRE-CODE-%u", sim_port);
+    cq = codepay_req(otn, code, 105);
+    memset(&tx, 0, sizeof tx);
+    assert_int_equal(wxp_transaction_codepay(&client, &cq, &tx, &r), WXP_OK);
+    assert_int_equal(r.status, 200);
+    assert_view(tx.trade_state, "SUCCESS");
+    assert_view(tx.trade_type, "MICROPAY");
+    assert_view(tx.appid, SIM_APPID);
+    assert_true(tx.transaction_id.len > 0 && tx.payer.openid.len > 0);
+    assert_book(otn, "SUCCESS", 105, book, sizeof book);
+    assert_non_null(strstr(book, "\"reverses\":0,"));
+    memset(&rv, 0, sizeof rv);
+    assert_int_equal(wxp_transaction_reverse(&client, otn, &rv, &r), WXP_OK);
+    assert_int_equal(r.status, 200);
+    assert_view(rv.appid, SIM_APPID);
+    assert_view(rv.mchid, WXP_TEST_MCHID);
+    assert_view(rv.out_trade_no, otn);
+    assert_book(otn, "REVOKED", 105, book, sizeof book);
+    assert_non_null(strstr(book, "\"reverses\":1,"));
+    assert_int_equal(wxp_transaction_reverse(&client, otn, &rv, &r), WXP_OK);
+    assert_book(otn, "REVOKED", 105, book, sizeof book);
+    assert_non_null(strstr(book, "\"reverses\":2,"));
+    memset(&tx, 0, sizeof tx);
+    assert_int_equal(wxp_transaction_by_out_trade_no(&client, otn, &tx, &r), WXP_OK);
+    assert_view(tx.trade_state, "REVOKED");
+    /* No money: 403 NOT_ENOUGH, PAYERROR in the book; reversed: REVOKED. */
+    snprintf(otn, sizeof otn, "T-WIRE-BROKE-%u", sim_port);
+    cq = codepay_req(otn, broke, 106);
+    assert_int_equal(wxp_transaction_codepay(&client, &cq, &tx, &r), WXP_E_HTTP);
+    assert_int_equal(r.status, 403);
+    assert_string_equal(r.code, "NOT_ENOUGH");
+    assert_book(otn, "PAYERROR", 106, book, sizeof book);
+    assert_int_equal(wxp_transaction_reverse(&client, otn, &rv, &r), WXP_OK);
+    assert_book(otn, "REVOKED", 106, book, sizeof book);
+
+    /* The provider's code-pay and reverse, the same way. */
+    snprintf(otn, sizeof otn, "T-WIRE-SPCODE-%u", sim_port);
+    memset(&pcq, 0, sizeof pcq);
+    pcq.sub_mchid = SIM_SUB;
+    pcq.description = "POS sale";
+    pcq.out_trade_no = otn;
+    pcq.payer.auth_code = code;
+    pcq.amount.total = 107;
+    memset(&ptx, 0, sizeof ptx);
+    assert_int_equal(wxp_partner_transaction_codepay(&client, &pcq, &ptx, &r), WXP_OK);
+    assert_int_equal(r.status, 200);
+    assert_view(ptx.trade_state, "SUCCESS");
+    assert_view(ptx.sub_mchid, SIM_SUB);
+    assert_view(ptx.sp_appid, SIM_APPID);
+    assert_true(ptx.payer.sp_openid.len > 0);
+    assert_book(otn, "SUCCESS", 107, book, sizeof book);
+    memset(&prv, 0, sizeof prv);
+    assert_int_equal(wxp_partner_transaction_reverse(&client, SIM_SUB, otn, &prv, &r), WXP_OK);
+    assert_view(prv.sp_mchid, WXP_TEST_MCHID);
+    assert_view(prv.sub_mchid, SIM_SUB);
+    assert_view(prv.out_trade_no, otn);
+    assert_book(otn, "REVOKED", 107, book, sizeof book);
+    memset(&ptx, 0, sizeof ptx);
+    assert_int_equal(wxp_partner_transaction_by_out_trade_no(&client, SIM_SUB, otn, &ptx, &r), WXP_OK);
+    assert_view(ptx.trade_state, "REVOKED");
+    wxp_client_wipe(&client);
+    wxp_sock_close(&sock);
+}
+
 /* ---- library defects found here (./payments bugs) ------------------------------------ */
 
 /* WeChat Pay's out_trade_no for an order is 6-32 of [0-9A-Za-z_-|*] (JSAPI /
@@ -1980,6 +2172,7 @@ CASE(pos_sale_v3_every_customer)
 CASE(pos_sale_v3_faults)
 CASE(certificates_served)
 CASE(loopback_server)
+CASE(loopback_orders)
 CASE(bug_out_trade_no_charset)
 CASE(bug_description_counts_bytes)
 
@@ -2003,6 +2196,7 @@ int main(void)
         cmocka_unit_test(t_pos_sale_v3_faults),
         cmocka_unit_test(t_certificates_served),
         cmocka_unit_test(t_loopback_server),
+        cmocka_unit_test(t_loopback_orders),
         cmocka_unit_test(t_bug_out_trade_no_charset),
         cmocka_unit_test(t_bug_description_counts_bytes),
     };
