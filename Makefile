@@ -278,7 +278,7 @@ $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(HDRS) examples/tes
 
 # The unit suite (cmocka, ASan+UBSan, no-malloc, simulator endpoints, POS sale) at
 # another optimisation level, with gcc and with clang.
-OPT_SUITE = $(BUILD)/tests $(BUILD)/tests-asan $(NOMALLOC) $(FAKE_EP) $(POS_SALE)
+OPT_SUITE = $(BUILD)/tests $(BUILD)/tests-asan $(NOMALLOC) $(FAKE_EP) $(POS_SALE) $(POS_FAULTS)
 test-suite: $(OPT_SUITE)
 	@for t in $(OPT_SUITE); do echo "== $$t"; ./$$t || exit 1; done
 test-O0 test-O2:

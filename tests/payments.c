@@ -2109,7 +2109,7 @@ static void loopback_orders(void)
     wxp_sock_close(&sock);
 }
 
-/* ---- library defects found here (./payments bugs) ------------------------------------ */
+/* ---- library defects found here (regression tests) ------------------------------------ */
 
 /* WeChat Pay's out_trade_no for an order is 6-32 of [0-9A-Za-z_-|*] (JSAPI /
    Native placement, 4012525167, 4012791877), for code-pay [0-9A-Za-z_-*]
