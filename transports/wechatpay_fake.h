@@ -2829,6 +2829,32 @@ static int wxp__fake_sub(const wxp_fake *f, wxp_str sub_mchid)
     return -1;
 }
 
+/* Who pays in: the merchant that signed, an AppID bound to it, and for a
+   service provider a sub-merchant it serves (and that one's AppID). Nonzero:
+   refused, the answer made; *sub: the sub-merchant's index. */
+static int wxp__fake_payee(wxp_fake *f, int partner, wxp_str mchid, wxp_str appid, wxp_str sub_mchid,
+                           wxp_str sub_appid, int *sub)
+{
+    const wxp_fake_config *c = &f->wxp__priv.cfg;
+    if (!wxp__fake_eq(mchid, c->mchid)) {
+        wxp__fake_param_error(f, partner ? "sp_mchid" : "mchid", " is not the merchant that signed the request");
+        return 1;
+    }
+    if (!wxp__fake_our_appid(f, appid)) {
+        wxp__fake_error(f, 400, "APPID_MCHID_NOT_MATCH", WXP__FAKE_ZH_NOMATCH3);
+        return 1;
+    }
+    if (partner && (*sub = wxp__fake_sub(f, sub_mchid)) < 0) {
+        wxp__fake_error(f, 400, "MCH_NOT_EXISTS", WXP__FAKE_ZH_NOMCH);
+        return 1;
+    }
+    if (sub_appid.len && (*sub < 0 || !c->sub_appids[*sub] || !wxp__fake_eq(sub_appid, c->sub_appids[*sub]))) {
+        wxp__fake_error(f, 400, "APPID_MCHID_NOT_MATCH", WXP__FAKE_ZH_NOMATCH3);
+        return 1;
+    }
+    return 0;
+}
+
 /* A string member key of obj (absent when obj < 0), label its full name: 1
    set, 0 absent or empty, -1 answered (PARAM_ERROR: not a string, longer
    than max characters, or required and not set). */
@@ -3125,24 +3151,7 @@ static void wxp__fake_place(wxp_fake *f, const wxp_http_request *req, int kind, 
         return;
 
     /* Who places it: the merchant that signed, an AppID bound to it, a sub-merchant it serves. */
-    if (!wxp__fake_eq(mchid, p->cfg.mchid)) {
-        wxp__fake_param_error(f, partner ? "sp_mchid" : "mchid",
-                              " is not the merchant that signed the request");
-        return;
-    }
-    if (!wxp__fake_our_appid(f, appid)) {
-        wxp__fake_error(f, 400, "APPID_MCHID_NOT_MATCH", WXP__FAKE_ZH_NOMATCH3);
-        return;
-    }
-    if (partner && (sub = wxp__fake_sub(f, sub_mchid)) < 0) {
-        wxp__fake_error(f, 400, "MCH_NOT_EXISTS", WXP__FAKE_ZH_NOMCH);
-        return;
-    }
-    if (sub_appid.len &&
-        (!p->cfg.sub_appids[sub] || !wxp__fake_eq(sub_appid, p->cfg.sub_appids[sub]))) {
-        wxp__fake_error(f, 400, "APPID_MCHID_NOT_MATCH", WXP__FAKE_ZH_NOMATCH3);
-        return;
-    }
+    if (wxp__fake_payee(f, partner, mchid, appid, sub_mchid, sub_appid, &sub)) return;
 
     /* The fields that make the order: the same again is a retry. */
     h = wxp__fake_hash(h, partner ? "partner" : "direct", wxp_cstr(wxp__fake_kind_path[kind]));
@@ -3242,24 +3251,7 @@ static void wxp__fake_codepay(wxp_fake *f, const wxp_http_request *req, int part
     if ((t = wxp__fake_jobj(f, 0, "settle_info", "settle_info")) == -2 ||
         wxp__fake_jbool(f, t, "profit_sharing", "settle_info.profit_sharing", &sharing) < 0)
         return;
-    if (!wxp__fake_eq(mchid, p->cfg.mchid)) {
-        wxp__fake_param_error(f, partner ? "sp_mchid" : "mchid",
-                              " is not the merchant that signed the request");
-        return;
-    }
-    if (!wxp__fake_our_appid(f, appid)) {
-        wxp__fake_error(f, 400, "APPID_MCHID_NOT_MATCH", WXP__FAKE_ZH_NOMATCH3);
-        return;
-    }
-    if (partner && (sub = wxp__fake_sub(f, sub_mchid)) < 0) {
-        wxp__fake_error(f, 400, "MCH_NOT_EXISTS", WXP__FAKE_ZH_NOMCH);
-        return;
-    }
-    if (sub_appid.len &&
-        (!p->cfg.sub_appids[sub] || !wxp__fake_eq(sub_appid, p->cfg.sub_appids[sub]))) {
-        wxp__fake_error(f, 400, "APPID_MCHID_NOT_MATCH", WXP__FAKE_ZH_NOMATCH3);
-        return;
-    }
+    if (wxp__fake_payee(f, partner, mchid, appid, sub_mchid, sub_appid, &sub)) return;
 
     o = wxp__fake_order_by(f, otn, 0);
     if (o) {
