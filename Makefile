@@ -63,9 +63,10 @@ INSTALL_CHECK ?= $(wildcard tests/install_check.sh)
 
 all: $(CLI) $(EXAMPLES) $(BUILD)/tests $(CHECKS) $(POS_FAULTS)
 
-test: $(BUILD)/tests $(BUILD)/tests-asan $(EXAMPLES) $(NOMALLOC) $(CURLTEST) $(OSSL_VEC) $(FAKE_EP) $(POS_SALE) $(POS_FAULTS) $(PAYMENTS) $(CHECKS) $(CLI)
+test: $(BUILD)/tests $(BUILD)/tests-asan $(EXAMPLES) $(NOMALLOC) $(CURLTEST) $(OSSL_VEC) $(FAKE_EP) $(POS_SALE) $(POS_FAULTS) $(PAYMENTS) $(CHECKS) $(CLI) $(BUILD)/quickstart
 	./$(BUILD)/tests
 	./$(BUILD)/tests-asan
+	@echo "== README's Quick start"; ./$(BUILD)/quickstart | grep -qx PROCESSING
 	@for e in $(EXAMPLES); do echo "== $$e"; ./$$e > $(BUILD)/example.out || { cat $(BUILD)/example.out; exit 1; }; done
 	$(if $(NOMALLOC),./$(NOMALLOC))
 	$(if $(CURLTEST),./$(CURLTEST))
@@ -115,6 +116,13 @@ clean:
 	rm -rf build $(BUILD)
 
 # ---- rules -------------------------------------------------------------------
+
+# README's Quick start, the first ```c block under "## Quick start", built as
+# written: the docs cannot rot.
+$(BUILD)/quickstart: README.md $(HDRS) examples/test_keys.h
+	@mkdir -p $(@D)
+	awk '/^## Quick start/{q=1; next} q && /^```c/{p=1; next} p && /^```/{exit} p{print}' README.md > $@.c
+	$(CC) -std=c99 -Wall -Wextra -Wpedantic -Werror -I. -o $@ $@.c -lbearssl
 
 $(BUILD)/wxpay: cli/wxpay.c $(HDRS) examples/test_keys.h
 	@mkdir -p $(@D)
