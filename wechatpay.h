@@ -5271,7 +5271,7 @@ WXP__PRIVATE wxp_err wxp__checkout(wxp_client *c, const wxp__endpoint *ep, const
     if (!prepay) prepay = &local;
     e = wxp__call(c, ep, req, prepay, res);
     if (e) return e;
-    /* The signature's nonce and clock calls leave io_buf alone, but keep a copy. */
+    /* The signing calls take a NUL-terminated string; the answer is a view. */
     wxp__copy(id, sizeof id, prepay->prepay_id.ptr, prepay->prepay_id.len);
     if (!appid || !*appid) appid = c->wxp__priv.cfg.appid;
     return js ? wxp_jsapi_sign(c, appid, id, js, res) : wxp_app_sign(c, appid, id, app, res);
@@ -6293,7 +6293,7 @@ WXP__PRIVATE wxp_err wxp__sale(wxp_client *c, const wxp__sale_api *api, const vo
     poll_ms = WXP__DEF(sc->poll_interval_ms, 5000u);
     wxp__sale_note(sc, api->paying);
     started = wxp__now(c);
-    step = api->pay(c, req, out, res); /* res: the payment's, even when the step asked more */
+    step = api->pay(c, req, out, res);
     /* Where the call stopped decides, never the error code: once the request
        was handed to the transport, the customer may have been charged. */
     if (!res->sent) return out->last_error;
@@ -6302,19 +6302,27 @@ WXP__PRIVATE wxp_err wxp__sale(wxp_client *c, const wxp__sale_api *api, const vo
         wxp__sale_note(sc, "paid");
         return WXP_OK;
     }
-    /* The number belongs to another order: nothing of this sale to reverse,
-       and reversing by out_trade_no would revoke that other order. */
-    if (step == WXP__S_NUMBER_USED) {
+    /* The number was refused as used, or paid before: never reverse it (that
+       would revoke another order, or refund this sale's own earlier run).
+       Look once: paid under this number is for reconciliation; otherwise
+       this customer was not charged. */
+    if (step == WXP__S_NUMBER_USED || step == WXP__S_PAID_BEFORE) {
+        wxp_err said = out->last_error;
+        char code[sizeof out->err_code];
+        int look;
+        memcpy(code, out->err_code, sizeof code);
+        out->queries++;
+        look = api->query(c, req, out, res);
+        out->last_error = said; /* what the payment was answered */
+        memcpy(out->err_code, code, sizeof code);
+        if (step == WXP__S_PAID_BEFORE || look == WXP__S_PAID || look == WXP__S_MISMATCH) {
+            out->outcome = WXP_SALE_UNKNOWN;
+            wxp__sale_note(sc, "unknown: reconcile later");
+            return said;
+        }
         out->outcome = WXP_SALE_REVERSED;
         wxp__sale_note(sc, "not paid");
         return WXP_OK;
-    }
-    /* Paid before (a sale run twice, or a reused number): a reverse would
-       refund it. Leave it to reconciliation. */
-    if (step == WXP__S_PAID_BEFORE) {
-        out->outcome = WXP_SALE_UNKNOWN;
-        wxp__sale_note(sc, "unknown: reconcile later");
-        return out->last_error;
     }
     /* Unconfirmed: poll until the sale settles or the time is up. */
     while (step == WXP__S_PENDING && wait_ms < budget_ms && (wxp__now(c) - started) * 1000 < (long long)budget_ms) {
@@ -6443,14 +6451,7 @@ WXP__PRIVATE int wxp__sale_pay_v2(wxp_client *c, const void *req, wxp_sale *out,
     wxp__sale_seen_v2(out, e, res, &o);
     if (e == WXP_OK) return wxp__sale_paid_v2(&o, (const wxp_micropay_req *)req, out);
     if (e == WXP_E_V2_RESULT && strcmp(res->code, "OUT_TRADE_NO_USED") == 0) return WXP__S_NUMBER_USED;
-    if (e == WXP_E_V2_RESULT && strcmp(res->code, "ORDERPAID") == 0) {
-        out->queries++; /* look, for the record */
-        (void)wxp__sale_query_v2(c, req, out, res);
-        res->sent = 1; /* of micropay, which was answered */
-        out->last_error = WXP_E_V2_RESULT;
-        wxp__copy(out->err_code, sizeof out->err_code, "ORDERPAID", 9);
-        return WXP__S_PAID_BEFORE;
-    }
+    if (e == WXP_E_V2_RESULT && strcmp(res->code, "ORDERPAID") == 0) return WXP__S_PAID_BEFORE;
     return wxp__sale_pending_v2(e, res) ? WXP__S_PENDING : WXP__S_REFUSED;
 }
 
@@ -6543,15 +6544,10 @@ WXP__PRIVATE int wxp__sale_pay_v3(wxp_client *c, const void *req, wxp_sale *out,
         step = wxp__sale_state_v3(&t, (const wxp_codepay_req *)req, out, res);
         return step == WXP__S_STOP ? WXP__S_REFUSED : step; /* PAYERROR...: close it by reversing */
     }
-    /* The number is another order's (or this sale's, run twice): look
-       before anything, and never reverse a number that was refused as used. */
-    if (e == WXP_E_HTTP && (strcmp(res->code, "OUT_TRADE_NO_USED") == 0 || strcmp(res->code, "INVALID_REQUEST") == 0)) {
-        out->queries++;
-        step = wxp__sale_query_v3(c, req, out, res);
-        res->sent = 1; /* of codepay, which was answered */
-        out->last_error = e;
-        return step == WXP__S_PAID || step == WXP__S_MISMATCH ? WXP__S_PAID_BEFORE : WXP__S_NUMBER_USED;
-    }
+    /* APIv3 has no ORDERPAID: a used number is another order's or this
+       sale's own, run twice; the machine looks to tell them apart. */
+    if (e == WXP_E_HTTP && (strcmp(res->code, "OUT_TRADE_NO_USED") == 0 || strcmp(res->code, "INVALID_REQUEST") == 0))
+        return WXP__S_NUMBER_USED;
     return wxp__sale_pending_v3(e, res) ? WXP__S_PENDING : WXP__S_REFUSED;
 }
 
