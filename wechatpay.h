@@ -4971,23 +4971,14 @@ WXP__PRIVATE wxp_err wxp__typed_call(wxp_client *c, const char *method, const ch
     return wxp__decode_root(out_model, &doc, out, res);
 }
 
-/* The client's path buffer, to build a query onto what it holds. */
-WXP__PRIVATE wxp__sb wxp__path_sb(wxp_client *c)
-{
-    wxp__sb b;
-    b.p = c->wxp__priv.path;
-    b.cap = sizeof c->wxp__priv.path;
-    b.len = strlen(b.p);
-    return b;
-}
-
-/* Appends "?name=value", then "&name=value", the value percent-encoded, when
-   value is set. A path that outgrows WXP_PATH_MAX is WXP_E_NOSPACE at
-   wxp__sb_end, never a request sent cut. */
-WXP__PRIVATE void wxp__query(wxp__sb *b, const char *name, const char *value)
+/* Appends "?name=value" (*sep '?'), then "&name=value", the value
+   percent-encoded, when value is set. A path that outgrows WXP_PATH_MAX is
+   WXP_E_NOSPACE at wxp__sb_end, never a request sent cut. */
+WXP__PRIVATE void wxp__query(wxp__sb *b, char *sep, const char *name, const char *value)
 {
     if (!value || !*value) return;
-    wxp__sb_put(b, memchr(b->p, '?', b->len < b->cap ? b->len : b->cap) ? "&" : "?", 1);
+    wxp__sb_put(b, sep, 1);
+    *sep = '&';
     wxp__sb_cstr(b, name);
     wxp__sb_put(b, "=", 1);
     wxp__sb_pct(b, value);
@@ -5001,6 +4992,7 @@ WXP__PRIVATE wxp_err wxp__ep_path(wxp_client *c, const wxp__endpoint *ep, const 
     const wxp_config *cfg = &c->wxp__priv.cfg;
     const char *params[9];
     size_t i, np = 0;
+    char sep = '?';
     wxp__sb b;
     wxp_err e;
     for (i = 0; i < ep->req->n && np + 2 < sizeof params / sizeof params[0]; i++)
@@ -5009,17 +5001,18 @@ WXP__PRIVATE wxp_err wxp__ep_path(wxp_client *c, const wxp__endpoint *ep, const 
             params[np++] = wxp__req_str(cfg, &ep->req->f[i], req);
         }
     params[np] = NULL;
-    e = wxp_path_fill(c->wxp__priv.path, sizeof c->wxp__priv.path, ep->path, params, NULL, res);
+    b.p = c->wxp__priv.path;
+    b.cap = sizeof c->wxp__priv.path;
+    e = wxp_path_fill(b.p, b.cap, ep->path, params, &b.len, res);
     if (e || strcmp(ep->method, "GET") != 0) return e;
-    b = wxp__path_sb(c);
     for (i = 0; i < ep->req->n; i++) {
         const wxp__field *f = &ep->req->f[i];
         char num[24];
         if (wxp__in_path(ep->path, f->key)) continue;
-        if (f->type == WXP__T_STR) wxp__query(&b, f->key, wxp__req_str(cfg, f, req));
+        if (f->type == WXP__T_STR) wxp__query(&b, &sep, f->key, wxp__req_str(cfg, f, req));
         else if (f->type == WXP__T_INT && (f->req || *WXP__CAT(req, f->off, const long long *))) {
             (void)wxp__itoa(num, *WXP__CAT(req, f->off, const long long *));
-            wxp__query(&b, f->key, num);
+            wxp__query(&b, &sep, f->key, num);
         }
     }
     return wxp__sb_end(&b, NULL, res, "path");
