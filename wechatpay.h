@@ -5792,38 +5792,33 @@ WXP__PRIVATE void wxp__v2h_put(wxp__v2h *h, const void *d, size_t n)
     if (h->md5) br_md5_update(&h->m, d, n); else br_hmac_update(&h->h, d, n);
 }
 
-/* Fails with e, naming the key, when the two lists share a key or repeat one. */
-WXP__PRIVATE wxp_err wxp__v2_unique(const wxp_kv *a, size_t na, const wxp_kv *x, size_t nx, wxp_err e,
-                                    const char *msg, wxp_result *res)
-{
-    size_t i, j, total = na + nx;
-    for (i = 0; i < total; i++) {
-        const wxp_kv *kv = i < na ? &a[i] : &x[i - na];
-        for (j = i + 1; j < total; j++)
-            if (wxp__kv_cmp(kv->key, (j < na ? &a[j] : &x[j - na])->key) == 0) {
-                char name[64];
-                wxp__copy(name, sizeof name, kv->key.ptr, kv->key.len);
-                return wxp__fail(res, e, name, msg);
-            }
-    }
-    return WXP_OK;
-}
-
 /* Signs the union of two lists without sorting a copy: each round picks the
    smallest key above the last one (n is small; no scratch memory needed). */
 WXP__PRIVATE wxp_err wxp__v2_sign2(const wxp_kv *a, size_t na, const wxp_kv *x, size_t nx, wxp_str key,
-                                   int sign_type, char out[65], wxp_result *res)
+                                   int sign_type, wxp_err dup, char out[65], wxp_result *res)
 {
     wxp__v2h h;
     unsigned char d[32];
     size_t dlen, i, total = na + nx;
     const wxp_str *last = NULL;
     int first = 1;
-    wxp_err e;
     if (!key.len) return wxp__fail(res, WXP_E_ARG, "apiv2_key", "the APIv2 key is not configured");
     if (sign_type != WXP_V2_MD5 && sign_type != WXP_V2_HMAC_SHA256)
         return wxp__fail(res, WXP_E_ARG, "sign_type", "MD5 or HMAC-SHA256");
-    if ((e = wxp__v2_unique(a, na, x, nx, WXP_E_ARG, "duplicate APIv2 key", res)) != WXP_OK) return e;
+    /* A key twice: the caller's mistake in a request (dup WXP_E_ARG); in an
+       answer not what WeChat Pay signed, which copy would count? (dup
+       WXP_E_SIGNATURE). */
+    for (i = 0; i < total; i++) {
+        const wxp_kv *kv = i < na ? &a[i] : &x[i - na];
+        size_t j;
+        for (j = i + 1; j < total; j++)
+            if (wxp__kv_cmp(kv->key, (j < na ? &a[j] : &x[j - na])->key) == 0) {
+                char name[64];
+                wxp__copy(name, sizeof name, kv->key.ptr, kv->key.len);
+                return wxp__fail(res, dup, name, dup == WXP_E_ARG ? "duplicate APIv2 key"
+                                                 : "the answer repeats this element: it cannot be verified");
+            }
+    }
     h.md5 = sign_type == WXP_V2_MD5;
     if (h.md5) br_md5_init(&h.m);
     else {
@@ -5859,7 +5854,7 @@ WXP_API wxp_err wxp_v2_sign(const wxp_kv *kv, size_t n, wxp_str apiv2_key, int s
                             wxp_result *res)
 {
     wxp__res_clear(res);
-    return wxp__v2_sign2(kv, n, NULL, 0, apiv2_key, sign_type, out, res);
+    return wxp__v2_sign2(kv, n, NULL, 0, apiv2_key, sign_type, WXP_E_ARG, out, res);
 }
 
 WXP__PRIVATE wxp_err wxp__v2_verify(const wxp_kv *kv, size_t n, wxp_str apiv2_key, int sign_type, wxp_result *res)
@@ -5868,11 +5863,7 @@ WXP__PRIVATE wxp_err wxp__v2_verify(const wxp_kv *kv, size_t n, wxp_str apiv2_ke
     const wxp_str *got = wxp_kv_get(kv, n, "sign");
     wxp_err e;
     if (!got) return wxp__fail(res, WXP_E_SIGNATURE, "sign", "the answer carries no sign");
-    /* A repeated element is not what WeChat Pay signed: which copy would count? */
-    e = wxp__v2_unique(kv, n, NULL, 0, WXP_E_SIGNATURE, "the answer repeats this element: it cannot be verified",
-                       res);
-    if (e) return e;
-    e = wxp__v2_sign2(kv, n, NULL, 0, apiv2_key, sign_type, want, res);
+    e = wxp__v2_sign2(kv, n, NULL, 0, apiv2_key, sign_type, WXP_E_SIGNATURE, want, res);
     if (e) return e;
     if (got->len != strlen(want) || !wxp__ct_equal(got->ptr, want, got->len))
         return wxp__fail(res, WXP_E_SIGNATURE, "sign", "the APIv2 sign does not verify (APIv2 key or sign_type)");
@@ -5923,7 +5914,7 @@ WXP__PRIVATE wxp_err wxp__v2_call(wxp_client *c, const char *path, const wxp_kv 
     extra[nx].key = wxp_cstr("nonce_str"); extra[nx++].value = wxp_cstr(nonce);
     extra[nx].key = wxp_cstr("sign_type");
     extra[nx++].value = wxp_cstr(sign_type == WXP_V2_MD5 ? "MD5" : "HMAC-SHA256");
-    e = wxp__v2_sign2(params, n, extra, nx, cfg->apiv2_key, sign_type, sign, res);
+    e = wxp__v2_sign2(params, n, extra, nx, cfg->apiv2_key, sign_type, WXP_E_ARG, sign, res);
     if (e) return e;
     extra[nx].key = wxp_cstr("sign"); extra[nx++].value = wxp_cstr(sign);
     /* The request XML sits at the start of io_buf; the answer lands after it. */
