@@ -3082,6 +3082,22 @@ static wxp_fake_order *wxp__fake_new_order(wxp_fake *f, wxp_str otn, long long t
     return o;
 }
 
+/* Who pays in, as the body names it: appid and mchid, or for a service
+   provider sp_appid, sp_mchid, sub_appid (optional) and sub_mchid. */
+static int wxp__fake_payee_ids(wxp_fake *f, int partner, wxp_str *appid, wxp_str *mchid, wxp_str *sub_appid,
+                               wxp_str *sub_mchid)
+{
+    if (!partner)
+        return wxp__fake_field(f, 0, "appid", "appid", 32, 1, appid) < 0 ||
+                       wxp__fake_field(f, 0, "mchid", "mchid", 32, 1, mchid) < 0
+                   ? -1 : 0;
+    return wxp__fake_field(f, 0, "sp_appid", "sp_appid", 32, 1, appid) < 0 ||
+                   wxp__fake_field(f, 0, "sp_mchid", "sp_mchid", 32, 1, mchid) < 0 ||
+                   wxp__fake_field(f, 0, "sub_appid", "sub_appid", 32, 0, sub_appid) < 0 ||
+                   wxp__fake_field(f, 0, "sub_mchid", "sub_mchid", 32, 1, sub_mchid) < 0
+               ? -1 : 0;
+}
+
 /* POST /v3/pay/transactions/{jsapi,app,h5,native} and the partner form under
    /v3/pay/partner/transactions/ (sp_appid, sp_mchid, sub_appid, sub_mchid). */
 static void wxp__fake_place(wxp_fake *f, const wxp_http_request *req, int kind, int partner)
@@ -3098,13 +3114,7 @@ static void wxp__fake_place(wxp_fake *f, const wxp_http_request *req, int kind, 
     wxp_fake_order *o;
 
     if (!wxp__fake_parse_body(f, req)) return;
-    if (partner ? wxp__fake_field(f, 0, "sp_appid", "sp_appid", 32, 1, &appid) < 0 ||
-                  wxp__fake_field(f, 0, "sp_mchid", "sp_mchid", 32, 1, &mchid) < 0 ||
-                  wxp__fake_field(f, 0, "sub_appid", "sub_appid", 32, 0, &sub_appid) < 0 ||
-                  wxp__fake_field(f, 0, "sub_mchid", "sub_mchid", 32, 1, &sub_mchid) < 0
-                : wxp__fake_field(f, 0, "appid", "appid", 32, 1, &appid) < 0 ||
-                  wxp__fake_field(f, 0, "mchid", "mchid", 32, 1, &mchid) < 0)
-        return;
+    if (wxp__fake_payee_ids(f, partner, &appid, &mchid, &sub_appid, &sub_mchid) < 0) return;
     if (wxp__fake_field(f, 0, "description", "description", 127, 1, &desc) < 0 ||
         wxp__fake_field(f, 0, "out_trade_no", "out_trade_no", 32, 1, &otn) < 0)
         return;
@@ -3214,13 +3224,7 @@ static void wxp__fake_codepay(wxp_fake *f, const wxp_http_request *req, int part
     wxp_fake_customer *c;
 
     if (!wxp__fake_parse_body(f, req)) return;
-    if (partner ? wxp__fake_field(f, 0, "sp_appid", "sp_appid", 32, 1, &appid) < 0 ||
-                  wxp__fake_field(f, 0, "sp_mchid", "sp_mchid", 32, 1, &mchid) < 0 ||
-                  wxp__fake_field(f, 0, "sub_appid", "sub_appid", 32, 0, &sub_appid) < 0 ||
-                  wxp__fake_field(f, 0, "sub_mchid", "sub_mchid", 32, 1, &sub_mchid) < 0
-                : wxp__fake_field(f, 0, "appid", "appid", 32, 1, &appid) < 0 ||
-                  wxp__fake_field(f, 0, "mchid", "mchid", 32, 1, &mchid) < 0)
-        return;
+    if (wxp__fake_payee_ids(f, partner, &appid, &mchid, &sub_appid, &sub_mchid) < 0) return;
     if (wxp__fake_field(f, 0, "description", "description", 127, 1, &desc) < 0 ||
         wxp__fake_field(f, 0, "out_trade_no", "out_trade_no", 32, 1, &otn) < 0)
         return;
