@@ -14,26 +14,11 @@
    WXP_APPID and WXP_NOTIFY_URL: it places a 0.01 CNY order, prints the
    code_url to scan, waits for Enter, then queries the order (the callback
    goes to your notify_url, not here). */
-#if defined(WXP_EXAMPLE_SOCKET)
-#define _POSIX_C_SOURCE 200809L /* sockets, poll, clock_gettime: before any include */
-#endif
-#define WECHATPAY_IMPLEMENTATION
-#define WECHATPAY_FAKE_IMPLEMENTATION
-#include "wechatpay.h"
-#include "transports/wechatpay_fake.h"
-#if defined(WXP_EXAMPLE_CURL)
-#define WECHATPAY_CURL_IMPLEMENTATION
-#include "transports/wechatpay_curl.h"
-#elif defined(WXP_EXAMPLE_SOCKET)
-#define WECHATPAY_SOCKET_IMPLEMENTATION
-#include "transports/wechatpay_socket.h"
-#endif
-
+#include "example_net.h"   /* first: the transport the build chose */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include "example_sim.h"
 
 static example_sim sim;
 static wxp_client c;

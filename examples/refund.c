@@ -15,25 +15,10 @@
    (apiclient_key.pem), WXP_PUBKEY_ID + WXP_PUBKEY_FILE (WeChat Pay public key),
    and the refund: WXP_OUT_TRADE_NO, WXP_TOTAL (fen), WXP_REFUND (fen).
    Every buffer below is static or on the stack: the library never allocates. */
-#if defined(WXP_EXAMPLE_SOCKET)
-#define _POSIX_C_SOURCE 200809L /* sockets, poll, clock_gettime: before any include */
-#endif
-#define WECHATPAY_IMPLEMENTATION
-#define WECHATPAY_FAKE_IMPLEMENTATION
-#include "wechatpay.h"
-#include "transports/wechatpay_fake.h"
-#if defined(WXP_EXAMPLE_CURL)
-#define WECHATPAY_CURL_IMPLEMENTATION
-#include "transports/wechatpay_curl.h"
-#elif defined(WXP_EXAMPLE_SOCKET)
-#define WECHATPAY_SOCKET_IMPLEMENTATION
-#include "transports/wechatpay_socket.h"
-#endif
-
+#include "example_net.h"   /* first: the transport the build chose */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "example_sim.h"
 
 static example_sim sim;
 
