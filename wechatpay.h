@@ -3188,9 +3188,9 @@ WXP_API void wxp_keystore_init_sized(wxp_keystore *ks, wxp_pubkey *slots, size_t
 {
     WXP__REQUIRE(ks && (slots || !cap));
     ks->keys = slots;
-    ks->cap = slot_size == sizeof(wxp_pubkey) ? cap : 0;
+    ks->cap = cap;
     ks->count = 0;
-    ks->slot_size = slot_size;
+    ks->slot_size = slot_size; /* another size: every add is refused (wxp__keystore_put) */
 }
 
 /* Structs laid out under other build options than the library's (the caller
