@@ -1,6 +1,10 @@
 # wechatpay.h - build, test and checks (GNU make).
 #   make              cli, examples, tests and the C/C++ compile checks
-#   make test         cmocka tests, then the same under ASan+UBSan, then the no-malloc proof
+#   make test         cmocka tests, then the same under ASan+UBSan, then the no-malloc proof,
+#                     ... README's C blocks, docs/API.md's freshness, the install; one
+#                     summary line at the end
+#   make examples     every examples/*.c -> build/<name>
+#   make api-doc      docs/API.md from wechatpay.h's comments (tools/api_doc.awk)
 #   make test-clang   the same with clang (outputs in build/clang), less the install check
 #   make valgrind | run | bench | symcheck | clean
 #   make fuzz | test-O0 | test-O2 | test-m32 | size   (see the end of this file)
@@ -58,26 +62,44 @@ $(CURL_USERS): LDLIBS += $(CURL_LIBS)
 # Packaging does not depend on the compiler: test-clang leaves this out (INSTALL_CHECK=).
 INSTALL_CHECK ?= $(wildcard tests/install_check.sh)
 
-.PHONY: all test test-clang clang valgrind run bench symcheck clean install install-lib uninstall soak
+.PHONY: all test test-clang clang valgrind run bench symcheck clean install install-lib uninstall soak examples api-doc
 .DELETE_ON_ERROR:
 
 all: $(CLI) $(EXAMPLES) $(BUILD)/tests $(CHECKS) $(POS_FAULTS)
 
-test: $(BUILD)/tests $(BUILD)/tests-asan $(EXAMPLES) $(NOMALLOC) $(CURLTEST) $(OSSL_VEC) $(FAKE_EP) $(POS_SALE) $(POS_FAULTS) $(PAYMENTS) $(CHECKS) $(CLI) $(BUILD)/quickstart
-	./$(BUILD)/tests
-	./$(BUILD)/tests-asan
-	@echo "== README's Quick start"; ./$(BUILD)/quickstart | grep -qx PROCESSING
-	@for e in $(EXAMPLES); do echo "== $$e"; ./$$e > $(BUILD)/example.out || { cat $(BUILD)/example.out; exit 1; }; done
-	$(if $(NOMALLOC),./$(NOMALLOC))
-	$(if $(CURLTEST),./$(CURLTEST))
-	$(if $(SOCKTEST),./$(SOCKTEST))
-	$(if $(OSSL_VEC),./$(OSSL_VEC))
-	$(if $(FAKE_EP),./$(FAKE_EP))
-	$(if $(POS_SALE),./$(POS_SALE))
-	$(if $(POS_FAULTS),./$(POS_FAULTS))
-	$(if $(PAYMENTS),./$(PAYMENTS))
-	$(if $(and $(CLI),$(wildcard tests/cli_check.sh)),sh tests/cli_check.sh $(CLI))
-	$(if $(INSTALL_CHECK),MAKE="$(MAKE)" CC="$(CC)" BUILD="$(BUILD)" sh $(INSTALL_CHECK))
+# Every examples/*.c -> build/<name> (phony: make would see the folder).
+examples: $(EXAMPLES)
+
+# docs/API.md from the header's comments (make test checks it is fresh).
+api-doc: $(BUILD)/API.md
+	cp $(BUILD)/API.md docs/API.md
+
+# Each step runs through tests/step.sh, which keeps its output in $(TLOG) too;
+# tests/summary.sh ends make test with one line counted from it.
+TLOG := $(BUILD)/test-log
+STEP := sh tests/step.sh $(TLOG)
+
+test: $(BUILD)/tests $(BUILD)/tests-asan $(EXAMPLES) $(NOMALLOC) $(CURLTEST) $(OSSL_VEC) $(FAKE_EP) $(POS_SALE) $(POS_FAULTS) $(PAYMENTS) $(CHECKS) $(CLI) $(BUILD)/API.md
+	@rm -f $(TLOG) $(TLOG).programs
+	$(STEP) ./$(BUILD)/tests
+	$(STEP) ./$(BUILD)/tests-asan
+	@for e in $(EXAMPLES); do echo "== $$e"; $(STEP) ./$$e > $(BUILD)/example.out || { cat $(BUILD)/example.out; exit 1; }; done
+	$(if $(NOMALLOC),$(STEP) ./$(NOMALLOC))
+	$(if $(CURLTEST),$(STEP) ./$(CURLTEST))
+	$(if $(SOCKTEST),$(STEP) ./$(SOCKTEST))
+	$(if $(OSSL_VEC),$(STEP) ./$(OSSL_VEC))
+	$(if $(FAKE_EP),$(STEP) ./$(FAKE_EP))
+	$(if $(POS_SALE),$(STEP) ./$(POS_SALE))
+	$(if $(POS_FAULTS),$(STEP) ./$(POS_FAULTS))
+	$(if $(PAYMENTS),$(STEP) ./$(PAYMENTS))
+	$(if $(and $(CLI),$(wildcard tests/cli_check.sh)),$(STEP) sh tests/cli_check.sh $(CLI))
+	@echo "== README.md: every C block built as written (tests/readme_check.sh)"
+	$(STEP) env CC="$(CC)" BUILD="$(BUILD)" CURL_CFLAGS="$(CURL_CFLAGS)" CURL_LIBS="$(CURL_LIBS)" sh tests/readme_check.sh
+	@echo "== docs/API.md is what tools/api_doc.awk makes of wechatpay.h"
+	@cmp -s docs/API.md $(BUILD)/API.md || { diff -u docs/API.md $(BUILD)/API.md | head -n 40; \
+	  echo "docs/API.md is stale: run make api-doc and commit it"; exit 1; }
+	$(if $(INSTALL_CHECK),$(STEP) env MAKE="$(MAKE)" CC="$(CC)" BUILD="$(BUILD)" sh $(INSTALL_CHECK))
+	@sh tests/summary.sh $(TLOG)
 
 test-clang clang:
 	$(MAKE) all test CC=clang CXX=clang++ BUILD=$(BUILD)/clang INSTALL_CHECK=
@@ -117,12 +139,9 @@ clean:
 
 # ---- rules -------------------------------------------------------------------
 
-# README's Quick start, the first ```c block under "## Quick start", built as
-# written: the docs cannot rot.
-$(BUILD)/quickstart: README.md $(HDRS) examples/test_keys.h
+$(BUILD)/API.md: wechatpay.h tools/api_doc.awk
 	@mkdir -p $(@D)
-	awk '/^## Quick start/{q=1; next} q && /^```c/{p=1; next} p && /^```/{exit} p{print}' README.md > $@.c
-	$(CC) -std=c99 -Wall -Wextra -Wpedantic -Werror -I. -o $@ $@.c -lbearssl
+	awk -f tools/api_doc.awk wechatpay.h > $@
 
 $(BUILD)/wxpay: cli/wxpay.c $(HDRS) examples/test_keys.h
 	@mkdir -p $(@D)
