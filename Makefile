@@ -238,9 +238,11 @@ $(BUILD)/wechatpay.o: $(HDRS)
 	  $(CC) $(CFLAGS) -x c -c -o $@ -
 
 # ---- install: make install PREFIX=/usr/local DESTDIR= -------------------------
-# include/wechatpay.h, include/wechatpay/ (transports, OpenSSL backend), bin/wxpay,
-# lib/pkgconfig/wechatpay.pc, lib/cmake/wechatpay/ (find_package). install-lib
-# leaves the CLI out (no libcurl needed). CMakeLists.txt installs the same.
+# include/wechatpay.h, include/wechatpay/ (transports, the simulator, the OpenSSL
+# backend, test_keys.h: the simulator's throwaway keys, for unit tests), bin/wxpay,
+# lib/pkgconfig/wechatpay.pc and wechatpay-curl.pc (the curl transport: Requires
+# libcurl), lib/cmake/wechatpay/ (find_package; COMPONENTS curl: wechatpay::curl).
+# install-lib leaves the CLI out (no libcurl needed). CMakeLists.txt installs the same.
 PREFIX       ?= /usr/local
 BINDIR       ?= $(PREFIX)/bin
 INCLUDEDIR   ?= $(PREFIX)/include
@@ -249,7 +251,8 @@ PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 CMAKEDIR     ?= $(LIBDIR)/cmake/wechatpay
 INSTALL      ?= install
 WXP_VERSION_STR := $(shell sed -n 's/^\#define WXP_VERSION "\(.*\)"/\1/p' wechatpay.h)
-INST_HDRS    := $(wildcard transports/wechatpay_*.h crypto/wechatpay_*.h)
+INST_HDRS    := $(wildcard transports/wechatpay_*.h crypto/wechatpay_*.h) examples/test_keys.h
+INST_PC      := wechatpay.pc wechatpay-curl.pc
 INST_SUBST   := sed -e 's|@WECHATPAY_VERSION@|$(WXP_VERSION_STR)|g' \
                 -e 's|@WECHATPAY_PC_PREFIX@|$(PREFIX)|g' \
                 -e 's|@WECHATPAY_PC_INCLUDEDIR@|$(patsubst $(PREFIX)/%,$${prefix}/%,$(INCLUDEDIR))|g' \
@@ -264,12 +267,13 @@ install-lib:
 	$(INSTALL) -m 644 wechatpay.h $(DESTDIR)$(INCLUDEDIR)/
 	$(INSTALL) -m 644 $(INST_HDRS) $(DESTDIR)$(INCLUDEDIR)/wechatpay/
 	$(INST_SUBST) wechatpay.pc.in > $(DESTDIR)$(PKGCONFIGDIR)/wechatpay.pc
+	$(INST_SUBST) wechatpay-curl.pc.in > $(DESTDIR)$(PKGCONFIGDIR)/wechatpay-curl.pc
 	$(INST_SUBST) cmake/wechatpayConfig.cmake.in > $(DESTDIR)$(CMAKEDIR)/wechatpayConfig.cmake
 	$(INST_SUBST) cmake/wechatpayConfigVersion.cmake.in > $(DESTDIR)$(CMAKEDIR)/wechatpayConfigVersion.cmake
 
 uninstall:
 	rm -f $(DESTDIR)$(INCLUDEDIR)/wechatpay.h $(addprefix $(DESTDIR)$(INCLUDEDIR)/wechatpay/,$(notdir $(INST_HDRS))) \
-	      $(DESTDIR)$(BINDIR)/wxpay $(DESTDIR)$(PKGCONFIGDIR)/wechatpay.pc \
+	      $(DESTDIR)$(BINDIR)/wxpay $(addprefix $(DESTDIR)$(PKGCONFIGDIR)/,$(INST_PC)) \
 	      $(DESTDIR)$(CMAKEDIR)/wechatpayConfig.cmake $(DESTDIR)$(CMAKEDIR)/wechatpayConfigVersion.cmake
 	-rmdir $(DESTDIR)$(INCLUDEDIR)/wechatpay $(DESTDIR)$(CMAKEDIR) 2>/dev/null
 
