@@ -13,7 +13,9 @@
 #   - `<!-- unit -->` before it: a translation unit of its own, compiled (-c)
 #     with the headers laid out as `make install` lays them (<wechatpay.h>,
 #     <wechatpay/...>) as well as from this tree.
-# Errors point at README.md's lines (#line). Prints one line per block and
+# Errors point at README.md's lines (#line). Then every call README writes
+# with its arguments, `wxp_x(a, b)`, must take as many as the header's
+# prototype (tools/call_shapes.awk). Prints one line per check and
 # `N passed, M failed`; exits 1 if any failed.
 set -u
 README=${1:-README.md}
@@ -97,6 +99,11 @@ while read -r line kind slug expect; do
         bad "$name: neither a program (int main) nor marked <!-- fragment --> or <!-- unit -->" ;;
     esac
 done < "$OUT/blocks"
+
+awk -f tools/api_doc.awk wechatpay.h > "$OUT/API.md"
+if awk -f tools/call_shapes.awk "$OUT/API.md" transports/*.h "$README" > "$LOG" 2>&1; then
+    ok "$README: $(tail -n 1 "$LOG") (arguments as the header's prototypes)"
+else bad "$README: calls whose arguments are not the header's"; fi
 
 echo "$pass passed, $failed failed"
 [ "$failed" -eq 0 ]
