@@ -81,7 +81,7 @@ while read -r line kind slug expect; do
           echo '{'
           printf '#line %s "%s"\n' "$line" "$README"
           cat "$src"
-          echo '    readme_harness_use();'
+          echo 'readme_harness_use();'
           echo '}'; } > "$OUT/fragment_$line.c"
         # shellcheck disable=SC2086
         if $CC $WARN -Wno-unused-variable -Wno-unused-but-set-variable -I. -c -o "$OUT/fragment_$line.o" \
