@@ -184,7 +184,13 @@ END {
     TITLE = L[1]; sub(/^[^v]*v/, "", TITLE); sub(/ .*/, "", TITLE)
     blk = ""
     for (i = 2; i <= N && L[i] !~ /^\*\//; i++) {
-        if (L[i] ~ /^   [A-Z][A-Z ]+[A-Z]( \(.*\))?$/) { blk = trim(L[i]); BLOCKS[++NB] = blk; continue }
+        if (L[i] ~ /^   [A-Z][A-Z ]+[A-Z]( \(.*\))?$/) {
+            blk = trim(L[i]); note = ""
+            if (index(blk, " (")) { note = substr(blk, index(blk, " (") + 1); blk = substr(blk, 1, index(blk, " (") - 1) }
+            BLOCKS[++NB] = blk
+            if (note != "") BT[blk] = note
+            continue
+        }
         if (blk == "") continue
         BT[blk] = BT[blk] (BT[blk] == "" ? "" : "\n") substr(L[i], 8)
         if (blk ~ /^CONTENTS/ && L[i] ~ /^       [a-z]/) {
@@ -352,11 +358,18 @@ END {
             kd = IK[sc, it]
             if (kd == "prose") { printf "%s\n", fence("text", IA[sc, it]); continue }
             if (kd == "cluster") {
-                s = IA[sc, it]; first = s; sub(/\n.*/, "", first); rest = s
-                if (index(rest, "\n")) { sub(/^[^\n]*\n/, "", rest) } else rest = ""
+                # The heading: the first sentence, or the first clause of a
+                # line the text goes on from; the whole text under it.
+                s = IA[sc, it]; first = s; sub(/\n.*/, "", first)
+                if (first ~ / and$/ && index(s, "\n")) {      # "POST ... and\n GET ..."
+                    x = substr(s, index(s, "\n") + 1); sub(/\n.*/, "", x); first = first " " squeeze(x)
+                }
+                if (index(first, ". ")) first = substr(first, 1, index(first, ". ") - 1)
+                else if (index(s, "\n") && index(first, ", ")) first = substr(first, 1, index(first, ", ") - 1)
+                sub(/[.,:;]$/, "", first)
                 print "### " first
                 print ""
-                if (rest != "") printf "%s\n", fence("text", first "\n" rest)
+                if (s != first) printf "%s\n", fence("text", s)
                 continue
             }
             if (kd == "type") {
