@@ -309,6 +309,19 @@ END {
         PREV = "blank"
     }
 
+    # A guard against a declaration form this script does not know: every
+    # `WXP_API ... wxp_name(` anywhere in the declarations must be documented.
+    for (i = TOP + 1; i <= N; i++) {
+        x = L[i]
+        if (!match(x, /WXP_API[^;(]*[^a-z0-9_]wxp_[a-z0-9_]+\(/)) continue
+        x = substr(x, RSTART, RLENGTH - 1); sub(/.*[^a-z0-9_]/, "", x)
+        if (x !~ /^wxp__/ && !(x in FSEC)) {
+            print "api_doc.awk: wechatpay.h:" i ": " x " is declared but was not documented" > "/dev/stderr"
+            MISSED++
+        }
+    }
+    if (MISSED) exit 1
+
     # ---- output ------------------------------------------------------------
     print "# wechatpay.h API reference"
     print ""
