@@ -316,7 +316,7 @@ END {
         if (!match(x, /WXP_API[^;(]*[^a-z0-9_]wxp_[a-z0-9_]+\(/)) continue
         x = substr(x, RSTART, RLENGTH - 1); sub(/.*[^a-z0-9_]/, "", x)
         if (x !~ /^wxp__/ && !(x in FSEC)) {
-            print "api_doc.awk: wechatpay.h:" i ": " x " is declared but was not documented" > "/dev/stderr"
+            print "api_doc.awk: " FILENAME ":" i ": " x " is declared but was not documented" > "/dev/stderr"
             MISSED++
         }
     }
