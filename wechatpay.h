@@ -95,7 +95,8 @@
    BUILD OPTIONS (define before including; each has a default)
        WECHATPAY_STATIC     make every function static (one TU uses the library)
        WXP_API              linkage of public functions (default extern)
-       WXP_ASSERT(c)        precondition check (default assert(c))
+       WXP_ASSERT(c)        precondition check (default assert(c); without an OS,
+                            a trap: no stdio, no malloc)
        WXP_NO_PRECONDITIONS remove the precondition asserts (size builds)
        WXP_NO_TIME          no time(): the caller must set config.clock
        WXP_NO_SYSTEM_RANDOM no OS entropy: the caller must set config.random
@@ -941,8 +942,15 @@ WXP_API WXP_NODISCARD wxp_err wxp_certificates_fetch(wxp_client *c, wxp_cert_sin
 #endif
 
 #ifndef WXP_ASSERT
+#if !defined(NDEBUG) && (defined(__GNUC__) || defined(__clang__)) && !defined(__unix__) && \
+    !defined(__APPLE__) && !defined(_WIN32)
+/* No OS (a board): assert() would print through stdio, and newlib's pulls in
+   malloc with it (about 6 KiB). A failed precondition traps instead. */
+#define WXP_ASSERT(c) ((c) ? (void)0 : __builtin_trap())
+#else
 #include <assert.h>
 #define WXP_ASSERT(c) assert(c)
+#endif
 #endif
 #ifdef WXP_NO_PRECONDITIONS
 #define WXP__REQUIRE(c) ((void)0)
