@@ -662,7 +662,7 @@ typedef struct wxp_client {
         wxp_config               cfg;
         wxp_rsa_key              key;        /* cfg.signer when cfg.private_key_pem is set */
         br_hmac_drbg_context     drbg;       /* default random source */
-        const br_block_ctr_class *aes_ctr;   /* AES and GHASH code, probed once */
+        const br_block_ctr_class *aes_ctr;   /* AES and GHASH code, probed at the first decryption */
         br_ghash                 ghash;
         wxp_http_request         req;
         wxp_http_header          hdr[6];
@@ -3429,7 +3429,7 @@ typedef struct wxp__gcm {
 } wxp__gcm;
 
 /* Probing the CPU executes CPUID, which some hypervisors trap (tens of µs):
-   a client probes once, at init, and keeps the answer. */
+   a client probes once, at its first decryption, and keeps the answer. */
 WXP__PRIVATE void wxp__gcm_pick(const br_block_ctr_class **vt, br_ghash *gh)
 {
     *vt = br_aes_x86ni_ctr_get_vtable();
@@ -3496,6 +3496,16 @@ WXP__PRIVATE wxp_err wxp__gcm_decrypt(const br_block_ctr_class *vt, br_ghash gh,
     wxp__wipe(out + n, 16);
     if (len) *len = n;
     return WXP_OK;
+}
+
+/* A client's decryption with its APIv3 key: the AES and GHASH code is chosen
+   here, not at init, so that a build that decrypts nothing links no GCM. */
+WXP__PRIVATE wxp_err wxp__client_gcm_decrypt(wxp_client *c, wxp_str nonce, wxp_str aad, wxp_str ct_b64,
+                                             unsigned char *out, size_t cap, size_t *len, wxp_result *res)
+{
+    if (!c->wxp__priv.aes_ctr) wxp__gcm_pick(&c->wxp__priv.aes_ctr, &c->wxp__priv.ghash);
+    return wxp__gcm_decrypt(c->wxp__priv.aes_ctr, c->wxp__priv.ghash, c->wxp__priv.cfg.apiv3_key, nonce, aad,
+                            ct_b64, out, cap, len, res);
 }
 
 WXP_API wxp_err wxp_aes_gcm_decrypt(wxp_str key, wxp_str nonce, wxp_str aad, wxp_str ct_b64,
@@ -3823,7 +3833,6 @@ WXP_API wxp_err wxp_client_init_sized(wxp_client *c, const wxp_config *cfg, wxp_
         return wxp__fail(res, WXP_E_ARG, "apiv3_key", "the APIv3 key must be exactly 32 bytes");
     e = wxp__config_defaults(c, res);
     if (e) return e;
-    wxp__gcm_pick(&c->wxp__priv.aes_ctr, &c->wxp__priv.ghash);
     if (!k->signer) { /* the client's copy of the config signs with the loaded key */
         if (!k->private_key_pem.len)
             return wxp__fail(res, WXP_E_ARG, "private_key_pem", "set private_key_pem or signer");
@@ -4273,8 +4282,7 @@ WXP_API wxp_err wxp_notify_parse(wxp_client *c, const wxp_notify_headers *h, cha
 #undef WXP__F
     if (!wxp__str_eq(out->algorithm, "AEAD_AES_256_GCM"))
         return wxp__fail(res, WXP_E_UNSUPPORTED, "resource.algorithm", "only AEAD_AES_256_GCM is defined");
-    e = wxp__gcm_decrypt(c->wxp__priv.aes_ctr, c->wxp__priv.ghash, cfg->apiv3_key, out->nonce, out->associated_data,
-                         ct, plain, plain_cap, &n, res);
+    e = wxp__client_gcm_decrypt(c, out->nonce, out->associated_data, ct, plain, plain_cap, &n, res);
     if (e) return e;
     /* The guard remembers only callbacks handled to the end: a delivery that
        failed here (no room in plain...) may come again. */
@@ -4403,8 +4411,7 @@ WXP__PRIVATE wxp_err wxp__cert_open(wxp_client *c, const wxp_json *doc, int item
         (e = wxp__json_field_raw(doc, item, "encrypt_certificate.associated_data", &aad, res)) != WXP_OK ||
         (e = wxp__json_field_raw(doc, item, "encrypt_certificate.ciphertext", &ct, res)) != WXP_OK)
         return e;
-    return wxp__gcm_decrypt(c->wxp__priv.aes_ctr, c->wxp__priv.ghash, c->wxp__priv.cfg.apiv3_key, nonce, aad, ct,
-                            scratch, room, n, res);
+    return wxp__client_gcm_decrypt(c, nonce, aad, ct, scratch, room, n, res);
 }
 
 WXP_API wxp_err wxp_certificates_fetch(wxp_client *c, wxp_cert_sink save, wxp_result *res)
