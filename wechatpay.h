@@ -3428,14 +3428,26 @@ typedef struct wxp__gcm {
     br_gcm_context gcm;
 } wxp__gcm;
 
+/* Without AES-NI and PCLMUL, the constant-time code for the word size: ct64
+   and ctmul64 work on 64-bit registers; on a 32-bit core ct and ctmul32 are
+   smaller and faster (ctmul32 multiplies 32x32->32 only, constant-time even
+   on cores whose long multiply is not, Cortex-M3). */
+#if UINTPTR_MAX > 0xFFFFFFFFu
+#define WXP__AES_SOFT(mode) (&br_aes_ct64_##mode##_vtable)
+#define WXP__GHASH_SOFT     (&br_ghash_ctmul64)
+#else
+#define WXP__AES_SOFT(mode) (&br_aes_ct_##mode##_vtable)
+#define WXP__GHASH_SOFT     (&br_ghash_ctmul32)
+#endif
+
 /* Probing the CPU executes CPUID, which some hypervisors trap (tens of µs):
    a client probes once, at its first decryption, and keeps the answer. */
 WXP__PRIVATE void wxp__gcm_pick(const br_block_ctr_class **vt, br_ghash *gh)
 {
     *vt = br_aes_x86ni_ctr_get_vtable();
     *gh = br_ghash_pclmul_get();
-    if (!*vt) *vt = &br_aes_ct64_ctr_vtable;
-    if (!*gh) *gh = &br_ghash_ctmul64;
+    if (!*vt) *vt = WXP__AES_SOFT(ctr);
+    if (!*gh) *gh = WXP__GHASH_SOFT;
 }
 
 WXP__PRIVATE void wxp__gcm_init(wxp__gcm *g, const br_block_ctr_class *vt, br_ghash gh, wxp_str key, wxp_str nonce,
