@@ -267,7 +267,7 @@ uninstall:
 #   make m4                       Cortex-M4 firmware under qemu-system-arm (mps2-an386): BearSSL
 #                                 cross-built from Debian's source package, a refund, a callback
 #                                 and a POS sale; $(BUILD)/m4/results.json (tests/m4/run.sh)
-.PHONY: fuzz test-O0 test-O2 test-suite test-m32 size m4
+.PHONY: fuzz test-O0 test-O2 test-suite test-m32 size m4 m4-readme
 FUZZ_SECONDS ?= 30
 FUZZ_SEED    ?= 0
 FUZZ_CC      ?= clang
@@ -313,3 +313,8 @@ size:
 
 m4:
 	CC=$(CC) BUILD=$(BUILD) sh tests/m4/run.sh
+
+# README's Cortex-M4 table, rebuilt from the last make m4 (between its m4 markers).
+m4-readme: m4
+	awk -v t=$(BUILD)/m4/footprint.md '/<!-- m4:begin/ { print; while ((getline l < t) > 0) print l; skip = 1; next } \
+	     /<!-- m4:end/ { skip = 0 } !skip' README.md > $(BUILD)/README.md.new && mv $(BUILD)/README.md.new README.md

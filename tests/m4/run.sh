@@ -161,6 +161,31 @@ cat > "$B/results.json" <<JSON
   "sim_pos_sale_outcome": "$(get sim sim_pos_sale_outcome)"
 }
 JSON
+# README's table (make m4-readme puts it between the m4 markers of README.md).
+val() { sed -n "s/^  \"$1\": \(.*\)$/\1/p" "$B/results.json" | sed 's/,$//'; }
+row() { printf '| %s | %s | `%s` |\n' "$2" "$(val "$1" | sed ':a;s/\B[0-9]\{3\}\>/,&/;ta')" "$1"; }
+{
+    echo "| figure (Cortex-M4, arm-none-eabi-gcc 12.2 -Os, newlib nano, qemu 7.2 mps2-an386) | value | results.json key |"
+    echo "| --- | ---: | --- |"
+    row library_text_default "library's own code + rodata, refund + callback image (bytes)"
+    row library_text_small "the same, WXP_NO_V2 WXP_NO_ERROR_STRINGS WXP_NO_PRECONDITIONS"
+    row library_text_pos_sale "library's own code + rodata, APIv2 POS sale image"
+    row bearssl_text "BearSSL linked into the refund + callback image"
+    row libc_text "newlib nano linked into it (memcpy, strlen...)"
+    row ram_static "its static RAM: client, key store, I/O buffer, callback buffers"
+    row peak_stack_v3_call "peak stack of wxp_refund_create (bytes)"
+    row peak_stack_callback "peak stack of wxp_notify_parse + wxp_transaction_notify_decode"
+    row peak_stack_pos_sale "peak stack of wxp_pos_sale (micropay, one query)"
+    row v3_call_instructions "instructions of wxp_refund_create (sign, verify, JSON)"
+    row callback_instructions "instructions of the callback (verify, AES-GCM, decode)"
+    row pos_sale_instructions "instructions of the POS sale (HMAC-SHA256, XML)"
+    row sign_instructions_i31 "instructions of one RSA-2048 signature, BearSSL i31"
+    row sign_instructions_i15 "the same, BearSSL i15"
+    row heap_symbols "malloc/free/realloc/calloc/_sbrk in the refund image"
+    row stdio_symbols "printf-family and assert symbols in it"
+    row pos_sale_outcome "the POS sale's outcome"
+} > "$B/footprint.md"
+
 echo "== m4 results ($B/results.json; bytes, instructions under qemu -icount)"
 sed -n 's/^  "\([a-z0-9_]*\)": \(.*\),\{0,1\}$/\1 \2/p' "$B/results.json" | sed 's/,$//' |
     awk '{ k = $1; $1 = ""; printf "  %-26s %s\n", k, substr($0, 2) }'
