@@ -119,6 +119,9 @@ insns() { # image key: ticks converted with the image's own calibration loop
 part() { # image part column(text 2, data 3, bss 4)
     awk -f tests/m4/sections.awk "$B/$1.map" | awk -v p="$2" -v c="$3" '$1 == p { print $c }'
 }
+code() { # image: the library's .text alone (no strings, no tables)
+    awk -f tests/m4/library.awk "$B/$1.map" | sed -n 's/^library by kind: code \([0-9]*\),.*/\1/p'
+}
 syms() { # image regex: the matching symbols, as a JSON list
     arm-none-eabi-nm "$B/$1.elf" | awk -v re="$2" '$3 ~ re { printf "%s\"%s\"", n++ ? ", " : "", $3 }
                                                  END { printf "\n" }'
@@ -139,6 +142,8 @@ cat > "$B/results.json" <<JSON
   "library_text_default": $(part refund library 2),
   "library_text_small": $(part refund-small library 2),
   "library_text_pos_sale": $(part pos library 2),
+  "library_code_default": $(code refund),
+  "library_code_small": $(code refund-small),
   "bearssl_text": $(part refund bearssl 2),
   "libc_text": $(part refund libc 2),
   "libgcc_text": $(part refund libgcc 2),
@@ -170,6 +175,8 @@ row() { printf '| %s | %s | `%s` |\n' "$2" "$(val "$1" | sed ':a;s/\B[0-9]\{3\}\
     row library_text_default "library's own code + rodata, refund + callback image (bytes)"
     row library_text_small "the same, WXP_NO_V2 WXP_NO_ERROR_STRINGS WXP_NO_PRECONDITIONS"
     row library_text_pos_sale "library's own code + rodata, APIv2 POS sale image"
+    row library_code_default "library's .text alone (no strings or tables), refund + callback image"
+    row library_code_small "the same, with the size options"
     row bearssl_text "BearSSL linked into the refund + callback image"
     row libc_text "newlib nano linked into it (memcpy, strlen...)"
     row ram_static "its static RAM: client, key store, I/O buffer, callback buffers"
