@@ -287,7 +287,10 @@ uninstall:
 #   make test-O0 | test-O2        the unit suite with gcc and with clang at -O0 / -O2
 #   make test-m32                 the cmocka suite and the no-malloc proof, -m32 (i386)
 #   make size                     object sizes (x86-64, i386, Cortex-M4), struct sizes, stack
-.PHONY: fuzz test-O0 test-O2 test-suite test-m32 size
+#   make m4                       Cortex-M4 firmware under qemu-system-arm (mps2-an386): BearSSL
+#                                 cross-built from Debian's source package, a refund, a callback
+#                                 and a POS sale; $(BUILD)/m4/results.json (tests/m4/run.sh)
+.PHONY: fuzz test-O0 test-O2 test-suite test-m32 size m4 m4-readme
 FUZZ_SECONDS ?= 30
 FUZZ_SEED    ?= 0
 FUZZ_CC      ?= clang
@@ -330,3 +333,11 @@ test-m32:
 
 size:
 	CC=gcc BUILD=$(BUILD)/size sh tests/footprint/size.sh
+
+m4:
+	CC=$(CC) BUILD=$(BUILD) sh tests/m4/run.sh
+
+# README's Cortex-M4 table, rebuilt from the last make m4 (between its m4 markers).
+m4-readme: m4
+	awk -v t=$(BUILD)/m4/footprint.md '/<!-- m4:begin/ { print; while ((getline l < t) > 0) print l; skip = 1; next } \
+	     /<!-- m4:end/ { skip = 0 } !skip' README.md > $(BUILD)/README.md.new && mv $(BUILD)/README.md.new README.md

@@ -95,7 +95,8 @@
    BUILD OPTIONS (define before including; each has a default)
        WECHATPAY_STATIC     make every function static (one TU uses the library)
        WXP_API              linkage of public functions (default extern)
-       WXP_ASSERT(c)        precondition check (default assert(c))
+       WXP_ASSERT(c)        precondition check (default assert(c); without an OS,
+                            a trap: no stdio, no malloc)
        WXP_NO_PRECONDITIONS remove the precondition asserts (size builds)
        WXP_NO_TIME          no time(): the caller must set config.clock
        WXP_NO_SLEEP         no poll() as the default sleep of retries and rate
@@ -682,7 +683,7 @@ typedef struct wxp_client {
         wxp_config               cfg;
         wxp_rsa_key              key;        /* cfg.signer when cfg.private_key_pem is set */
         br_hmac_drbg_context     drbg;       /* default random source */
-        const br_block_ctr_class *aes_ctr;   /* AES and GHASH code, probed once */
+        const br_block_ctr_class *aes_ctr;   /* AES and GHASH code, probed at the first decryption */
         br_ghash                 ghash;
         wxp_http_request         req;
         wxp_http_header          hdr[6];
@@ -963,8 +964,15 @@ WXP_API WXP_NODISCARD wxp_err wxp_certificates_fetch(wxp_client *c, wxp_cert_sin
 #endif
 
 #ifndef WXP_ASSERT
+#if !defined(NDEBUG) && (defined(__GNUC__) || defined(__clang__)) && !defined(__unix__) && \
+    !defined(__APPLE__) && !defined(_WIN32)
+/* No OS (a board): assert() would print through stdio, and newlib's pulls in
+   malloc with it (about 6 KiB). A failed precondition traps instead. */
+#define WXP_ASSERT(c) ((c) ? (void)0 : __builtin_trap())
+#else
 #include <assert.h>
 #define WXP_ASSERT(c) assert(c)
+#endif
 #endif
 #ifdef WXP_NO_PRECONDITIONS
 #define WXP__REQUIRE(c) ((void)0)
@@ -3442,14 +3450,26 @@ typedef struct wxp__gcm {
     br_gcm_context gcm;
 } wxp__gcm;
 
+/* Without AES-NI and PCLMUL, the constant-time code for the word size: ct64
+   and ctmul64 work on 64-bit registers; on a 32-bit core ct and ctmul32 are
+   smaller and faster (ctmul32 multiplies 32x32->32 only, constant-time even
+   on cores whose long multiply is not, Cortex-M3). */
+#if UINTPTR_MAX > 0xFFFFFFFFu
+#define WXP__AES_SOFT(mode) (&br_aes_ct64_##mode##_vtable)
+#define WXP__GHASH_SOFT     (&br_ghash_ctmul64)
+#else
+#define WXP__AES_SOFT(mode) (&br_aes_ct_##mode##_vtable)
+#define WXP__GHASH_SOFT     (&br_ghash_ctmul32)
+#endif
+
 /* Probing the CPU executes CPUID, which some hypervisors trap (tens of µs):
-   a client probes once, at init, and keeps the answer. */
+   a client probes once, at its first decryption, and keeps the answer. */
 WXP__PRIVATE void wxp__gcm_pick(const br_block_ctr_class **vt, br_ghash *gh)
 {
     *vt = br_aes_x86ni_ctr_get_vtable();
     *gh = br_ghash_pclmul_get();
-    if (!*vt) *vt = &br_aes_ct64_ctr_vtable;
-    if (!*gh) *gh = &br_ghash_ctmul64;
+    if (!*vt) *vt = WXP__AES_SOFT(ctr);
+    if (!*gh) *gh = WXP__GHASH_SOFT;
 }
 
 WXP__PRIVATE void wxp__gcm_init(wxp__gcm *g, const br_block_ctr_class *vt, br_ghash gh, wxp_str key, wxp_str nonce,
@@ -3510,6 +3530,16 @@ WXP__PRIVATE wxp_err wxp__gcm_decrypt(const br_block_ctr_class *vt, br_ghash gh,
     wxp__wipe(out + n, 16);
     if (len) *len = n;
     return WXP_OK;
+}
+
+/* A client's decryption with its APIv3 key: the AES and GHASH code is chosen
+   here, not at init, so that a build that decrypts nothing links no GCM. */
+WXP__PRIVATE wxp_err wxp__client_gcm_decrypt(wxp_client *c, wxp_str nonce, wxp_str aad, wxp_str ct_b64,
+                                             unsigned char *out, size_t cap, size_t *len, wxp_result *res)
+{
+    if (!c->wxp__priv.aes_ctr) wxp__gcm_pick(&c->wxp__priv.aes_ctr, &c->wxp__priv.ghash);
+    return wxp__gcm_decrypt(c->wxp__priv.aes_ctr, c->wxp__priv.ghash, c->wxp__priv.cfg.apiv3_key, nonce, aad,
+                            ct_b64, out, cap, len, res);
 }
 
 WXP_API wxp_err wxp_aes_gcm_decrypt(wxp_str key, wxp_str nonce, wxp_str aad, wxp_str ct_b64,
@@ -3852,7 +3882,6 @@ WXP_API wxp_err wxp_client_init_sized(wxp_client *c, const wxp_config *cfg, wxp_
         return wxp__fail(res, WXP_E_ARG, "apiv3_key", "the APIv3 key must be exactly 32 bytes");
     e = wxp__config_defaults(c, res);
     if (e) return e;
-    wxp__gcm_pick(&c->wxp__priv.aes_ctr, &c->wxp__priv.ghash);
     if (!k->signer) { /* the client's copy of the config signs with the loaded key */
         if (!k->private_key_pem.len)
             return wxp__fail(res, WXP_E_ARG, "private_key_pem", "set private_key_pem or signer");
@@ -4302,8 +4331,7 @@ WXP_API wxp_err wxp_notify_parse(wxp_client *c, const wxp_notify_headers *h, cha
 #undef WXP__F
     if (!wxp__str_eq(out->algorithm, "AEAD_AES_256_GCM"))
         return wxp__fail(res, WXP_E_UNSUPPORTED, "resource.algorithm", "only AEAD_AES_256_GCM is defined");
-    e = wxp__gcm_decrypt(c->wxp__priv.aes_ctr, c->wxp__priv.ghash, cfg->apiv3_key, out->nonce, out->associated_data,
-                         ct, plain, plain_cap, &n, res);
+    e = wxp__client_gcm_decrypt(c, out->nonce, out->associated_data, ct, plain, plain_cap, &n, res);
     if (e) return e;
     /* The guard remembers only callbacks handled to the end: a delivery that
        failed here (no room in plain...) may come again. */
@@ -4432,8 +4460,7 @@ WXP__PRIVATE wxp_err wxp__cert_open(wxp_client *c, const wxp_json *doc, int item
         (e = wxp__json_field_raw(doc, item, "encrypt_certificate.associated_data", &aad, res)) != WXP_OK ||
         (e = wxp__json_field_raw(doc, item, "encrypt_certificate.ciphertext", &ct, res)) != WXP_OK)
         return e;
-    return wxp__gcm_decrypt(c->wxp__priv.aes_ctr, c->wxp__priv.ghash, c->wxp__priv.cfg.apiv3_key, nonce, aad, ct,
-                            scratch, room, n, res);
+    return wxp__client_gcm_decrypt(c, nonce, aad, ct, scratch, room, n, res);
 }
 
 WXP_API wxp_err wxp_certificates_fetch(wxp_client *c, wxp_cert_sink save, wxp_result *res)
