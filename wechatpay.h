@@ -842,7 +842,8 @@ enum { WXP_CS_ANY = 0,      /* any UTF-8 */
        WXP_CS_DIGITS,       /* [0-9] */
        WXP_CS_ALNUM,        /* [0-9A-Za-z] */
        WXP_CS_ENUM,         /* [A-Z_], WeChat Pay enumerations */
-       WXP_CS_HTTPS };      /* https://… without a query, for notify_url */
+       WXP_CS_HTTPS,        /* https://… without a query, for notify_url */
+       WXP_CS_URL };        /* http:// or https://… without a query (APIv2 notify_url) */
 
 #define WXP__REQ_STR(name, x)  const char *name;
 #define WXP__REQ_INT(name, x)  long long name;
@@ -1123,21 +1124,25 @@ WXP_MODEL_RESPONSE(wxp_refund_goods, WXP_REFUND_GOODS)
     X(S, STR, funds_account, 0, 1, 32, WXP_CS_ENUM) \
     X(S, OBJ, amount, 1, 0, 0, wxp_refund_req_amount) \
     X(S, ARR, goods_detail, 0, 0, 100, wxp_refund_goods_req)
-/* Rules beyond the table: one of transaction_id / out_trade_no; amount.refund
-   <= amount.total; the from[] amounts not above the refund. currency defaults
-   to "CNY". */
+/* Rules beyond the table, from the official page (pay.weixin.qq.com/wiki/doc/
+   apiv3/apis/chapter3_5_9.shtml) and the Go SDK's AmountReq: one of
+   transaction_id / out_trade_no; amount.refund <= amount.total; when from[]
+   is given its amounts sum to amount.refund exactly, each account
+   (AVAILABLE, UNAVAILABLE) at most once; funds_account, when given, is
+   AVAILABLE; currency is required by the page and only "CNY" exists: it is
+   always sent, "CNY" unless set. */
 WXP_MODEL_REQUEST(wxp_refund_req, WXP_REFUND_REQ)
 
 #define WXP_REFUND_AMOUNT(X, S) \
     X(S, INT, total, 1, 0, WXP__FEN_MAX, 0) \
     X(S, INT, refund, 1, 0, WXP__FEN_MAX, 0) \
     X(S, ARR, from, 0, 0, 16, wxp_refund_from) \
-    X(S, INT, payer_total, 0, 0, WXP__FEN_MAX, 0) \
-    X(S, INT, payer_refund, 0, 0, WXP__FEN_MAX, 0) \
-    X(S, INT, settlement_refund, 0, 0, WXP__FEN_MAX, 0) \
-    X(S, INT, settlement_total, 0, 0, WXP__FEN_MAX, 0) \
-    X(S, INT, discount_refund, 0, 0, WXP__FEN_MAX, 0) \
-    X(S, STR, currency, 0, 0, 16, WXP_CS_ANY) \
+    X(S, INT, payer_total, 1, 0, WXP__FEN_MAX, 0) \
+    X(S, INT, payer_refund, 1, 0, WXP__FEN_MAX, 0) \
+    X(S, INT, settlement_refund, 1, 0, WXP__FEN_MAX, 0) \
+    X(S, INT, settlement_total, 1, 0, WXP__FEN_MAX, 0) \
+    X(S, INT, discount_refund, 1, 0, WXP__FEN_MAX, 0) \
+    X(S, STR, currency, 1, 1, 16, WXP_CS_ANY) \
     X(S, INT, refund_fee, 0, 0, WXP__FEN_MAX, 0)
 WXP_MODEL_RESPONSE(wxp_refund_amount, WXP_REFUND_AMOUNT)
 
@@ -1150,15 +1155,18 @@ WXP_MODEL_RESPONSE(wxp_refund_amount, WXP_REFUND_AMOUNT)
     X(S, ARR, goods_detail, 0, 0, 100, wxp_refund_goods)
 WXP_MODEL_RESPONSE(wxp_refund_promotion, WXP_REFUND_PROMOTION)
 
+/* Required here as in the official Go SDK's Refund (no omitempty):
+   everything but success_time (SUCCESS only), funds_account, amount.from and
+   promotion_detail. A PROCESSING refund has no success_time. */
 #define WXP_REFUND(X, S) \
     X(S, STR, refund_id, 1, 1, 64, WXP_CS_ANY) \
     X(S, STR, out_refund_no, 1, 1, 64, WXP_CS_ANY) \
-    X(S, STR, transaction_id, 0, 0, 64, WXP_CS_ANY) \
-    X(S, STR, out_trade_no, 0, 0, 64, WXP_CS_ANY) \
-    X(S, STR, channel, 0, 0, 32, WXP_CS_ANY) \
-    X(S, STR, user_received_account, 0, 0, 256, WXP_CS_ANY) \
+    X(S, STR, transaction_id, 1, 1, 64, WXP_CS_ANY) \
+    X(S, STR, out_trade_no, 1, 1, 64, WXP_CS_ANY) \
+    X(S, STR, channel, 1, 1, 32, WXP_CS_ANY) \
+    X(S, STR, user_received_account, 1, 1, 256, WXP_CS_ANY) \
     X(S, STR, success_time, 0, 0, 64, WXP_CS_ANY) \
-    X(S, STR, create_time, 0, 0, 64, WXP_CS_ANY) \
+    X(S, STR, create_time, 1, 1, 64, WXP_CS_ANY) \
     X(S, STR, status, 1, 1, 32, WXP_CS_ANY) \
     X(S, STR, funds_account, 0, 0, 32, WXP_CS_ANY) \
     X(S, OBJ, amount, 1, 0, 0, wxp_refund_amount) \
@@ -1172,6 +1180,17 @@ WXP_MODEL_RESPONSE(wxp_refund, WXP_REFUND)
    WXP_E_PARTIAL: booked; a list was longer than its array. */
 WXP_CALL(wxp_refund_create, POST, "/v3/refund/domestic/refunds", wxp_refund_req, wxp_refund, wxp__refund_rules,
          WXP__RETRY | WXP__RATED)
+
+/* WeChat Pay's refund rules that a request alone cannot show: an order paid
+   more than a year ago cannot be refunded, and one order at most
+   WXP_REFUNDS_PER_ORDER_MAX times (APIv2 refundquery's total_refund_count
+   says how many it has). wxp_refund_window checks the first, locally, before
+   anything is sent: paid_at is the order's success_time (RFC 3339, APIv3
+   wxp_transaction) or time_end (yyyyMMddHHmmss, Beijing time, APIv2); now is
+   the client's clock. WXP_E_ARG naming "paid_at": not a time, or paid over a
+   year ago (the message gives the day the window closed). */
+#define WXP_REFUNDS_PER_ORDER_MAX 50
+WXP_API WXP_NODISCARD wxp_err wxp_refund_window(wxp_client *c, wxp_str paid_at, wxp_result *res);
 
 /* -- GET /v3/refund/domestic/refunds/{out_refund_no}[?sub_mchid=] */
 #define WXP_REFUND_QUERY_REQ(X, S) \
@@ -1203,9 +1222,11 @@ WXP_API WXP_NODISCARD wxp_err wxp_refund_abnormal(wxp_client *c, const char *ref
                                                   const wxp_refund_abnormal_req *req, wxp_refund *out,
                                                   wxp_result *res);
 
-/* -- POST /v3/marketing/busifavor/coupons/return */
+/* -- POST /v3/marketing/busifavor/coupons/return. Limits: the official page
+   (pay.weixin.qq.com/wiki/doc/apiv3/apis/chapter9_2_13.shtml): coupon_code
+   string[1,32], stock_id string[1,20], return_request_no string[1,128]. */
 #define WXP_COUPON_RETURN_REQ(X, S) \
-    X(S, STR, coupon_code, 1, 1, 128, WXP_CS_ANY) \
+    X(S, STR, coupon_code, 1, 1, 32, WXP_CS_ANY) \
     X(S, STR, stock_id, 1, 1, 20, WXP_CS_DIGITS) \
     X(S, STR, return_request_no, 1, 1, 128, WXP_CS_OUTNO)
 WXP_MODEL_REQUEST(wxp_coupon_return_req, WXP_COUPON_RETURN_REQ)
@@ -1216,20 +1237,26 @@ WXP_MODEL_RESPONSE(wxp_coupon_return_result, WXP_COUPON_RETURN)
 WXP_CALL(wxp_coupon_return, POST, "/v3/marketing/busifavor/coupons/return", wxp_coupon_return_req,
          wxp_coupon_return_result, wxp__no_rules, WXP__RETRY)
 
-/* -- POST /v3/marketing/busifavor/subsidy/return-receipts */
+/* -- POST /v3/marketing/busifavor/subsidy/return-receipts. Limits: the
+   official page (pay.weixin.qq.com/wiki/doc/apiv3/apis/chapter9_2_17.shtml):
+   transaction_id and refund_id string[28,32], description string[1,1024],
+   out_subsidy_return_no string[1,128] of letters, digits and |_*-. */
 #define WXP_SUBSIDY_RETURN_REQ(X, S) \
     X(S, STR, stock_id, 1, 1, 20, WXP_CS_DIGITS) \
     X(S, STR, coupon_code, 1, 1, 128, WXP_CS_ANY) \
-    X(S, STR, transaction_id, 1, 1, 32, WXP_CS_DIGITS) \
-    X(S, STR, refund_id, 1, 1, 32, WXP_CS_DIGITS) \
+    X(S, STR, transaction_id, 1, 28, 32, WXP_CS_DIGITS) \
+    X(S, STR, refund_id, 1, 28, 32, WXP_CS_DIGITS) \
     X(S, STR, payer_merchant, 1, 1, 32, WXP_CS_DIGITS) \
     X(S, STR, payee_merchant, 1, 1, 32, WXP_CS_DIGITS) \
     X(S, INT, amount, 1, 1, WXP__FEN_MAX, 0) \
-    X(S, STR, description, 1, 1, 4096, WXP_CS_ANY) \
+    X(S, STR, description, 1, 1, 1024, WXP_CS_ANY) \
     X(S, STR, out_subsidy_return_no, 1, 1, 128, WXP_CS_OUTNO)
 WXP_MODEL_REQUEST(wxp_subsidy_return_req, WXP_SUBSIDY_RETURN_REQ)
+/* subsidy_return_receipt_id comes only once the return succeeded; status is
+   RETURN_RECEIPT_ACCEPTED, RETURN_RECEIPT_SUCCESS or RETURN_RECEIPT_FAIL
+   (fail_reason then). */
 #define WXP_SUBSIDY_RETURN(X, S) \
-    X(S, STR, subsidy_return_receipt_id, 1, 1, 64, WXP_CS_ANY) \
+    X(S, STR, subsidy_return_receipt_id, 0, 0, 64, WXP_CS_ANY) \
     X(S, STR, stock_id, 0, 0, 20, WXP_CS_ANY) \
     X(S, STR, coupon_code, 0, 0, 128, WXP_CS_ANY) \
     X(S, STR, transaction_id, 0, 0, 32, WXP_CS_ANY) \
@@ -1237,7 +1264,7 @@ WXP_MODEL_REQUEST(wxp_subsidy_return_req, WXP_SUBSIDY_RETURN_REQ)
     X(S, STR, payer_merchant, 0, 0, 32, WXP_CS_ANY) \
     X(S, STR, payee_merchant, 0, 0, 32, WXP_CS_ANY) \
     X(S, INT, amount, 0, 0, WXP__FEN_MAX, 0) \
-    X(S, STR, description, 0, 0, 4096, WXP_CS_ANY) \
+    X(S, STR, description, 0, 0, 1024, WXP_CS_ANY) \
     X(S, STR, status, 1, 1, 32, WXP_CS_ANY) \
     X(S, STR, fail_reason, 0, 0, 64, WXP_CS_ANY) \
     X(S, STR, return_done_time, 0, 0, 64, WXP_CS_ANY) \
@@ -1708,12 +1735,17 @@ WXP_API WXP_NODISCARD wxp_err wxp_bill_download(wxp_client *c, const wxp_bill *b
 #ifndef WXP_NO_V2
 /* -- APIv2 typed calls. The same X-macro rows as the APIv3 models; an ARR row
    is an indexed list: its fields arrive as key_$n (key_$n_$m one level down),
-   as refund answers send coupon_type_0, coupon_refund_fee_0, ... The fields
-   nonce_str, sign_type, sign and mch_id are the library's. */
+   as refund answers send coupon_type_0, coupon_refund_fee_0, ...; an INT row
+   named ..._count right before an ARR row is its count, and must agree with
+   the elements found (a gap in the indexes is WXP_E_NOTFOUND, a count that
+   disagrees WXP_E_RANGE: never a silently short list). The fields nonce_str,
+   sign and mch_id are the library's; sign_type is config.v2_sign_type unless
+   a request sets it ("MD5" or "HMAC-SHA256": some endpoints take only one). */
 
 /* The rows every APIv2 request about an order starts with: the app and (for a
    service provider) the sub-merchant, then the order by one of its two ids. */
 #define WXP__V2_PAYEE(X, S) \
+    X(S, STR, sign_type, 0, 3, 11, WXP_CS_ANY) \
     X(S, STR, appid, 1, 1, 32, WXP_CS_ANY) \
     X(S, STR, sub_appid, 0, 1, 32, WXP_CS_ANY) \
     X(S, STR, sub_mch_id, 0, 1, 32, WXP_CS_DIGITS)
@@ -1728,9 +1760,12 @@ WXP_API WXP_NODISCARD wxp_err wxp_bill_download(wxp_client *c, const wxp_bill *b
     X(S, STR, refund_fee_type, 0, 3, 8, WXP_CS_ENUM) \
     X(S, STR, refund_desc, 0, 1, 80, WXP_CS_ANY) \
     X(S, STR, refund_account, 0, 1, 32, WXP_CS_ENUM) \
-    X(S, STR, notify_url, 0, 9, 256, WXP_CS_HTTPS) \
+    X(S, STR, notify_url, 0, 9, 256, WXP_CS_URL) \
     X(S, STR, detail, 0, 1, 6000, WXP_CS_ANY)
-/* detail (the single-item JSON) is required by refundv2 and not sent by refund. */
+/* detail (the single-item JSON) is required by refundv2 and not sent by refund.
+   notify_url: reachable from outside, no query (it overrides the one set on
+   the merchant platform). Orders paid over a year ago cannot be refunded
+   (wxp_refund_window), nor more than WXP_REFUNDS_PER_ORDER_MAX times. */
 WXP_MODEL_REQUEST(wxp_v2_refund_req, WXP_V2_REFUND_REQ)
 
 #define WXP_V2_COUPON(X, S) \
@@ -1739,7 +1774,13 @@ WXP_MODEL_REQUEST(wxp_v2_refund_req, WXP_V2_REFUND_REQ)
     X(S, STR, coupon_refund_id, 0, 0, 64, WXP_CS_ANY)
 WXP_MODEL_RESPONSE(wxp_v2_coupon, WXP_V2_COUPON)
 
-#define WXP_V2_REFUND(X, S) \
+#define WXP__V2_PROTOCOL(X, S) \
+    X(S, STR, return_code, 0, 0, 16, WXP_CS_ANY) \
+    X(S, STR, return_msg, 0, 0, 128, WXP_CS_ANY) \
+    X(S, STR, result_code, 0, 0, 16, WXP_CS_ANY) \
+    X(S, STR, err_code, 0, 0, 32, WXP_CS_ANY) \
+    X(S, STR, err_code_des, 0, 0, 128, WXP_CS_ANY)
+#define WXP_V2_REFUND(X, S) WXP__V2_PROTOCOL(X, S) \
     X(S, STR, appid, 0, 0, 32, WXP_CS_ANY) \
     X(S, STR, mch_id, 0, 0, 32, WXP_CS_ANY) \
     X(S, STR, sub_appid, 0, 0, 32, WXP_CS_ANY) \
@@ -1781,10 +1822,14 @@ WXP_MODEL_REQUEST(wxp_v2_refundquery_req, WXP_V2_REFUNDQUERY_REQ)
     X(S, STR, refund_status, 0, 0, 16, WXP_CS_ANY) \
     X(S, STR, refund_account, 0, 0, 32, WXP_CS_ANY) \
     X(S, STR, refund_recv_accout, 0, 0, 64, WXP_CS_ANY) \
-    X(S, STR, refund_success_time, 0, 0, 32, WXP_CS_ANY)
+    X(S, STR, refund_success_time, 0, 0, 32, WXP_CS_ANY) \
+    X(S, STR, promotion_detail, 0, 0, 65536, WXP_CS_ANY)
 WXP_MODEL_RESPONSE(wxp_v2_refund_item, WXP_V2_REFUND_ITEM)
 
-#define WXP_V2_REFUNDQUERY(X, S) \
+/* refund_count: the refunds in this answer (at most 10 a page: offset pages
+   on); total_refund_count: all of the order's, which WeChat Pay caps at
+   WXP_REFUNDS_PER_ORDER_MAX. */
+#define WXP_V2_REFUNDQUERY(X, S) WXP__V2_PROTOCOL(X, S) \
     X(S, STR, appid, 0, 0, 32, WXP_CS_ANY) \
     X(S, STR, mch_id, 0, 0, 32, WXP_CS_ANY) \
     X(S, STR, sub_appid, 0, 0, 32, WXP_CS_ANY) \
@@ -1819,6 +1864,39 @@ WXP_API WXP_NODISCARD wxp_err wxp_v2_refund(wxp_client *c, const wxp_v2_refund_r
 WXP_API WXP_NODISCARD wxp_err wxp_v2_refundv2(wxp_client *c, const wxp_v2_refund_req *req, wxp_v2_refund_result *out,
                                               wxp_result *res);
 WXP_V2_CALL(wxp_v2_refundquery, "/pay/refundquery", wxp_v2_refundquery_req, wxp_v2_refundquery_result,
+            wxp__v2_refundquery_rules, WXP__RETRY)
+/* -- The APIv2 refund callback (退款结果通知): an XML body whose req_info,
+   AES-256-ECB under the MD5 of the APIv2 key, holds the refund. Fields from
+   the official page (pay.weixin.qq.com/wiki/doc/api/jsapi.php?chapter=9_16). */
+#define WXP_V2_REFUND_NOTIFY(X, S) \
+    X(S, STR, transaction_id, 1, 1, 32, WXP_CS_ANY) \
+    X(S, STR, out_trade_no, 1, 1, 32, WXP_CS_ANY) \
+    X(S, STR, refund_id, 1, 1, 32, WXP_CS_ANY) \
+    X(S, STR, out_refund_no, 1, 1, 64, WXP_CS_ANY) \
+    X(S, INT, total_fee, 1, 0, WXP__FEN_MAX, 0) \
+    X(S, INT, settlement_total_fee, 0, 0, WXP__FEN_MAX, 0) \
+    X(S, INT, refund_fee, 1, 0, WXP__FEN_MAX, 0) \
+    X(S, INT, settlement_refund_fee, 1, 0, WXP__FEN_MAX, 0) \
+    X(S, STR, refund_status, 1, 1, 16, WXP_CS_ANY) \
+    X(S, STR, success_time, 0, 0, 20, WXP_CS_ANY) \
+    X(S, STR, refund_recv_accout, 1, 1, 64, WXP_CS_ANY) \
+    X(S, STR, refund_account, 1, 1, 30, WXP_CS_ANY) \
+    X(S, STR, refund_request_source, 1, 1, 30, WXP_CS_ANY)
+/* refund_status SUCCESS, CHANGE (abnormal: the merchant platform or
+   wxp_refund_abnormal) or REFUNDCLOSE; success_time only on SUCCESS. */
+WXP_MODEL_RESPONSE(wxp_v2_refund_notify, WXP_V2_REFUND_NOTIFY)
+/* Decodes a refund callback's body (in place: views into body and io_buf):
+   return_code must be SUCCESS and mch_id the client's, then req_info is
+   decrypted into io_buf and its fields into out. There is no sign: only the
+   APIv2 key authenticates it (a req_info that does not decrypt to the
+   expected XML is WXP_E_DECRYPT). Answer WeChat Pay with
+   <xml><return_code>SUCCESS</return_code></xml> once the refund is stored. */
+WXP_API WXP_NODISCARD wxp_err wxp_v2_refund_notify_decode(wxp_client *c, char *body, size_t len,
+                                                          wxp_v2_refund_notify *out, wxp_result *res);
+
+/* POST /pay/refundqueryv2: the same for single-item discount orders, each
+   refund's promotion_detail (JSON) included. */
+WXP_V2_CALL(wxp_v2_refundqueryv2, "/pay/refundqueryv2", wxp_v2_refundquery_req, wxp_v2_refundquery_result,
             wxp__v2_refundquery_rules, WXP__RETRY)
 
 /* ==== >>pos =========================================================== api */
@@ -4581,9 +4659,10 @@ WXP__PRIVATE void wxp__path_join(char *path, size_t cap, const char *prefix, con
 WXP__PRIVATE int wxp__charset_ok(int cs, const char *s, size_t n)
 {
     size_t i;
-    if (cs == WXP_CS_HTTPS)
-        return n > 8 && memcmp(s, "https://", 8) == 0 && !memchr(s, '?', n) && !memchr(s, '#', n) &&
-               wxp__header_safe(s, n);
+    if (cs == WXP_CS_HTTPS || cs == WXP_CS_URL)
+        return ((n > 8 && memcmp(s, "https://", 8) == 0) ||
+                (cs == WXP_CS_URL && n > 7 && memcmp(s, "http://", 7) == 0)) &&
+               !memchr(s, '?', n) && !memchr(s, '#', n) && wxp__header_safe(s, n);
     for (i = 0; i < n;) {
         unsigned char ch = (unsigned char)s[i];
         int ok;
@@ -4675,6 +4754,7 @@ WXP__PRIVATE wxp_err wxp__validate(const wxp__model *m, const void *obj, const w
                                  : "length out of the range the API allows");
             if (!wxp__charset_ok(f->cs, s, n))
                 return wxp__fail(res, WXP_E_ARG, path, f->cs == WXP_CS_HTTPS ? "an https URL without a query"
+                                 : f->cs == WXP_CS_URL ? "an http(s) URL without a query"
                                  : "characters outside the set the API allows");
             break;
         }
@@ -4896,15 +4976,99 @@ WXP__PRIVATE wxp_err wxp__refund_rules(const void *req, wxp_result *res)
 {
     const wxp_refund_req *r = (const wxp_refund_req *)req;
     long long from = 0;
+    unsigned seen = 0;
     size_t i;
     if ((!r->transaction_id || !*r->transaction_id) && (!r->out_trade_no || !*r->out_trade_no))
         return wxp__fail(res, WXP_E_ARG, "transaction_id", "one of transaction_id and out_trade_no is required");
     if (r->amount.refund > r->amount.total)
         return wxp__fail(res, WXP_E_ARG, "amount.refund", "the refund exceeds amount.total");
-    for (i = 0; i < r->amount.from_count && r->amount.from; i++) from += r->amount.from[i].amount;
-    if (from > r->amount.refund)
-        return wxp__fail(res, WXP_E_ARG, "amount.from", "the from[] amounts exceed amount.refund");
+    if (r->funds_account && *r->funds_account && strcmp(r->funds_account, "AVAILABLE") != 0)
+        return wxp__fail(res, WXP_E_ARG, "funds_account", "expected AVAILABLE (or unset: the order's own funds)");
+    if (r->amount.currency && *r->amount.currency && strcmp(r->amount.currency, "CNY") != 0)
+        return wxp__fail(res, WXP_E_ARG, "amount.currency", "expected CNY, the only currency of this API");
+    for (i = 0; i < r->amount.from_count && r->amount.from; i++) {
+        const char *a = r->amount.from[i].account;
+        unsigned bit = a && strcmp(a, "AVAILABLE") == 0 ? 1u : a && strcmp(a, "UNAVAILABLE") == 0 ? 2u : 0u;
+        if (!bit) return wxp__fail(res, WXP_E_ARG, "amount.from.account", "expected AVAILABLE or UNAVAILABLE");
+        if (seen & bit) return wxp__fail(res, WXP_E_ARG, "amount.from.account", "an account appears twice in from[]");
+        seen |= bit;
+        from += r->amount.from[i].amount;
+    }
+    if (r->amount.from_count && from != r->amount.refund)
+        return wxp__fail(res, WXP_E_ARG, "amount.from",
+                         "the from[] amounts must sum to amount.refund exactly (WeChat Pay refuses any other sum)");
     return WXP_OK;
+}
+
+/* Days from 1970-01-01 to y-m-d (m 1-12; d may run past the month's end,
+   which counts on into the next: 29 February of a common year is 1 March). */
+WXP__PRIVATE long long wxp__days(long long y, long long m, long long d)
+{
+    long long era, yoe, doy, doe;
+    y -= m <= 2;
+    era = (y >= 0 ? y : y - 399) / 400;
+    yoe = y - era * 400;
+    doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+/* n digits of s as a number, or -1. */
+WXP__PRIVATE long long wxp__digits(const char *s, size_t n)
+{
+    long long v = 0;
+    size_t i;
+    for (i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9') return -1;
+        v = v * 10 + (s[i] - '0');
+    }
+    return v;
+}
+
+/* "2026-12-03T10:00:00+08:00" (fraction, Z or another offset allowed) or
+   "20261203100000" (Beijing time) to Unix seconds and the date's fields. */
+WXP__PRIVATE int wxp__parse_time(wxp_str t, long long f[6], long long *unix_s)
+{
+    static const unsigned char at14[6] = { 0, 4, 6, 8, 10, 12 }, at19[6] = { 0, 5, 8, 11, 14, 17 };
+    int rfc = t.len >= 20 && t.ptr[4] == '-' && t.ptr[10] == 'T';
+    long long off = 8 * 3600;
+    size_t i, z = 19;
+    if (!rfc && t.len != 14) return 0;
+    for (i = 0; i < 6; i++)
+        if ((f[i] = wxp__digits(t.ptr + (rfc ? at19 : at14)[i], i ? 2 : 4)) < 0) return 0;
+    if (rfc) {
+        if (t.ptr[7] != '-' || t.ptr[13] != ':' || t.ptr[16] != ':') return 0;
+        if (z < t.len && t.ptr[z] == '.') for (z++; z < t.len && t.ptr[z] >= '0' && t.ptr[z] <= '9'; z++) {}
+        if (z + 1 == t.len && t.ptr[z] == 'Z') off = 0;
+        else if (z + 6 == t.len && (t.ptr[z] == '+' || t.ptr[z] == '-') && t.ptr[z + 3] == ':' &&
+                 wxp__digits(t.ptr + z + 1, 2) >= 0 && wxp__digits(t.ptr + z + 4, 2) >= 0)
+            off = (t.ptr[z] == '-' ? -1 : 1) * (wxp__digits(t.ptr + z + 1, 2) * 3600 + wxp__digits(t.ptr + z + 4, 2) * 60);
+        else return 0;
+    }
+    if (f[1] < 1 || f[1] > 12 || f[2] < 1 || f[2] > 31 || f[3] > 23 || f[4] > 59 || f[5] > 60) return 0;
+    *unix_s = wxp__days(f[0], f[1], f[2]) * 86400 + f[3] * 3600 + f[4] * 60 + f[5] - off;
+    return 1;
+}
+
+WXP_API wxp_err wxp_refund_window(wxp_client *c, wxp_str paid_at, wxp_result *res)
+{
+    long long f[6], paid, closes;
+    char when[32];
+    WXP__REQUIRE(c);
+    wxp__res_clear(res);
+    if (!paid_at.ptr || !wxp__parse_time(paid_at, f, &paid))
+        return wxp__fail(res, WXP_E_ARG, "paid_at",
+                         "expected the order's pay time: 2026-12-03T10:00:00+08:00 or 20261203100000");
+    /* The same wall-clock time a year later, in the pay time's own zone. */
+    closes = paid + (wxp__days(f[0] + 1, f[1], f[2]) - wxp__days(f[0], f[1], f[2])) * 86400;
+    if (wxp__now(c) < closes) return WXP_OK;
+    if (res) {
+        (void)wxp__fail(res, WXP_E_ARG, "paid_at", "paid more than a year ago: WeChat Pay refuses the refund (the "
+                                                   "window closed at ");
+        wxp__append(res->message, sizeof res->message, when, wxp__utc(when, closes));
+        wxp__append(res->message, sizeof res->message, ")", 1);
+    }
+    return WXP_E_ARG;
 }
 
 WXP_API wxp_err wxp_refund_req_encode(char *buf, size_t cap, const wxp_refund_req *req, size_t *len, wxp_result *res)
@@ -5999,6 +6163,12 @@ WXP__PRIVATE wxp_err wxp__v2_call(wxp_client *c, const char *path, const wxp_kv 
     if (count) *count = 0;
     cfg = &c->wxp__priv.cfg;
     sign_type = cfg->v2_sign_type;
+    {   /* A request's own sign_type chooses for this call. */
+        const wxp_str *st = wxp_kv_get(params, n, "sign_type");
+        if (st && wxp__str_eq(*st, "MD5")) sign_type = WXP_V2_MD5;
+        else if (st && wxp__str_eq(*st, "HMAC-SHA256")) sign_type = WXP_V2_HMAC_SHA256;
+        else if (st) return wxp__fail(res, WXP_E_ARG, "sign_type", "expected MD5 or HMAC-SHA256");
+    }
     if (path[0] != '/' || !wxp__header_safe(path, strlen(path)))
         return wxp__fail(res, WXP_E_ARG, "path", "an absolute path such as /pay/refundquery");
     if (strncmp(path, "/secapi/", 8) == 0) flags |= WXP_V2_CERT;
@@ -6010,8 +6180,10 @@ WXP__PRIVATE wxp_err wxp__v2_call(wxp_client *c, const char *path, const wxp_kv 
     e = wxp__nonce(&cfg->random, nonce, res);
     if (e) return e;
     extra[nx].key = wxp_cstr("nonce_str"); extra[nx++].value = wxp_cstr(nonce);
-    extra[nx].key = wxp_cstr("sign_type");
-    extra[nx++].value = wxp_cstr(sign_type == WXP_V2_MD5 ? "MD5" : "HMAC-SHA256");
+    if (!wxp_kv_get(params, n, "sign_type")) {
+        extra[nx].key = wxp_cstr("sign_type");
+        extra[nx++].value = wxp_cstr(sign_type == WXP_V2_MD5 ? "MD5" : "HMAC-SHA256");
+    }
     e = wxp__v2_sign2(params, n, extra, nx, cfg->apiv2_key, sign_type, WXP_E_ARG, sign, res);
     if (e) return e;
     extra[nx].key = wxp_cstr("sign"); extra[nx++].value = wxp_cstr(sign);
@@ -6197,6 +6369,56 @@ WXP__PRIVATE int wxp__v2_present(const wxp__model *m, const wxp_kv *kv, size_t n
     return 0;
 }
 
+/* Index of the decimal number at the start of s (its end in *end), or -1. */
+WXP__PRIVATE long wxp__v2_index(const char *s, size_t n, size_t *end)
+{
+    size_t i = 0;
+    long v = 0;
+    while (i < n && i < 6 && s[i] >= '0' && s[i] <= '9') v = v * 10 + (s[i++] - '0');
+    *end = i;
+    return i ? v : -1;
+}
+
+/* The list of row i of m, which ended at k elements: no element of any of
+   its fields may sit at an index k or above (a gap), and the ..._count row
+   right before it, when present, must say k. */
+WXP__PRIVATE wxp_err wxp__v2_list_check(const wxp__model *m, size_t i, const wxp_kv *kv, size_t n,
+                                        const char *suffix, size_t k, wxp_result *res)
+{
+    const wxp__field *f = &m->f[i], *cnt = i ? &m->f[i - 1] : NULL;
+    size_t j, r, sl = strlen(suffix);
+    for (j = 0; j < n; j++)
+        for (r = 0; r < f->sub->n; r++) {
+            const char *key = f->sub->f[r].key;
+            size_t kl = strlen(key), end;
+            long idx;
+            if (f->sub->f[r].type == WXP__T_ARR || kv[j].key.len <= kl + sl + 1 || !kv[j].value.len ||
+                memcmp(kv[j].key.ptr, key, kl) != 0 || memcmp(kv[j].key.ptr + kl, suffix, sl) != 0 ||
+                kv[j].key.ptr[kl + sl] != '_')
+                continue;
+            idx = wxp__v2_index(kv[j].key.ptr + kl + sl + 1, kv[j].key.len - kl - sl - 1, &end);
+            if (idx >= (long)k && (kl + sl + 1 + end == kv[j].key.len || kv[j].key.ptr[kl + sl + 1 + end] == '_')) {
+                char name[80], num[24];
+                wxp__v2_name(name, key, suffix);
+                wxp__append(name, sizeof name, "_", 1);
+                wxp__append(name, sizeof name, num, wxp__itoa(num, (long long)k));
+                return wxp__fail(res, WXP_E_NOTFOUND, name,
+                                 "an indexed list has a gap: a later index is present, this one is not");
+            }
+        }
+    if (cnt && cnt->type == WXP__T_INT && strlen(cnt->key) > 6 &&
+        strcmp(cnt->key + strlen(cnt->key) - 6, "_count") == 0) {
+        const wxp_str *v = wxp__v2_get(kv, n, cnt->key, suffix);
+        long long said = 0;
+        if (v && (!wxp__parse_uint(v->ptr, v->len, &said) || said != (long long)k)) {
+            char name[80];
+            wxp__v2_name(name, cnt->key, suffix);
+            return wxp__fail(res, WXP_E_RANGE, name, "the count disagrees with the indexed elements the answer holds");
+        }
+    }
+    return WXP_OK;
+}
+
 WXP__PRIVATE wxp_err wxp__v2_decode(const wxp__model *m, const wxp_kv *kv, size_t n, const char *suffix, void *obj,
                                     wxp_result *res)
 {
@@ -6235,6 +6457,8 @@ WXP__PRIVATE wxp_err wxp__v2_decode(const wxp__model *m, const wxp_kv *kv, size_
                 if (wxp__partial(e, &partial, 0, f->key, res)) return e;
                 *count = k + 1;
             }
+            e = wxp__v2_list_check(m, i, kv, n, suffix, k, res);
+            if (e) return e;
             if (k > cap) (void)wxp__partial(WXP_E_PARTIAL, &partial, k, f->key, res);
         }
     }
@@ -6274,6 +6498,39 @@ WXP__PRIVATE wxp_err wxp__v2_typed(wxp_client *c, const wxp__endpoint *ep, const
     wxp__attempts_end(&a, res);
     if (e) return e;
     return wxp__v2_decode(ep->out, answer, count, "", out, res);
+}
+
+WXP_API wxp_err wxp_v2_refund_notify_decode(wxp_client *c, char *body, size_t len, wxp_v2_refund_notify *out,
+                                            wxp_result *res)
+{
+    const wxp_config *cfg;
+    wxp_kv outer[16], *inner;
+    const wxp_str *v;
+    unsigned char *plain;
+    size_t n = 0, plen = 0, cap, off;
+    wxp_err e;
+    WXP__REQUIRE(c && body && out);
+    wxp__res_clear(res);
+    cfg = &c->wxp__priv.cfg;
+    e = wxp__xml_parse(body, len, outer, sizeof outer / sizeof outer[0], &n, res);
+    if (e) return e;
+    v = wxp_kv_get(outer, n, "return_code");
+    if (!v || !wxp__str_eq(*v, "SUCCESS"))
+        return wxp__fail(res, WXP_E_V2_RETURN, "return_code", "the callback's return_code is not SUCCESS");
+    v = wxp_kv_get(outer, n, "mch_id");
+    if (!v || !wxp__str_eq(*v, cfg->mchid))
+        return wxp__fail(res, WXP_E_ARG, "mch_id", "the callback is for another merchant than config.mchid");
+    v = wxp_kv_get(outer, n, "req_info");
+    if (!v || !v->len) return wxp__fail(res, WXP_E_NOTFOUND, "req_info", "the callback carries no req_info");
+    plain = (unsigned char *)cfg->io_buf;
+    e = wxp_v2_decrypt_req_info(cfg->apiv2_key, *v, plain, cfg->io_buf_size, &plen, res);
+    if (e) return e;
+    off = (plen + 7) / 8 * 8; /* the pairs after the text, aligned */
+    inner = (wxp_kv *)(void *)((char *)cfg->io_buf + off);
+    cap = off < cfg->io_buf_size ? (cfg->io_buf_size - off) / sizeof(wxp_kv) : 0;
+    e = wxp__xml_parse((char *)plain, plen, inner, cap, &n, res);
+    if (e) return e == WXP_E_PARSE ? wxp__fail(res, WXP_E_DECRYPT, "req_info", "req_info did not decrypt to XML") : e;
+    return wxp__v2_decode(&wxp_v2_refund_notify__model, inner, n, "", out, res);
 }
 
 WXP__PRIVATE wxp_err wxp__v2_refund_rules(const void *req, wxp_result *res)

@@ -62,9 +62,12 @@ static void refund_validation_names_the_field(void **state)
     static const struct { const char *field; } cases[] = {
         { "out_refund_no" }, { "out_refund_no" }, { "amount.refund" }, { "amount.refund" },
         { "amount.from" }, { "notify_url" }, { "notify_url" }, { "transaction_id" }, { "amount.from.0.account" },
-        { "goods_detail.0.merchant_goods_id" }, { "reason" },
+        { "goods_detail.0.merchant_goods_id" }, { "amount.from.account" }, { "amount.from" }, { "amount.from.account" },
+        { "funds_account" }, { "amount.currency" }, { "reason" },
     };
-    wxp_refund_from_req from[2] = { { "AVAILABLE", 5 }, { "AVAILABLE", 6 } };
+    wxp_refund_from_req from[2] = { { "AVAILABLE", 5 }, { "UNAVAILABLE", 6 } };
+    wxp_refund_from_req twice[2] = { { "AVAILABLE", 5 }, { "AVAILABLE", 5 } };
+    wxp_refund_from_req other[1] = { { "BASIC", 10 } };
     wxp_refund_from_req bad_from[1] = { { "available", 1 } };
     wxp_refund_goods_req goods[1];
     size_t i;
@@ -92,6 +95,11 @@ static void refund_validation_names_the_field(void **state)
         case 7: q.out_trade_no = NULL; break;
         case 8: q.amount.from = bad_from; q.amount.from_count = 1; break;
         case 9: q.goods_detail = goods; q.goods_detail_count = 1; break;
+        case 10: q.amount.from = twice; q.amount.from_count = 2; break;              /* sums, but repeats */
+        case 11: q.amount.from = from; q.amount.from_count = 1; break;               /* 5 of 10: must equal */
+        case 12: q.amount.from = other; q.amount.from_count = 1; break;              /* not an account type */
+        case 13: q.funds_account = "UNSETTLED"; break;                               /* answer-only value */
+        case 14: q.amount.currency = "USD"; break;
         default: memset(reason, 'a', 81); reason[81] = 0; q.reason = reason; break;
         }
         assert_int_equal(wxp_refund_req_encode(NULL, 0, &q, &n, &r), WXP_E_ARG);
@@ -208,18 +216,27 @@ static void refund_decode_every_field(void **state)
     assert_int_equal(out.promotion_detail_count, 0);
 }
 
+/* A refund answer with every field the Go SDK treats as always present;
+   H (head) and A (amount's required tail) are spliced into each case. */
+#define H "\"transaction_id\":\"4200000001\",\"out_trade_no\":\"T1\",\"channel\":\"ORIGINAL\"," \
+          "\"user_received_account\":\"x\",\"create_time\":\"2026-12-03T10:00:00+08:00\","
+#define A ",\"payer_total\":1,\"payer_refund\":1,\"settlement_refund\":1,\"settlement_total\":1," \
+          "\"discount_refund\":0,\"currency\":\"CNY\""
 static void refund_decode_refusals(void **state)
 {
     static const struct { const char *json; wxp_err e; const char *field; } cases[] = {
-        { "{\"out_refund_no\":\"R\",\"status\":\"S\",\"amount\":{\"total\":1,\"refund\":1}}", WXP_E_NOTFOUND, "refund_id" },
-        { "{\"refund_id\":1,\"out_refund_no\":\"R\",\"status\":\"S\",\"amount\":{\"total\":1,\"refund\":1}}", WXP_E_TYPE, "refund_id" },
-        { "{\"refund_id\":\"1\",\"out_refund_no\":\"R\",\"status\":\"S\",\"amount\":{\"total\":\"1\",\"refund\":1}}", WXP_E_TYPE, "amount.total" },
-        { "{\"refund_id\":\"1\",\"out_refund_no\":\"R\",\"status\":\"S\",\"amount\":{\"total\":1.5,\"refund\":1}}", WXP_E_RANGE, "amount.total" },
-        { "{\"refund_id\":\"1\",\"out_refund_no\":\"R\",\"status\":\"S\",\"amount\":[]}", WXP_E_TYPE, "amount" },
-        { "{\"refund_id\":\"1\",\"out_refund_no\":\"R\",\"status\":\"S\",\"amount\":{\"total\":1,\"refund\":1,\"from\":[1]}}", WXP_E_TYPE, "amount.from.0" },
-        { "{\"refund_id\":\"1\",\"out_refund_no\":\"R\",\"status\":\"S\",\"amount\":{\"total\":1,\"refund\":1,\"from\":[{\"account\":\"AVAILABLE\",\"amount\":1},{\"account\":\"UNAVAILABLE\",\"amount\":0},{}]}}", WXP_E_PARTIAL, "amount.from" },
-        { "{\"refund_id\":\"1\",\"out_refund_no\":\"R\",\"status\":\"S\",\"amount\":{\"total\":1,\"refund\":1,\"from\":[{}]}}", WXP_E_NOTFOUND, "amount.from.0.account" },
-        { "{\"refund_id\":\"1\",\"out_refund_no\":\"R\",\"status\":\"\",\"amount\":{\"total\":1,\"refund\":1}}", WXP_E_NOTFOUND, "status" },
+        { "{" H "\"out_refund_no\":\"R\",\"status\":\"S\",\"amount\":{\"total\":1,\"refund\":1" A "}}", WXP_E_NOTFOUND, "refund_id" },
+        { "{" H "\"refund_id\":1,\"out_refund_no\":\"R\",\"status\":\"S\",\"amount\":{\"total\":1,\"refund\":1" A "}}", WXP_E_TYPE, "refund_id" },
+        { "{" H "\"refund_id\":\"1\",\"out_refund_no\":\"R\",\"status\":\"S\",\"amount\":{\"total\":\"1\",\"refund\":1" A "}}", WXP_E_TYPE, "amount.total" },
+        { "{" H "\"refund_id\":\"1\",\"out_refund_no\":\"R\",\"status\":\"S\",\"amount\":{\"total\":1.5,\"refund\":1" A "}}", WXP_E_RANGE, "amount.total" },
+        { "{" H "\"refund_id\":\"1\",\"out_refund_no\":\"R\",\"status\":\"S\",\"amount\":[]}", WXP_E_TYPE, "amount" },
+        { "{" H "\"refund_id\":\"1\",\"out_refund_no\":\"R\",\"status\":\"S\",\"amount\":{\"total\":1,\"refund\":1" A ",\"from\":[1]}}", WXP_E_TYPE, "amount.from.0" },
+        { "{" H "\"refund_id\":\"1\",\"out_refund_no\":\"R\",\"status\":\"S\",\"amount\":{\"total\":1,\"refund\":1" A ",\"from\":[{\"account\":\"AVAILABLE\",\"amount\":1},{\"account\":\"UNAVAILABLE\",\"amount\":0},{}]}}", WXP_E_PARTIAL, "amount.from" },
+        { "{" H "\"refund_id\":\"1\",\"out_refund_no\":\"R\",\"status\":\"S\",\"amount\":{\"total\":1,\"refund\":1" A ",\"from\":[{}]}}", WXP_E_NOTFOUND, "amount.from.0.account" },
+        { "{" H "\"refund_id\":\"1\",\"out_refund_no\":\"R\",\"status\":\"\",\"amount\":{\"total\":1,\"refund\":1" A "}}", WXP_E_NOTFOUND, "status" },
+        /* Always present in WeChat Pay's answers: their absence is an error. */
+        { "{\"refund_id\":\"1\",\"out_refund_no\":\"R\",\"status\":\"S\",\"amount\":{\"total\":1,\"refund\":1" A "}}", WXP_E_NOTFOUND, "transaction_id" },
+        { "{" H "\"refund_id\":\"1\",\"out_refund_no\":\"R\",\"status\":\"S\",\"amount\":{\"total\":1,\"refund\":1}}", WXP_E_NOTFOUND, "amount.payer_total" },
         { "[1]", WXP_E_TYPE, "json" },
         { "{\"refund_id\":\"1\"", WXP_E_PARSE, "json" },
     };
@@ -239,6 +256,9 @@ static void refund_decode_refusals(void **state)
         assert_string_equal(r.field, cases[i].field);
     }
 }
+
+#undef H
+#undef A
 
 /* ---- XML reader refusals (XXE-proof by construction) ---------------------- */
 
@@ -872,6 +892,192 @@ static void rate_limit_v2_refunds_wait(void **state)
     test_now = start;
 }
 
+#define assert_view(v, want) assert_string_equal(test_cstr(v), (want))
+
+/* Indexed lists are whole or an error: a gap in the $n indexes, or a count
+   that disagrees with the elements present, never reads as a shorter list. */
+static void v2_lists_with_gaps_or_wrong_counts_fail(void **state)
+{
+    static wxp_client c;
+    static const struct { const char *body; wxp_err e; const char *field; } cases[] = {
+        { "return_code=SUCCESS;result_code=SUCCESS;transaction_id=42;total_fee=100;refund_count=2;"
+          "out_refund_no_0=R1;refund_id_0=501;refund_fee_0=30;", WXP_E_RANGE, "refund_count" },
+        { "return_code=SUCCESS;result_code=SUCCESS;transaction_id=42;total_fee=100;refund_count=2;"
+          "out_refund_no_0=R1;refund_id_0=501;out_refund_no_2=R3;refund_id_2=503;", WXP_E_NOTFOUND, "out_refund_no_1" },
+        { "return_code=SUCCESS;result_code=SUCCESS;transaction_id=42;total_fee=100;refund_count=1;"
+          "out_refund_no_0=R1;refund_id_0=501;coupon_refund_count_0=2;coupon_type_0_0=CASH;coupon_refund_fee_0_0=1;",
+          WXP_E_RANGE, "coupon_refund_count_0" },
+        { "return_code=SUCCESS;result_code=SUCCESS;transaction_id=42;total_fee=100;refund_count=1;"
+          "out_refund_no_0=R1;refund_id_0=501;coupon_refund_fee_0_1=1;", WXP_E_NOTFOUND, "coupon_refund_fee_0_0" },
+    };
+    wxp_v2_refundquery_req q;
+    wxp_v2_refundquery_result out;
+    wxp_v2_refund_item items[4];
+    wxp_v2_coupon coupons[4];
+    wxp_result r;
+    size_t i;
+    (void)state;
+    v2_client(&c, v2_transport);
+    memset(&q, 0, sizeof q);
+    q.appid = "wx1";
+    q.out_trade_no = "T1";
+    for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        memset(&out, 0, sizeof out);
+        memset(items, 0, sizeof items);
+        out.refunds = items;
+        out.refunds_cap = 4;
+        items[0].coupon = coupons;
+        items[0].coupon_cap = 4;
+        v2_answer_body = cases[i].body;
+        assert_int_equal(wxp_v2_refundqueryv2(&c, &q, &out, &r), cases[i].e);
+        assert_string_equal(r.field, cases[i].field);
+        assert_true(r.message[0] != 0);
+    }
+    /* And whole, the protocol fields come with the typed result. */
+    v2_answer_body = "return_code=SUCCESS;return_msg=OK;result_code=SUCCESS;transaction_id=42;total_fee=100;"
+                     "refund_count=1;total_refund_count=3;out_refund_no_0=R1;refund_id_0=501;";
+    memset(&out, 0, sizeof out);
+    out.refunds = items;
+    out.refunds_cap = 4;
+    assert_int_equal(wxp_v2_refundqueryv2(&c, &q, &out, &r), WXP_OK);
+    assert_view(out.return_code, "SUCCESS");
+    assert_view(out.result_code, "SUCCESS");
+    assert_view(out.return_msg, "OK");
+    assert_int_equal(out.total_refund_count, 3);
+}
+
+/* A request's own sign_type signs that call (and checks its answer). */
+static const char *v2_seen_sign_type;
+static int v2_sign_type_transport(void *user, const wxp_http_request *req, wxp_http_response *res, char *eb,
+                                  size_t en)
+{
+    static char body[2048];
+    wxp_kv kv[16], out[4];
+    size_t n, len;
+    char sign[65], xml[1024];
+    wxp_result r;
+    int md5;
+    (void)user; (void)eb; (void)en;
+    memcpy(body, req->body.ptr, req->body.len);
+    assert_int_equal(wxp_xml_parse(body, req->body.len, kv, 16, &n, &r), WXP_OK);
+    md5 = wxp_kv_get(kv, n, "sign_type") && wxp_kv_get(kv, n, "sign_type")->len == 3;
+    v2_seen_sign_type = md5 ? "MD5" : "HMAC-SHA256";
+    /* The request verifies under the type it names. */
+    assert_int_equal(wxp_v2_verify(kv, n, wxp_cstr(WXP_TEST_APIV2_KEY), md5 ? WXP_V2_MD5 : WXP_V2_HMAC_SHA256, &r), WXP_OK);
+    out[0].key = wxp_cstr("return_code"); out[0].value = wxp_cstr("SUCCESS");
+    out[1].key = wxp_cstr("result_code"); out[1].value = wxp_cstr("SUCCESS");
+    out[2].key = wxp_cstr("refund_count"); out[2].value = wxp_cstr("0");
+    assert_int_equal(wxp_v2_sign(out, 3, wxp_cstr(WXP_TEST_APIV2_KEY), md5 ? WXP_V2_MD5 : WXP_V2_HMAC_SHA256, sign, &r),
+                     WXP_OK);
+    out[3].key = wxp_cstr("sign"); out[3].value = wxp_cstr(sign);
+    assert_int_equal(wxp_xml_write(xml, sizeof xml, out, 4, &len, &r), WXP_OK);
+    wxp_http_response_status(res, 200);
+    return wxp_http_response_write(res, xml, len) == len ? 0 : 1;
+}
+
+static void v2_sign_type_per_call(void **state)
+{
+    static wxp_client c;
+    wxp_v2_refundquery_req q;
+    wxp_v2_refundquery_result out;
+    wxp_result r;
+    (void)state;
+    v2_client(&c, v2_sign_type_transport);
+    memset(&q, 0, sizeof q);
+    memset(&out, 0, sizeof out);
+    q.appid = "wx1";
+    q.out_trade_no = "T1";
+    /* The answer is signed MD5 too: it checks out only under the call's type. */
+    q.sign_type = "MD5";
+    assert_int_equal(wxp_v2_refundquery(&c, &q, &out, &r), WXP_OK);
+    assert_string_equal(v2_seen_sign_type, "MD5");
+    q.sign_type = NULL;
+    assert_int_equal(wxp_v2_refundquery(&c, &q, &out, &r), WXP_OK);
+    assert_string_equal(v2_seen_sign_type, "HMAC-SHA256");
+    q.sign_type = "SHA1";
+    assert_int_equal(wxp_v2_refundquery(&c, &q, &out, &r), WXP_E_ARG);
+    assert_string_equal(r.field, "sign_type");
+}
+
+/* The refund window: a year after the pay time, in either API's format. */
+static void refund_window_is_a_year(void **state)
+{
+    static wxp_client c;
+    wxp_result r;
+    long long saved = test_now;
+    (void)state;
+    v2_client(&c, v2_transport);
+    test_now = 1764727200;                     /* 2025-12-03T02:00:00Z = 10:00 in Beijing */
+    assert_int_equal(wxp_refund_window(&c, wxp_cstr("2024-12-03T10:00:01+08:00"), &r), WXP_OK);
+    assert_int_equal(wxp_refund_window(&c, wxp_cstr("2024-12-03T10:00:00+08:00"), &r), WXP_E_ARG);
+    assert_string_equal(r.field, "paid_at");
+    assert_non_null(strstr(r.message, "2025-12-03T02:00:00Z"));
+    assert_int_equal(wxp_refund_window(&c, wxp_cstr("2024-12-03T02:00:01Z"), &r), WXP_OK);
+    assert_int_equal(wxp_refund_window(&c, wxp_cstr("2024-12-03T10:00:01.500+08:00"), &r), WXP_OK);
+    assert_int_equal(wxp_refund_window(&c, wxp_cstr("20241203100001"), &r), WXP_OK);   /* APIv2 time_end */
+    assert_int_equal(wxp_refund_window(&c, wxp_cstr("20241203095959"), &r), WXP_E_ARG);
+    /* 29 February: the window closes on 1 March of the next year. */
+    test_now = 1740758400;                     /* 2025-02-28T16:00:00Z = 1 March 00:00 in Beijing */
+    assert_int_equal(wxp_refund_window(&c, wxp_cstr("2024-02-29T00:00:00+08:00"), &r), WXP_E_ARG);
+    test_now -= 1;
+    assert_int_equal(wxp_refund_window(&c, wxp_cstr("2024-02-29T00:00:00+08:00"), &r), WXP_OK);
+    assert_int_equal(wxp_refund_window(&c, wxp_cstr("2024-13-01T00:00:00+08:00"), &r), WXP_E_ARG);
+    assert_int_equal(wxp_refund_window(&c, wxp_cstr("yesterday"), &r), WXP_E_ARG);
+    assert_int_equal(wxp_refund_window(&c, wxp_cstr("2024-12-03T10:00:00+0800"), &r), WXP_E_ARG);
+    test_now = saved;
+}
+
+/* The APIv2 refund callback, whole: outer XML, req_info decrypted, typed. */
+static void v2_refund_notify_decodes_req_info(void **state)
+{
+    static wxp_client c;
+    static unsigned char io[WXP_IO_BUFSIZE_DEFAULT];
+    static wxp_pubkey slots[1];
+    static wxp_keystore ks;
+    static char body[4096];
+    test_vec v;
+    wxp_config cfg;
+    wxp_v2_refund_notify out;
+    wxp_result r;
+    wxp_str ri;
+    int cs, k;
+    size_t n;
+    (void)state;
+    test_vec_load(&v, "v2_refund_notify_req_info.json");
+    wxp_keystore_init(&ks, slots, 1);
+    cfg = test_config(&ks, io, sizeof io);
+    cfg.private_key_pem = wxp_cstr(WXP_TEST_MERCHANT_KEY);
+    cfg.apiv2_key = test_vec_str(&v, 0, "apiv2_key");
+    cfg.transport.fn = v2_transport;
+    assert_int_equal(wxp_client_init(&c, &cfg, &r), WXP_OK);
+    cs = wxp_json_get(&v.doc, 0, "cases");
+    k = wxp_json_first(&v.doc, cs);
+    ri = test_vec_str(&v, k, "req_info");
+    n = (size_t)snprintf(body, sizeof body, "<xml><return_code>SUCCESS</return_code><appid>wx1</appid><mch_id>%s"
+                         "</mch_id><nonce_str>n</nonce_str><req_info><![CDATA[%.*s]]></req_info></xml>",
+                         cfg.mchid, (int)ri.len, ri.ptr);
+    memset(&out, 0, sizeof out);
+    if (wxp_v2_refund_notify_decode(&c, body, n, &out, &r) != WXP_OK) fail_msg("%s: %s", r.field, r.message);
+    assert_view(out.out_refund_no, "131811191610442717309");
+    assert_view(out.out_trade_no, "71106718111915575302817");
+    assert_true(out.refund_fee > 0);
+    assert_true(out.refund_status.len > 0);
+    /* Another merchant's callback, a wrong key, a FAIL: each its own error. */
+    n = (size_t)snprintf(body, sizeof body, "<xml><return_code>SUCCESS</return_code><mch_id>1</mch_id>"
+                         "<req_info>%.*s</req_info></xml>", (int)ri.len, ri.ptr);
+    assert_int_equal(wxp_v2_refund_notify_decode(&c, body, n, &out, &r), WXP_E_ARG);
+    assert_string_equal(r.field, "mch_id");
+    c.wxp__priv.cfg.apiv2_key = wxp_cstr("0123456789abcdef0123456789abcdef");
+    n = (size_t)snprintf(body, sizeof body, "<xml><return_code>SUCCESS</return_code><mch_id>%s</mch_id>"
+                         "<req_info>%.*s</req_info></xml>", cfg.mchid, (int)ri.len, ri.ptr);
+    assert_int_equal(wxp_v2_refund_notify_decode(&c, body, n, &out, &r), WXP_E_DECRYPT);
+    n = (size_t)snprintf(body, sizeof body, "<xml><return_code>FAIL</return_code><return_msg>x</return_msg></xml>");
+    assert_int_equal(wxp_v2_refund_notify_decode(&c, body, n, &out, &r), WXP_E_V2_RETURN);
+    n = (size_t)snprintf(body, sizeof body, "<xml><return_code>SUCCESS</return_code><mch_id>%s</mch_id></xml>",
+                         cfg.mchid);
+    assert_int_equal(wxp_v2_refund_notify_decode(&c, body, n, &out, &r), WXP_E_NOTFOUND);
+}
+
 /* A shared budget (config.rate.budget) is asked instead of the client's own
    buckets, with the budget's name, limit and spend; a store that does not
    answer fails the call before anything is sent. */
@@ -946,6 +1152,10 @@ int test_group_models(void)
         cmocka_unit_test(rate_limit_failing_v3_refunds),
         cmocka_unit_test(rate_limit_v2_refunds_wait),
         cmocka_unit_test(rate_budget_is_asked_instead_of_the_buckets),
+        cmocka_unit_test(v2_lists_with_gaps_or_wrong_counts_fail),
+        cmocka_unit_test(v2_sign_type_per_call),
+        cmocka_unit_test(refund_window_is_a_year),
+        cmocka_unit_test(v2_refund_notify_decodes_req_info),
     };
     return cmocka_run_group_tests_name("models", tests, NULL, NULL);
 }
