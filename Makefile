@@ -34,6 +34,7 @@ FAKE_EP  := $(if $(wildcard tests/fake_endpoints.c),$(BUILD)/fake_endpoints)
 POS_SALE := $(if $(wildcard tests/pos_sale.c),$(BUILD)/pos_sale_test)
 POS_FAULTS := $(if $(wildcard tests/pos_faults.c),$(BUILD)/pos_faults)
 PAYMENTS := $(if $(wildcard tests/payments.c),$(BUILD)/payments)
+SESSION  := $(if $(wildcard tests/session.c),$(BUILD)/session)
 CHECKS   := $(if $(wildcard tests/compile_c.c),$(BUILD)/compile_c.o) \
             $(if $(wildcard tests/compile_static.c),$(BUILD)/compile_static.o) \
             $(if $(wildcard tests/compile_cpp.cpp),$(BUILD)/compile_cpp.o) \
@@ -42,7 +43,7 @@ CHECKS   := $(if $(wildcard tests/compile_c.c),$(BUILD)/compile_c.o) \
 # The cmocka suite: every tests/*.c except the compile checks and the no-malloc proof.
 TEST_SRCS := $(filter-out tests/compile_c.c tests/compile_static.c tests/nomalloc.c tests/curl_transport.c \
                tests/openssl_vectors.c tests/fake_endpoints.c tests/pos_sale.c tests/pos_faults.c,$(wildcard tests/*.c))
-TEST_SRCS := $(filter-out tests/socket_transport.c tests/payments.c,$(TEST_SRCS))
+TEST_SRCS := $(filter-out tests/socket_transport.c tests/payments.c tests/session.c,$(TEST_SRCS))
 TEST_OBJS := $(patsubst tests/%.c,$(BUILD)/obj/%.o,$(TEST_SRCS))
 ASAN_OBJS := $(patsubst tests/%.c,$(BUILD)/asan/%.o,$(TEST_SRCS))
 
@@ -63,7 +64,7 @@ INSTALL_CHECK ?= $(wildcard tests/install_check.sh)
 
 all: $(CLI) $(EXAMPLES) $(BUILD)/tests $(CHECKS) $(POS_FAULTS)
 
-test: $(BUILD)/tests $(BUILD)/tests-asan $(EXAMPLES) $(NOMALLOC) $(CURLTEST) $(OSSL_VEC) $(FAKE_EP) $(POS_SALE) $(POS_FAULTS) $(PAYMENTS) $(CHECKS) $(CLI) $(BUILD)/quickstart
+test: $(BUILD)/tests $(BUILD)/tests-asan $(EXAMPLES) $(NOMALLOC) $(CURLTEST) $(OSSL_VEC) $(FAKE_EP) $(POS_SALE) $(POS_FAULTS) $(PAYMENTS) $(SESSION) $(CHECKS) $(CLI) $(BUILD)/quickstart
 	./$(BUILD)/tests
 	./$(BUILD)/tests-asan
 	@echo "== README's Quick start"; ./$(BUILD)/quickstart | grep -qx PROCESSING
@@ -76,6 +77,7 @@ test: $(BUILD)/tests $(BUILD)/tests-asan $(EXAMPLES) $(NOMALLOC) $(CURLTEST) $(O
 	$(if $(POS_SALE),./$(POS_SALE))
 	$(if $(POS_FAULTS),./$(POS_FAULTS))
 	$(if $(PAYMENTS),./$(PAYMENTS))
+	$(if $(SESSION),./$(SESSION))
 	$(if $(and $(CLI),$(wildcard tests/cli_check.sh)),sh tests/cli_check.sh $(CLI))
 	$(if $(INSTALL_CHECK),MAKE="$(MAKE)" CC="$(CC)" BUILD="$(BUILD)" sh $(INSTALL_CHECK))
 
@@ -178,6 +180,10 @@ test valgrind: $(SOCKTEST)
 $(BUILD)/wxp_sim_server: tests/server/wxp_sim_server.c $(HDRS) examples/test_keys.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -pthread -o $@ $< $(LDLIBS)
+
+# Handshakes, round trips and bytes of a session of sales, and failover (its own main).
+$(BUILD)/session: tests/session.c tests/sim_rig.h $(HDRS) examples/test_keys.h $(BUILD)/wxp_sim_server
+	$(CC) $(CFLAGS) -DSIM_SERVER='"$(BUILD)/wxp_sim_server"' -o $@ $< $(LDLIBS)
 
 $(BUILD)/socket_transport: tests/socket_transport.c $(HDRS) examples/test_keys.h $(BUILD)/wxp_sim_server
 	$(CC) $(CFLAGS) -pthread -DSIM_SERVER='"$(BUILD)/wxp_sim_server"' $(CURL_CFLAGS) \
