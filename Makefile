@@ -2,7 +2,7 @@
 #   make              cli, examples, tests and the C/C++ compile checks
 #   make test         cmocka tests, then the same under ASan+UBSan, then the no-malloc proof
 #   make test-clang   the same with clang (outputs in build/clang), less the install check
-#   make valgrind | run | bench | symcheck | clean
+#   make valgrind | run | bench | bench-session | symcheck | clean
 #   make fuzz | test-O0 | test-O2 | test-m32 | size   (see the end of this file)
 # Tests and examples run from the repository root (they read tests/vectors/...).
 
@@ -59,7 +59,7 @@ $(CURL_USERS): LDLIBS += $(CURL_LIBS)
 # Packaging does not depend on the compiler: test-clang leaves this out (INSTALL_CHECK=).
 INSTALL_CHECK ?= $(wildcard tests/install_check.sh)
 
-.PHONY: all test test-clang clang valgrind run bench symcheck clean install install-lib uninstall soak
+.PHONY: all test test-clang clang valgrind run bench bench-session symcheck clean install install-lib uninstall soak
 .DELETE_ON_ERROR:
 
 all: $(CLI) $(EXAMPLES) $(BUILD)/tests $(CHECKS) $(POS_FAULTS)
@@ -104,6 +104,15 @@ NODE_BENCH := $(BUILD)/node-bench
 bench: $(BENCH)
 	$(if $(BENCH),@mkdir -p $(NODE_BENCH)/inputs && ./$(BENCH) $(NODE_BENCH)/inputs,@echo "no bench/bench.c yet")
 	$(if $(and $(BENCH),$(wildcard bench/node_sdk.sh)),@sh bench/node_sdk.sh $(NODE_BENCH))
+
+# A session of 10 POS sales at a simulated round trip (bench/session.c): keep-alive
+# and TLS resumption against neither. RTT_MS=200 by default.
+RTT_MS ?= 200
+bench-session: $(BUILD)/bench_session
+	./$(BUILD)/bench_session $(RTT_MS)
+
+$(BUILD)/bench_session: bench/session.c tests/sim_rig.h $(HDRS) examples/test_keys.h $(BUILD)/wxp_sim_server
+	$(CC) $(CFLAGS) -DSIM_SERVER='"$(BUILD)/wxp_sim_server"' -o $@ $< $(LDLIBS)
 
 # mongoose/stb prefix check: every exported symbol is wxp_*. Then STYLE.md 20:
 # no writable data objects at all, global or static (.data.rel.ro is read-only).
