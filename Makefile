@@ -23,7 +23,9 @@ HDRS := wechatpay.h $(wildcard transports/*.h)
 
 # Optional parts: a missing file or directory just drops its target.
 CLI      := $(if $(wildcard cli/wxpay.c),$(BUILD)/wxpay)
-EXAMPLES := $(patsubst examples/%.c,$(BUILD)/%,$(wildcard examples/*.c))
+# examples/lwip_pos.c is a terminal's module (no main): compiled on its own where
+# lwIP's headers are, and run by tests/lwip_transport.c.
+EXAMPLES := $(patsubst examples/%.c,$(BUILD)/%,$(filter-out examples/lwip_pos.c,$(wildcard examples/*.c)))
 BENCH    := $(if $(wildcard bench/bench.c),$(BUILD)/bench)
 NOMALLOC := $(if $(wildcard tests/nomalloc.c),$(BUILD)/nomalloc)
 OSSL_VEC := $(if $(wildcard tests/openssl_vectors.c),$(BUILD)/openssl_vectors)
@@ -35,15 +37,21 @@ POS_SALE := $(if $(wildcard tests/pos_sale.c),$(BUILD)/pos_sale_test)
 POS_FAULTS := $(if $(wildcard tests/pos_faults.c),$(BUILD)/pos_faults)
 PAYMENTS := $(if $(wildcard tests/payments.c),$(BUILD)/payments)
 SESSION  := $(if $(wildcard tests/session.c),$(BUILD)/session)
+# lwIP (Debian's liblwip-dev, the unix port): the lwIP transport's test and example.
+# Without it they are skipped, loudly. Its headers need POSIX.1-2008 (ssize_t).
+LWIP_CFLAGS := $(shell pkg-config --cflags lwip 2>/dev/null)
+LWIP_LIBS   := $(shell pkg-config --libs lwip 2>/dev/null)
+LWIPTEST := $(if $(and $(LWIP_LIBS),$(wildcard tests/lwip_transport.c)),$(BUILD)/lwip_transport)
+LWIP_POS := $(if $(and $(LWIP_LIBS),$(wildcard examples/lwip_pos.c)),$(BUILD)/lwip_pos.o)
 CHECKS   := $(if $(wildcard tests/compile_c.c),$(BUILD)/compile_c.o) \
             $(if $(wildcard tests/compile_static.c),$(BUILD)/compile_static.o) \
             $(if $(wildcard tests/compile_cpp.cpp),$(BUILD)/compile_cpp.o) \
-            $(BUILD)/refund_socket.o $(BUILD)/refund_curl.o
+            $(BUILD)/refund_socket.o $(BUILD)/refund_curl.o $(LWIP_POS)
 
 # The cmocka suite: every tests/*.c except the compile checks and the no-malloc proof.
 TEST_SRCS := $(filter-out tests/compile_c.c tests/compile_static.c tests/nomalloc.c tests/curl_transport.c \
                tests/openssl_vectors.c tests/fake_endpoints.c tests/pos_sale.c tests/pos_faults.c,$(wildcard tests/*.c))
-TEST_SRCS := $(filter-out tests/socket_transport.c tests/payments.c tests/session.c,$(TEST_SRCS))
+TEST_SRCS := $(filter-out tests/socket_transport.c tests/payments.c tests/session.c tests/lwip_transport.c,$(TEST_SRCS))
 TEST_OBJS := $(patsubst tests/%.c,$(BUILD)/obj/%.o,$(TEST_SRCS))
 ASAN_OBJS := $(patsubst tests/%.c,$(BUILD)/asan/%.o,$(TEST_SRCS))
 
@@ -64,7 +72,7 @@ INSTALL_CHECK ?= $(wildcard tests/install_check.sh)
 
 all: $(CLI) $(EXAMPLES) $(BUILD)/tests $(CHECKS) $(POS_FAULTS)
 
-test: $(BUILD)/tests $(BUILD)/tests-asan $(EXAMPLES) $(NOMALLOC) $(CURLTEST) $(OSSL_VEC) $(FAKE_EP) $(POS_SALE) $(POS_FAULTS) $(PAYMENTS) $(SESSION) $(CHECKS) $(CLI) $(BUILD)/quickstart
+test: $(BUILD)/tests $(BUILD)/tests-asan $(EXAMPLES) $(NOMALLOC) $(CURLTEST) $(OSSL_VEC) $(FAKE_EP) $(POS_SALE) $(POS_FAULTS) $(PAYMENTS) $(SESSION) $(LWIPTEST) $(CHECKS) $(CLI) $(BUILD)/quickstart
 	./$(BUILD)/tests
 	./$(BUILD)/tests-asan
 	@echo "== README's Quick start"; ./$(BUILD)/quickstart | grep -qx PROCESSING
@@ -78,6 +86,7 @@ test: $(BUILD)/tests $(BUILD)/tests-asan $(EXAMPLES) $(NOMALLOC) $(CURLTEST) $(O
 	$(if $(POS_FAULTS),./$(POS_FAULTS))
 	$(if $(PAYMENTS),./$(PAYMENTS))
 	$(if $(SESSION),./$(SESSION))
+	$(if $(LWIPTEST),./$(LWIPTEST),@echo "== lwIP transport test SKIPPED: lwIP not found (pkg-config lwip; apt-get install liblwip-dev)")
 	$(if $(and $(CLI),$(wildcard tests/cli_check.sh)),sh tests/cli_check.sh $(CLI))
 	$(if $(INSTALL_CHECK),MAKE="$(MAKE)" CC="$(CC)" BUILD="$(BUILD)" sh $(INSTALL_CHECK))
 
@@ -193,6 +202,16 @@ $(BUILD)/wxp_sim_server: tests/server/wxp_sim_server.c $(HDRS) examples/test_key
 # Handshakes, round trips and bytes of a session of sales, and failover (its own main).
 $(BUILD)/session: tests/session.c tests/sim_rig.h $(HDRS) examples/test_keys.h $(BUILD)/wxp_sim_server
 	$(CC) $(CFLAGS) -DSIM_SERVER='"$(BUILD)/wxp_sim_server"' -o $@ $< $(LDLIBS)
+
+# lwIP carries a refund and POS sales to the simulator server (its own main, lwIP's threads).
+$(BUILD)/lwip_transport: tests/lwip_transport.c tests/sim_rig.h examples/lwip_pos.c $(HDRS) examples/test_keys.h \
+                         $(BUILD)/wxp_sim_server
+	$(CC) $(CFLAGS) -D_POSIX_C_SOURCE=200809L $(LWIP_CFLAGS) -pthread -DSIM_SERVER='"$(BUILD)/wxp_sim_server"' \
+	  -o $@ $< $(LDLIBS) $(LWIP_LIBS)
+
+$(BUILD)/lwip_pos.o: examples/lwip_pos.c $(HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -D_POSIX_C_SOURCE=200809L $(LWIP_CFLAGS) -c -o $@ $<
 
 $(BUILD)/socket_transport: tests/socket_transport.c $(HDRS) examples/test_keys.h $(BUILD)/wxp_sim_server
 	$(CC) $(CFLAGS) -pthread -DSIM_SERVER='"$(BUILD)/wxp_sim_server"' $(CURL_CFLAGS) \

@@ -15,6 +15,7 @@
 
 static rig_server server;
 static rig_ctl ctl;
+static wxp_sock_posix ctl_net;
 static rig_session g;
 
 int main(int argc, char **argv)
@@ -27,7 +28,8 @@ int main(int argc, char **argv)
     unsigned rtt = argc > 1 ? (unsigned)atoi(argv[1]) : 200, port;
     int k;
     if (rig_files() != 0 || (port = rig_server_start(&server)) == 0) return 1;
-    if (rig_ctl_open(&ctl, port) != 0) {
+    wxp_sock_posix_init(&ctl_net);
+    if (rig_ctl_open(&ctl, port, wxp_sock_posix_io(&ctl_net), "127.0.0.1") != 0) {
         rig_server_stop(&server);
         return 1;
     }

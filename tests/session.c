@@ -32,6 +32,7 @@ static int failures;
 
 static rig_server server;
 static rig_ctl ctl;
+static wxp_sock_posix ctl_net;
 static rig_session g;
 
 static void row(const char *name, const rig_session_result *s)
@@ -114,7 +115,8 @@ int main(void)
     rig_session_result ka, rs, none;
     unsigned port;
     if (rig_files() != 0 || (port = rig_server_start(&server)) == 0) return 1;
-    if (rig_ctl_open(&ctl, port) != 0) {
+    wxp_sock_posix_init(&ctl_net);
+    if (rig_ctl_open(&ctl, port, wxp_sock_posix_io(&ctl_net), "127.0.0.1") != 0) {
         rig_server_stop(&server);
         return 1;
     }

@@ -204,18 +204,17 @@ RIG_FN int rig_client_open(rig_client *k, wxp_transport t, const char *host)
 
 typedef struct rig_ctl {
     wxp_sock       sock;
-    wxp_sock_posix net;
     unsigned char  tls[BR_SSL_BUFSIZE_BIDI];
     char           host[64];
 } rig_ctl;
 
-RIG_FN int rig_ctl_open(rig_ctl *t, unsigned port)
+/* The control connection over io, to the server at connect_to, port. */
+RIG_FN int rig_ctl_open(rig_ctl *t, unsigned port, wxp_sock_io io, const char *connect_to)
 {
     wxp_sock_config sc;
     wxp_result r;
-    wxp_sock_posix_init(&t->net);
-    sc = rig_sock_config(wxp_sock_posix_io(&t->net), t->tls, sizeof t->tls);
-    sc.connect_to = "127.0.0.1";
+    sc = rig_sock_config(io, t->tls, sizeof t->tls);
+    sc.connect_to = connect_to;
     snprintf(t->host, sizeof t->host, "%s:%u", RIG_HOST, port);
     return wxp_sock_init(&t->sock, &sc, &r) == WXP_OK ? 0 : -1;
 }
@@ -371,6 +370,7 @@ RIG_FN wxp_sock_io rig_meter_io(rig_meter *m, wxp_sock_io inner, unsigned rtt_ms
     return io;
 }
 
+#ifndef WXP_SOCK_NO_POSIX
 /* ---- a session of sales through the sockets transport, measured ----------------------- */
 
 typedef struct rig_session_result {
@@ -436,5 +436,6 @@ RIG_FN int rig_session_run(rig_session *g, rig_ctl *ctl, unsigned port, int keep
     wxp_client_wipe(&g->client.c);
     return 0;
 }
+#endif /* WXP_SOCK_NO_POSIX */
 
 #endif /* WXP_SIM_RIG_H */
