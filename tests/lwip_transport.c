@@ -293,14 +293,124 @@ static void wait_sleep(void *user, unsigned ms)
     (void)ms;
 }
 
+/* ---- the terminal's task, on a stack of its own: its peak use is measured ------------- */
+
+static union { long double align; void *p; unsigned char b[128 * 1024]; } task_stack;
+typedef struct task { void (*fn)(void); } task;
+
+static void *task_main(void *arg)
+{
+    ((const task *)arg)->fn();
+    return NULL;
+}
+
+/* Runs fn on the painted stack: the bytes it touched (glibc's thread start included). */
+static size_t run_task(void (*fn)(void))
+{
+    pthread_attr_t a;
+    pthread_t t;
+    task k;
+    size_t i;
+    k.fn = fn;
+    memset(task_stack.b, 0xA5, sizeof task_stack.b);
+    if (pthread_attr_init(&a) != 0 || pthread_attr_setstack(&a, task_stack.b, sizeof task_stack.b) != 0 ||
+        pthread_create(&t, &a, task_main, &k) != 0) {
+        CHECK(0, "cannot start the terminal's task");
+        return 0;
+    }
+    pthread_join(t, NULL);
+    pthread_attr_destroy(&a);
+    for (i = 0; i < sizeof task_stack.b && task_stack.b[i] == 0xA5; i++) {}
+    return sizeof task_stack.b - i;
+}
+
+
+/* ---- the steps (each runs as the terminal's task) ----------------------------------------- */
+
+static unsigned port;
+static size_t anchor_used;
+
+/* A signed APIv3 call, a refund, its answer verified: on a new connection, after
+   the primary refused it (failover), with a full TLS handshake. */
+static void step_refund(void)
+{
+    wxp_refund_req req;
+    wxp_refund out;
+    wxp_result r;
+    wxp_err e;
+    memset(&req, 0, sizeof req);
+    req.out_trade_no = "LWIP-ORDER-1";
+    req.out_refund_no = "LWIP-REFUND-1";
+    req.amount.refund = 300;
+    req.amount.total = 800;
+    e = wxp_refund_create(&pos_client, &req, &out, &r);
+    CHECK(e == WXP_OK && r.status == 200, "refund: %s %d %s", wxp_errname(e), r.status, r.message);
+    CHECK(out.amount.refund == 300, "refund amount %lld", out.amount.refund);
+    CHECK(pos_http.failovers == 1 && pos_http.connects == 1, "failed over to the backup once: %lu %lu",
+          pos_http.failovers, pos_http.connects);
+}
+
+/* A whole APIv2 POS sale, on the kept connection. */
+static void step_sale(void)
+{
+    wxp_sale sale;
+    wxp_result r;
+    wxp_err e;
+    memset(&sale, 0, sizeof sale);
+    e = lwip_pos_sale("LWIP-SALE-1", "134567890177770001", 500, &sale, &r);
+    CHECK(e == WXP_OK && sale.outcome == WXP_SALE_PAID, "sale: %s outcome %d %s", wxp_errname(e), sale.outcome,
+          r.message);
+    CHECK(sale.transaction_id[0] != 0, "a transaction id");
+    CHECK(pos_http.connects == 1 && pos_http.requests == 2, "one connection: %lu, %lu answers", pos_http.connects,
+          pos_http.requests);
+}
+
+/* Slower than the timeout: lwIP's poll bounds the wait; the connection goes. */
+static void step_timeout(void)
+{
+    wxp_http_request req;
+    wxp_http_response res;
+    wxp_http_header fault = { WXP_STR("X-Sim-Fault"), WXP_STR("slow") };
+    char body[256], eb[WXP_ERRBUF_SIZE];
+    long long t0 = rig_ms(), took;
+    int rc;
+    memset(&req, 0, sizeof req);
+    req.method = "GET";
+    req.host = host;
+    req.path = wxp_cstr("/v3/refund/domestic/refunds/LWIP-REFUND-1");
+    req.headers = &fault;
+    req.header_count = 1;
+    req.timeout_ms = 700;
+    wxp_http_response_init(&res, body, sizeof body);
+    rc = wxp_sock_transport(&pos_http, &req, &res, eb, sizeof eb);
+    took = rig_ms() - t0;
+    CHECK(rc == WXP_TRANSPORT_TIMEOUT, "slow answer: %d %s", rc, eb);
+    CHECK(took >= 650 && took < 2500, "the wait was bounded by the timeout: %lld ms", took);
+}
+
+/* A sale on a new connection that resumes the TLS session: no full handshake. */
+static void step_resumed_sale(void)
+{
+    wxp_sale sale;
+    wxp_result r;
+    wxp_err e;
+    memset(&sale, 0, sizeof sale);
+    e = lwip_pos_sale("LWIP-SALE-2", "134567890177770001", 600, &sale, &r);
+    CHECK(e == WXP_OK && sale.outcome == WXP_SALE_PAID, "second sale: %s outcome %d %s", wxp_errname(e),
+          sale.outcome, r.message);
+    CHECK(pos_http.connects == 2 && pos_http.resumed == 1, "connects %lu, resumed %lu", pos_http.connects,
+          pos_http.resumed);
+}
+
+static void nothing(void) {}
+
 int main(void)
 {
     sys_sem_t up;
-    unsigned port;
     wxp_result r;
     wxp_err e;
-    wxp_sale sale;
     long long full0, res0;
+    size_t base_stack, stack_connect, stack_kept, stack_resumed, n;
 
     setvbuf(stdout, NULL, _IONBF, 0);
     if (rig_files() != 0 || (port = rig_server_start(&server)) == 0) return 1;
@@ -340,70 +450,29 @@ int main(void)
     board.host = host;
     board.backup = backup;
     board.connect_to = "10.0.0.1";
+    CHECK(wxp_sock_anchors_load(NULL, 0, NULL, 0, board.ca_pem, &n, &anchor_used, &r) == WXP_OK, "measure the CA");
     carried_base();
     e = lwip_pos_start(&board, &r);
     CHECK(e == WXP_OK, "lwip_pos_start: %s %s", wxp_errname(e), r.message);
 
-    /* 1. A signed APIv3 call: a refund, its answer verified. */
-    {
-        wxp_refund_req req;
-        wxp_refund out;
-        memset(&req, 0, sizeof req);
-        req.out_trade_no = "LWIP-ORDER-1";
-        req.out_refund_no = "LWIP-REFUND-1";
-        req.amount.refund = 300;
-        req.amount.total = 800;
-        e = wxp_refund_create(&pos_client, &req, &out, &r);
-        CHECK(e == WXP_OK && r.status == 200, "refund: %s %d %s", wxp_errname(e), r.status, r.message);
-        CHECK(out.amount.refund == 300, "refund amount %lld", out.amount.refund);
-        CHECK(pos_http.failovers == 1 && pos_http.connects == 1, "failed over to the backup once: %lu %lu",
-              pos_http.failovers, pos_http.connects);
-    }
-    /* 2. A whole APIv2 POS sale on the kept connection. */
-    memset(&sale, 0, sizeof sale);
-    e = lwip_pos_sale("LWIP-SALE-1", "134567890177770001", 500, &sale, &r);
-    CHECK(e == WXP_OK && sale.outcome == WXP_SALE_PAID, "sale: %s outcome %d %s", wxp_errname(e), sale.outcome,
-          r.message);
-    CHECK(sale.transaction_id[0] != 0, "a transaction id");
-    CHECK(pos_http.connects == 1 && pos_http.requests == 2, "one connection: %lu, %lu answers", pos_http.connects,
-          pos_http.requests);
+    base_stack = run_task(nothing);
+    stack_connect = run_task(step_refund) - base_stack;
+    stack_kept = run_task(step_sale) - base_stack;
     check_carried("refund and sale");
-
-    /* 3. Slower than the timeout: lwIP's poll bounds the wait; the connection goes. */
-    {
-        wxp_http_request req;
-        wxp_http_response res;
-        wxp_http_header fault = { WXP_STR("X-Sim-Fault"), WXP_STR("slow") };
-        char body[256], eb[WXP_ERRBUF_SIZE];
-        long long t0 = rig_ms(), took;
-        int rc;
-        memset(&req, 0, sizeof req);
-        req.method = "GET";
-        req.host = host;
-        req.path = wxp_cstr("/v3/refund/domestic/refunds/LWIP-REFUND-1");
-        req.headers = &fault;
-        req.header_count = 1;
-        req.timeout_ms = 700;
-        wxp_http_response_init(&res, body, sizeof body);
-        rc = wxp_sock_transport(&pos_http, &req, &res, eb, sizeof eb);
-        took = rig_ms() - t0;
-        CHECK(rc == WXP_TRANSPORT_TIMEOUT, "slow answer: %d %s", rc, eb);
-        CHECK(took >= 650 && took < 2500, "the wait was bounded by the timeout: %lld ms", took);
-    }
+    step_timeout();
     CHECK(gw_quiet() == 0, "the timed-out connection was let go");
     carried_base();
-
-    /* 4. A new connection resumes the TLS session: no full handshake. */
-    memset(&sale, 0, sizeof sale);
-    e = lwip_pos_sale("LWIP-SALE-2", "134567890177770001", 600, &sale, &r);
-    CHECK(e == WXP_OK && sale.outcome == WXP_SALE_PAID, "second sale: %s outcome %d %s", wxp_errname(e),
-          sale.outcome, r.message);
-    CHECK(pos_http.connects == 2 && pos_http.resumed == 1, "connects %lu, resumed %lu", pos_http.connects,
-          pos_http.resumed);
+    stack_resumed = run_task(step_resumed_sale) - base_stack;
     check_carried("second sale");
     printf("lwIP carried %lu connections (%lu resumed, %lu failover), %llu bytes out, %llu in; "
            "%lu packets left the wire netif\n",
            pos_http.connects, pos_http.resumed, pos_http.failovers, pos_http.bytes_out, pos_http.bytes_in, wire_off);
+    printf("peak stack of the terminal's task: %zu bytes for a refund that connects (failover, full handshake), "
+           "%zu for a sale on the kept connection, %zu for a sale that resumes the TLS session\n",
+           stack_connect, stack_kept, stack_resumed);
+    printf("sizes: wxp_sock %zu, wxp_client %zu, wxp_lwip %zu, TLS buffer %zu, io_buf %zu, the CA's anchor "
+           "arena %zu\n", sizeof(wxp_sock), sizeof(wxp_client), sizeof(wxp_lwip), sizeof pos_tls, sizeof pos_io,
+           anchor_used);
     lwip_pos_stop();
     CHECK(gw_quiet() == 0, "closed");
 

@@ -162,7 +162,7 @@
    MEMORY (no malloc anywhere in this file; everything is the caller's)
        config.tls_buf: BR_SSL_BUFSIZE_BIDI (33178 bytes) recommended, at least
        BR_SSL_BUFSIZE_MONO (16709; HTTP is half-duplex, so it works).
-       sizeof(wxp_sock): 15024 bytes on x86-64 with the defaults (BearSSL's
+       sizeof(wxp_sock): 15448 bytes on x86-64 with the defaults (BearSSL's
        client context 3720 and X.509 context 3168, a client certificate chain
        of WXP_SOCK_CHAIN_BYTES, the RSA key of a client certificate at
        WXP_MAX_RSA_BITS 1376, a header line of WXP_SOCK_LINE_MAX). The trust
