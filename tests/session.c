@@ -110,6 +110,46 @@ static void failover(unsigned port)
     close(fd);
 }
 
+/* A resumed session keeps the client certificate it was made with (APIv2
+   mutual TLS: the server counts the connection as authenticated), and is
+   offered only for that certificate. */
+static void resume_mtls(unsigned port)
+{
+    static char h[64];
+    wxp_sock_config sc;
+    wxp_result r;
+    wxp_client_cert cert;
+    int k;
+    cert.cert_pem = wxp_cstr(rig_client_pem);
+    cert.key_pem = wxp_cstr(WXP_TEST_MERCHANT_KEY);
+    snprintf(h, sizeof h, "%s:%u", RIG_HOST, port);
+    wxp_sock_posix_init(&g.net);
+    sc = rig_sock_config(wxp_sock_posix_io(&g.net), g.tls, sizeof g.tls);
+    sc.connect_to = "127.0.0.1";
+    sc.no_keepalive = 1;
+    CHECK(wxp_sock_init(&g.sock, &sc, &r) == WXP_OK, "%s", r.message);
+    for (k = 0; k < 3; k++) {
+        wxp_http_request req;
+        wxp_http_response res;
+        char body[512], eb[WXP_ERRBUF_SIZE];
+        wxp_str b;
+        memset(&req, 0, sizeof req);
+        req.method = "GET";
+        req.host = h;
+        req.path = wxp_cstr("/sim/stats");
+        req.timeout_ms = RIG_CALL_MS;
+        req.client_cert = k < 2 ? &cert : NULL;
+        wxp_http_response_init(&res, body, sizeof body - 1);
+        CHECK(wxp_sock_transport(&g.sock, &req, &res, eb, sizeof eb) == 0, "%s", eb);
+        b = wxp_http_response_body(&res);
+        body[b.len] = 0;
+        CHECK(strstr(body, k < 2 ? "\"client_cert\":1" : "\"client_cert\":0") != NULL, "call %d: %s", k, body);
+    }
+    /* The second resumed the first's session; the third (no certificate) did not. */
+    CHECK(g.sock.connects == 3 && g.sock.resumed == 1, "connects %lu, resumed %lu", g.sock.connects, g.sock.resumed);
+    wxp_sock_forget(&g.sock);
+}
+
 int main(void)
 {
     rig_session_result ka, rs, none;
@@ -154,6 +194,7 @@ int main(void)
     CHECK((rs.bytes_in + rs.bytes_out) * 10 < (none.bytes_in + none.bytes_out) * 7, "resumption saves > 30%%");
 
     failover(port);
+    resume_mtls(port);
     wxp_sock_close(&ctl.sock);
     rig_server_stop(&server);
     if (failures) {

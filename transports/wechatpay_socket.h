@@ -128,7 +128,8 @@
        http.failovers.
 
    AN EMBEDDED STACK UNDER IT (lwIP, a modem, ...)
-       Define WXP_SOCK_NO_POSIX and fill a wxp_sock_io with your own callbacks
+       lwIP's sockets API: transports/wechatpay_lwip.h is this seam, written.
+       Otherwise define WXP_SOCK_NO_POSIX and fill a wxp_sock_io with your own callbacks
        and their user pointer (the first argument of each):
          open(user, host, port, timeout_ms, errbuf, errbuf_size)
              resolve host (a name or an address: config.connect_to, else the
