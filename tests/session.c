@@ -86,6 +86,27 @@ static void failover(unsigned port)
     }
     CHECK(g.sock.failovers == 1, "one failover, then the backup keeps the requests: %lu", g.sock.failovers);
     CHECK(g.sock.connects == 1, "one connection (to the backup): %lu", g.sock.connects);
+    /* A POST whose answer is lost on the kept connection: no other host, no new
+       connection (it may have been processed). */
+    {
+        wxp_http_request req;
+        wxp_http_response res;
+        wxp_http_header fault = { WXP_STR("X-Sim-Fault"), WXP_STR("lost") };
+        char body[256], eb[WXP_ERRBUF_SIZE];
+        unsigned long opens = g.meter.opens;
+        memset(&req, 0, sizeof req);
+        req.method = "POST";
+        req.host = primary;
+        req.path = wxp_cstr("/v3/refund/domestic/refunds");
+        req.body = wxp_cstr("{}");
+        req.headers = &fault;
+        req.header_count = 1;
+        req.timeout_ms = RIG_CALL_MS;
+        wxp_http_response_init(&res, body, sizeof body);
+        CHECK(wxp_sock_transport(&g.sock, &req, &res, eb, sizeof eb) == WXP_TRANSPORT_ERROR, "lost: %s", eb);
+        CHECK(g.meter.opens == opens && g.sock.failovers == 1, "not sent again anywhere: %lu opens",
+              g.meter.opens - opens);
+    }
     wxp_sock_forget(&g.sock);
     wxp_client_wipe(&g.client.c);
 
@@ -108,6 +129,32 @@ static void failover(unsigned port)
     wxp_sock_forget(&g.sock);
     wxp_client_wipe(&g.client.c);
     close(fd);
+
+    /* The primary's TLS handshake fails (a certificate from a CA nobody
+       trusts: nothing was sent): the backup takes the sale. */
+    {
+        rig_server rogue;
+        unsigned rport = rig_server_start_with(&rogue, "--wrong-cert");
+        CHECK(rport != 0, "the --wrong-cert server");
+        if (!rport) return;
+        snprintf(primary, sizeof primary, "%s:%u", RIG_HOST, rport);
+        snprintf(backup, sizeof backup, "%s:%u", RIG_BACKUP, port);
+        wxp_sock_posix_init(&g.net);
+        sc = rig_sock_config(wxp_sock_posix_io(&g.net), g.tls, sizeof g.tls);
+        sc.connect_to = "127.0.0.1";
+        sc.failover[0] = primary;
+        sc.failover[1] = backup;
+        CHECK(wxp_sock_init(&g.sock, &sc, &r) == WXP_OK, "%s", r.message);
+        CHECK(rig_client_open(&g.client, wxp_sock_as_transport(&g.sock), primary) == 0, "client");
+        CHECK(rig_sale(&g.client.c, "FAILOVER-TLS", "134567890188880001", 200) == 0, "sale through the backup");
+        /* Two TCP connections: the refused handshake's and the backup's. */
+        CHECK(g.sock.failovers == 1 && g.sock.connects == 2, "%lu %lu", g.sock.failovers, g.sock.connects);
+        CHECK(g.sock.last_br_error == BR_ERR_X509_NOT_TRUSTED, "the primary's failure is kept: %d",
+              g.sock.last_br_error);
+        wxp_sock_forget(&g.sock);
+        wxp_client_wipe(&g.client.c);
+        rig_server_stop(&rogue);
+    }
 }
 
 /* A resumed session keeps the client certificate it was made with (APIv2

@@ -53,8 +53,9 @@ RIG_FN void rig_sleep_ms(unsigned ms)
     while (nanosleep(&ts, &ts) != 0) {}
 }
 
-/* Starts the server (WXP_SIM_SERVER, else SIM_SERVER); its port, or 0. */
-RIG_FN unsigned rig_server_start(rig_server *p)
+/* Starts the server (WXP_SIM_SERVER, else SIM_SERVER) with one more
+   argument (NULL: none; "--wrong-cert"); its port, or 0. */
+RIG_FN unsigned rig_server_start_with(rig_server *p, const char *arg)
 {
     const char *bin = getenv("WXP_SIM_SERVER") ? getenv("WXP_SIM_SERVER") : SIM_SERVER;
     char line[64];
@@ -69,7 +70,7 @@ RIG_FN unsigned rig_server_start(rig_server *p)
         dup2(fds[1], 1);
         close(fds[0]);
         close(fds[1]);
-        execl(bin, bin, "--life", RIG_LIFE_S, "--now", "1795425372", (char *)NULL);
+        execl(bin, bin, "--life", RIG_LIFE_S, "--now", "1795425372", arg, (char *)NULL);
         _exit(127);
     }
     close(fds[1]);
@@ -91,6 +92,8 @@ RIG_FN unsigned rig_server_start(rig_server *p)
     p->port = (unsigned)atoi(line + 5);
     return p->port;
 }
+
+RIG_FN unsigned rig_server_start(rig_server *p) { return rig_server_start_with(p, NULL); }
 
 RIG_FN void rig_server_stop(rig_server *p)
 {

@@ -129,8 +129,8 @@
 
    AN EMBEDDED STACK UNDER IT (lwIP, a modem, ...)
        lwIP's sockets API: transports/wechatpay_lwip.h is this seam, written.
-       Otherwise define WXP_SOCK_NO_POSIX and fill a wxp_sock_io with your own callbacks
-       and their user pointer (the first argument of each):
+       Otherwise define WXP_SOCK_NO_POSIX and fill a wxp_sock_io with your
+       own callbacks and their user pointer (the first argument of each):
          open(user, host, port, timeout_ms, errbuf, errbuf_size)
              resolve host (a name or an address: config.connect_to, else the
              host of the URL) and connect to port within timeout_ms; 0 on
@@ -260,7 +260,8 @@ typedef struct wxp_sock {
     unsigned long failovers;    /* read-only: connections made to the other host of config.failover */
     unsigned long requests;     /* read-only: answers received */
     unsigned long long bytes_out, bytes_in; /* read-only: bytes through io.write / io.read */
-    int           last_br_error;/* read-only: BearSSL's error of the last failure (0: none) */
+    int           last_br_error;/* read-only: BearSSL's error of the last failure (0: none;
+                                   after a failover, the first host's) */
     struct {
         wxp_sock_config         cfg;
         br_ssl_client_context   sc;
