@@ -339,6 +339,7 @@ static void step_refund(void)
     wxp_result r;
     wxp_err e;
     memset(&req, 0, sizeof req);
+    memset(&out, 0, sizeof out);        /* its arrays' pointers and capacities are the caller's */
     req.out_trade_no = "LWIP-ORDER-1";
     req.out_refund_no = "LWIP-REFUND-1";
     req.amount.refund = 300;
