@@ -121,7 +121,9 @@ static void failover(unsigned port)
     CHECK(rig_client_open(&g.client, wxp_sock_as_transport(&g.sock), primary) == 0, "client");
     {
         wxp_refund out;
-        wxp_err e = wxp_refund_query(&g.client.c, "NO-SUCH", NULL, &out, &r);
+        wxp_err e;
+        memset(&out, 0, sizeof out);
+        e = wxp_refund_query(&g.client.c, "NO-SUCH", NULL, &out, &r);
         CHECK(e == WXP_E_TRANSPORT, "%s", wxp_errname(e));
         CHECK(strstr(r.message, RIG_BACKUP) && strstr(r.message, RIG_HOST ":"), "both hosts named: %s", r.message);
         CHECK(g.sock.connects == 0 && g.sock.bytes_out == 0, "nothing sent");
