@@ -6,7 +6,7 @@
 #   make examples     every examples/*.c -> build/<name>
 #   make api-doc      docs/API.md from wechatpay.h's comments (tools/api_doc.awk)
 #   make test-clang   the same with clang (outputs in build/clang), less the install check
-#   make valgrind | run | bench | symcheck | clean
+#   make valgrind | run | bench | bench-session | symcheck | clean
 #   make fuzz | test-O0 | test-O2 | test-m32 | size   (see the end of this file)
 # Tests and examples run from the repository root (they read tests/vectors/...).
 
@@ -27,7 +27,9 @@ HDRS := wechatpay.h $(wildcard transports/*.h)
 
 # Optional parts: a missing file or directory just drops its target.
 CLI      := $(if $(wildcard cli/wxpay.c),$(BUILD)/wxpay)
-EXAMPLES := $(patsubst examples/%.c,$(BUILD)/%,$(wildcard examples/*.c))
+# examples/lwip_pos.c is a terminal's module (no main): compiled on its own where
+# lwIP's headers are, and run by tests/lwip_transport.c.
+EXAMPLES := $(patsubst examples/%.c,$(BUILD)/%,$(filter-out examples/lwip_pos.c,$(wildcard examples/*.c)))
 BENCH    := $(if $(wildcard bench/bench.c),$(BUILD)/bench)
 NOMALLOC := $(if $(wildcard tests/nomalloc.c),$(BUILD)/nomalloc)
 OSSL_VEC := $(if $(wildcard tests/openssl_vectors.c),$(BUILD)/openssl_vectors)
@@ -38,15 +40,22 @@ FAKE_EP  := $(if $(wildcard tests/fake_endpoints.c),$(BUILD)/fake_endpoints)
 POS_SALE := $(if $(wildcard tests/pos_sale.c),$(BUILD)/pos_sale_test)
 POS_FAULTS := $(if $(wildcard tests/pos_faults.c),$(BUILD)/pos_faults)
 PAYMENTS := $(if $(wildcard tests/payments.c),$(BUILD)/payments)
+SESSION  := $(if $(wildcard tests/session.c),$(BUILD)/session)
+# lwIP (Debian's liblwip-dev, the unix port): the lwIP transport's test and example.
+# Without it they are skipped, loudly. Its headers need POSIX.1-2008 (ssize_t).
+LWIP_CFLAGS := $(shell pkg-config --cflags lwip 2>/dev/null)
+LWIP_LIBS   := $(shell pkg-config --libs lwip 2>/dev/null)
+LWIPTEST := $(if $(and $(LWIP_LIBS),$(wildcard tests/lwip_transport.c)),$(BUILD)/lwip_transport)
+LWIP_POS := $(if $(and $(LWIP_LIBS),$(wildcard examples/lwip_pos.c)),$(BUILD)/lwip_pos.o)
 CHECKS   := $(if $(wildcard tests/compile_c.c),$(BUILD)/compile_c.o) \
             $(if $(wildcard tests/compile_static.c),$(BUILD)/compile_static.o) \
             $(if $(wildcard tests/compile_cpp.cpp),$(BUILD)/compile_cpp.o) \
-            $(BUILD)/refund_socket.o $(BUILD)/refund_curl.o
+            $(BUILD)/refund_socket.o $(BUILD)/refund_curl.o $(LWIP_POS)
 
 # The cmocka suite: every tests/*.c except the compile checks and the no-malloc proof.
 TEST_SRCS := $(filter-out tests/compile_c.c tests/compile_static.c tests/nomalloc.c tests/curl_transport.c \
                tests/openssl_vectors.c tests/fake_endpoints.c tests/pos_sale.c tests/pos_faults.c,$(wildcard tests/*.c))
-TEST_SRCS := $(filter-out tests/socket_transport.c tests/payments.c,$(TEST_SRCS))
+TEST_SRCS := $(filter-out tests/socket_transport.c tests/payments.c tests/session.c tests/lwip_transport.c,$(TEST_SRCS))
 TEST_OBJS := $(patsubst tests/%.c,$(BUILD)/obj/%.o,$(TEST_SRCS))
 ASAN_OBJS := $(patsubst tests/%.c,$(BUILD)/asan/%.o,$(TEST_SRCS))
 
@@ -62,7 +71,7 @@ $(CURL_USERS): LDLIBS += $(CURL_LIBS)
 # Packaging does not depend on the compiler: test-clang leaves this out (INSTALL_CHECK=).
 INSTALL_CHECK ?= $(wildcard tests/install_check.sh)
 
-.PHONY: all test test-clang clang valgrind run bench symcheck clean install install-lib uninstall soak examples api-doc
+.PHONY: all test test-clang clang valgrind run bench bench-session symcheck clean install install-lib uninstall soak examples api-doc
 .DELETE_ON_ERROR:
 
 all: $(CLI) $(EXAMPLES) $(BUILD)/tests $(CHECKS) $(POS_FAULTS)
@@ -79,7 +88,7 @@ api-doc: $(BUILD)/API.md
 TLOG := $(BUILD)/test-log
 STEP := sh tests/step.sh $(TLOG)
 
-test: $(BUILD)/tests $(BUILD)/tests-asan $(EXAMPLES) $(NOMALLOC) $(CURLTEST) $(OSSL_VEC) $(FAKE_EP) $(POS_SALE) $(POS_FAULTS) $(PAYMENTS) $(CHECKS) $(CLI) $(BUILD)/API.md
+test: $(BUILD)/tests $(BUILD)/tests-asan $(EXAMPLES) $(NOMALLOC) $(CURLTEST) $(OSSL_VEC) $(FAKE_EP) $(POS_SALE) $(POS_FAULTS) $(PAYMENTS) $(SESSION) $(LWIPTEST) $(CHECKS) $(CLI) $(BUILD)/API.md
 	@rm -f $(TLOG) $(TLOG).programs
 	$(STEP) ./$(BUILD)/tests
 	$(STEP) ./$(BUILD)/tests-asan
@@ -92,6 +101,8 @@ test: $(BUILD)/tests $(BUILD)/tests-asan $(EXAMPLES) $(NOMALLOC) $(CURLTEST) $(O
 	$(if $(POS_SALE),$(STEP) ./$(POS_SALE))
 	$(if $(POS_FAULTS),$(STEP) ./$(POS_FAULTS))
 	$(if $(PAYMENTS),$(STEP) ./$(PAYMENTS))
+	$(if $(SESSION),$(STEP) ./$(SESSION))
+	$(if $(LWIPTEST),$(STEP) ./$(LWIPTEST),@echo "== lwIP transport test SKIPPED: lwIP not found (pkg-config lwip; apt-get install liblwip-dev)")
 	$(if $(and $(CLI),$(wildcard tests/cli_check.sh)),$(STEP) sh tests/cli_check.sh $(CLI))
 	@echo "== README.md: every C block built as written (tests/readme_check.sh)"
 	$(STEP) env CC="$(CC)" BUILD="$(BUILD)" CURL_CFLAGS="$(CURL_CFLAGS)" CURL_LIBS="$(CURL_LIBS)" sh tests/readme_check.sh
@@ -124,6 +135,15 @@ NODE_BENCH := $(BUILD)/node-bench
 bench: $(BENCH)
 	$(if $(BENCH),@mkdir -p $(NODE_BENCH)/inputs && ./$(BENCH) $(NODE_BENCH)/inputs,@echo "no bench/bench.c yet")
 	$(if $(and $(BENCH),$(wildcard bench/node_sdk.sh)),@sh bench/node_sdk.sh $(NODE_BENCH))
+
+# A session of 10 POS sales at a simulated round trip (bench/session.c): keep-alive
+# and TLS resumption against neither. RTT_MS=200 by default.
+RTT_MS ?= 200
+bench-session: $(BUILD)/bench_session
+	./$(BUILD)/bench_session $(RTT_MS)
+
+$(BUILD)/bench_session: bench/session.c tests/sim_rig.h $(HDRS) examples/test_keys.h $(BUILD)/wxp_sim_server
+	$(CC) $(CFLAGS) -DSIM_SERVER='"$(BUILD)/wxp_sim_server"' -o $@ $< $(LDLIBS)
 
 # mongoose/stb prefix check: every exported symbol is wxp_*. Then STYLE.md 20:
 # no writable data objects at all, global or static (.data.rel.ro is read-only).
@@ -197,6 +217,20 @@ test valgrind: $(SOCKTEST)
 $(BUILD)/wxp_sim_server: tests/server/wxp_sim_server.c $(HDRS) examples/test_keys.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -pthread -o $@ $< $(LDLIBS)
+
+# Handshakes, round trips and bytes of a session of sales, and failover (its own main).
+$(BUILD)/session: tests/session.c tests/sim_rig.h $(HDRS) examples/test_keys.h $(BUILD)/wxp_sim_server
+	$(CC) $(CFLAGS) -DSIM_SERVER='"$(BUILD)/wxp_sim_server"' -o $@ $< $(LDLIBS)
+
+# lwIP carries a refund and POS sales to the simulator server (its own main, lwIP's threads).
+$(BUILD)/lwip_transport: tests/lwip_transport.c tests/sim_rig.h examples/lwip_pos.c $(HDRS) examples/test_keys.h \
+                         $(BUILD)/wxp_sim_server
+	$(CC) $(CFLAGS) -D_POSIX_C_SOURCE=200809L $(LWIP_CFLAGS) -pthread -DSIM_SERVER='"$(BUILD)/wxp_sim_server"' \
+	  -o $@ $< $(LDLIBS) $(LWIP_LIBS)
+
+$(BUILD)/lwip_pos.o: examples/lwip_pos.c $(HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -D_POSIX_C_SOURCE=200809L $(LWIP_CFLAGS) -c -o $@ $<
 
 $(BUILD)/socket_transport: tests/socket_transport.c $(HDRS) examples/test_keys.h $(BUILD)/wxp_sim_server
 	$(CC) $(CFLAGS) -pthread -DSIM_SERVER='"$(BUILD)/wxp_sim_server"' $(CURL_CFLAGS) \

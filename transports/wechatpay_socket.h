@@ -41,6 +41,7 @@
 
    API
        wxp_sock_init  wxp_sock_as_transport  wxp_sock_transport  wxp_sock_close
+       wxp_sock_forget
        wxp_sock_anchors_load  wxp_sock_chain_load  wxp_sock_br_error
        POSIX: wxp_sock_posix_init  wxp_sock_posix_io
 
@@ -98,9 +99,38 @@
        sends "Connection: close" and closes after every answer. Counters:
        http.connects, http.requests.
 
+   TLS SESSION RESUMPTION
+       After each handshake the session (its ID and master secret, about 90
+       bytes) is kept in the wxp_sock with the host and client certificate it
+       was made with. The next connection to the same host with the same
+       certificate offers it (br_ssl_client_reset(..., 1)); a server that still
+       has it in its cache answers with the abbreviated handshake: no
+       certificate chain, no RSA or ECDHE operation on either side, one round
+       trip instead of two, and the server's certificate chain not sent again
+       (1.4 KB with the tests' one-certificate chain: README "Handshakes and
+       round trips"). A server that has forgotten it does a full handshake. A failed handshake forgets the session;
+       config.no_resume turns resumption off; wxp_sock_forget() wipes it.
+       Counter: http.resumed (of http.connects).
+
+   FAILOVER
+       config.failover = {"api.mch.weixin.qq.com", "api2.mch.weixin.qq.com"}:
+       WeChat Pay's backup domain, which serves every APIv3 and APIv2 path with
+       the same keys and certificates. A request for failover[0] goes to the
+       host of the pair that last took a connection; when no connection can be
+       made there (no TCP connection, or a failed TLS handshake: not a byte of
+       the request has left), the other host is tried once within the same
+       timeout, and takes the following requests until it fails in turn.
+       A request that may have left (a connection that died after it was
+       written, no answer, a timeout) is never sent to the other host: that
+       is the caller's to decide (config.retry of the client, with the same
+       out_trade_no), as on any connection. Host header, SNI and the
+       certificate check follow the host actually used. Counter:
+       http.failovers.
+
    AN EMBEDDED STACK UNDER IT (lwIP, a modem, ...)
-       Define WXP_SOCK_NO_POSIX and fill a wxp_sock_io with your own callbacks
-       and their user pointer (the first argument of each):
+       lwIP's sockets API: transports/wechatpay_lwip.h is this seam, written.
+       Otherwise define WXP_SOCK_NO_POSIX and fill a wxp_sock_io with your
+       own callbacks and their user pointer (the first argument of each):
          open(user, host, port, timeout_ms, errbuf, errbuf_size)
              resolve host (a name or an address: config.connect_to, else the
              host of the URL) and connect to port within timeout_ms; 0 on
@@ -133,7 +163,7 @@
    MEMORY (no malloc anywhere in this file; everything is the caller's)
        config.tls_buf: BR_SSL_BUFSIZE_BIDI (33178 bytes) recommended, at least
        BR_SSL_BUFSIZE_MONO (16709; HTTP is half-duplex, so it works).
-       sizeof(wxp_sock): 15024 bytes on x86-64 with the defaults (BearSSL's
+       sizeof(wxp_sock): 15448 bytes on x86-64 with the defaults (BearSSL's
        client context 3720 and X.509 context 3168, a client certificate chain
        of WXP_SOCK_CHAIN_BYTES, the RSA key of a client certificate at
        WXP_MAX_RSA_BITS 1376, a header line of WXP_SOCK_LINE_MAX). The trust
@@ -208,21 +238,40 @@ typedef struct wxp_sock_config {
     wxp_random                  random;        /* 32 bytes injected before each handshake;
                                                   0 -> the OS source only */
     int                         no_keepalive;  /* 1: "Connection: close", one call each */
+    int                         no_resume;     /* 1: a full TLS handshake on every connection */
+    const char                 *failover[2];   /* {primary, backup} host ("name[:port]"): a
+                                                  request for failover[0] goes to the one that
+                                                  answered last, and to the other when a
+                                                  connection cannot be made (see FAILOVER);
+                                                  0 -> off */
 } wxp_sock_config;
+
+/* Who a connection or a TLS session was made with: a host and a client certificate. */
+typedef struct wxp_sock_peer {
+    char        host[256];
+    const char *cert_ptr, *key_ptr;
+    size_t      cert_len;
+} wxp_sock_peer;
 
 /* Caller-owned; must not move while in use. */
 typedef struct wxp_sock {
     unsigned long connects;     /* read-only: TCP+TLS connections opened */
+    unsigned long resumed;      /* read-only: of those, TLS sessions resumed (no full handshake) */
+    unsigned long failovers;    /* read-only: connections made to the other host of config.failover */
     unsigned long requests;     /* read-only: answers received */
-    int           last_br_error;/* read-only: BearSSL's error of the last failure (0: none) */
+    unsigned long long bytes_out, bytes_in; /* read-only: bytes through io.write / io.read */
+    int           last_br_error;/* read-only: BearSSL's error of the last failure (0: none;
+                                   after a failover, the first host's) */
     struct {
         wxp_sock_config         cfg;
         br_ssl_client_context   sc;
         br_x509_minimal_context xc;
         int                     open, sock_open;
-        char                    host[256];      /* the connection's req->host */
-        const char             *cert_ptr, *key_ptr;  /* the connection's client certificate */
-        size_t                  cert_len;
+        wxp_sock_peer           conn;           /* the kept connection's host and certificate */
+        wxp_sock_peer           sess;           /* the TLS session's (for resumption) */
+        br_ssl_session_parameters session;      /* its ID and master secret; valid: session_ok */
+        int                     session_ok;
+        int                     backup;         /* 1: failover[0]'s requests go to failover[1] */
         br_x509_certificate     chain[WXP_SOCK_CHAIN_MAX];
         unsigned char           chain_buf[WXP_SOCK_CHAIN_BYTES];
         wxp_rsa_key             key;
@@ -245,8 +294,11 @@ typedef struct wxp_sock {
 WXP_SOCK_API WXP_NODISCARD wxp_err wxp_sock_init(wxp_sock *s, const wxp_sock_config *cfg,
                                                  wxp_result *res);
 /* Closes the kept connection, if any (close_notify, then io.close). s stays
-   usable: the next call connects again. */
+   usable: the next call connects again, resuming the TLS session. */
 WXP_SOCK_API void wxp_sock_close(wxp_sock *s);
+/* Closes as wxp_sock_close, and wipes the TLS session (its master secret):
+   the next connection does a full handshake. */
+WXP_SOCK_API void wxp_sock_forget(wxp_sock *s);
 /* The transport for config.transport; user is s (must outlive the client). */
 WXP_SOCK_API wxp_transport wxp_sock_as_transport(wxp_sock *s);
 /* The wxp_transport_fn itself. [in] user: a wxp_sock *. [in] req. [out] res:
@@ -714,8 +766,40 @@ WXP__SOCK_PRIVATE void wxp__sock_drop(wxp_sock *s)
     if (s->wxp__priv.sock_open) s->wxp__priv.cfg.io.close(s->wxp__priv.cfg.io.user);
     s->wxp__priv.sock_open = 0;
     s->wxp__priv.open = 0;
-    s->wxp__priv.host[0] = 0;
+    s->wxp__priv.conn.host[0] = 0;
     wxp_rsa_key_wipe(&s->wxp__priv.key);
+}
+
+WXP__SOCK_PRIVATE void wxp__sock_wipe(void *v, size_t n)
+{
+    volatile unsigned char *p = (volatile unsigned char *)v;
+    while (n--) *p++ = 0;
+}
+
+/* Forgets the TLS session (its master secret too). */
+WXP__SOCK_PRIVATE void wxp__sock_forget(wxp_sock *s)
+{
+    wxp__sock_wipe(&s->wxp__priv.session, sizeof s->wxp__priv.session);
+    s->wxp__priv.session_ok = 0;
+    s->wxp__priv.sess.host[0] = 0;
+}
+
+WXP__SOCK_PRIVATE void wxp__sock_peer_set(wxp_sock_peer *p, const wxp_http_request *req)
+{
+    memcpy(p->host, req->host, strlen(req->host) + 1);
+    p->cert_ptr = req->client_cert ? req->client_cert->cert_pem.ptr : NULL;
+    p->cert_len = req->client_cert ? req->client_cert->cert_pem.len : 0;
+    p->key_ptr = req->client_cert ? req->client_cert->key_pem.ptr : NULL;
+}
+
+/* p was made for req's host and client certificate. */
+WXP__SOCK_PRIVATE int wxp__sock_peer_is(const wxp_sock_peer *p, const wxp_http_request *req)
+{
+    return strcmp(p->host, req->host) == 0 &&
+           (req->client_cert ? (p->cert_ptr == req->client_cert->cert_pem.ptr &&
+                                p->cert_len == req->client_cert->cert_pem.len &&
+                                p->key_ptr == req->client_cert->key_pem.ptr)
+                             : p->cert_ptr == NULL);
 }
 
 /* Runs the engine until one of target's states is reached: 0, or -1 with
@@ -746,6 +830,7 @@ WXP__SOCK_PRIVATE int wxp__sock_run(wxp_sock *s, unsigned target)
                 return -1;          /* the connection is dropped: the engine is not failed */
             }
             br_ssl_engine_sendrec_ack(eng, (size_t)n);
+            s->bytes_out += (unsigned long long)n;
             continue;
         }
         if (st & target) return 0;
@@ -763,6 +848,7 @@ WXP__SOCK_PRIVATE int wxp__sock_run(wxp_sock *s, unsigned target)
                 return -1;
             }
             br_ssl_engine_recvrec_ack(eng, (size_t)n);
+            s->bytes_in += (unsigned long long)n;
             continue;
         }
         br_ssl_engine_flush(eng, 0);
@@ -832,7 +918,10 @@ WXP__SOCK_PRIVATE int wxp__sock_alive(wxp_sock *s)
     buf = br_ssl_engine_recvrec_buf(eng, &len);
     n = io->read(io->user, buf, len, 0);
     if (n == WXP_SOCK_IO_TIMEOUT) return 1;
-    if (n > 0) br_ssl_engine_recvrec_ack(eng, (size_t)n); /* a close_notify, most likely */
+    if (n > 0) {                                          /* a close_notify, most likely */
+        br_ssl_engine_recvrec_ack(eng, (size_t)n);
+        s->bytes_in += (unsigned long long)n;
+    }
     return 0;
 }
 
@@ -891,7 +980,8 @@ WXP__SOCK_PRIVATE int wxp__sock_connect(wxp_sock *s, const wxp_http_request *req
     br_ssl_engine_context *eng = &s->wxp__priv.sc.eng;
     char name[256];
     unsigned port, ms, cms;
-    int rc;
+    int rc, resume;
+    br_ssl_session_parameters got;
 
     if (wxp__sock_split(req->host, name, sizeof name, &port) != 0)
         return wxp__sock_fail(errbuf, cap, "bad host \"", req->host, "\" (want name or name:port)");
@@ -946,7 +1036,11 @@ WXP__SOCK_PRIVATE int wxp__sock_connect(wxp_sock *s, const wxp_http_request *req
         br_ssl_engine_inject_entropy(eng, seed, sizeof seed);
         memset(seed, 0, sizeof seed);
     }
-    if (!br_ssl_client_reset(&s->wxp__priv.sc, name, 0)) {
+    /* The last session with the same host and certificate is offered again:
+       the server that still knows it skips the certificates and key exchange. */
+    resume = !cfg->no_resume && s->wxp__priv.session_ok && wxp__sock_peer_is(&s->wxp__priv.sess, req);
+    if (resume) br_ssl_engine_set_session_parameters(eng, &s->wxp__priv.session);
+    if (!br_ssl_client_reset(&s->wxp__priv.sc, name, resume)) {
         s->last_br_error = br_ssl_engine_last_error(eng);
         wxp__sock_drop(s);
         return wxp__sock_fail(errbuf, cap, "TLS reset failed: ", wxp_sock_br_error(s->last_br_error), "");
@@ -955,6 +1049,7 @@ WXP__SOCK_PRIVATE int wxp__sock_connect(wxp_sock *s, const wxp_http_request *req
     s->wxp__priv.stray = 0;
     if (wxp__sock_run(s, BR_SSL_SENDAPP) < 0) {
         int br = br_ssl_engine_last_error(eng), r = s->wxp__priv.io_result;
+        wxp__sock_forget(s);                /* whatever it was, the next try starts afresh */
         if (r == 1 && br != BR_ERR_OK && br != BR_ERR_IO) {
             s->last_br_error = br;
             wxp__sock_drop(s);
@@ -964,14 +1059,23 @@ WXP__SOCK_PRIVATE int wxp__sock_connect(wxp_sock *s, const wxp_http_request *req
         }
         return wxp__sock_io_fail(s, errbuf, cap);
     }
+    /* Resumed: the server took the offered session ID (a full handshake gets a new one). */
+    br_ssl_engine_get_session_parameters(eng, &got);
+    if (resume && got.session_id_len == s->wxp__priv.session.session_id_len &&
+        memcmp(got.session_id, s->wxp__priv.session.session_id, got.session_id_len) == 0)
+        s->resumed++;
+    wxp__sock_forget(s);
+    if (!cfg->no_resume && got.session_id_len > 0) {
+        s->wxp__priv.session = got;
+        s->wxp__priv.session_ok = 1;
+        wxp__sock_peer_set(&s->wxp__priv.sess, req);
+    }
+    wxp__sock_wipe(&got, sizeof got);
     /* The key signed CertificateVerify; renegotiation is off: never needed again. */
     wxp_rsa_key_wipe(&s->wxp__priv.key);
     br_ssl_client_set_client_certificate(&s->wxp__priv.sc, NULL);
     s->wxp__priv.open = 1;
-    memcpy(s->wxp__priv.host, req->host, strlen(req->host) + 1);
-    s->wxp__priv.cert_ptr = req->client_cert ? req->client_cert->cert_pem.ptr : NULL;
-    s->wxp__priv.cert_len = req->client_cert ? req->client_cert->cert_pem.len : 0;
-    s->wxp__priv.key_ptr = req->client_cert ? req->client_cert->key_pem.ptr : NULL;
+    wxp__sock_peer_set(&s->wxp__priv.conn, req);
     return 0;
 }
 
@@ -1223,6 +1327,13 @@ WXP_SOCK_API void wxp_sock_close(wxp_sock *s)
     wxp__sock_drop(s);
 }
 
+WXP_SOCK_API void wxp_sock_forget(wxp_sock *s)
+{
+    if (!s) return;
+    wxp_sock_close(s);
+    wxp__sock_forget(s);
+}
+
 /* A header name is a token; a value has no CR, LF or NUL. */
 WXP__SOCK_PRIVATE int wxp__sock_header_ok(wxp_str n, wxp_str v)
 {
@@ -1286,13 +1397,18 @@ WXP_SOCK_API int wxp_sock_transport(void *user, const wxp_http_request *req, wxp
                                     char *errbuf, size_t errbuf_size)
 {
     wxp_sock *s = (wxp_sock *)user;
+    wxp_http_request r;
+    const char *const *pair;
     size_t i, k;
-    int attempt, idempotent, rc;
+    int attempt, idempotent, rc = 0, paired;
 
     if (errbuf && errbuf_size) errbuf[0] = 0;
     if (!s || !req || !res || !req->method || !req->host || !s->wxp__priv.cfg.io.open)
         return wxp__sock_fail(errbuf, errbuf_size, "not initialised, or no method or host", "", "");
-    if (strlen(req->host) >= sizeof s->wxp__priv.host)
+    pair = s->wxp__priv.cfg.failover;
+    paired = pair[0] && pair[1] && strcmp(req->host, pair[0]) == 0;
+    if (strlen(req->host) >= sizeof s->wxp__priv.conn.host ||
+        (paired && strlen(pair[1]) >= sizeof s->wxp__priv.conn.host))
         return wxp__sock_fail(errbuf, errbuf_size, "the host name is too long", "", "");
     for (k = 0; req->method[k]; k++)
         if (req->method[k] < 'A' || req->method[k] > 'Z') break;
@@ -1312,23 +1428,36 @@ WXP_SOCK_API int wxp_sock_transport(void *user, const wxp_http_request *req, wxp
     s->wxp__priv.timeout_ms = req->timeout_ms ? req->timeout_ms : 10000;
     s->wxp__priv.deadline = wxp__sock_now(s) + s->wxp__priv.timeout_ms;
 
+    /* The primary's requests go to the host of the pair that answered last. */
+    r = *req;
+    if (paired) r.host = pair[s->wxp__priv.backup];
+
     for (attempt = 0;; attempt++) {
         int reused = 0, silent;
         /* A kept connection serves only the same host with the same certificate. */
         if (s->wxp__priv.open) {
-            int same = strcmp(s->wxp__priv.host, req->host) == 0 &&
-                       (req->client_cert ? (s->wxp__priv.cert_ptr == req->client_cert->cert_pem.ptr &&
-                                            s->wxp__priv.cert_len == req->client_cert->cert_pem.len &&
-                                            s->wxp__priv.key_ptr == req->client_cert->key_pem.ptr)
-                                         : s->wxp__priv.cert_ptr == NULL);
-            if (!same || !wxp__sock_alive(s)) wxp__sock_drop(s);
+            if (!wxp__sock_peer_is(&s->wxp__priv.conn, &r) || !wxp__sock_alive(s)) wxp__sock_drop(s);
             else reused = 1;
+        }
+        if (!s->wxp__priv.open && (rc = wxp__sock_connect(s, &r, errbuf, errbuf_size)) != 0 && paired) {
+            /* No connection, no handshake: nothing of this request left on it
+               (before it, at most a GET on a connection that died): the other host. */
+            char first[160];
+            first[0] = 0;
+            if (errbuf && errbuf_size) wxp__sock_cat(first, sizeof first, errbuf);
+            r.host = pair[!s->wxp__priv.backup];
+            if ((rc = wxp__sock_connect(s, &r, errbuf, errbuf_size)) == 0) {
+                s->wxp__priv.backup = !s->wxp__priv.backup;
+                s->failovers++;
+            } else {
+                wxp__sock_cat(errbuf, errbuf_size, "; before that: ");
+                wxp__sock_cat(errbuf, errbuf_size, first);
+            }
         }
         /* On the resend the request already left once: a refused handshake
            no longer means that nothing was sent. */
-        if (!s->wxp__priv.open && (rc = wxp__sock_connect(s, req, errbuf, errbuf_size)) != 0)
-            return attempt > 0 && rc == WXP_TRANSPORT_TLS ? WXP_TRANSPORT_ERROR : rc;
-        if ((rc = wxp__sock_exchange(s, req, res, errbuf, errbuf_size)) == 0) break;
+        if (!s->wxp__priv.open) return attempt > 0 && rc == WXP_TRANSPORT_TLS ? WXP_TRANSPORT_ERROR : rc;
+        if ((rc = wxp__sock_exchange(s, &r, res, errbuf, errbuf_size)) == 0) break;
         /* A kept connection the server closed just as it was reused (no byte of
            an answer came): a GET or HEAD is sent once more on a new connection.
            Other methods are not repeated here (see KEEP-ALIVE). */

@@ -16,6 +16,9 @@
    require_client_cert): so /secapi/ paths need that client certificate, and
    the simulator's "no answer" (a missing certificate, a lost answer) closes
    the connection without a byte, as WeChat Pay's refused handshake does.
+   TLS sessions are cached (BearSSL's LRU cache, 16 KB, about 160 sessions),
+   so a client that offers one again resumes it; /sim/stats counts full and
+   resumed handshakes.
 
    Usage: wxp_sim_server [--certs DIR] [--wrong-cert] [--max-conns N] [--life S]
                          [--now UNIX] [--notify-scale K]
@@ -50,7 +53,8 @@
    TEST ENDPOINTS (never forwarded to the simulator)
        GET  /sim/stats         {"connections","requests","refunds","notify_status",
                                 "client_cert","refused","notify_deliveries",
-                                "notify_statuses"} (client_cert: this
+                                "notify_statuses","full_handshakes",
+                                "resumed_handshakes"} (client_cert: this
                                 connection's; refused: handshakes refused so far;
                                 notify_statuses: "500,500,204", the answers to
                                 the last /sim/pay's deliveries, -1 for none)
@@ -105,6 +109,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -198,6 +203,52 @@ static const br_x509_class cc_vtable = {
     sizeof(cc_validator), cc_start_chain, cc_start_cert, cc_append, cc_end_cert, cc_end_chain, cc_get_pkey
 };
 
+/* ---- TLS session resumption: BearSSL's LRU cache, shared by every connection
+   thread behind a lock, counting full handshakes (a session saved) and resumed
+   ones (a session found) -------------------------------------------------------- */
+
+static pthread_mutex_t cache_mu = PTHREAD_MUTEX_INITIALIZER;
+static br_ssl_session_cache_lru lru;
+static unsigned char lru_store[16 * 1024];      /* about 100 bytes a session */
+static unsigned long n_full, n_resumed;         /* under cache_mu */
+/* Sessions made with a verified client certificate: a resumed one is still
+   mutually authenticated (the session stands for the certificate it was made with). */
+static unsigned char mtls_ids[64][32];
+static unsigned mtls_next;
+static int *conn_verified(br_ssl_server_context *sc);  /* the connection's ccv.verified */
+
+static void cache_save(const br_ssl_session_cache_class **ctx, br_ssl_server_context *sc,
+                       const br_ssl_session_parameters *params)
+{
+    (void)ctx;
+    pthread_mutex_lock(&cache_mu);
+    n_full++;
+    lru.vtable->save(&lru.vtable, sc, params);
+    if (*conn_verified(sc) && params->session_id_len == 32)
+        memcpy(mtls_ids[mtls_next++ % 64], params->session_id, 32);
+    pthread_mutex_unlock(&cache_mu);
+}
+
+static int cache_load(const br_ssl_session_cache_class **ctx, br_ssl_server_context *sc,
+                      br_ssl_session_parameters *params)
+{
+    int found;
+    (void)ctx;
+    pthread_mutex_lock(&cache_mu);
+    found = lru.vtable->load(&lru.vtable, sc, params);
+    n_resumed += found != 0;
+    if (found && params->session_id_len == 32) {
+        unsigned k;
+        for (k = 0; k < 64; k++)
+            if (memcmp(mtls_ids[k], params->session_id, 32) == 0) *conn_verified(sc) = 1;
+    }
+    pthread_mutex_unlock(&cache_mu);
+    return found;
+}
+
+static const br_ssl_session_cache_class locked_cache_class = { sizeof(void *), cache_save, cache_load };
+static const br_ssl_session_cache_class *locked_cache = &locked_cache_class;
+
 /* ---- one connection ------------------------------------------------------------ */
 
 typedef struct conn {
@@ -217,6 +268,11 @@ typedef struct conn {
 } conn;
 
 static conn slots[SLOTS];
+
+static int *conn_verified(br_ssl_server_context *sc)
+{
+    return &((conn *)(void *)((char *)sc - offsetof(conn, sc)))->ccv.verified;
+}
 
 static int low_read(void *ctx, unsigned char *buf, size_t len)
 {
@@ -454,15 +510,21 @@ static int serve_sim(conn *c, const char *method, const char *path, int client_c
         char list[16 * 5 + 1];
         size_t n = 0;
         unsigned k;
+        unsigned long full, resumed;
+        pthread_mutex_lock(&cache_mu);
+        full = n_full;
+        resumed = n_resumed;
+        pthread_mutex_unlock(&cache_mu);
         pthread_mutex_lock(&mu);
         list[0] = 0;
         for (k = 0; k < notify_count; k++)
             n += (size_t)snprintf(list + n, sizeof list - n, "%s%d", k ? "," : "", notify_statuses[k]);
         snprintf(body, sizeof body,
                  "{\"connections\":%lu,\"requests\":%lu,\"refunds\":%zu,\"notify_status\":%d,\"client_cert\":%d,"
-                 "\"refused\":%lu,\"notify_deliveries\":%u,\"notify_statuses\":\"%s\"}",
+                 "\"refused\":%lu,\"notify_deliveries\":%u,\"notify_statuses\":\"%s\",\"full_handshakes\":%lu,"
+                 "\"resumed_handshakes\":%lu}",
                  n_conns, n_reqs, wxp_fake_refund_count(&fake), notify_status, client_cert, n_refused,
-                 notify_count, list);
+                 notify_count, list, full, resumed);
         pthread_mutex_unlock(&mu);
         return simple_answer(c, 200, body) ? -1 : 0;
     }
@@ -824,6 +886,7 @@ static void *conn_thread(void *arg)
     br_ssl_engine_set_x509(&c->sc.eng, &c->ccv.vtable);
     br_ssl_server_set_trust_anchor_names_alt(&c->sc, client_cas, client_ca_count);
     br_ssl_engine_add_flags(&c->sc.eng, BR_OPT_TOLERATE_NO_CLIENT_AUTH | BR_OPT_NO_RENEGOTIATION);
+    br_ssl_server_set_cache(&c->sc, &locked_cache);
     if (br_ssl_server_reset(&c->sc)) {
         br_sslio_init(&c->ioc, &c->sc.eng, low_read, c, low_write, c);
         serve_conn(c);
@@ -925,6 +988,7 @@ int main(int argc, char **argv)
         }
     }
     if ((e = wxp_fake_init(&fake, &fc)) != WXP_OK) die("simulator", e, NULL);
+    br_ssl_session_cache_lru_init(&lru, lru_store, sizeof lru_store);
 
     /* 127.0.0.1 only, a port the kernel picks. */
     lfd = socket(AF_INET, SOCK_STREAM, 0);
