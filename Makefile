@@ -124,9 +124,11 @@ $(BUILD)/quickstart: README.md $(HDRS) examples/test_keys.h
 	awk '/^## Quick start/{q=1; next} q && /^```c/{p=1; next} p && /^```/{exit} p{print}' README.md > $@.c
 	$(CC) -std=c99 -Wall -Wextra -Wpedantic -Werror -I. -o $@ $@.c -lbearssl
 
-$(BUILD)/wxpay: cli/wxpay.c $(HDRS) examples/test_keys.h
+# The CLI: libcurl (calls), libcrypto (wxpay serve --init writes certificates),
+# threads (wxpay serve); cli/wxpay_sim.h is also the tests' server.
+$(BUILD)/wxpay: cli/wxpay.c cli/wxpay_sim.h $(HDRS) examples/test_keys.h examples/example_sim.h
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -o $@ $< $(LDLIBS)
+	$(CC) $(CFLAGS) -pthread -o $@ $< -lcrypto $(LDLIBS)
 
 $(BUILD)/%: examples/%.c $(HDRS) $(wildcard examples/*.h)
 	@mkdir -p $(@D)
@@ -175,7 +177,7 @@ $(BUILD)/nomalloc: $(BUILD)/obj/nomalloc.o
 # (both transports; its own main; README "Integration tests").
 all: $(SIMSERVER)
 test valgrind: $(SOCKTEST)
-$(BUILD)/wxp_sim_server: tests/server/wxp_sim_server.c $(HDRS) examples/test_keys.h
+$(BUILD)/wxp_sim_server: tests/server/wxp_sim_server.c cli/wxpay_sim.h $(HDRS) examples/test_keys.h examples/example_sim.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -pthread -o $@ $< $(LDLIBS)
 
