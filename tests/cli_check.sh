@@ -353,7 +353,7 @@ cp "$J" "$T/base.journal"
 t "journal: a 49152-byte body (the simulator refuses it: over 4096)" 1 "$W" call POST \
     /v3/refund/domestic/refunds --json-file "$T/b49152.json" --simulator --sim-state "$J"
 err_has "the simulator's answer" "PARAM_ERROR"
-if [ "$(wc -l <"$J")" -eq 2 ] && [ "$(awk '{ print NF }' "$J" | tr '\n' ' ')" = "5 5 " ] &&
+if [ "$(wc -l <"$J")" -eq 2 ] && [ "$(awk '{ print NF }' "$J" | tr '\n' ' ')" = "6 6 " ] &&
    [ "$(sed -n 2p "$J" | cut -d' ' -f5)" = "$(b64enc <"$T/b49152.json")" ]
 then ok "journal: the line holds the whole body, nothing more"
 else bad "journal: the line holds the whole body, nothing more"; fi
@@ -378,7 +378,7 @@ base=$(cat "$T/base.journal")
 { printf 'POST /v3/refund/domestic/refunds - - '; head -c 300000 /dev/zero | tr '\0' A; echo; } >"$T/long.journal"
 replay_bad "an overlong line" "$T/long.journal" "found one of 300038 bytes"
 printf '%s extra\n' "$base" >"$T/extra.journal"
-replay_bad "a sixth field" "$T/extra.journal" "found more"
+replay_bad "a seventh field" "$T/extra.journal" "found more"
 # Cut the newline and 8 base64 characters: what is left still decodes.
 head -c $(($(wc -c <"$T/base.journal") - 9)) "$T/base.journal" >"$T/cut.journal"
 replay_bad "a line cut short" "$T/cut.journal" "found the end of the file"
