@@ -63,7 +63,7 @@ INSTALL_CHECK ?= $(wildcard tests/install_check.sh)
 
 all: $(CLI) $(EXAMPLES) $(BUILD)/tests $(CHECKS) $(POS_FAULTS)
 
-test: $(BUILD)/tests $(BUILD)/tests-asan $(EXAMPLES) $(NOMALLOC) $(CURLTEST) $(OSSL_VEC) $(FAKE_EP) $(POS_SALE) $(POS_FAULTS) $(PAYMENTS) $(CHECKS) $(CLI) $(BUILD)/quickstart
+test: $(BUILD)/refund_socket $(BUILD)/refund_curl $(BUILD)/tests $(BUILD)/tests-asan $(EXAMPLES) $(NOMALLOC) $(CURLTEST) $(OSSL_VEC) $(FAKE_EP) $(POS_SALE) $(POS_FAULTS) $(PAYMENTS) $(CHECKS) $(CLI) $(BUILD)/quickstart
 	./$(BUILD)/tests
 	./$(BUILD)/tests-asan
 	@echo "== README's Quick start"; ./$(BUILD)/quickstart | grep -qx PROCESSING
@@ -77,6 +77,8 @@ test: $(BUILD)/tests $(BUILD)/tests-asan $(EXAMPLES) $(NOMALLOC) $(CURLTEST) $(O
 	$(if $(POS_FAULTS),./$(POS_FAULTS))
 	$(if $(PAYMENTS),./$(PAYMENTS))
 	$(if $(and $(CLI),$(wildcard tests/cli_check.sh)),sh tests/cli_check.sh $(CLI))
+	$(if $(and $(CLI),$(wildcard tests/serve_check.sh)),sh tests/serve_check.sh $(CLI) $(BUILD)/refund_socket \
+	  $(BUILD)/refund_curl $(BUILD)/node-sim)
 	$(if $(INSTALL_CHECK),MAKE="$(MAKE)" CC="$(CC)" BUILD="$(BUILD)" sh $(INSTALL_CHECK))
 
 test-clang clang:
@@ -210,6 +212,13 @@ $(BUILD)/refund_socket.o: examples/refund.c $(HDRS)
 $(BUILD)/refund_curl.o: examples/refund.c $(HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -DWXP_EXAMPLE_CURL $(CURL_CFLAGS) -c -o $@ $<
+
+# ... and run against wxpay serve (tests/serve_check.sh).
+$(BUILD)/refund_socket: $(BUILD)/refund_socket.o
+	$(CC) $(CFLAGS) -o $@ $< $(LDLIBS)
+
+$(BUILD)/refund_curl: $(BUILD)/refund_curl.o
+	$(CC) $(CFLAGS) -o $@ $< $(LDLIBS) $(CURL_LIBS)
 
 $(BUILD)/compile_cpp.o: tests/compile_cpp.cpp $(HDRS)
 	@mkdir -p $(@D)
