@@ -356,12 +356,45 @@ static int read_setting_file(int s, char *buf, size_t cap, wxp_str *out)
     return 1;
 }
 
+/* The PEM kinds each key setting takes, for "what was expected". */
+#define PEM_PRIVATE "PRIVATE KEY or RSA PRIVATE KEY"
+#define PEM_PUBLIC  "PUBLIC KEY, RSA PUBLIC KEY or CERTIFICATE"
+
+/* " (expected KINDS, found LABELS)" after a key error that found no PEM object
+   of the kind it wanted: the library says what it missed, this says what the
+   file (the first 64 KiB of path) holds instead. Empty for other errors. */
+static const char *pem_found(wxp_err e, const wxp_result *r, const char *path, const char *expected)
+{
+    static char head[1u << 16], out[512];
+    FILE *f;
+    size_t n = 0, len;
+    const char *p;
+    out[0] = 0;
+    if (e != WXP_E_KEY || !path || !strstr(r->message, "expected kind") || !(f = fopen(path, "rb"))) return out;
+    n = fread(head, 1, sizeof head - 1, f);
+    fclose(f);
+    head[n] = 0;
+    len = (size_t)snprintf(out, sizeof out, " (expected %s, found ", expected);
+    for (p = head; (p = strstr(p, "-----BEGIN ")) != NULL && len < sizeof out - 80; p += 11) {
+        const char *end = strstr(p + 11, "-----");
+        if (!end || end - p > 60) break;
+        len += (size_t)snprintf(out + len, sizeof out - len, "%s%.*s", strchr(out, '"') ? ", " : "\"",
+                                (int)(end - p - 11), p + 11);
+    }
+    snprintf(out + len, sizeof out - len, strchr(out, '"') ? "\")" : "no PEM object at all)");
+    memset(head, 0, sizeof head);     /* it may have been a private key */
+    return out;
+}
+
 static int key_error(int s, wxp_err e, const wxp_result *r)
 {
     int path = settings[s].is_path && val[s];
-    fprintf(stderr, "wxpay: configuration: %s %s%s(from %s): %s: %s\n", settings[s].name, path ? val[s] : "",
+    fprintf(stderr, "wxpay: configuration: %s %s%s(from %s): %s: %s%s\n", settings[s].name, path ? val[s] : "",
             path ? " " : "", origin[s] ? origin[s] : "the simulator", wxp_errname(e),
-            r->message[0] ? r->message : err_meaning(e));
+            r->message[0] ? r->message : err_meaning(e),
+            pem_found(e, r, path ? val[s] : NULL,
+                      s == S_KEY_FILE || s == S_CLIENT_KEY ? PEM_PRIVATE
+                      : s == S_PUBKEY_FILE ? PEM_PUBLIC : "CERTIFICATE"));
     return EXIT_CONFIG;
 }
 
@@ -380,7 +413,10 @@ static const char *const help_call =
     "  pubkey_file, or certs_file (see wxpay certificates).\n"
     "  Errors go to stderr: wxpay: WXP_E_HTTP: NOT_ENOUGH: message (HTTP 403,\n"
     "  Request-ID ...); exit 1.\n"
-    "  Example: wxpay call GET /v3/refund/domestic/refunds/R1 --simulator\n";
+    "  Examples (each works on a fresh --simulator: its demo book):\n"
+    "    wxpay call GET '/v3/pay/transactions/out-trade-no/1217752501201407033233368018?mchid=1900009191' --simulator\n"
+    "    wxpay call POST /v3/refund/domestic/refunds --simulator --json\n"
+    "      '{\"out_trade_no\":\"1217752501201407033233368018\",\"out_refund_no\":\"R1\",\"amount\":{\"refund\":100,\"total\":888,\"currency\":\"CNY\"}}'\n";
 
 static const char *const help_v2call =
     "usage: wxpay v2call PATH KEY=VALUE... [--cert] [SETTINGS]\n"
@@ -391,7 +427,9 @@ static const char *const help_v2call =
     "  Paths under /secapi/ (or --cert) present the client certificate (mutual\n"
     "  TLS): set client_cert (and client_key unless it is key_file).\n"
     "  Needs mchid, serial, key_file and apiv2_key; v2_sign_type picks the sign.\n"
-    "  Example: wxpay v2call /pay/refundquery out_trade_no=1415757673 --simulator\n";
+    "  Examples (each works on a fresh --simulator: its demo book):\n"
+    "    wxpay v2call /pay/orderquery out_trade_no=1415757673 --simulator\n"
+    "    wxpay v2call /secapi/pay/refund out_trade_no=1415757673 out_refund_no=V2R1 total_fee=608 refund_fee=100 --simulator\n";
 
 static const char *const help_certificates =
     "usage: wxpay certificates [--out FILE] [SETTINGS]\n"
@@ -996,16 +1034,18 @@ static int cmd_call(int argc, char **argv)
     int known = 0, rc;
     if (!parse_cmdline("call", argc, argv, " json json-file ", &cl)) return usage("call");
     if (cl.npos != 2) {
-        fprintf(stderr, "wxpay call: expected METHOD and PATH\n");
+        fprintf(stderr, "wxpay call: expected METHOD and PATH, found %d argument%s%s%s\n", cl.npos,
+                cl.npos == 1 ? "" : "s", cl.npos ? ": " : "", cl.npos ? cl.pos[0] : "");
         return usage("call");
     }
     for (i = 0; i < sizeof methods / sizeof methods[0]; i++) known |= strcmp(cl.pos[0], methods[i]) == 0;
     if (!known) {
-        fprintf(stderr, "wxpay call: METHOD is GET, POST, PUT, PATCH or DELETE, not %s\n", cl.pos[0]);
+        fprintf(stderr, "wxpay call: expected METHOD GET, POST, PUT, PATCH or DELETE, found %s\n", cl.pos[0]);
         return usage("call");
     }
     if (cl.pos[1][0] != '/') {
-        fprintf(stderr, "wxpay call: PATH starts with /, such as /v3/refund/domestic/refunds\n");
+        fprintf(stderr, "wxpay call: expected a PATH starting with /, such as /v3/refund/domestic/refunds, found %s\n",
+                cl.pos[1]);
         return usage("call");
     }
     if (cl.json && cl.json_file) {
@@ -1014,12 +1054,22 @@ static int cmd_call(int argc, char **argv)
     }
     if (cl.json) {
         body = wxp_cstr(cl.json);
+        if (!body.len) {
+            fputs("wxpay call: --json: expected a JSON body, found an empty string (leave --json out to send none)\n",
+                  stderr);
+            return EXIT_USAGE;
+        }
     } else if (cl.json_file) {
         if (!slurp(cl.json_file, body_buf, sizeof body_buf, &n)) {
             fprintf(stderr, "wxpay call: cannot read --json-file %s: %s\n", cl.json_file, strerror(errno));
             return EXIT_USAGE;
         }
         while (n && (body_buf[n - 1] == '\n' || body_buf[n - 1] == '\r')) body_buf[--n] = 0;
+        if (!n) {
+            fprintf(stderr, "wxpay call: --json-file %s: expected a JSON body, found an empty file (leave "
+                            "--json-file out to send none)\n", cl.json_file);
+            return EXIT_USAGE;
+        }
         body.ptr = body_buf;
         body.len = n;
     }
@@ -1057,7 +1107,8 @@ static int parse_kv(int argc, const char *const *argv, wxp_kv *kv, size_t cap, s
     for (i = 0; i < argc; i++) {
         const char *eq = strchr(argv[i], '=');
         if (!eq || eq == argv[i] || *n == cap) {
-            fprintf(stderr, "wxpay: expected KEY=VALUE at '%s'\n", argv[i]);
+            if (*n == cap) fprintf(stderr, "wxpay: expected at most %lu KEY=VALUE parameters, found more\n", (unsigned long)cap);
+            else fprintf(stderr, "wxpay: expected KEY=VALUE, found '%s'\n", argv[i]);
             return 0;
         }
         kv[*n].key.ptr = argv[i];
@@ -1109,7 +1160,8 @@ static int cmd_v2call(int argc, char **argv)
     int rc;
     if (!parse_cmdline("v2call", argc, argv, " cert ", &cl)) return usage("v2call");
     if (cl.npos < 1 || cl.pos[0][0] != '/') {
-        fprintf(stderr, "wxpay v2call: expected PATH (such as /pay/refundquery), then KEY=VALUE...\n");
+        fprintf(stderr, "wxpay v2call: expected PATH (such as /pay/refundquery), then KEY=VALUE..., found %s\n",
+                cl.npos ? cl.pos[0] : "nothing");
         return usage("v2call");
     }
     if (!parse_kv(cl.npos - 1, cl.pos + 1, params, 128, &n)) return usage("v2call");
@@ -1515,7 +1567,8 @@ static int parse_opts(int argc, char **argv, opt *opts, size_t n)
         size_t k;
         int known = 0;
         if (strncmp(argv[i], "--", 2) != 0 || i + 1 >= argc) {
-            fprintf(stderr, "wxpay: expected --option value at '%s'\n", argv[i]);
+            fprintf(stderr, "wxpay: expected --option value, found '%s'%s\n", argv[i],
+                    i + 1 >= argc && strncmp(argv[i], "--", 2) == 0 ? " without a value" : "");
             return 0;
         }
         for (k = 0; k < n; k++)
@@ -1580,6 +1633,14 @@ static int parse_ll(const char *s, long long *v)
 
 static char file_a[FILE_MAX], file_b[FILE_MAX];
 
+/* An offline tool's key that does not load: exit 3, naming the file. */
+static int key_file_error(const char *flag, const char *path, const char *expected, wxp_err e, const wxp_result *r)
+{
+    fprintf(stderr, "wxpay: %s %s: %s: %s%s\n", flag, path, wxp_errname(e), r->message[0] ? r->message : err_meaning(e),
+            pem_found(e, r, path, expected));
+    return EXIT_CONFIG;
+}
+
 static int cmd_sign(int argc, char **argv)
 {
     static const char *const req[] = { "mchid", "serial", "key", "method", "url", "timestamp", "nonce", NULL };
@@ -1599,7 +1660,7 @@ static int cmd_sign(int argc, char **argv)
     fallback(o, n, "key", S_KEY_FILE);
     if (missing(o, n, req)) return usage("sign");
     if (!parse_ll(need(o, n, "timestamp"), &ts)) {
-        fputs("wxpay: --timestamp must be a decimal Unix time\n", stderr);
+        fprintf(stderr, "wxpay: --timestamp: expected a decimal Unix time, found \"%s\"\n", need(o, n, "timestamp"));
         return EXIT_USAGE;
     }
     if (!read_input("key", need(o, n, "key"), file_a, sizeof file_a, &pem)) return EXIT_CONFIG;
@@ -1607,7 +1668,7 @@ static int cmd_sign(int argc, char **argv)
         return EXIT_FAILED;
     e = wxp_rsa_key_load(&key, pem, &r);
     memset(file_a, 0, sizeof file_a); /* the key PEM leaves no copy */
-    if (e) return report(e, &r), EXIT_CONFIG;
+    if (e) return key_file_error("--key", need(o, n, "key"), PEM_PRIVATE, e, &r);
     e = wxp_v3_authorization(&key.vtable, need(o, n, "mchid"), need(o, n, "serial"), need(o, n, "method"),
                              wxp_cstr(need(o, n, "url")), ts, wxp_cstr(need(o, n, "nonce")), body,
                              out, sizeof out, &len, &r);
@@ -1634,14 +1695,16 @@ static int cmd_verify(int argc, char **argv)
     if (missing(o, n, req)) return usage("verify");
     if (!parse_ll(need(o, n, "timestamp"), &ts) || (need(o, n, "now") && !parse_ll(need(o, n, "now"), &now)) ||
         (need(o, n, "max-skew") && !parse_ll(need(o, n, "max-skew"), &skew))) {
-        fputs("wxpay: --timestamp, --now and --max-skew are decimal numbers\n", stderr);
+        fprintf(stderr, "wxpay: --timestamp, --now and --max-skew: expected decimal numbers, found \"%s\", \"%s\", \"%s\"\n",
+                need(o, n, "timestamp"), need(o, n, "now") ? need(o, n, "now") : "(unset)",
+                need(o, n, "max-skew") ? need(o, n, "max-skew") : "(unset)");
         return EXIT_USAGE;
     }
     if (!read_input("public key", need(o, n, "public-key"), file_a, sizeof file_a, &pem)) return EXIT_CONFIG;
     if (!read_input("body file", need(o, n, "body-file"), file_b, sizeof file_b, &body)) return EXIT_FAILED;
     memset(&r, 0, sizeof r);
     e = wxp_pubkey_load(&key, pem, &r);
-    if (e) return report(e, &r), EXIT_CONFIG;
+    if (e) return key_file_error("--public-key", need(o, n, "public-key"), PEM_PUBLIC, e, &r);
     if (ts - now > skew || now - ts > skew) {
         printf("clock: timestamp %lld is %lld s from now %lld (allowed %lld)\n", ts,
                ts > now ? ts - now : now - ts, now, skew);
@@ -1688,17 +1751,25 @@ static int cmd_v2sign(int argc, char **argv)
     char sign[65];
     wxp_result r;
     wxp_err e;
-    while (argc >= 2 && strncmp(argv[0], "--", 2) == 0) {
-        if (strcmp(argv[0], "--key") == 0) key = argv[1];
-        else if (strcmp(argv[0], "--sign-type") == 0) type = argv[1];
-        else if (strcmp(argv[0], "--config") == 0) config = argv[1];
-        else {
-            fprintf(stderr, "wxpay: unknown option %s\n", argv[0]);
+    int i, npos = 0;
+    for (i = 0; i < argc; i++) {          /* options anywhere; the rest are KEY=VALUE */
+        if (strncmp(argv[i], "--", 2) != 0) {
+            argv[npos++] = argv[i];
+            continue;
+        }
+        if (i + 1 >= argc) {
+            fprintf(stderr, "wxpay v2sign: %s: expected a value, found none\n", argv[i]);
             return usage("v2sign");
         }
-        argc -= 2;
-        argv += 2;
+        if (strcmp(argv[i], "--key") == 0) key = argv[++i];
+        else if (strcmp(argv[i], "--sign-type") == 0) type = argv[++i];
+        else if (strcmp(argv[i], "--config") == 0) config = argv[++i];
+        else {
+            fprintf(stderr, "wxpay: unknown option %s\n", argv[i]);
+            return usage("v2sign");
+        }
     }
+    argc = npos;
     if (!load_settings(config, NULL)) return EXIT_CONFIG;
     if (!key) key = val[S_APIV2_KEY];
     if (!type) type = val[S_V2_SIGN_TYPE] ? val[S_V2_SIGN_TYPE] : "HMAC-SHA256";
@@ -1730,12 +1801,34 @@ static int cmd_v2xml(int argc, char **argv)
     return EXIT_OK;
 }
 
+/* Options before the command go right after it (wxpay --simulator call ... is
+   wxpay call --simulator ...): every command reads its options there. Options
+   take a value, except --simulator and --cert. 0: no command was found. */
+static int command_first(int argc, char **argv)
+{
+    int i = 1, k;
+    char *cmd;
+    while (i < argc && strncmp(argv[i], "--", 2) == 0 && strcmp(argv[i], "--help") != 0 &&
+           strcmp(argv[i], "--version") != 0)
+        i += strcmp(argv[i], "--simulator") == 0 || strcmp(argv[i], "--cert") == 0 ? 1 : 2;
+    if (i == 1) return 1;
+    if (i >= argc) {
+        fprintf(stderr, "wxpay: expected a COMMAND after the options, found none\n");
+        return 0;
+    }
+    cmd = argv[i];
+    for (k = i; k > 1; k--) argv[k] = argv[k - 1];
+    argv[1] = cmd;
+    return 1;
+}
+
 int main(int argc, char **argv)
 {
     const char *cmd;
     const struct command *command;
     int i;
     if (argc < 2) return usage(NULL);
+    if (!command_first(argc, argv)) return usage(NULL);
     cmd = argv[1];
     if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || (strcmp(cmd, "help") == 0 && argc == 2)) {
         help_all(stdout);

@@ -454,5 +454,50 @@ else
     echo "skip - $SRV not built: no HTTPS checks"
 fi
 
+# ---- a newcomer's first hour: the help's examples, flags anywhere, both sides of each error ----
+# Every example line of every command's help ("    wxpay ..." under "Examples") runs on a fresh
+# simulator (its demo book), as printed (a quoted argument may go on in the next line).
+"$W" --help | awk '/^  Examples/ { ex = 1; next } ex && /^    wxpay / { if (cmd) print cmd; cmd = substr($0, 5); next }
+                  ex && /^      / { sub(/^ +/, " "); cmd = cmd $0; next } { if (cmd) print cmd; cmd = ""; ex = 0 }
+                  END { if (cmd) print cmd }' >"$T/examples"
+n_ex=0
+while IFS= read -r ex; do
+    n_ex=$((n_ex + 1))
+    eval "t \"help example: \$ex\" 0 \"\$W\" ${ex#wxpay }"
+done <"$T/examples"
+if [ "$n_ex" -ge 4 ]; then ok "the help has $n_ex examples"; else bad "the help has $n_ex examples, expected 4 or more"; fi
+t "flags before the command (wxpay --simulator call ...)" 0 "$W" --simulator call GET \
+    "/v3/pay/transactions/out-trade-no/1217752501201407033233368018?mchid=1900009191"
+out_has "  ... the order" '"trade_state":"SUCCESS"'
+t "flags before the command, with values (--config)" 0 "$W" --mchid 1900009191 --simulator v2call /pay/orderquery \
+    out_trade_no=1415757673
+t "v2sign: options after the parameters" 0 "$W" v2sign appid=wx1 --key 192006250b4c09247ec02edce69f6a2d
+t "only options, no command" 2 "$W" --simulator
+err_has "  ... says what it expected and found" "expected a COMMAND after the options, found none"
+: >"$T/empty.json"
+t "an empty --json-file is not sent" 2 "$W" call POST /v3/refund/domestic/refunds --json-file "$T/empty.json" --simulator
+err_has "  ... expected and found" "expected a JSON body, found an empty file"
+t "an empty --json is not sent" 2 "$W" call POST /v3/refund/domestic/refunds --json "" --simulator
+err_has "  ... expected and found" "expected a JSON body, found an empty string"
+t "call: a wrong METHOD" 2 "$W" call FETCH /v3/x --simulator
+err_has "  ... expected and found" "expected METHOD GET, POST, PUT, PATCH or DELETE, found FETCH"
+t "call: a PATH without /" 2 "$W" call GET v3/x --simulator
+err_has "  ... expected and found" "expected a PATH starting with /, such as /v3/refund/domestic/refunds, found v3/x"
+CERT=tests/server/certs/client_cert.pem
+if [ -f "$CERT" ]; then
+    t "a certificate given as the key" 3 "$W" call GET /v3/x --simulator --key-file "$CERT"
+    err_has "  ... says what it expected and what it found" \
+        '(expected PRIVATE KEY or RSA PRIVATE KEY, found "CERTIFICATE")'
+    t "sign: a certificate given as the key" 3 "$W" sign --key "$CERT" --mchid 1 --serial 2 --method GET \
+        --url /x --timestamp 1 --nonce n
+    err_has "  ... says what it expected and what it found" 'found "CERTIFICATE"'
+else
+    bad "$CERT for the key checks"
+fi
+printf '%s\n' "$base" | awk '{ $6 = "soon"; print }' >"$T/clock.journal"
+t "journal: a clock that is not a number" 3 "$W" call GET /v3/refund/domestic/refunds/CLI-R1 --simulator \
+    --sim-state "$T/clock.journal"
+err_has "  ... expected and found" 'expected the clock (NOW) in decimal Unix seconds, found "soon"'
+
 echo "$pass passed, $failed failed"
 [ "$failed" -eq 0 ]
