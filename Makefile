@@ -55,6 +55,9 @@ CURL_USERS := $(patsubst %.c,$(BUILD)/%,$(notdir $(shell grep -l 'wechatpay_curl
               $(wildcard cli/*.c examples/*.c) /dev/null 2>/dev/null)))
 $(CURL_USERS): LDLIBS += $(CURL_LIBS)
 
+# wxpay serve's test installs the Node SDK here once (shared by every BUILD: test-clang too).
+NODE_SIM ?= build/node-sim
+
 # Packaging does not depend on the compiler: test-clang leaves this out (INSTALL_CHECK=).
 INSTALL_CHECK ?= $(wildcard tests/install_check.sh)
 
@@ -78,7 +81,7 @@ test: $(BUILD)/refund_socket $(BUILD)/refund_curl $(BUILD)/tests $(BUILD)/tests-
 	$(if $(PAYMENTS),./$(PAYMENTS))
 	$(if $(and $(CLI),$(wildcard tests/cli_check.sh)),sh tests/cli_check.sh $(CLI))
 	$(if $(and $(CLI),$(wildcard tests/serve_check.sh)),sh tests/serve_check.sh $(CLI) $(BUILD)/refund_socket \
-	  $(BUILD)/refund_curl $(BUILD)/node-sim)
+	  $(BUILD)/refund_curl $(NODE_SIM))
 	$(if $(INSTALL_CHECK),MAKE="$(MAKE)" CC="$(CC)" BUILD="$(BUILD)" sh $(INSTALL_CHECK))
 
 test-clang clang:

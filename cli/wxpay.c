@@ -583,6 +583,9 @@ static void help_all(FILE *f)
           "                       any APIv2 endpoint; prints the answer's fields as JSON\n"
           "  certificates [--out FILE]\n"
           "                       download, verify and save the platform certificates\n"
+          "Simulator:\n"
+          "  serve --init DIR | serve --state DIR/journal\n"
+          "                       a local WeChat Pay over HTTPS on 127.0.0.1, for any SDK's tests\n"
           "Offline tools:\n"
           "  sign                 the APIv3 Authorization header of a request\n"
           "  verify               check a WeChat Pay answer or callback signature\n"
@@ -619,7 +622,7 @@ static int usage(const char *cmd)
         fprintf(stderr, "  (wxpay %s --help tells more)\n", cmd);
     } else {
         fputs("usage: wxpay COMMAND [ARGUMENTS] [OPTIONS]; commands: call v2call certificates\n"
-              "       sign verify decrypt v2sign v2xml; wxpay --help tells more.\n", stderr);
+              "       sign verify decrypt v2sign v2xml serve; wxpay --help tells more.\n", stderr);
     }
     return EXIT_USAGE;
 }

@@ -880,11 +880,10 @@ static int serve_sim(conn *c, const char *method, const char *path, int client_c
         status = journal_path && !journal_format(&jr, sim_now) ? -1 : sim_act(method, path, &c->cb, body, sizeof body);
     }
     if (status > 0 && !journal_keep()) status = -2;
-    pthread_mutex_unlock(&mu);
-    if (status == -1) {
+    if (status == -1)   /* jl_why is mu's */
         snprintf(body, sizeof body, "{\"error\":\"the journal cannot record this request: expected %.400s\"}", jl_why);
-        return simple_answer(c, 500, body) ? -1 : 0;
-    }
+    pthread_mutex_unlock(&mu);
+    if (status == -1) return simple_answer(c, 500, body) ? -1 : 0;
     if (status == -2) return -1;        /* done, not journaled: no answer (said on stderr) */
     if (status == 0) return simple_answer(c, 404, "{\"error\":\"no such test endpoint\"}") ? -1 : 0;
     if (simple_answer(c, status, body)) return -1;
@@ -1057,9 +1056,9 @@ static int serve_request(conn *c, size_t hlen, size_t blen)
        The fault header is journaled with the rest: a 500 is replayed as one. */
     if (journal_path && !journal_format(&req, sim_now)) {
         char msg[512];
-        pthread_mutex_unlock(&mu);
         snprintf(msg, sizeof msg, "{\"code\":\"SIM_JOURNAL\",\"message\":\"not processed: the journal cannot "
-                 "record this request: expected %.400s\"}", jl_why);
+                 "record this request: expected %.400s\"}", jl_why);      /* jl_why is mu's */
+        pthread_mutex_unlock(&mu);
         return simple_answer(c, 500, msg) ? -1 : 0;
     }
     if (has_fault(faults, "500")) wxp_fake_fault(&fake, WXP_FAKE_SYSTEM_ERROR);
