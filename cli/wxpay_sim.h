@@ -101,10 +101,11 @@
 #ifndef WXPAY_SIM_H
 #define WXPAY_SIM_H
 #define _POSIX_C_SOURCE 200809L
-/* Room for every test of a run in one book (both transports add orders). */
-#define WXP_FAKE_MAX_ORDERS    64
-#define WXP_FAKE_MAX_REFUNDS   128
-#define WXP_FAKE_MAX_CUSTOMERS 16
+/* Room for a long-lived book (wxpay serve --state: about 11 MB of static
+   storage, searched linearly), and so for every test of a run. */
+#define WXP_FAKE_MAX_ORDERS    4096
+#define WXP_FAKE_MAX_REFUNDS   16384
+#define WXP_FAKE_MAX_CUSTOMERS 256
 #define WXP_FAKE_MAX_BILLS     8
 #define WECHATPAY_IMPLEMENTATION
 #define WECHATPAY_FAKE_IMPLEMENTATION
