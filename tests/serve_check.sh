@@ -91,6 +91,10 @@ t "wxpay v2call over mutual TLS (client certificate of --init)" 0 "$W" v2call /s
     out_trade_no=1415757673 out_refund_no=CLI-SERVE-V2 total_fee=608 refund_fee=10
 has "  ... SUCCESS" out '"result_code":"SUCCESS"'
 
+t "wxpay certificates: the platform certificate, decrypted and verified" 0 "$W" certificates --out "$T/platform.pem"
+if cmp -s "$T/platform.pem" "$D/wechatpay_cert.pem"; then ok "  ... it is --init's wechatpay_cert.pem"
+else bad "  ... it is --init's wechatpay_cert.pem"; fi
+
 # examples/refund.c, unchanged, through both of our transports.
 export WXPAY_MCHID="$MCHID" WXPAY_SERIAL="$(sed -n 's/^serial = //p' "$D/settings")"
 export WXPAY_KEY_FILE="$D/apiclient_key.pem" WXPAY_PUBKEY_FILE="$D/pub_key.pem" WXPAY_CA_FILE="$D/ca.pem"
