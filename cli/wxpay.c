@@ -336,6 +336,19 @@ static int report(wxp_err e, const wxp_result *r)
     return EXIT_FAILED;
 }
 
+/* A setting's value that is not what it must be: both said, the value only
+   when it is no secret (secret: its length instead). */
+static int setting_error(int s, const char *expected, int secret)
+{
+    if (secret)
+        fprintf(stderr, "wxpay: configuration: %s (from %s): expected %s, found %lu bytes\n", settings[s].name,
+                origin[s], expected, (unsigned long)strlen(val[s]));
+    else
+        fprintf(stderr, "wxpay: configuration: %s (from %s): expected %s, found \"%s\"\n", settings[s].name,
+                origin[s], expected, val[s]);
+    return EXIT_CONFIG;
+}
+
 static int config_error(const char *what, const char *detail)
 {
     fprintf(stderr, "wxpay: configuration: %s%s%s\n", what, detail ? ": " : "", detail ? detail : "");
@@ -884,7 +897,7 @@ static int setup(int simulate, unsigned need)
     /* Symmetric keys. */
     if (val[S_APIV3_KEY]) {
         cfg.apiv3_key = wxp_cstr(val[S_APIV3_KEY]);
-        if (cfg.apiv3_key.len != 32) return config_error("apiv3_key must be exactly 32 bytes", origin[S_APIV3_KEY]);
+        if (cfg.apiv3_key.len != 32) return setting_error(S_APIV3_KEY, "exactly 32 bytes", 1);
     } else if (need & NEED_APIV3) {
         return config_error("apiv3_key is not set", "--apiv3-key, WXPAY_APIV3_KEY or apiv3_key");
     }
@@ -893,7 +906,7 @@ static int setup(int simulate, unsigned need)
     if (val[S_V2_SIGN_TYPE]) {
         if (strcmp(val[S_V2_SIGN_TYPE], "MD5") == 0) cfg.v2_sign_type = WXP_V2_MD5;
         else if (strcmp(val[S_V2_SIGN_TYPE], "HMAC-SHA256") == 0) cfg.v2_sign_type = WXP_V2_HMAC_SHA256;
-        else return config_error("v2_sign_type is MD5 or HMAC-SHA256", origin[S_V2_SIGN_TYPE]);
+        else return setting_error(S_V2_SIGN_TYPE, "MD5 or HMAC-SHA256", 0);
     }
     /* The client certificate (APIv2 mutual TLS). */
     if (val[S_CLIENT_CERT]) {
@@ -915,7 +928,7 @@ static int setup(int simulate, unsigned need)
         char *end;
         unsigned long t = strtoul(val[S_TIMEOUT], &end, 10);
         if (*end || !*val[S_TIMEOUT] || t == 0 || t > 600000)
-            return config_error("timeout is milliseconds, 1 to 600000", origin[S_TIMEOUT]);
+            return setting_error(S_TIMEOUT, "milliseconds, 1 to 600000", 0);
         cfg.timeout_ms = (unsigned)t;
     }
     /* Where the calls go. */
@@ -937,7 +950,7 @@ static int setup(int simulate, unsigned need)
         http_up = 1;
         http.ca_file = val[S_CA_FILE];
         if (val[S_RESOLVE] && !resolve_ok(val[S_RESOLVE]))
-            return config_error("resolve is HOST:PORT:ADDRESS", origin[S_RESOLVE]);
+            return setting_error(S_RESOLVE, "HOST:PORT:ADDRESS", 0);
         http.resolve = val[S_RESOLVE];     /* applied by the transport on each call */
         cfg.host = val[S_HOST];
         cfg.transport = wxp_curl_as_transport(&http);
@@ -1607,7 +1620,7 @@ static int missing(opt *opts, size_t n, const char *const *required)
 {
     for (; *required; required++)
         if (!need(opts, n, *required)) {
-            fprintf(stderr, "wxpay: --%s is required\n", *required);
+            fprintf(stderr, "wxpay: expected --%s, found none\n", *required);
             return 1;
         }
     return 0;
@@ -1777,7 +1790,7 @@ static int cmd_v2sign(int argc, char **argv)
     if (!key) key = val[S_APIV2_KEY];
     if (!type) type = val[S_V2_SIGN_TYPE] ? val[S_V2_SIGN_TYPE] : "HMAC-SHA256";
     if (!key) {
-        fputs("wxpay: --key (or the apiv2_key setting) is required\n", stderr);
+        fputs("wxpay: expected --key (or the apiv2_key setting), found neither\n", stderr);
         return usage("v2sign");
     }
     if (strcmp(type, "MD5") != 0 && strcmp(type, "HMAC-SHA256") != 0) {

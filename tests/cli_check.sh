@@ -494,6 +494,12 @@ if [ -f "$CERT" ]; then
 else
     bad "$CERT for the key checks"
 fi
+t "a short apiv3_key" 3 "$W" call GET /x --simulator --apiv3-key short
+err_has "  ... expected and found (its length, not the secret)" "expected exactly 32 bytes, found 5 bytes"
+t "a timeout that is not a number" 3 "$W" call GET /x --simulator --timeout abc
+err_has "  ... expected and found" 'expected milliseconds, 1 to 600000, found "abc"'
+t "sign without --serial" 2 "$W" sign --mchid 1
+err_has "  ... expected and found" "expected --serial, found none"
 printf '%s\n' "$base" | awk '{ $6 = "soon"; print }' >"$T/clock.journal"
 t "journal: a clock that is not a number" 3 "$W" call GET /v3/refund/domestic/refunds/CLI-R1 --simulator \
     --sim-state "$T/clock.journal"
