@@ -159,5 +159,5 @@ t "and what is left of the order is what is left" 1 "$W" call POST /v3/refund/do
 has "  ... NOT_ENOUGH" err "NOT_ENOUGH"
 stop
 
-echo "serve_check: $passed passed, $failed failed"
+echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
