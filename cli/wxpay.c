@@ -500,7 +500,8 @@ static const char *const help_serve =
     "  --port N    default: the port of the settings' host (8443), 0: any free one\n"
     "              (printed as PORT n on stdout).\n"
     "  --clock real (default) or --now UNIX: the simulator's clock.\n"
-    "  --allow-any-mchid: serve a merchant id outside the test range (19000xxxxx).\n"
+    "  --allow-any-mchid: serve a merchant id outside the test range (19000xxxxx),\n"
+    "              or a merchant certificate issued by Tenpay.com (a real one's).\n"
     "  The book starts with the demo orders of --simulator (wxpay --help).\n"
     "  Example: wxpay serve --init /tmp/wx && wxpay serve --state /tmp/wx/journal\n";
 

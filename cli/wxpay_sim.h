@@ -1261,6 +1261,37 @@ static int sim_test_mchid(const char *m)
     return 1;
 }
 
+/* A merchant certificate that WeChat Pay issued (its issuer names
+   Tenpay.com, as every real apiclient_cert.pem's does): 1. The PEM's base64
+   lines are decoded one by one (64 characters: 48 bytes) and searched with
+   the previous line's tail, so a name across two lines is found too. */
+static int sim_real_cert(wxp_str pem)
+{
+    static const char mark[] = "Tenpay.com";
+    unsigned char buf[64 + 48];
+    size_t keep = 0, i = 0;
+    const char *p = pem.ptr, *end = pem.ptr + pem.len;
+    int inside = 0;
+    while (p < end) {
+        const char *eol = memchr(p, '\n', (size_t)(end - p));
+        size_t n = (size_t)((eol ? eol : end) - p), got = 0;
+        if (n && p[n - 1] == '\r') n--;
+        if (n >= 11 && memcmp(p, "-----BEGIN ", 11) == 0) inside = 1, keep = 0;
+        else if (n >= 9 && memcmp(p, "-----END ", 9) == 0) inside = 0;
+        else if (inside && n <= 64 && wxp_base64_decode(buf + keep, 48, p, n, &got) == WXP_OK) {
+            for (i = 0; i + sizeof mark - 1 <= keep + got; i++)
+                if (memcmp(buf + i, mark, sizeof mark - 1) == 0) return 1;
+            keep += got;
+            if (keep > sizeof mark) {     /* the tail a name may go on from */
+                memmove(buf, buf + keep - sizeof mark, sizeof mark);
+                keep = sizeof mark;
+            }
+        }
+        p = eol ? eol + 1 : end;
+    }
+    return 0;
+}
+
 static const char *const sim_usage =
     "usage: wxpay serve [--port N] [--state FILE] [--now UNIX | --clock real] [--certs DIR]\n"
     "                   [--listen 127.0.0.1] [--allow-any-mchid] [--life S] [--max-conns N]\n"
@@ -1382,6 +1413,12 @@ static int sim_serve(const sim_opts *o)
         fprintf(stderr, "wxpay serve: expected a test merchant id (10 digits starting 19000, as wxpay serve "
                         "--init makes), found mchid %s: a real merchant's keys do not belong in a simulator "
                         "(--allow-any-mchid if they are throwaway)\n", keys->mchid);
+        return 3;
+    }
+    if (!o->allow_any_mchid && sim_real_cert(keys->merchant_pub_pem)) {
+        fprintf(stderr, "wxpay serve: expected a throwaway merchant certificate (wxpay serve --init makes one), "
+                        "found one issued by Tenpay.com: a real merchant's keys do not belong in a simulator "
+                        "(--allow-any-mchid if they are throwaway)\n");
         return 3;
     }
     notify_scale = o->notify_scale ? o->notify_scale : 1;

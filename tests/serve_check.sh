@@ -71,6 +71,10 @@ mkdir "$T/real" && cp "$D"/*.pem "$T/real/" && sed 's/^mchid = .*/mchid = 123000
 t "serve refuses a merchant id outside the test range" 3 "$W" serve --state "$T/real/journal" --port 0
 has "  ... naming both" err "expected a test merchant id (10 digits starting 19000, as wxpay serve --init makes), found mchid 1230000109"
 
+mkdir "$T/tenpay" && cp "$D"/*.pem "$D/settings" "$T/tenpay/" && cp tests/vectors/keys/platform_cert.pem "$T/tenpay/apiclient_cert.pem"
+t "serve refuses a merchant certificate issued by Tenpay.com" 3 "$W" serve --state "$T/tenpay/journal" --port 0
+has "  ... naming both" err "expected a throwaway merchant certificate (wxpay serve --init makes one), found one issued by Tenpay.com"
+
 start
 if [ "$PORT" -eq 0 ]; then
     bad "wxpay serve --state d/journal starts"; cat "$T/serve.err"
