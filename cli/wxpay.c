@@ -229,8 +229,9 @@ static int load_settings(const char *config_flag, const char *const *flags)
 /* ==== files written ========================================================= */
 
 /* A file the CLI writes (certificates --out) is replaced whole (the
-   simulator's journal is appended to instead: cli/wxpay_sim.h): written to a fresh temporary file beside it, then renamed
-   over it, so no reader sees half of it. The temporary file is created with
+   simulator's journal is appended to instead: cli/wxpay_sim.h): written to a
+   fresh temporary file beside it, then renamed over it, so no reader sees
+   half of it. The temporary file is created with
    O_CREAT|O_EXCL under an unpredictable name, so a link planted there is never
    followed (O_EXCL fails on any existing name, links included); a clash is
    retried under a new name. */
