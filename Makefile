@@ -68,6 +68,9 @@ CURL_USERS := $(patsubst %.c,$(BUILD)/%,$(notdir $(shell grep -l 'wechatpay_curl
               $(wildcard cli/*.c examples/*.c) /dev/null 2>/dev/null)))
 $(CURL_USERS): LDLIBS += $(CURL_LIBS)
 
+# wxpay serve's test installs the Node SDK here once (shared by every BUILD: test-clang too).
+NODE_SIM ?= build/node-sim
+
 # Packaging does not depend on the compiler: test-clang leaves this out (INSTALL_CHECK=).
 INSTALL_CHECK ?= $(wildcard tests/install_check.sh)
 
@@ -88,7 +91,7 @@ api-doc: $(BUILD)/API.md
 TLOG := $(BUILD)/test-log
 STEP := sh tests/step.sh $(TLOG)
 
-test: $(BUILD)/tests $(BUILD)/tests-asan $(EXAMPLES) $(NOMALLOC) $(CURLTEST) $(OSSL_VEC) $(FAKE_EP) $(POS_SALE) $(POS_FAULTS) $(PAYMENTS) $(SESSION) $(LWIPTEST) $(CHECKS) $(CLI) $(BUILD)/API.md
+test: $(BUILD)/refund_socket $(BUILD)/refund_curl $(BUILD)/tests $(BUILD)/tests-asan $(EXAMPLES) $(NOMALLOC) $(CURLTEST) $(OSSL_VEC) $(FAKE_EP) $(POS_SALE) $(POS_FAULTS) $(PAYMENTS) $(SESSION) $(LWIPTEST) $(CHECKS) $(CLI) $(BUILD)/API.md
 	@rm -f $(TLOG) $(TLOG).programs
 	$(STEP) ./$(BUILD)/tests
 	$(STEP) ./$(BUILD)/tests-asan
@@ -104,6 +107,8 @@ test: $(BUILD)/tests $(BUILD)/tests-asan $(EXAMPLES) $(NOMALLOC) $(CURLTEST) $(O
 	$(if $(SESSION),$(STEP) ./$(SESSION))
 	$(if $(LWIPTEST),$(STEP) ./$(LWIPTEST),@echo "== lwIP transport test SKIPPED: lwIP not found (pkg-config lwip; apt-get install liblwip-dev)")
 	$(if $(and $(CLI),$(wildcard tests/cli_check.sh)),$(STEP) sh tests/cli_check.sh $(CLI))
+	$(if $(and $(CLI),$(wildcard tests/serve_check.sh)),$(STEP) sh tests/serve_check.sh $(CLI) \
+	  $(BUILD)/refund_socket $(BUILD)/refund_curl $(NODE_SIM))
 	@echo "== README.md: every C block built as written (tests/readme_check.sh)"
 	$(STEP) env CC="$(CC)" BUILD="$(BUILD)" CURL_CFLAGS="$(CURL_CFLAGS)" CURL_LIBS="$(CURL_LIBS)" sh tests/readme_check.sh
 	@echo "== docs/API.md is what tools/api_doc.awk makes of wechatpay.h"
@@ -163,9 +168,11 @@ $(BUILD)/API.md: wechatpay.h tools/api_doc.awk
 	@mkdir -p $(@D)
 	awk -f tools/api_doc.awk wechatpay.h > $@
 
-$(BUILD)/wxpay: cli/wxpay.c $(HDRS) examples/test_keys.h
+# The CLI: libcurl (calls), libcrypto (wxpay serve --init writes certificates),
+# threads (wxpay serve); cli/wxpay_sim.h is also the tests' server.
+$(BUILD)/wxpay: cli/wxpay.c cli/wxpay_sim.h $(HDRS) examples/test_keys.h examples/example_sim.h
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -o $@ $< $(LDLIBS)
+	$(CC) $(CFLAGS) -pthread -o $@ $< -lcrypto $(LDLIBS)
 
 $(BUILD)/%: examples/%.c $(HDRS) $(wildcard examples/*.h)
 	@mkdir -p $(@D)
@@ -214,7 +221,7 @@ $(BUILD)/nomalloc: $(BUILD)/obj/nomalloc.o
 # (both transports; its own main; README "Integration tests").
 all: $(SIMSERVER)
 test valgrind: $(SOCKTEST)
-$(BUILD)/wxp_sim_server: tests/server/wxp_sim_server.c $(HDRS) examples/test_keys.h
+$(BUILD)/wxp_sim_server: tests/server/wxp_sim_server.c cli/wxpay_sim.h $(HDRS) examples/test_keys.h examples/example_sim.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -pthread -o $@ $< $(LDLIBS)
 
@@ -261,6 +268,13 @@ $(BUILD)/refund_socket.o: examples/refund.c $(HDRS)
 $(BUILD)/refund_curl.o: examples/refund.c $(HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -DWXP_EXAMPLE_CURL $(CURL_CFLAGS) -c -o $@ $<
+
+# ... and run against wxpay serve (tests/serve_check.sh).
+$(BUILD)/refund_socket: $(BUILD)/refund_socket.o
+	$(CC) $(CFLAGS) -o $@ $< $(LDLIBS)
+
+$(BUILD)/refund_curl: $(BUILD)/refund_curl.o
+	$(CC) $(CFLAGS) -o $@ $< $(LDLIBS) $(CURL_LIBS)
 
 $(BUILD)/compile_cpp.o: tests/compile_cpp.cpp $(HDRS)
 	@mkdir -p $(@D)

@@ -17,24 +17,18 @@
    transport failed); 2 usage error; 3 configuration or key error.
 
    Build: make (build/wxpay; links -lbearssl and libcurl). */
-#define _POSIX_C_SOURCE 200809L       /* open O_EXCL, fdopen, fsync, getpid: files written safely */
-#define WECHATPAY_IMPLEMENTATION
+#include "wxpay_sim.h"   /* first: wechatpay.h, the simulator, its journal and server (wxpay serve) */
 #define WECHATPAY_CURL_IMPLEMENTATION
-#define WECHATPAY_FAKE_IMPLEMENTATION
-#include "wechatpay.h"
 #include "transports/wechatpay_curl.h"
-#include "transports/wechatpay_fake.h"
-#define WXP_EXAMPLE_SIM_FAKE_ONLY
-#include "examples/example_sim.h"     /* the simulator's settings; examples/test_keys.h */
 
-#include <errno.h>
-#include <fcntl.h>
-#include <stdarg.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <time.h>
-#include <unistd.h>
+#include <openssl/bn.h>          /* wxpay serve --init: throwaway keys and certificates */
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/rand.h>
+#include <openssl/rsa.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+#include <sys/stat.h>
 
 #define FILE_MAX (1u << 20)
 #define IO_SIZE  (1u << 18)   /* one call's request and answer (bills stay out: URLs only) */
@@ -234,9 +228,10 @@ static int load_settings(const char *config_flag, const char *const *flags)
 
 /* ==== files written ========================================================= */
 
-/* Every file the CLI writes (certificates --out, the simulator journal) is
-   replaced whole: written to a fresh temporary file beside it, then renamed
-   over it, so no reader sees half of it. The temporary file is created with
+/* A file the CLI writes (certificates --out) is replaced whole (the
+   simulator's journal is appended to instead: cli/wxpay_sim.h): written to a
+   fresh temporary file beside it, then renamed over it, so no reader sees
+   half of it. The temporary file is created with
    O_CREAT|O_EXCL under an unpredictable name, so a link planted there is never
    followed (O_EXCL fails on any existing name, links included); a clash is
    retried under a new name. */
@@ -342,6 +337,19 @@ static int report(wxp_err e, const wxp_result *r)
     return EXIT_FAILED;
 }
 
+/* A setting's value that is not what it must be: both said, the value only
+   when it is no secret (secret: its length instead). */
+static int setting_error(int s, const char *expected, int secret)
+{
+    if (secret)
+        fprintf(stderr, "wxpay: configuration: %s (from %s): expected %s, found %lu bytes\n", settings[s].name,
+                origin[s], expected, (unsigned long)strlen(val[s]));
+    else
+        fprintf(stderr, "wxpay: configuration: %s (from %s): expected %s, found \"%s\"\n", settings[s].name,
+                origin[s], expected, val[s]);
+    return EXIT_CONFIG;
+}
+
 static int config_error(const char *what, const char *detail)
 {
     fprintf(stderr, "wxpay: configuration: %s%s%s\n", what, detail ? ": " : "", detail ? detail : "");
@@ -362,12 +370,45 @@ static int read_setting_file(int s, char *buf, size_t cap, wxp_str *out)
     return 1;
 }
 
+/* The PEM kinds each key setting takes, for "what was expected". */
+#define PEM_PRIVATE "PRIVATE KEY or RSA PRIVATE KEY"
+#define PEM_PUBLIC  "PUBLIC KEY, RSA PUBLIC KEY or CERTIFICATE"
+
+/* " (expected KINDS, found LABELS)" after a key error that found no PEM object
+   of the kind it wanted: the library says what it missed, this says what the
+   file (the first 64 KiB of path) holds instead. Empty for other errors. */
+static const char *pem_found(wxp_err e, const wxp_result *r, const char *path, const char *expected)
+{
+    static char head[1u << 16], out[512];
+    FILE *f;
+    size_t n = 0, len;
+    const char *p;
+    out[0] = 0;
+    if (e != WXP_E_KEY || !path || !strstr(r->message, "expected kind") || !(f = fopen(path, "rb"))) return out;
+    n = fread(head, 1, sizeof head - 1, f);
+    fclose(f);
+    head[n] = 0;
+    len = (size_t)snprintf(out, sizeof out, " (expected %s, found ", expected);
+    for (p = head; (p = strstr(p, "-----BEGIN ")) != NULL && len < sizeof out - 80; p += 11) {
+        const char *end = strstr(p + 11, "-----");
+        if (!end || end - p > 60) break;
+        len += (size_t)snprintf(out + len, sizeof out - len, "%s%.*s", strchr(out, '"') ? ", " : "\"",
+                                (int)(end - p - 11), p + 11);
+    }
+    snprintf(out + len, sizeof out - len, strchr(out, '"') ? "\")" : "no PEM object at all)");
+    memset(head, 0, sizeof head);     /* it may have been a private key */
+    return out;
+}
+
 static int key_error(int s, wxp_err e, const wxp_result *r)
 {
     int path = settings[s].is_path && val[s];
-    fprintf(stderr, "wxpay: configuration: %s %s%s(from %s): %s: %s\n", settings[s].name, path ? val[s] : "",
+    fprintf(stderr, "wxpay: configuration: %s %s%s(from %s): %s: %s%s\n", settings[s].name, path ? val[s] : "",
             path ? " " : "", origin[s] ? origin[s] : "the simulator", wxp_errname(e),
-            r->message[0] ? r->message : err_meaning(e));
+            r->message[0] ? r->message : err_meaning(e),
+            pem_found(e, r, path ? val[s] : NULL,
+                      s == S_KEY_FILE || s == S_CLIENT_KEY ? PEM_PRIVATE
+                      : s == S_PUBKEY_FILE ? PEM_PUBLIC : "CERTIFICATE"));
     return EXIT_CONFIG;
 }
 
@@ -386,7 +427,10 @@ static const char *const help_call =
     "  pubkey_file, or certs_file (see wxpay certificates).\n"
     "  Errors go to stderr: wxpay: WXP_E_HTTP: NOT_ENOUGH: message (HTTP 403,\n"
     "  Request-ID ...); exit 1.\n"
-    "  Example: wxpay call GET /v3/refund/domestic/refunds/R1 --simulator\n";
+    "  Examples (each works on a fresh --simulator: its demo book):\n"
+    "    wxpay call GET '/v3/pay/transactions/out-trade-no/1217752501201407033233368018?mchid=1900009191' --simulator\n"
+    "    wxpay call POST /v3/refund/domestic/refunds --simulator --json\n"
+    "      '{\"out_trade_no\":\"1217752501201407033233368018\",\"out_refund_no\":\"R1\",\"amount\":{\"refund\":100,\"total\":888,\"currency\":\"CNY\"}}'\n";
 
 static const char *const help_v2call =
     "usage: wxpay v2call PATH KEY=VALUE... [--cert] [SETTINGS]\n"
@@ -397,7 +441,9 @@ static const char *const help_v2call =
     "  Paths under /secapi/ (or --cert) present the client certificate (mutual\n"
     "  TLS): set client_cert (and client_key unless it is key_file).\n"
     "  Needs mchid, serial, key_file and apiv2_key; v2_sign_type picks the sign.\n"
-    "  Example: wxpay v2call /pay/refundquery out_trade_no=1415757673 --simulator\n";
+    "  Examples (each works on a fresh --simulator: its demo book):\n"
+    "    wxpay v2call /pay/orderquery out_trade_no=1415757673 --simulator\n"
+    "    wxpay v2call /secapi/pay/refund out_trade_no=1415757673 out_refund_no=V2R1 total_fee=608 refund_fee=100 --simulator\n";
 
 static const char *const help_certificates =
     "usage: wxpay certificates [--out FILE] [SETTINGS]\n"
@@ -436,6 +482,29 @@ static const char *const help_v2sign =
 static const char *const help_v2xml =
     "usage: wxpay v2xml KEY=VALUE...\n"
     "  Prints the XML body those parameters make (CDATA where a value needs it).\n";
+
+#define SERVE_PORT 8443u       /* wxpay serve --init's settings */
+static const char *const help_serve =
+    "usage: wxpay serve --init DIR\n"
+    "       wxpay serve --state DIR/journal [--port N] [--now UNIX | --clock real] [--certs DIR]\n"
+    "  The WeChat Pay simulator behind HTTPS on 127.0.0.1 only, for any SDK's tests\n"
+    "  (docs/SIMULATOR.md): every route of the in-process simulator, APIv2 with\n"
+    "  mutual TLS, the test endpoints /sim/... and the X-Sim-Fault header.\n"
+    "  --init DIR  writes THROWAWAY keys: a CA (ca.pem) and the server certificate\n"
+    "              for api.mch.weixin.qq.com, the merchant key and certificate\n"
+    "              (apiclient_key.pem, apiclient_cert.pem: serial, mutual TLS), the\n"
+    "              WeChat Pay public key (pub_key.pem) and its PUB_KEY_ID, the APIv3\n"
+    "              and APIv2 keys, and DIR/settings for wxpay call --config.\n"
+    "  --state F   the journal: every request the simulator took is appended to F\n"
+    "              and replayed at the next start (the book lives on); the keys are\n"
+    "              F's directory's unless --certs DIR names another.\n"
+    "  --port N    default: the port of the settings' host (8443), 0: any free one\n"
+    "              (printed as PORT n on stdout).\n"
+    "  --clock real (default) or --now UNIX: the simulator's clock.\n"
+    "  --allow-any-mchid: serve a merchant id outside the test range (19000xxxxx),\n"
+    "              or a merchant certificate issued by Tenpay.com (a real one's).\n"
+    "  The book starts with the demo orders of --simulator (wxpay --help).\n"
+    "  Example: wxpay serve --init /tmp/wx && wxpay serve --state /tmp/wx/journal\n";
 
 static void help_settings(FILE *f)
 {
@@ -481,6 +550,7 @@ static int cmd_verify(int argc, char **argv);
 static int cmd_decrypt(int argc, char **argv);
 static int cmd_v2sign(int argc, char **argv);
 static int cmd_v2xml(int argc, char **argv);
+static int cmd_serve(int argc, char **argv);
 
 /* The commands, in the order --help lists them. */
 static const struct command {
@@ -496,6 +566,7 @@ static const struct command {
     { "decrypt", &help_decrypt, cmd_decrypt },
     { "v2sign", &help_v2sign, cmd_v2sign },
     { "v2xml", &help_v2xml, cmd_v2xml },
+    { "serve", &help_serve, cmd_serve },
 };
 
 static const struct command *find_command(const char *name)
@@ -527,6 +598,9 @@ static void help_all(FILE *f)
           "                       any APIv2 endpoint; prints the answer's fields as JSON\n"
           "  certificates [--out FILE]\n"
           "                       download, verify and save the platform certificates\n"
+          "Simulator:\n"
+          "  serve --init DIR | serve --state DIR/journal\n"
+          "                       a local WeChat Pay over HTTPS on 127.0.0.1, for any SDK's tests\n"
           "Offline tools:\n"
           "  sign                 the APIv3 Authorization header of a request\n"
           "  verify               check a WeChat Pay answer or callback signature\n"
@@ -563,7 +637,7 @@ static int usage(const char *cmd)
         fprintf(stderr, "  (wxpay %s --help tells more)\n", cmd);
     } else {
         fputs("usage: wxpay COMMAND [ARGUMENTS] [OPTIONS]; commands: call v2call certificates\n"
-              "       sign verify decrypt v2sign v2xml; wxpay --help tells more.\n", stderr);
+              "       sign verify decrypt v2sign v2xml serve; wxpay --help tells more.\n", stderr);
     }
     return EXIT_USAGE;
 }
@@ -612,9 +686,6 @@ static const char sim_cert_pem[] =
     "FinXnQHSwvRjR5ZsFXJ3D54=\n"
     "-----END CERTIFICATE-----\n";
 
-#define SIM_NOW 1795425372LL    /* 2026-11-23T09:16:12Z, inside the certificate's validity */
-#define SIM_CLIENT_CERT "-----BEGIN CERTIFICATE-----\n(simulator: any client certificate)\n" \
-                        "-----END CERTIFICATE-----\n"
 
 typedef struct sim_t {
     wxp_fake     fake;
@@ -687,280 +758,15 @@ static int sim_certificates(wxp_http_response *res, char *errbuf, size_t cap)
     return 0;
 }
 
-/* The journal: one request a line, "METHOD PATH C|- HEADERS BODY" with the
-   headers ("Name: value\n"...) and the body in base64 ("-" when empty). The
-   simulator's clock is fixed, so the recorded signatures stay valid. Every
-   part is bounded: a request over the bounds is refused before the simulator
-   sees it, and a line over them (or malformed) stops the replay, naming the
-   file, the line, what was expected and what was found. Lengths are counted,
-   never found by a NUL: a full buffer has none. */
-#define JL_FIELD_MAX 65536u       /* bytes of headers, and of body, before base64 */
-#define JL_HEADERS   16
-#define JL_PATH_MAX  4096u
-#define JL_B64_MAX   WXP_B64_LEN(JL_FIELD_MAX)
-#define JL_LINE_MAX  (6 + JL_PATH_MAX + 2 * JL_B64_MAX + 6)   /* 4 spaces, C|-, the newline */
-
-static const char *const jl_methods[] = { "GET", "POST", "PUT", "PATCH", "DELETE" };
-static char jl_line[JL_LINE_MAX + 1], jl_hdr[JL_FIELD_MAX], jl_body[JL_FIELD_MAX];
-static size_t jl_len;             /* of the line journal_format made, newline included */
-static char jl_why[320];          /* "what was expected, found what was found" */
-
-static int jl_fail(const char *fmt, ...)
+/* A journaled request into the in-process simulator, at its clock. */
+static void sim_feed_cli(void *user, const wxp_http_request *req, long long now)
 {
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(jl_why, sizeof jl_why, fmt, ap);
-    va_end(ap);
-    return 0;
-}
-
-static int jl_method_ok(const char *m)
-{
-    size_t i;
-    for (i = 0; i < sizeof jl_methods / sizeof jl_methods[0]; i++)
-        if (strcmp(m, jl_methods[i]) == 0) return 1;
-    return 0;
-}
-
-/* The line splits at spaces and newlines: a path or header name holds none. */
-static size_t jl_unprintable(const char *s, size_t n)
-{
-    size_t i;
-    for (i = 0; i < n; i++)
-        if ((unsigned char)s[i] <= ' ' || (unsigned char)s[i] > '~') return i;
-    return n;
-}
-
-static void jl_put(const char *p, size_t n)
-{
-    memcpy(jl_line + jl_len, p, n);
-    jl_len += n;
-}
-
-/* " BASE64" or " -" into jl_line (journal_format checked the room). */
-static int jl_put_b64(const char *p, size_t n)
-{
-    size_t len;
-    jl_put(" ", 1);
-    if (n == 0) {
-        jl_put("-", 1);
-        return 1;
-    }
-    if (wxp_base64_encode(jl_line + jl_len, sizeof jl_line - jl_len, p, n, &len) != WXP_OK)
-        return jl_fail("room for the base64 of %lu bytes, found none", (unsigned long)n);
-    jl_len += len;
-    return 1;
-}
-
-/* req as a journal line in jl_line (jl_len bytes); 0 with jl_why set when it
-   is over the journal's bounds. */
-static int journal_format(const wxp_http_request *req)
-{
-    size_t i, hn = 0, at;
-    if (!jl_method_ok(req->method)) return jl_fail("GET, POST, PUT, PATCH or DELETE, found another method");
-    if (req->path.len == 0 || req->path.len > JL_PATH_MAX)
-        return jl_fail("a path of 1 to %u bytes, found %lu bytes", JL_PATH_MAX, (unsigned long)req->path.len);
-    if ((at = jl_unprintable(req->path.ptr, req->path.len)) < req->path.len)
-        return jl_fail("a path of printable characters, found a space or control character at byte %lu",
-                       (unsigned long)at);
-    if (req->header_count > JL_HEADERS)
-        return jl_fail("at most %d headers, found %lu", JL_HEADERS, (unsigned long)req->header_count);
-    for (i = 0; i < req->header_count; i++) {
-        const wxp_http_header *h = &req->headers[i];
-        if (!h->name.len || jl_unprintable(h->name.ptr, h->name.len) < h->name.len ||
-            memchr(h->name.ptr, ':', h->name.len) || memchr(h->value.ptr, '\n', h->value.len) ||
-            memchr(h->value.ptr, '\r', h->value.len))
-            return jl_fail("header names without spaces or ':' and values without line breaks, "
-                           "found header %lu otherwise", (unsigned long)i + 1);
-        hn += h->name.len + 2 + h->value.len + 1;
-    }
-    if (hn > JL_FIELD_MAX) return jl_fail("at most %u bytes of headers, found %lu", JL_FIELD_MAX, (unsigned long)hn);
-    if (req->body.len > JL_FIELD_MAX)
-        return jl_fail("at most %u bytes of body, found %lu", JL_FIELD_MAX, (unsigned long)req->body.len);
-    for (hn = 0, i = 0; i < req->header_count; i++) {
-        const wxp_http_header *h = &req->headers[i];
-        memcpy(jl_hdr + hn, h->name.ptr, h->name.len);
-        hn += h->name.len;
-        memcpy(jl_hdr + hn, ": ", 2);
-        hn += 2;
-        memcpy(jl_hdr + hn, h->value.ptr, h->value.len);
-        hn += h->value.len;
-        jl_hdr[hn++] = '\n';
-    }
-    jl_len = 0;
-    jl_put(req->method, strlen(req->method));
-    jl_put(" ", 1);
-    jl_put(req->path.ptr, req->path.len);
-    jl_put(req->client_cert ? " C" : " -", 2);
-    if (!jl_put_b64(jl_hdr, hn) || !jl_put_b64(req->body.ptr, req->body.len)) return 0;
-    jl_put("\n", 1);
-    return 1;
-}
-
-/* The journal with jl_line added: its lines copied to a temporary file beside
-   it, the new one after them, then renamed over it (out_file). */
-static int journal_write(void)
-{
-    static char buf[1u << 16];
-    out_file o;
-    FILE *old;
-    size_t n;
-    int ok = 1;
-    if (!out_open(&o, sim.journal, 0600)) {   /* it holds signed requests */
-        fprintf(stderr, "wxpay: simulator: cannot create a temporary file beside journal %s: %s\n", sim.journal,
-                strerror(errno));
-        return 0;
-    }
-    old = fopen(sim.journal, "rb");
-    if (!old && errno != ENOENT) ok = 0;
-    while (ok && old && (n = fread(buf, 1, sizeof buf, old)) > 0) ok = fwrite(buf, 1, n, o.f) == n;
-    if (old) {
-        if (ferror(old)) ok = 0, errno = EIO;
-        fclose(old);
-    }
-    if (ok) ok = fwrite(jl_line, 1, jl_len, o.f) == jl_len;
-    if (!ok) out_abort(&o);
-    if (!ok || !out_commit(&o)) {
-        fprintf(stderr, "wxpay: simulator: cannot write journal %s: %s\n", sim.journal, strerror(errno));
-        return 0;
-    }
-    return 1;
-}
-
-/* The next line of f into jl_line (NUL-terminated, no newline): 1, 0 at the
-   end of the file, -1 with jl_why set. An overlong line is read to its end to
-   say how long it is. */
-static int journal_read_line(FILE *f)
-{
-    size_t n = 0, total = 0;
-    int c = EOF, nul = 0;
-    while ((c = getc(f)) != EOF) {
-        total++;
-        if (c == '\n') break;
-        nul |= c == 0;
-        if (n < JL_LINE_MAX - 1) jl_line[n++] = (char)c;
-    }
-    if (ferror(f)) return jl_fail("a readable file, found a read error: %s", strerror(errno)), -1;
-    if (total == 0) return 0;
-    if (total > JL_LINE_MAX)
-        return jl_fail("a line of at most %lu bytes, found one of %lu bytes", (unsigned long)JL_LINE_MAX,
-                       (unsigned long)total), -1;
-    if (c != '\n')
-        return jl_fail("a line ending in a newline, found the end of the file after %lu bytes (a cut write?)",
-                       (unsigned long)total), -1;
-    if (nul) return jl_fail("text, found a NUL byte"), -1;
-    if (n && jl_line[n - 1] == '\r') n--;
-    jl_line[n] = 0;
-    return 1;
-}
-
-/* The next space-separated word of *p (NULL at the end). */
-static char *word(char **p)
-{
-    char *w = *p;
-    while (*w == ' ') w++;
-    if (!*w) return NULL;
-    *p = w;
-    while (**p && **p != ' ') (*p)++;
-    if (**p) *(*p)++ = 0;
-    return w;
-}
-
-/* A base64 field ("-" when empty) into out, at most cap bytes. */
-static int jl_take(const char *tok, const char *what, char *out, size_t cap, size_t *len)
-{
-    size_t n = strlen(tok);
-    *len = 0;
-    if (strcmp(tok, "-") == 0) return 1;
-    if (wxp_base64_decode(NULL, 0, tok, n, len) != WXP_OK)  /* measures and checks every character */
-        return jl_fail("the %s in base64 (or -), found %lu characters that are not", what, (unsigned long)n);
-    if (*len > cap) return jl_fail("at most %lu bytes of %s, found %lu", (unsigned long)cap, what, (unsigned long)*len);
-    return wxp_base64_decode(out, cap, tok, n, len) == WXP_OK ||
-           jl_fail("the %s in base64, found it undecodable", what);
-}
-
-/* The line in jl_line as a request (views into jl_line, jl_hdr, jl_body). */
-static int journal_parse(wxp_http_request *req, wxp_http_header *hdr)
-{
-    char *rest = jl_line, *w[5];
-    size_t i, hn, bn, nh = 0, lines = 0;
-    const char *p, *end;
-    for (i = 0; i < 5; i++)
-        if (!(w[i] = word(&rest))) return jl_fail("5 fields (METHOD PATH C|- HEADERS BODY), found %lu", (unsigned long)i);
-    if (word(&rest)) return jl_fail("5 fields (METHOD PATH C|- HEADERS BODY), found more");
-    if (!jl_method_ok(w[0])) return jl_fail("GET, POST, PUT, PATCH or DELETE, found another method");
-    if (w[1][0] != '/' || strlen(w[1]) > JL_PATH_MAX)
-        return jl_fail("a path starting with / of at most %u bytes, found %lu bytes", JL_PATH_MAX,
-                       (unsigned long)strlen(w[1]));
-    if (strcmp(w[2], "C") != 0 && strcmp(w[2], "-") != 0)
-        return jl_fail("C or - (the client certificate), found %lu bytes", (unsigned long)strlen(w[2]));
-    if (!jl_take(w[3], "headers", jl_hdr, sizeof jl_hdr, &hn) || !jl_take(w[4], "body", jl_body, sizeof jl_body, &bn))
-        return 0;
-    for (p = jl_hdr, end = jl_hdr + hn; p < end; lines++) {
-        const char *eol = (const char *)memchr(p, '\n', (size_t)(end - p)), *colon;
-        if (!eol) return jl_fail("header lines ending in a newline, found %lu bytes without one", (unsigned long)(end - p));
-        for (colon = p; colon + 1 < eol && !(colon[0] == ':' && colon[1] == ' '); colon++) {}
-        if (colon + 1 >= eol || colon == p)
-            return jl_fail("\"Name: value\" header lines, found header %lu otherwise", (unsigned long)lines + 1);
-        if (nh < JL_HEADERS) {
-            hdr[nh].name.ptr = p;
-            hdr[nh].name.len = (size_t)(colon - p);
-            hdr[nh].value.ptr = colon + 2;
-            hdr[nh].value.len = (size_t)(eol - colon - 2);
-            nh++;
-        }
-        p = eol + 1;
-    }
-    if (lines > JL_HEADERS) return jl_fail("at most %d headers, found %lu", JL_HEADERS, (unsigned long)lines);
-    memset(req, 0, sizeof *req);
-    req->method = w[0];
-    req->host = WXP_DEFAULT_HOST;
-    req->path = wxp_cstr(w[1]);
-    req->headers = hdr;
-    req->header_count = nh;
-    req->body.ptr = jl_body;
-    req->body.len = bn;
-    req->client_cert = NULL;
-    if (*w[2] == 'C') {
-        static wxp_client_cert placeholder;
-        placeholder.cert_pem = wxp_cstr(SIM_CLIENT_CERT);
-        placeholder.key_pem = wxp_cstr(WXP_TEST_MERCHANT_KEY);
-        req->client_cert = &placeholder;
-    }
-    return 1;
-}
-
-/* Feeds every journaled request to the fresh simulator again. */
-static int journal_replay(void)
-{
-    static wxp_http_header hdr[JL_HEADERS];
-    FILE *f = fopen(sim.journal, "rb");
-    unsigned lineno = 0;
-    int got = 0;
-    if (!f) {
-        if (errno == ENOENT) return 1;
-        fprintf(stderr, "wxpay: simulator: cannot read journal %s: %s\n", sim.journal, strerror(errno));
-        return 0;
-    }
-    for (;;) {
-        wxp_http_request req;
-        wxp_http_response resp;
-        char errbuf[WXP_ERRBUF_SIZE];
-        lineno++;
-        if ((got = journal_read_line(f)) <= 0) break;
-        if (!journal_parse(&req, hdr)) {
-            got = -1;
-            break;
-        }
-        wxp_http_response_init(&resp, sim_scratch, sizeof sim_scratch);
-        (void)wxp_fake_transport(&sim.fake, &req, &resp, errbuf, sizeof errbuf);
-    }
-    fclose(f);
-    if (got < 0) {
-        fprintf(stderr, "wxpay: simulator: journal %s:%u: expected %s\n", sim.journal, lineno, jl_why);
-        return 0;
-    }
-    return 1;
+    wxp_http_response resp;
+    char errbuf[WXP_ERRBUF_SIZE];
+    (void)user;
+    sim.now = now;
+    wxp_http_response_init(&resp, sim_scratch, sizeof sim_scratch);
+    (void)wxp_fake_transport(&sim.fake, req, &resp, errbuf, sizeof errbuf);
 }
 
 static int sim_transport(void *user, const wxp_http_request *req, wxp_http_response *res, char *errbuf,
@@ -971,14 +777,14 @@ static int sim_transport(void *user, const wxp_http_request *req, wxp_http_respo
     if (strcmp(req->method, "GET") == 0 && req->path.len == 16 && memcmp(req->path.ptr, "/v3/certificates", 16) == 0)
         return sim_certificates(res, errbuf, errbuf_size);
     /* Checked first: the simulator must not book what the journal cannot keep. */
-    if (sim.journal && !journal_format(req)) {
+    if (sim.journal && !journal_format(req, sim.now)) {
         fprintf(stderr, "wxpay: simulator: journal %s: cannot record this request: expected %s\n", sim.journal,
                 jl_why);
         snprintf(errbuf, errbuf_size, "simulator: the request was not sent: the journal cannot record it");
         return WXP_TRANSPORT_ERROR;
     }
     rc = wxp_fake_transport(&sim.fake, req, res, errbuf, errbuf_size);
-    if (sim.journal && !journal_write()) {
+    if (sim.journal && !journal_append(sim.journal)) {
         snprintf(errbuf, errbuf_size, "simulator: the request is not in the journal");
         return WXP_TRANSPORT_ERROR;
     }
@@ -998,19 +804,15 @@ static int sim_start(const char *journal, const char *platform_serial)
     fc.platform_serial = platform_serial;
     fc.clock.fn = wxp_fake_fixed_clock;
     fc.clock.user = &sim.now;
-    if ((e = wxp_fake_init(&sim.fake, &fc)) ||
-        (e = wxp_fake_add_order(&sim.fake, "1217752501201407033233368018", "4200000000201407033233368018", 888)) ||
-        (e = wxp_fake_add_order(&sim.fake, "1415757673", "4006252001201705123297353072", 608)) ||
-        (e = wxp_fake_order_coupon(&sim.fake, "1415757673", "COUPON-01", "CASH", 50)) ||
-        (e = wxp_fake_add_order_unpaid(&sim.fake, "T20261123", 100)) ||
-        (e = wxp_fake_add_coupon(&sim.fake, "1234567891", "sxxe34343434", "USED"))) {
+    if ((e = wxp_fake_init(&sim.fake, &fc)) || (e = sim_demo_book(&sim.fake))) {
         memset(&r, 0, sizeof r);
         return report(e, &r), 0;
     }
-    if (journal && !journal_replay()) {
+    if (journal && !journal_replay(journal, sim_feed_cli, NULL)) {
         fprintf(stderr, "wxpay: configuration: cannot replay sim_state %s\n", journal);
         return 0;
     }
+    sim.now = SIM_NOW;          /* the replay ran each request at its own clock */
     return 1;
 }
 
@@ -1097,7 +899,7 @@ static int setup(int simulate, unsigned need)
     /* Symmetric keys. */
     if (val[S_APIV3_KEY]) {
         cfg.apiv3_key = wxp_cstr(val[S_APIV3_KEY]);
-        if (cfg.apiv3_key.len != 32) return config_error("apiv3_key must be exactly 32 bytes", origin[S_APIV3_KEY]);
+        if (cfg.apiv3_key.len != 32) return setting_error(S_APIV3_KEY, "exactly 32 bytes", 1);
     } else if (need & NEED_APIV3) {
         return config_error("apiv3_key is not set", "--apiv3-key, WXPAY_APIV3_KEY or apiv3_key");
     }
@@ -1106,7 +908,7 @@ static int setup(int simulate, unsigned need)
     if (val[S_V2_SIGN_TYPE]) {
         if (strcmp(val[S_V2_SIGN_TYPE], "MD5") == 0) cfg.v2_sign_type = WXP_V2_MD5;
         else if (strcmp(val[S_V2_SIGN_TYPE], "HMAC-SHA256") == 0) cfg.v2_sign_type = WXP_V2_HMAC_SHA256;
-        else return config_error("v2_sign_type is MD5 or HMAC-SHA256", origin[S_V2_SIGN_TYPE]);
+        else return setting_error(S_V2_SIGN_TYPE, "MD5 or HMAC-SHA256", 0);
     }
     /* The client certificate (APIv2 mutual TLS). */
     if (val[S_CLIENT_CERT]) {
@@ -1128,7 +930,7 @@ static int setup(int simulate, unsigned need)
         char *end;
         unsigned long t = strtoul(val[S_TIMEOUT], &end, 10);
         if (*end || !*val[S_TIMEOUT] || t == 0 || t > 600000)
-            return config_error("timeout is milliseconds, 1 to 600000", origin[S_TIMEOUT]);
+            return setting_error(S_TIMEOUT, "milliseconds, 1 to 600000", 0);
         cfg.timeout_ms = (unsigned)t;
     }
     /* Where the calls go. */
@@ -1150,7 +952,7 @@ static int setup(int simulate, unsigned need)
         http_up = 1;
         http.ca_file = val[S_CA_FILE];
         if (val[S_RESOLVE] && !resolve_ok(val[S_RESOLVE]))
-            return config_error("resolve is HOST:PORT:ADDRESS", origin[S_RESOLVE]);
+            return setting_error(S_RESOLVE, "HOST:PORT:ADDRESS", 0);
         http.resolve = val[S_RESOLVE];     /* applied by the transport on each call */
         cfg.host = val[S_HOST];
         cfg.transport = wxp_curl_as_transport(&http);
@@ -1250,16 +1052,18 @@ static int cmd_call(int argc, char **argv)
     int known = 0, rc;
     if (!parse_cmdline("call", argc, argv, " json json-file ", &cl)) return usage("call");
     if (cl.npos != 2) {
-        fprintf(stderr, "wxpay call: expected METHOD and PATH\n");
+        fprintf(stderr, "wxpay call: expected METHOD and PATH, found %d argument%s%s%s\n", cl.npos,
+                cl.npos == 1 ? "" : "s", cl.npos ? ": " : "", cl.npos ? cl.pos[0] : "");
         return usage("call");
     }
     for (i = 0; i < sizeof methods / sizeof methods[0]; i++) known |= strcmp(cl.pos[0], methods[i]) == 0;
     if (!known) {
-        fprintf(stderr, "wxpay call: METHOD is GET, POST, PUT, PATCH or DELETE, not %s\n", cl.pos[0]);
+        fprintf(stderr, "wxpay call: expected METHOD GET, POST, PUT, PATCH or DELETE, found %s\n", cl.pos[0]);
         return usage("call");
     }
     if (cl.pos[1][0] != '/') {
-        fprintf(stderr, "wxpay call: PATH starts with /, such as /v3/refund/domestic/refunds\n");
+        fprintf(stderr, "wxpay call: expected a PATH starting with /, such as /v3/refund/domestic/refunds, found %s\n",
+                cl.pos[1]);
         return usage("call");
     }
     if (cl.json && cl.json_file) {
@@ -1268,12 +1072,22 @@ static int cmd_call(int argc, char **argv)
     }
     if (cl.json) {
         body = wxp_cstr(cl.json);
+        if (!body.len) {
+            fputs("wxpay call: --json: expected a JSON body, found an empty string (leave --json out to send none)\n",
+                  stderr);
+            return EXIT_USAGE;
+        }
     } else if (cl.json_file) {
         if (!slurp(cl.json_file, body_buf, sizeof body_buf, &n)) {
             fprintf(stderr, "wxpay call: cannot read --json-file %s: %s\n", cl.json_file, strerror(errno));
             return EXIT_USAGE;
         }
         while (n && (body_buf[n - 1] == '\n' || body_buf[n - 1] == '\r')) body_buf[--n] = 0;
+        if (!n) {
+            fprintf(stderr, "wxpay call: --json-file %s: expected a JSON body, found an empty file (leave "
+                            "--json-file out to send none)\n", cl.json_file);
+            return EXIT_USAGE;
+        }
         body.ptr = body_buf;
         body.len = n;
     }
@@ -1311,7 +1125,8 @@ static int parse_kv(int argc, const char *const *argv, wxp_kv *kv, size_t cap, s
     for (i = 0; i < argc; i++) {
         const char *eq = strchr(argv[i], '=');
         if (!eq || eq == argv[i] || *n == cap) {
-            fprintf(stderr, "wxpay: expected KEY=VALUE at '%s'\n", argv[i]);
+            if (*n == cap) fprintf(stderr, "wxpay: expected at most %lu KEY=VALUE parameters, found more\n", (unsigned long)cap);
+            else fprintf(stderr, "wxpay: expected KEY=VALUE, found '%s'\n", argv[i]);
             return 0;
         }
         kv[*n].key.ptr = argv[i];
@@ -1363,7 +1178,8 @@ static int cmd_v2call(int argc, char **argv)
     int rc;
     if (!parse_cmdline("v2call", argc, argv, " cert ", &cl)) return usage("v2call");
     if (cl.npos < 1 || cl.pos[0][0] != '/') {
-        fprintf(stderr, "wxpay v2call: expected PATH (such as /pay/refundquery), then KEY=VALUE...\n");
+        fprintf(stderr, "wxpay v2call: expected PATH (such as /pay/refundquery), then KEY=VALUE..., found %s\n",
+                cl.npos ? cl.pos[0] : "nothing");
         return usage("v2call");
     }
     if (!parse_kv(cl.npos - 1, cl.pos + 1, params, 128, &n)) return usage("v2call");
@@ -1491,6 +1307,272 @@ static int cmd_certificates(int argc, char **argv)
     return rc;
 }
 
+/* ==== wxpay serve ============================================================ */
+
+/* --init: every file a client and the server need, made with OpenSSL's
+   libcrypto (BearSSL writes no certificates; the CLI links libcrypto rather
+   than running the openssl tool, whose flags differ between versions and
+   whose errors we could not name). */
+typedef struct init_key { EVP_PKEY *key; X509 *cert; } init_key;
+
+static int init_fail(const char *what)
+{
+    fprintf(stderr, "wxpay serve --init: %s failed (OpenSSL)\n", what);
+    return 0;
+}
+
+/* A certificate for k->key, signed by ca (NULL: self-signed), valid
+   2025-01-01 to 2099-12-31 (the tests' fixed clock and the real one). serial:
+   hex, or NULL for a random one. */
+static int init_cert(init_key *k, const init_key *ca, const char *cn, const char *serial_hex, const char *san,
+                     const char *ku, const char *eku)
+{
+    X509 *x = X509_new();
+    X509_NAME *name = X509_NAME_new();
+    BIGNUM *bn = NULL;
+    X509V3_CTX ctx;
+    const char *exts[4][2];
+    int i, ok = x && name;
+    exts[0][0] = "basicConstraints"; exts[0][1] = ca ? "critical,CA:FALSE" : "critical,CA:TRUE";
+    exts[1][0] = "keyUsage";         exts[1][1] = ku;
+    exts[2][0] = "subjectAltName";   exts[2][1] = san;
+    exts[3][0] = "extendedKeyUsage"; exts[3][1] = eku;
+    if (ok) ok = X509_set_version(x, 2) && BN_hex2bn(&bn, serial_hex) > 0 && BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(x));
+    if (ok) ok = ASN1_TIME_set_string(X509_getm_notBefore(x), "20250101000000Z") &&
+                 ASN1_TIME_set_string(X509_getm_notAfter(x), "20991231235959Z");
+    if (ok) ok = X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC, (const unsigned char *)"THROWAWAY wxpay serve", -1, -1, 0) &&
+                 X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)cn, -1, -1, 0) &&
+                 X509_set_subject_name(x, name) && X509_set_issuer_name(x, ca ? X509_get_subject_name(ca->cert) : name) &&
+                 X509_set_pubkey(x, k->key);
+    X509V3_set_ctx(&ctx, ca ? ca->cert : x, x, NULL, NULL, 0);
+    for (i = 0; ok && i < 4; i++) {
+        X509_EXTENSION *ext;
+        if (!exts[i][1]) continue;
+        ext = X509V3_EXT_conf(NULL, &ctx, exts[i][0], exts[i][1]);
+        ok = ext && X509_add_ext(x, ext, -1);
+        X509_EXTENSION_free(ext);
+    }
+    if (ok) ok = X509_sign(x, ca ? ca->key : k->key, EVP_sha256()) > 0;
+    BN_free(bn);
+    X509_NAME_free(name);
+    if (!ok) {
+        X509_free(x);
+        return init_fail(cn);
+    }
+    k->cert = x;
+    return 1;
+}
+
+/* dir/name, created new (O_EXCL) with mode: the stream, or NULL after a message. */
+static FILE *init_open(const char *dir, const char *name, int mode)
+{
+    char path[4096];
+    int fd;
+    FILE *f;
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    fd = open(path, O_WRONLY | O_CREAT | O_EXCL, (mode_t)mode);
+    if (fd < 0 || !(f = fdopen(fd, "w"))) {
+        fprintf(stderr, "wxpay serve --init: cannot create %s: %s\n", path, strerror(errno));
+        if (fd >= 0) close(fd);
+        return NULL;
+    }
+    return f;
+}
+
+static int init_close(FILE *f, const char *name)
+{
+    if (fflush(f) != 0 || ferror(f) || fsync(fileno(f)) != 0) {
+        fprintf(stderr, "wxpay serve --init: cannot write %s: %s\n", name, strerror(errno));
+        fclose(f);
+        return 0;
+    }
+    return fclose(f) == 0;
+}
+
+/* name: the key's PEM (private: PKCS#8, 0600), its certificate's, or its public key's. */
+static int init_write(const char *dir, const char *name, const init_key *k, char what)
+{
+    FILE *f = init_open(dir, name, what == 'k' ? 0600 : 0644);
+    int ok;
+    if (!f) return 0;
+    ok = what == 'k' ? PEM_write_PrivateKey(f, k->key, NULL, NULL, 0, NULL, NULL)
+       : what == 'c' ? PEM_write_X509(f, k->cert) : PEM_write_PUBKEY(f, k->key);
+    return init_close(f, name) && (ok || init_fail(name));
+}
+
+/* n random characters of alphabet into out (NUL-terminated). */
+static int init_random(char *out, size_t n, const char *alphabet)
+{
+    unsigned char b[64];
+    size_t i, m = strlen(alphabet);
+    if (n > sizeof b || RAND_bytes(b, (int)n) != 1) return init_fail("random");
+    for (i = 0; i < n; i++) out[i] = alphabet[b[i] % m];     /* 256 % 62 bias: keys for a simulator */
+    out[n] = 0;
+    return 1;
+}
+
+static int serve_init(const char *dir)
+{
+    static const char *const names[5] = { "ca", "server", "merchant", "wechatpay", NULL };
+    init_key k[4];
+    char mchid[11], appid[19], v3[33], v2[33], serial[41], platform_serial[41], pubkey_id[64], day[9], path[4096];
+    time_t t = time(NULL);
+    struct stat st;
+    FILE *f;
+    int i, ok = 1;
+    snprintf(path, sizeof path, "%s/settings", dir);
+    if (stat(path, &st) == 0) {
+        fprintf(stderr, "wxpay serve --init: expected a new or empty directory, found %s (remove the directory "
+                        "to start afresh)\n", path);
+        return EXIT_USAGE;
+    }
+    if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+        fprintf(stderr, "wxpay serve --init: cannot create %s: %s\n", dir, strerror(errno));
+        return EXIT_FAILED;
+    }
+    memset(k, 0, sizeof k);
+    strcpy(mchid, "19000");
+    ok = init_random(mchid + 5, 5, "0123456789") && init_random(appid + 2, 16, "0123456789abcdef") &&
+         init_random(v3, 32, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") &&
+         init_random(v2, 32, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") &&
+         init_random(serial + 1, 39, "0123456789ABCDEF") && init_random(platform_serial + 1, 39, "0123456789ABCDEF");
+    appid[0] = 'w', appid[1] = 'x';
+    serial[0] = platform_serial[0] = '5';       /* a positive serial of 20 bytes, as WeChat Pay's */
+    strftime(day, sizeof day, "%Y%m%d", gmtime(&t));
+    snprintf(pubkey_id, sizeof pubkey_id, "PUB_KEY_ID_01%s%s00000000000001", mchid, day);
+    for (i = 0; ok && names[i]; i++) ok = (k[i].key = EVP_RSA_gen(2048)) != NULL || init_fail("RSA key");
+    ok = ok && init_cert(&k[0], NULL, "wxpay serve THROWAWAY CA", "01", NULL, "critical,keyCertSign,cRLSign", NULL) &&
+         init_cert(&k[1], &k[0], "api.mch.weixin.qq.com", "02",
+                   "DNS:api.mch.weixin.qq.com,DNS:api2.mch.weixin.qq.com,DNS:localhost,IP:127.0.0.1",
+                   "critical,digitalSignature,keyEncipherment", "serverAuth") &&
+         init_cert(&k[2], &k[0], mchid, serial, NULL, "critical,digitalSignature,keyEncipherment", "clientAuth") &&
+         init_cert(&k[3], &k[0], "wxpay serve THROWAWAY WeChat Pay platform", platform_serial, NULL,
+                   "critical,digitalSignature", NULL);
+    ok = ok && init_write(dir, "ca.pem", &k[0], 'c') && init_write(dir, "server.pem", &k[1], 'c') &&
+         init_write(dir, "server_key.pem", &k[1], 'k') && init_write(dir, "apiclient_key.pem", &k[2], 'k') &&
+         init_write(dir, "apiclient_cert.pem", &k[2], 'c') && init_write(dir, "pub_key.pem", &k[3], 'p') &&
+         init_write(dir, "wechatpay_private_key.pem", &k[3], 'k') && init_write(dir, "wechatpay_cert.pem", &k[3], 'c');
+    if (ok && (f = init_open(dir, "README", 0644)) != NULL) {
+        fprintf(f, "THROWAWAY keys for the WeChat Pay simulator (wxpay serve --init %s).\n"
+                   "Nothing here is a real merchant's, nothing here is secret, and nothing here\n"
+                   "works with WeChat Pay: never trust ca.pem outside tests. See docs/SIMULATOR.md.\n\n"
+                   "settings                   the client's settings (wxpay call --config %s/settings)\n"
+                   "ca.pem                     the CA to trust (server.pem and apiclient_cert.pem are its)\n"
+                   "server.pem, server_key.pem the server's: api.mch.weixin.qq.com, api2..., localhost, 127.0.0.1\n"
+                   "apiclient_key.pem          the merchant key (signs requests; mutual TLS key)\n"
+                   "apiclient_cert.pem         the merchant certificate: serial = the settings' serial; the\n"
+                   "                           client certificate of APIv2 mutual TLS\n"
+                   "pub_key.pem                the WeChat Pay public key (pubkey_id in settings)\n"
+                   "wechatpay_cert.pem         a platform certificate over the same key (GET /v3/certificates)\n"
+                   "wechatpay_private_key.pem  the simulator's: signs its answers and callbacks\n"
+                   "journal                    the simulator's book (wxpay serve --state %s/journal)\n",
+                dir, dir, dir);
+        ok = init_close(f, "README");
+    } else {
+        ok = 0;
+    }
+    if (ok && (f = init_open(dir, "settings", 0600)) != NULL) {
+        fprintf(f, "# THROWAWAY merchant of the WeChat Pay simulator: wxpay serve --state %s/journal\n"
+                   "# (wxpay serve --init). Not a real merchant; these keys protect nothing.\n"
+                   "mchid = %s\nserial = %s\nkey_file = apiclient_key.pem\n"
+                   "apiv3_key = %s\napiv2_key = %s\nappid = %s\n"
+                   "pubkey_id = %s\npubkey_file = pub_key.pem\nclient_cert = apiclient_cert.pem\n"
+                   "# Where the simulator listens (wxpay serve takes its port from here):\n"
+                   "host = api.mch.weixin.qq.com:%u\nresolve = api.mch.weixin.qq.com:%u:127.0.0.1\nca_file = ca.pem\n",
+                dir, mchid, serial, v3, v2, appid, pubkey_id, SERVE_PORT, SERVE_PORT);
+        ok = init_close(f, "settings");
+    } else {
+        ok = 0;
+    }
+    for (i = 0; i < 4; i++) {
+        X509_free(k[i].cert);
+        EVP_PKEY_free(k[i].key);
+    }
+    if (!ok) return EXIT_FAILED;
+    printf("THROWAWAY simulator keys written to %s (mchid %s). Next:\n"
+           "  wxpay serve --state %s/journal\n"
+           "  wxpay call GET '/v3/pay/transactions/out-trade-no/1217752501201407033233368018?mchid=%s' "
+           "--config %s/settings\n", dir, mchid, dir, mchid, dir);
+    return EXIT_OK;
+}
+
+/* The merchant of a --init directory's settings (as sim_keys; the files stay
+   in static buffers while the server runs). */
+static int serve_keys(const char *dir, sim_keys *k, unsigned *port)
+{
+    static char settings_path[4096], cert[16384], pkey[16384], pcert[16384];
+    static const int required[] = { S_MCHID, S_SERIAL, S_APIV3_KEY, S_APIV2_KEY, S_PUBKEY_ID, S_CLIENT_CERT };
+    wxp_str ignored;
+    size_t i;
+    char *colon;
+    snprintf(settings_path, sizeof settings_path, "%s/settings", dir);
+    memset((void *)val, 0, sizeof val);       /* the directory's file only: no WXPAY_* from the environment */
+    memset((void *)origin, 0, sizeof origin);
+    cfg_pool_len = 0;
+    if (!load_config_file(settings_path)) return EXIT_CONFIG;
+    for (i = 0; i < sizeof required / sizeof required[0]; i++)
+        if (!val[required[i]]) {
+            fprintf(stderr, "wxpay serve: %s: expected a %s setting (wxpay serve --init writes one), found none\n",
+                    settings_path, settings[required[i]].name);
+            return EXIT_CONFIG;
+        }
+    memset(k, 0, sizeof *k);
+    k->mchid = val[S_MCHID];
+    k->serial = val[S_SERIAL];
+    k->appid = val[S_APPID];
+    k->pubkey_id = val[S_PUBKEY_ID];
+    k->apiv3_key = wxp_cstr(val[S_APIV3_KEY]);
+    k->apiv2_key = wxp_cstr(val[S_APIV2_KEY]);
+    if (!read_setting_file(S_CLIENT_CERT, cert, sizeof cert, &k->merchant_pub_pem) ||
+        !sim_read(dir, "wechatpay_private_key.pem", pkey, sizeof pkey, &k->platform_key_pem))
+        return EXIT_CONFIG;
+    if (sim_read(dir, "wechatpay_cert.pem", pcert, sizeof pcert, &ignored)) k->platform_cert_pem = ignored;
+    if (*port > 65535 && val[S_HOST] && (colon = strrchr(val[S_HOST], ':')) != NULL) *port = (unsigned)atoi(colon + 1);
+    return EXIT_OK;
+}
+
+static int cmd_serve(int argc, char **argv)
+{
+    static sim_opts o;
+    static char dirbuf[4096];
+    char path[4096];
+    struct stat st;
+    int rc;
+    if (argc >= 1 && strcmp(argv[0], "--init") == 0) {
+        if (argc != 2) {
+            fprintf(stderr, "wxpay serve: expected --init DIR and nothing else, found %d arguments\n", argc);
+            return usage("serve");
+        }
+        return serve_init(argv[1]);
+    }
+    o.now = SIM_NOW;
+    o.clock_real = 1;
+    o.demo_book = 1;
+    o.port = 65536;               /* unset: the settings' port, else the kernel's pick */
+    if (!sim_serve_args(argc, argv, &o)) return EXIT_USAGE;
+    if (!o.certs && o.journal) {  /* --state DIR/journal: the keys are DIR's */
+        const char *slash = strrchr(o.journal, '/');
+        snprintf(dirbuf, sizeof dirbuf, "%.*s", slash ? (int)(slash - o.journal) : 1, slash ? o.journal : ".");
+        o.certs = dirbuf;
+    }
+    if (!o.certs) {
+        fprintf(stderr, "wxpay serve: expected --state DIR/journal or --certs DIR (keys from wxpay serve --init "
+                        "DIR), found neither\n");
+        return usage("serve");
+    }
+    snprintf(path, sizeof path, "%s/settings", o.certs);
+    if (stat(path, &st) == 0) {
+        if ((rc = serve_keys(o.certs, &o.keys, &o.port)) != EXIT_OK) return rc;
+    } else {
+        sim_test_keys(&o.keys);   /* a bare certificates directory (tests/server/certs): the test merchant */
+    }
+    if (o.port > 65535) o.port = 0;
+    fprintf(stderr, "wxpay serve: THROWAWAY WeChat Pay simulator for merchant %s, keys in %s, clock %s, "
+                    "journal %s; 127.0.0.1 only\n", o.keys.mchid, o.certs, o.clock_real ? "real" : "fixed",
+            o.journal ? o.journal : "none (the book ends with the process)");
+    return sim_serve(&o);
+}
+
 /* ==== offline tools ========================================================= */
 
 typedef struct opt { const char *name, *value; } opt;
@@ -1503,7 +1585,8 @@ static int parse_opts(int argc, char **argv, opt *opts, size_t n)
         size_t k;
         int known = 0;
         if (strncmp(argv[i], "--", 2) != 0 || i + 1 >= argc) {
-            fprintf(stderr, "wxpay: expected --option value at '%s'\n", argv[i]);
+            fprintf(stderr, "wxpay: expected --option value, found '%s'%s\n", argv[i],
+                    i + 1 >= argc && strncmp(argv[i], "--", 2) == 0 ? " without a value" : "");
             return 0;
         }
         for (k = 0; k < n; k++)
@@ -1539,7 +1622,7 @@ static int missing(opt *opts, size_t n, const char *const *required)
 {
     for (; *required; required++)
         if (!need(opts, n, *required)) {
-            fprintf(stderr, "wxpay: --%s is required\n", *required);
+            fprintf(stderr, "wxpay: expected --%s, found none\n", *required);
             return 1;
         }
     return 0;
@@ -1568,6 +1651,14 @@ static int parse_ll(const char *s, long long *v)
 
 static char file_a[FILE_MAX], file_b[FILE_MAX];
 
+/* An offline tool's key that does not load: exit 3, naming the file. */
+static int key_file_error(const char *flag, const char *path, const char *expected, wxp_err e, const wxp_result *r)
+{
+    fprintf(stderr, "wxpay: %s %s: %s: %s%s\n", flag, path, wxp_errname(e), r->message[0] ? r->message : err_meaning(e),
+            pem_found(e, r, path, expected));
+    return EXIT_CONFIG;
+}
+
 static int cmd_sign(int argc, char **argv)
 {
     static const char *const req[] = { "mchid", "serial", "key", "method", "url", "timestamp", "nonce", NULL };
@@ -1587,7 +1678,7 @@ static int cmd_sign(int argc, char **argv)
     fallback(o, n, "key", S_KEY_FILE);
     if (missing(o, n, req)) return usage("sign");
     if (!parse_ll(need(o, n, "timestamp"), &ts)) {
-        fputs("wxpay: --timestamp must be a decimal Unix time\n", stderr);
+        fprintf(stderr, "wxpay: --timestamp: expected a decimal Unix time, found \"%s\"\n", need(o, n, "timestamp"));
         return EXIT_USAGE;
     }
     if (!read_input("key", need(o, n, "key"), file_a, sizeof file_a, &pem)) return EXIT_CONFIG;
@@ -1595,7 +1686,7 @@ static int cmd_sign(int argc, char **argv)
         return EXIT_FAILED;
     e = wxp_rsa_key_load(&key, pem, &r);
     memset(file_a, 0, sizeof file_a); /* the key PEM leaves no copy */
-    if (e) return report(e, &r), EXIT_CONFIG;
+    if (e) return key_file_error("--key", need(o, n, "key"), PEM_PRIVATE, e, &r);
     e = wxp_v3_authorization(&key.vtable, need(o, n, "mchid"), need(o, n, "serial"), need(o, n, "method"),
                              wxp_cstr(need(o, n, "url")), ts, wxp_cstr(need(o, n, "nonce")), body,
                              out, sizeof out, &len, &r);
@@ -1622,14 +1713,16 @@ static int cmd_verify(int argc, char **argv)
     if (missing(o, n, req)) return usage("verify");
     if (!parse_ll(need(o, n, "timestamp"), &ts) || (need(o, n, "now") && !parse_ll(need(o, n, "now"), &now)) ||
         (need(o, n, "max-skew") && !parse_ll(need(o, n, "max-skew"), &skew))) {
-        fputs("wxpay: --timestamp, --now and --max-skew are decimal numbers\n", stderr);
+        fprintf(stderr, "wxpay: --timestamp, --now and --max-skew: expected decimal numbers, found \"%s\", \"%s\", \"%s\"\n",
+                need(o, n, "timestamp"), need(o, n, "now") ? need(o, n, "now") : "(unset)",
+                need(o, n, "max-skew") ? need(o, n, "max-skew") : "(unset)");
         return EXIT_USAGE;
     }
     if (!read_input("public key", need(o, n, "public-key"), file_a, sizeof file_a, &pem)) return EXIT_CONFIG;
     if (!read_input("body file", need(o, n, "body-file"), file_b, sizeof file_b, &body)) return EXIT_FAILED;
     memset(&r, 0, sizeof r);
     e = wxp_pubkey_load(&key, pem, &r);
-    if (e) return report(e, &r), EXIT_CONFIG;
+    if (e) return key_file_error("--public-key", need(o, n, "public-key"), PEM_PUBLIC, e, &r);
     if (ts - now > skew || now - ts > skew) {
         printf("clock: timestamp %lld is %lld s from now %lld (allowed %lld)\n", ts,
                ts > now ? ts - now : now - ts, now, skew);
@@ -1676,22 +1769,30 @@ static int cmd_v2sign(int argc, char **argv)
     char sign[65];
     wxp_result r;
     wxp_err e;
-    while (argc >= 2 && strncmp(argv[0], "--", 2) == 0) {
-        if (strcmp(argv[0], "--key") == 0) key = argv[1];
-        else if (strcmp(argv[0], "--sign-type") == 0) type = argv[1];
-        else if (strcmp(argv[0], "--config") == 0) config = argv[1];
-        else {
-            fprintf(stderr, "wxpay: unknown option %s\n", argv[0]);
+    int i, npos = 0;
+    for (i = 0; i < argc; i++) {          /* options anywhere; the rest are KEY=VALUE */
+        if (strncmp(argv[i], "--", 2) != 0) {
+            argv[npos++] = argv[i];
+            continue;
+        }
+        if (i + 1 >= argc) {
+            fprintf(stderr, "wxpay v2sign: %s: expected a value, found none\n", argv[i]);
             return usage("v2sign");
         }
-        argc -= 2;
-        argv += 2;
+        if (strcmp(argv[i], "--key") == 0) key = argv[++i];
+        else if (strcmp(argv[i], "--sign-type") == 0) type = argv[++i];
+        else if (strcmp(argv[i], "--config") == 0) config = argv[++i];
+        else {
+            fprintf(stderr, "wxpay: unknown option %s\n", argv[i]);
+            return usage("v2sign");
+        }
     }
+    argc = npos;
     if (!load_settings(config, NULL)) return EXIT_CONFIG;
     if (!key) key = val[S_APIV2_KEY];
     if (!type) type = val[S_V2_SIGN_TYPE] ? val[S_V2_SIGN_TYPE] : "HMAC-SHA256";
     if (!key) {
-        fputs("wxpay: --key (or the apiv2_key setting) is required\n", stderr);
+        fputs("wxpay: expected --key (or the apiv2_key setting), found neither\n", stderr);
         return usage("v2sign");
     }
     if (strcmp(type, "MD5") != 0 && strcmp(type, "HMAC-SHA256") != 0) {
@@ -1718,12 +1819,34 @@ static int cmd_v2xml(int argc, char **argv)
     return EXIT_OK;
 }
 
+/* Options before the command go right after it (wxpay --simulator call ... is
+   wxpay call --simulator ...): every command reads its options there. Options
+   take a value, except --simulator and --cert. 0: no command was found. */
+static int command_first(int argc, char **argv)
+{
+    int i = 1, k;
+    char *cmd;
+    while (i < argc && strncmp(argv[i], "--", 2) == 0 && strcmp(argv[i], "--help") != 0 &&
+           strcmp(argv[i], "--version") != 0)
+        i += strcmp(argv[i], "--simulator") == 0 || strcmp(argv[i], "--cert") == 0 ? 1 : 2;
+    if (i == 1) return 1;
+    if (i >= argc) {
+        fprintf(stderr, "wxpay: expected a COMMAND after the options, found none\n");
+        return 0;
+    }
+    cmd = argv[i];
+    for (k = i; k > 1; k--) argv[k] = argv[k - 1];
+    argv[1] = cmd;
+    return 1;
+}
+
 int main(int argc, char **argv)
 {
     const char *cmd;
     const struct command *command;
     int i;
     if (argc < 2) return usage(NULL);
+    if (!command_first(argc, argv)) return usage(NULL);
     cmd = argv[1];
     if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || (strcmp(cmd, "help") == 0 && argc == 2)) {
         help_all(stdout);

@@ -11,7 +11,7 @@
 
    Against the real API, build with -DWXP_EXAMPLE_CURL -lcurl (or
    -DWXP_EXAMPLE_SOCKET) and set the variables of examples/refund.c plus
-   WXP_APPID and WXP_NOTIFY_URL: it places a 0.01 CNY order, prints the
+   WXPAY_APPID and WXPAY_NOTIFY_URL: it places a 0.01 CNY order, prints the
    code_url to scan, waits for Enter, then queries the order (the callback
    goes to your notify_url, not here). */
 #include "example_net.h"   /* first: the transport the build chose */
@@ -79,7 +79,7 @@ int main(void)
     wxp_transaction t;
     wxp_promotion promo[4];
     char otn[33];
-    int real = getenv("WXP_MCHID") != NULL;
+    int real = getenv("WXPAY_MCHID") != NULL;
 
     memset(&q, 0, sizeof q);
     q.description = "Image形象店-深圳腾大-QQ公仔";
@@ -88,15 +88,15 @@ int main(void)
     q.attach = "table 12";
     if (!real) {
         printf("Running against the built-in WeChat Pay simulator with TEST keys "
-               "(set WXP_MCHID etc. for the real API).\n\n");
+               "(set WXPAY_MCHID etc. for the real API).\n\n");
         if ((e = example_sim_init(&sim, &cfg, &r)) != WXP_OK) return example_report("start the simulator", e, &r);
         cfg.appid = WXP_EXAMPLE_APPID;
         snprintf(otn, sizeof otn, "%s", "T20261203-0001");
     } else {
-        const char *need[] = { "WXP_APPID", "WXP_NOTIFY_URL", NULL };
+        const char *need[] = { "WXPAY_APPID", "WXPAY_NOTIFY_URL", NULL };
         int rc = example_real_config(&cfg, need, &r);
         if (rc) return rc;
-        q.notify_url = getenv("WXP_NOTIFY_URL");
+        q.notify_url = getenv("WXPAY_NOTIFY_URL");
         q.amount.total = 1;
         snprintf(otn, sizeof otn, "T%lld", (long long)time(NULL));
     }

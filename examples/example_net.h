@@ -3,8 +3,11 @@
    environment. Include it first (it may define _POSIX_C_SOURCE).
        -DWXP_EXAMPLE_CURL -lcurl   libcurl (transports/wechatpay_curl.h)
        -DWXP_EXAMPLE_SOCKET        sockets + BearSSL TLS (wechatpay_socket.h),
-                                   trusting the CA bundle in WXP_CA_FILE
+                                   trusting the CA bundle in WXPAY_CA_FILE
                                    (default /etc/ssl/certs/ca-certificates.crt)
+   The variables are the wxpay CLI's (WXPAY_*), so one set drives both; with
+   WXPAY_HOST, WXPAY_RESOLVE and WXPAY_CA_FILE they reach `wxpay serve`
+   (docs/SIMULATOR.md) as they would WeChat Pay.
    Without either, only the simulator runs. */
 #ifndef WXP_EXAMPLE_NET_H
 #define WXP_EXAMPLE_NET_H
@@ -25,12 +28,14 @@
 #endif
 #include "example_sim.h"
 
-/* The real API's configuration from the environment: WXP_MCHID, WXP_SERIAL
-   (merchant certificate serial), WXP_KEY_FILE (apiclient_key.pem),
-   WXP_PUBKEY_ID + WXP_PUBKEY_FILE (the WeChat Pay public key), WXP_APPID
+/* The real API's configuration from the environment: WXPAY_MCHID, WXPAY_SERIAL
+   (merchant certificate serial), WXPAY_KEY_FILE (apiclient_key.pem),
+   WXPAY_PUBKEY_ID + WXPAY_PUBKEY_FILE (the WeChat Pay public key), WXPAY_APPID
    (optional), and the example's own variables in need (NULL-terminated), over
    the transport the build chose (-DWXP_EXAMPLE_CURL or -DWXP_EXAMPLE_SOCKET,
-   WXP_CA_FILE). 0, or the exit status for main (2: usage). */
+   WXPAY_CA_FILE); optional WXPAY_HOST (HOST[:PORT]) and WXPAY_RESOLVE
+   (HOST:PORT:ADDRESS, as curl --resolve: connect to ADDRESS, check HOST's
+   certificate). 0, or the exit status for main (2: usage). */
 static int example_real_config(wxp_config *cfg, const char *const *need, wxp_result *r)
 {
 #if defined(WXP_EXAMPLE_CURL) || defined(WXP_EXAMPLE_SOCKET)
@@ -46,10 +51,10 @@ static int example_real_config(wxp_config *cfg, const char *const *need, wxp_res
 #endif
     FILE *f;
     size_t n;
-    const char *kf = getenv("WXP_KEY_FILE"), *pf = getenv("WXP_PUBKEY_FILE");
+    const char *kf = getenv("WXPAY_KEY_FILE"), *pf = getenv("WXPAY_PUBKEY_FILE");
     for (i = 0; need && need[i]; i++) missing |= !getenv(need[i]);
-    if (!kf || !pf || !getenv("WXP_MCHID") || !getenv("WXP_SERIAL") || !getenv("WXP_PUBKEY_ID") || missing) {
-        fputs("set WXP_MCHID WXP_SERIAL WXP_KEY_FILE WXP_PUBKEY_ID WXP_PUBKEY_FILE", stderr);
+    if (!kf || !pf || !getenv("WXPAY_MCHID") || !getenv("WXPAY_SERIAL") || !getenv("WXPAY_PUBKEY_ID") || missing) {
+        fputs("set WXPAY_MCHID WXPAY_SERIAL WXPAY_KEY_FILE WXPAY_PUBKEY_ID WXPAY_PUBKEY_FILE", stderr);
         for (i = 0; need && need[i]; i++) fprintf(stderr, " %s", need[i]);
         fputs("\n", stderr);
         return 2;
@@ -65,13 +70,16 @@ static int example_real_config(wxp_config *cfg, const char *const *need, wxp_res
     if (!(f = fopen(pf, "rb"))) { perror(pf); return 1; }
     n = fread(pub_pem, 1, sizeof pub_pem - 1, f); fclose(f);
     pub_pem[n] = 0;
-    e = wxp_keystore_add_pubkey(&keys, getenv("WXP_PUBKEY_ID"), wxp_cstr(pub_pem), r);
+    e = wxp_keystore_add_pubkey(&keys, getenv("WXPAY_PUBKEY_ID"), wxp_cstr(pub_pem), r);
     if (e) return example_report("load the WeChat Pay public key", e, r);
-    cfg->mchid = getenv("WXP_MCHID");
-    cfg->serial = getenv("WXP_SERIAL");
-    cfg->appid = getenv("WXP_APPID");
+    cfg->mchid = getenv("WXPAY_MCHID");
+    cfg->serial = getenv("WXPAY_SERIAL");
+    cfg->appid = getenv("WXPAY_APPID");
+    cfg->host = getenv("WXPAY_HOST");
 #if defined(WXP_EXAMPLE_CURL)
     if (wxp_curl_init(&curl, NULL) != WXP_OK) { fputs("curl init failed\n", stderr); return 1; }
+    curl.ca_file = getenv("WXPAY_CA_FILE");
+    curl.resolve = getenv("WXPAY_RESOLVE");
     cfg->transport = wxp_curl_as_transport(&curl);
 #else
     {   /* The CA bundle, decoded into static trust anchors (no heap). */
@@ -82,7 +90,7 @@ static int example_real_config(wxp_config *cfg, const char *const *need, wxp_res
         static wxp_sock_posix net;
         wxp_sock_config sc;
         size_t na, used;
-        const char *ca = getenv("WXP_CA_FILE") ? getenv("WXP_CA_FILE") : "/etc/ssl/certs/ca-certificates.crt";
+        const char *ca = getenv("WXPAY_CA_FILE") ? getenv("WXPAY_CA_FILE") : "/etc/ssl/certs/ca-certificates.crt";
         if (!(f = fopen(ca, "rb"))) { perror(ca); return 1; }
         n = fread(bundle, 1, sizeof bundle - 1, f); fclose(f);
         bundle[n] = 0;
@@ -95,6 +103,10 @@ static int example_real_config(wxp_config *cfg, const char *const *need, wxp_res
         sc.anchor_count = na;
         sc.tls_buf = tls_buf;
         sc.tls_buf_size = sizeof tls_buf;
+        if (getenv("WXPAY_RESOLVE")) {    /* HOST:PORT:ADDRESS: the address after the second ':' */
+            const char *a = strchr(getenv("WXPAY_RESOLVE"), ':');
+            sc.connect_to = a && strchr(a + 1, ':') ? strchr(a + 1, ':') + 1 : NULL;
+        }
         if ((e = wxp_sock_init(&http, &sc, r)) != WXP_OK) return example_report("socket transport", e, r);
         cfg->transport = wxp_sock_as_transport(&http);
     }

@@ -21,6 +21,9 @@
 /* The simulator's side of the test keys: loads the merchant's public key and
    the platform key into the caller's storage (which must outlive the fake)
    and fills fc. The caller adds the clock. */
+#if defined(__GNUC__) || defined(__clang__)
+__attribute__((unused)) /* cli/wxpay_sim.h takes the test keys as PEM text */
+#endif
 static wxp_err example_fake_config(wxp_fake_config *fc, wxp_pubkey *merchant_pub, wxp_rsa_key *platform,
                                    wxp_result *r)
 {

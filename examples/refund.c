@@ -9,11 +9,11 @@
    Against the real API, build with a network transport:
        -DWXP_EXAMPLE_CURL -lcurl      libcurl (transports/wechatpay_curl.h)
        -DWXP_EXAMPLE_SOCKET           sockets + BearSSL TLS (wechatpay_socket.h),
-                                      trusting the CA bundle in WXP_CA_FILE
+                                      trusting the CA bundle in WXPAY_CA_FILE
                                       (default /etc/ssl/certs/ca-certificates.crt)
-   and set WXP_MCHID, WXP_SERIAL (merchant certificate serial), WXP_KEY_FILE
-   (apiclient_key.pem), WXP_PUBKEY_ID + WXP_PUBKEY_FILE (WeChat Pay public key),
-   and the refund: WXP_OUT_TRADE_NO, WXP_TOTAL (fen), WXP_REFUND (fen).
+   and set WXPAY_MCHID, WXPAY_SERIAL (merchant certificate serial), WXPAY_KEY_FILE
+   (apiclient_key.pem), WXPAY_PUBKEY_ID + WXPAY_PUBKEY_FILE (WeChat Pay public key),
+   and the refund: WXPAY_OUT_TRADE_NO, WXPAY_TOTAL (fen), WXPAY_REFUND (fen).
    Every buffer below is static or on the stack: the library never allocates. */
 #include "example_net.h"   /* first: the transport the build chose */
 #include <stdio.h>
@@ -51,21 +51,21 @@ int main(void)
     wxp_refund_promotion promo[4];
     const char *out_trade_no = "1217752501201407033233368018";
     long long total = 888, refund = 100;
-    int real = getenv("WXP_MCHID") != NULL;
+    int real = getenv("WXPAY_MCHID") != NULL;
 
     if (!real) {
         printf("Running against the built-in WeChat Pay simulator with TEST keys "
-               "(set WXP_MCHID etc. for the real API).\n\n");
+               "(set WXPAY_MCHID etc. for the real API).\n\n");
         if ((e = example_sim_init(&sim, &cfg, &r)) != WXP_OK ||
             (e = wxp_fake_add_order(&sim.fake, out_trade_no, "4200000000201407033233368018", total)) != WXP_OK)
             return example_report("start the simulator", e, &r);
     } else {
-        const char *need[] = { "WXP_OUT_TRADE_NO", "WXP_TOTAL", "WXP_REFUND", NULL };
+        const char *need[] = { "WXPAY_OUT_TRADE_NO", "WXPAY_TOTAL", "WXPAY_REFUND", NULL };
         int rc = example_real_config(&cfg, need, &r);
         if (rc) return rc;
-        out_trade_no = getenv("WXP_OUT_TRADE_NO");
-        total = atoll(getenv("WXP_TOTAL"));
-        refund = atoll(getenv("WXP_REFUND"));
+        out_trade_no = getenv("WXPAY_OUT_TRADE_NO");
+        total = atoll(getenv("WXPAY_TOTAL"));
+        refund = atoll(getenv("WXPAY_REFUND"));
     }
 
     e = wxp_client_init(&c, &cfg, &r);

@@ -353,7 +353,7 @@ cp "$J" "$T/base.journal"
 t "journal: a 49152-byte body (the simulator refuses it: over 4096)" 1 "$W" call POST \
     /v3/refund/domestic/refunds --json-file "$T/b49152.json" --simulator --sim-state "$J"
 err_has "the simulator's answer" "PARAM_ERROR"
-if [ "$(wc -l <"$J")" -eq 2 ] && [ "$(awk '{ print NF }' "$J" | tr '\n' ' ')" = "5 5 " ] &&
+if [ "$(wc -l <"$J")" -eq 2 ] && [ "$(awk '{ print NF }' "$J" | tr '\n' ' ')" = "6 6 " ] &&
    [ "$(sed -n 2p "$J" | cut -d' ' -f5)" = "$(b64enc <"$T/b49152.json")" ]
 then ok "journal: the line holds the whole body, nothing more"
 else bad "journal: the line holds the whole body, nothing more"; fi
@@ -378,7 +378,7 @@ base=$(cat "$T/base.journal")
 { printf 'POST /v3/refund/domestic/refunds - - '; head -c 300000 /dev/zero | tr '\0' A; echo; } >"$T/long.journal"
 replay_bad "an overlong line" "$T/long.journal" "found one of 300038 bytes"
 printf '%s extra\n' "$base" >"$T/extra.journal"
-replay_bad "a sixth field" "$T/extra.journal" "found more"
+replay_bad "a seventh field" "$T/extra.journal" "found more"
 # Cut the newline and 8 base64 characters: what is left still decodes.
 head -c $(($(wc -c <"$T/base.journal") - 9)) "$T/base.journal" >"$T/cut.journal"
 replay_bad "a line cut short" "$T/cut.journal" "found the end of the file"
@@ -453,6 +453,57 @@ END
 else
     echo "skip - $SRV not built: no HTTPS checks"
 fi
+
+# ---- a newcomer's first hour: the help's examples, flags anywhere, both sides of each error ----
+# Every example line of every command's help ("    wxpay ..." under "Examples") runs on a fresh
+# simulator (its demo book), as printed (a quoted argument may go on in the next line).
+"$W" --help | awk '/^  Examples/ { ex = 1; next } ex && /^    wxpay / { if (cmd) print cmd; cmd = substr($0, 5); next }
+                  ex && /^      / { sub(/^ +/, " "); cmd = cmd $0; next } { if (cmd) print cmd; cmd = ""; ex = 0 }
+                  END { if (cmd) print cmd }' >"$T/examples"
+n_ex=0
+while IFS= read -r ex; do
+    n_ex=$((n_ex + 1))
+    eval "t \"help example: \$ex\" 0 \"\$W\" ${ex#wxpay }"
+done <"$T/examples"
+if [ "$n_ex" -ge 4 ]; then ok "the help has $n_ex examples"; else bad "the help has $n_ex examples, expected 4 or more"; fi
+t "flags before the command (wxpay --simulator call ...)" 0 "$W" --simulator call GET \
+    "/v3/pay/transactions/out-trade-no/1217752501201407033233368018?mchid=1900009191"
+out_has "  ... the order" '"trade_state":"SUCCESS"'
+t "flags before the command, with values (--config)" 0 "$W" --mchid 1900009191 --simulator v2call /pay/orderquery \
+    out_trade_no=1415757673
+t "v2sign: options after the parameters" 0 "$W" v2sign appid=wx1 --key 192006250b4c09247ec02edce69f6a2d
+t "only options, no command" 2 "$W" --simulator
+err_has "  ... says what it expected and found" "expected a COMMAND after the options, found none"
+: >"$T/empty.json"
+t "an empty --json-file is not sent" 2 "$W" call POST /v3/refund/domestic/refunds --json-file "$T/empty.json" --simulator
+err_has "  ... expected and found" "expected a JSON body, found an empty file"
+t "an empty --json is not sent" 2 "$W" call POST /v3/refund/domestic/refunds --json "" --simulator
+err_has "  ... expected and found" "expected a JSON body, found an empty string"
+t "call: a wrong METHOD" 2 "$W" call FETCH /v3/x --simulator
+err_has "  ... expected and found" "expected METHOD GET, POST, PUT, PATCH or DELETE, found FETCH"
+t "call: a PATH without /" 2 "$W" call GET v3/x --simulator
+err_has "  ... expected and found" "expected a PATH starting with /, such as /v3/refund/domestic/refunds, found v3/x"
+CERT=tests/server/certs/client_cert.pem
+if [ -f "$CERT" ]; then
+    t "a certificate given as the key" 3 "$W" call GET /v3/x --simulator --key-file "$CERT"
+    err_has "  ... says what it expected and what it found" \
+        '(expected PRIVATE KEY or RSA PRIVATE KEY, found "CERTIFICATE")'
+    t "sign: a certificate given as the key" 3 "$W" sign --key "$CERT" --mchid 1 --serial 2 --method GET \
+        --url /x --timestamp 1 --nonce n
+    err_has "  ... says what it expected and what it found" 'found "CERTIFICATE"'
+else
+    bad "$CERT for the key checks"
+fi
+t "a short apiv3_key" 3 "$W" call GET /x --simulator --apiv3-key short
+err_has "  ... expected and found (its length, not the secret)" "expected exactly 32 bytes, found 5 bytes"
+t "a timeout that is not a number" 3 "$W" call GET /x --simulator --timeout abc
+err_has "  ... expected and found" 'expected milliseconds, 1 to 600000, found "abc"'
+t "sign without --serial" 2 "$W" sign --mchid 1
+err_has "  ... expected and found" "expected --serial, found none"
+printf '%s\n' "$base" | awk '{ $6 = "soon"; print }' >"$T/clock.journal"
+t "journal: a clock that is not a number" 3 "$W" call GET /v3/refund/domestic/refunds/CLI-R1 --simulator \
+    --sim-state "$T/clock.journal"
+err_has "  ... expected and found" 'expected the clock (NOW) in decimal Unix seconds, found "soon"'
 
 echo "$pass passed, $failed failed"
 [ "$failed" -eq 0 ]
