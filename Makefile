@@ -23,13 +23,19 @@ HDRS := wechatpay.h $(wildcard transports/*.h)
 
 # Optional parts: a missing file or directory just drops its target.
 CLI      := $(if $(wildcard cli/wxpay.c),$(BUILD)/wxpay)
-EXAMPLES := $(patsubst examples/%.c,$(BUILD)/%,$(wildcard examples/*.c))
+EXAMPLES := $(patsubst examples/%.c,$(BUILD)/%,$(filter-out examples/notify_server.c,$(wildcard examples/*.c)))
 BENCH    := $(if $(wildcard bench/bench.c),$(BUILD)/bench)
 NOMALLOC := $(if $(wildcard tests/nomalloc.c),$(BUILD)/nomalloc)
 OSSL_VEC := $(if $(wildcard tests/openssl_vectors.c),$(BUILD)/openssl_vectors)
 CURLTEST := $(if $(wildcard tests/curl_transport.c),$(BUILD)/curl_transport)
 SOCKTEST := $(if $(wildcard tests/socket_transport.c),$(BUILD)/socket_transport)
 SIMSERVER := $(if $(wildcard tests/server/wxp_sim_server.c),$(BUILD)/wxp_sim_server)
+# Several instances on Redis (adapters/wechatpay_redis.h): the callback server
+# (libmicrohttpd) and its test against a real redis-server, where hiredis and
+# libmicrohttpd are installed (else make test says SKIPPED).
+REDIS_LIBS := $(shell pkg-config --exists hiredis libmicrohttpd 2>/dev/null && pkg-config --libs hiredis libmicrohttpd)
+NOTIFY_SRV := $(if $(and $(REDIS_LIBS),$(wildcard examples/notify_server.c)),$(BUILD)/notify_server)
+REDIS_TEST := $(if $(and $(NOTIFY_SRV),$(wildcard tests/redis_shared.c)),$(BUILD)/redis_shared)
 FAKE_EP  := $(if $(wildcard tests/fake_endpoints.c),$(BUILD)/fake_endpoints)
 POS_SALE := $(if $(wildcard tests/pos_sale.c),$(BUILD)/pos_sale_test)
 POS_FAULTS := $(if $(wildcard tests/pos_faults.c),$(BUILD)/pos_faults)
@@ -42,7 +48,7 @@ CHECKS   := $(if $(wildcard tests/compile_c.c),$(BUILD)/compile_c.o) \
 # The cmocka suite: every tests/*.c except the compile checks and the no-malloc proof.
 TEST_SRCS := $(filter-out tests/compile_c.c tests/compile_static.c tests/nomalloc.c tests/curl_transport.c \
                tests/openssl_vectors.c tests/fake_endpoints.c tests/pos_sale.c tests/pos_faults.c,$(wildcard tests/*.c))
-TEST_SRCS := $(filter-out tests/socket_transport.c tests/payments.c,$(TEST_SRCS))
+TEST_SRCS := $(filter-out tests/socket_transport.c tests/payments.c tests/redis_shared.c,$(TEST_SRCS))
 TEST_OBJS := $(patsubst tests/%.c,$(BUILD)/obj/%.o,$(TEST_SRCS))
 ASAN_OBJS := $(patsubst tests/%.c,$(BUILD)/asan/%.o,$(TEST_SRCS))
 
@@ -61,9 +67,10 @@ INSTALL_CHECK ?= $(wildcard tests/install_check.sh)
 .PHONY: all test test-clang clang valgrind run bench symcheck clean install install-lib uninstall soak
 .DELETE_ON_ERROR:
 
-all: $(CLI) $(EXAMPLES) $(BUILD)/tests $(CHECKS) $(POS_FAULTS)
+all: $(CLI) $(EXAMPLES) $(BUILD)/tests $(CHECKS) $(POS_FAULTS) $(NOTIFY_SRV) $(REDIS_TEST)
 
-test: $(BUILD)/tests $(BUILD)/tests-asan $(EXAMPLES) $(NOMALLOC) $(CURLTEST) $(OSSL_VEC) $(FAKE_EP) $(POS_SALE) $(POS_FAULTS) $(PAYMENTS) $(CHECKS) $(CLI) $(BUILD)/quickstart
+test: $(BUILD)/tests $(BUILD)/tests-asan $(EXAMPLES) $(NOMALLOC) $(CURLTEST) $(OSSL_VEC) $(FAKE_EP) $(POS_SALE) $(POS_FAULTS) $(PAYMENTS) $(CHECKS) $(CLI) $(BUILD)/quickstart \
+      $(REDIS_TEST)
 	./$(BUILD)/tests
 	./$(BUILD)/tests-asan
 	@echo "== README's Quick start"; ./$(BUILD)/quickstart | grep -qx PROCESSING
@@ -76,6 +83,7 @@ test: $(BUILD)/tests $(BUILD)/tests-asan $(EXAMPLES) $(NOMALLOC) $(CURLTEST) $(O
 	$(if $(POS_SALE),./$(POS_SALE))
 	$(if $(POS_FAULTS),./$(POS_FAULTS))
 	$(if $(PAYMENTS),./$(PAYMENTS))
+	$(if $(REDIS_TEST),./$(REDIS_TEST),@echo "== redis_shared: SKIPPED: libhiredis-dev or libmicrohttpd-dev is not installed; the Redis adapter and examples/notify_server.c were NOT built or tested")
 	$(if $(and $(CLI),$(wildcard tests/cli_check.sh)),sh tests/cli_check.sh $(CLI))
 	$(if $(INSTALL_CHECK),MAKE="$(MAKE)" CC="$(CC)" BUILD="$(BUILD)" sh $(INSTALL_CHECK))
 
@@ -183,6 +191,17 @@ $(BUILD)/socket_transport: tests/socket_transport.c $(HDRS) examples/test_keys.h
 	$(CC) $(CFLAGS) -pthread -DSIM_SERVER='"$(BUILD)/wxp_sim_server"' $(CURL_CFLAGS) \
 	  -o $@ $< -lcmocka $(LDLIBS) $(CURL_LIBS)
 
+# The Redis adapter, examples/notify_server.c and the simulator server, with a
+# real redis-server (tests/redis_shared.c: its own main, no cmocka).
+$(BUILD)/notify_server: examples/notify_server.c adapters/wechatpay_redis.h $(HDRS) examples/test_keys.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $< $(REDIS_LIBS) $(LDLIBS)
+
+$(BUILD)/redis_shared: tests/redis_shared.c adapters/wechatpay_redis.h $(HDRS) examples/test_keys.h \
+                       $(SIMSERVER) $(NOTIFY_SRV)
+	$(CC) $(CFLAGS) -DSIM_SERVER='"$(BUILD)/wxp_sim_server"' -DNOTIFY_SERVER='"$(BUILD)/notify_server"' \
+	  -DOUT_DIR='"$(BUILD)/redis_shared.out"' -o $@ $< $(REDIS_LIBS) $(LDLIBS)
+
 # The libcurl transport against a loopback server thread (its own main; the suite's helpers).
 $(BUILD)/curl_transport: tests/curl_transport.c $(BUILD)/obj/util.o $(HDRS) $(wildcard tests/*.h)
 	$(CC) $(CFLAGS) -pthread $(CURL_CFLAGS) -o $@ $< $(BUILD)/obj/util.o -lcmocka $(LDLIBS) $(CURL_LIBS)
@@ -230,7 +249,7 @@ PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 CMAKEDIR     ?= $(LIBDIR)/cmake/wechatpay
 INSTALL      ?= install
 WXP_VERSION_STR := $(shell sed -n 's/^\#define WXP_VERSION "\(.*\)"/\1/p' wechatpay.h)
-INST_HDRS    := $(wildcard transports/wechatpay_*.h crypto/wechatpay_*.h)
+INST_HDRS    := $(wildcard transports/wechatpay_*.h crypto/wechatpay_*.h adapters/wechatpay_*.h)
 INST_SUBST   := sed -e 's|@WECHATPAY_VERSION@|$(WXP_VERSION_STR)|g' \
                 -e 's|@WECHATPAY_PC_PREFIX@|$(PREFIX)|g' \
                 -e 's|@WECHATPAY_PC_INCLUDEDIR@|$(patsubst $(PREFIX)/%,$${prefix}/%,$(INCLUDEDIR))|g' \
