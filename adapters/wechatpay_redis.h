@@ -15,10 +15,14 @@
 
    WHAT IS KEPT IN REDIS (keys start "{prefix:mchid}:", one hash slot each)
        replay guard  "{wxp:MCHID}:cb:TIMESTAMP:NONCE" = "c" (claimed: one
-                     instance is handling it) or "d" (done), SET ... NX, expiring
-                     after 2 * max_skew_s + 60 s: a callback is only accepted
+                     instance is handling it; SET NX, for claim_s) or "d" (done;
+                     kept 2 * max_skew_s + 60 s: a callback is only accepted
                      while its timestamp is within max_skew_s of the receiver's
-                     clock, so no instance can accept it once its key is gone.
+                     clock, so no instance can accept it once its key is gone).
+                     A claim is short so that one left by a crashed instance,
+                     or by a SET whose answer timed out, holds the callback's
+                     redeliveries off for claim_s only; WeChat Pay waits 5 s
+                     for an answer, so no handling outlives it.
        rate budget   "{wxp:MCHID}:rate:NAME:SECOND" = tokens spent in that
                      second, counted by one Lua script (atomic), expiring after
                      2 s. SECOND is Redis' own clock (TIME): instances whose
@@ -89,6 +93,7 @@ typedef struct wxp_redis_config {
     unsigned    timeout_ms;       /* connect, and each command; 0 -> 250 */
     unsigned    retry_ms;         /* no reconnect for this long after a failure; 0 -> 1000 */
     unsigned    max_skew_s;       /* the receivers' wxp_config.max_skew_s; 0 -> 300 */
+    unsigned    claim_s;          /* how long a claim stands without done; 0 -> 60 */
     int         budget_fail_open; /* 1: the budget lets calls through while Redis is down */
 } wxp_redis_config;
 
@@ -137,6 +142,7 @@ WXP_REDIS_API int wxp_redis_budget_take(void *redis, const char *name, unsigned 
 #if defined(WECHATPAY_REDIS_IMPLEMENTATION) && !defined(WECHATPAY_REDIS_IMPLEMENTATION_INCLUDED)
 #define WECHATPAY_REDIS_IMPLEMENTATION_INCLUDED
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/time.h>
@@ -159,6 +165,7 @@ WXP_REDIS_API void wxp_redis_init(wxp_redis *r, const wxp_redis_config *cfg)
     if (!r->wxp__priv.cfg.timeout_ms) r->wxp__priv.cfg.timeout_ms = 250;
     if (!r->wxp__priv.cfg.retry_ms) r->wxp__priv.cfg.retry_ms = 1000;
     if (!r->wxp__priv.cfg.max_skew_s) r->wxp__priv.cfg.max_skew_s = 300;
+    if (!r->wxp__priv.cfg.claim_s) r->wxp__priv.cfg.claim_s = 60;
 }
 
 WXP_REDIS_API void wxp_redis_close(wxp_redis *r)
@@ -167,14 +174,21 @@ WXP_REDIS_API void wxp_redis_close(wxp_redis *r)
     r->wxp__priv.ctx = NULL;
 }
 
-/* Records a failure: -1. drop: the connection is unusable (I/O error,
-   timeout: an answer may still be on its way), so it goes, and no new one is
-   tried for retry_ms. */
+/* Says what went wrong in r->error: -1. */
+static int wxp__redis_note(wxp_redis *r, const char *what, const char *why)
+{
+    snprintf(r->error, sizeof r->error, "redis %s:%d: %s: %s", r->wxp__priv.cfg.host, r->wxp__priv.cfg.port,
+             what, why && *why ? why : "no answer");
+    return -1;
+}
+
+/* A call that got no usable answer: -1, r->down. drop: the connection is
+   unusable (I/O error, timeout: an answer may still be on its way), so it
+   goes, and no new one is tried for retry_ms. */
 static int wxp__redis_fail(wxp_redis *r, int drop, const char *what, const char *why)
 {
     r->down = 1;
-    snprintf(r->error, sizeof r->error, "redis %s:%d: %s: %s", r->wxp__priv.cfg.host, r->wxp__priv.cfg.port,
-             what, why && *why ? why : "no answer");
+    wxp__redis_note(r, what, why);
     if (drop) {
         wxp_redis_close(r);
         r->wxp__priv.retry_at_ms = wxp__redis_ms() + r->wxp__priv.cfg.retry_ms;
@@ -219,12 +233,14 @@ static redisReply *wxp__redis_cmd(wxp_redis *r, const char *what, int argc, cons
             freeReplyObject(rep);
         }
     }
+    errno = 0;
     rep = (redisReply *)redisCommandArgv(r->wxp__priv.ctx, argc, argv, lens);
     if (!rep) {
-        /* errstr is "Resource temporarily unavailable" for a timeout: say so. */
-        char why[160];
-        snprintf(why, sizeof why, "%.64s (no answer within timeout_ms %u, or the connection failed)",
-                 r->wxp__priv.ctx->errstr, cfg->timeout_ms);
+        /* A timeout reads as "Resource temporarily unavailable": say what it is. */
+        char why[96];
+        if (errno == EAGAIN || errno == EWOULDBLOCK)
+            snprintf(why, sizeof why, "no answer within timeout_ms (%u ms): Redis is slow or stopped", cfg->timeout_ms);
+        else snprintf(why, sizeof why, "%.64s", r->wxp__priv.ctx->errstr);
         wxp__redis_fail(r, 1, what, why);
         return NULL;
     }
@@ -266,7 +282,7 @@ WXP_REDIS_API int wxp_redis_replay_check(void *redis, wxp_str nonce, long long t
     int seen;
     if (!(lens[1] = wxp__redis_cb_key(r, nonce, timestamp, key, sizeof key)))
         return wxp__redis_fail(r, 0, "SET", "the nonce is too long for a key");
-    snprintf(ttl, sizeof ttl, "%u", 2 * r->wxp__priv.cfg.max_skew_s + 60);
+    snprintf(ttl, sizeof ttl, "%u", r->wxp__priv.cfg.claim_s);
     argv[0] = "SET"; argv[1] = key; argv[2] = "c"; argv[3] = "NX"; argv[4] = "EX"; argv[5] = ttl;
     for (k = 0; k < 6; k++)
         if (k != 1) lens[k] = strlen(argv[k]);
@@ -277,13 +293,13 @@ WXP_REDIS_API int wxp_redis_replay_check(void *redis, wxp_str nonce, long long t
     return seen;
 }
 
-/* One command on the callback's key: "SET key d XX KEEPTTL", "DEL key" or
+/* One command on the callback's key: "SET key d XX EX window", "DEL key" or
    "GET key"; the reply or NULL. */
 static redisReply *wxp__redis_cb_cmd(wxp_redis *r, const char *verb, wxp_str nonce, long long ts)
 {
-    char key[WXP__REDIS_KEY_MAX];
-    const char *argv[5];
-    size_t lens[5];
+    char key[WXP__REDIS_KEY_MAX], ttl[24];
+    const char *argv[6];
+    size_t lens[6], k;
     int argc = 2;
     argv[0] = verb;
     argv[1] = key;
@@ -293,10 +309,11 @@ static redisReply *wxp__redis_cb_cmd(wxp_redis *r, const char *verb, wxp_str non
         return NULL;
     }
     if (strcmp(verb, "SET") == 0) {
-        /* Done keeps the claim's expiry: the clock window does not move. */
-        argv[2] = "d"; argv[3] = "XX"; argv[4] = "KEEPTTL";
-        lens[2] = 1; lens[3] = 2; lens[4] = 7;
-        argc = 5;
+        /* Done outlives every receiver's clock window. */
+        snprintf(ttl, sizeof ttl, "%u", 2 * r->wxp__priv.cfg.max_skew_s + 60);
+        argv[2] = "d"; argv[3] = "XX"; argv[4] = "EX"; argv[5] = ttl;
+        for (k = 2; k < 6; k++) lens[k] = strlen(argv[k]);
+        argc = 6;
     }
     return wxp__redis_cmd(r, verb, argc, argv, lens);
 }
@@ -308,7 +325,7 @@ WXP_REDIS_API int wxp_redis_replay_done(wxp_redis *r, wxp_str nonce, long long t
     if (!rep) return -1;
     ok = rep->type == REDIS_REPLY_STATUS;   /* nil: the claim expired meanwhile */
     freeReplyObject(rep);
-    return ok ? 0 : wxp__redis_fail(r, 0, "SET XX", "the claim expired before the callback was handled");
+    return ok ? 0 : wxp__redis_note(r, "SET XX", "the claim expired before the callback was handled");
 }
 
 WXP_REDIS_API int wxp_redis_replay_forget(wxp_redis *r, wxp_str nonce, long long timestamp)

@@ -493,16 +493,25 @@ static void t_adapter(void)
     CHECK(wxp_redis_replay_check(&r, nonce, ts) == 1, "second delivery");
     CHECK(wxp_redis_replay_check(&r, nonce, ts + 1) == 0, "another timestamp is another callback");
     CHECK(wxp_redis_replay_state(&r, nonce, ts) == WXP_REDIS_CLAIMED, "claimed");
-    CHECK(wxp_redis_replay_done(&r, nonce, ts) == 0, "%s", r.error);
-    CHECK(wxp_redis_replay_state(&r, nonce, ts) == WXP_REDIS_DONE, "done");
-    CHECK(wxp_redis_replay_forget(&r, nonce, ts + 1) == 0, "%s", r.error);
-    CHECK(wxp_redis_replay_check(&r, nonce, ts + 1) == 0, "forgotten: handled afresh");
-    /* The key outlives the clock window (2 x 300 s + 60), the done mark kept it. */
+    /* A claim stands claim_s (60 s); done outlives the clock window (2 x 300 s + 60). */
     c = redisConnectWithTimeout("127.0.0.1", (int)redis_port, tv);
     rep = (redisReply *)redisCommand(c, "TTL {wxp:%s}:cb:%lld:%s", WXP_TEST_MCHID, ts, nonce.ptr);
-    CHECK(rep && rep->type == REDIS_REPLY_INTEGER && rep->integer > 600 && rep->integer <= 660, "TTL %lld",
+    CHECK(rep && rep->type == REDIS_REPLY_INTEGER && rep->integer > 50 && rep->integer <= 60, "claim TTL %lld",
           rep ? rep->integer : -1LL);
     if (rep) freeReplyObject(rep);
+    CHECK(wxp_redis_replay_done(&r, nonce, ts) == 0, "%s", r.error);
+    CHECK(wxp_redis_replay_state(&r, nonce, ts) == WXP_REDIS_DONE, "done");
+    rep = (redisReply *)redisCommand(c, "TTL {wxp:%s}:cb:%lld:%s", WXP_TEST_MCHID, ts, nonce.ptr);
+    CHECK(rep && rep->type == REDIS_REPLY_INTEGER && rep->integer > 600 && rep->integer <= 660, "done TTL %lld",
+          rep ? rep->integer : -1LL);
+    if (rep) freeReplyObject(rep);
+    CHECK(wxp_redis_replay_forget(&r, nonce, ts + 1) == 0, "%s", r.error);
+    CHECK(wxp_redis_replay_check(&r, nonce, ts + 1) == 0, "forgotten: handled afresh");
+    /* Done after the claim expired: refused (the callback may be handled elsewhere). */
+    rep = (redisReply *)redisCommand(c, "DEL {wxp:%s}:cb:%lld:%s", WXP_TEST_MCHID, ts + 1, nonce.ptr);
+    if (rep) freeReplyObject(rep);
+    CHECK(wxp_redis_replay_done(&r, nonce, ts + 1) == -1 && !r.down && strstr(r.error, "claim expired"), "%s",
+          r.error);
     /* Another merchant's guard does not see this one's callbacks. */
     {
         wxp_redis other;
@@ -607,6 +616,21 @@ static void t_redis_killed(sim_client *s)
 
     printf("== 4. Redis killed mid-run\n");
     if (!place(s, "T-REDIS-CB-3", A.port, 1400)) return;
+    /* Slow first: a stopped Redis holds each call for timeout_ms, then the
+       connection goes and calls fail at once until retry_ms has passed. */
+    wxp_redis_init(&r, &rc);
+    CHECK(wxp_redis_replay_check(&r, wxp_cstr("NONCE-SLOW"), SIM_NOW) == 0, "up: %s", r.error);
+    kill(redis_pid, SIGSTOP);
+    t0 = mono_ms();
+    CHECK(wxp_redis_replay_check(&r, wxp_cstr("NONCE-SLOW"), SIM_NOW) == -1 && r.down, "guard on a stopped Redis");
+    CHECK(strstr(r.error, "no answer within timeout_ms (250 ms)") != NULL, "says it timed out: %s", r.error);
+    CHECK(mono_ms() - t0 >= 240 && mono_ms() - t0 < 1000, "waited %lld ms", mono_ms() - t0);
+    printf("   slow: %s (%lld ms)\n", r.error, mono_ms() - t0);
+    t0 = mono_ms();
+    CHECK(wxp_redis_budget_take(&r, "v2_refund", 10, 1, 0) == -1, "budget on a stopped Redis");
+    CHECK(mono_ms() - t0 < 50, "no second wait within retry_ms: %lld ms", mono_ms() - t0);
+    kill(redis_pid, SIGCONT);
+    wxp_redis_close(&r);
     stop(&redis_pid, SIGKILL);
     /* The adapter: "could not check", never "seen" or "fresh"; the budget fails
        closed, or open when asked; each says why. */

@@ -50,10 +50,15 @@
    TEST ENDPOINTS (never forwarded to the simulator)
        GET  /sim/stats         {"connections","requests","refunds","notify_status",
                                 "client_cert","refused","notify_deliveries",
-                                "notify_statuses"} (client_cert: this
+                                "notify_statuses","refunds_per_second",
+                                "refunds_max_per_second"} (client_cert: this
                                 connection's; refused: handshakes refused so far;
                                 notify_statuses: "500,500,204", the answers to
-                                the last /sim/pay's deliveries, -1 for none)
+                                the last /sim/pay's deliveries, -1 for none;
+                                refunds_per_second: "10,10,3", the refund
+                                requests (APIv2 and APIv3) that arrived in each
+                                second of the wall clock that had any, the last
+                                16 of them: what WeChat Pay's rate limit counts)
        POST /sim/order?out_trade_no=..&total=..[&transaction_id=..]  a paid order
        GET  /sim/order?out_trade_no=..   {"total","refunded","refund_count",
                                 "reverses","trade_state"}
@@ -136,6 +141,8 @@ static unsigned notify_scale = 1;               /* --notify-scale */
 static int notify_statuses[16];                 /* the last /sim/pay's deliveries */
 static unsigned notify_count;
 static long long life_end_ms;                   /* no delivery after --life */
+static long long refund_sec[16];                /* wall-clock seconds that had refund requests */
+static unsigned refund_in_sec[16], refund_secs; /* how many in each; seconds seen (ring of 16) */
 static char cert_pem[4096];                     /* tests/vectors/keys/platform_cert.pem */
 
 #define SIM_SUB_MCHID "1900000109"              /* the sub-merchant of the partner routes */
@@ -447,22 +454,28 @@ static void deliver_payment(conn *c, const char *out_trade_no)
 /* The test endpoints. 0 served, -1 the connection must end. */
 static int serve_sim(conn *c, const char *method, const char *path, int client_cert)
 {
-    char body[512], a[80], b[80], t[40];
+    char body[768], a[80], b[80], t[40];
     unsigned port = 0;
     int post = strcmp(method, "POST") == 0;
     if (strcmp(path, "/sim/stats") == 0) {
-        char list[16 * 5 + 1];
+        char list[16 * 5 + 1], per_s[16 * 11 + 1];
         size_t n = 0;
-        unsigned k;
+        unsigned k, most = 0;
         pthread_mutex_lock(&mu);
-        list[0] = 0;
+        list[0] = per_s[0] = 0;
         for (k = 0; k < notify_count; k++)
             n += (size_t)snprintf(list + n, sizeof list - n, "%s%d", k ? "," : "", notify_statuses[k]);
+        n = 0;
+        for (k = refund_secs > 16 ? refund_secs - 16 : 0; k < refund_secs; k++) {
+            n += (size_t)snprintf(per_s + n, sizeof per_s - n, "%s%u", n ? "," : "", refund_in_sec[k % 16]);
+            if (refund_in_sec[k % 16] > most) most = refund_in_sec[k % 16];
+        }
         snprintf(body, sizeof body,
                  "{\"connections\":%lu,\"requests\":%lu,\"refunds\":%zu,\"notify_status\":%d,\"client_cert\":%d,"
-                 "\"refused\":%lu,\"notify_deliveries\":%u,\"notify_statuses\":\"%s\"}",
+                 "\"refused\":%lu,\"notify_deliveries\":%u,\"notify_statuses\":\"%s\",\"refunds_per_second\":\"%s\","
+                 "\"refunds_max_per_second\":%u}",
                  n_conns, n_reqs, wxp_fake_refund_count(&fake), notify_status, client_cert, n_refused,
-                 notify_count, list);
+                 notify_count, list, per_s, most);
         pthread_mutex_unlock(&mu);
         return simple_answer(c, 200, body) ? -1 : 0;
     }
@@ -664,6 +677,15 @@ static int serve_request(conn *c, size_t hlen, size_t blen)
     }
     pthread_mutex_lock(&mu);
     n_reqs++;
+    if (strcmp(method, "POST") == 0 &&
+        (strcmp(path, "/secapi/pay/refund") == 0 || strcmp(path, "/v3/refund/domestic/refunds") == 0)) {
+        long long sec = (long long)time(NULL);
+        if (!refund_secs || refund_sec[(refund_secs - 1) % 16] != sec) {
+            refund_sec[refund_secs % 16] = sec;
+            refund_in_sec[refund_secs++ % 16] = 0;
+        }
+        refund_in_sec[(refund_secs - 1) % 16]++;
+    }
     pthread_mutex_unlock(&mu);
 
     if (strncmp(path, "/sim/", 5) == 0) return serve_sim(c, method, path, client_cert);
