@@ -327,7 +327,8 @@ static void sim_client_close(sim_client *s)
 
 /* A test endpoint of the server (unsigned): the status, the body in out; -1
    when the transport failed. */
-static int sim_call(sim_client *s, const char *method, const char *path, char *out, size_t cap)
+static int sim_call_cert(sim_client *s, const char *method, const char *path, const wxp_client_cert *cc, char *out,
+                         size_t cap)
 {
     wxp_http_request req;
     wxp_http_response res;
@@ -338,6 +339,7 @@ static int sim_call(sim_client *s, const char *method, const char *path, char *o
     req.host = s->host;
     req.path = wxp_cstr(path);
     req.timeout_ms = CALL_MS;
+    req.client_cert = cc;
     wxp_http_response_init(&res, out, cap - 1);
     if (wxp_sock_transport(&s->sock, &req, &res, err, sizeof err) != 0) {
         snprintf(out, cap, "%s", err);
@@ -346,6 +348,11 @@ static int sim_call(sim_client *s, const char *method, const char *path, char *o
     b = wxp_http_response_body(&res);
     out[b.len] = 0;
     return wxp_http_response_get_status(&res);
+}
+
+static int sim_call(sim_client *s, const char *method, const char *path, char *out, size_t cap)
+{
+    return sim_call_cert(s, method, path, NULL, out, cap);
 }
 
 /* A Native order otn whose callbacks go to http://127.0.0.1:port/notify; 1 placed. */
@@ -667,6 +674,106 @@ static void t_redis_killed(sim_client *s)
     wxp_redis_close(&r);
 }
 
+/* ---- 5. one budget, four processes -------------------------------------------------------- */
+
+#define HAMMERS    4
+#define BUDGET_QPS 10
+#define HAMMER_MS  3200
+
+/* One instance (a child process): APIv2 refunds of 1 fen on its own order as
+   fast as the shared budget lets it, for HAMMER_MS. Exits 0, or 1 on any
+   other error. */
+static void hammer(int id, long long start_ms)
+{
+    static sim_client hs;
+    wxp_redis_config rc = redis_config();
+    wxp_redis rd;
+    wxp_config extra;
+    wxp_v2_refund_req req;
+    wxp_v2_refund_result out;
+    wxp_result r;
+    char otn[32], rno[48];
+    long long end;
+    unsigned done = 0, refused = 0, errors = 0;
+    wxp_redis_init(&rd, &rc);             /* after the fork: a connection of its own */
+    memset(&extra, 0, sizeof extra);
+    if (!sim_client_open(&hs, &extra)) _exit(1);
+    snprintf(otn, sizeof otn, "T-HAMMER-%d", id);
+    {   /* A server keeps its connection: open it (mutual TLS, as the refunds'
+           is) before the start, so the first refund does not wait for a
+           handshake after its token was taken. */
+        wxp_client_cert cc;
+        char body[1024];
+        cc.cert_pem = wxp_cstr(hs.cert);
+        cc.key_pem = wxp_cstr(WXP_TEST_MERCHANT_KEY);
+        if (sim_call_cert(&hs, "GET", "/sim/stats", &cc, body, sizeof body) != 200) _exit(1);
+    }
+    while (mono_ms() < start_ms) sleep_ms(1);
+    end = mono_ms() + HAMMER_MS;
+    while (mono_ms() < end && errors < 3) {
+        wxp_err e;
+        int got = wxp_redis_budget_take(&rd, "v2_refund", BUDGET_QPS, 1, 0);
+        if (got != 1) {
+            if (got < 0) errors++;
+            refused++;
+            sleep_ms(1);
+            continue;
+        }
+        memset(&req, 0, sizeof req);
+        memset(&out, 0, sizeof out);
+        snprintf(rno, sizeof rno, "R-HAMMER-%d-%u", id, done);
+        req.appid = APPID;
+        req.out_trade_no = otn;
+        req.out_refund_no = rno;
+        req.total_fee = 1000000;
+        req.refund_fee = 1;
+        e = wxp_v2_refund(&hs.client, &req, &out, &r);
+        if (e == WXP_OK) done++;
+        else {
+            errors++;
+            printf("   hammer %d: %s %s %s\n", id, wxp_strerror(e), r.code, r.message);
+        }
+    }
+    printf("   instance %d: %u refunds, %u refused by the budget%s\n", id, done, refused, errors ? ", ERRORS" : "");
+    sim_client_close(&hs);
+    wxp_redis_close(&rd);
+    _exit(errors ? 1 : 0);
+}
+
+static void t_budget(sim_client *s)
+{
+    pid_t kids[HAMMERS];
+    char path[96], body[1024], per_s[200];
+    const char *p;
+    int k, st, most, full = 0;
+    long long start_ms = mono_ms() + 1500;
+    printf("== 5. %d processes, one APIv2 refund budget of %d a second\n", HAMMERS, BUDGET_QPS);
+    for (k = 0; k < HAMMERS; k++) {
+        snprintf(path, sizeof path, "/sim/order?out_trade_no=T-HAMMER-%d&total=1000000", k);
+        if (!CHECK(sim_call(s, "POST", path, body, sizeof body) == 200, "%s", body)) return;
+    }
+    fflush(stdout);
+    for (k = 0; k < HAMMERS; k++)
+        if ((kids[k] = fork()) == 0) hammer(k, start_ms);
+    for (k = 0; k < HAMMERS; k++) {
+        CHECK(kids[k] > 0 && waitpid(kids[k], &st, 0) == kids[k] && WIFEXITED(st) && WEXITSTATUS(st) == 0,
+              "instance %d failed", k);
+    }
+    /* What WeChat Pay would count: the requests that reached the simulator in
+       each second of the wall clock (Redis' clock is the same machine's). */
+    if (!CHECK(sim_call(s, "GET", "/sim/stats", body, sizeof body) == 200, "%s", body)) return;
+    p = strstr(body, "\"refunds_per_second\":\"");
+    snprintf(per_s, sizeof per_s, "%.*s", p ? (int)strcspn(p + 22, "\"") : 0, p ? p + 22 : "");
+    p = strstr(body, "\"refunds_max_per_second\":");
+    most = p ? atoi(p + 25) : -1;
+    printf("   refunds at the simulator, per second: %s (most %d)\n", per_s, most);
+    CHECK(most >= 0 && most <= BUDGET_QPS, "a second with %d refunds, over the budget of %d", most, BUDGET_QPS);
+    /* The budget bound: whole seconds ran at it exactly (4 instances want far more). */
+    for (p = per_s; *p; p += strcspn(p, ",") + (p[strcspn(p, ",")] ? 1 : 0))
+        full += atoi(p) == BUDGET_QPS;
+    CHECK(full >= 2, "seconds at the budget: %d (%s)", full, per_s);
+}
+
 int main(void)
 {
     static sim_client s;
@@ -689,6 +796,7 @@ int main(void)
     t_callback_delivered(&s);
     t_two_instances(&s);
     t_redis_killed(&s);
+    t_budget(&s);
     sim_client_close(&s);
 done:
     stop(&A.pid, SIGTERM);

@@ -679,7 +679,12 @@ static int serve_request(conn *c, size_t hlen, size_t blen)
     n_reqs++;
     if (strcmp(method, "POST") == 0 &&
         (strcmp(path, "/secapi/pay/refund") == 0 || strcmp(path, "/v3/refund/domestic/refunds") == 0)) {
-        long long sec = (long long)time(NULL);
+        /* Not time(): its coarse clock lags a few ms, and this is compared to
+           the seconds of other clocks (Redis' TIME, gettimeofday). */
+        struct timespec now;
+        long long sec;
+        clock_gettime(CLOCK_REALTIME, &now);
+        sec = (long long)now.tv_sec;
         if (!refund_secs || refund_sec[(refund_secs - 1) % 16] != sec) {
             refund_sec[refund_secs % 16] = sec;
             refund_in_sec[refund_secs++ % 16] = 0;
