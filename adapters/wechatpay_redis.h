@@ -127,10 +127,15 @@ WXP_REDIS_API int wxp_redis_replay_forget(wxp_redis *r, wxp_str nonce, long long
    _DONE, or -1. */
 WXP_REDIS_API int wxp_redis_replay_state(wxp_redis *r, wxp_str nonce, long long timestamp);
 
-/* The rate budget (wxp_budget's take): budget `name` of this merchant, qps
-   tokens in each second of Redis' clock. spend 0 asks whether one is left,
-   1 takes one. 1 a token was there, 0 the budget is spent, -1 Redis could not
-   answer (1 instead with budget_fail_open). now is not used. */
+/* The rate budget for wxp_config.rate.budget: budget `name` of this
+   merchant, qps tokens in each second of Redis' clock. spend 0 asks whether
+   one is left, 1 takes one. 1 a token was there, 0 the budget is spent, -1
+   Redis could not answer (1 instead with budget_fail_open). now is not used.
+   A token is counted when it is taken: a request that takes longer than the
+   rest of its second to reach WeChat Pay is counted there in the next one,
+   so keep connections open (as a server does) or the limit a little under
+   WeChat Pay's. */
+WXP_REDIS_API wxp_budget wxp_redis_budget(wxp_redis *r);
 WXP_REDIS_API int wxp_redis_budget_take(void *redis, const char *name, unsigned qps, int spend, long long now);
 
 #ifdef __cplusplus
@@ -356,6 +361,14 @@ static const char wxp__redis_budget_lua[] =
     "if n >= tonumber(ARGV[1]) then return 0 end\n"
     "if ARGV[2] == '1' then redis.call('INCR', k) redis.call('EXPIRE', k, 2) end\n"
     "return 1\n";
+
+WXP_REDIS_API wxp_budget wxp_redis_budget(wxp_redis *r)
+{
+    wxp_budget b;
+    b.take = wxp_redis_budget_take;
+    b.user = r;
+    return b;
+}
 
 WXP_REDIS_API int wxp_redis_budget_take(void *redis, const char *name, unsigned qps, int spend, long long now)
 {

@@ -619,7 +619,7 @@ static void t_redis_killed(sim_client *s)
     wxp_redis_config rc = redis_config();
     wxp_redis r, open_r;
     long long t0, end;
-    int retries;
+    int retries, k;
 
     printf("== 4. Redis killed mid-run\n");
     if (!place(s, "T-REDIS-CB-3", A.port, 1400)) return;
@@ -652,6 +652,45 @@ static void t_redis_killed(sim_client *s)
     rc.budget_fail_open = 1;
     wxp_redis_init(&open_r, &rc);
     CHECK(wxp_redis_budget_take(&open_r, "v2_refund", 10, 1, 0) == 1 && open_r.down, "budget fails open when asked");
+    /* Through the client: a refund fails closed before it is sent, or goes
+       ahead with a budget that fails open. */
+    {
+        static sim_client bc;
+        wxp_config extra;
+        wxp_v2_refund_req req;
+        wxp_v2_refund_result out;
+        wxp_result rr;
+        wxp_err e;
+        CHECK(sim_call(s, "POST", "/sim/order?out_trade_no=T-REDIS-DOWN&total=500", body, sizeof body) == 200, "%s",
+              body);
+        memset(&req, 0, sizeof req);
+        req.appid = APPID;
+        req.out_trade_no = "T-REDIS-DOWN";
+        req.out_refund_no = "R-REDIS-DOWN-1";
+        req.total_fee = 500;
+        req.refund_fee = 100;
+        for (k = 0; k < 2; k++) {
+            memset(&extra, 0, sizeof extra);
+            extra.rate.budget = wxp_redis_budget(k ? &open_r : &r);
+            extra.rate.fail_fast = 1;
+            if (!CHECK(sim_client_open(&bc, &extra), "client")) break;
+            memset(&out, 0, sizeof out);
+            e = wxp_v2_refund(&bc.client, &req, &out, &rr);
+            if (!k) {
+                CHECK(e == WXP_E_RATE && !rr.sent, "fails closed: %s sent=%d", wxp_errname(e), rr.sent);
+                CHECK(strcmp(rr.field, "v2_refund") == 0 && strstr(rr.message, "did not answer"), "says why: %s %s",
+                      rr.field, rr.message);
+                printf("   refund, budget closed: %s: %s (sent %d)\n", wxp_errname(e), rr.message, rr.sent);
+            } else {
+                CHECK(e == WXP_OK, "fails open: %s %s", wxp_errname(e), rr.message);
+            }
+            sim_client_close(&bc);
+            /* What the simulator booked: nothing while closed, the refund when open. */
+            CHECK(sim_call(s, "GET", "/sim/order?out_trade_no=T-REDIS-DOWN", body, sizeof body) == 200 &&
+                      strstr(body, k ? "\"refunded\":100," : "\"refunded\":0,"),
+                  "booked: %s", body);
+        }
+    }
     wxp_redis_close(&open_r);
 
     /* A payment while Redis is down: notify_server answers 500, WeChat Pay
@@ -697,6 +736,9 @@ static void hammer(int id, long long start_ms)
     unsigned done = 0, refused = 0, errors = 0;
     wxp_redis_init(&rd, &rc);             /* after the fork: a connection of its own */
     memset(&extra, 0, sizeof extra);
+    extra.rate.budget = wxp_redis_budget(&rd);
+    extra.rate.v2_refund_qps = BUDGET_QPS;
+    extra.rate.fail_fast = 1;             /* hammering: ask again at once */
     if (!sim_client_open(&hs, &extra)) _exit(1);
     snprintf(otn, sizeof otn, "T-HAMMER-%d", id);
     {   /* A server keeps its connection: open it (mutual TLS, as the refunds'
@@ -712,13 +754,6 @@ static void hammer(int id, long long start_ms)
     end = mono_ms() + HAMMER_MS;
     while (mono_ms() < end && errors < 3) {
         wxp_err e;
-        int got = wxp_redis_budget_take(&rd, "v2_refund", BUDGET_QPS, 1, 0);
-        if (got != 1) {
-            if (got < 0) errors++;
-            refused++;
-            sleep_ms(1);
-            continue;
-        }
         memset(&req, 0, sizeof req);
         memset(&out, 0, sizeof out);
         snprintf(rno, sizeof rno, "R-HAMMER-%d-%u", id, done);
@@ -729,7 +764,10 @@ static void hammer(int id, long long start_ms)
         req.refund_fee = 1;
         e = wxp_v2_refund(&hs.client, &req, &out, &r);
         if (e == WXP_OK) done++;
-        else {
+        else if (e == WXP_E_RATE && !r.sent && !rd.down) {
+            refused++;                    /* spent this second: nothing sent */
+            sleep_ms(1);
+        } else {
             errors++;
             printf("   hammer %d: %s %s %s\n", id, wxp_strerror(e), r.code, r.message);
         }
