@@ -8,9 +8,15 @@
    3. one callback delivered to two notify_server processes at once: processed
       once; the other answers 500 (being handled), and a later delivery to it
       204 (done before) without processing it again;
-   4. Redis killed mid-run: the guard answers "could not check", the receiver
-      500, the budget fails closed (or open); Redis restarted, WeChat Pay's
-      redelivery is handled, once: no callback lost.
+   4. Redis stopped (slow), then killed mid-run: the guard answers "could not
+      check", the receiver 500, the budget fails closed (a refund fails with
+      WXP_E_RATE, nothing sent) or open; Redis restarted, WeChat Pay's
+      redelivery is handled, once: no callback lost;
+   5. four processes hammering APIv2 refunds through config.rate.budget: at
+      the simulator server no second holds more than the budget (/sim/stats
+      refunds_per_second), and whole seconds hold exactly the budget;
+   6. the APIv3 failed-refund budget, spent after the fact by one instance,
+      refuses another's next refund before it is sent.
 
    It starts redis-server on a free loopback port, build/wxp_sim_server and
    build/notify_server, and stops them; every wait is bounded. Where
@@ -470,6 +476,18 @@ static int instance_start(instance *in, const char *name, const char *hold_ms)
     return (in->port = port_of(in->log, 10000)) != 0;
 }
 
+/* Waits for the start of Redis' next second (the budgets' seconds). */
+static void next_redis_second(void)
+{
+    struct timeval tv = { 1, 0 };
+    redisContext *c = redisConnectWithTimeout("127.0.0.1", (int)redis_port, tv);
+    redisReply *rep = c && !c->err ? (redisReply *)redisCommand(c, "TIME") : NULL;
+    if (rep && rep->type == REDIS_REPLY_ARRAY && rep->elements == 2)
+        sleep_ms((unsigned)(1000 - atoll(rep->element[1]->str) / 1000) + 5);
+    if (rep) freeReplyObject(rep);
+    if (c) redisFree(c);
+}
+
 /* ---- 1. the adapter alone -------------------------------------------------------------- */
 
 static wxp_redis_config redis_config(void)
@@ -530,10 +548,7 @@ static void t_adapter(void)
     }
     /* The budget: qps tokens a second; asking does not spend; a spent budget
        refuses until Redis' next second. Run at the start of a second. */
-    rep = (redisReply *)redisCommand(c, "TIME");
-    if (rep && rep->type == REDIS_REPLY_ARRAY && rep->elements == 2)
-        sleep_ms((unsigned)(1000 - atoll(rep->element[1]->str) / 1000) % 1000 + 5);
-    if (rep) freeReplyObject(rep);
+    next_redis_second();
     for (k = 0; k < 5; k++) got += wxp_redis_budget_take(&r, "v2_refund", 3, 1, 0);
     CHECK(got == 3, "3 of 5 takes at qps 3, got %d", got);
     CHECK(wxp_redis_budget_take(&r, "v2_refund", 3, 0, 0) == 0, "spent: asking says none");
@@ -812,6 +827,55 @@ static void t_budget(sim_client *s)
     CHECK(full >= 2, "seconds at the budget: %d (%s)", full, per_s);
 }
 
+/* The APIv3 failure budget, spent after the fact: one instance's failing
+   refunds spend it, and another's next refund is refused before it is sent. */
+static void t_fail_budget(void)
+{
+    static sim_client ia, ib;
+    wxp_redis_config rc = redis_config();
+    wxp_redis ra, rb;
+    wxp_config extra;
+    wxp_refund_req req;
+    wxp_refund out;
+    wxp_result r;
+    wxp_err e;
+    char rno[32];
+    int k, failed = 0;
+    printf("== 6. the APIv3 failed-refund budget (3 a second), shared by two instances\n");
+    wxp_redis_init(&ra, &rc);
+    wxp_redis_init(&rb, &rc);
+    memset(&extra, 0, sizeof extra);
+    extra.rate.v3_refund_fail_qps = 3;
+    extra.rate.fail_fast = 1;
+    extra.rate.budget = wxp_redis_budget(&ra);
+    if (!CHECK(sim_client_open(&ia, &extra), "client A")) return;
+    extra.rate.budget = wxp_redis_budget(&rb);
+    if (!CHECK(sim_client_open(&ib, &extra), "client B")) return;
+    memset(&req, 0, sizeof req);
+    req.out_trade_no = "T-NO-SUCH-ORDER";
+    req.amount.refund = 1;
+    req.amount.total = 1;
+    next_redis_second();
+    for (k = 0; k < 3; k++) {                      /* A: three refunds WeChat Pay refuses */
+        snprintf(rno, sizeof rno, "R-FAIL-A-%d", k);
+        req.out_refund_no = rno;
+        e = wxp_refund_create(&ia.client, &req, &out, &r);
+        failed += e == WXP_E_HTTP && r.sent;
+    }
+    CHECK(failed == 3, "A's refunds failed at WeChat Pay: %d of 3 (%s)", failed, r.code);
+    req.out_refund_no = "R-FAIL-B-0";              /* B: the budget is spent, for B too */
+    e = wxp_refund_create(&ib.client, &req, &out, &r);
+    CHECK(e == WXP_E_RATE && !r.sent, "B refused before sending: %s sent=%d %s", wxp_errname(e), r.sent, r.message);
+    printf("   A: 3 refunds refused by WeChat Pay (%s); B: %s, sent %d\n", failed ? "HTTP" : "-", wxp_errname(e), r.sent);
+    next_redis_second();
+    e = wxp_refund_create(&ib.client, &req, &out, &r);
+    CHECK(e == WXP_E_HTTP && r.sent, "the next second B sends it: %s sent=%d", wxp_errname(e), r.sent);
+    sim_client_close(&ia);
+    sim_client_close(&ib);
+    wxp_redis_close(&ra);
+    wxp_redis_close(&rb);
+}
+
 int main(void)
 {
     static sim_client s;
@@ -835,6 +899,7 @@ int main(void)
     t_two_instances(&s);
     t_redis_killed(&s);
     t_budget(&s);
+    t_fail_budget();
     sim_client_close(&s);
 done:
     stop(&A.pid, SIGTERM);
