@@ -13,7 +13,8 @@
        callback delivered twice, to two servers, passes two in-process replay
        guards. Both need one store that every instance asks.
 
-   WHAT IS KEPT IN REDIS (keys start "{prefix:mchid}:", one hash slot each)
+   WHAT IS KEPT IN REDIS (keys start "{prefix:mchid}:": a merchant's keys
+   share one hash slot, as Redis Cluster needs for the budget's script)
        replay guard  "{wxp:MCHID}:cb:TIMESTAMP:NONCE" = "c" (claimed: one
                      instance is handling it; SET NX, for claim_s) or "d" (done;
                      kept 2 * max_skew_s + 60 s: a callback is only accepted

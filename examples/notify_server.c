@@ -194,8 +194,10 @@ static enum MHD_Result handle(struct MHD_Connection *conn, request *rq)
             fflush(stdout);
             return answer(conn, 0, 500, "replay guard unavailable: send it again");
         }
-        printf("RETRY %s nonce=%.*s ts=%lld: being handled by another instance\n", srv.name, (int)h.nonce.len,
-               h.nonce.ptr, ts);
+        /* Claimed elsewhere (or the claim just lapsed): if that instance fails,
+           the next delivery is handled. */
+        printf("RETRY %s nonce=%.*s ts=%lld: %s\n", srv.name, (int)h.nonce.len, h.nonce.ptr, ts,
+               st == WXP_REDIS_CLAIMED ? "being handled by another instance" : "its claim lapsed");
         fflush(stdout);
         return answer(conn, 0, 500, "being handled: send it again");
     }
