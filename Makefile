@@ -29,13 +29,19 @@ HDRS := wechatpay.h $(wildcard transports/*.h)
 CLI      := $(if $(wildcard cli/wxpay.c),$(BUILD)/wxpay)
 # examples/lwip_pos.c is a terminal's module (no main): compiled on its own where
 # lwIP's headers are, and run by tests/lwip_transport.c.
-EXAMPLES := $(patsubst examples/%.c,$(BUILD)/%,$(filter-out examples/lwip_pos.c,$(wildcard examples/*.c)))
+EXAMPLES := $(patsubst examples/%.c,$(BUILD)/%,$(filter-out examples/lwip_pos.c examples/notify_server.c,$(wildcard examples/*.c)))
 BENCH    := $(if $(wildcard bench/bench.c),$(BUILD)/bench)
 NOMALLOC := $(if $(wildcard tests/nomalloc.c),$(BUILD)/nomalloc)
 OSSL_VEC := $(if $(wildcard tests/openssl_vectors.c),$(BUILD)/openssl_vectors)
 CURLTEST := $(if $(wildcard tests/curl_transport.c),$(BUILD)/curl_transport)
 SOCKTEST := $(if $(wildcard tests/socket_transport.c),$(BUILD)/socket_transport)
 SIMSERVER := $(if $(wildcard tests/server/wxp_sim_server.c),$(BUILD)/wxp_sim_server)
+# Several instances on Redis (adapters/wechatpay_redis.h): the callback server
+# (libmicrohttpd) and its test against a real redis-server, where hiredis and
+# libmicrohttpd are installed (else make test says SKIPPED).
+REDIS_LIBS := $(shell pkg-config --exists hiredis libmicrohttpd 2>/dev/null && pkg-config --libs hiredis libmicrohttpd)
+NOTIFY_SRV := $(if $(and $(REDIS_LIBS),$(wildcard examples/notify_server.c)),$(BUILD)/notify_server)
+REDIS_TEST := $(if $(and $(NOTIFY_SRV),$(wildcard tests/redis_shared.c)),$(BUILD)/redis_shared)
 FAKE_EP  := $(if $(wildcard tests/fake_endpoints.c),$(BUILD)/fake_endpoints)
 POS_SALE := $(if $(wildcard tests/pos_sale.c),$(BUILD)/pos_sale_test)
 POS_FAULTS := $(if $(wildcard tests/pos_faults.c),$(BUILD)/pos_faults)
@@ -55,7 +61,7 @@ CHECKS   := $(if $(wildcard tests/compile_c.c),$(BUILD)/compile_c.o) \
 # The cmocka suite: every tests/*.c except the compile checks and the no-malloc proof.
 TEST_SRCS := $(filter-out tests/compile_c.c tests/compile_static.c tests/nomalloc.c tests/curl_transport.c \
                tests/openssl_vectors.c tests/fake_endpoints.c tests/pos_sale.c tests/pos_faults.c,$(wildcard tests/*.c))
-TEST_SRCS := $(filter-out tests/socket_transport.c tests/payments.c tests/session.c tests/lwip_transport.c,$(TEST_SRCS))
+TEST_SRCS := $(filter-out tests/socket_transport.c tests/payments.c tests/session.c tests/lwip_transport.c tests/redis_shared.c,$(TEST_SRCS))
 TEST_OBJS := $(patsubst tests/%.c,$(BUILD)/obj/%.o,$(TEST_SRCS))
 ASAN_OBJS := $(patsubst tests/%.c,$(BUILD)/asan/%.o,$(TEST_SRCS))
 
@@ -77,7 +83,7 @@ INSTALL_CHECK ?= $(wildcard tests/install_check.sh)
 .PHONY: all test test-clang clang valgrind run bench bench-session symcheck clean install install-lib uninstall soak examples api-doc
 .DELETE_ON_ERROR:
 
-all: $(CLI) $(EXAMPLES) $(BUILD)/tests $(CHECKS) $(POS_FAULTS)
+all: $(CLI) $(EXAMPLES) $(BUILD)/tests $(CHECKS) $(POS_FAULTS) $(NOTIFY_SRV) $(REDIS_TEST)
 
 # Every examples/*.c -> build/<name> (phony: make would see the folder).
 examples: $(EXAMPLES)
@@ -91,7 +97,8 @@ api-doc: $(BUILD)/API.md
 TLOG := $(BUILD)/test-log
 STEP := sh tests/step.sh $(TLOG)
 
-test: $(BUILD)/refund_socket $(BUILD)/refund_curl $(BUILD)/tests $(BUILD)/tests-asan $(EXAMPLES) $(NOMALLOC) $(CURLTEST) $(OSSL_VEC) $(FAKE_EP) $(POS_SALE) $(POS_FAULTS) $(PAYMENTS) $(SESSION) $(LWIPTEST) $(CHECKS) $(CLI) $(BUILD)/API.md
+test: $(BUILD)/refund_socket $(BUILD)/refund_curl $(BUILD)/tests $(BUILD)/tests-asan $(EXAMPLES) $(NOMALLOC) $(CURLTEST) $(OSSL_VEC) $(FAKE_EP) $(POS_SALE) $(POS_FAULTS) $(PAYMENTS) $(SESSION) $(LWIPTEST) $(CHECKS) $(CLI) $(BUILD)/API.md \
+      $(REDIS_TEST)
 	@rm -f $(TLOG) $(TLOG).programs
 	$(STEP) ./$(BUILD)/tests
 	$(STEP) ./$(BUILD)/tests-asan
@@ -106,6 +113,7 @@ test: $(BUILD)/refund_socket $(BUILD)/refund_curl $(BUILD)/tests $(BUILD)/tests-
 	$(if $(PAYMENTS),$(STEP) ./$(PAYMENTS))
 	$(if $(SESSION),$(STEP) ./$(SESSION))
 	$(if $(LWIPTEST),$(STEP) ./$(LWIPTEST),@echo "== lwIP transport test SKIPPED: lwIP not found (pkg-config lwip; apt-get install liblwip-dev)")
+	$(if $(REDIS_TEST),$(STEP) ./$(REDIS_TEST),@echo "== redis_shared: SKIPPED: libhiredis-dev or libmicrohttpd-dev is not installed; the Redis adapter and examples/notify_server.c were NOT built or tested")
 	$(if $(and $(CLI),$(wildcard tests/cli_check.sh)),$(STEP) sh tests/cli_check.sh $(CLI))
 	$(if $(and $(CLI),$(wildcard tests/serve_check.sh)),$(STEP) sh tests/serve_check.sh $(CLI) \
 	  $(BUILD)/refund_socket $(BUILD)/refund_curl $(NODE_SIM))
@@ -243,6 +251,17 @@ $(BUILD)/socket_transport: tests/socket_transport.c $(HDRS) examples/test_keys.h
 	$(CC) $(CFLAGS) -pthread -DSIM_SERVER='"$(BUILD)/wxp_sim_server"' $(CURL_CFLAGS) \
 	  -o $@ $< -lcmocka $(LDLIBS) $(CURL_LIBS)
 
+# The Redis adapter, examples/notify_server.c and the simulator server, with a
+# real redis-server (tests/redis_shared.c: its own main, no cmocka).
+$(BUILD)/notify_server: examples/notify_server.c adapters/wechatpay_redis.h $(HDRS) examples/test_keys.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -o $@ $< $(REDIS_LIBS) $(LDLIBS)
+
+$(BUILD)/redis_shared: tests/redis_shared.c adapters/wechatpay_redis.h $(HDRS) examples/test_keys.h \
+                       $(SIMSERVER) $(NOTIFY_SRV)
+	$(CC) $(CFLAGS) -DSIM_SERVER='"$(BUILD)/wxp_sim_server"' -DNOTIFY_SERVER='"$(BUILD)/notify_server"' \
+	  -DOUT_DIR='"$(BUILD)/redis_shared.out"' -o $@ $< $(REDIS_LIBS) $(LDLIBS)
+
 # The libcurl transport against a loopback server thread (its own main; the suite's helpers).
 $(BUILD)/curl_transport: tests/curl_transport.c $(BUILD)/obj/util.o $(HDRS) $(wildcard tests/*.h)
 	$(CC) $(CFLAGS) -pthread $(CURL_CFLAGS) -o $@ $< $(BUILD)/obj/util.o -lcmocka $(LDLIBS) $(CURL_LIBS)
@@ -299,7 +318,7 @@ PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 CMAKEDIR     ?= $(LIBDIR)/cmake/wechatpay
 INSTALL      ?= install
 WXP_VERSION_STR := $(shell sed -n 's/^\#define WXP_VERSION "\(.*\)"/\1/p' wechatpay.h)
-INST_HDRS    := $(wildcard transports/wechatpay_*.h crypto/wechatpay_*.h) examples/test_keys.h
+INST_HDRS    := $(wildcard transports/wechatpay_*.h crypto/wechatpay_*.h adapters/wechatpay_*.h) examples/test_keys.h
 INST_PC      := wechatpay.pc wechatpay-curl.pc
 INST_SUBST   := sed -e 's|@WECHATPAY_VERSION@|$(WXP_VERSION_STR)|g' \
                 -e 's|@WECHATPAY_PC_PREFIX@|$(PREFIX)|g' \

@@ -69,10 +69,15 @@
        GET  /sim/stats         {"connections","requests","refunds","notify_status",
                                 "client_cert","refused","notify_deliveries",
                                 "notify_statuses","full_handshakes",
-                                "resumed_handshakes"} (client_cert: this
+                                "resumed_handshakes","refunds_per_second",
+                                "refunds_max_per_second"} (client_cert: this
                                 connection's; refused: handshakes refused so far;
                                 notify_statuses: "500,500,204", the answers to
-                                the last /sim/pay's deliveries, -1 for none)
+                                the last /sim/pay's deliveries, -1 for none;
+                                refunds_per_second: "10,10,3", the refund
+                                requests (APIv2 and APIv3) that arrived in each
+                                second of the wall clock that had any, the last
+                                16 of them: what WeChat Pay's rate limit counts)
        POST /sim/order?out_trade_no=..&total=..[&transaction_id=..]  a paid order
        GET  /sim/order?out_trade_no=..   {"total","refunded","refund_count",
                                 "reverses","trade_state"}
@@ -487,6 +492,8 @@ static int notify_status;
 static unsigned notify_scale = 1;               /* --notify-scale */
 static int notify_statuses[16];                 /* the last /sim/pay's deliveries */
 static unsigned notify_count;
+static long long refund_sec[16];                /* wall-clock seconds that had refund requests */
+static unsigned refund_in_sec[16], refund_secs; /* how many in each; seconds seen (ring of 16) */
 static long long life_end_ms;                   /* no delivery after --life */
 static wxp_str apiv3_key;                       /* the callbacks' AES key */
 
@@ -891,27 +898,32 @@ static int journal_keep(void) { return !journal_path || journal_append(journal_p
 /* The test endpoints. 0 served, -1 the connection must end. */
 static int serve_sim(conn *c, const char *method, const char *path, int client_cert)
 {
-    char body[512], a[80];
+    char body[768], a[80];
     int status;
     if (strcmp(path, "/sim/stats") == 0) {
-        char list[16 * 5 + 1];
+        char list[16 * 5 + 1], per_s[16 * 11 + 1];
         size_t n = 0;
-        unsigned k;
+        unsigned k, most = 0;
         unsigned long full, resumed;
         pthread_mutex_lock(&cache_mu);
         full = n_full;
         resumed = n_resumed;
         pthread_mutex_unlock(&cache_mu);
         pthread_mutex_lock(&mu);
-        list[0] = 0;
+        list[0] = per_s[0] = 0;
         for (k = 0; k < notify_count; k++)
             n += (size_t)snprintf(list + n, sizeof list - n, "%s%d", k ? "," : "", notify_statuses[k]);
+        n = 0;
+        for (k = refund_secs > 16 ? refund_secs - 16 : 0; k < refund_secs; k++) {
+            n += (size_t)snprintf(per_s + n, sizeof per_s - n, "%s%u", n ? "," : "", refund_in_sec[k % 16]);
+            if (refund_in_sec[k % 16] > most) most = refund_in_sec[k % 16];
+        }
         snprintf(body, sizeof body,
                  "{\"connections\":%lu,\"requests\":%lu,\"refunds\":%zu,\"notify_status\":%d,\"client_cert\":%d,"
                  "\"refused\":%lu,\"notify_deliveries\":%u,\"notify_statuses\":\"%s\",\"full_handshakes\":%lu,"
-                 "\"resumed_handshakes\":%lu}",
+                 "\"resumed_handshakes\":%lu,\"refunds_per_second\":\"%s\",\"refunds_max_per_second\":%u}",
                  n_conns, n_reqs, wxp_fake_refund_count(&fake), notify_status, client_cert, n_refused,
-                 notify_count, list, full, resumed);
+                 notify_count, list, full, resumed, per_s, most);
         pthread_mutex_unlock(&mu);
         return simple_answer(c, 200, body) ? -1 : 0;
     }
@@ -1080,6 +1092,20 @@ static int serve_request(conn *c, size_t hlen, size_t blen)
     }
     pthread_mutex_lock(&mu);
     n_reqs++;
+    if (strcmp(method, "POST") == 0 &&
+        (strcmp(path, "/secapi/pay/refund") == 0 || strcmp(path, "/v3/refund/domestic/refunds") == 0)) {
+        /* Not time(): its coarse clock lags a few ms, and this is compared to
+           the seconds of other clocks (Redis' TIME, gettimeofday). */
+        struct timespec now;
+        long long sec;
+        clock_gettime(CLOCK_REALTIME, &now);
+        sec = (long long)now.tv_sec;
+        if (!refund_secs || refund_sec[(refund_secs - 1) % 16] != sec) {
+            refund_sec[refund_secs % 16] = sec;
+            refund_in_sec[refund_secs++ % 16] = 0;
+        }
+        refund_in_sec[(refund_secs - 1) % 16]++;
+    }
     pthread_mutex_unlock(&mu);
 
     if (strncmp(path, "/sim/", 5) == 0) return serve_sim(c, method, path, client_cert);

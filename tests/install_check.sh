@@ -137,7 +137,7 @@ P=$STAGE$PREFIX
 step "make install DESTDIR PREFIX" "$MAKE" --no-print-directory install DESTDIR="$STAGE" PREFIX="$PREFIX" \
     BUILD="$BUILD" CC="$CC"
 exists "include/wechatpay.h" "$P/include/wechatpay.h"
-for h in transports/wechatpay_*.h crypto/wechatpay_*.h; do
+for h in transports/wechatpay_*.h crypto/wechatpay_*.h adapters/wechatpay_*.h; do
     exists "include/wechatpay/$(basename "$h")" "$P/include/wechatpay/$(basename "$h")"
 done
 exists "bin/wxpay" "$P/bin/wxpay"

@@ -1,5 +1,5 @@
 # tools/call_shapes.awk - README's call shapes against the header's prototypes.
-#     awk -f tools/call_shapes.awk API.md transports/*.h README.md
+#     awk -f tools/call_shapes.awk API.md transports/*.h adapters/*.h README.md
 # The first file is docs/API.md as tools/api_doc.awk makes it: every prototype
 # (and function-like macro) with its parameters. The .h files name the
 # transports' functions (known, their arguments not counted). In the last, every
