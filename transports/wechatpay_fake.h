@@ -51,7 +51,8 @@
        script    wxp_fake_push  wxp_fake_push_raw  wxp_fake_push_fail
                  wxp_fake_pending  wxp_fake_clear_script
        faults    wxp_fake_fault  wxp_fake_fault_times  wxp_fake_fault_on
-                 wxp_fake_fault_age
+                 wxp_fake_fault_age  wxp_fake_fail_with (WeChat Pay's error codes)
+       money     wxp_fake_set_balance (the merchant's refundable balance)
        records   wxp_fake_request_count  wxp_fake_record_at  wxp_fake_last
                  wxp_fake_record_header
        callbacks wxp_fake_notify  wxp_fake_notify_refund  wxp_fake_notify_transaction
@@ -541,7 +542,9 @@ enum {
     WXP_FAKE_BARE           = 1 << 9,   /* push_raw: no Request-ID, no Content-Type */
     WXP_FAKE_DROP           = 1 << 10,  /* the request never reaches the server */
     WXP_FAKE_BOOKED_ERROR   = 1 << 11,  /* processed, then a system error answer */
-    WXP_FAKE_RECALL         = 1 << 12   /* APIv2 reverse: recall Y, nothing done */
+    WXP_FAKE_RECALL         = 1 << 12,  /* APIv2 reverse: recall Y, nothing done */
+    WXP_FAKE_ACCEPTED       = 1 << 13   /* a subsidy pay or return: booked, answered
+                                           as still being processed (ACCEPTED) */
 };
 
 /* What a barcode-payment customer does when the terminal scans the code. */
@@ -591,6 +594,11 @@ typedef struct wxp_fake_config {
     wxp_str                  platform_cert_pem; /* the certificate of platform_signer's
                                                  key, served by GET /v3/certificates
                                                  (signed under its serial); empty: 404 */
+    unsigned                 refund_fail_qps; /* WeChat Pay's limit on failing refund
+                                                 applications per second (its pages say 6):
+                                                 past it refunds are refused for 60 s.
+                                                 0: not enforced (tests that pin the clock
+                                                 fail many requests in one "second") */
 } wxp_fake_config;
 
 /* One request as the fake received it. Strings are NUL-terminated copies. */
@@ -744,6 +752,8 @@ typedef struct wxp__fake_subsidy {
     char      description[WXP_FAKE_DESC_MAX + 1];
     long long amount, created_at;
     size_t    pay;              /* a return: index of the pay receipt it returns */
+    int       accepted;         /* booked under WXP_FAKE_ACCEPTED: still processing,
+                                   until it is looked at again (a query or a retry) */
 } wxp__fake_subsidy;
 
 typedef struct wxp__fake_priv {
@@ -762,6 +772,18 @@ typedef struct wxp__fake_priv {
     char               fault_path[128];  /* wxp_fake_fault_on; "" for any request */
     unsigned           cur_faults;       /* the faults of the request being answered */
     long long          age;
+    /* wxp_fake_fail_with: 1 + the row of the scripted refusal (0: none), for how
+       many requests, to which path ("" for any) */
+    size_t             fail_row;
+    unsigned           fail_times;
+    char               fail_path[128];
+    /* wxp_fake_set_balance: the merchant's refundable balance, fen */
+    long long          balance;
+    int                has_balance;      /* 0: unlimited */
+    /* config.refund_fail_qps: failing refund applications counted in the second
+       fail_second; refunds are refused until blocked_until */
+    long long          fail_second, blocked_until;
+    unsigned           fail_count;
     /* the answer being built */
     int                status;
     char               code[32], msg[256];
@@ -962,6 +984,21 @@ WXP_FAKE_API void wxp_fake_fault_on(wxp_fake *f, const char *path, unsigned faul
 /* Adds WXP_FAKE_AGED to the pending faults (at least for the next answer): the
    timestamp is `seconds` in the past (negative: the future), validly signed. */
 WXP_FAKE_API void wxp_fake_fault_age(wxp_fake *f, long long seconds);
+/* The next `times` requests to [in] path (without the query; NULL: any) are
+   refused with WeChat Pay's error [in] code, without being processed (nothing
+   is booked), in the request's API: APIv3 {"code","message"} with its HTTP
+   status, APIv2 result_code FAIL with err_code (return_code FAIL for SIGNERROR
+   and XML_FORMAT_ERROR). code is either spelling (NOT_ENOUGH or NOTENOUGH); a
+   code that APIv3 does not list answers there as the APIv3 code of that case
+   (TRADE_OVERDUE: 400 INVALID_REQUEST). The table is under "SCRIPTED
+   REFUSALS" above. Replaces a pending one; times 0 clears it. WXP_E_ARG for
+   a code not in the table. Unaffected by wxp_fake_clear_script. */
+WXP_FAKE_API WXP_NODISCARD wxp_err wxp_fake_fail_with(wxp_fake *f, const char *path,
+                                                      const char *code, unsigned times);
+/* The merchant's refundable balance becomes fen (negative: unlimited, the
+   default): each refund booked spends it, and one above it is refused as
+   WeChat Pay refuses it (APIv3 403 NOT_ENOUGH, APIv2 NOTENOUGH). */
+WXP_FAKE_API void wxp_fake_set_balance(wxp_fake *f, long long fen);
 
 /* ---- records ---------------------------------------------------------------- */
 
@@ -1092,6 +1129,17 @@ extern "C" {
     "\xe4\xbb\x98\xe5\x8d\xa1\xe5\x90\x8e\xe5\x86\x8d\xe6\x94\xaf\xe4\xbb\x98"
 #define WXP__FAKE_ZH_NOREVOKE "\xe6\xad\xa3\xe5\x9c\xa8\xe6\x94\xaf\xe4\xbb\x98\xe4\xb8\xad" \
                               "\xe4\xb8\x8d\xe8\x83\xbd\xe5\x8f\x91\xe8\xb5\xb7\xe6\x92\xa4\xe9\x94\x80"
+
+/* The refund rules' words (APIv2 captures: "the order is refunded in full",
+   "refund_fee above what can be refunded"; APIv3 403 NOT_ENOUGH: "the basic
+   account's balance is short, top it up and apply again"). */
+#define WXP__FAKE_ZH_ALLBACK  "\xe8\xae\xa2\xe5\x8d\x95\xe5\xb7\xb2\xe5\x85\xa8\xe9\xa2\x9d" \
+                              "\xe9\x80\x80\xe6\xac\xbe"
+#define WXP__FAKE_ZH_TOOMUCH  "refund_fee\xe5\xa4\xa7\xe4\xba\x8e\xe5\x8f\xaf\xe9\x80\x80" \
+                              "\xe9\x87\x91\xe9\xa2\x9d"
+#define WXP__FAKE_ZH_BASIC_SHORT                                                                   \
+    "\xe5\x9f\xba\xe6\x9c\xac\xe8\xb4\xa6\xe6\x88\xb7\xe4\xbd\x99\xe9\xa2\x9d\xe4\xb8\x8d\xe8\xb6\xb3\xef\xbc\x8c"    \
+    "\xe8\xaf\xb7\xe5\x85\x85\xe5\x80\xbc\xe5\x90\x8e\xe9\x87\x8d\xe6\x96\xb0\xe5\x8f\x91\xe8\xb5\xb7"
 
 /* ==== >>fake:strings ======================================================= */
 
@@ -1364,6 +1412,71 @@ static void wxp__fake_time_end(long long t, char out[15])
     out[14] = 0;
 }
 
+/* ==== >>fake:codes ========================================================== */
+
+/* WeChat Pay's refusals of the refund family, one row per case: the APIv3
+   status and code, the APIv2 err_code (v2_return: a return_code FAIL answer,
+   unsigned, as WeChat Pay refuses what it cannot read or authenticate) and the
+   official description. APIv3 rows: the error table of POST
+   /v3/refund/domestic/refunds (pay.weixin.qq.com/doc/v3/merchant/4012556457);
+   APIv2 rows: the table of /secapi/pay/refund (pay.weixin.qq.com/wiki/doc/api/
+   jsapi.php?chapter=9_4). A case only APIv2 names answers APIv3 with the APIv3
+   code of that kind of case: business rules 400 INVALID_REQUEST, "retry the
+   same request" 500 SYSTEM_ERROR, too many requests 429 FREQUENCY_LIMITED. */
+typedef struct wxp__fake_code {
+    const char *v3;
+    int         status;
+    const char *v2;
+    int         v2_return;
+    const char *msg;
+} wxp__fake_code;
+
+static const wxp__fake_code wxp__fake_codes[] = {
+    { "SYSTEM_ERROR", 500, "SYSTEMERROR", 0, "\xe7\xb3\xbb\xe7\xbb\x9f\xe8\xb6\x85\xe6\x97\xb6" },
+    { "FREQUENCY_LIMITED", 429, "FREQUENCY_LIMITED", 0, "\xe9\xa2\x91\xe7\x8e\x87\xe9\x99\x90\xe5\x88\xb6" },
+    { "USER_ACCOUNT_ABNORMAL", 403, "USER_ACCOUNT_ABNORMAL", 0,
+      "\xe9\x80\x80\xe6\xac\xbe\xe8\xaf\xb7\xe6\xb1\x82\xe5\xa4\xb1\xe8\xb4\xa5" },
+    { "MCH_NOT_EXISTS", 404, "MCHID_NOT_EXIST", 0, "MCHID\xe4\xb8\x8d\xe5\xad\x98\xe5\x9c\xa8" },
+    { "NO_AUTH", 403, "NOAUTH", 0, "\xe6\xb2\xa1\xe6\x9c\x89\xe9\x80\x80\xe6\xac\xbe\xe6\x9d\x83\xe9\x99\x90" },
+    { "SIGN_ERROR", 401, "SIGNERROR", 1, "\xe7\xad\xbe\xe5\x90\x8d\xe9\x94\x99\xe8\xaf\xaf" },
+    { "PARAM_ERROR", 400, "PARAM_ERROR", 0, "\xe5\x8f\x82\xe6\x95\xb0\xe9\x94\x99\xe8\xaf\xaf" },
+    { "INVALID_REQUEST", 400, "INVALID_REQUEST", 0,
+      "\xe8\xaf\xb7\xe6\xb1\x82\xe5\x8f\x82\xe6\x95\xb0\xe7\xac\xa6\xe5\x90\x88\xe5\x8f\x82\xe6\x95\xb0\xe6\xa0\xbc"
+      "\xe5\xbc\x8f\xef\xbc\x8c\xe4\xbd\x86\xe4\xb8\x8d\xe7\xac\xa6\xe5\x90\x88\xe4\xb8\x9a\xe5\x8a\xa1\xe8\xa7\x84\xe5\x88\x99" },
+    { "NOT_ENOUGH", 403, "NOTENOUGH", 0, "\xe4\xbd\x99\xe9\xa2\x9d\xe4\xb8\x8d\xe8\xb6\xb3" },
+    { "RESOURCE_NOT_EXISTS", 404, "ORDERNOTEXIST", 0,
+      "\xe8\xae\xa2\xe5\x8d\x95\xe5\x8f\xb7\xe4\xb8\x8d\xe5\xad\x98\xe5\x9c\xa8" },
+    { "INVALID_REQUEST", 400, "TRADE_OVERDUE", 0,
+      "\xe8\xae\xa2\xe5\x8d\x95\xe5\xb7\xb2\xe7\xbb\x8f\xe8\xb6\x85\xe8\xbf\x87\xe9\x80\x80\xe6\xac\xbe\xe6\x9c\x9f\xe9\x99\x90" },
+    { "SYSTEM_ERROR", 500, "BIZERR_NEED_RETRY", 0,
+      "\xe9\x80\x80\xe6\xac\xbe\xe4\xb8\x9a\xe5\x8a\xa1\xe6\xb5\x81\xe7\xa8\x8b\xe9\x94\x99\xe8\xaf\xaf\xef\xbc\x8c"
+      "\xe9\x9c\x80\xe8\xa6\x81\xe5\x95\x86\xe6\x88\xb7\xe8\xa7\xa6\xe5\x8f\x91\xe9\x87\x8d\xe8\xaf\x95\xe6\x9d\xa5\xe8\xa7\xa3\xe5\x86\xb3" },
+    { "FREQUENCY_LIMITED", 429, "INVALID_REQ_TOO_MUCH", 0,
+      "\xe8\xbf\x9e\xe7\xbb\xad\xe9\x94\x99\xe8\xaf\xaf\xe8\xaf\xb7\xe6\xb1\x82\xe6\x95\xb0\xe8\xbf\x87\xe5\xa4\x9a"
+      "\xe8\xa2\xab\xe7\xb3\xbb\xe7\xbb\x9f\xe7\x9f\xad\xe6\x9a\x82\xe5\xb1\x8f\xe8\x94\xbd" },
+    { "INVALID_REQUEST", 400, "ERROR", 0,
+      "\xe7\x94\xb3\xe8\xaf\xb7\xe9\x80\x80\xe6\xac\xbe\xe4\xb8\x9a\xe5\x8a\xa1\xe5\x8f\x91\xe7\x94\x9f\xe9\x94\x99\xe8\xaf\xaf" },
+    { "INVALID_REQUEST", 400, "ORDER_NOT_READY", 0,
+      "\xe8\xae\xa2\xe5\x8d\x95\xe5\xa4\x84\xe7\x90\x86\xe4\xb8\xad\xef\xbc\x8c\xe6\x9a\x82\xe6\x97\xb6\xe6\x97\xa0"
+      "\xe6\xb3\x95\xe9\x80\x80\xe6\xac\xbe" },
+    { "PARAM_ERROR", 400, "INVALID_TRANSACTIONID", 0, "\xe6\x97\xa0\xe6\x95\x88transaction_id" },
+    { "PARAM_ERROR", 400, "APPID_NOT_EXIST", 0, "APPID\xe4\xb8\x8d\xe5\xad\x98\xe5\x9c\xa8" },
+    { "PARAM_ERROR", 400, "XML_FORMAT_ERROR", 1, "XML\xe6\xa0\xbc\xe5\xbc\x8f\xe9\x94\x99\xe8\xaf\xaf" },
+    { "SIGN_ERROR", 401, "CERT_ERROR", 0, "\xe8\xaf\x81\xe4\xb9\xa6\xe6\xa0\xa1\xe9\xaa\x8c\xe9\x94\x99\xe8\xaf\xaf" }
+};
+#define WXP__FAKE_NCODES (sizeof wxp__fake_codes / sizeof wxp__fake_codes[0])
+
+/* The row of a code by either name (the APIv3 name first); NULL if unknown. */
+static const wxp__fake_code *wxp__fake_code_by(const char *name)
+{
+    size_t i;
+    for (i = 0; name && i < WXP__FAKE_NCODES; i++)
+        if (strcmp(wxp__fake_codes[i].v3, name) == 0) return &wxp__fake_codes[i];
+    for (i = 0; name && i < WXP__FAKE_NCODES; i++)
+        if (strcmp(wxp__fake_codes[i].v2, name) == 0) return &wxp__fake_codes[i];
+    return NULL;
+}
+
 /* ==== >>fake:setup ========================================================== */
 
 WXP_FAKE_API wxp_err wxp_fake_init(wxp_fake *f, const wxp_fake_config *cfg)
@@ -1422,6 +1535,16 @@ static wxp_fake_order *wxp__fake_order_by(wxp_fake *f, wxp_str id, int by_tid)
         if (wxp__fake_eq(id, by_tid ? o->transaction_id : o->out_trade_no)) return o;
     }
     return NULL;
+}
+
+/* Index of a sub-merchant in config.sub_mchids, -1 when unknown. */
+static int wxp__fake_sub(const wxp_fake *f, wxp_str sub_mchid)
+{
+    const wxp_fake_config *c = &f->wxp__priv.cfg;
+    int i;
+    for (i = 0; i < WXP_FAKE_MAX_APPS && c->sub_mchids[i]; i++)
+        if (wxp__fake_eq(sub_mchid, c->sub_mchids[i])) return i;
+    return -1;
 }
 
 static wxp_fake_refund *wxp__fake_refund_by(wxp_fake *f, wxp_str out_refund_no)
@@ -1847,13 +1970,48 @@ WXP_FAKE_API void wxp_fake_fault_times(wxp_fake *f, unsigned faults, unsigned ti
     f->wxp__priv.fault_path[0] = 0;
 }
 
+/* Scopes a scripted event to path (NULL: any request). */
+static void wxp__fake_set_scope(char scope[128], const char *path)
+{
+    scope[0] = 0;
+    if (path && wxp__fake_copy(scope, 128, path, strlen(path)))
+        memcpy(scope, "\n", 2);    /* too long: a path no request has */
+}
+
+/* One use of an event scripted for *times requests to scope ("" for any): 1
+   when this request to path (NULL: a callback, which takes only unscoped
+   events) takes it. */
+static int wxp__fake_scope_take(unsigned *times, char scope[128], const wxp_str *path)
+{
+    if (!*times) return 0;
+    if (scope[0] && (!path || !wxp__fake_eq(*path, scope))) return 0;
+    if (--*times == 0) scope[0] = 0;
+    return 1;
+}
+
 WXP_FAKE_API void wxp_fake_fault_on(wxp_fake *f, const char *path, unsigned faults,
                                     unsigned times)
 {
-    wxp__fake_priv *p = &f->wxp__priv;
     wxp_fake_fault_times(f, faults, times);
-    if (path && wxp__fake_copy(p->fault_path, sizeof p->fault_path, path, strlen(path)))
-        memcpy(p->fault_path, "\n", 2);    /* too long: a path no request has */
+    wxp__fake_set_scope(f->wxp__priv.fault_path, path);
+}
+
+WXP_FAKE_API wxp_err wxp_fake_fail_with(wxp_fake *f, const char *path, const char *code,
+                                        unsigned times)
+{
+    wxp__fake_priv *p = &f->wxp__priv;
+    const wxp__fake_code *c = wxp__fake_code_by(code);
+    if (!c) return WXP_E_ARG;
+    p->fail_row = times ? (size_t)(c - wxp__fake_codes) + 1 : 0;
+    p->fail_times = times;
+    wxp__fake_set_scope(p->fail_path, path);
+    return WXP_OK;
+}
+
+WXP_FAKE_API void wxp_fake_set_balance(wxp_fake *f, long long fen)
+{
+    f->wxp__priv.has_balance = fen >= 0;
+    f->wxp__priv.balance = fen;
 }
 
 WXP_FAKE_API void wxp_fake_fault_age(wxp_fake *f, long long seconds)
@@ -1869,12 +2027,8 @@ static unsigned wxp__fake_take_faults(wxp_fake *f, const wxp_str *path)
 {
     wxp__fake_priv *p = &f->wxp__priv;
     unsigned faults = p->faults;
-    if (!p->fault_times) return 0;
-    if (p->fault_path[0] && (!path || !wxp__fake_eq(*path, p->fault_path))) return 0;
-    if (--p->fault_times == 0) {
-        p->faults = 0;
-        p->fault_path[0] = 0;
-    }
+    if (!wxp__fake_scope_take(&p->fault_times, p->fault_path, path)) return 0;
+    if (!p->fault_times) p->faults = 0;
     return faults;
 }
 
@@ -1988,6 +2142,12 @@ static void wxp__fake_param_error(wxp_fake *f, const char *field, const char *wh
     wxp__fake_error(f, 400, "PARAM_ERROR", wxp__fake_say(f, "", wxp_cstr(field), what));
 }
 
+/* An APIv3 refusal from a row; message NULL: the row's description. */
+static void wxp__fake_refuse(wxp_fake *f, const wxp__fake_code *c, const char *message)
+{
+    wxp__fake_error(f, c->status, c->v3, message ? message : c->msg);
+}
+
 /* ==== >>fake:auth =========================================================== */
 
 static int wxp__fake_req_header(const wxp_http_request *req, const char *name, wxp_str *out)
@@ -2066,9 +2226,9 @@ static int wxp__fake_auth(wxp_fake *f, const wxp_http_request *req, wxp_str body
                                           wxp_cstr(names[k]), ""));
             return 0;
         }
-    if (!wxp__fake_eq(v[0], p->cfg.mchid)) {
-        wxp__fake_error(f, 401, "SIGN_ERROR",
-                        wxp__fake_say(f, "mchid ", v[0], " is not this merchant"));
+    if (!wxp__fake_eq(v[0], p->cfg.mchid)) {   /* the only merchant it knows */
+        wxp__fake_refuse(f, wxp__fake_code_by("MCH_NOT_EXISTS"),
+                         wxp__fake_say(f, "mchid ", v[0], " does not exist"));
         return 0;
     }
     if (p->cfg.merchant_serial && !wxp__fake_ieq(v[4].ptr, v[4].len, p->cfg.merchant_serial)) {
@@ -2157,8 +2317,6 @@ static void wxp__fake_reply_refund(wxp_fake *f, const wxp_fake_refund *r)
     wxp_json_writer w;
     size_t i;
     wxp__fake_rfc3339(r->created_at, created);
-    succeeded[0] = 0;
-    if (strcmp(r->status, "SUCCESS") == 0) wxp__fake_rfc3339(r->succeeded_at, succeeded);
     wxp_jw_init(&w, p->out, sizeof p->out);
     wxp_jw_object_begin(&w);
     wxp_jw_key(&w, "refund_id");             wxp_jw_cstring(&w, r->refund_id);
@@ -2167,10 +2325,16 @@ static void wxp__fake_reply_refund(wxp_fake *f, const wxp_fake_refund *r)
     wxp_jw_key(&w, "out_trade_no");          wxp_jw_cstring(&w, o->out_trade_no);
     wxp_jw_key(&w, "channel");               wxp_jw_cstring(&w, "ORIGINAL");
     wxp_jw_key(&w, "user_received_account"); wxp_jw_cstring(&w, WXP__FAKE_ZH_CHANGE);
-    wxp_jw_key(&w, "success_time");          wxp_jw_cstring(&w, succeeded);
+    /* "returned when the refund succeeded": absent before, never "" */
+    if (strcmp(r->status, "SUCCESS") == 0) {
+        wxp__fake_rfc3339(r->succeeded_at, succeeded);
+        wxp_jw_key(&w, "success_time");      wxp_jw_cstring(&w, succeeded);
+    }
     wxp_jw_key(&w, "create_time");           wxp_jw_cstring(&w, created);
     wxp_jw_key(&w, "status");                wxp_jw_cstring(&w, r->status);
-    wxp_jw_key(&w, "funds_account");         wxp_jw_cstring(&w, "AVAILABLE");
+    /* funds_account AVAILABLE was asked for; without it the unsettled funds pay. */
+    wxp_jw_key(&w, "funds_account");
+    wxp_jw_cstring(&w, strcmp(r->account, "REFUND_SOURCE_RECHARGE_FUNDS") == 0 ? "AVAILABLE" : "UNSETTLED");
     wxp_jw_key(&w, "amount");
     wxp_jw_object_begin(&w);
     wxp_jw_key(&w, "total");  wxp_jw_int(&w, o->total);
@@ -2319,20 +2483,51 @@ static wxp_fake_refund *wxp__fake_book(wxp_fake *f, wxp_fake_order *o, wxp_str o
     wxp__fake_book_split(o, r);
     o->refunded += amount;
     o->refund_count++;
+    if (p->has_balance) p->balance -= amount;
     wxp__fake_give_back(f, o, amount);
     return r;
 }
 
-/* An order at WeChat Pay's refund count limit: 1, with the reason in msg. */
-static int wxp__fake_refund_limit(wxp_fake *f, const wxp_fake_order *o)
+/* WeChat Pay's rules for a new refund of fee on the paid order o, both APIs:
+   NULL when it may be booked, else the refusal's row with the reason in msg
+   (APIv2: WeChat Pay's own words where they are known). */
+static const wxp__fake_code *wxp__fake_refund_rules(wxp_fake *f, const wxp_fake_order *o,
+                                                    long long fee)
 {
-    char *msg = f->wxp__priv.msg;
-    size_t n;
-    if (o->refund_count < WXP_FAKE_REFUND_LIMIT) return 0;
-    n = wxp__fake_cats(msg, sizeof f->wxp__priv.msg, 0, "the order already has ");
-    n = wxp__fake_cat_int(msg, sizeof f->wxp__priv.msg, n, WXP_FAKE_REFUND_LIMIT);
-    (void)wxp__fake_cats(msg, sizeof f->wxp__priv.msg, n, " refunds, the most WeChat Pay allows on one order");
-    return 1;
+    wxp__fake_priv *p = &f->wxp__priv;
+    long long left = o->total - o->refunded;
+    const char *code = NULL, *say = NULL;
+    size_t n = 0;
+    /* One year is the pay time plus 365 days (pay.weixin.qq.com/doc/v3/merchant/4012556457). */
+    if (wxp__fake_now(f) - o->paid_at > 365LL * 86400) {
+        code = "TRADE_OVERDUE";
+        say = "the order was paid more than 365 days ago: it can no longer be refunded";
+    } else if (o->refund_count >= WXP_FAKE_REFUND_LIMIT) {
+        code = "INVALID_REQUEST";
+        n = wxp__fake_cats(p->msg, sizeof p->msg, 0, "the order already has ");
+        n = wxp__fake_cat_int(p->msg, sizeof p->msg, n, WXP_FAKE_REFUND_LIMIT);
+        say = " refunds, the most WeChat Pay allows on one order";
+    } else if (left <= 0) {
+        code = "ERROR";
+        say = p->v2 ? WXP__FAKE_ZH_ALLBACK : "the order is already refunded in full";
+    } else if (fee > left) {
+        code = "INVALID_REQUEST";
+        if (p->v2) say = WXP__FAKE_ZH_TOOMUCH;
+        else {
+            n = wxp__fake_cats(p->msg, sizeof p->msg, 0,
+                               "the refund exceeds what is left to refund on the order (");
+            n = wxp__fake_cat_int(p->msg, sizeof p->msg, n, left);
+            say = " fen)";
+        }
+    } else if (p->has_balance && fee > p->balance) {
+        code = "NOT_ENOUGH";
+        n = wxp__fake_cats(p->msg, sizeof p->msg, 0, WXP__FAKE_ZH_BASIC_SHORT " (");
+        n = wxp__fake_cat_int(p->msg, sizeof p->msg, n, p->balance);
+        say = " fen available)";
+    }
+    if (!code) return NULL;
+    (void)wxp__fake_cats(p->msg, sizeof p->msg, n, say);
+    return wxp__fake_code_by(code);
 }
 
 /* POST /v3/refund/domestic/refunds */
@@ -2345,8 +2540,15 @@ static void wxp__fake_refund_create(wxp_fake *f, const wxp_http_request *req)
     wxp_fake_from from[WXP_FAKE_MAX_FROM];
     wxp_fake_order *o;
     wxp_fake_refund *r;
+    const wxp__fake_code *rule;
 
     if (!wxp__fake_parse_body(f, req)) return;
+    if ((rc = wxp__fake_jstr(f, 0, "sub_mchid", "sub_mchid", &s)) < 0) return;
+    if (rc && wxp__fake_sub(f, s) < 0) {
+        wxp__fake_refuse(f, wxp__fake_code_by("MCH_NOT_EXISTS"),
+                         wxp__fake_say(f, "sub_mchid ", s, " is not a sub-merchant of this service provider"));
+        return;
+    }
     if ((rc = wxp__fake_jstr(f, 0, "out_refund_no", "out_refund_no", &orn)) < 0) return;
     if (rc == 0) { wxp__fake_param_error(f, "out_refund_no", " is required"); return; }
     if (!wxp__fake_outno_ok(orn, 64)) {
@@ -2439,16 +2641,8 @@ static void wxp__fake_refund_create(wxp_fake *f, const wxp_http_request *req)
         wxp__fake_error(f, 400, "PARAM_ERROR", NULL);
         return;
     }
-    if (wxp__fake_refund_limit(f, o)) {
-        wxp__fake_error(f, 400, "INVALID_REQUEST", NULL);
-        return;
-    }
-    if (refund > o->total - o->refunded) {
-        size_t n = wxp__fake_cats(p->msg, sizeof p->msg, 0,
-                                  "the refund exceeds what is left to refund on the order (");
-        n = wxp__fake_cat_int(p->msg, sizeof p->msg, n, o->total - o->refunded);
-        (void)wxp__fake_cats(p->msg, sizeof p->msg, n, " fen)");
-        wxp__fake_error(f, 403, "NOT_ENOUGH", NULL);
+    if ((rule = wxp__fake_refund_rules(f, o, refund)) != NULL) {
+        wxp__fake_refuse(f, rule, p->msg);
         return;
     }
     if (p->nrefunds >= WXP_FAKE_MAX_REFUNDS) {
@@ -2817,16 +3011,6 @@ static int wxp__fake_our_appid(const wxp_fake *f, wxp_str a)
     for (i = 0; i < WXP_FAKE_MAX_APPS; i++)
         if (c->appids[i] && wxp__fake_eq(a, c->appids[i])) return 1;
     return 0;
-}
-
-/* Index of a sub-merchant in config.sub_mchids, -1 when unknown. */
-static int wxp__fake_sub(const wxp_fake *f, wxp_str sub_mchid)
-{
-    const wxp_fake_config *c = &f->wxp__priv.cfg;
-    int i;
-    for (i = 0; i < WXP_FAKE_MAX_APPS && c->sub_mchids[i]; i++)
-        if (wxp__fake_eq(sub_mchid, c->sub_mchids[i])) return i;
-    return -1;
 }
 
 /* Who pays in: the merchant that signed, an AppID bound to it, and for a
@@ -3601,6 +3785,25 @@ static int wxp__fake_subsidy_req(wxp_fake *f, const wxp_http_request *req, int i
     return 1;
 }
 
+/* The status of a pay receipt (PAY_RECEIPT_*: SUCCESS, then PARTIAL_RETURN or
+   FULL_RETURN as returns give it back) or of a return (RETURN_RECEIPT_*), the
+   enumerations of wechatpay-go's merchantexclusivecoupon models. */
+static const char *wxp__fake_subsidy_status(const wxp_fake *f, const wxp__fake_subsidy *s, int is_return)
+{
+    const wxp__fake_priv *p = &f->wxp__priv;
+    long long returned = 0;
+    size_t i;
+    if (is_return) return s->accepted ? "RETURN_RECEIPT_ACCEPTED" : "RETURN_RECEIPT_SUCCESS";
+    if (s->accepted) return "PAY_RECEIPT_ACCEPTED";
+    for (i = 0; i < p->nsret; i++)
+        if (&p->spay[p->sret[i].pay] == s) returned += p->sret[i].amount;
+    return returned == 0 ? "PAY_RECEIPT_SUCCESS" : returned < s->amount ? "PAY_RECEIPT_PARTIAL_RETURN"
+                                                                        : "PAY_RECEIPT_FULL_RETURN";
+}
+
+/* A receipt as WeChat Pay answers it: no fail_reason (there was no failure);
+   one still ACCEPTED has no success or done time, and a return no
+   subsidy_return_receipt_id ("returned only once the return succeeded"). */
 static void wxp__fake_reply_subsidy(wxp_fake *f, const wxp__fake_subsidy *s, int is_return)
 {
     wxp__fake_priv *p = &f->wxp__priv;
@@ -3609,8 +3812,10 @@ static void wxp__fake_reply_subsidy(wxp_fake *f, const wxp__fake_subsidy *s, int
     wxp__fake_rfc3339(s->created_at, t);
     wxp_jw_init(&w, p->out, sizeof p->out);
     wxp_jw_object_begin(&w);
-    wxp_jw_key(&w, is_return ? "subsidy_return_receipt_id" : "subsidy_receipt_id");
-    wxp_jw_cstring(&w, s->receipt_id);
+    if (!is_return || !s->accepted) {
+        wxp_jw_key(&w, is_return ? "subsidy_return_receipt_id" : "subsidy_receipt_id");
+        wxp_jw_cstring(&w, s->receipt_id);
+    }
     wxp_jw_key(&w, "stock_id");        wxp_jw_cstring(&w, s->stock_id);
     wxp_jw_key(&w, "coupon_code");     wxp_jw_cstring(&w, s->coupon_code);
     wxp_jw_key(&w, "transaction_id");  wxp_jw_cstring(&w, s->transaction_id);
@@ -3619,16 +3824,14 @@ static void wxp__fake_reply_subsidy(wxp_fake *f, const wxp__fake_subsidy *s, int
     wxp_jw_key(&w, "payee_merchant");  wxp_jw_cstring(&w, s->payee);
     wxp_jw_key(&w, "amount");          wxp_jw_int(&w, s->amount);
     wxp_jw_key(&w, "description");     wxp_jw_cstring(&w, s->description);
-    wxp_jw_key(&w, "status");          wxp_jw_cstring(&w, "SUCCESS");
+    wxp_jw_key(&w, "status");          wxp_jw_cstring(&w, wxp__fake_subsidy_status(f, s, is_return));
     if (is_return) {
-        /* Every field of the receipt, the empty fail_reason too. */
-        wxp_jw_key(&w, "fail_reason");           wxp_jw_cstring(&w, "");
-        wxp_jw_key(&w, "return_done_time");      wxp_jw_cstring(&w, t);
+        if (!s->accepted) { wxp_jw_key(&w, "return_done_time"); wxp_jw_cstring(&w, t); }
         wxp_jw_key(&w, "subsidy_receipt_id");    wxp_jw_cstring(&w, p->spay[s->pay].receipt_id);
         wxp_jw_key(&w, "out_subsidy_return_no"); wxp_jw_cstring(&w, s->out_no);
         wxp_jw_key(&w, "return_create_time");    wxp_jw_cstring(&w, t);
     } else {
-        wxp_jw_key(&w, "success_time");          wxp_jw_cstring(&w, t);
+        if (!s->accepted) { wxp_jw_key(&w, "success_time"); wxp_jw_cstring(&w, t); }
         wxp_jw_key(&w, "out_subsidy_no");        wxp_jw_cstring(&w, s->out_no);
         wxp_jw_key(&w, "create_time");           wxp_jw_cstring(&w, t);
     }
@@ -3663,14 +3866,15 @@ static int wxp__fake_same_subsidy(const wxp__fake_subsidy *a, const wxp__fake_su
 static int wxp__fake_subsidy_retry(wxp_fake *f, const wxp__fake_subsidy *s, int is_return)
 {
     wxp__fake_priv *p = &f->wxp__priv;
-    const wxp__fake_subsidy *book = is_return ? p->sret : p->spay;
+    wxp__fake_subsidy *book = is_return ? p->sret : p->spay;
     const char *name = is_return ? "out_subsidy_return_no " : "out_subsidy_no ";
     size_t i, n = is_return ? p->nsret : p->nspay;
     for (i = 0; i < n; i++) {
         if (strcmp(book[i].out_no, s->out_no) != 0) continue;
-        if (wxp__fake_same_subsidy(&book[i], s))
+        if (wxp__fake_same_subsidy(&book[i], s)) {
+            book[i].accepted = 0;   /* processed since: a retry sees the outcome */
             wxp__fake_reply_subsidy(f, &book[i], is_return);
-        else
+        } else
             wxp__fake_error(f, 400, "INVALID_REQUEST",
                             wxp__fake_say(f, name, wxp_cstr(s->out_no),
                                           " was already used with other parameters"));
@@ -3694,6 +3898,7 @@ static void wxp__fake_subsidy_book(wxp_fake *f, wxp__fake_subsidy *s, int is_ret
     }
     wxp__fake_receipt_id(f, s->receipt_id, is_return ? "12" : "11");
     s->created_at = wxp__fake_now(f);
+    s->accepted = (p->cur_faults & WXP_FAKE_ACCEPTED) != 0;
     book[*n] = *s;
     wxp__fake_reply_subsidy(f, &book[(*n)++], is_return);
 }
@@ -3739,6 +3944,7 @@ static void wxp__fake_subsidy_query(wxp_fake *f, wxp_str seg)
     }
     for (i = 0; i < p->nspay; i++)
         if (strcmp(p->spay[i].receipt_id, id) == 0) {
+            p->spay[i].accepted = 0;   /* processed by the time it is asked for */
             wxp__fake_reply_subsidy(f, &p->spay[i], 0);
             return;
         }
@@ -3795,10 +4001,6 @@ static void wxp__fake_subsidy_return(wxp_fake *f, const wxp_http_request *req)
 #define WXP__FAKE_ZH_XMLERR   "XML\xe6\xa0\xbc\xe5\xbc\x8f\xe9\x94\x99\xe8\xaf\xaf"
 #define WXP__FAKE_ZH_BADTID   "\xe6\x97\xa0\xe6\x95\x88transaction_id"
 #define WXP__FAKE_ZH_NOORDER  "\xe8\xae\xa2\xe5\x8d\x95\xe4\xb8\x8d\xe5\xad\x98\xe5\x9c\xa8"
-#define WXP__FAKE_ZH_ALLBACK  "\xe8\xae\xa2\xe5\x8d\x95\xe5\xb7\xb2\xe5\x85\xa8\xe9\xa2\x9d" \
-                              "\xe9\x80\x80\xe6\xac\xbe"
-#define WXP__FAKE_ZH_TOOMUCH  "refund_fee\xe5\xa4\xa7\xe4\xba\x8e\xe5\x8f\xaf\xe9\x80\x80" \
-                              "\xe9\x87\x91\xe9\xa2\x9d"
 #define WXP__FAKE_ZH_MISMATCH "\xe8\xae\xa2\xe5\x8d\x95\xe9\x87\x91\xe9\xa2\x9d\xe6\x88\x96" \
     "\xe9\x80\x80\xe6\xac\xbe\xe9\x87\x91\xe9\xa2\x9d\xe4\xb8\x8e\xe4\xb9\x8b\xe5\x89\x8d" \
     "\xe8\xaf\xb7\xe6\xb1\x82\xe4\xb8\x8d\xe4\xb8\x80\xe8\x87\xb4\x2c\xe8\xaf\xb7\xe6\xa0" \
@@ -3806,7 +4008,6 @@ static void wxp__fake_subsidy_return(wxp_fake *f, const wxp_http_request *req)
 /* "the paying user's change", as APIv2 refund queries spell the destination */
 #define WXP__FAKE_ZH_CHANGE_V2 "\xe6\x94\xaf\xe4\xbb\x98\xe7\x94\xa8\xe6\x88\xb7\xe7\x9a\x84" \
                                "\xe9\x9b\xb6\xe9\x92\xb1"
-#define WXP__FAKE_ZH_TIMEOUT  "\xe7\xb3\xbb\xe7\xbb\x9f\xe8\xb6\x85\xe6\x97\xb6"
 #define WXP__FAKE_ZH_NOMATCH  "appid\xe5\x92\x8c" "mch_id\xe4\xb8\x8d\xe5\x8c\xb9\xe9\x85\x8d"
 
 /* The APIv2 request paths the fake serves under /secapi/ or /pay/. */
@@ -4089,9 +4290,15 @@ static void wxp__fake_v2_refund(wxp_fake *f, const wxp_http_request *req, int wi
     long long total = 0, fee = 0;
     int st = wxp__fake_v2_parse(f, req), has_tid, has_otn;
     const char *account = "REFUND_SOURCE_UNSETTLED_FUNDS";
+    const wxp__fake_code *rule;
     wxp_fake_order *o;
     wxp_fake_refund *r;
     if (st < 0 || !wxp__fake_v2_appid(f, st)) return;
+    if (wxp__fake_v2_get(f, "sub_mch_id", &v) && wxp__fake_sub(f, v) < 0) {
+        wxp__fake_v2_result_fail(f, st, "MCHID_NOT_EXIST",
+                                 wxp__fake_say(f, "sub_mch_id ", v, " is not a sub-merchant of this service provider"));
+        return;
+    }
     if (!wxp__fake_v2_get(f, "out_refund_no", &orn) || !wxp__fake_outno_ok(orn, 64)) {
         wxp__fake_v2_result_fail(f, st, "PARAM_ERROR",
                                  "out_refund_no must be 1-64 of [0-9A-Za-z_-|*@]");
@@ -4168,16 +4375,8 @@ static void wxp__fake_v2_refund(wxp_fake *f, const wxp_http_request *req, int wi
         wxp__fake_v2_result_fail(f, st, "REFUND_FEE_MISMATCH", WXP__FAKE_ZH_MISMATCH);
         return;
     }
-    if (wxp__fake_refund_limit(f, o)) {
-        wxp__fake_v2_result_fail(f, st, "INVALID_REQUEST", p->msg);
-        return;
-    }
-    if (o->refunded >= o->total) {
-        wxp__fake_v2_result_fail(f, st, "ERROR", WXP__FAKE_ZH_ALLBACK);
-        return;
-    }
-    if (fee > o->total - o->refunded) {
-        wxp__fake_v2_result_fail(f, st, "INVALID_REQUEST", WXP__FAKE_ZH_TOOMUCH);
+    if ((rule = wxp__fake_refund_rules(f, o, fee)) != NULL) {
+        wxp__fake_v2_result_fail(f, st, rule->v2, p->msg);
         return;
     }
     if (p->nrefunds >= WXP_FAKE_MAX_REFUNDS) {
@@ -4474,15 +4673,6 @@ static void wxp__fake_v2_reverse(wxp_fake *f, const wxp_http_request *req)
     wxp__fake_v2_head(f, 1);
     wxp__fake_v2_s(f, "recall", (p->cur_faults & WXP_FAKE_RECALL) ? "Y" : "N");
     wxp__fake_v2_finish(f, st);
-}
-
-/* WXP_FAKE_SYSTEM_ERROR on APIv2: return_code SUCCESS, result_code FAIL,
-   err_code SYSTEMERROR, signed with the request's sign_type; nothing booked. */
-static void wxp__fake_v2_system_error(wxp_fake *f, const wxp_http_request *req)
-{
-    int st = wxp__fake_v2_read(f, req);
-    if (st < 0) return;
-    wxp__fake_v2_result_fail(f, st, "SYSTEMERROR", WXP__FAKE_ZH_TIMEOUT);
 }
 
 static void wxp__fake_v2_route(wxp_fake *f, const wxp_http_request *req, const char *m,
@@ -5270,19 +5460,52 @@ static int wxp__fake_emit(wxp_fake *f, wxp_http_response *res, const wxp__fake_e
     return 0;
 }
 
-/* The answer of WXP_FAKE_SYSTEM_ERROR and _BOOKED_ERROR, in the request's API. */
-static void wxp__fake_system_error(wxp_fake *f, const wxp_http_request *req)
+/* A refusal of row c in the request's API, nothing processed: APIv3 its
+   status and code; APIv2 result_code FAIL with err_code, signed with the
+   request's sign_type (or the unsigned return_code FAIL of c->v2_return). */
+static void wxp__fake_refusal(wxp_fake *f, const wxp_http_request *req, const wxp__fake_code *c)
 {
     f->wxp__priv.dl_bill = 0;
 #ifndef WXP_NO_V2
     if (f->wxp__priv.v2) {
-        wxp__fake_v2_system_error(f, req);
+        int st = wxp__fake_v2_read(f, req);
+        if (st < 0) return;
+        if (c->v2_return) wxp__fake_v2_return_fail(f, c->msg);
+        else wxp__fake_v2_result_fail(f, st, c->v2, c->msg);
         return;
     }
 #else
     (void)req;
 #endif
-    wxp__fake_error(f, 500, "SYSTEM_ERROR", "system error, retry with the same parameters");
+    wxp__fake_refuse(f, c, NULL);
+}
+
+/* The answer of WXP_FAKE_SYSTEM_ERROR and _BOOKED_ERROR (APIv2 SYSTEMERROR). */
+static void wxp__fake_system_error(wxp_fake *f, const wxp_http_request *req)
+{
+    wxp__fake_refusal(f, req, wxp__fake_code_by("SYSTEM_ERROR"));
+}
+
+/* A refund application, either API: what config.refund_fail_qps counts. */
+static int wxp__fake_refund_apply(const wxp_http_request *req, wxp_str path)
+{
+    return req->method && strcmp(req->method, "POST") == 0 &&
+           (wxp__fake_eq(path, "/v3/refund/domestic/refunds") || wxp__fake_eq(path, "/secapi/pay/refund") ||
+            wxp__fake_eq(path, "/secapi/pay/refundv2"));
+}
+
+/* Counts a failed refund application; past config.refund_fail_qps in one
+   second of the clock, refund applications are refused for 60 s (WeChat Pay:
+   "continuous erroneous requests: briefly blocked, retry after a minute"). */
+static void wxp__fake_count_fail(wxp_fake *f)
+{
+    wxp__fake_priv *p = &f->wxp__priv;
+    long long now = wxp__fake_now(f);
+    if (now != p->fail_second) {
+        p->fail_second = now;
+        p->fail_count = 0;
+    }
+    if (++p->fail_count > p->cfg.refund_fail_qps) p->blocked_until = now + 60;
 }
 
 WXP_FAKE_API int wxp_fake_transport(void *user, const wxp_http_request *req,
@@ -5294,7 +5517,7 @@ WXP_FAKE_API int wxp_fake_transport(void *user, const wxp_http_request *req,
     const wxp__fake_entry *e = NULL;
     wxp_str query, path;
     unsigned faults;
-    int rc;
+    int rc, limited;
     if (errbuf && errbuf_size) errbuf[0] = 0;
     if (!f || !req || !res) {
         wxp__fake_errbuf(errbuf, errbuf_size, "fake: ", "NULL fake, request or response");
@@ -5335,8 +5558,15 @@ WXP_FAKE_API int wxp_fake_transport(void *user, const wxp_http_request *req,
                          "(it never reached the server)");
         return 1;
     }
+    limited = p->cfg.refund_fail_qps && wxp__fake_refund_apply(req, path);
     if (faults & WXP_FAKE_SYSTEM_ERROR) {
         wxp__fake_system_error(f, req);
+    } else if (p->fail_row && wxp__fake_scope_take(&p->fail_times, p->fail_path, &path)) {
+        wxp__fake_refusal(f, req, &wxp__fake_codes[p->fail_row - 1]);
+        if (!p->fail_times) p->fail_row = 0;
+    } else if (limited && wxp__fake_now(f) < p->blocked_until) {
+        wxp__fake_refusal(f, req, wxp__fake_code_by("INVALID_REQ_TOO_MUCH"));
+        limited = 0;    /* blocked, not counted */
     } else if (p->nscript) {
         e = &p->script[0];
         (void)wxp__fake_copy(p->out, sizeof p->out, p->arena, e->body_len);
@@ -5348,6 +5578,7 @@ WXP_FAKE_API int wxp_fake_transport(void *user, const wxp_http_request *req,
         if (faults & WXP_FAKE_BOOKED_ERROR)   /* booked, and yet a system error */
             wxp__fake_system_error(f, req);
     }
+    if (limited && p->code[0]) wxp__fake_count_fail(f);
     rc = p->dl_bill ? wxp__fake_emit_bill(f, res, faults, errbuf, errbuf_size)
                     : wxp__fake_emit(f, res, e, faults, errbuf, errbuf_size);
     p->sign_serial = NULL;
