@@ -79,7 +79,8 @@
           /secapi/ and /pay/ are APIv2 (the last section); the others APIv3:
           - Authorization: scheme WECHATPAY2-SHA256-RSA2048 and the quoted fields
             mchid, nonce_str, signature, timestamp, serial_no in any order; mchid
-            must be config.mchid, serial_no config.merchant_serial (case-blind;
+            must be config.mchid (else 404 MCH_NOT_EXISTS: the only merchant it
+            knows), serial_no config.merchant_serial (case-blind;
             not checked when unset), timestamp within max_skew_s of the clock,
             signature RSA-SHA256 over METHOD\nPATH?QUERY\nTIMESTAMP\nNONCE\nBODY\n
             under config.merchant_key (not checked when unset). Any failure, or
@@ -89,13 +90,22 @@
             amount.refund, amount.total integers, amount.currency "CNY"; optional
             reason (<= 80 characters), notify_url (https), funds_account
             ("AVAILABLE"), amount.from[] {account AVAILABLE|UNAVAILABLE, amount},
-            goods_detail[]. Bad or missing fields: 400 PARAM_ERROR. Unknown
+            goods_detail[], sub_mchid (one of config.sub_mchids, else 404
+            MCH_NOT_EXISTS). Bad or missing fields: 400 PARAM_ERROR. Unknown
             or unpaid order: 404 RESOURCE_NOT_EXISTS. A known out_refund_no with
             the same order and amount: 200 with the same refund, booked once;
             different: 400 INVALID_REQUEST. amount.total not the order's: 400
-            PARAM_ERROR. The 51st refund of an order: 400 INVALID_REQUEST. More
-            than is left: 403 NOT_ENOUGH. Else 200 with the refund, status
-            PROCESSING. Coupons of the order (wxp_fake_order_coupon) each get
+            PARAM_ERROR. Then WeChat Pay's refund rules, in this order (the
+            APIv2 refunds share them): paid more than 365 days before the clock,
+            the 51st refund of an order, nothing left, more than is left: 400
+            INVALID_REQUEST (the message says which); more than the merchant's
+            balance (wxp_fake_set_balance): 403 NOT_ENOUGH. Else 200 with the
+            refund, status PROCESSING, no success_time (it comes once the refund
+            succeeded), funds_account AVAILABLE when asked for, else UNSETTLED.
+            With config.refund_fail_qps, failing refund applications past that
+            many in one second of the clock block refund applications for 60 s:
+            429 FREQUENCY_LIMITED (APIv2: INVALID_REQ_TOO_MUCH).
+            Coupons of the order (wxp_fake_order_coupon) each get
             back a share (cumulative coupon fee * refunded / total, the last
             refund giving back exactly the rest): amount.payer_total and
             payer_refund are the cash parts, discount_refund the coupon part,
@@ -218,7 +228,9 @@
             payee_merchant, amount (1 fen - 5000 CNY), description (1-1024
             characters), out_subsidy_no}: books a subsidy for a USED coupon
             and a paid transaction: 200 {subsidy_receipt_id (28 digits), the
-            request's fields, status SUCCESS, success_time, create_time}. The
+            request's fields, status PAY_RECEIPT_SUCCESS (PARTIAL_RETURN,
+            FULL_RETURN once returns gave part or all of it back), success_time,
+            create_time; no fail_reason}. The
             same out_subsidy_no: the same receipt (other parameters: 400
             INVALID_REQUEST). Unknown coupon or transaction: 404
             RESOURCE_NOT_EXISTS; coupon not USED: 400 INVALID_REQUEST; bad
@@ -230,11 +242,16 @@
             out_subsidy_return_no}: returns at most what was paid for the
             (stock_id, coupon_code, transaction_id), less earlier returns: more:
             400 INVALID_REQUEST; nothing paid: 404 RESOURCE_NOT_EXISTS; payer or
-            payee not the payment's: 400 INVALID_REQUEST. 200 with every field
-            of wxp_subsidy_return_receipt: subsidy_return_receipt_id, the
-            request's fields, status SUCCESS, fail_reason "", return_done_time,
-            subsidy_receipt_id (the first payment), return_create_time. The
-            same out_subsidy_return_no: the same receipt.
+            payee not the payment's: 400 INVALID_REQUEST. 200 with
+            subsidy_return_receipt_id, the request's fields, status
+            RETURN_RECEIPT_SUCCESS, return_done_time, subsidy_receipt_id (the
+            first payment), out_subsidy_return_no, return_create_time; no
+            fail_reason. The same out_subsidy_return_no: the same receipt.
+            WXP_FAKE_ACCEPTED books a pay or return still being processed:
+            status PAY_RECEIPT_ACCEPTED / RETURN_RECEIPT_ACCEPTED, no
+            success_time / return_done_time, and a return without
+            subsidy_return_receipt_id; the query of the pay receipt, or a retry,
+            then sees it done.
           - GET /v3/bill/tradebill?bill_date=YYYY-MM-DD[&bill_type=ALL|SUCCESS|
             REFUND][&tar_type=GZIP][&sub_mchid=...] (sub_mchid is not read): a
             bill registered with wxp_fake_add_bill: 200 {"hash_type":"SHA1",
@@ -288,10 +305,12 @@
          INVALID_TRANSACTIONID (by transaction_id) or ORDERNOTEXIST; a known
          out_refund_no: the same refund (another fee or total_fee:
          REFUND_FEE_MISMATCH; another order: INVALID_REQUEST); total_fee not the
-         order's: REFUND_FEE_MISMATCH; the 51st refund: INVALID_REQUEST; nothing
-         left: ERROR "订单已全额退款"; more than is left: INVALID_REQUEST
-         "refund_fee大于可退金额" (WeChat Pay's codes for these; NOTENOUGH means
-         the merchant's balance is short). Success: transaction_id,
+         order's: REFUND_FEE_MISMATCH; sub_mch_id not one of config.sub_mchids:
+         MCHID_NOT_EXIST; paid more than 365 days ago: TRADE_OVERDUE; the 51st
+         refund: INVALID_REQUEST; nothing left: ERROR "订单已全额退款"; more than
+         is left: INVALID_REQUEST "refund_fee大于可退金额"; more than the
+         merchant's balance (wxp_fake_set_balance): NOTENOUGH (WeChat Pay's
+         codes for these). Success: transaction_id,
          out_trade_no, out_refund_no, refund_id, refund_fee,
          settlement_refund_fee, total_fee, settlement_total_fee, fee_type CNY,
          cash_fee, cash_refund_fee, coupon_refund_fee, coupon_refund_count and
@@ -375,8 +394,34 @@
                                WXP_FAKE_SYSTEM_ERROR (what was booked stays)
        WXP_FAKE_RECALL         APIv2 reverse: result SUCCESS, recall Y, nothing
                                reversed (WeChat Pay's "call reverse again")
-       Callbacks ignore the last five, and never take faults scoped to a path
+       WXP_FAKE_ACCEPTED       subsidy pay or return: booked, answered ACCEPTED
+                               (see the subsidy routes)
+       Callbacks ignore the last six, and never take faults scoped to a path
        with wxp_fake_fault_on.
+
+   SCRIPTED REFUSALS (wxp_fake_fail_with(f, path, code, times); either name)
+       code                   APIv3                      APIv2 (err_code)
+       SYSTEM_ERROR           500 SYSTEM_ERROR           SYSTEMERROR
+       FREQUENCY_LIMITED      429 FREQUENCY_LIMITED      FREQUENCY_LIMITED
+       USER_ACCOUNT_ABNORMAL  403 USER_ACCOUNT_ABNORMAL  USER_ACCOUNT_ABNORMAL
+       MCH_NOT_EXISTS         404 MCH_NOT_EXISTS         MCHID_NOT_EXIST
+       NO_AUTH                403 NO_AUTH                NOAUTH
+       SIGN_ERROR             401 SIGN_ERROR             return_code FAIL 签名错误
+       PARAM_ERROR            400 PARAM_ERROR            PARAM_ERROR
+       INVALID_REQUEST        400 INVALID_REQUEST        INVALID_REQUEST
+       NOT_ENOUGH             403 NOT_ENOUGH             NOTENOUGH
+       RESOURCE_NOT_EXISTS    404 RESOURCE_NOT_EXISTS    ORDERNOTEXIST
+       TRADE_OVERDUE          400 INVALID_REQUEST        TRADE_OVERDUE
+       BIZERR_NEED_RETRY      500 SYSTEM_ERROR           BIZERR_NEED_RETRY
+       INVALID_REQ_TOO_MUCH   429 FREQUENCY_LIMITED      INVALID_REQ_TOO_MUCH
+       ERROR                  400 INVALID_REQUEST        ERROR
+       ORDER_NOT_READY        400 INVALID_REQUEST        ORDER_NOT_READY
+       INVALID_TRANSACTIONID  400 PARAM_ERROR            INVALID_TRANSACTIONID
+       APPID_NOT_EXIST        400 PARAM_ERROR            APPID_NOT_EXIST
+       XML_FORMAT_ERROR       400 PARAM_ERROR            return_code FAIL XML格式错误
+       CERT_ERROR             401 SIGN_ERROR             CERT_ERROR
+       APIv3's statuses and codes are those of the refund page's error table;
+       a code only APIv2 has answers APIv3 with the APIv3 code of its kind.
 
    BUILD OPTIONS (define before including; each has a default)
        WXP_FAKE_MAX_ORDERS    16   orders in the book
