@@ -71,7 +71,10 @@
           to that path take them, the others leave them pending).
           WXP_FAKE_DROP fails the transport here: nothing is processed.
           WXP_FAKE_SYSTEM_ERROR answers 500 SYSTEM_ERROR (APIv2: see below)
-          without looking at the queue or booking anything.
+          without looking at the queue or booking anything; so does a pending
+          wxp_fake_fail_with for this path, with its code (SCRIPTED REFUSALS);
+          so does a refund application while config.refund_fail_qps blocks
+          refunds (429 FREQUENCY_LIMITED, APIv2 INVALID_REQ_TOO_MUCH).
        5. A queued canned answer (wxp_fake_push*) is sent as is: no checks.
        6. Otherwise the simulator answers, as WeChat Pay does (then, with
           WXP_FAKE_BOOKED_ERROR, the answer is replaced by the system error of
