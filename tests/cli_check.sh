@@ -254,7 +254,7 @@ t "WXPAY_CONFIG names the file" 0 env WXPAY_CONFIG="$T/conf/wxpay.conf" "$W" cal
     "/v3/pay/transactions/id/4200000000201407033233368018?mchid=1900009191"
 t "environment overrides the file" 1 env WXPAY_MCHID=1900000001 "$W" call GET \
     "/v3/pay/transactions/id/4200000000201407033233368018?mchid=1900009191" --config "$T/conf/wxpay.conf"
-err_has "the simulator refused the environment's mchid" "SIGN_ERROR"
+err_has "the simulator refused the environment's mchid" "MCH_NOT_EXISTS"
 t "a flag overrides the environment" 0 env WXPAY_MCHID=1900000001 "$W" call GET \
     "/v3/pay/transactions/id/4200000000201407033233368018?mchid=1900009191" --config "$T/conf/wxpay.conf" \
     --mchid 1900009191
