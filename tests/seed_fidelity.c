@@ -690,6 +690,14 @@ static void every_code_by_script(void **state)
     assert_int_equal(wxp_fake_fail_with(&fake, NULL, "NO_AUTH", 1), WXP_OK);
     assert_int_equal(wxp_fake_fail_with(&fake, NULL, "NO_AUTH", 0), WXP_OK);
     assert_int_equal(v3_refund(ORDER, "R-CLEARED", 1, 100000, &r), WXP_OK);
+    /* So does wxp_fake_clear_script; a count of 2 answers twice. */
+    assert_int_equal(wxp_fake_fail_with(&fake, NULL, "NO_AUTH", 1), WXP_OK);
+    wxp_fake_clear_script(&fake);
+    assert_int_equal(v3_refund(ORDER, "R-CLEARED-2", 1, 100000, &r), WXP_OK);
+    assert_int_equal(wxp_fake_fail_with(&fake, NULL, "USER_ACCOUNT_ABNORMAL", 2), WXP_OK);
+    assert_v3(v3_refund(ORDER, "R-TWICE", 1, 100000, &r), &r, 403, "USER_ACCOUNT_ABNORMAL");
+    assert_v3(v3_refund(ORDER, "R-TWICE", 1, 100000, &r), &r, 403, "USER_ACCOUNT_ABNORMAL");
+    assert_int_equal(v3_refund(ORDER, "R-TWICE", 1, 100000, &r), WXP_OK);
 }
 
 /* ---- the answers against the official examples -------------------------------- */

@@ -1013,7 +1013,7 @@ WXP_FAKE_API WXP_NODISCARD wxp_err wxp_fake_push_raw(wxp_fake *f, int status,
 WXP_FAKE_API WXP_NODISCARD wxp_err wxp_fake_push_fail(wxp_fake *f, const char *reason);
 /* Queued answers and failures not yet used. */
 WXP_FAKE_API size_t wxp_fake_pending(const wxp_fake *f);
-/* Drops the queue and the pending faults. */
+/* Drops the queue, the pending faults and the pending wxp_fake_fail_with. */
 WXP_FAKE_API void wxp_fake_clear_script(wxp_fake *f);
 
 /* ---- faults ----------------------------------------------------------------- */
@@ -1039,8 +1039,8 @@ WXP_FAKE_API void wxp_fake_fault_age(wxp_fake *f, long long seconds);
    and XML_FORMAT_ERROR). code is either spelling (NOT_ENOUGH or NOTENOUGH); a
    code that APIv3 does not list answers there as the APIv3 code of that case
    (TRADE_OVERDUE: 400 INVALID_REQUEST). The table is under "SCRIPTED
-   REFUSALS" above. Replaces a pending one; times 0 clears it. WXP_E_ARG for
-   a code not in the table. Unaffected by wxp_fake_clear_script. */
+   REFUSALS" above. Replaces a pending one; times 0 (or wxp_fake_clear_script)
+   drops it. WXP_E_ARG for a code not in the table. */
 WXP_FAKE_API WXP_NODISCARD wxp_err wxp_fake_fail_with(wxp_fake *f, const char *path,
                                                       const char *code, unsigned times);
 /* The merchant's refundable balance becomes fen (negative: unlimited, the
@@ -2002,6 +2002,9 @@ WXP_FAKE_API void wxp_fake_clear_script(wxp_fake *f)
     f->wxp__priv.fault_times = 0;
     f->wxp__priv.fault_path[0] = 0;     /* else a later fault stays scoped to it */
     f->wxp__priv.age = 0;
+    f->wxp__priv.fail_row = 0;
+    f->wxp__priv.fail_times = 0;
+    f->wxp__priv.fail_path[0] = 0;
 }
 
 /* ==== >>fake:faults ========================================================= */
