@@ -714,21 +714,21 @@ static const char official_refund[] =
     "\"amount\":{\"total\":100,\"refund\":100,\"from\":[{\"account\":\"AVAILABLE\",\"amount\":444}],"
     "\"payer_total\":90,\"payer_refund\":90,\"settlement_refund\":100,\"settlement_total\":100,"
     "\"discount_refund\":10,\"currency\":\"CNY\",\"refund_fee\":100},"
-    "\"promotion_detail\":[{\"promotion_id\":\"109519\",\"scope\":\"SINGLE\",\"type\":\"DISCOUNT\",\"amount\":5,"
+    "\"promotion_detail\":[{\"promotion_id\":\"109519\",\"scope\":\"GLOBAL\",\"type\":\"COUPON\",\"amount\":5,"
     "\"refund_amount\":100,\"goods_detail\":[{\"merchant_goods_id\":\"1217752501201407033233368018\","
-    "\"wechatpay_goods_id\":\"1001\",\"goods_name\":\"iPhone6s 16G\",\"unit_price\":100,"
-    "\"refund_amount\":100,\"refund_quantity\":1}]}]}";
+    "\"wechatpay_goods_id\":\"1001\",\"goods_name\":\"iPhone6s 16G\",\"unit_price\":528800,"
+    "\"refund_amount\":528800,\"refund_quantity\":1}]}]}";
 
 /* Fields of the example the simulator's answer may lack, and why: the fee
    refund (手续费退款金额) exists only for merchants charged a fee per order;
-   goods_detail lists single-item (SINGLE) promotions, the simulator's coupons
-   are GLOBAL; success_time comes only with SUCCESS. */
+   goods_detail lists the goods of single-item promotions, and the
+   simulator's orders have no goods; success_time comes only with SUCCESS. */
 static const char *const refund_absent_ok[] = { "amount.refund_fee", "promotion_detail[].goods_detail[]", NULL };
 static const char *const processing_absent_ok[] = { "amount.refund_fee", "promotion_detail[].goods_detail[]",
                                                     "success_time", NULL };
 
-/* The refund callback's resource, 通知示例 of
-   https://pay.weixin.qq.com/doc/v3/merchant/4012791886 (退款结果通知). */
+/* The refund callback's resource, 通知示例 of 退款结果通知,
+   https://pay.weixin.qq.com/wiki/doc/apiv3/apis/chapter3_5_11.shtml. */
 static const char official_refund_notify[] =
     "{\"mchid\":\"1900000100\",\"transaction_id\":\"1008450740201411110005820873\","
     "\"out_trade_no\":\"20150806125346\",\"refund_id\":\"50200207182018070300011301001\","
@@ -748,7 +748,7 @@ static void refund_answers_match_the_official_example(void **state)
     (void)state;
     start();
     assert_int_equal(wxp_fake_add_order(&fake, ORDER, NULL, 100), WXP_OK);
-    assert_int_equal(wxp_fake_order_coupon(&fake, ORDER, "109519", "NO_CASH", 10), WXP_OK);
+    assert_int_equal(wxp_fake_order_coupon(&fake, ORDER, "109519", "CASH", 10), WXP_OK);
     /* amount.from as the example has it. */
     assert_int_equal(wxp_v3_request(&client, "POST", "/v3/refund/domestic/refunds",
                                     wxp_cstr("{\"out_trade_no\":\"" ORDER "\",\"out_refund_no\":\"R-EX\","
@@ -765,7 +765,7 @@ static void refund_answers_match_the_official_example(void **state)
     /* The enumerations: status, channel, funds_account, scope, type, account. */
     assert_non_null(strstr(test_cstr(r.body), "\"channel\":\"ORIGINAL\""));
     assert_non_null(strstr(test_cstr(r.body), "\"status\":\"SUCCESS\""));
-    assert_non_null(strstr(test_cstr(r.body), "\"type\":\"DISCOUNT\""));
+    assert_non_null(strstr(test_cstr(r.body), "\"scope\":\"GLOBAL\",\"type\":\"COUPON\""));
 
     /* The callback of that refund. */
     assert_int_equal(wxp_fake_notify_refund(&fake, wxp_cstr(WXP_TEST_APIV3_KEY), "R-EX", body, sizeof body, &len,
