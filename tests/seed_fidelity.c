@@ -779,15 +779,22 @@ static void refund_answers_match_the_official_example(void **state)
     same_shape_as(official_refund_notify, &doc, NULL);
 }
 
-/* POST /v3/marketing/busifavor/coupons/return: seeds 000 and 001 (the one
-   answer field), example of https://pay.weixin.qq.com/wiki/doc/apiv3/apis/chapter9_2_13.shtml. */
+/* POST /v3/marketing/busifavor/coupons/return
+   (https://pay.weixin.qq.com/wiki/doc/apiv3/apis/chapter9_2_13.shtml): its one
+   answer field, as seeds 000 and 001 list it, an RFC 3339 time. The page's
+   own example was not retrievable here; the value is illustrative. */
 static const char official_coupon_return[] = "{\"wechatpay_return_time\":\"2020-05-20T13:29:35.120+08:00\"}";
 
-/* POST /v3/marketing/busifavor/subsidy/return-receipts: the fields of seed 002
-   and https://pay.weixin.qq.com/wiki/doc/apiv3/apis/chapter9_2_17.shtml, with
-   the status and fail_reason enumerations of the official Go SDK
-   (wechatpay-go services/merchantexclusivecoupon/models.go,
-   SubsidyReturnReceipt). fail_reason: "only when the return failed". */
+/* POST /v3/marketing/busifavor/subsidy/return-receipts
+   (https://pay.weixin.qq.com/wiki/doc/apiv3/apis/chapter9_2_17.shtml): the
+   page's example was not retrievable here, so this is its field list (seed
+   002) with the types, presence and enumerations of the official Go SDK's
+   model (github.com/wechatpay-apiv3/wechatpay-go,
+   services/merchantexclusivecoupon/models.go, SubsidyReturnReceipt: status
+   RETURN_RECEIPT_{UNKNOWN,ACCEPTED,SUCCESS,FAIL}; fail_reason
+   RETURN_RECEIPT_{INSUFFICIENT_BALANCE,OTHER} "only when the return failed";
+   subsidy_return_receipt_id "only once the return succeeded"); values are
+   illustrative. */
 static const char official_subsidy_return[] =
     "{\"subsidy_return_receipt_id\":\"1120200119165100000000000001\",\"stock_id\":\"128888000000001\","
     "\"coupon_code\":\"ABCD12345678\",\"transaction_id\":\"4200000913202101152566792388\","
