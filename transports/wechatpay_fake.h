@@ -420,6 +420,7 @@
        ERROR                  400 INVALID_REQUEST        ERROR
        ORDER_NOT_READY        400 INVALID_REQUEST        ORDER_NOT_READY
        INVALID_TRANSACTIONID  400 PARAM_ERROR            INVALID_TRANSACTIONID
+       REFUNDNOTEXIST         404 RESOURCE_NOT_EXISTS    REFUNDNOTEXIST
        APPID_NOT_EXIST        400 PARAM_ERROR            APPID_NOT_EXIST
        XML_FORMAT_ERROR       400 PARAM_ERROR            return_code FAIL XML格式错误
        CERT_ERROR             401 SIGN_ERROR             CERT_ERROR
@@ -1467,8 +1468,8 @@ static void wxp__fake_time_end(long long t, char out[15])
    unsigned, as WeChat Pay refuses what it cannot read or authenticate) and the
    official description. APIv3 rows: the error table of POST
    /v3/refund/domestic/refunds (pay.weixin.qq.com/doc/v3/merchant/4012556457);
-   APIv2 rows: the table of /secapi/pay/refund (pay.weixin.qq.com/wiki/doc/api/
-   jsapi.php?chapter=9_4). A case only APIv2 names answers APIv3 with the APIv3
+   APIv2 rows: the tables of /secapi/pay/refund and /pay/refundquery
+   (pay.weixin.qq.com/wiki/doc/api/jsapi.php?chapter=9_4, 9_5). A case only APIv2 names answers APIv3 with the APIv3
    code of that kind of case: business rules 400 INVALID_REQUEST, "retry the
    same request" 500 SYSTEM_ERROR, too many requests 429 FREQUENCY_LIMITED. */
 typedef struct wxp__fake_code {
@@ -1508,6 +1509,8 @@ static const wxp__fake_code wxp__fake_codes[] = {
       "\xe8\xae\xa2\xe5\x8d\x95\xe5\xa4\x84\xe7\x90\x86\xe4\xb8\xad\xef\xbc\x8c\xe6\x9a\x82\xe6\x97\xb6\xe6\x97\xa0"
       "\xe6\xb3\x95\xe9\x80\x80\xe6\xac\xbe" },
     { "PARAM_ERROR", 400, "INVALID_TRANSACTIONID", 0, "\xe6\x97\xa0\xe6\x95\x88transaction_id" },
+    { "RESOURCE_NOT_EXISTS", 404, "REFUNDNOTEXIST", 0,   /* refundquery: "refund query failed" */
+      "\xe9\x80\x80\xe6\xac\xbe\xe8\xae\xa2\xe5\x8d\x95\xe6\x9f\xa5\xe8\xaf\xa2\xe5\xa4\xb1\xe8\xb4\xa5" },
     { "PARAM_ERROR", 400, "APPID_NOT_EXIST", 0, "APPID\xe4\xb8\x8d\xe5\xad\x98\xe5\x9c\xa8" },
     { "PARAM_ERROR", 400, "XML_FORMAT_ERROR", 1, "XML\xe6\xa0\xbc\xe5\xbc\x8f\xe9\x94\x99\xe8\xaf\xaf" },
     { "SIGN_ERROR", 401, "CERT_ERROR", 0, "\xe8\xaf\x81\xe4\xb9\xa6\xe6\xa0\xa1\xe9\xaa\x8c\xe9\x94\x99\xe8\xaf\xaf" }
