@@ -1,6 +1,10 @@
 # wechatpay.h - build, test and checks (GNU make).
 #   make              cli, examples, tests and the C/C++ compile checks
-#   make test         cmocka tests, then the same under ASan+UBSan, then the no-malloc proof
+#   make test         cmocka tests, then the same under ASan+UBSan, then the no-malloc proof,
+#                     ... README's C blocks, docs/API.md's freshness, the install; one
+#                     summary line at the end
+#   make examples     every examples/*.c -> build/<name>
+#   make api-doc      docs/API.md from wechatpay.h's comments (tools/api_doc.awk)
 #   make test-clang   the same with clang (outputs in build/clang), less the install check
 #   make valgrind | run | bench | symcheck | clean
 #   make fuzz | test-O0 | test-O2 | test-m32 | size   (see the end of this file)
@@ -60,27 +64,46 @@ $(CURL_USERS): LDLIBS += $(CURL_LIBS)
 # Packaging does not depend on the compiler: test-clang leaves this out (INSTALL_CHECK=).
 INSTALL_CHECK ?= $(wildcard tests/install_check.sh)
 
-.PHONY: all test test-clang clang valgrind run bench symcheck clean install install-lib uninstall soak
+.PHONY: all test test-clang clang valgrind run bench symcheck clean install install-lib uninstall soak examples api-doc
 .DELETE_ON_ERROR:
 
 all: $(CLI) $(EXAMPLES) $(BUILD)/tests $(CHECKS) $(POS_FAULTS)
 
-test: $(BUILD)/tests $(BUILD)/tests-asan $(EXAMPLES) $(NOMALLOC) $(CURLTEST) $(OSSL_VEC) $(FAKE_EP) $(SEED_FID) $(POS_SALE) $(POS_FAULTS) $(PAYMENTS) $(CHECKS) $(CLI) $(BUILD)/quickstart
-	./$(BUILD)/tests
-	./$(BUILD)/tests-asan
-	@echo "== README's Quick start"; ./$(BUILD)/quickstart | grep -qx PROCESSING
-	@for e in $(EXAMPLES); do echo "== $$e"; ./$$e > $(BUILD)/example.out || { cat $(BUILD)/example.out; exit 1; }; done
-	$(if $(NOMALLOC),./$(NOMALLOC))
-	$(if $(CURLTEST),./$(CURLTEST))
-	$(if $(SOCKTEST),./$(SOCKTEST))
-	$(if $(OSSL_VEC),./$(OSSL_VEC))
-	$(if $(FAKE_EP),./$(FAKE_EP))
-	$(foreach t,$(SEED_FID),./$(t) &&) true
-	$(if $(POS_SALE),./$(POS_SALE))
-	$(if $(POS_FAULTS),./$(POS_FAULTS))
-	$(if $(PAYMENTS),./$(PAYMENTS))
-	$(if $(and $(CLI),$(wildcard tests/cli_check.sh)),sh tests/cli_check.sh $(CLI))
-	$(if $(INSTALL_CHECK),MAKE="$(MAKE)" CC="$(CC)" BUILD="$(BUILD)" sh $(INSTALL_CHECK))
+# Every examples/*.c -> build/<name> (phony: make would see the folder).
+examples: $(EXAMPLES)
+
+# docs/API.md from the header's comments (make test checks it is fresh).
+api-doc: $(BUILD)/API.md
+	cp $(BUILD)/API.md docs/API.md
+
+# Each step runs through tests/step.sh, which keeps its output in $(TLOG) too;
+# tests/summary.sh ends make test with one line counted from it.
+TLOG := $(BUILD)/test-log
+STEP := sh tests/step.sh $(TLOG)
+
+test: $(BUILD)/tests $(BUILD)/tests-asan $(EXAMPLES) $(NOMALLOC) $(CURLTEST) $(OSSL_VEC) $(FAKE_EP) $(SEED_FID) $(POS_SALE) $(POS_FAULTS) $(PAYMENTS) $(CHECKS) $(CLI) $(BUILD)/API.md
+	@rm -f $(TLOG) $(TLOG).programs
+	$(STEP) ./$(BUILD)/tests
+	$(STEP) ./$(BUILD)/tests-asan
+	@for e in $(EXAMPLES); do echo "== $$e"; $(STEP) ./$$e > $(BUILD)/example.out || { cat $(BUILD)/example.out; exit 1; }; done
+	$(if $(NOMALLOC),$(STEP) ./$(NOMALLOC))
+	$(if $(CURLTEST),$(STEP) ./$(CURLTEST))
+	$(if $(SOCKTEST),$(STEP) ./$(SOCKTEST))
+	$(if $(OSSL_VEC),$(STEP) ./$(OSSL_VEC))
+	$(if $(FAKE_EP),$(STEP) ./$(FAKE_EP))
+	$(if $(SEED_FID),$(STEP) ./$(BUILD)/seed_fidelity)
+	$(if $(SEED_FID),$(STEP) ./$(BUILD)/seed_fidelity-asan)
+	$(if $(POS_SALE),$(STEP) ./$(POS_SALE))
+	$(if $(POS_FAULTS),$(STEP) ./$(POS_FAULTS))
+	$(if $(PAYMENTS),$(STEP) ./$(PAYMENTS))
+	$(if $(and $(CLI),$(wildcard tests/cli_check.sh)),$(STEP) sh tests/cli_check.sh $(CLI))
+	@echo "== README.md: every C block built as written (tests/readme_check.sh)"
+	$(STEP) env CC="$(CC)" BUILD="$(BUILD)" CURL_CFLAGS="$(CURL_CFLAGS)" CURL_LIBS="$(CURL_LIBS)" sh tests/readme_check.sh
+	@echo "== docs/API.md is what tools/api_doc.awk makes of wechatpay.h"
+	@cmp -s docs/API.md $(BUILD)/API.md || { diff -u docs/API.md $(BUILD)/API.md | head -n 40; \
+	  echo "docs/API.md is stale: run make api-doc and commit it"; exit 1; }
+	$(if $(INSTALL_CHECK),$(STEP) env MAKE="$(MAKE)" CC="$(CC)" BUILD="$(BUILD)" sh $(INSTALL_CHECK))
+	@sh tests/summary.sh $(TLOG)
 
 test-clang clang:
 	$(MAKE) all test CC=clang CXX=clang++ BUILD=$(BUILD)/clang INSTALL_CHECK=
@@ -121,12 +144,9 @@ clean:
 
 # ---- rules -------------------------------------------------------------------
 
-# README's Quick start, the first ```c block under "## Quick start", built as
-# written: the docs cannot rot.
-$(BUILD)/quickstart: README.md $(HDRS) examples/test_keys.h
+$(BUILD)/API.md: wechatpay.h tools/api_doc.awk
 	@mkdir -p $(@D)
-	awk '/^## Quick start/{q=1; next} q && /^```c/{p=1; next} p && /^```/{exit} p{print}' README.md > $@.c
-	$(CC) -std=c99 -Wall -Wextra -Wpedantic -Werror -I. -o $@ $@.c -lbearssl
+	awk -f tools/api_doc.awk wechatpay.h > $@
 
 $(BUILD)/wxpay: cli/wxpay.c $(HDRS) examples/test_keys.h
 	@mkdir -p $(@D)
@@ -229,9 +249,11 @@ $(BUILD)/wechatpay.o: $(HDRS)
 	  $(CC) $(CFLAGS) -x c -c -o $@ -
 
 # ---- install: make install PREFIX=/usr/local DESTDIR= -------------------------
-# include/wechatpay.h, include/wechatpay/ (transports, OpenSSL backend), bin/wxpay,
-# lib/pkgconfig/wechatpay.pc, lib/cmake/wechatpay/ (find_package). install-lib
-# leaves the CLI out (no libcurl needed). CMakeLists.txt installs the same.
+# include/wechatpay.h, include/wechatpay/ (transports, the simulator, the OpenSSL
+# backend, test_keys.h: the simulator's throwaway keys, for unit tests), bin/wxpay,
+# lib/pkgconfig/wechatpay.pc and wechatpay-curl.pc (the curl transport: Requires
+# libcurl), lib/cmake/wechatpay/ (find_package; COMPONENTS curl: wechatpay::curl).
+# install-lib leaves the CLI out (no libcurl needed). CMakeLists.txt installs the same.
 PREFIX       ?= /usr/local
 BINDIR       ?= $(PREFIX)/bin
 INCLUDEDIR   ?= $(PREFIX)/include
@@ -240,7 +262,8 @@ PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 CMAKEDIR     ?= $(LIBDIR)/cmake/wechatpay
 INSTALL      ?= install
 WXP_VERSION_STR := $(shell sed -n 's/^\#define WXP_VERSION "\(.*\)"/\1/p' wechatpay.h)
-INST_HDRS    := $(wildcard transports/wechatpay_*.h crypto/wechatpay_*.h)
+INST_HDRS    := $(wildcard transports/wechatpay_*.h crypto/wechatpay_*.h) examples/test_keys.h
+INST_PC      := wechatpay.pc wechatpay-curl.pc
 INST_SUBST   := sed -e 's|@WECHATPAY_VERSION@|$(WXP_VERSION_STR)|g' \
                 -e 's|@WECHATPAY_PC_PREFIX@|$(PREFIX)|g' \
                 -e 's|@WECHATPAY_PC_INCLUDEDIR@|$(patsubst $(PREFIX)/%,$${prefix}/%,$(INCLUDEDIR))|g' \
@@ -255,12 +278,13 @@ install-lib:
 	$(INSTALL) -m 644 wechatpay.h $(DESTDIR)$(INCLUDEDIR)/
 	$(INSTALL) -m 644 $(INST_HDRS) $(DESTDIR)$(INCLUDEDIR)/wechatpay/
 	$(INST_SUBST) wechatpay.pc.in > $(DESTDIR)$(PKGCONFIGDIR)/wechatpay.pc
+	$(INST_SUBST) wechatpay-curl.pc.in > $(DESTDIR)$(PKGCONFIGDIR)/wechatpay-curl.pc
 	$(INST_SUBST) cmake/wechatpayConfig.cmake.in > $(DESTDIR)$(CMAKEDIR)/wechatpayConfig.cmake
 	$(INST_SUBST) cmake/wechatpayConfigVersion.cmake.in > $(DESTDIR)$(CMAKEDIR)/wechatpayConfigVersion.cmake
 
 uninstall:
 	rm -f $(DESTDIR)$(INCLUDEDIR)/wechatpay.h $(addprefix $(DESTDIR)$(INCLUDEDIR)/wechatpay/,$(notdir $(INST_HDRS))) \
-	      $(DESTDIR)$(BINDIR)/wxpay $(DESTDIR)$(PKGCONFIGDIR)/wechatpay.pc \
+	      $(DESTDIR)$(BINDIR)/wxpay $(addprefix $(DESTDIR)$(PKGCONFIGDIR)/,$(INST_PC)) \
 	      $(DESTDIR)$(CMAKEDIR)/wechatpayConfig.cmake $(DESTDIR)$(CMAKEDIR)/wechatpayConfigVersion.cmake
 	-rmdir $(DESTDIR)$(INCLUDEDIR)/wechatpay $(DESTDIR)$(CMAKEDIR) 2>/dev/null
 
@@ -274,7 +298,10 @@ uninstall:
 #   make test-O0 | test-O2        the unit suite with gcc and with clang at -O0 / -O2
 #   make test-m32                 the cmocka suite and the no-malloc proof, -m32 (i386)
 #   make size                     object sizes (x86-64, i386, Cortex-M4), struct sizes, stack
-.PHONY: fuzz test-O0 test-O2 test-suite test-m32 size
+#   make m4                       Cortex-M4 firmware under qemu-system-arm (mps2-an386): BearSSL
+#                                 cross-built from Debian's source package, a refund, a callback
+#                                 and a POS sale; $(BUILD)/m4/results.json (tests/m4/run.sh)
+.PHONY: fuzz test-O0 test-O2 test-suite test-m32 size m4 m4-readme
 FUZZ_SECONDS ?= 30
 FUZZ_SEED    ?= 0
 FUZZ_CC      ?= clang
@@ -317,3 +344,11 @@ test-m32:
 
 size:
 	CC=gcc BUILD=$(BUILD)/size sh tests/footprint/size.sh
+
+m4:
+	CC=$(CC) BUILD=$(BUILD) sh tests/m4/run.sh
+
+# README's Cortex-M4 table, rebuilt from the last make m4 (between its m4 markers).
+m4-readme: m4
+	awk -v t=$(BUILD)/m4/footprint.md '/<!-- m4:begin/ { print; while ((getline l < t) > 0) print l; skip = 1; next } \
+	     /<!-- m4:end/ { skip = 0 } !skip' README.md > $(BUILD)/README.md.new && mv $(BUILD)/README.md.new README.md

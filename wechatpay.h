@@ -95,9 +95,12 @@
    BUILD OPTIONS (define before including; each has a default)
        WECHATPAY_STATIC     make every function static (one TU uses the library)
        WXP_API              linkage of public functions (default extern)
-       WXP_ASSERT(c)        precondition check (default assert(c))
+       WXP_ASSERT(c)        precondition check (default assert(c); without an OS,
+                            a trap: no stdio, no malloc)
        WXP_NO_PRECONDITIONS remove the precondition asserts (size builds)
        WXP_NO_TIME          no time(): the caller must set config.clock
+       WXP_NO_SLEEP         no poll() as the default sleep of retries and rate
+                            waits (not POSIX: none anyway; set config.retry.sleep)
        WXP_NO_SYSTEM_RANDOM no OS entropy: the caller must set config.random
        WXP_NO_ERROR_STRINGS wxp_strerror() returns "" (saves the message table)
        WXP_MAX_RSA_BITS     largest RSA key held (default 4096); sizes the key structs
@@ -595,32 +598,51 @@ typedef struct wxp_replay {
 } wxp_replay;
 
 /* Retries of the typed calls that are safe to repeat (refunds, coupon and
-   subsidy returns): the same request, with the same request number
-   (out_refund_no, return_request_no, out_subsidy_return_no...), is sent again
-   after no answer (WXP_E_TRANSPORT, WXP_E_TIMEOUT), a 5xx, SYSTEM_ERROR or
-   FREQUENCY_LIMITED, at most `attempts` times in all, sleeping backoff_ms, then
-   twice that, and so on. */
+   subsidy returns), ON by default: the same request, with the same request
+   number (out_refund_no, return_request_no, out_subsidy_return_no...), is
+   sent again after no answer (WXP_E_TRANSPORT, WXP_E_TIMEOUT), a 5xx,
+   SYSTEM_ERROR or FREQUENCY_LIMITED, at most `attempts` times in all,
+   sleeping backoff_ms, then twice that, and so on. The pause needs a sleep:
+   retry.sleep, else the platform's (poll() on POSIX, Sleep() on Windows);
+   built with WXP_NO_SLEEP and no retry.sleep, a call is sent once. */
 typedef struct wxp_retry {
-    unsigned attempts;                          /* 0 -> 1 (no retry) */
+    unsigned attempts;                          /* 0 -> 3; 1 -> no retry */
     unsigned backoff_ms;                        /* 0 -> 200 */
-    void (*sleep)(void *user, unsigned ms);     /* required when attempts > 1 */
+    void (*sleep)(void *user, unsigned ms);     /* 0 -> the platform's */
     void *user;
 } wxp_retry;
 
-/* Optional client-side rate limits, token buckets on the injected clock, at the
-   published limits unless set: APIv2 refunds 150 requests/s; APIv3 refunds
-   that fail 6/s (WeChat Pay limits erroneous refund requests, so each failed
-   refund spends a token and a refund waits while none is left). When the
-   budget is spent a call either sleeps (wait set: through sleep, at most
-   max_wait_ms) or fails at once with WXP_E_RATE, before anything is sent. */
-typedef struct wxp_rate {
-    int      enabled;
-    int      wait;
-    unsigned v2_refund_qps;                     /* 0 -> 150 */
-    unsigned v3_refund_fail_qps;                /* 0 -> 6 */
-    unsigned max_wait_ms;                       /* 0 -> 2000 */
-    void (*sleep)(void *user, unsigned ms);     /* required when wait is set */
+/* A rate budget kept elsewhere (Redis, shared memory: one budget for every
+   instance of a merchant), asked instead of the client's own token buckets.
+   name is "v2_refund" or "v3_refund_fail", qps its limit, now the client's
+   clock (seconds). spend 0 asks "is a token left?" without taking one (a v3
+   refund asks before it is sent, and each one that fails then spends a token
+   with spend 1, after the fact); spend 1 takes one (a v2 refund, before it is
+   sent). Return 1: a token was there (and is taken when spend); 0: the budget
+   is spent; -1: the store did not answer, and the call fails with WXP_E_RATE
+   before anything is sent (return 1 instead to fail open). */
+typedef struct wxp_budget {
+    int (*take)(void *user, const char *name, unsigned qps, int spend, long long now);
     void *user;
+} wxp_budget;
+
+/* Client-side rate limits, ON by default at the published limits: APIv2
+   refunds 150 requests/s; APIv3 refunds that fail 6/s (WeChat Pay limits
+   erroneous refund requests, so each failed refund spends a token and a
+   refund waits while none is left). Token buckets on the injected clock, in
+   the client unless a shared budget is given. When the budget is spent a call
+   sleeps (rate.sleep, else the platform's: see wxp_retry) up to max_wait_ms
+   for a token, then fails with WXP_E_RATE, before anything is sent;
+   fail_fast (or no sleep at all) fails at once. */
+typedef struct wxp_rate {
+    int        off;                             /* 1 -> no local rate limits */
+    int        fail_fast;                       /* 1 -> WXP_E_RATE at once, no wait */
+    unsigned   v2_refund_qps;                   /* 0 -> 150 */
+    unsigned   v3_refund_fail_qps;              /* 0 -> 6 */
+    unsigned   max_wait_ms;                     /* 0 -> 2000 */
+    void     (*sleep)(void *user, unsigned ms); /* 0 -> the platform's */
+    void      *user;
+    wxp_budget budget;                          /* 0 -> the client's own buckets */
 } wxp_rate;
 
 /* ==== >>client ======================================================== api */
@@ -649,8 +671,8 @@ typedef struct wxp_config {
                                                 init: a server that forks after init
                                                 must set its own (nonces would repeat) */
     wxp_replay               replay;         /* 0 -> no replay check */
-    wxp_retry                retry;          /* 0 -> no retries */
-    wxp_rate                 rate;           /* 0 -> no local rate limits */
+    wxp_retry                retry;          /* 0 -> 3 attempts of the calls safe to repeat */
+    wxp_rate                 rate;           /* 0 -> WeChat Pay's published limits */
     void                    *io_buf;         /* required, >= WXP_IO_BUFSIZE_MIN */
     size_t                   io_buf_size;
 } wxp_config;
@@ -661,7 +683,7 @@ typedef struct wxp_client {
         wxp_config               cfg;
         wxp_rsa_key              key;        /* cfg.signer when cfg.private_key_pem is set */
         br_hmac_drbg_context     drbg;       /* default random source */
-        const br_block_ctr_class *aes_ctr;   /* AES and GHASH code, probed once */
+        const br_block_ctr_class *aes_ctr;   /* AES and GHASH code, probed at the first decryption */
         br_ghash                 ghash;
         wxp_http_request         req;
         wxp_http_header          hdr[6];
@@ -670,6 +692,7 @@ typedef struct wxp_client {
         wxp_http_response        resp;
         char                     path[WXP_PATH_MAX]; /* a typed call's filled-in path and query */
         struct { long long at; unsigned tokens; } bucket[2]; /* v2 refunds, failing v3 refunds */
+        int                      in_sale;    /* a sale polls on its own: its calls are sent once */
     } wxp__priv;
 } wxp_client;
 
@@ -941,8 +964,15 @@ WXP_API WXP_NODISCARD wxp_err wxp_certificates_fetch(wxp_client *c, wxp_cert_sin
 #endif
 
 #ifndef WXP_ASSERT
+#if !defined(NDEBUG) && (defined(__GNUC__) || defined(__clang__)) && !defined(__unix__) && \
+    !defined(__APPLE__) && !defined(_WIN32)
+/* No OS (a board): assert() would print through stdio, and newlib's pulls in
+   malloc with it (about 6 KiB). A failed precondition traps instead. */
+#define WXP_ASSERT(c) ((c) ? (void)0 : __builtin_trap())
+#else
 #include <assert.h>
 #define WXP_ASSERT(c) assert(c)
+#endif
 #endif
 #ifdef WXP_NO_PRECONDITIONS
 #define WXP__REQUIRE(c) ((void)0)
@@ -3420,14 +3450,26 @@ typedef struct wxp__gcm {
     br_gcm_context gcm;
 } wxp__gcm;
 
+/* Without AES-NI and PCLMUL, the constant-time code for the word size: ct64
+   and ctmul64 work on 64-bit registers; on a 32-bit core ct and ctmul32 are
+   smaller and faster (ctmul32 multiplies 32x32->32 only, constant-time even
+   on cores whose long multiply is not, Cortex-M3). */
+#if UINTPTR_MAX > 0xFFFFFFFFu
+#define WXP__AES_SOFT(mode) (&br_aes_ct64_##mode##_vtable)
+#define WXP__GHASH_SOFT     (&br_ghash_ctmul64)
+#else
+#define WXP__AES_SOFT(mode) (&br_aes_ct_##mode##_vtable)
+#define WXP__GHASH_SOFT     (&br_ghash_ctmul32)
+#endif
+
 /* Probing the CPU executes CPUID, which some hypervisors trap (tens of µs):
-   a client probes once, at init, and keeps the answer. */
+   a client probes once, at its first decryption, and keeps the answer. */
 WXP__PRIVATE void wxp__gcm_pick(const br_block_ctr_class **vt, br_ghash *gh)
 {
     *vt = br_aes_x86ni_ctr_get_vtable();
     *gh = br_ghash_pclmul_get();
-    if (!*vt) *vt = &br_aes_ct64_ctr_vtable;
-    if (!*gh) *gh = &br_ghash_ctmul64;
+    if (!*vt) *vt = WXP__AES_SOFT(ctr);
+    if (!*gh) *gh = WXP__GHASH_SOFT;
 }
 
 WXP__PRIVATE void wxp__gcm_init(wxp__gcm *g, const br_block_ctr_class *vt, br_ghash gh, wxp_str key, wxp_str nonce,
@@ -3488,6 +3530,16 @@ WXP__PRIVATE wxp_err wxp__gcm_decrypt(const br_block_ctr_class *vt, br_ghash gh,
     wxp__wipe(out + n, 16);
     if (len) *len = n;
     return WXP_OK;
+}
+
+/* A client's decryption with its APIv3 key: the AES and GHASH code is chosen
+   here, not at init, so that a build that decrypts nothing links no GCM. */
+WXP__PRIVATE wxp_err wxp__client_gcm_decrypt(wxp_client *c, wxp_str nonce, wxp_str aad, wxp_str ct_b64,
+                                             unsigned char *out, size_t cap, size_t *len, wxp_result *res)
+{
+    if (!c->wxp__priv.aes_ctr) wxp__gcm_pick(&c->wxp__priv.aes_ctr, &c->wxp__priv.ghash);
+    return wxp__gcm_decrypt(c->wxp__priv.aes_ctr, c->wxp__priv.ghash, c->wxp__priv.cfg.apiv3_key, nonce, aad,
+                            ct_b64, out, cap, len, res);
 }
 
 WXP_API wxp_err wxp_aes_gcm_decrypt(wxp_str key, wxp_str nonce, wxp_str aad, wxp_str ct_b64,
@@ -3732,6 +3784,19 @@ WXP__PRIVATE long long wxp__time(void *user)
 }
 #endif
 
+/* The platform's sleep, the default of retry.sleep and rate.sleep. */
+#if !defined(WXP_NO_SLEEP) && (defined(__unix__) || defined(__APPLE__))
+#include <poll.h>
+WXP__PRIVATE void wxp__sleep(void *user, unsigned ms)
+{
+    (void)user;
+    (void)poll(NULL, 0, ms > 2147483647u ? 2147483647 : (int)ms);
+}
+#define WXP__SLEEP wxp__sleep
+#else
+#define WXP__SLEEP NULL
+#endif
+
 WXP__PRIVATE int wxp__drbg(void *user, void *buf, size_t len)
 {
     br_hmac_drbg_generate((br_hmac_drbg_context *)user, buf, len);
@@ -3753,6 +3818,8 @@ WXP__PRIVATE wxp_err wxp__config_defaults(wxp_client *c, wxp_result *res)
         cfg->clock.fn = wxp__time;
 #endif
     }
+    if (!cfg->retry.sleep) cfg->retry.sleep = WXP__SLEEP;
+    if (!cfg->rate.sleep) cfg->rate.sleep = WXP__SLEEP;
     if (!cfg->random.fn) {
 #ifdef WXP_NO_SYSTEM_RANDOM
         return wxp__fail(res, WXP_E_ARG, "random", "built with WXP_NO_SYSTEM_RANDOM: set config.random");
@@ -3815,7 +3882,6 @@ WXP_API wxp_err wxp_client_init_sized(wxp_client *c, const wxp_config *cfg, wxp_
         return wxp__fail(res, WXP_E_ARG, "apiv3_key", "the APIv3 key must be exactly 32 bytes");
     e = wxp__config_defaults(c, res);
     if (e) return e;
-    wxp__gcm_pick(&c->wxp__priv.aes_ctr, &c->wxp__priv.ghash);
     if (!k->signer) { /* the client's copy of the config signs with the loaded key */
         if (!k->private_key_pem.len)
             return wxp__fail(res, WXP_E_ARG, "private_key_pem", "set private_key_pem or signer");
@@ -4265,8 +4331,7 @@ WXP_API wxp_err wxp_notify_parse(wxp_client *c, const wxp_notify_headers *h, cha
 #undef WXP__F
     if (!wxp__str_eq(out->algorithm, "AEAD_AES_256_GCM"))
         return wxp__fail(res, WXP_E_UNSUPPORTED, "resource.algorithm", "only AEAD_AES_256_GCM is defined");
-    e = wxp__gcm_decrypt(c->wxp__priv.aes_ctr, c->wxp__priv.ghash, cfg->apiv3_key, out->nonce, out->associated_data,
-                         ct, plain, plain_cap, &n, res);
+    e = wxp__client_gcm_decrypt(c, out->nonce, out->associated_data, ct, plain, plain_cap, &n, res);
     if (e) return e;
     /* The guard remembers only callbacks handled to the end: a delivery that
        failed here (no room in plain...) may come again. */
@@ -4395,8 +4460,7 @@ WXP__PRIVATE wxp_err wxp__cert_open(wxp_client *c, const wxp_json *doc, int item
         (e = wxp__json_field_raw(doc, item, "encrypt_certificate.associated_data", &aad, res)) != WXP_OK ||
         (e = wxp__json_field_raw(doc, item, "encrypt_certificate.ciphertext", &ct, res)) != WXP_OK)
         return e;
-    return wxp__gcm_decrypt(c->wxp__priv.aes_ctr, c->wxp__priv.ghash, c->wxp__priv.cfg.apiv3_key, nonce, aad, ct,
-                            scratch, room, n, res);
+    return wxp__client_gcm_decrypt(c, nonce, aad, ct, scratch, room, n, res);
 }
 
 WXP_API wxp_err wxp_certificates_fetch(wxp_client *c, wxp_cert_sink save, wxp_result *res)
@@ -4851,44 +4915,64 @@ WXP_API wxp_err wxp_refund_decode(char *json, size_t len, wxp_refund *out, wxp_r
 
 /* Token buckets of whole requests on the seconds clock. */
 enum { WXP__RATE_V2_REFUND = 0, WXP__RATE_V3_REFUND_FAIL = 1 };
+static const char *const wxp__rate_name[2] = { "v2_refund", "v3_refund_fail" };
 
 WXP__PRIVATE unsigned wxp__rate_qps(const wxp_rate *rt, int which)
 {
     return which == WXP__RATE_V2_REFUND ? WXP__DEF(rt->v2_refund_qps, 150u) : WXP__DEF(rt->v3_refund_fail_qps, 6u);
 }
 
-WXP__PRIVATE void wxp__rate_refill(wxp_client *c, int which)
+/* The client's own bucket: refilled, then asked as wxp_budget.take is. */
+WXP__PRIVATE int wxp__bucket_take(wxp_client *c, int which, unsigned qps, int spend, long long now)
 {
-    unsigned qps = wxp__rate_qps(&c->wxp__priv.cfg.rate, which);
-    long long now = wxp__now(c);
-    if (c->wxp__priv.bucket[which].at == 0 || now < c->wxp__priv.bucket[which].at) {
-        c->wxp__priv.bucket[which].at = now;
-        c->wxp__priv.bucket[which].tokens = qps;
-    } else if (now > c->wxp__priv.bucket[which].at) {
-        unsigned long long t = (unsigned long long)c->wxp__priv.bucket[which].tokens +
-                               (unsigned long long)(now - c->wxp__priv.bucket[which].at) * qps;
-        c->wxp__priv.bucket[which].tokens = t > qps ? qps : (unsigned)t;
-        c->wxp__priv.bucket[which].at = now;
+    long long *at = &c->wxp__priv.bucket[which].at;
+    unsigned *tokens = &c->wxp__priv.bucket[which].tokens;
+    if (*at == 0 || now < *at) {
+        *at = now;
+        *tokens = qps;
+    } else if (now > *at) {
+        unsigned long long t = (unsigned long long)*tokens + (unsigned long long)(now - *at) * qps;
+        *tokens = t > qps ? qps : (unsigned)t;
+        *at = now;
     }
+    if (*tokens == 0) return 0;
+    if (spend) (*tokens)--;
+    return 1;
 }
 
-/* Waits for (or refuses without) a token of the bucket; spend takes it. */
+WXP__PRIVATE int wxp__budget_take(wxp_client *c, int which, int spend)
+{
+    const wxp_rate *rt = &c->wxp__priv.cfg.rate;
+    unsigned qps = wxp__rate_qps(rt, which);
+    long long now = wxp__now(c);
+    if (rt->budget.take) return rt->budget.take(rt->budget.user, wxp__rate_name[which], qps, spend, now);
+    return wxp__bucket_take(c, which, qps, spend, now);
+}
+
+/* Waits for (or refuses without) a token of the budget; spend takes it. */
 WXP__PRIVATE wxp_err wxp__rate_take(wxp_client *c, int which, int spend, wxp_result *res)
 {
     const wxp_rate *rt = &c->wxp__priv.cfg.rate;
     unsigned waited = 0, limit = WXP__DEF(rt->max_wait_ms, 2000u);
-    if (!rt->enabled) return WXP_OK;
-    for (;;) {
-        wxp__rate_refill(c, which);
-        if (c->wxp__priv.bucket[which].tokens > 0) break;
-        if (!rt->wait || !rt->sleep || waited >= limit)
+    int got;
+    if (rt->off) return WXP_OK;
+    while ((got = wxp__budget_take(c, which, spend)) == 0) {
+        if (rt->fail_fast || !rt->sleep || waited >= limit)
             return wxp__fail(res, WXP_E_RATE, which == WXP__RATE_V2_REFUND ? "v2_refund_qps" : "v3_refund_fail_qps",
                              "the client-side rate limit is spent; nothing was sent");
         rt->sleep(rt->user, 250);
         waited += 250;
     }
-    if (spend) c->wxp__priv.bucket[which].tokens--;
+    if (got < 0)
+        return wxp__fail(res, WXP_E_RATE, wxp__rate_name[which],
+                         "the shared rate budget (config.rate.budget) did not answer; nothing was sent");
     return WXP_OK;
+}
+
+/* After a failed APIv3 refund: it spends a token of the failure budget. */
+WXP__PRIVATE void wxp__rate_failed(wxp_client *c)
+{
+    if (!c->wxp__priv.cfg.rate.off) (void)wxp__budget_take(c, WXP__RATE_V3_REFUND_FAIL, 1);
 }
 
 /* No answer heard: the request may or may not have been processed. (Not
@@ -4913,7 +4997,7 @@ WXP__PRIVATE void wxp__attempts_init(wxp__attempts *a, wxp_client *c, unsigned f
     a->c = c;
     a->flags = flags;
     a->n = 0;
-    a->max = (flags & WXP__RETRY) && rt->sleep ? WXP__DEF(rt->attempts, 1u) : 1u;
+    a->max = (flags & WXP__RETRY) && rt->sleep && !c->wxp__priv.in_sale ? WXP__DEF(rt->attempts, 3u) : 1u;
     a->wait = WXP__DEF(rt->backoff_ms, 200u);
 }
 
@@ -4950,7 +5034,6 @@ WXP__PRIVATE wxp_err wxp__typed_call(wxp_client *c, const char *method, const ch
                                      unsigned flags, const wxp__model *out_model, void *out, wxp_result *res)
 {
     wxp__attempts a;
-    unsigned *fails = &c->wxp__priv.bucket[WXP__RATE_V3_REFUND_FAIL].tokens;
     wxp_str body;
     wxp_json doc;
     wxp_err e = WXP_E_RATE;
@@ -4961,7 +5044,7 @@ WXP__PRIVATE wxp_err wxp__typed_call(wxp_client *c, const char *method, const ch
         e = wxp__v3_prepare(c, method, path, body, NULL, body_len, NULL, NULL, res);
         if (e) break;
         e = wxp__v3_send(c, res);
-        if ((flags & WXP__RATED) && (e == WXP_E_HTTP || WXP__UNHEARD(e)) && *fails > 0) (*fails)--;
+        if ((flags & WXP__RATED) && (e == WXP_E_HTTP || WXP__UNHEARD(e))) wxp__rate_failed(c);
         if (!wxp__retryable(e, res)) break;
     }
     wxp__attempts_end(&a, res);
@@ -6268,8 +6351,8 @@ typedef struct wxp__sale_api {
 /* The state machine both APIs share: pay; poll while open, bounded by the
    sleeps and by the clock; reverse (not sooner than reverse_after_s after
    paying) while WeChat Pay asks again. */
-WXP__PRIVATE wxp_err wxp__sale(wxp_client *c, const wxp__sale_api *api, const void *req, const wxp_sale_config *sc,
-                               wxp_sale *out, wxp_result *res)
+WXP__PRIVATE wxp_err wxp__sale_run(wxp_client *c, const wxp__sale_api *api, const void *req,
+                                   const wxp_sale_config *sc, wxp_sale *out, wxp_result *res)
 {
     unsigned wait_ms = 0, budget_ms = WXP__DEF(sc->total_wait_s, 30u) * 1000u, poll_ms, k;
     long long started;
@@ -6350,6 +6433,18 @@ WXP__PRIVATE wxp_err wxp__sale(wxp_client *c, const wxp__sale_api *api, const vo
     wxp__sale_note(sc, "unknown: reconcile later");
     if (!out->last_error) out->last_error = WXP_E_TRANSPORT; /* asked to reverse again to the end */
     return out->last_error;
+}
+
+/* A sale is its own retry policy (its polls, on sc->sleep): config.retry
+   stays out of its calls. */
+WXP__PRIVATE wxp_err wxp__sale(wxp_client *c, const wxp__sale_api *api, const void *req, const wxp_sale_config *sc,
+                               wxp_sale *out, wxp_result *res)
+{
+    wxp_err e;
+    c->wxp__priv.in_sale = 1;
+    e = wxp__sale_run(c, api, req, sc, out, res);
+    c->wxp__priv.in_sale = 0;
+    return e;
 }
 
 /* Shared checks and set-up of both sales. */

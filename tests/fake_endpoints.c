@@ -74,10 +74,8 @@ static void start_with(const opts *o)
     }
     cfg.transport = wxp_fake_as_transport(&fake);
     cfg.random.fn = test_random;
-    if (o->attempts) {
-        cfg.retry.attempts = o->attempts;
-        cfg.retry.sleep = nap;
-    }
+    cfg.retry.attempts = o->attempts ? o->attempts : 1; /* one attempt unless a test retries */
+    cfg.retry.sleep = nap;
     assert_int_equal(wxp_client_init(&client, &cfg, &r), WXP_OK);
 }
 

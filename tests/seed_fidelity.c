@@ -71,10 +71,11 @@ static void start_with(const opts *o)
     cfg.client_cert.key_pem = wxp_cstr(WXP_TEST_MERCHANT_KEY);
     cfg.transport = wxp_fake_as_transport(&fake);
     cfg.random.fn = test_random;
-    if (o->attempts) {
-        cfg.retry.attempts = o->attempts;
-        cfg.retry.sleep = nap;
-    }
+    /* The library's defaults (retries, local rate limits) stay on; waits are
+       counted, not slept. One attempt unless the test asks for more. */
+    cfg.retry.attempts = o->attempts ? o->attempts : 1;
+    cfg.retry.sleep = nap;
+    cfg.rate.sleep = nap;
     assert_int_equal(wxp_client_init(&client, &cfg, &r), WXP_OK);
 }
 

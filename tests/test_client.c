@@ -1420,13 +1420,23 @@ static void retries_are_bounded_and_back_off(void **state)
     assert_int_equal(naps.ms[1], 100);
     assert_int_equal(naps.ms[2], 200);
 
-    /* No sleep callback: no retries, whatever attempts says. */
+    /* attempts 1: no retry. */
     cfg = env();
-    cfg.retry.attempts = 5;
+    cfg.retry.attempts = 1;
     client_up(&cfg);
     wxp_fake_fault(&fake, WXP_FAKE_SYSTEM_ERROR);
     ASSERT_ERR(wxp_refund_create(&client, &q, &out, &r), WXP_E_HTTP, r);
     assert_int_equal(wxp_fake_request_count(&fake), 1);
+
+    /* The default: 3 attempts, paced by the platform's sleep (200 + 400 ms). */
+    cfg = env();
+    client_up(&cfg);
+    assert_int_equal(wxp_fake_push_fail(&fake, "reset 1"), WXP_OK);
+    assert_int_equal(wxp_fake_push_fail(&fake, "reset 2"), WXP_OK);
+    assert_int_equal(wxp_fake_push_fail(&fake, "reset 3"), WXP_OK);
+    ASSERT_ERR(wxp_refund_create(&client, &q, &out, &r), WXP_E_TRANSPORT, r);
+    assert_string_equal(r.message, "reset 3");
+    assert_int_equal(wxp_fake_request_count(&fake), 3);
 }
 
 /* A request WeChat Pay refused is refused again: not retried. */

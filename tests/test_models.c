@@ -534,6 +534,7 @@ static void v2_refund_is_retried_with_the_same_request(void **state)
     memset(&out, 0, sizeof out);
     v2_answer_body = V2_REFUND_OK;
     /* Without retries the lost answer is the caller's to handle. */
+    c.wxp__priv.cfg.retry.attempts = 1;
     v2_lost_once_calls = 0;
     assert_int_equal(wxp_v2_refund(&c, &q, &out, &r), WXP_E_TRANSPORT);
     v2_lost_once_calls = 0;
@@ -810,7 +811,8 @@ static void rate_limit_failing_v3_refunds(void **state)
     cfg.private_key_pem = wxp_cstr(WXP_TEST_MERCHANT_KEY);
     cfg.transport.fn = fail_transport;
     cfg.transport.user = &sent;
-    cfg.rate.enabled = 1;
+    cfg.rate.fail_fast = 1;
+    cfg.retry.attempts = 1;
     assert_int_equal(wxp_client_init(&c, &cfg, &r), WXP_OK);
     memset(&q, 0, sizeof q);
     memset(&out, 0, sizeof out);
@@ -850,7 +852,7 @@ static void rate_limit_v2_refunds_wait(void **state)
     long long start = test_now;
     (void)state;
     v2_client(&c, v2_transport);
-    c.wxp__priv.cfg.rate.enabled = 1;
+    c.wxp__priv.cfg.rate.fail_fast = 1;
     c.wxp__priv.cfg.rate.v2_refund_qps = 3;
     q = v2_refund_req();
     memset(&out, 0, sizeof out);
@@ -862,12 +864,64 @@ static void rate_limit_v2_refunds_wait(void **state)
     for (i = 0; i < 3; i++) assert_int_equal(wxp_v2_refund(&c, &q, &out, &r), WXP_OK);
     assert_int_equal(wxp_v2_refund(&c, &q, &out, &r), WXP_E_RATE);
     assert_string_equal(r.field, "v2_refund_qps");
-    c.wxp__priv.cfg.rate.wait = 1;
+    c.wxp__priv.cfg.rate.fail_fast = 0;
     c.wxp__priv.cfg.rate.sleep = sleep_advances_clock;
     slept = 0;
     assert_int_equal(wxp_v2_refund(&c, &q, &out, &r), WXP_OK);
     assert_true(slept > 0 && slept <= 2000);
     test_now = start;
+}
+
+/* A shared budget (config.rate.budget) is asked instead of the client's own
+   buckets, with the budget's name, limit and spend; a store that does not
+   answer fails the call before anything is sent. */
+static struct { int answer, calls, spends; char name[32]; unsigned qps; } shared;
+
+static int shared_take(void *user, const char *name, unsigned qps, int spend, long long now)
+{
+    (void)user;
+    (void)now;
+    shared.calls++;
+    shared.spends += spend;
+    snprintf(shared.name, sizeof shared.name, "%s", name);
+    shared.qps = qps;
+    return shared.answer;
+}
+
+static void rate_budget_is_asked_instead_of_the_buckets(void **state)
+{
+    static wxp_client c;
+    wxp_v2_refund_req q;
+    wxp_v2_refund_result out;
+    wxp_result r;
+    int i;
+    (void)state;
+    v2_client(&c, v2_transport);
+    c.wxp__priv.cfg.rate.fail_fast = 1;
+    c.wxp__priv.cfg.rate.budget.take = shared_take;
+    q = v2_refund_req();
+    memset(&out, 0, sizeof out);
+    memset(&shared, 0, sizeof shared);
+    v2_answer_body = V2_REFUND_OK;
+    /* Far past the client's own 150/s: the shared budget alone decides. */
+    shared.answer = 1;
+    for (i = 0; i < 200; i++) assert_int_equal(wxp_v2_refund(&c, &q, &out, &r), WXP_OK);
+    assert_int_equal(shared.calls, 200);
+    assert_int_equal(shared.spends, 200);
+    assert_string_equal(shared.name, "v2_refund");
+    assert_int_equal(shared.qps, 150);
+    shared.answer = 0;
+    assert_int_equal(wxp_v2_refund(&c, &q, &out, &r), WXP_E_RATE);
+    assert_false(r.sent);
+    shared.answer = -1;
+    assert_int_equal(wxp_v2_refund(&c, &q, &out, &r), WXP_E_RATE);
+    assert_false(r.sent);
+    assert_non_null(strstr(r.message, "did not answer"));
+    /* off: nobody is asked. */
+    c.wxp__priv.cfg.rate.off = 1;
+    shared.calls = 0;
+    assert_int_equal(wxp_v2_refund(&c, &q, &out, &r), WXP_OK);
+    assert_int_equal(shared.calls, 0);
 }
 
 int test_group_models(void)
@@ -891,6 +945,7 @@ int test_group_models(void)
         cmocka_unit_test(bill_download_checks_the_hash),
         cmocka_unit_test(rate_limit_failing_v3_refunds),
         cmocka_unit_test(rate_limit_v2_refunds_wait),
+        cmocka_unit_test(rate_budget_is_asked_instead_of_the_buckets),
     };
     return cmocka_run_group_tests_name("models", tests, NULL, NULL);
 }
