@@ -72,13 +72,14 @@
        wxp_<resource> or wxp_<resource>_result. WXP_E_* are errors, WXP_* options
        and constants. Everything private starts wxp__ / WXP__.
 
-   QUICK START (a refund, every byte of memory owned by the caller)
+   QUICK START (a refund, every byte of memory owned by the caller; README's
+   Quick start is the same as a complete program against the simulator)
 
        static unsigned char io[WXP_IO_BUFSIZE_MIN];
        wxp_pubkey slots[2]; wxp_keystore keys; wxp_client c; wxp_result r;
        wxp_config cfg = {0};
        wxp_keystore_init(&keys, slots, 2);
-       wxp_keystore_add_pubkey(&keys, "PUB_KEY_ID_01...", wechatpay_pub_pem, &r);
+       if (wxp_keystore_add_pubkey(&keys, "PUB_KEY_ID_01...", wechatpay_pub_pem, &r)) fail(&r);
        cfg.mchid = "1900000001";
        cfg.serial = "1DDE55AD98ED71D6EDD4A4A16996DE7B47773A8C"; // merchant cert serial
        cfg.private_key_pem = apiclient_key_pem;                   // PKCS#8 or PKCS#1
@@ -118,7 +119,8 @@
        Every struct is the caller's: place it on the stack, in static storage or in a
        pool. Structs that hold keys or point into themselves (wxp_rsa_key, wxp_client)
        must not move or be copied after init. The client's I/O buffer (config.io_buf,
-       at least WXP_IO_BUFSIZE_MIN bytes, WXP_IO_BUFSIZE_DEFAULT recommended) holds one
+       at least WXP_IO_BUFSIZE_MIN bytes from an 8-aligned start: a char array may
+       lose up to 7; WXP_IO_BUFSIZE_DEFAULT recommended) holds one
        call's response body and the JSON tokens decoded from it; every view (wxp_str)
        a call returns points into it and stays valid until the next call on the same
        client. Views are never NUL-terminated: print them with "%.*s".
@@ -127,8 +129,11 @@
        wxp_result 488. One call's I/O buffer holds its request body, the answer
        and the answer's JSON tokens (16 bytes each; about one per field): 4 KiB
        covers a refund, WXP_IO_BUFSIZE_DEFAULT (16 KiB) anything but uploads
-       (the file plus 400 bytes) and long refund queries. Stack: one call uses
-       about 3 KiB at 2048-bit keys (BearSSL's RSA and base64 scratch).
+       (the file plus 400 bytes) and long refund queries. Stack: an APIv3 call
+       peaks at about 5.6 KiB on x86-64 (5.0 KiB at WXP_MAX_RSA_BITS 2048), an
+       APIv2 call at 4.7 KiB, BearSSL's RSA included, plus the transport's own
+       (measured: tests/footprint/stack.c, README "Footprint"); 4.4 KiB on a
+       Cortex-M4 (make m4).
        The library never calls malloc and keeps no global or static state: two
        clients in two threads are independent.
 
@@ -673,7 +678,7 @@ typedef struct wxp_config {
     wxp_replay               replay;         /* 0 -> no replay check */
     wxp_retry                retry;          /* 0 -> 3 attempts of the calls safe to repeat */
     wxp_rate                 rate;           /* 0 -> WeChat Pay's published limits */
-    void                    *io_buf;         /* required, >= WXP_IO_BUFSIZE_MIN */
+    void                    *io_buf;         /* required, >= WXP_IO_BUFSIZE_MIN once 8-aligned */
     size_t                   io_buf_size;
 } wxp_config;
 
@@ -2020,6 +2025,9 @@ WXP__PRIVATE wxp_err wxp__fail(wxp_result *res, wxp_err e, const char *field, co
     }
     return e;
 }
+#ifdef WXP_NO_ERROR_STRINGS /* result.message stays empty: the messages are not linked */
+#define wxp__fail(res, e, field, msg) (wxp__fail)((res), (e), (field), NULL)
+#endif
 
 /* WeChat Pay's probe (a signature starting WECHATPAY/SIGNTEST/): it must
    never verify, and says so with its own error. */
@@ -3869,8 +3877,15 @@ WXP_API wxp_err wxp_client_init_sized(wxp_client *c, const wxp_config *cfg, wxp_
     if (k->appid && !wxp__all_in(k->appid, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz", 1, 32))
         return wxp__fail(res, WXP_E_ARG, "appid", "an AppID is 1-32 letters and digits (wx8888888888888888)");
     if (!k->transport.fn) return wxp__fail(res, WXP_E_ARG, "transport", "no transport callback");
+    if (k->io_buf) { /* 8-aligned: JSON tokens and APIv2 pairs are laid out from its
+                        start, and a Cortex-M faults on an unaligned LDRD/STRD */
+        size_t skip = (size_t)((8u - (uintptr_t)k->io_buf % 8u) % 8u);
+        k->io_buf = (unsigned char *)k->io_buf + skip;
+        k->io_buf_size = k->io_buf_size > skip ? k->io_buf_size - skip : 0;
+    }
     if (!k->io_buf || k->io_buf_size < WXP_IO_BUFSIZE_MIN)
-        return wxp__fail(res, WXP_E_ARG, "io_buf", "io_buf must hold at least WXP_IO_BUFSIZE_MIN bytes");
+        return wxp__fail(res, WXP_E_ARG, "io_buf", "io_buf must hold at least WXP_IO_BUFSIZE_MIN bytes "
+                                                   "(after aligning its start to 8)");
     if (!k->keys)
         return wxp__fail(res, WXP_E_ARG, "keys", "a key store is required: answers are always verified");
     for (i = 0; i < k->keys->count; i++)
@@ -6092,7 +6107,7 @@ WXP_API wxp_err wxp_v2_decrypt_req_info(wxp_str apiv2_key, wxp_str req_info, uns
     wxp__hex(key, d, 16, 0);
     wxp__wipe(&m, sizeof m); /* its buffer holds the APIv2 key */
     wxp__wipe(d, sizeof d);
-    if (!vt) vt = &br_aes_ct64_cbcdec_vtable;
+    if (!vt) vt = WXP__AES_SOFT(cbcdec);
     vt->init(&aes.vtable, key, 32);
     memset(zero, 0, sizeof zero);
     /* ECB is CBC decryption of each block with a zero IV. */
