@@ -897,6 +897,82 @@ static void v2_answers_match_the_official_examples(void **state)
     v2_same_fields(official_v2_refundquery, ans, n, v2_refundquery_fields, NULL);
     assert_string_equal(test_cstr(*wxp_kv_get(ans, n, "refund_status_0")), "SUCCESS");
     assert_non_null(wxp_kv_get(ans, n, "coupon_refund_id_0_0"));
+    /* The single-item query (refundqueryv2) answers the same fields here. */
+    assert_int_equal(wxp_v2_request(&client, "/pay/refundqueryv2", kv, 3, 0, ans, 128, &n, &r), WXP_OK);
+    v2_same_fields(official_v2_refundquery, ans, n, v2_refundquery_fields, NULL);
+}
+
+/* The APIv2 refund callback, 退款结果通知
+   (https://pay.weixin.qq.com/wiki/doc/api/jsapi.php?chapter=9_16): the
+   request's example, and its req_info's example once decrypted. */
+static const char official_v2_notify[] =
+    "<xml><return_code>SUCCESS</return_code><appid><![CDATA[wx2421b1c4370ec43b]]></appid>"
+    "<mch_id><![CDATA[10000100]]></mch_id><nonce_str><![CDATA[TeqClE3i0mvn3DrK]]></nonce_str>"
+    "<req_info><![CDATA[T87GAHG17TGAHG1TGHAHAHA1Y1CIOA9UGJH1GAHV871HAGAGQYQQPOOJMXNBCXBVNMNMAJAA]]></req_info></xml>";
+static const char *const v2_notify_fields[] = { "return_code", "return_msg", "appid", "mch_id", "nonce_str",
+                                                "req_info", NULL };
+static const char official_v2_req_info[] =
+    "<root><out_refund_no><![CDATA[131811191610442717309]]></out_refund_no>"
+    "<out_trade_no><![CDATA[71106718111915575302817]]></out_trade_no>"
+    "<refund_account><![CDATA[REFUND_SOURCE_RECHARGE_FUNDS]]></refund_account>"
+    "<refund_fee><![CDATA[3960]]></refund_fee><refund_id><![CDATA[50000408942018111907145868882]]></refund_id>"
+    "<refund_recv_accout><![CDATA[支付用户零钱]]></refund_recv_accout>"
+    "<refund_request_source><![CDATA[API]]></refund_request_source>"
+    "<refund_status><![CDATA[SUCCESS]]></refund_status>"
+    "<settlement_refund_fee><![CDATA[3960]]></settlement_refund_fee>"
+    "<settlement_total_fee><![CDATA[3960]]></settlement_total_fee>"
+    "<success_time><![CDATA[2018-11-19 16:24:13]]></success_time><total_fee><![CDATA[3960]]></total_fee>"
+    "<transaction_id><![CDATA[4200000215201811190261405420]]></transaction_id></root>";
+static const char *const v2_req_info_fields[] = {
+    "transaction_id", "out_trade_no", "refund_id", "out_refund_no", "total_fee", "settlement_total_fee",
+    "refund_fee", "settlement_refund_fee", "refund_status", "success_time", "refund_recv_accout",
+    "refund_account", "refund_request_source", NULL
+};
+
+static void v2_refund_callback_matches_the_official_example(void **state)
+{
+    static char body[4096];
+    static unsigned char plain[2048];
+    wxp_kv outer[16], inner[32];
+    size_t n = 0, m = 0, len = 0, plen = 0;
+    const wxp_str *ri;
+    wxp_result r;
+    (void)state;
+    start();
+    assert_int_equal(wxp_fake_add_order(&fake, ORDER, NULL, 3960), WXP_OK);
+    assert_int_equal(v2_refund(ORDER, "R-V2-NOTIFY", 3960, 3960, &r), WXP_OK);
+    /* PROCESSING and pinned: no callback yet; unknown: not found. */
+    assert_int_equal(wxp_fake_set_refund_status(&fake, "R-V2-NOTIFY", "PROCESSING"), WXP_OK);
+    assert_int_equal(wxp_fake_notify_refund_v2(&fake, "R-V2-NOTIFY", body, sizeof body, &len, &r), WXP_E_ARG);
+    assert_int_equal(wxp_fake_notify_refund_v2(&fake, "R-NOPE", body, sizeof body, &len, &r), WXP_E_NOTFOUND);
+    assert_int_equal(wxp_fake_set_refund_status(&fake, "R-V2-NOTIFY", "SUCCESS"), WXP_OK);
+    assert_int_equal(wxp_fake_notify_refund_v2(&fake, "R-V2-NOTIFY", body, sizeof body, &len, &r), WXP_OK);
+    assert_int_equal(strlen(body), len);
+    assert_int_equal(wxp_xml_parse(body, len, outer, 16, &n, &r), WXP_OK);
+    v2_same_fields(official_v2_notify, outer, n, v2_notify_fields, NULL);
+    assert_null(wxp_kv_get(outer, n, "sign"));          /* the callback is not signed */
+    ri = wxp_kv_get(outer, n, "req_info");
+    assert_non_null(ri);
+    assert_int_equal(wxp_v2_decrypt_req_info(wxp_cstr(WXP_TEST_APIV2_KEY), *ri, plain, sizeof plain, &plen, &r),
+                     WXP_OK);
+    assert_true(plen > 13 && memcmp(plain, "<root>", 6) == 0);
+    assert_int_equal(wxp_xml_parse((char *)plain, plen, inner, 32, &m, &r), WXP_OK);
+    v2_same_fields(official_v2_req_info, inner, m, v2_req_info_fields, NULL);
+    assert_string_equal(test_cstr(*wxp_kv_get(inner, m, "refund_status")), "SUCCESS");
+    assert_string_equal(test_cstr(*wxp_kv_get(inner, m, "refund_fee")), "3960");
+    /* Settled when the refund was pinned SUCCESS, a second after it was booked. */
+    assert_string_equal(test_cstr(*wxp_kv_get(inner, m, "success_time")), "2026-11-23 17:04:54");
+    assert_string_equal(test_cstr(*wxp_kv_get(inner, m, "refund_account")), "REFUND_SOURCE_UNSETTLED_FUNDS");
+    /* A closed refund: REFUNDCLOSE, no success_time. */
+    assert_int_equal(wxp_fake_set_refund_status(&fake, "R-V2-NOTIFY", "CLOSED"), WXP_OK);
+    assert_int_equal(wxp_fake_notify_refund_v2(&fake, "R-V2-NOTIFY", body, sizeof body, &len, &r), WXP_OK);
+    assert_int_equal(wxp_xml_parse(body, len, outer, 16, &n, &r), WXP_OK);
+    ri = wxp_kv_get(outer, n, "req_info");
+    assert_int_equal(wxp_v2_decrypt_req_info(wxp_cstr(WXP_TEST_APIV2_KEY), *ri, plain, sizeof plain, &plen, &r),
+                     WXP_OK);
+    assert_int_equal(wxp_xml_parse((char *)plain, plen, inner, 32, &m, &r), WXP_OK);
+    assert_string_equal(test_cstr(*wxp_kv_get(inner, m, "refund_status")), "REFUNDCLOSE");
+    assert_null(wxp_kv_get(inner, m, "success_time"));
 }
 
 int main(void)
@@ -914,6 +990,7 @@ int main(void)
         cmocka_unit_test(refund_answers_match_the_official_example),
         cmocka_unit_test(marketing_answers_match_the_official_examples),
         cmocka_unit_test(v2_answers_match_the_official_examples),
+        cmocka_unit_test(v2_refund_callback_matches_the_official_example),
     };
     return cmocka_run_group_tests_name("seed_fidelity", tests, NULL, NULL);
 }

@@ -56,6 +56,7 @@
        records   wxp_fake_request_count  wxp_fake_record_at  wxp_fake_last
                  wxp_fake_record_header
        callbacks wxp_fake_notify  wxp_fake_notify_refund  wxp_fake_notify_transaction
+                 wxp_fake_notify_refund_v2 (APIv2, req_info)
 
    WHAT EACH REQUEST GETS, in this order
        1. It is recorded (method, host, path, headers, body, copied and cut to the
@@ -319,7 +320,9 @@
          cash_fee, cash_refund_fee, coupon_refund_fee, coupon_refund_count and
          per refunded coupon $n: coupon_type_$n, coupon_refund_fee_$n,
          coupon_refund_id_$n (shares as for APIv3). Status PROCESSING.
-       - POST /pay/refundquery: by refund_id, else out_refund_no (that refund),
+       - POST /pay/refundquery and /pay/refundqueryv2 (the single-item form,
+         whose promotion_detail_$n the simulator's orders never have): by
+         refund_id, else out_refund_no (that refund),
          else transaction_id, else out_trade_no (the order's refunds from
          offset, WXP_FAKE_V2_PAGE at most). transaction_id, out_trade_no,
          total_fee, settlement_total_fee, fee_type, cash_fee, refund_count,
@@ -1091,6 +1094,25 @@ WXP_FAKE_API WXP_NODISCARD wxp_err wxp_fake_notify_refund(wxp_fake *f, wxp_str a
                                                           wxp_notify_headers *h,
                                                           wxp_result *res);
 
+#ifndef WXP_NO_V2
+/* The APIv2 refund callback (退款结果通知) of a booked refund, as WeChat Pay
+   POSTs it to the notify_url: <xml> with return_code SUCCESS, appid, mch_id,
+   nonce_str and req_info (unsigned; req_info is the <root> XML of
+   transaction_id, out_trade_no, refund_id, out_refund_no, total_fee,
+   settlement_total_fee, refund_fee, settlement_refund_fee, refund_status
+   SUCCESS / CHANGE / REFUNDCLOSE, success_time "YYYY-MM-DD HH:MM:SS" (China
+   time, when SUCCESS), refund_recv_accout, refund_account,
+   refund_request_source API; AES-256-ECB, PKCS#7, key the lowercase hex MD5
+   of config.apiv2_key; base64) into [out] body (cap bytes, NUL-terminated
+   when room allows; *len its length). An unpinned PROCESSING refund succeeds
+   first; a pinned one is WXP_E_ARG, as is a fake without apiv2_key;
+   WXP_E_NOTFOUND for an unknown out_refund_no; WXP_E_NOSPACE when body is
+   short. [out] res may be NULL. */
+WXP_FAKE_API WXP_NODISCARD wxp_err wxp_fake_notify_refund_v2(wxp_fake *f, const char *out_refund_no,
+                                                             char *body, size_t cap, size_t *len,
+                                                             wxp_result *res);
+#endif
+
 /* The payment callback of a paid order (event_type TRANSACTION.SUCCESS,
    resource_type encrypt-resource, resource.original_type and associated_data
    "transaction", summary "payment succeeded" in Chinese), built and signed as
@@ -1469,9 +1491,10 @@ static void wxp__fake_time_end(long long t, char out[15])
    official description. APIv3 rows: the error table of POST
    /v3/refund/domestic/refunds (pay.weixin.qq.com/doc/v3/merchant/4012556457);
    APIv2 rows: the tables of /secapi/pay/refund and /pay/refundquery
-   (pay.weixin.qq.com/wiki/doc/api/jsapi.php?chapter=9_4, 9_5). A case only APIv2 names answers APIv3 with the APIv3
-   code of that kind of case: business rules 400 INVALID_REQUEST, "retry the
-   same request" 500 SYSTEM_ERROR, too many requests 429 FREQUENCY_LIMITED. */
+   (pay.weixin.qq.com/wiki/doc/api/jsapi.php?chapter=9_4, 9_5). A case only
+   APIv2 names answers APIv3 with the APIv3 code of that kind of case:
+   business rules 400 INVALID_REQUEST, "retry the same request" 500
+   SYSTEM_ERROR, too many requests 429 FREQUENCY_LIMITED. */
 typedef struct wxp__fake_code {
     const char *v3;
     int         status;
@@ -1486,34 +1509,40 @@ static const wxp__fake_code wxp__fake_codes[] = {
     { "USER_ACCOUNT_ABNORMAL", 403, "USER_ACCOUNT_ABNORMAL", 0,
       "\xe9\x80\x80\xe6\xac\xbe\xe8\xaf\xb7\xe6\xb1\x82\xe5\xa4\xb1\xe8\xb4\xa5" },
     { "MCH_NOT_EXISTS", 404, "MCHID_NOT_EXIST", 0, "MCHID\xe4\xb8\x8d\xe5\xad\x98\xe5\x9c\xa8" },
-    { "NO_AUTH", 403, "NOAUTH", 0, "\xe6\xb2\xa1\xe6\x9c\x89\xe9\x80\x80\xe6\xac\xbe\xe6\x9d\x83\xe9\x99\x90" },
+    { "NO_AUTH", 403, "NOAUTH", 0,
+      "\xe6\xb2\xa1\xe6\x9c\x89\xe9\x80\x80\xe6\xac\xbe\xe6\x9d\x83\xe9\x99\x90" },
     { "SIGN_ERROR", 401, "SIGNERROR", 1, "\xe7\xad\xbe\xe5\x90\x8d\xe9\x94\x99\xe8\xaf\xaf" },
     { "PARAM_ERROR", 400, "PARAM_ERROR", 0, "\xe5\x8f\x82\xe6\x95\xb0\xe9\x94\x99\xe8\xaf\xaf" },
     { "INVALID_REQUEST", 400, "INVALID_REQUEST", 0,
-      "\xe8\xaf\xb7\xe6\xb1\x82\xe5\x8f\x82\xe6\x95\xb0\xe7\xac\xa6\xe5\x90\x88\xe5\x8f\x82\xe6\x95\xb0\xe6\xa0\xbc"
-      "\xe5\xbc\x8f\xef\xbc\x8c\xe4\xbd\x86\xe4\xb8\x8d\xe7\xac\xa6\xe5\x90\x88\xe4\xb8\x9a\xe5\x8a\xa1\xe8\xa7\x84\xe5\x88\x99" },
+      "\xe8\xaf\xb7\xe6\xb1\x82\xe5\x8f\x82\xe6\x95\xb0\xe7\xac\xa6\xe5\x90\x88\xe5\x8f\x82\xe6\x95\xb0"
+      "\xe6\xa0\xbc\xe5\xbc\x8f\xef\xbc\x8c\xe4\xbd\x86\xe4\xb8\x8d\xe7\xac\xa6\xe5\x90\x88\xe4\xb8\x9a"
+      "\xe5\x8a\xa1\xe8\xa7\x84\xe5\x88\x99" },
     { "NOT_ENOUGH", 403, "NOTENOUGH", 0, "\xe4\xbd\x99\xe9\xa2\x9d\xe4\xb8\x8d\xe8\xb6\xb3" },
     { "RESOURCE_NOT_EXISTS", 404, "ORDERNOTEXIST", 0,
       "\xe8\xae\xa2\xe5\x8d\x95\xe5\x8f\xb7\xe4\xb8\x8d\xe5\xad\x98\xe5\x9c\xa8" },
     { "INVALID_REQUEST", 400, "TRADE_OVERDUE", 0,
-      "\xe8\xae\xa2\xe5\x8d\x95\xe5\xb7\xb2\xe7\xbb\x8f\xe8\xb6\x85\xe8\xbf\x87\xe9\x80\x80\xe6\xac\xbe\xe6\x9c\x9f\xe9\x99\x90" },
+      "\xe8\xae\xa2\xe5\x8d\x95\xe5\xb7\xb2\xe7\xbb\x8f\xe8\xb6\x85\xe8\xbf\x87\xe9\x80\x80\xe6\xac\xbe"
+      "\xe6\x9c\x9f\xe9\x99\x90" },
     { "SYSTEM_ERROR", 500, "BIZERR_NEED_RETRY", 0,
-      "\xe9\x80\x80\xe6\xac\xbe\xe4\xb8\x9a\xe5\x8a\xa1\xe6\xb5\x81\xe7\xa8\x8b\xe9\x94\x99\xe8\xaf\xaf\xef\xbc\x8c"
-      "\xe9\x9c\x80\xe8\xa6\x81\xe5\x95\x86\xe6\x88\xb7\xe8\xa7\xa6\xe5\x8f\x91\xe9\x87\x8d\xe8\xaf\x95\xe6\x9d\xa5\xe8\xa7\xa3\xe5\x86\xb3" },
+      "\xe9\x80\x80\xe6\xac\xbe\xe4\xb8\x9a\xe5\x8a\xa1\xe6\xb5\x81\xe7\xa8\x8b\xe9\x94\x99\xe8\xaf\xaf"
+      "\xef\xbc\x8c\xe9\x9c\x80\xe8\xa6\x81\xe5\x95\x86\xe6\x88\xb7\xe8\xa7\xa6\xe5\x8f\x91\xe9\x87\x8d"
+      "\xe8\xaf\x95\xe6\x9d\xa5\xe8\xa7\xa3\xe5\x86\xb3" },
     { "FREQUENCY_LIMITED", 429, "INVALID_REQ_TOO_MUCH", 0,
-      "\xe8\xbf\x9e\xe7\xbb\xad\xe9\x94\x99\xe8\xaf\xaf\xe8\xaf\xb7\xe6\xb1\x82\xe6\x95\xb0\xe8\xbf\x87\xe5\xa4\x9a"
-      "\xe8\xa2\xab\xe7\xb3\xbb\xe7\xbb\x9f\xe7\x9f\xad\xe6\x9a\x82\xe5\xb1\x8f\xe8\x94\xbd" },
+      "\xe8\xbf\x9e\xe7\xbb\xad\xe9\x94\x99\xe8\xaf\xaf\xe8\xaf\xb7\xe6\xb1\x82\xe6\x95\xb0\xe8\xbf\x87"
+      "\xe5\xa4\x9a\xe8\xa2\xab\xe7\xb3\xbb\xe7\xbb\x9f\xe7\x9f\xad\xe6\x9a\x82\xe5\xb1\x8f\xe8\x94\xbd" },
     { "INVALID_REQUEST", 400, "ERROR", 0,
-      "\xe7\x94\xb3\xe8\xaf\xb7\xe9\x80\x80\xe6\xac\xbe\xe4\xb8\x9a\xe5\x8a\xa1\xe5\x8f\x91\xe7\x94\x9f\xe9\x94\x99\xe8\xaf\xaf" },
+      "\xe7\x94\xb3\xe8\xaf\xb7\xe9\x80\x80\xe6\xac\xbe\xe4\xb8\x9a\xe5\x8a\xa1\xe5\x8f\x91\xe7\x94\x9f"
+      "\xe9\x94\x99\xe8\xaf\xaf" },
     { "INVALID_REQUEST", 400, "ORDER_NOT_READY", 0,
-      "\xe8\xae\xa2\xe5\x8d\x95\xe5\xa4\x84\xe7\x90\x86\xe4\xb8\xad\xef\xbc\x8c\xe6\x9a\x82\xe6\x97\xb6\xe6\x97\xa0"
-      "\xe6\xb3\x95\xe9\x80\x80\xe6\xac\xbe" },
+      "\xe8\xae\xa2\xe5\x8d\x95\xe5\xa4\x84\xe7\x90\x86\xe4\xb8\xad\xef\xbc\x8c\xe6\x9a\x82\xe6\x97\xb6"
+      "\xe6\x97\xa0\xe6\xb3\x95\xe9\x80\x80\xe6\xac\xbe" },
     { "PARAM_ERROR", 400, "INVALID_TRANSACTIONID", 0, "\xe6\x97\xa0\xe6\x95\x88transaction_id" },
-    { "RESOURCE_NOT_EXISTS", 404, "REFUNDNOTEXIST", 0,   /* refundquery: "refund query failed" */
+    { "RESOURCE_NOT_EXISTS", 404, "REFUNDNOTEXIST", 0,
       "\xe9\x80\x80\xe6\xac\xbe\xe8\xae\xa2\xe5\x8d\x95\xe6\x9f\xa5\xe8\xaf\xa2\xe5\xa4\xb1\xe8\xb4\xa5" },
     { "PARAM_ERROR", 400, "APPID_NOT_EXIST", 0, "APPID\xe4\xb8\x8d\xe5\xad\x98\xe5\x9c\xa8" },
     { "PARAM_ERROR", 400, "XML_FORMAT_ERROR", 1, "XML\xe6\xa0\xbc\xe5\xbc\x8f\xe9\x94\x99\xe8\xaf\xaf" },
-    { "SIGN_ERROR", 401, "CERT_ERROR", 0, "\xe8\xaf\x81\xe4\xb9\xa6\xe6\xa0\xa1\xe9\xaa\x8c\xe9\x94\x99\xe8\xaf\xaf" }
+    { "SIGN_ERROR", 401, "CERT_ERROR", 0,
+      "\xe8\xaf\x81\xe4\xb9\xa6\xe6\xa0\xa1\xe9\xaa\x8c\xe9\x94\x99\xe8\xaf\xaf" }
 };
 #define WXP__FAKE_NCODES (sizeof wxp__fake_codes / sizeof wxp__fake_codes[0])
 
@@ -4736,8 +4765,9 @@ static void wxp__fake_v2_route(wxp_fake *f, const wxp_http_request *req, const c
         wxp__fake_v2_refund(f, req, 0);
     else if (strcmp(m, "POST") == 0 && wxp__fake_eq(path, "/secapi/pay/refundv2"))
         wxp__fake_v2_refund(f, req, 1);
-    else if (strcmp(m, "POST") == 0 && wxp__fake_eq(path, "/pay/refundquery"))
-        wxp__fake_v2_refundquery(f, req);
+    else if (strcmp(m, "POST") == 0 &&
+             (wxp__fake_eq(path, "/pay/refundquery") || wxp__fake_eq(path, "/pay/refundqueryv2")))
+        wxp__fake_v2_refundquery(f, req);   /* v2: single-item promotions, none here */
     else if (strcmp(m, "POST") == 0 && wxp__fake_eq(path, "/pay/micropay"))
         wxp__fake_v2_micropay(f, req);
     else if (strcmp(m, "POST") == 0 && wxp__fake_eq(path, "/pay/orderquery"))
@@ -5793,6 +5823,95 @@ WXP_FAKE_API wxp_err wxp_fake_notify_refund(wxp_fake *f, wxp_str apiv3_key,
     ev.plaintext.len = plen;
     return wxp_fake_notify(f, apiv3_key, &ev, body, cap, len, h, res);
 }
+
+#ifndef WXP_NO_V2
+/* A refund's fields of the APIv2 callback's req_info (the answer list). */
+static void wxp__fake_v2_req_info(wxp_fake *f, const wxp_fake_refund *r)
+{
+    const wxp_fake_order *o = &f->wxp__priv.orders[r->order];
+    wxp__fake_v2_reset(f);
+    wxp__fake_v2_s(f, "transaction_id", o->transaction_id);
+    wxp__fake_v2_s(f, "out_trade_no", o->out_trade_no);
+    wxp__fake_v2_s(f, "refund_id", r->refund_id);
+    wxp__fake_v2_s(f, "out_refund_no", r->out_refund_no);
+    wxp__fake_v2_i(f, "total_fee", o->total);
+    wxp__fake_v2_i(f, "settlement_total_fee", o->total - wxp__fake_coupon_sum(o, 1));
+    wxp__fake_v2_i(f, "refund_fee", r->amount);
+    wxp__fake_v2_i(f, "settlement_refund_fee", r->amount - wxp__fake_refund_coupons(o, r, 1));
+    wxp__fake_v2_s(f, "refund_status", wxp__fake_v2_status(r->status));
+    if (strcmp(r->status, "SUCCESS") == 0) {
+        char t[26];
+        wxp__fake_rfc3339(r->succeeded_at, t);
+        t[10] = ' ';            /* 2024-01-02 03:04:05, China time */
+        wxp__fake_v2_put(f, wxp_cstr("success_time"), wxp__fake_pool(f, t, 19));
+    }
+    wxp__fake_v2_s(f, "refund_recv_accout", WXP__FAKE_ZH_CHANGE);
+    wxp__fake_v2_s(f, "refund_account", r->account);
+    wxp__fake_v2_s(f, "refund_request_source", "API");
+}
+
+WXP_FAKE_API wxp_err wxp_fake_notify_refund_v2(wxp_fake *f, const char *out_refund_no, char *body,
+                                               size_t cap, size_t *len, wxp_result *res)
+{
+    wxp__fake_priv *p = &f->wxp__priv;
+    wxp_fake_refund *r = out_refund_no ? wxp__fake_refund_by(f, wxp_cstr(out_refund_no)) : NULL;
+    unsigned char key[32], md5[16], iv[16];
+    br_md5_context m;
+    br_aes_ct_cbcenc_keys aes;
+    char nonce[17];
+    size_t n = 0, k, b64 = 0;
+    wxp_kv outer[5];
+    wxp_err e;
+    if (len) *len = 0;
+    if (res) memset(res, 0, sizeof *res);
+    if (!r) return wxp__fake_fail(res, WXP_E_NOTFOUND, "out_refund_no", "no such refund in the fake");
+    if (!p->cfg.apiv2_key.len)
+        return wxp__fake_fail(res, WXP_E_ARG, "apiv2_key", "the fake has no APIv2 key to encrypt req_info with");
+    wxp__fake_settle(f, r);
+    if (strcmp(r->status, "PROCESSING") == 0)
+        return wxp__fake_fail(res, WXP_E_ARG, "status", "a PROCESSING refund has no callback yet");
+    /* The <root> XML into p->out (written as <xml>, renamed), PKCS#7 padded. */
+    wxp__fake_v2_req_info(f, r);
+    e = wxp_xml_write(p->scratch, sizeof p->scratch, p->v2out, p->v2nout, &n, res);
+    if (e != WXP_OK) return e;
+    if (p->v2full || n < 11 || n + 2 + 16 > sizeof p->out)
+        return wxp__fake_fail(res, WXP_E_NOSPACE, "req_info", "req_info outgrows WXP_FAKE_V2_POOL or _ANSWER_MAX");
+    memcpy(p->out, "<root>", 6);
+    memcpy(p->out + 6, p->scratch + 5, n - 11);
+    memcpy(p->out + 6 + n - 11, "</root>", 7);
+    n += 2;
+    k = 16 - n % 16;
+    memset(p->out + n, (int)k, k);
+    n += k;
+    /* AES-256-ECB: each block CBC-encrypted from a zero IV. The key is the
+       32 characters of the lowercase hex MD5 of the APIv2 key. */
+    br_md5_init(&m);
+    br_md5_update(&m, p->cfg.apiv2_key.ptr, p->cfg.apiv2_key.len);
+    br_md5_out(&m, md5);
+    for (k = 0; k < 16; k++) {
+        key[2 * k] = (unsigned char)"0123456789abcdef"[md5[k] >> 4];
+        key[2 * k + 1] = (unsigned char)"0123456789abcdef"[md5[k] & 15];
+    }
+    br_aes_ct_cbcenc_init(&aes, key, 32);
+    for (k = 0; k < n; k += 16) {
+        memset(iv, 0, sizeof iv);
+        br_aes_ct_cbcenc_run(&aes, iv, p->out + k, 16);
+    }
+    memset(key, 0, sizeof key);
+    memset(&aes, 0, sizeof aes);
+    if (wxp_base64_encode(p->in, sizeof p->in, p->out, n, &b64) != WXP_OK)
+        return wxp__fake_fail(res, WXP_E_NOSPACE, "req_info", "WXP_FAKE_BODY_MAX");
+    if (!wxp__fake_alnum(f, nonce, 16)) memcpy(nonce, "0000000000000000", 17);
+    outer[0].key = wxp_cstr("return_code"); outer[0].value = wxp_cstr("SUCCESS");
+    outer[1].key = wxp_cstr("appid");       outer[1].value = wxp_cstr(p->cfg.appid);
+    outer[2].key = wxp_cstr("mch_id");      outer[2].value = wxp_cstr(p->cfg.mchid);
+    outer[3].key = wxp_cstr("nonce_str");   outer[3].value.ptr = nonce; outer[3].value.len = 16;
+    outer[4].key = wxp_cstr("req_info");    outer[4].value.ptr = p->in; outer[4].value.len = b64;
+    e = wxp_xml_write(body, cap, outer, 5, len, res);
+    if (e == WXP_OK && len && *len < cap) body[*len] = 0;
+    return e;
+}
+#endif /* WXP_NO_V2 */
 
 WXP_FAKE_API wxp_err wxp_fake_notify_transaction(wxp_fake *f, wxp_str apiv3_key,
                                                  const char *out_trade_no, char *body, size_t cap,
