@@ -688,6 +688,35 @@ static void every_code_by_script(void **state)
         assert_string_equal(wxp_fake_find_coupon(&fake, STOCK, CODE)->state, "USED");
         assert_int_equal(wxp_coupon_return(&client, &q, &out, &r), WXP_OK);
     }
+    /* The subsidy return: a code the library resends, then one it does not. */
+    assert_int_equal(wxp_fake_add_order(&fake, "T-SUBSIDY", TID, 1000), WXP_OK);
+    assert_int_equal(wxp_fake_set_coupon_state(&fake, STOCK, CODE, "USED"), WXP_OK);
+    assert_int_equal(subsidy(0, 300, "pay-script", &r), WXP_OK);
+    {
+        wxp_subsidy_return_req q;
+        wxp_subsidy_return_receipt out;
+        memset(&q, 0, sizeof q);
+        q.stock_id = STOCK;
+        q.coupon_code = CODE;
+        q.transaction_id = TID;
+        q.refund_id = "50100506732021010105138718375";
+        q.payer_merchant = "1900000001";
+        q.payee_merchant = "1800000001";
+        q.amount = 100;
+        q.description = "20210115DESCRIPTION";
+        q.out_subsidy_return_no = "ret-script-1";
+        assert_int_equal(wxp_fake_fail_with(&fake, "/v3/marketing/busifavor/subsidy/return-receipts",
+                                            "FREQUENCY_LIMITED", 1), WXP_OK);
+        before = wxp_fake_request_count(&fake);
+        memset(&out, 0, sizeof out);
+        assert_int_equal(wxp_subsidy_return(&client, &q, &out, &r), WXP_OK);
+        assert_int_equal(wxp_fake_request_count(&fake), before + 2);
+        assert_string_equal(test_cstr(out.status), "RETURN_RECEIPT_SUCCESS");
+        q.out_subsidy_return_no = "ret-script-2";
+        assert_int_equal(wxp_fake_fail_with(&fake, NULL, "NO_AUTH", 1), WXP_OK);
+        assert_v3(wxp_subsidy_return(&client, &q, &out, &r), &r, 403, "NO_AUTH");
+        assert_int_equal(wxp_fake_request_count(&fake), before + 3);
+    }
     /* times 0 clears a pending one. */
     assert_int_equal(wxp_fake_fail_with(&fake, NULL, "NO_AUTH", 1), WXP_OK);
     assert_int_equal(wxp_fake_fail_with(&fake, NULL, "NO_AUTH", 0), WXP_OK);
