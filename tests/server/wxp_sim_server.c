@@ -37,6 +37,8 @@
        slow            process, then wait 4 s (or until the client hangs up)
                        before answering: longer than the tests' timeout
        500             the simulator's 500 SYSTEM_ERROR (signed), nothing booked
+       code=NAME       WeChat Pay's refusal NAME (wxp_fake_fail_with: its APIv3
+                       status and code, or its APIv2 err_code), nothing booked
        huge            a 200 with a 100000-byte body, larger than the client's
                        I/O buffer (nothing processed)
        chunked         the body in chunks (with a chunk extension and a trailer)
@@ -557,6 +559,20 @@ static int has_fault(const char *faults, const char *name)
     return 0;
 }
 
+/* The NAME of a "code=NAME" token, copied into out ("" when there is none). */
+static void fault_code(const char *faults, char *out, size_t cap)
+{
+    const char *p = strstr(faults, "code="), *end;
+    out[0] = 0;
+    if (!p) return;
+    p += 5;
+    end = p + strcspn(p, ", ");
+    if ((size_t)(end - p) < cap) {
+        memcpy(out, p, (size_t)(end - p));
+        out[end - p] = 0;
+    }
+}
+
 /* Waits up to ms, or until the client hangs up or writes. */
 static void wait_or_hangup(int fd, int ms)
 {
@@ -623,7 +639,7 @@ static int serve_request(conn *c, size_t hlen, size_t blen)
     wxp_http_request req;
     wxp_http_response res;
     wxp_client_cert mtls;
-    char method[16], host[128], path[1024], faults[128], errbuf[WXP_ERRBUF_SIZE];
+    char method[16], host[128], path[1024], faults[128], code[40], errbuf[WXP_ERRBUF_SIZE];
     char *p = c->req, *end = c->req + hlen, *sp, *eol;
     size_t nh = 0;
     int rc, status, client_cert = c->ccv.verified;
@@ -699,6 +715,8 @@ static int serve_request(conn *c, size_t hlen, size_t blen)
     errbuf[0] = 0;
     pthread_mutex_lock(&mu);
     if (has_fault(faults, "500")) wxp_fake_fault(&fake, WXP_FAKE_SYSTEM_ERROR);
+    fault_code(faults, code, sizeof code);
+    if (code[0] && wxp_fake_fail_with(&fake, NULL, code, 1) != WXP_OK) code[0] = 0;  /* unknown: ignored */
     rc = wxp_fake_transport(&fake, &req, &res, errbuf, sizeof errbuf);
     pthread_mutex_unlock(&mu);
     if (rc != 0) return -1;                             /* no answer at all */
