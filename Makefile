@@ -43,6 +43,7 @@ REDIS_LIBS := $(shell pkg-config --exists hiredis libmicrohttpd 2>/dev/null && p
 NOTIFY_SRV := $(if $(and $(REDIS_LIBS),$(wildcard examples/notify_server.c)),$(BUILD)/notify_server)
 REDIS_TEST := $(if $(and $(NOTIFY_SRV),$(wildcard tests/redis_shared.c)),$(BUILD)/redis_shared)
 FAKE_EP  := $(if $(wildcard tests/fake_endpoints.c),$(BUILD)/fake_endpoints)
+SEED_FID := $(if $(wildcard tests/seed_fidelity.c),$(BUILD)/seed_fidelity $(BUILD)/seed_fidelity-asan)
 POS_SALE := $(if $(wildcard tests/pos_sale.c),$(BUILD)/pos_sale_test)
 POS_FAULTS := $(if $(wildcard tests/pos_faults.c),$(BUILD)/pos_faults)
 PAYMENTS := $(if $(wildcard tests/payments.c),$(BUILD)/payments)
@@ -60,7 +61,8 @@ CHECKS   := $(if $(wildcard tests/compile_c.c),$(BUILD)/compile_c.o) \
 
 # The cmocka suite: every tests/*.c except the compile checks and the no-malloc proof.
 TEST_SRCS := $(filter-out tests/compile_c.c tests/compile_static.c tests/nomalloc.c tests/curl_transport.c \
-               tests/openssl_vectors.c tests/fake_endpoints.c tests/pos_sale.c tests/pos_faults.c,$(wildcard tests/*.c))
+               tests/openssl_vectors.c tests/fake_endpoints.c tests/pos_sale.c tests/pos_faults.c \
+               tests/seed_fidelity.c,$(wildcard tests/*.c))
 TEST_SRCS := $(filter-out tests/socket_transport.c tests/payments.c tests/session.c tests/lwip_transport.c tests/redis_shared.c,$(TEST_SRCS))
 TEST_OBJS := $(patsubst tests/%.c,$(BUILD)/obj/%.o,$(TEST_SRCS))
 ASAN_OBJS := $(patsubst tests/%.c,$(BUILD)/asan/%.o,$(TEST_SRCS))
@@ -97,7 +99,7 @@ api-doc: $(BUILD)/API.md
 TLOG := $(BUILD)/test-log
 STEP := sh tests/step.sh $(TLOG)
 
-test: $(BUILD)/refund_socket $(BUILD)/refund_curl $(BUILD)/tests $(BUILD)/tests-asan $(EXAMPLES) $(NOMALLOC) $(CURLTEST) $(OSSL_VEC) $(FAKE_EP) $(POS_SALE) $(POS_FAULTS) $(PAYMENTS) $(SESSION) $(LWIPTEST) $(CHECKS) $(CLI) $(BUILD)/API.md \
+test: $(BUILD)/refund_socket $(BUILD)/refund_curl $(BUILD)/tests $(BUILD)/tests-asan $(EXAMPLES) $(NOMALLOC) $(CURLTEST) $(OSSL_VEC) $(FAKE_EP) $(SEED_FID) $(POS_SALE) $(POS_FAULTS) $(PAYMENTS) $(SESSION) $(LWIPTEST) $(CHECKS) $(CLI) $(BUILD)/API.md \
       $(REDIS_TEST)
 	@rm -f $(TLOG) $(TLOG).programs
 	$(STEP) ./$(BUILD)/tests
@@ -108,6 +110,8 @@ test: $(BUILD)/refund_socket $(BUILD)/refund_curl $(BUILD)/tests $(BUILD)/tests-
 	$(if $(SOCKTEST),$(STEP) ./$(SOCKTEST))
 	$(if $(OSSL_VEC),$(STEP) ./$(OSSL_VEC))
 	$(if $(FAKE_EP),$(STEP) ./$(FAKE_EP))
+	$(if $(SEED_FID),$(STEP) ./$(BUILD)/seed_fidelity)
+	$(if $(SEED_FID),$(STEP) ./$(BUILD)/seed_fidelity-asan)
 	$(if $(POS_SALE),$(STEP) ./$(POS_SALE))
 	$(if $(POS_FAULTS),$(STEP) ./$(POS_FAULTS))
 	$(if $(PAYMENTS),$(STEP) ./$(PAYMENTS))
@@ -128,8 +132,9 @@ test: $(BUILD)/refund_socket $(BUILD)/refund_curl $(BUILD)/tests $(BUILD)/tests-
 test-clang clang:
 	$(MAKE) all test CC=clang CXX=clang++ BUILD=$(BUILD)/clang INSTALL_CHECK=
 
-valgrind: $(BUILD)/tests $(POS_FAULTS)
+valgrind: $(BUILD)/tests $(POS_FAULTS) $(SEED_FID)
 	valgrind --error-exitcode=1 --leak-check=full ./$(BUILD)/tests
+	$(if $(SEED_FID),valgrind --error-exitcode=1 --leak-check=full ./$(BUILD)/seed_fidelity)
 	$(if $(POS_FAULTS),POS_SOAK_SALES=300 valgrind --error-exitcode=1 --leak-check=full ./$(POS_FAULTS) soak)
 	$(if $(SOCKTEST),POS_CAMPAIGN_ONLY=v2/sock/ valgrind --error-exitcode=1 --leak-check=full ./$(SOCKTEST))
 
@@ -207,11 +212,17 @@ $(BUILD)/openssl_vectors: tests/openssl_vectors.c $(BUILD)/obj/util.o $(HDRS) $(
 # POS sale through the simulator's customers (not build/pos_sale: that name is
 # examples/pos_sale.c's).
 $(BUILD)/fake_endpoints: tests/fake_endpoints.c
+$(BUILD)/seed_fidelity: tests/seed_fidelity.c
 $(BUILD)/pos_sale_test: tests/pos_sale.c
 $(BUILD)/pos_faults: tests/pos_faults.c
-$(BUILD)/fake_endpoints $(BUILD)/pos_sale_test $(BUILD)/pos_faults: $(BUILD)/obj/impl.o $(BUILD)/obj/util.o $(HDRS) \
-                                                $(wildcard tests/*.h) examples/test_keys.h
+$(BUILD)/fake_endpoints $(BUILD)/seed_fidelity $(BUILD)/pos_sale_test $(BUILD)/pos_faults: $(BUILD)/obj/impl.o \
+                                                $(BUILD)/obj/util.o $(HDRS) $(wildcard tests/*.h) examples/test_keys.h
 	$(CC) $(CFLAGS) -o $@ $(filter %.c,$^) $(filter %.o,$^) -lcmocka $(LDLIBS)
+
+# The simulator's seed endpoints again under ASan + UBSan (the suite's ASan objects).
+$(BUILD)/seed_fidelity-asan: tests/seed_fidelity.c $(BUILD)/asan/impl.o $(BUILD)/asan/util.o $(HDRS) \
+                             $(wildcard tests/*.h) examples/test_keys.h
+	$(CC) $(CFLAGS) $(SAN) -o $@ $(filter %.c,$^) $(filter %.o,$^) -lcmocka $(LDLIBS)
 
 # APIv3 payments on the simulator, then through the sockets transport against the
 # loopback server it starts (its own main; the suite's implementation and helpers).
@@ -379,7 +390,7 @@ $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(HDRS) examples/tes
 
 # The unit suite (cmocka, ASan+UBSan, no-malloc, simulator endpoints, POS sale) at
 # another optimisation level, with gcc and with clang.
-OPT_SUITE = $(BUILD)/tests $(BUILD)/tests-asan $(NOMALLOC) $(FAKE_EP) $(POS_SALE) $(POS_FAULTS)
+OPT_SUITE = $(BUILD)/tests $(BUILD)/tests-asan $(NOMALLOC) $(FAKE_EP) $(SEED_FID) $(POS_SALE) $(POS_FAULTS)
 test-suite: $(OPT_SUITE)
 	@for t in $(OPT_SUITE); do echo "== $$t"; ./$$t || exit 1; done
 test-O0 test-O2:

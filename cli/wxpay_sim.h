@@ -54,6 +54,8 @@
        slow            process, then wait 4 s (or until the client hangs up)
                        before answering: longer than the tests' timeout
        500             the simulator's 500 SYSTEM_ERROR (signed), nothing booked
+       code=NAME       WeChat Pay's refusal NAME (wxp_fake_fail_with: its APIv3
+                       status and code, or its APIv2 err_code), nothing booked
        huge            a 200 with a 100000-byte body, larger than the client's
                        I/O buffer (nothing processed)
        chunked         the body in chunks (with a chunk extension and a trailer)
@@ -985,6 +987,30 @@ static int has_fault(const char *faults, const char *name)
     return 0;
 }
 
+/* The NAME of a "code=NAME" token, copied into out ("" when there is none). */
+static void fault_code(const char *faults, char *out, size_t cap)
+{
+    const char *p = strstr(faults, "code="), *end;
+    out[0] = 0;
+    if (!p) return;
+    p += 5;
+    end = p + strcspn(p, ", ");
+    if ((size_t)(end - p) < cap) {
+        memcpy(out, p, (size_t)(end - p));
+        out[end - p] = 0;
+    }
+}
+
+/* The faults the simulator itself answers (500, code=NAME), for the next
+   request: the same when it is served and when the journal replays it. */
+static void sim_scripted_faults(const char *faults)
+{
+    char code[40];
+    if (has_fault(faults, "500")) wxp_fake_fault(&fake, WXP_FAKE_SYSTEM_ERROR);
+    fault_code(faults, code, sizeof code);
+    if (code[0] && wxp_fake_fail_with(&fake, NULL, code, 1) != WXP_OK) code[0] = 0;  /* unknown: ignored */
+}
+
 /* Waits up to ms, or until the client hangs up or writes. */
 static void wait_or_hangup(int fd, int ms)
 {
@@ -1150,7 +1176,7 @@ static int serve_request(conn *c, size_t hlen, size_t blen)
         pthread_mutex_unlock(&mu);
         return simple_answer(c, 500, msg) ? -1 : 0;
     }
-    if (has_fault(faults, "500")) wxp_fake_fault(&fake, WXP_FAKE_SYSTEM_ERROR);
+    sim_scripted_faults(faults);
     rc = wxp_fake_transport(&fake, &req, &res, errbuf, sizeof errbuf);
     if (!journal_keep()) rc = -1;                       /* done, not journaled: no answer */
     pthread_mutex_unlock(&mu);
@@ -1310,7 +1336,7 @@ static void sim_feed(void *user, const wxp_http_request *req, long long now)
     for (i = 0; i < req->header_count; i++)
         if (req->headers[i].name.len == 11 && strncasecmp(req->headers[i].name.ptr, "X-Sim-Fault", 11) == 0) {
             snprintf(faults, sizeof faults, "%.*s", (int)req->headers[i].value.len, req->headers[i].value.ptr);
-            if (has_fault(faults, "500")) wxp_fake_fault(&fake, WXP_FAKE_SYSTEM_ERROR);
+            sim_scripted_faults(faults);
         }
     wxp_http_response_init(&res, answer, sizeof answer);
     (void)wxp_fake_transport(&fake, req, &res, errbuf, sizeof errbuf);

@@ -99,7 +99,7 @@ int main(void)
            r.status);
     print_refund("refund now:", &out);
 
-    /* 3. Asking for more than is left is refused by WeChat Pay (NOT_ENOUGH). */
+    /* 3. Asking for more than is left is refused by WeChat Pay (400 INVALID_REQUEST). */
     req.out_refund_no = "R20261123-0002";
     req.amount.refund = total;
     e = wxp_refund_create(&c, &req, &out, &r);

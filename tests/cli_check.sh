@@ -219,8 +219,8 @@ out_has "second refund" '"out_refund_no":"CLI-R2"'
 # shellcheck disable=SC2086
 t "call POST more than is left" 1 "$W" call POST /v3/refund/domestic/refunds $S \
     --json '{"out_trade_no":"1217752501201407033233368018","out_refund_no":"CLI-R3","amount":{"refund":701,"total":888,"currency":"CNY"}}'
-err_has "error line: name and code" "wxpay: WXP_E_HTTP: NOT_ENOUGH: "
-err_has "error line: status and Request-ID" "(HTTP 403, Request-ID "
+err_has "error line: name and code" "wxpay: WXP_E_HTTP: INVALID_REQUEST: "
+err_has "error line: status and Request-ID" "(HTTP 400, Request-ID "
 out_empty "no stdout on error"
 # shellcheck disable=SC2086
 t "call GET unknown refund" 1 "$W" call GET /v3/refund/domestic/refunds/NOPE $S
@@ -254,7 +254,7 @@ t "WXPAY_CONFIG names the file" 0 env WXPAY_CONFIG="$T/conf/wxpay.conf" "$W" cal
     "/v3/pay/transactions/id/4200000000201407033233368018?mchid=1900009191"
 t "environment overrides the file" 1 env WXPAY_MCHID=1900000001 "$W" call GET \
     "/v3/pay/transactions/id/4200000000201407033233368018?mchid=1900009191" --config "$T/conf/wxpay.conf"
-err_has "the simulator refused the environment's mchid" "SIGN_ERROR"
+err_has "the simulator refused the environment's mchid" "MCH_NOT_EXISTS"
 t "a flag overrides the environment" 0 env WXPAY_MCHID=1900000001 "$W" call GET \
     "/v3/pay/transactions/id/4200000000201407033233368018?mchid=1900009191" --config "$T/conf/wxpay.conf" \
     --mchid 1900009191

@@ -265,7 +265,7 @@ static void check_pay_receipt(const wxp_subsidy_pay_receipt *p, const char *id, 
     assert_view(p->payee_merchant, "1800000001");
     assert_int_equal(p->amount, amount);
     assert_view(p->description, "20210115DESCRIPTION");
-    assert_view(p->status, "SUCCESS");
+    assert_view(p->status, "PAY_RECEIPT_SUCCESS");    /* WeChat Pay's enumeration */
     assert_int_equal(p->fail_reason.len, 0);
     assert_view(p->success_time, T0);
     assert_view(p->out_subsidy_no, out_no);
@@ -388,7 +388,7 @@ static void subsidy_return(void)
     assert_view(out.payee_merchant, "1800000001");
     assert_int_equal(out.amount, 100);
     assert_view(out.description, "20210115DESCRIPTION");
-    assert_view(out.status, "SUCCESS");
+    assert_view(out.status, "RETURN_RECEIPT_SUCCESS");
     assert_int_equal(out.fail_reason.len, 0);
     assert_view(out.return_done_time, T0);
     assert_view(out.subsidy_receipt_id, pay_id);

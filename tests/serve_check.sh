@@ -107,7 +107,7 @@ export WXPAY_OUT_TRADE_NO=1217752501201407033233368018 WXPAY_TOTAL=888 WXPAY_REF
 t "examples/refund.c over the sockets transport" 0 "$REFUND_SOCKET"
 has "  ... refund accepted, answers verified" out "answer signature verified"
 t "examples/refund.c over libcurl (the same refund number: the same refund)" 0 "$REFUND_CURL"
-has "  ... NOT_ENOUGH for the rest, as WeChat Pay" out "NOT_ENOUGH"
+has "  ... INVALID_REQUEST for more than is left, as WeChat Pay" out "INVALID_REQUEST"
 
 # Plain curl, signed by wxpay sign, its answer checked by wxpay verify.
 if command -v curl >/dev/null 2>&1; then
@@ -160,7 +160,7 @@ if cmp -s "$T/out" "$T/before"; then ok "  ... the same answer, byte for byte"
 else bad "  ... the same answer, byte for byte: $(cat "$T/before") / $(cat "$T/out")"; fi
 t "and what is left of the order is what is left" 1 "$W" call POST /v3/refund/domestic/refunds \
     --json '{"out_trade_no":"1217752501201407033233368018","out_refund_no":"CLI-SERVE-2","amount":{"refund":888,"total":888,"currency":"CNY"}}'
-has "  ... NOT_ENOUGH" err "NOT_ENOUGH"
+has "  ... INVALID_REQUEST (more than is left)" err "INVALID_REQUEST"
 stop
 
 echo "$passed passed, $failed failed"

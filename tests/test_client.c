@@ -1275,7 +1275,9 @@ static void refund_decode_more_from_than_cap_is_partial(void **state)
     }
 }
 
-static void refund_over_the_rest_is_not_enough(void **state)
+/* More than is left on the order is a business-rule refusal, 400
+   INVALID_REQUEST (NOT_ENOUGH is the merchant's balance being short). */
+static void refund_over_the_rest_is_refused(void **state)
 {
     wxp_refund_req q;
     wxp_refund out;
@@ -1287,8 +1289,8 @@ static void refund_over_the_rest_is_not_enough(void **state)
     ASSERT_OK(wxp_refund_create(&client, &q, &out, &r), r);
     q = refund_req("R-300", 300);
     ASSERT_ERR(wxp_refund_create(&client, &q, &out, &r), WXP_E_HTTP, r);
-    assert_int_equal(r.status, 403);
-    assert_string_equal(r.code, "NOT_ENOUGH");
+    assert_int_equal(r.status, 400);
+    assert_string_equal(r.code, "INVALID_REQUEST");
     assert_non_null(strstr(r.message, "288"));
     assert_int_equal(wxp_fake_refund_count(&fake), 1);
     assert_int_equal(wxp_fake_find_order(&fake, ORDER)->refunded, 600);
@@ -1455,12 +1457,12 @@ static void param_error_is_not_retried(void **state)
     assert_string_equal(r.code, "PARAM_ERROR");
     assert_int_equal(wxp_fake_request_count(&fake), 1);
     assert_int_equal(naps.n, 0);
-    /* Nor is NOT_ENOUGH (a 403). */
+    /* Nor is a business-rule refusal (nothing left to refund: 400 INVALID_REQUEST). */
     q = refund_req("R-param", 888);
     ASSERT_OK(wxp_refund_create(&client, &q, &out, &r), r);
     q = refund_req("R-param2", 1);
     ASSERT_ERR(wxp_refund_create(&client, &q, &out, &r), WXP_E_HTTP, r);
-    assert_string_equal(r.code, "NOT_ENOUGH");
+    assert_string_equal(r.code, "INVALID_REQUEST");
     assert_int_equal(wxp_fake_request_count(&fake), 3);
     assert_int_equal(naps.n, 0);
 }
@@ -1995,7 +1997,7 @@ int test_group_client(void)
         cmocka_unit_test(refund_decode_more_from_than_cap_is_partial),
         cmocka_unit_test(refund_decode_nested_promotion_goods),
         cmocka_unit_test(refund_query_encodes_number_and_sub_mchid),
-        cmocka_unit_test(refund_over_the_rest_is_not_enough),
+        cmocka_unit_test(refund_over_the_rest_is_refused),
         cmocka_unit_test(refund_same_number_twice_is_booked_once),
         cmocka_unit_test(retry_after_lost_answer_books_once),
         cmocka_unit_test(retry_after_system_error_succeeds),

@@ -51,10 +51,12 @@
        script    wxp_fake_push  wxp_fake_push_raw  wxp_fake_push_fail
                  wxp_fake_pending  wxp_fake_clear_script
        faults    wxp_fake_fault  wxp_fake_fault_times  wxp_fake_fault_on
-                 wxp_fake_fault_age
+                 wxp_fake_fault_age  wxp_fake_fail_with (WeChat Pay's error codes)
+       money     wxp_fake_set_balance (the merchant's refundable balance)
        records   wxp_fake_request_count  wxp_fake_record_at  wxp_fake_last
                  wxp_fake_record_header
        callbacks wxp_fake_notify  wxp_fake_notify_refund  wxp_fake_notify_transaction
+                 wxp_fake_notify_refund_v2 (APIv2, req_info)
 
    WHAT EACH REQUEST GETS, in this order
        1. It is recorded (method, host, path, headers, body, copied and cut to the
@@ -70,7 +72,10 @@
           to that path take them, the others leave them pending).
           WXP_FAKE_DROP fails the transport here: nothing is processed.
           WXP_FAKE_SYSTEM_ERROR answers 500 SYSTEM_ERROR (APIv2: see below)
-          without looking at the queue or booking anything.
+          without looking at the queue or booking anything; so does a pending
+          wxp_fake_fail_with for this path, with its code (SCRIPTED REFUSALS);
+          so does a refund application while config.refund_fail_qps blocks
+          refunds (429 FREQUENCY_LIMITED, APIv2 INVALID_REQ_TOO_MUCH).
        5. A queued canned answer (wxp_fake_push*) is sent as is: no checks.
        6. Otherwise the simulator answers, as WeChat Pay does (then, with
           WXP_FAKE_BOOKED_ERROR, the answer is replaced by the system error of
@@ -78,7 +83,8 @@
           /secapi/ and /pay/ are APIv2 (the last section); the others APIv3:
           - Authorization: scheme WECHATPAY2-SHA256-RSA2048 and the quoted fields
             mchid, nonce_str, signature, timestamp, serial_no in any order; mchid
-            must be config.mchid, serial_no config.merchant_serial (case-blind;
+            must be config.mchid (else 404 MCH_NOT_EXISTS: the only merchant it
+            knows), serial_no config.merchant_serial (case-blind;
             not checked when unset), timestamp within max_skew_s of the clock,
             signature RSA-SHA256 over METHOD\nPATH?QUERY\nTIMESTAMP\nNONCE\nBODY\n
             under config.merchant_key (not checked when unset). Any failure, or
@@ -88,13 +94,22 @@
             amount.refund, amount.total integers, amount.currency "CNY"; optional
             reason (<= 80 characters), notify_url (https), funds_account
             ("AVAILABLE"), amount.from[] {account AVAILABLE|UNAVAILABLE, amount},
-            goods_detail[]. Bad or missing fields: 400 PARAM_ERROR. Unknown
+            goods_detail[], sub_mchid (one of config.sub_mchids, else 404
+            MCH_NOT_EXISTS). Bad or missing fields: 400 PARAM_ERROR. Unknown
             or unpaid order: 404 RESOURCE_NOT_EXISTS. A known out_refund_no with
             the same order and amount: 200 with the same refund, booked once;
             different: 400 INVALID_REQUEST. amount.total not the order's: 400
-            PARAM_ERROR. The 51st refund of an order: 400 INVALID_REQUEST. More
-            than is left: 403 NOT_ENOUGH. Else 200 with the refund, status
-            PROCESSING. Coupons of the order (wxp_fake_order_coupon) each get
+            PARAM_ERROR. Then WeChat Pay's refund rules, in this order (the
+            APIv2 refunds share them): paid more than 365 days before the clock,
+            the 51st refund of an order, nothing left, more than is left: 400
+            INVALID_REQUEST (the message says which); more than the merchant's
+            balance (wxp_fake_set_balance): 403 NOT_ENOUGH. Else 200 with the
+            refund, status PROCESSING, no success_time (it comes once the refund
+            succeeded), funds_account AVAILABLE when asked for, else UNSETTLED.
+            With config.refund_fail_qps, failing refund applications past that
+            many in one second of the clock block refund applications for 60 s:
+            429 FREQUENCY_LIMITED (APIv2: INVALID_REQ_TOO_MUCH).
+            Coupons of the order (wxp_fake_order_coupon) each get
             back a share (cumulative coupon fee * refunded / total, the last
             refund giving back exactly the rest): amount.payer_total and
             payer_refund are the cash parts, discount_refund the coupon part,
@@ -217,7 +232,9 @@
             payee_merchant, amount (1 fen - 5000 CNY), description (1-1024
             characters), out_subsidy_no}: books a subsidy for a USED coupon
             and a paid transaction: 200 {subsidy_receipt_id (28 digits), the
-            request's fields, status SUCCESS, success_time, create_time}. The
+            request's fields, status PAY_RECEIPT_SUCCESS (PARTIAL_RETURN,
+            FULL_RETURN once returns gave part or all of it back), success_time,
+            create_time; no fail_reason}. The
             same out_subsidy_no: the same receipt (other parameters: 400
             INVALID_REQUEST). Unknown coupon or transaction: 404
             RESOURCE_NOT_EXISTS; coupon not USED: 400 INVALID_REQUEST; bad
@@ -229,11 +246,16 @@
             out_subsidy_return_no}: returns at most what was paid for the
             (stock_id, coupon_code, transaction_id), less earlier returns: more:
             400 INVALID_REQUEST; nothing paid: 404 RESOURCE_NOT_EXISTS; payer or
-            payee not the payment's: 400 INVALID_REQUEST. 200 with every field
-            of wxp_subsidy_return_receipt: subsidy_return_receipt_id, the
-            request's fields, status SUCCESS, fail_reason "", return_done_time,
-            subsidy_receipt_id (the first payment), return_create_time. The
-            same out_subsidy_return_no: the same receipt.
+            payee not the payment's: 400 INVALID_REQUEST. 200 with
+            subsidy_return_receipt_id, the request's fields, status
+            RETURN_RECEIPT_SUCCESS, return_done_time, subsidy_receipt_id (the
+            first payment), out_subsidy_return_no, return_create_time; no
+            fail_reason. The same out_subsidy_return_no: the same receipt.
+            WXP_FAKE_ACCEPTED books a pay or return still being processed:
+            status PAY_RECEIPT_ACCEPTED / RETURN_RECEIPT_ACCEPTED, no
+            success_time / return_done_time, and a return without
+            subsidy_return_receipt_id; the query of the pay receipt, or a retry,
+            then sees it done.
           - GET /v3/bill/tradebill?bill_date=YYYY-MM-DD[&bill_type=ALL|SUCCESS|
             REFUND][&tar_type=GZIP][&sub_mchid=...] (sub_mchid is not read): a
             bill registered with wxp_fake_add_bill: 200 {"hash_type":"SHA1",
@@ -287,16 +309,20 @@
          INVALID_TRANSACTIONID (by transaction_id) or ORDERNOTEXIST; a known
          out_refund_no: the same refund (another fee or total_fee:
          REFUND_FEE_MISMATCH; another order: INVALID_REQUEST); total_fee not the
-         order's: REFUND_FEE_MISMATCH; the 51st refund: INVALID_REQUEST; nothing
-         left: ERROR "订单已全额退款"; more than is left: INVALID_REQUEST
-         "refund_fee大于可退金额" (WeChat Pay's codes for these; NOTENOUGH means
-         the merchant's balance is short). Success: transaction_id,
+         order's: REFUND_FEE_MISMATCH; sub_mch_id not one of config.sub_mchids:
+         MCHID_NOT_EXIST; paid more than 365 days ago: TRADE_OVERDUE; the 51st
+         refund: INVALID_REQUEST; nothing left: ERROR "订单已全额退款"; more than
+         is left: INVALID_REQUEST "refund_fee大于可退金额"; more than the
+         merchant's balance (wxp_fake_set_balance): NOTENOUGH (WeChat Pay's
+         codes for these). Success: transaction_id,
          out_trade_no, out_refund_no, refund_id, refund_fee,
          settlement_refund_fee, total_fee, settlement_total_fee, fee_type CNY,
          cash_fee, cash_refund_fee, coupon_refund_fee, coupon_refund_count and
          per refunded coupon $n: coupon_type_$n, coupon_refund_fee_$n,
          coupon_refund_id_$n (shares as for APIv3). Status PROCESSING.
-       - POST /pay/refundquery: by refund_id, else out_refund_no (that refund),
+       - POST /pay/refundquery and /pay/refundqueryv2 (the single-item form,
+         whose promotion_detail_$n the simulator's orders never have): by
+         refund_id, else out_refund_no (that refund),
          else transaction_id, else out_trade_no (the order's refunds from
          offset, WXP_FAKE_V2_PAGE at most). transaction_id, out_trade_no,
          total_fee, settlement_total_fee, fee_type, cash_fee, refund_count,
@@ -374,8 +400,35 @@
                                WXP_FAKE_SYSTEM_ERROR (what was booked stays)
        WXP_FAKE_RECALL         APIv2 reverse: result SUCCESS, recall Y, nothing
                                reversed (WeChat Pay's "call reverse again")
-       Callbacks ignore the last five, and never take faults scoped to a path
+       WXP_FAKE_ACCEPTED       subsidy pay or return: booked, answered ACCEPTED
+                               (see the subsidy routes)
+       Callbacks ignore the last six, and never take faults scoped to a path
        with wxp_fake_fault_on.
+
+   SCRIPTED REFUSALS (wxp_fake_fail_with(f, path, code, times); either name)
+       code                   APIv3                      APIv2 (err_code)
+       SYSTEM_ERROR           500 SYSTEM_ERROR           SYSTEMERROR
+       FREQUENCY_LIMITED      429 FREQUENCY_LIMITED      FREQUENCY_LIMITED
+       USER_ACCOUNT_ABNORMAL  403 USER_ACCOUNT_ABNORMAL  USER_ACCOUNT_ABNORMAL
+       MCH_NOT_EXISTS         404 MCH_NOT_EXISTS         MCHID_NOT_EXIST
+       NO_AUTH                403 NO_AUTH                NOAUTH
+       SIGN_ERROR             401 SIGN_ERROR             return_code FAIL 签名错误
+       PARAM_ERROR            400 PARAM_ERROR            PARAM_ERROR
+       INVALID_REQUEST        400 INVALID_REQUEST        INVALID_REQUEST
+       NOT_ENOUGH             403 NOT_ENOUGH             NOTENOUGH
+       RESOURCE_NOT_EXISTS    404 RESOURCE_NOT_EXISTS    ORDERNOTEXIST
+       TRADE_OVERDUE          400 INVALID_REQUEST        TRADE_OVERDUE
+       BIZERR_NEED_RETRY      500 SYSTEM_ERROR           BIZERR_NEED_RETRY
+       INVALID_REQ_TOO_MUCH   429 FREQUENCY_LIMITED      INVALID_REQ_TOO_MUCH
+       ERROR                  400 INVALID_REQUEST        ERROR
+       ORDER_NOT_READY        400 INVALID_REQUEST        ORDER_NOT_READY
+       INVALID_TRANSACTIONID  400 PARAM_ERROR            INVALID_TRANSACTIONID
+       REFUNDNOTEXIST         404 RESOURCE_NOT_EXISTS    REFUNDNOTEXIST
+       APPID_NOT_EXIST        400 PARAM_ERROR            APPID_NOT_EXIST
+       XML_FORMAT_ERROR       400 PARAM_ERROR            return_code FAIL XML格式错误
+       CERT_ERROR             401 SIGN_ERROR             CERT_ERROR
+       APIv3's statuses and codes are those of the refund page's error table;
+       a code only APIv2 has answers APIv3 with the APIv3 code of its kind.
 
    BUILD OPTIONS (define before including; each has a default)
        WXP_FAKE_MAX_ORDERS    16   orders in the book
@@ -541,7 +594,9 @@ enum {
     WXP_FAKE_BARE           = 1 << 9,   /* push_raw: no Request-ID, no Content-Type */
     WXP_FAKE_DROP           = 1 << 10,  /* the request never reaches the server */
     WXP_FAKE_BOOKED_ERROR   = 1 << 11,  /* processed, then a system error answer */
-    WXP_FAKE_RECALL         = 1 << 12   /* APIv2 reverse: recall Y, nothing done */
+    WXP_FAKE_RECALL         = 1 << 12,  /* APIv2 reverse: recall Y, nothing done */
+    WXP_FAKE_ACCEPTED       = 1 << 13   /* a subsidy pay or return: booked, answered
+                                           as still being processed (ACCEPTED) */
 };
 
 /* What a barcode-payment customer does when the terminal scans the code. */
@@ -591,6 +646,11 @@ typedef struct wxp_fake_config {
     wxp_str                  platform_cert_pem; /* the certificate of platform_signer's
                                                  key, served by GET /v3/certificates
                                                  (signed under its serial); empty: 404 */
+    unsigned                 refund_fail_qps; /* WeChat Pay's limit on failing refund
+                                                 applications per second (its pages say 6):
+                                                 past it refunds are refused for 60 s.
+                                                 0: not enforced (tests that pin the clock
+                                                 fail many requests in one "second") */
 } wxp_fake_config;
 
 /* One request as the fake received it. Strings are NUL-terminated copies. */
@@ -744,6 +804,8 @@ typedef struct wxp__fake_subsidy {
     char      description[WXP_FAKE_DESC_MAX + 1];
     long long amount, created_at;
     size_t    pay;              /* a return: index of the pay receipt it returns */
+    int       accepted;         /* booked under WXP_FAKE_ACCEPTED: still processing,
+                                   until it is looked at again (a query or a retry) */
 } wxp__fake_subsidy;
 
 typedef struct wxp__fake_priv {
@@ -762,6 +824,18 @@ typedef struct wxp__fake_priv {
     char               fault_path[128];  /* wxp_fake_fault_on; "" for any request */
     unsigned           cur_faults;       /* the faults of the request being answered */
     long long          age;
+    /* wxp_fake_fail_with: 1 + the row of the scripted refusal (0: none), for how
+       many requests, to which path ("" for any) */
+    size_t             fail_row;
+    unsigned           fail_times;
+    char               fail_path[128];
+    /* wxp_fake_set_balance: the merchant's refundable balance, fen */
+    long long          balance;
+    int                has_balance;      /* 0: unlimited */
+    /* config.refund_fail_qps: failing refund applications counted in the second
+       fail_second; refunds are refused until blocked_until */
+    long long          fail_second, blocked_until;
+    unsigned           fail_count;
     /* the answer being built */
     int                status;
     char               code[32], msg[256];
@@ -943,7 +1017,7 @@ WXP_FAKE_API WXP_NODISCARD wxp_err wxp_fake_push_raw(wxp_fake *f, int status,
 WXP_FAKE_API WXP_NODISCARD wxp_err wxp_fake_push_fail(wxp_fake *f, const char *reason);
 /* Queued answers and failures not yet used. */
 WXP_FAKE_API size_t wxp_fake_pending(const wxp_fake *f);
-/* Drops the queue and the pending faults. */
+/* Drops the queue, the pending faults and the pending wxp_fake_fail_with. */
 WXP_FAKE_API void wxp_fake_clear_script(wxp_fake *f);
 
 /* ---- faults ----------------------------------------------------------------- */
@@ -962,6 +1036,21 @@ WXP_FAKE_API void wxp_fake_fault_on(wxp_fake *f, const char *path, unsigned faul
 /* Adds WXP_FAKE_AGED to the pending faults (at least for the next answer): the
    timestamp is `seconds` in the past (negative: the future), validly signed. */
 WXP_FAKE_API void wxp_fake_fault_age(wxp_fake *f, long long seconds);
+/* The next `times` requests to [in] path (without the query; NULL: any) are
+   refused with WeChat Pay's error [in] code, without being processed (nothing
+   is booked), in the request's API: APIv3 {"code","message"} with its HTTP
+   status, APIv2 result_code FAIL with err_code (return_code FAIL for SIGNERROR
+   and XML_FORMAT_ERROR). code is either spelling (NOT_ENOUGH or NOTENOUGH); a
+   code that APIv3 does not list answers there as the APIv3 code of that case
+   (TRADE_OVERDUE: 400 INVALID_REQUEST). The table is under "SCRIPTED
+   REFUSALS" above. Replaces a pending one; times 0 (or wxp_fake_clear_script)
+   drops it. WXP_E_ARG for a code not in the table. */
+WXP_FAKE_API WXP_NODISCARD wxp_err wxp_fake_fail_with(wxp_fake *f, const char *path,
+                                                      const char *code, unsigned times);
+/* The merchant's refundable balance becomes fen (negative: unlimited, the
+   default): each refund booked spends it, and one above it is refused as
+   WeChat Pay refuses it (APIv3 403 NOT_ENOUGH, APIv2 NOTENOUGH). */
+WXP_FAKE_API void wxp_fake_set_balance(wxp_fake *f, long long fen);
 
 /* ---- records ---------------------------------------------------------------- */
 
@@ -1004,6 +1093,25 @@ WXP_FAKE_API WXP_NODISCARD wxp_err wxp_fake_notify_refund(wxp_fake *f, wxp_str a
                                                           size_t *len,
                                                           wxp_notify_headers *h,
                                                           wxp_result *res);
+
+#ifndef WXP_NO_V2
+/* The APIv2 refund callback (退款结果通知) of a booked refund, as WeChat Pay
+   POSTs it to the notify_url: <xml> with return_code SUCCESS, appid, mch_id,
+   nonce_str and req_info (unsigned; req_info is the <root> XML of
+   transaction_id, out_trade_no, refund_id, out_refund_no, total_fee,
+   settlement_total_fee, refund_fee, settlement_refund_fee, refund_status
+   SUCCESS / CHANGE / REFUNDCLOSE, success_time "YYYY-MM-DD HH:MM:SS" (China
+   time, when SUCCESS), refund_recv_accout, refund_account,
+   refund_request_source API; AES-256-ECB, PKCS#7, key the lowercase hex MD5
+   of config.apiv2_key; base64) into [out] body (cap bytes, NUL-terminated
+   when room allows; *len its length). An unpinned PROCESSING refund succeeds
+   first; a pinned one is WXP_E_ARG, as is a fake without apiv2_key;
+   WXP_E_NOTFOUND for an unknown out_refund_no; WXP_E_NOSPACE when body is
+   short. [out] res may be NULL. */
+WXP_FAKE_API WXP_NODISCARD wxp_err wxp_fake_notify_refund_v2(wxp_fake *f, const char *out_refund_no,
+                                                             char *body, size_t cap, size_t *len,
+                                                             wxp_result *res);
+#endif
 
 /* The payment callback of a paid order (event_type TRANSACTION.SUCCESS,
    resource_type encrypt-resource, resource.original_type and associated_data
@@ -1092,6 +1200,17 @@ extern "C" {
     "\xe4\xbb\x98\xe5\x8d\xa1\xe5\x90\x8e\xe5\x86\x8d\xe6\x94\xaf\xe4\xbb\x98"
 #define WXP__FAKE_ZH_NOREVOKE "\xe6\xad\xa3\xe5\x9c\xa8\xe6\x94\xaf\xe4\xbb\x98\xe4\xb8\xad" \
                               "\xe4\xb8\x8d\xe8\x83\xbd\xe5\x8f\x91\xe8\xb5\xb7\xe6\x92\xa4\xe9\x94\x80"
+
+/* The refund rules' words (APIv2 captures: "the order is refunded in full",
+   "refund_fee above what can be refunded"; APIv3 403 NOT_ENOUGH: "the basic
+   account's balance is short, top it up and apply again"). */
+#define WXP__FAKE_ZH_ALLBACK  "\xe8\xae\xa2\xe5\x8d\x95\xe5\xb7\xb2\xe5\x85\xa8\xe9\xa2\x9d" \
+                              "\xe9\x80\x80\xe6\xac\xbe"
+#define WXP__FAKE_ZH_TOOMUCH  "refund_fee\xe5\xa4\xa7\xe4\xba\x8e\xe5\x8f\xaf\xe9\x80\x80" \
+                              "\xe9\x87\x91\xe9\xa2\x9d"
+#define WXP__FAKE_ZH_BASIC_SHORT                                                                   \
+    "\xe5\x9f\xba\xe6\x9c\xac\xe8\xb4\xa6\xe6\x88\xb7\xe4\xbd\x99\xe9\xa2\x9d\xe4\xb8\x8d\xe8\xb6\xb3\xef\xbc\x8c"    \
+    "\xe8\xaf\xb7\xe5\x85\x85\xe5\x80\xbc\xe5\x90\x8e\xe9\x87\x8d\xe6\x96\xb0\xe5\x8f\x91\xe8\xb5\xb7"
 
 /* ==== >>fake:strings ======================================================= */
 
@@ -1364,6 +1483,80 @@ static void wxp__fake_time_end(long long t, char out[15])
     out[14] = 0;
 }
 
+/* ==== >>fake:codes ========================================================== */
+
+/* WeChat Pay's refusals of the refund family, one row per case: the APIv3
+   status and code, the APIv2 err_code (v2_return: a return_code FAIL answer,
+   unsigned, as WeChat Pay refuses what it cannot read or authenticate) and the
+   official description. APIv3 rows: the error table of POST
+   /v3/refund/domestic/refunds (pay.weixin.qq.com/doc/v3/merchant/4012556457);
+   APIv2 rows: the tables of /secapi/pay/refund and /pay/refundquery
+   (pay.weixin.qq.com/wiki/doc/api/jsapi.php?chapter=9_4, 9_5). A case only
+   APIv2 names answers APIv3 with the APIv3 code of that kind of case:
+   business rules 400 INVALID_REQUEST, "retry the same request" 500
+   SYSTEM_ERROR, too many requests 429 FREQUENCY_LIMITED. */
+typedef struct wxp__fake_code {
+    const char *v3;
+    int         status;
+    const char *v2;
+    int         v2_return;
+    const char *msg;
+} wxp__fake_code;
+
+static const wxp__fake_code wxp__fake_codes[] = {
+    { "SYSTEM_ERROR", 500, "SYSTEMERROR", 0, "\xe7\xb3\xbb\xe7\xbb\x9f\xe8\xb6\x85\xe6\x97\xb6" },
+    { "FREQUENCY_LIMITED", 429, "FREQUENCY_LIMITED", 0, "\xe9\xa2\x91\xe7\x8e\x87\xe9\x99\x90\xe5\x88\xb6" },
+    { "USER_ACCOUNT_ABNORMAL", 403, "USER_ACCOUNT_ABNORMAL", 0,
+      "\xe9\x80\x80\xe6\xac\xbe\xe8\xaf\xb7\xe6\xb1\x82\xe5\xa4\xb1\xe8\xb4\xa5" },
+    { "MCH_NOT_EXISTS", 404, "MCHID_NOT_EXIST", 0, "MCHID\xe4\xb8\x8d\xe5\xad\x98\xe5\x9c\xa8" },
+    { "NO_AUTH", 403, "NOAUTH", 0,
+      "\xe6\xb2\xa1\xe6\x9c\x89\xe9\x80\x80\xe6\xac\xbe\xe6\x9d\x83\xe9\x99\x90" },
+    { "SIGN_ERROR", 401, "SIGNERROR", 1, "\xe7\xad\xbe\xe5\x90\x8d\xe9\x94\x99\xe8\xaf\xaf" },
+    { "PARAM_ERROR", 400, "PARAM_ERROR", 0, "\xe5\x8f\x82\xe6\x95\xb0\xe9\x94\x99\xe8\xaf\xaf" },
+    { "INVALID_REQUEST", 400, "INVALID_REQUEST", 0,
+      "\xe8\xaf\xb7\xe6\xb1\x82\xe5\x8f\x82\xe6\x95\xb0\xe7\xac\xa6\xe5\x90\x88\xe5\x8f\x82\xe6\x95\xb0"
+      "\xe6\xa0\xbc\xe5\xbc\x8f\xef\xbc\x8c\xe4\xbd\x86\xe4\xb8\x8d\xe7\xac\xa6\xe5\x90\x88\xe4\xb8\x9a"
+      "\xe5\x8a\xa1\xe8\xa7\x84\xe5\x88\x99" },
+    { "NOT_ENOUGH", 403, "NOTENOUGH", 0, "\xe4\xbd\x99\xe9\xa2\x9d\xe4\xb8\x8d\xe8\xb6\xb3" },
+    { "RESOURCE_NOT_EXISTS", 404, "ORDERNOTEXIST", 0,
+      "\xe8\xae\xa2\xe5\x8d\x95\xe5\x8f\xb7\xe4\xb8\x8d\xe5\xad\x98\xe5\x9c\xa8" },
+    { "INVALID_REQUEST", 400, "TRADE_OVERDUE", 0,
+      "\xe8\xae\xa2\xe5\x8d\x95\xe5\xb7\xb2\xe7\xbb\x8f\xe8\xb6\x85\xe8\xbf\x87\xe9\x80\x80\xe6\xac\xbe"
+      "\xe6\x9c\x9f\xe9\x99\x90" },
+    { "SYSTEM_ERROR", 500, "BIZERR_NEED_RETRY", 0,
+      "\xe9\x80\x80\xe6\xac\xbe\xe4\xb8\x9a\xe5\x8a\xa1\xe6\xb5\x81\xe7\xa8\x8b\xe9\x94\x99\xe8\xaf\xaf"
+      "\xef\xbc\x8c\xe9\x9c\x80\xe8\xa6\x81\xe5\x95\x86\xe6\x88\xb7\xe8\xa7\xa6\xe5\x8f\x91\xe9\x87\x8d"
+      "\xe8\xaf\x95\xe6\x9d\xa5\xe8\xa7\xa3\xe5\x86\xb3" },
+    { "FREQUENCY_LIMITED", 429, "INVALID_REQ_TOO_MUCH", 0,
+      "\xe8\xbf\x9e\xe7\xbb\xad\xe9\x94\x99\xe8\xaf\xaf\xe8\xaf\xb7\xe6\xb1\x82\xe6\x95\xb0\xe8\xbf\x87"
+      "\xe5\xa4\x9a\xe8\xa2\xab\xe7\xb3\xbb\xe7\xbb\x9f\xe7\x9f\xad\xe6\x9a\x82\xe5\xb1\x8f\xe8\x94\xbd" },
+    { "INVALID_REQUEST", 400, "ERROR", 0,
+      "\xe7\x94\xb3\xe8\xaf\xb7\xe9\x80\x80\xe6\xac\xbe\xe4\xb8\x9a\xe5\x8a\xa1\xe5\x8f\x91\xe7\x94\x9f"
+      "\xe9\x94\x99\xe8\xaf\xaf" },
+    { "INVALID_REQUEST", 400, "ORDER_NOT_READY", 0,
+      "\xe8\xae\xa2\xe5\x8d\x95\xe5\xa4\x84\xe7\x90\x86\xe4\xb8\xad\xef\xbc\x8c\xe6\x9a\x82\xe6\x97\xb6"
+      "\xe6\x97\xa0\xe6\xb3\x95\xe9\x80\x80\xe6\xac\xbe" },
+    { "PARAM_ERROR", 400, "INVALID_TRANSACTIONID", 0, "\xe6\x97\xa0\xe6\x95\x88transaction_id" },
+    { "RESOURCE_NOT_EXISTS", 404, "REFUNDNOTEXIST", 0,
+      "\xe9\x80\x80\xe6\xac\xbe\xe8\xae\xa2\xe5\x8d\x95\xe6\x9f\xa5\xe8\xaf\xa2\xe5\xa4\xb1\xe8\xb4\xa5" },
+    { "PARAM_ERROR", 400, "APPID_NOT_EXIST", 0, "APPID\xe4\xb8\x8d\xe5\xad\x98\xe5\x9c\xa8" },
+    { "PARAM_ERROR", 400, "XML_FORMAT_ERROR", 1, "XML\xe6\xa0\xbc\xe5\xbc\x8f\xe9\x94\x99\xe8\xaf\xaf" },
+    { "SIGN_ERROR", 401, "CERT_ERROR", 0,
+      "\xe8\xaf\x81\xe4\xb9\xa6\xe6\xa0\xa1\xe9\xaa\x8c\xe9\x94\x99\xe8\xaf\xaf" }
+};
+#define WXP__FAKE_NCODES (sizeof wxp__fake_codes / sizeof wxp__fake_codes[0])
+
+/* The row of a code by either name (the APIv3 name first); NULL if unknown. */
+static const wxp__fake_code *wxp__fake_code_by(const char *name)
+{
+    size_t i;
+    for (i = 0; name && i < WXP__FAKE_NCODES; i++)
+        if (strcmp(wxp__fake_codes[i].v3, name) == 0) return &wxp__fake_codes[i];
+    for (i = 0; name && i < WXP__FAKE_NCODES; i++)
+        if (strcmp(wxp__fake_codes[i].v2, name) == 0) return &wxp__fake_codes[i];
+    return NULL;
+}
+
 /* ==== >>fake:setup ========================================================== */
 
 WXP_FAKE_API wxp_err wxp_fake_init(wxp_fake *f, const wxp_fake_config *cfg)
@@ -1422,6 +1615,16 @@ static wxp_fake_order *wxp__fake_order_by(wxp_fake *f, wxp_str id, int by_tid)
         if (wxp__fake_eq(id, by_tid ? o->transaction_id : o->out_trade_no)) return o;
     }
     return NULL;
+}
+
+/* Index of a sub-merchant in config.sub_mchids, -1 when unknown. */
+static int wxp__fake_sub(const wxp_fake *f, wxp_str sub_mchid)
+{
+    const wxp_fake_config *c = &f->wxp__priv.cfg;
+    int i;
+    for (i = 0; i < WXP_FAKE_MAX_APPS && c->sub_mchids[i]; i++)
+        if (wxp__fake_eq(sub_mchid, c->sub_mchids[i])) return i;
+    return -1;
 }
 
 static wxp_fake_refund *wxp__fake_refund_by(wxp_fake *f, wxp_str out_refund_no)
@@ -1831,6 +2034,9 @@ WXP_FAKE_API void wxp_fake_clear_script(wxp_fake *f)
     f->wxp__priv.fault_times = 0;
     f->wxp__priv.fault_path[0] = 0;     /* else a later fault stays scoped to it */
     f->wxp__priv.age = 0;
+    f->wxp__priv.fail_row = 0;
+    f->wxp__priv.fail_times = 0;
+    f->wxp__priv.fail_path[0] = 0;
 }
 
 /* ==== >>fake:faults ========================================================= */
@@ -1847,13 +2053,48 @@ WXP_FAKE_API void wxp_fake_fault_times(wxp_fake *f, unsigned faults, unsigned ti
     f->wxp__priv.fault_path[0] = 0;
 }
 
+/* Scopes a scripted event to path (NULL: any request). */
+static void wxp__fake_set_scope(char scope[128], const char *path)
+{
+    scope[0] = 0;
+    if (path && wxp__fake_copy(scope, 128, path, strlen(path)))
+        memcpy(scope, "\n", 2);    /* too long: a path no request has */
+}
+
+/* One use of an event scripted for *times requests to scope ("" for any): 1
+   when this request to path (NULL: a callback, which takes only unscoped
+   events) takes it. */
+static int wxp__fake_scope_take(unsigned *times, char scope[128], const wxp_str *path)
+{
+    if (!*times) return 0;
+    if (scope[0] && (!path || !wxp__fake_eq(*path, scope))) return 0;
+    if (--*times == 0) scope[0] = 0;
+    return 1;
+}
+
 WXP_FAKE_API void wxp_fake_fault_on(wxp_fake *f, const char *path, unsigned faults,
                                     unsigned times)
 {
-    wxp__fake_priv *p = &f->wxp__priv;
     wxp_fake_fault_times(f, faults, times);
-    if (path && wxp__fake_copy(p->fault_path, sizeof p->fault_path, path, strlen(path)))
-        memcpy(p->fault_path, "\n", 2);    /* too long: a path no request has */
+    wxp__fake_set_scope(f->wxp__priv.fault_path, path);
+}
+
+WXP_FAKE_API wxp_err wxp_fake_fail_with(wxp_fake *f, const char *path, const char *code,
+                                        unsigned times)
+{
+    wxp__fake_priv *p = &f->wxp__priv;
+    const wxp__fake_code *c = wxp__fake_code_by(code);
+    if (!c) return WXP_E_ARG;
+    p->fail_row = times ? (size_t)(c - wxp__fake_codes) + 1 : 0;
+    p->fail_times = times;
+    wxp__fake_set_scope(p->fail_path, path);
+    return WXP_OK;
+}
+
+WXP_FAKE_API void wxp_fake_set_balance(wxp_fake *f, long long fen)
+{
+    f->wxp__priv.has_balance = fen >= 0;
+    f->wxp__priv.balance = fen;
 }
 
 WXP_FAKE_API void wxp_fake_fault_age(wxp_fake *f, long long seconds)
@@ -1869,12 +2110,8 @@ static unsigned wxp__fake_take_faults(wxp_fake *f, const wxp_str *path)
 {
     wxp__fake_priv *p = &f->wxp__priv;
     unsigned faults = p->faults;
-    if (!p->fault_times) return 0;
-    if (p->fault_path[0] && (!path || !wxp__fake_eq(*path, p->fault_path))) return 0;
-    if (--p->fault_times == 0) {
-        p->faults = 0;
-        p->fault_path[0] = 0;
-    }
+    if (!wxp__fake_scope_take(&p->fault_times, p->fault_path, path)) return 0;
+    if (!p->fault_times) p->faults = 0;
     return faults;
 }
 
@@ -1988,6 +2225,12 @@ static void wxp__fake_param_error(wxp_fake *f, const char *field, const char *wh
     wxp__fake_error(f, 400, "PARAM_ERROR", wxp__fake_say(f, "", wxp_cstr(field), what));
 }
 
+/* An APIv3 refusal from a row; message NULL: the row's description. */
+static void wxp__fake_refuse(wxp_fake *f, const wxp__fake_code *c, const char *message)
+{
+    wxp__fake_error(f, c->status, c->v3, message ? message : c->msg);
+}
+
 /* ==== >>fake:auth =========================================================== */
 
 static int wxp__fake_req_header(const wxp_http_request *req, const char *name, wxp_str *out)
@@ -2066,9 +2309,9 @@ static int wxp__fake_auth(wxp_fake *f, const wxp_http_request *req, wxp_str body
                                           wxp_cstr(names[k]), ""));
             return 0;
         }
-    if (!wxp__fake_eq(v[0], p->cfg.mchid)) {
-        wxp__fake_error(f, 401, "SIGN_ERROR",
-                        wxp__fake_say(f, "mchid ", v[0], " is not this merchant"));
+    if (!wxp__fake_eq(v[0], p->cfg.mchid)) {   /* the only merchant it knows */
+        wxp__fake_refuse(f, wxp__fake_code_by("MCH_NOT_EXISTS"),
+                         wxp__fake_say(f, "mchid ", v[0], " does not exist"));
         return 0;
     }
     if (p->cfg.merchant_serial && !wxp__fake_ieq(v[4].ptr, v[4].len, p->cfg.merchant_serial)) {
@@ -2157,8 +2400,6 @@ static void wxp__fake_reply_refund(wxp_fake *f, const wxp_fake_refund *r)
     wxp_json_writer w;
     size_t i;
     wxp__fake_rfc3339(r->created_at, created);
-    succeeded[0] = 0;
-    if (strcmp(r->status, "SUCCESS") == 0) wxp__fake_rfc3339(r->succeeded_at, succeeded);
     wxp_jw_init(&w, p->out, sizeof p->out);
     wxp_jw_object_begin(&w);
     wxp_jw_key(&w, "refund_id");             wxp_jw_cstring(&w, r->refund_id);
@@ -2167,10 +2408,16 @@ static void wxp__fake_reply_refund(wxp_fake *f, const wxp_fake_refund *r)
     wxp_jw_key(&w, "out_trade_no");          wxp_jw_cstring(&w, o->out_trade_no);
     wxp_jw_key(&w, "channel");               wxp_jw_cstring(&w, "ORIGINAL");
     wxp_jw_key(&w, "user_received_account"); wxp_jw_cstring(&w, WXP__FAKE_ZH_CHANGE);
-    wxp_jw_key(&w, "success_time");          wxp_jw_cstring(&w, succeeded);
+    /* "returned when the refund succeeded": absent before, never "" */
+    if (strcmp(r->status, "SUCCESS") == 0) {
+        wxp__fake_rfc3339(r->succeeded_at, succeeded);
+        wxp_jw_key(&w, "success_time");      wxp_jw_cstring(&w, succeeded);
+    }
     wxp_jw_key(&w, "create_time");           wxp_jw_cstring(&w, created);
     wxp_jw_key(&w, "status");                wxp_jw_cstring(&w, r->status);
-    wxp_jw_key(&w, "funds_account");         wxp_jw_cstring(&w, "AVAILABLE");
+    /* funds_account AVAILABLE was asked for; without it the unsettled funds pay. */
+    wxp_jw_key(&w, "funds_account");
+    wxp_jw_cstring(&w, strcmp(r->account, "REFUND_SOURCE_RECHARGE_FUNDS") == 0 ? "AVAILABLE" : "UNSETTLED");
     wxp_jw_key(&w, "amount");
     wxp_jw_object_begin(&w);
     wxp_jw_key(&w, "total");  wxp_jw_int(&w, o->total);
@@ -2319,20 +2566,51 @@ static wxp_fake_refund *wxp__fake_book(wxp_fake *f, wxp_fake_order *o, wxp_str o
     wxp__fake_book_split(o, r);
     o->refunded += amount;
     o->refund_count++;
+    if (p->has_balance) p->balance -= amount;
     wxp__fake_give_back(f, o, amount);
     return r;
 }
 
-/* An order at WeChat Pay's refund count limit: 1, with the reason in msg. */
-static int wxp__fake_refund_limit(wxp_fake *f, const wxp_fake_order *o)
+/* WeChat Pay's rules for a new refund of fee on the paid order o, both APIs:
+   NULL when it may be booked, else the refusal's row with the reason in msg
+   (APIv2: WeChat Pay's own words where they are known). */
+static const wxp__fake_code *wxp__fake_refund_rules(wxp_fake *f, const wxp_fake_order *o,
+                                                    long long fee)
 {
-    char *msg = f->wxp__priv.msg;
-    size_t n;
-    if (o->refund_count < WXP_FAKE_REFUND_LIMIT) return 0;
-    n = wxp__fake_cats(msg, sizeof f->wxp__priv.msg, 0, "the order already has ");
-    n = wxp__fake_cat_int(msg, sizeof f->wxp__priv.msg, n, WXP_FAKE_REFUND_LIMIT);
-    (void)wxp__fake_cats(msg, sizeof f->wxp__priv.msg, n, " refunds, the most WeChat Pay allows on one order");
-    return 1;
+    wxp__fake_priv *p = &f->wxp__priv;
+    long long left = o->total - o->refunded;
+    const char *code = NULL, *say = NULL;
+    size_t n = 0;
+    /* One year is the pay time plus 365 days (pay.weixin.qq.com/doc/v3/merchant/4012556457). */
+    if (wxp__fake_now(f) - o->paid_at > 365LL * 86400) {
+        code = "TRADE_OVERDUE";
+        say = "the order was paid more than 365 days ago: it can no longer be refunded";
+    } else if (o->refund_count >= WXP_FAKE_REFUND_LIMIT) {
+        code = "INVALID_REQUEST";
+        n = wxp__fake_cats(p->msg, sizeof p->msg, 0, "the order already has ");
+        n = wxp__fake_cat_int(p->msg, sizeof p->msg, n, WXP_FAKE_REFUND_LIMIT);
+        say = " refunds, the most WeChat Pay allows on one order";
+    } else if (left <= 0) {
+        code = "ERROR";
+        say = p->v2 ? WXP__FAKE_ZH_ALLBACK : "the order is already refunded in full";
+    } else if (fee > left) {
+        code = "INVALID_REQUEST";
+        if (p->v2) say = WXP__FAKE_ZH_TOOMUCH;
+        else {
+            n = wxp__fake_cats(p->msg, sizeof p->msg, 0,
+                               "the refund exceeds what is left to refund on the order (");
+            n = wxp__fake_cat_int(p->msg, sizeof p->msg, n, left);
+            say = " fen)";
+        }
+    } else if (p->has_balance && fee > p->balance) {
+        code = "NOT_ENOUGH";
+        n = wxp__fake_cats(p->msg, sizeof p->msg, 0, WXP__FAKE_ZH_BASIC_SHORT " (");
+        n = wxp__fake_cat_int(p->msg, sizeof p->msg, n, p->balance);
+        say = " fen available)";
+    }
+    if (!code) return NULL;
+    (void)wxp__fake_cats(p->msg, sizeof p->msg, n, say);
+    return wxp__fake_code_by(code);
 }
 
 /* POST /v3/refund/domestic/refunds */
@@ -2345,8 +2623,15 @@ static void wxp__fake_refund_create(wxp_fake *f, const wxp_http_request *req)
     wxp_fake_from from[WXP_FAKE_MAX_FROM];
     wxp_fake_order *o;
     wxp_fake_refund *r;
+    const wxp__fake_code *rule;
 
     if (!wxp__fake_parse_body(f, req)) return;
+    if ((rc = wxp__fake_jstr(f, 0, "sub_mchid", "sub_mchid", &s)) < 0) return;
+    if (rc && wxp__fake_sub(f, s) < 0) {
+        wxp__fake_refuse(f, wxp__fake_code_by("MCH_NOT_EXISTS"),
+                         wxp__fake_say(f, "sub_mchid ", s, " is not a sub-merchant of this service provider"));
+        return;
+    }
     if ((rc = wxp__fake_jstr(f, 0, "out_refund_no", "out_refund_no", &orn)) < 0) return;
     if (rc == 0) { wxp__fake_param_error(f, "out_refund_no", " is required"); return; }
     if (!wxp__fake_outno_ok(orn, 64)) {
@@ -2439,16 +2724,8 @@ static void wxp__fake_refund_create(wxp_fake *f, const wxp_http_request *req)
         wxp__fake_error(f, 400, "PARAM_ERROR", NULL);
         return;
     }
-    if (wxp__fake_refund_limit(f, o)) {
-        wxp__fake_error(f, 400, "INVALID_REQUEST", NULL);
-        return;
-    }
-    if (refund > o->total - o->refunded) {
-        size_t n = wxp__fake_cats(p->msg, sizeof p->msg, 0,
-                                  "the refund exceeds what is left to refund on the order (");
-        n = wxp__fake_cat_int(p->msg, sizeof p->msg, n, o->total - o->refunded);
-        (void)wxp__fake_cats(p->msg, sizeof p->msg, n, " fen)");
-        wxp__fake_error(f, 403, "NOT_ENOUGH", NULL);
+    if ((rule = wxp__fake_refund_rules(f, o, refund)) != NULL) {
+        wxp__fake_refuse(f, rule, p->msg);
         return;
     }
     if (p->nrefunds >= WXP_FAKE_MAX_REFUNDS) {
@@ -2817,16 +3094,6 @@ static int wxp__fake_our_appid(const wxp_fake *f, wxp_str a)
     for (i = 0; i < WXP_FAKE_MAX_APPS; i++)
         if (c->appids[i] && wxp__fake_eq(a, c->appids[i])) return 1;
     return 0;
-}
-
-/* Index of a sub-merchant in config.sub_mchids, -1 when unknown. */
-static int wxp__fake_sub(const wxp_fake *f, wxp_str sub_mchid)
-{
-    const wxp_fake_config *c = &f->wxp__priv.cfg;
-    int i;
-    for (i = 0; i < WXP_FAKE_MAX_APPS && c->sub_mchids[i]; i++)
-        if (wxp__fake_eq(sub_mchid, c->sub_mchids[i])) return i;
-    return -1;
 }
 
 /* Who pays in: the merchant that signed, an AppID bound to it, and for a
@@ -3601,6 +3868,25 @@ static int wxp__fake_subsidy_req(wxp_fake *f, const wxp_http_request *req, int i
     return 1;
 }
 
+/* The status of a pay receipt (PAY_RECEIPT_*: SUCCESS, then PARTIAL_RETURN or
+   FULL_RETURN as returns give it back) or of a return (RETURN_RECEIPT_*), the
+   enumerations of wechatpay-go's merchantexclusivecoupon models. */
+static const char *wxp__fake_subsidy_status(const wxp_fake *f, const wxp__fake_subsidy *s, int is_return)
+{
+    const wxp__fake_priv *p = &f->wxp__priv;
+    long long returned = 0;
+    size_t i;
+    if (is_return) return s->accepted ? "RETURN_RECEIPT_ACCEPTED" : "RETURN_RECEIPT_SUCCESS";
+    if (s->accepted) return "PAY_RECEIPT_ACCEPTED";
+    for (i = 0; i < p->nsret; i++)
+        if (&p->spay[p->sret[i].pay] == s) returned += p->sret[i].amount;
+    return returned == 0 ? "PAY_RECEIPT_SUCCESS" : returned < s->amount ? "PAY_RECEIPT_PARTIAL_RETURN"
+                                                                        : "PAY_RECEIPT_FULL_RETURN";
+}
+
+/* A receipt as WeChat Pay answers it: no fail_reason (there was no failure);
+   one still ACCEPTED has no success or done time, and a return no
+   subsidy_return_receipt_id ("returned only once the return succeeded"). */
 static void wxp__fake_reply_subsidy(wxp_fake *f, const wxp__fake_subsidy *s, int is_return)
 {
     wxp__fake_priv *p = &f->wxp__priv;
@@ -3609,8 +3895,10 @@ static void wxp__fake_reply_subsidy(wxp_fake *f, const wxp__fake_subsidy *s, int
     wxp__fake_rfc3339(s->created_at, t);
     wxp_jw_init(&w, p->out, sizeof p->out);
     wxp_jw_object_begin(&w);
-    wxp_jw_key(&w, is_return ? "subsidy_return_receipt_id" : "subsidy_receipt_id");
-    wxp_jw_cstring(&w, s->receipt_id);
+    if (!is_return || !s->accepted) {
+        wxp_jw_key(&w, is_return ? "subsidy_return_receipt_id" : "subsidy_receipt_id");
+        wxp_jw_cstring(&w, s->receipt_id);
+    }
     wxp_jw_key(&w, "stock_id");        wxp_jw_cstring(&w, s->stock_id);
     wxp_jw_key(&w, "coupon_code");     wxp_jw_cstring(&w, s->coupon_code);
     wxp_jw_key(&w, "transaction_id");  wxp_jw_cstring(&w, s->transaction_id);
@@ -3619,16 +3907,14 @@ static void wxp__fake_reply_subsidy(wxp_fake *f, const wxp__fake_subsidy *s, int
     wxp_jw_key(&w, "payee_merchant");  wxp_jw_cstring(&w, s->payee);
     wxp_jw_key(&w, "amount");          wxp_jw_int(&w, s->amount);
     wxp_jw_key(&w, "description");     wxp_jw_cstring(&w, s->description);
-    wxp_jw_key(&w, "status");          wxp_jw_cstring(&w, "SUCCESS");
+    wxp_jw_key(&w, "status");          wxp_jw_cstring(&w, wxp__fake_subsidy_status(f, s, is_return));
     if (is_return) {
-        /* Every field of the receipt, the empty fail_reason too. */
-        wxp_jw_key(&w, "fail_reason");           wxp_jw_cstring(&w, "");
-        wxp_jw_key(&w, "return_done_time");      wxp_jw_cstring(&w, t);
+        if (!s->accepted) { wxp_jw_key(&w, "return_done_time"); wxp_jw_cstring(&w, t); }
         wxp_jw_key(&w, "subsidy_receipt_id");    wxp_jw_cstring(&w, p->spay[s->pay].receipt_id);
         wxp_jw_key(&w, "out_subsidy_return_no"); wxp_jw_cstring(&w, s->out_no);
         wxp_jw_key(&w, "return_create_time");    wxp_jw_cstring(&w, t);
     } else {
-        wxp_jw_key(&w, "success_time");          wxp_jw_cstring(&w, t);
+        if (!s->accepted) { wxp_jw_key(&w, "success_time"); wxp_jw_cstring(&w, t); }
         wxp_jw_key(&w, "out_subsidy_no");        wxp_jw_cstring(&w, s->out_no);
         wxp_jw_key(&w, "create_time");           wxp_jw_cstring(&w, t);
     }
@@ -3663,14 +3949,15 @@ static int wxp__fake_same_subsidy(const wxp__fake_subsidy *a, const wxp__fake_su
 static int wxp__fake_subsidy_retry(wxp_fake *f, const wxp__fake_subsidy *s, int is_return)
 {
     wxp__fake_priv *p = &f->wxp__priv;
-    const wxp__fake_subsidy *book = is_return ? p->sret : p->spay;
+    wxp__fake_subsidy *book = is_return ? p->sret : p->spay;
     const char *name = is_return ? "out_subsidy_return_no " : "out_subsidy_no ";
     size_t i, n = is_return ? p->nsret : p->nspay;
     for (i = 0; i < n; i++) {
         if (strcmp(book[i].out_no, s->out_no) != 0) continue;
-        if (wxp__fake_same_subsidy(&book[i], s))
+        if (wxp__fake_same_subsidy(&book[i], s)) {
+            book[i].accepted = 0;   /* processed since: a retry sees the outcome */
             wxp__fake_reply_subsidy(f, &book[i], is_return);
-        else
+        } else
             wxp__fake_error(f, 400, "INVALID_REQUEST",
                             wxp__fake_say(f, name, wxp_cstr(s->out_no),
                                           " was already used with other parameters"));
@@ -3694,6 +3981,7 @@ static void wxp__fake_subsidy_book(wxp_fake *f, wxp__fake_subsidy *s, int is_ret
     }
     wxp__fake_receipt_id(f, s->receipt_id, is_return ? "12" : "11");
     s->created_at = wxp__fake_now(f);
+    s->accepted = (p->cur_faults & WXP_FAKE_ACCEPTED) != 0;
     book[*n] = *s;
     wxp__fake_reply_subsidy(f, &book[(*n)++], is_return);
 }
@@ -3739,6 +4027,7 @@ static void wxp__fake_subsidy_query(wxp_fake *f, wxp_str seg)
     }
     for (i = 0; i < p->nspay; i++)
         if (strcmp(p->spay[i].receipt_id, id) == 0) {
+            p->spay[i].accepted = 0;   /* processed by the time it is asked for */
             wxp__fake_reply_subsidy(f, &p->spay[i], 0);
             return;
         }
@@ -3795,10 +4084,6 @@ static void wxp__fake_subsidy_return(wxp_fake *f, const wxp_http_request *req)
 #define WXP__FAKE_ZH_XMLERR   "XML\xe6\xa0\xbc\xe5\xbc\x8f\xe9\x94\x99\xe8\xaf\xaf"
 #define WXP__FAKE_ZH_BADTID   "\xe6\x97\xa0\xe6\x95\x88transaction_id"
 #define WXP__FAKE_ZH_NOORDER  "\xe8\xae\xa2\xe5\x8d\x95\xe4\xb8\x8d\xe5\xad\x98\xe5\x9c\xa8"
-#define WXP__FAKE_ZH_ALLBACK  "\xe8\xae\xa2\xe5\x8d\x95\xe5\xb7\xb2\xe5\x85\xa8\xe9\xa2\x9d" \
-                              "\xe9\x80\x80\xe6\xac\xbe"
-#define WXP__FAKE_ZH_TOOMUCH  "refund_fee\xe5\xa4\xa7\xe4\xba\x8e\xe5\x8f\xaf\xe9\x80\x80" \
-                              "\xe9\x87\x91\xe9\xa2\x9d"
 #define WXP__FAKE_ZH_MISMATCH "\xe8\xae\xa2\xe5\x8d\x95\xe9\x87\x91\xe9\xa2\x9d\xe6\x88\x96" \
     "\xe9\x80\x80\xe6\xac\xbe\xe9\x87\x91\xe9\xa2\x9d\xe4\xb8\x8e\xe4\xb9\x8b\xe5\x89\x8d" \
     "\xe8\xaf\xb7\xe6\xb1\x82\xe4\xb8\x8d\xe4\xb8\x80\xe8\x87\xb4\x2c\xe8\xaf\xb7\xe6\xa0" \
@@ -3806,7 +4091,6 @@ static void wxp__fake_subsidy_return(wxp_fake *f, const wxp_http_request *req)
 /* "the paying user's change", as APIv2 refund queries spell the destination */
 #define WXP__FAKE_ZH_CHANGE_V2 "\xe6\x94\xaf\xe4\xbb\x98\xe7\x94\xa8\xe6\x88\xb7\xe7\x9a\x84" \
                                "\xe9\x9b\xb6\xe9\x92\xb1"
-#define WXP__FAKE_ZH_TIMEOUT  "\xe7\xb3\xbb\xe7\xbb\x9f\xe8\xb6\x85\xe6\x97\xb6"
 #define WXP__FAKE_ZH_NOMATCH  "appid\xe5\x92\x8c" "mch_id\xe4\xb8\x8d\xe5\x8c\xb9\xe9\x85\x8d"
 
 /* The APIv2 request paths the fake serves under /secapi/ or /pay/. */
@@ -4089,9 +4373,15 @@ static void wxp__fake_v2_refund(wxp_fake *f, const wxp_http_request *req, int wi
     long long total = 0, fee = 0;
     int st = wxp__fake_v2_parse(f, req), has_tid, has_otn;
     const char *account = "REFUND_SOURCE_UNSETTLED_FUNDS";
+    const wxp__fake_code *rule;
     wxp_fake_order *o;
     wxp_fake_refund *r;
     if (st < 0 || !wxp__fake_v2_appid(f, st)) return;
+    if (wxp__fake_v2_get(f, "sub_mch_id", &v) && wxp__fake_sub(f, v) < 0) {
+        wxp__fake_v2_result_fail(f, st, "MCHID_NOT_EXIST",
+                                 wxp__fake_say(f, "sub_mch_id ", v, " is not a sub-merchant of this service provider"));
+        return;
+    }
     if (!wxp__fake_v2_get(f, "out_refund_no", &orn) || !wxp__fake_outno_ok(orn, 64)) {
         wxp__fake_v2_result_fail(f, st, "PARAM_ERROR",
                                  "out_refund_no must be 1-64 of [0-9A-Za-z_-|*@]");
@@ -4168,16 +4458,8 @@ static void wxp__fake_v2_refund(wxp_fake *f, const wxp_http_request *req, int wi
         wxp__fake_v2_result_fail(f, st, "REFUND_FEE_MISMATCH", WXP__FAKE_ZH_MISMATCH);
         return;
     }
-    if (wxp__fake_refund_limit(f, o)) {
-        wxp__fake_v2_result_fail(f, st, "INVALID_REQUEST", p->msg);
-        return;
-    }
-    if (o->refunded >= o->total) {
-        wxp__fake_v2_result_fail(f, st, "ERROR", WXP__FAKE_ZH_ALLBACK);
-        return;
-    }
-    if (fee > o->total - o->refunded) {
-        wxp__fake_v2_result_fail(f, st, "INVALID_REQUEST", WXP__FAKE_ZH_TOOMUCH);
+    if ((rule = wxp__fake_refund_rules(f, o, fee)) != NULL) {
+        wxp__fake_v2_result_fail(f, st, rule->v2, p->msg);
         return;
     }
     if (p->nrefunds >= WXP_FAKE_MAX_REFUNDS) {
@@ -4476,15 +4758,6 @@ static void wxp__fake_v2_reverse(wxp_fake *f, const wxp_http_request *req)
     wxp__fake_v2_finish(f, st);
 }
 
-/* WXP_FAKE_SYSTEM_ERROR on APIv2: return_code SUCCESS, result_code FAIL,
-   err_code SYSTEMERROR, signed with the request's sign_type; nothing booked. */
-static void wxp__fake_v2_system_error(wxp_fake *f, const wxp_http_request *req)
-{
-    int st = wxp__fake_v2_read(f, req);
-    if (st < 0) return;
-    wxp__fake_v2_result_fail(f, st, "SYSTEMERROR", WXP__FAKE_ZH_TIMEOUT);
-}
-
 static void wxp__fake_v2_route(wxp_fake *f, const wxp_http_request *req, const char *m,
                                wxp_str path)
 {
@@ -4492,8 +4765,9 @@ static void wxp__fake_v2_route(wxp_fake *f, const wxp_http_request *req, const c
         wxp__fake_v2_refund(f, req, 0);
     else if (strcmp(m, "POST") == 0 && wxp__fake_eq(path, "/secapi/pay/refundv2"))
         wxp__fake_v2_refund(f, req, 1);
-    else if (strcmp(m, "POST") == 0 && wxp__fake_eq(path, "/pay/refundquery"))
-        wxp__fake_v2_refundquery(f, req);
+    else if (strcmp(m, "POST") == 0 &&
+             (wxp__fake_eq(path, "/pay/refundquery") || wxp__fake_eq(path, "/pay/refundqueryv2")))
+        wxp__fake_v2_refundquery(f, req);   /* v2: single-item promotions, none here */
     else if (strcmp(m, "POST") == 0 && wxp__fake_eq(path, "/pay/micropay"))
         wxp__fake_v2_micropay(f, req);
     else if (strcmp(m, "POST") == 0 && wxp__fake_eq(path, "/pay/orderquery"))
@@ -5270,19 +5544,52 @@ static int wxp__fake_emit(wxp_fake *f, wxp_http_response *res, const wxp__fake_e
     return 0;
 }
 
-/* The answer of WXP_FAKE_SYSTEM_ERROR and _BOOKED_ERROR, in the request's API. */
-static void wxp__fake_system_error(wxp_fake *f, const wxp_http_request *req)
+/* A refusal of row c in the request's API, nothing processed: APIv3 its
+   status and code; APIv2 result_code FAIL with err_code, signed with the
+   request's sign_type (or the unsigned return_code FAIL of c->v2_return). */
+static void wxp__fake_refusal(wxp_fake *f, const wxp_http_request *req, const wxp__fake_code *c)
 {
     f->wxp__priv.dl_bill = 0;
 #ifndef WXP_NO_V2
     if (f->wxp__priv.v2) {
-        wxp__fake_v2_system_error(f, req);
+        int st = wxp__fake_v2_read(f, req);
+        if (st < 0) return;
+        if (c->v2_return) wxp__fake_v2_return_fail(f, c->msg);
+        else wxp__fake_v2_result_fail(f, st, c->v2, c->msg);
         return;
     }
 #else
     (void)req;
 #endif
-    wxp__fake_error(f, 500, "SYSTEM_ERROR", "system error, retry with the same parameters");
+    wxp__fake_refuse(f, c, NULL);
+}
+
+/* The answer of WXP_FAKE_SYSTEM_ERROR and _BOOKED_ERROR (APIv2 SYSTEMERROR). */
+static void wxp__fake_system_error(wxp_fake *f, const wxp_http_request *req)
+{
+    wxp__fake_refusal(f, req, wxp__fake_code_by("SYSTEM_ERROR"));
+}
+
+/* A refund application, either API: what config.refund_fail_qps counts. */
+static int wxp__fake_refund_apply(const wxp_http_request *req, wxp_str path)
+{
+    return req->method && strcmp(req->method, "POST") == 0 &&
+           (wxp__fake_eq(path, "/v3/refund/domestic/refunds") || wxp__fake_eq(path, "/secapi/pay/refund") ||
+            wxp__fake_eq(path, "/secapi/pay/refundv2"));
+}
+
+/* Counts a failed refund application; past config.refund_fail_qps in one
+   second of the clock, refund applications are refused for 60 s (WeChat Pay:
+   "continuous erroneous requests: briefly blocked, retry after a minute"). */
+static void wxp__fake_count_fail(wxp_fake *f)
+{
+    wxp__fake_priv *p = &f->wxp__priv;
+    long long now = wxp__fake_now(f);
+    if (now != p->fail_second) {
+        p->fail_second = now;
+        p->fail_count = 0;
+    }
+    if (++p->fail_count > p->cfg.refund_fail_qps) p->blocked_until = now + 60;
 }
 
 WXP_FAKE_API int wxp_fake_transport(void *user, const wxp_http_request *req,
@@ -5294,7 +5601,7 @@ WXP_FAKE_API int wxp_fake_transport(void *user, const wxp_http_request *req,
     const wxp__fake_entry *e = NULL;
     wxp_str query, path;
     unsigned faults;
-    int rc;
+    int rc, limited;
     if (errbuf && errbuf_size) errbuf[0] = 0;
     if (!f || !req || !res) {
         wxp__fake_errbuf(errbuf, errbuf_size, "fake: ", "NULL fake, request or response");
@@ -5335,8 +5642,15 @@ WXP_FAKE_API int wxp_fake_transport(void *user, const wxp_http_request *req,
                          "(it never reached the server)");
         return 1;
     }
+    limited = p->cfg.refund_fail_qps && wxp__fake_refund_apply(req, path);
     if (faults & WXP_FAKE_SYSTEM_ERROR) {
         wxp__fake_system_error(f, req);
+    } else if (p->fail_row && wxp__fake_scope_take(&p->fail_times, p->fail_path, &path)) {
+        wxp__fake_refusal(f, req, &wxp__fake_codes[p->fail_row - 1]);
+        if (!p->fail_times) p->fail_row = 0;
+    } else if (limited && wxp__fake_now(f) < p->blocked_until) {
+        wxp__fake_refusal(f, req, wxp__fake_code_by("INVALID_REQ_TOO_MUCH"));
+        limited = 0;    /* blocked, not counted */
     } else if (p->nscript) {
         e = &p->script[0];
         (void)wxp__fake_copy(p->out, sizeof p->out, p->arena, e->body_len);
@@ -5348,6 +5662,7 @@ WXP_FAKE_API int wxp_fake_transport(void *user, const wxp_http_request *req,
         if (faults & WXP_FAKE_BOOKED_ERROR)   /* booked, and yet a system error */
             wxp__fake_system_error(f, req);
     }
+    if (limited && p->code[0]) wxp__fake_count_fail(f);
     rc = p->dl_bill ? wxp__fake_emit_bill(f, res, faults, errbuf, errbuf_size)
                     : wxp__fake_emit(f, res, e, faults, errbuf, errbuf_size);
     p->sign_serial = NULL;
@@ -5508,6 +5823,95 @@ WXP_FAKE_API wxp_err wxp_fake_notify_refund(wxp_fake *f, wxp_str apiv3_key,
     ev.plaintext.len = plen;
     return wxp_fake_notify(f, apiv3_key, &ev, body, cap, len, h, res);
 }
+
+#ifndef WXP_NO_V2
+/* A refund's fields of the APIv2 callback's req_info (the answer list). */
+static void wxp__fake_v2_req_info(wxp_fake *f, const wxp_fake_refund *r)
+{
+    const wxp_fake_order *o = &f->wxp__priv.orders[r->order];
+    wxp__fake_v2_reset(f);
+    wxp__fake_v2_s(f, "transaction_id", o->transaction_id);
+    wxp__fake_v2_s(f, "out_trade_no", o->out_trade_no);
+    wxp__fake_v2_s(f, "refund_id", r->refund_id);
+    wxp__fake_v2_s(f, "out_refund_no", r->out_refund_no);
+    wxp__fake_v2_i(f, "total_fee", o->total);
+    wxp__fake_v2_i(f, "settlement_total_fee", o->total - wxp__fake_coupon_sum(o, 1));
+    wxp__fake_v2_i(f, "refund_fee", r->amount);
+    wxp__fake_v2_i(f, "settlement_refund_fee", r->amount - wxp__fake_refund_coupons(o, r, 1));
+    wxp__fake_v2_s(f, "refund_status", wxp__fake_v2_status(r->status));
+    if (strcmp(r->status, "SUCCESS") == 0) {
+        char t[26];
+        wxp__fake_rfc3339(r->succeeded_at, t);
+        t[10] = ' ';            /* 2024-01-02 03:04:05, China time */
+        wxp__fake_v2_put(f, wxp_cstr("success_time"), wxp__fake_pool(f, t, 19));
+    }
+    wxp__fake_v2_s(f, "refund_recv_accout", WXP__FAKE_ZH_CHANGE);
+    wxp__fake_v2_s(f, "refund_account", r->account);
+    wxp__fake_v2_s(f, "refund_request_source", "API");
+}
+
+WXP_FAKE_API wxp_err wxp_fake_notify_refund_v2(wxp_fake *f, const char *out_refund_no, char *body,
+                                               size_t cap, size_t *len, wxp_result *res)
+{
+    wxp__fake_priv *p = &f->wxp__priv;
+    wxp_fake_refund *r = out_refund_no ? wxp__fake_refund_by(f, wxp_cstr(out_refund_no)) : NULL;
+    unsigned char key[32], md5[16], iv[16];
+    br_md5_context m;
+    br_aes_ct_cbcenc_keys aes;
+    char nonce[17];
+    size_t n = 0, k, b64 = 0;
+    wxp_kv outer[5];
+    wxp_err e;
+    if (len) *len = 0;
+    if (res) memset(res, 0, sizeof *res);
+    if (!r) return wxp__fake_fail(res, WXP_E_NOTFOUND, "out_refund_no", "no such refund in the fake");
+    if (!p->cfg.apiv2_key.len)
+        return wxp__fake_fail(res, WXP_E_ARG, "apiv2_key", "the fake has no APIv2 key to encrypt req_info with");
+    wxp__fake_settle(f, r);
+    if (strcmp(r->status, "PROCESSING") == 0)
+        return wxp__fake_fail(res, WXP_E_ARG, "status", "a PROCESSING refund has no callback yet");
+    /* The <root> XML into p->out (written as <xml>, renamed), PKCS#7 padded. */
+    wxp__fake_v2_req_info(f, r);
+    e = wxp_xml_write(p->scratch, sizeof p->scratch, p->v2out, p->v2nout, &n, res);
+    if (e != WXP_OK) return e;
+    if (p->v2full || n < 11 || n + 2 + 16 > sizeof p->out)
+        return wxp__fake_fail(res, WXP_E_NOSPACE, "req_info", "req_info outgrows WXP_FAKE_V2_POOL or _ANSWER_MAX");
+    memcpy(p->out, "<root>", 6);
+    memcpy(p->out + 6, p->scratch + 5, n - 11);
+    memcpy(p->out + 6 + n - 11, "</root>", 7);
+    n += 2;
+    k = 16 - n % 16;
+    memset(p->out + n, (int)k, k);
+    n += k;
+    /* AES-256-ECB: each block CBC-encrypted from a zero IV. The key is the
+       32 characters of the lowercase hex MD5 of the APIv2 key. */
+    br_md5_init(&m);
+    br_md5_update(&m, p->cfg.apiv2_key.ptr, p->cfg.apiv2_key.len);
+    br_md5_out(&m, md5);
+    for (k = 0; k < 16; k++) {
+        key[2 * k] = (unsigned char)"0123456789abcdef"[md5[k] >> 4];
+        key[2 * k + 1] = (unsigned char)"0123456789abcdef"[md5[k] & 15];
+    }
+    br_aes_ct_cbcenc_init(&aes, key, 32);
+    for (k = 0; k < n; k += 16) {
+        memset(iv, 0, sizeof iv);
+        br_aes_ct_cbcenc_run(&aes, iv, p->out + k, 16);
+    }
+    memset(key, 0, sizeof key);
+    memset(&aes, 0, sizeof aes);
+    if (wxp_base64_encode(p->in, sizeof p->in, p->out, n, &b64) != WXP_OK)
+        return wxp__fake_fail(res, WXP_E_NOSPACE, "req_info", "WXP_FAKE_BODY_MAX");
+    if (!wxp__fake_alnum(f, nonce, 16)) memcpy(nonce, "0000000000000000", 17);
+    outer[0].key = wxp_cstr("return_code"); outer[0].value = wxp_cstr("SUCCESS");
+    outer[1].key = wxp_cstr("appid");       outer[1].value = wxp_cstr(p->cfg.appid);
+    outer[2].key = wxp_cstr("mch_id");      outer[2].value = wxp_cstr(p->cfg.mchid);
+    outer[3].key = wxp_cstr("nonce_str");   outer[3].value.ptr = nonce; outer[3].value.len = 16;
+    outer[4].key = wxp_cstr("req_info");    outer[4].value.ptr = p->in; outer[4].value.len = b64;
+    e = wxp_xml_write(body, cap, outer, 5, len, res);
+    if (e == WXP_OK && len && *len < cap) body[*len] = 0;
+    return e;
+}
+#endif /* WXP_NO_V2 */
 
 WXP_FAKE_API wxp_err wxp_fake_notify_transaction(wxp_fake *f, wxp_str apiv3_key,
                                                  const char *out_trade_no, char *body, size_t cap,
