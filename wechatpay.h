@@ -1,4 +1,4 @@
-/* wechatpay.h - v0.1.0 - WeChat Pay (微信支付) APIv3 + APIv2 client in one C99 header - MIT (see end of file)
+/* wechatpay.h - v0.2.0 - WeChat Pay (微信支付) APIv3 + APIv2 client in one C99 header - MIT (see end of file)
 
    Do this:
        #define WECHATPAY_IMPLEMENTATION
@@ -178,9 +178,12 @@
          untrusted or misnamed server certificate, or the client certificate
          refused (WXP_E_TLS; result.sent is then 0, and a POS sale ends
          NOT_SENT on it). A handshake that fails on a new connection after the
-         request was written on another one is WXP_TRANSPORT_ERROR. Any other
-         nonzero value is for the rest: no connection, the connection closed
-         early (WXP_E_TRANSPORT).
+         request was written on another one is WXP_TRANSPORT_ERROR.
+         WXP_TRANSPORT_NO_CONNECTION when no connection could be made (name
+         not resolved, connection refused) and no byte of the request left in
+         this call (WXP_E_TRANSPORT with result.sent 0: an offline terminal's
+         sale ends NOT_SENT). Any other nonzero value is for the rest: the
+         connection closed early, an I/O error (WXP_E_TRANSPORT, sent 1).
        It MAY keep a connection open between calls. The library never sees sockets.
 
    ERRORS
@@ -193,7 +196,12 @@
        printf("%s HTTP %d %s %s field=%s Request-ID=%s\n", wxp_strerror(e),
               r.status, r.code, r.message, r.field, r.request_id);
 
-   REVISION HISTORY
+   REVISION HISTORY (CHANGELOG.md has it all)
+       0.2.0  payments (order placement, callbacks, APIv3 code-pay, the POS
+              sale over APIv3); result.sent on every call; retries and rate
+              limits on by default, a shared rate budget seam; seed fidelity
+              (limits, rules and codes as WeChat Pay's pages); the APIv2
+              refund callback and refundqueryv2 typed; WXP_VERSION_NUM.
        0.1.0  first release: APIv3 signing and verification, key store, JSON,
               callbacks (AES-256-GCM), RSA-OAEP fields, JSAPI/App signatures,
               typed models from X-macro tables (refunds, coupon and subsidy
@@ -212,7 +220,13 @@
 #error "wechatpay.h never allocates: remove WXP_MALLOC; every buffer is the caller's"
 #endif
 
-#define WXP_VERSION "0.1.0"
+/* The version: a string, and numbers for #if (WXP_VERSION_NUM is major *
+   10000 + minor * 100 + patch: 0.2.0 is 200; `#if WXP_VERSION_NUM >= 200`). */
+#define WXP_VERSION_MAJOR 0
+#define WXP_VERSION_MINOR 2
+#define WXP_VERSION_PATCH 0
+#define WXP_VERSION_NUM (WXP_VERSION_MAJOR * 10000 + WXP_VERSION_MINOR * 100 + WXP_VERSION_PATCH)
+#define WXP_VERSION "0.2.0"
 
 #ifndef WXP_API
 #if defined(WECHATPAY_STATIC) && (defined(__GNUC__) || defined(__clang__))
@@ -304,7 +318,8 @@ WXP_API wxp_str wxp_cstr(const char *s);
   X(E_V2_RETURN,   "APIv2 return_code is FAIL (see result.message)")                  \
   X(E_V2_RESULT,   "APIv2 result_code is FAIL (see result.code, result.message)")     \
   X(E_PARTIAL,     "done (WeChat Pay accepted the call; every field is decoded), but a list had more elements than its array: the first _cap are kept (see result.field, result.needed)") \
-  X(E_EXPIRED,     "the platform certificate that signed is not valid at this time (see result.message)")
+  X(E_EXPIRED,     "the platform certificate that signed is not valid at this time (see result.message)") \
+  X(E_UNCHECKED,   "the replay guard could not check the callback (its store is down): not handled; answer 5xx so it comes again")
 
 #define WXP__ENUM(name, msg) WXP_##name,
 typedef enum wxp_err { WXP_ERRORS(WXP__ENUM) WXP_ERR_COUNT } wxp_err;
@@ -587,7 +602,8 @@ WXP_API void   wxp_http_response_header(wxp_http_response *r, const char *name,
 WXP_API size_t wxp_http_response_write(wxp_http_response *r, const void *data, size_t len);
 
 /* What a transport returns (see TRANSPORT CONTRACT). */
-enum { WXP_TRANSPORT_OK = 0, WXP_TRANSPORT_ERROR, WXP_TRANSPORT_TIMEOUT, WXP_TRANSPORT_TLS };
+enum { WXP_TRANSPORT_OK = 0, WXP_TRANSPORT_ERROR, WXP_TRANSPORT_TIMEOUT, WXP_TRANSPORT_TLS,
+       WXP_TRANSPORT_NO_CONNECTION };
 
 typedef int (*wxp_transport_fn)(void *user, const wxp_http_request *req,
                                 wxp_http_response *res, char *errbuf, size_t errbuf_size);
@@ -595,8 +611,14 @@ typedef struct wxp_transport { wxp_transport_fn fn; void *user; } wxp_transport;
 
 /* ==== >>retry-rate ==================================================== api */
 
-/* Optional replay guard for callbacks: return nonzero if (nonce, timestamp) was
-   seen before; the implementation remembers it otherwise. */
+/* Optional replay guard for callbacks, asked once the callback verified and
+   decrypted, before the application handles it: return 0 if (nonce,
+   timestamp) is new (and remember it), > 0 if it was seen before
+   (WXP_E_REPLAY), < 0 if the guard could not tell, its store being down or
+   slow (WXP_E_UNCHECKED: the callback is not handled; answer 5xx and WeChat
+   Pay delivers it again). A guard shared by several instances should forget
+   a callback whose handling failed, so that its redelivery is handled
+   (adapters/wechatpay_redis.h: claim, done, forget). */
 typedef struct wxp_replay {
     int (*fn)(void *user, wxp_str nonce, long long timestamp);
     void *user;
@@ -2987,10 +3009,16 @@ WXP__PRIVATE void wxp__pem_init(wxp__pem *r, wxp_str pem)
     r->name[0] = 0;
 }
 
-WXP__PRIVATE wxp_err wxp__pem_error(wxp_result *res, wxp_err e, const char *what)
+/* r->name is the last object read: on WXP_E_NOTFOUND, what was found instead. */
+WXP__PRIVATE wxp_err wxp__pem_error(wxp_result *res, wxp_err e, const char *what, const wxp__pem *r)
 {
     if (e == WXP_E_KEY_TRUNCATED) return wxp__fail(res, e, what, "the PEM data ends inside an object");
-    if (e == WXP_E_NOTFOUND) return wxp__fail(res, WXP_E_KEY, what, "no PEM object of the expected kind");
+    if (e == WXP_E_NOTFOUND) {
+        const char *found = r->name[0] ? r->name : "no PEM object at all";
+        (void)wxp__fail(res, WXP_E_KEY, what, "no PEM object of the expected kind; found ");
+        if (res) wxp__append(res->message, sizeof res->message, found, strlen(found));
+        return WXP_E_KEY;
+    }
     return wxp__fail(res, WXP_E_KEY, what, "malformed PEM");
 }
 
@@ -3078,7 +3106,7 @@ WXP__PRIVATE wxp_err wxp__rsa_key_decode(wxp_rsa_key *k, wxp_str pem, wxp__pem *
         const char *start = r->p;
         memset(&sink, 0, sizeof sink);
         e = wxp__pem_next(r, &sink);
-        if (e) return wxp__pem_error(res, e, "private_key");
+        if (e) return wxp__pem_error(res, e, "private_key", r);
         if (strcmp(r->name, "PRIVATE KEY") == 0 || strcmp(r->name, "RSA PRIVATE KEY") == 0 ||
             strcmp(r->name, "EC PRIVATE KEY") == 0) {
             pem.ptr = start;
@@ -3094,7 +3122,7 @@ WXP__PRIVATE wxp_err wxp__rsa_key_decode(wxp_rsa_key *k, wxp_str pem, wxp__pem *
     sink.push = wxp__skey_push;
     sink.ctx = dc;
     e = wxp__pem_next(r, &sink);
-    if (e) return wxp__pem_error(res, e, "private_key");
+    if (e) return wxp__pem_error(res, e, "private_key", r);
     if (br_skey_decoder_last_error(dc) != 0) {
         int err = br_skey_decoder_last_error(dc);
         if (err == BR_ERR_X509_TRUNCATED || err == BR_ERR_X509_INNER_TRUNC)
@@ -3260,7 +3288,7 @@ WXP__PRIVATE wxp_err wxp__pubkey_load(wxp_pubkey *k, wxp_str pem, wxp_result *re
         sink.push = wxp__x509_push;
         sink.ctx = &xc;
         e = wxp__pem_next(&r, &sink);
-        if (e) return wxp__pem_error(res, e, "public_key");
+        if (e) return wxp__pem_error(res, e, "public_key", &r);
         if (strcmp(r.name, "CERTIFICATE") == 0 || strcmp(r.name, "X509 CERTIFICATE") == 0) {
             const br_x509_pkey *pk;
             int err = br_x509_decoder_last_error(&xc);
@@ -3387,7 +3415,7 @@ WXP_API wxp_err wxp_keystore_add_certs(wxp_keystore *ks, wxp_str pem, wxp_result
         memset(&sink, 0, sizeof sink);
         e = wxp__pem_next(&r, &sink);
         if (e == WXP_E_NOTFOUND) break;
-        if (e) return wxp__pem_error(res, e, "certificate");
+        if (e) return wxp__pem_error(res, e, "certificate", &r);
         if (strcmp(r.name, "CERTIFICATE") != 0 && strcmp(r.name, "X509 CERTIFICATE") != 0) continue;
         one.ptr = start;
         one.len = (size_t)(r.p - start);
@@ -4335,7 +4363,7 @@ WXP__PRIVATE wxp_err wxp__transport(const wxp_transport *t, const wxp_http_reque
     if (rc == WXP_TRANSPORT_OK) return WXP_OK;
     errbuf[sizeof errbuf - 1] = 0;
     wxp__res_heard(res, resp);
-    if (res && rc == WXP_TRANSPORT_TLS) res->sent = 0;
+    if (res && (rc == WXP_TRANSPORT_TLS || rc == WXP_TRANSPORT_NO_CONNECTION)) res->sent = 0;
     e = rc == WXP_TRANSPORT_TIMEOUT ? WXP_E_TIMEOUT : rc == WXP_TRANSPORT_TLS ? WXP_E_TLS : WXP_E_TRANSPORT;
     return wxp__fail(res, e, "transport", errbuf[0] ? errbuf : "the transport failed");
 }
@@ -4398,6 +4426,7 @@ WXP_API wxp_err wxp_notify_parse(wxp_client *c, const wxp_notify_headers *h, cha
     size_t n;
     wxp_err e;
     long long ts;
+    int seen;
     WXP__REQUIRE(c && h && out && (body || !body_len));
     wxp__res_clear(res);
     memset(out, 0, sizeof *out);
@@ -4426,11 +4455,14 @@ WXP_API wxp_err wxp_notify_parse(wxp_client *c, const wxp_notify_headers *h, cha
         return wxp__fail(res, WXP_E_UNSUPPORTED, "resource.algorithm", "only AEAD_AES_256_GCM is defined");
     e = wxp__client_gcm_decrypt(c, out->nonce, out->associated_data, ct, plain, plain_cap, &n, res);
     if (e) return e;
-    /* The guard remembers only callbacks handled to the end: a delivery that
-       failed here (no room in plain...) may come again. */
-    if (cfg->replay.fn && cfg->replay.fn(cfg->replay.user, h->nonce, ts) != 0) {
+    /* Asked last: a delivery that failed before here (no room in plain...)
+       was not recorded and may come again. */
+    if (cfg->replay.fn && (seen = cfg->replay.fn(cfg->replay.user, h->nonce, ts)) != 0) {
         wxp__wipe(plain, n);
         memset(out, 0, sizeof *out);
+        if (seen < 0)
+            return wxp__fail(res, WXP_E_UNCHECKED, "Wechatpay-Nonce",
+                             "the replay guard could not check this callback: answer 5xx, it comes again");
         return wxp__fail(res, WXP_E_REPLAY, "Wechatpay-Nonce", "this callback was delivered before");
     }
     out->plaintext.ptr = (const char *)plain;

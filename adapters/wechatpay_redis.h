@@ -38,9 +38,8 @@
        - replay guard: "could not check" (-1), never "seen" (the callback would
          be acknowledged and lost) and never "fresh" (two instances could both
          process it). The receiver answers 500 {"code":"FAIL",...}, and WeChat
-         Pay delivers it again later (examples/notify_server.c). Today
-         wxp_notify_parse reports any nonzero answer as WXP_E_REPLAY: tell the
-         two apart with r->down.
+         Pay delivers it again later (examples/notify_server.c):
+         wxp_notify_parse fails with WXP_E_UNCHECKED.
        - rate budget: fail closed (-1: the call fails with WXP_E_RATE before
          anything is sent) unless budget_fail_open is set (1: the call goes
          ahead unmetered; WeChat Pay's own limit still answers
@@ -56,6 +55,7 @@
                     WXP_E_REPLAY and state DONE: answer 204, do nothing.
        failed       wxp_redis_replay_forget: the key is deleted, so WeChat
                     Pay's next delivery is handled afresh.
+       WXP_E_UNCHECKED  Redis did not answer: 500, delivered again later.
        WXP_E_REPLAY wxp_redis_replay_state: DONE -> 204; CLAIMED -> another
                     instance is on it: 500, so that it is delivered again if
                     that instance fails (a crashed one's claim ends with the
@@ -117,7 +117,8 @@ WXP_REDIS_API void wxp_redis_init(wxp_redis *r, const wxp_redis_config *cfg);
 WXP_REDIS_API void wxp_redis_close(wxp_redis *r);
 
 /* The replay guard for wxp_config.replay: 0 fresh (now claimed by the
-   caller), 1 seen before, -1 could not check (r->down; see WHEN REDIS IS DOWN). */
+   caller), 1 seen before (WXP_E_REPLAY), -1 could not check (r->down, and the
+   callback fails with WXP_E_UNCHECKED; see WHEN REDIS IS DOWN). */
 WXP_REDIS_API wxp_replay wxp_redis_replay(wxp_redis *r);
 WXP_REDIS_API int wxp_redis_replay_check(void *redis, wxp_str nonce, long long timestamp);
 /* After the callback (nonce, timestamp) was claimed: handled (done) or not

@@ -374,29 +374,13 @@ static int read_setting_file(int s, char *buf, size_t cap, wxp_str *out)
 #define PEM_PRIVATE "PRIVATE KEY or RSA PRIVATE KEY"
 #define PEM_PUBLIC  "PUBLIC KEY, RSA PUBLIC KEY or CERTIFICATE"
 
-/* " (expected KINDS, found LABELS)" after a key error that found no PEM object
-   of the kind it wanted: the library says what it missed, this says what the
-   file (the first 64 KiB of path) holds instead. Empty for other errors. */
-static const char *pem_found(wxp_err e, const wxp_result *r, const char *path, const char *expected)
+/* " (expected KINDS)" after a key error that found no PEM object of the kind
+   it wanted (the library's message says what it found instead). */
+static const char *pem_expected(wxp_err e, const wxp_result *r, const char *expected)
 {
-    static char head[1u << 16], out[512];
-    FILE *f;
-    size_t n = 0, len;
-    const char *p;
+    static char out[160];
     out[0] = 0;
-    if (e != WXP_E_KEY || !path || !strstr(r->message, "expected kind") || !(f = fopen(path, "rb"))) return out;
-    n = fread(head, 1, sizeof head - 1, f);
-    fclose(f);
-    head[n] = 0;
-    len = (size_t)snprintf(out, sizeof out, " (expected %s, found ", expected);
-    for (p = head; (p = strstr(p, "-----BEGIN ")) != NULL && len < sizeof out - 80; p += 11) {
-        const char *end = strstr(p + 11, "-----");
-        if (!end || end - p > 60) break;
-        len += (size_t)snprintf(out + len, sizeof out - len, "%s%.*s", strchr(out, '"') ? ", " : "\"",
-                                (int)(end - p - 11), p + 11);
-    }
-    snprintf(out + len, sizeof out - len, strchr(out, '"') ? "\")" : "no PEM object at all)");
-    memset(head, 0, sizeof head);     /* it may have been a private key */
+    if (e == WXP_E_KEY && strstr(r->message, "expected kind")) snprintf(out, sizeof out, " (expected %s)", expected);
     return out;
 }
 
@@ -406,8 +390,7 @@ static int key_error(int s, wxp_err e, const wxp_result *r)
     fprintf(stderr, "wxpay: configuration: %s %s%s(from %s): %s: %s%s\n", settings[s].name, path ? val[s] : "",
             path ? " " : "", origin[s] ? origin[s] : "the simulator", wxp_errname(e),
             r->message[0] ? r->message : err_meaning(e),
-            pem_found(e, r, path ? val[s] : NULL,
-                      s == S_KEY_FILE || s == S_CLIENT_KEY ? PEM_PRIVATE
+            pem_expected(e, r, s == S_KEY_FILE || s == S_CLIENT_KEY ? PEM_PRIVATE
                       : s == S_PUBKEY_FILE ? PEM_PUBLIC : "CERTIFICATE"));
     return EXIT_CONFIG;
 }
@@ -1655,7 +1638,7 @@ static char file_a[FILE_MAX], file_b[FILE_MAX];
 static int key_file_error(const char *flag, const char *path, const char *expected, wxp_err e, const wxp_result *r)
 {
     fprintf(stderr, "wxpay: %s %s: %s: %s%s\n", flag, path, wxp_errname(e), r->message[0] ? r->message : err_meaning(e),
-            pem_found(e, r, path, expected));
+            pem_expected(e, r, expected));
     return EXIT_CONFIG;
 }
 

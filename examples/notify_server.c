@@ -180,8 +180,14 @@ static enum MHD_Result handle(struct MHD_Connection *conn, request *rq)
         fflush(stdout);
         return answer(conn, 1, 0, NULL);
     }
+    if (e == WXP_E_UNCHECKED) {
+        /* Not checked is not handled: WeChat Pay delivers it again. */
+        printf("RETRY %s replay guard unavailable: %s\n", srv.name, srv.redis.error);
+        fflush(stdout);
+        return answer(conn, 0, 500, "replay guard unavailable: send it again");
+    }
     if (e == WXP_E_REPLAY) {
-        int st = srv.redis.down ? -1 : wxp_redis_replay_state(&srv.redis, h.nonce, ts);
+        int st = wxp_redis_replay_state(&srv.redis, h.nonce, ts);
         if (st == WXP_REDIS_DONE) {
             printf("DUPLICATE %s nonce=%.*s ts=%lld: handled before, acknowledged\n", srv.name, (int)h.nonce.len,
                    h.nonce.ptr, ts);
@@ -189,7 +195,6 @@ static enum MHD_Result handle(struct MHD_Connection *conn, request *rq)
             return answer(conn, 1, 0, NULL);
         }
         if (st < 0) {
-            /* Not checked is not handled: WeChat Pay delivers it again. */
             printf("RETRY %s replay guard unavailable: %s\n", srv.name, srv.redis.error);
             fflush(stdout);
             return answer(conn, 0, 500, "replay guard unavailable: send it again");

@@ -804,7 +804,9 @@ static void curl_kind_and_status_line(void **state)
     assert_int_equal(wxp__curl_kind(CURLE_SSL_CERTPROBLEM, 1), WXP_TRANSPORT_ERROR);
     assert_int_equal(wxp__curl_kind(CURLE_OPERATION_TIMEDOUT, 1), WXP_TRANSPORT_TIMEOUT);
     assert_int_equal(wxp__curl_kind(CURLE_OPERATION_TIMEDOUT, 0), WXP_TRANSPORT_TIMEOUT);
-    assert_int_equal(wxp__curl_kind(CURLE_COULDNT_CONNECT, 0), WXP_TRANSPORT_ERROR);
+    assert_int_equal(wxp__curl_kind(CURLE_COULDNT_CONNECT, 0), WXP_TRANSPORT_NO_CONNECTION);
+    assert_int_equal(wxp__curl_kind(CURLE_COULDNT_RESOLVE_HOST, 0), WXP_TRANSPORT_NO_CONNECTION);
+    assert_int_equal(wxp__curl_kind(CURLE_COULDNT_CONNECT, 1), WXP_TRANSPORT_ERROR);  /* a reconnect after a send */
     assert_int_equal(wxp__curl_kind(CURLE_GOT_NOTHING, 1), WXP_TRANSPORT_ERROR);
     for (i = 0; i < sizeof lines / sizeof lines[0]; i++)
         if (wxp__curl_status(lines[i].line, strlen(lines[i].line)) != lines[i].status)

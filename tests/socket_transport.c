@@ -919,6 +919,45 @@ static void t_pos_sale_lost_micropay(void **state)
     wxp_client_wipe(&client);
 }
 
+/* An offline terminal: no connection can be made (refused), so nothing of the
+   payment left: the transport says so (NO_CONNECTION), the call reports
+   WXP_E_TRANSPORT with sent 0, and the sale ends NOT_SENT, free to retry. */
+static void t_offline_sale_not_sent(void **state)
+{
+    tp *t = (tp *)*state, off;
+    const char *code = t->kind == T_SOCK ? "134567890123450005" : "134567890123450006";
+    wxp_micropay_req mp = sale_req(id(t, "ORDER-OFF-", 1), code, 500);
+    wxp_sale_config sc;
+    wxp_sale sale;
+    wxp_result r;
+    struct sockaddr_in a;
+    socklen_t alen = sizeof a;
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    unsigned closed_port;
+    /* A port nobody listens on: bound, then closed. */
+    memset(&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
+    assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &alen), 0);
+    closed_port = ntohs(a.sin_port);
+    close(fd);
+    tp_open(&off, t->kind, closed_port, HOST);
+    client_open(&off, 1, NULL);
+    memset(&sc, 0, sizeof sc);
+    sc.sleep = sale_sleep;
+    {
+        wxp_err e = wxp_pos_sale(&client, &mp, &sc, &sale, &r);
+        if (e != WXP_E_TRANSPORT || sale.outcome != WXP_SALE_NOT_SENT)
+            fail_msg("sale: %s, outcome %d, sent %d: %s", wxp_errname(e), sale.outcome, r.sent, r.message);
+    }
+    assert_false(r.sent);
+    assert_int_equal(sale.queries + sale.reverses, 0);
+    assert_non_null(strstr(r.message, t->kind == T_SOCK ? "cannot connect" : "onnect"));
+    wxp_client_wipe(&client);
+    tp_close(&off);
+}
+
 /* ---- the typed calls whose shape differs ------------------------------------------ */
 
 static size_t bill_bytes, bill_lines;
@@ -1856,6 +1895,7 @@ int main(void)
         BOTH(t_lost_post_reconnect_refused),
         BOTH(t_lost_get),
         BOTH(t_pos_sale_lost_micropay),
+        BOTH(t_offline_sale_not_sent),
         BOTH(t_bill_download),
         BOTH(t_media_upload),
         BOTH(t_micropay_query_reverse),

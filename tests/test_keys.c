@@ -202,6 +202,14 @@ static void rsa_key_no_key_is_key_error(void **state)
     expect_key_error(wxp_cstr(""), WXP_E_KEY);
     expect_key_error(VKEY("platform_cert.pem"), WXP_E_KEY);
     expect_key_error(VKEY("merchant_pub.pem"), WXP_E_KEY);
+    {   /* The message says what was there instead. */
+        wxp_rsa_key k;
+        wxp_result r;
+        assert_int_equal(wxp_rsa_key_load(&k, VKEY("platform_cert.pem"), &r), WXP_E_KEY);
+        assert_non_null(strstr(r.message, "found CERTIFICATE"));
+        assert_int_equal(wxp_rsa_key_load(&k, wxp_cstr("this is not a key"), &r), WXP_E_KEY);
+        assert_non_null(strstr(r.message, "found no PEM object at all"));
+    }
     /* A PEM frame around base64 that is not DER of a key. */
     expect_key_error(wxp_cstr("-----BEGIN PRIVATE KEY-----\nAAAAAAAA\n-----END PRIVATE KEY-----\n"),
                      WXP_E_KEY);

@@ -1130,6 +1130,19 @@ static void rate_budget_is_asked_instead_of_the_buckets(void **state)
     assert_int_equal(shared.calls, 0);
 }
 
+/* The version's string and numbers say the same. */
+static void version_numbers_match_the_string(void **state)
+{
+    char v[32];
+    (void)state;
+    snprintf(v, sizeof v, "%d.%d.%d", WXP_VERSION_MAJOR, WXP_VERSION_MINOR, WXP_VERSION_PATCH);
+    assert_string_equal(v, WXP_VERSION);
+#if WXP_VERSION_NUM < 200
+#error "WXP_VERSION_NUM must be usable in #if"
+#endif
+    assert_int_equal(WXP_VERSION_NUM, WXP_VERSION_MAJOR * 10000 + WXP_VERSION_MINOR * 100 + WXP_VERSION_PATCH);
+}
+
 int test_group_models(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1156,6 +1169,7 @@ int test_group_models(void)
         cmocka_unit_test(v2_sign_type_per_call),
         cmocka_unit_test(refund_window_is_a_year),
         cmocka_unit_test(v2_refund_notify_decodes_req_info),
+        cmocka_unit_test(version_numbers_match_the_string),
     };
     return cmocka_run_group_tests_name("models", tests, NULL, NULL);
 }

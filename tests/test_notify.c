@@ -352,6 +352,14 @@ static int replay_always(void *user, wxp_str nonce, long long ts)
     return 1;
 }
 
+static int replay_down(void *user, wxp_str nonce, long long ts)
+{
+    (void)user;
+    (void)nonce;
+    (void)ts;
+    return -1;
+}
+
 /* A replay guard that remembers what it saw (a real one would expire entries
    after the clock window). */
 typedef struct seen_set { char nonce[4][64]; long long ts[4]; size_t n; } seen_set;
@@ -385,6 +393,14 @@ static void replay_hook_refuses_seen_callbacks(void **state)
     h = refund_callback(&v);
     ASSERT_ERR(parse(&h, &note, &r), WXP_E_REPLAY, r);
     assert_int_equal(note.plaintext.len, 0);
+
+    /* A guard that cannot tell (its store is down): not a replay, not handled. */
+    cfg.replay.fn = replay_down;
+    client_up(&cfg);
+    h = refund_callback(&v);
+    ASSERT_ERR(parse(&h, &note, &r), WXP_E_UNCHECKED, r);
+    assert_int_equal(note.plaintext.len, 0);
+    assert_string_equal(r.field, "Wechatpay-Nonce");
 
     memset(&seen, 0, sizeof seen);
     cfg.replay.fn = replay_remember;

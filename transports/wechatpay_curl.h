@@ -268,6 +268,10 @@ WXP__CURL_PRIVATE int wxp__curl_kind(CURLcode rc, int sent)
     case CURLE_SSL_CERTPROBLEM:             /* the client certificate is unusable */
     case CURLE_SSL_CACERT_BADFILE:          /* the CA bundle is unreadable */
         return sent ? WXP_TRANSPORT_ERROR : WXP_TRANSPORT_TLS;
+    case CURLE_COULDNT_RESOLVE_HOST:        /* no connection: nothing of this request left */
+    case CURLE_COULDNT_RESOLVE_PROXY:
+    case CURLE_COULDNT_CONNECT:
+        return sent ? WXP_TRANSPORT_ERROR : WXP_TRANSPORT_NO_CONNECTION;
     default:
         return WXP_TRANSPORT_ERROR;
     }

@@ -1021,7 +1021,7 @@ WXP__SOCK_PRIVATE int wxp__sock_connect(wxp_sock *s, const wxp_http_request *req
         wxp_rsa_key_wipe(&s->wxp__priv.key);
         wxp__sock_fail(errbuf, cap, "cannot connect to ", req->host, why[0] ? ": " : "");
         wxp__sock_cat(errbuf, cap, why);
-        return WXP_TRANSPORT_ERROR;
+        return WXP_TRANSPORT_NO_CONNECTION;          /* nothing of this request left */
     }
     s->wxp__priv.sock_open = 1;
     s->connects++;
@@ -1456,7 +1456,9 @@ WXP_SOCK_API int wxp_sock_transport(void *user, const wxp_http_request *req, wxp
         }
         /* On the resend the request already left once: a refused handshake
            no longer means that nothing was sent. */
-        if (!s->wxp__priv.open) return attempt > 0 && rc == WXP_TRANSPORT_TLS ? WXP_TRANSPORT_ERROR : rc;
+        if (!s->wxp__priv.open)
+            return attempt > 0 && (rc == WXP_TRANSPORT_TLS || rc == WXP_TRANSPORT_NO_CONNECTION) ? WXP_TRANSPORT_ERROR
+                                                                                                 : rc;
         if ((rc = wxp__sock_exchange(s, &r, res, errbuf, errbuf_size)) == 0) break;
         /* A kept connection the server closed just as it was reused (no byte of
            an answer came): a GET or HEAD is sent once more on a new connection.
