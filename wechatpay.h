@@ -674,6 +674,27 @@ typedef struct wxp_rate {
 
 /* ==== >>client ======================================================== api */
 
+/* What a log hook (config.log) receives after each HTTP exchange, every
+   attempt of a call: never a secret. It holds no header (Authorization's
+   signature, Wechatpay-*), no body, no key, no decrypted plaintext. */
+typedef struct wxp_log_event {
+    const char *method;        /* "POST" */
+    wxp_str     path;          /* "/v3/refund/domestic/refunds", its query included */
+    unsigned    attempt;       /* 1, then 2, 3... when config.retry repeats the call */
+    wxp_err     err;           /* the exchange's outcome, verification included */
+    int         sent;          /* result.sent: the request may have reached WeChat Pay */
+    int         status;        /* the HTTP status; 0 when no answer was heard */
+    const char *request_id;    /* WeChat Pay's Request-ID, "" when none */
+    const char *code;          /* WeChat Pay's code (APIv2: err_code), "" when none */
+    const char *message;       /* what went wrong, "" on success */
+    unsigned    elapsed_ms;    /* request to verdict, on log.now_ms (0 without it) */
+} wxp_log_event;
+typedef struct wxp_log {
+    void     (*fn)(void *user, const wxp_log_event *ev);
+    unsigned (*now_ms)(void *user);             /* optional: a millisecond clock */
+    void      *user;
+} wxp_log;
+
 /* Zero-initialise, then set what you need: every 0 means "the default". */
 typedef struct wxp_config {
     const char              *mchid;          /* required: "1900000001" */
@@ -700,6 +721,7 @@ typedef struct wxp_config {
     wxp_replay               replay;         /* 0 -> no replay check */
     wxp_retry                retry;          /* 0 -> 3 attempts of the calls safe to repeat */
     wxp_rate                 rate;           /* 0 -> WeChat Pay's published limits */
+    wxp_log                  log;            /* 0 -> no log */
     void                    *io_buf;         /* required, >= WXP_IO_BUFSIZE_MIN once 8-aligned */
     size_t                   io_buf_size;
 } wxp_config;
@@ -720,6 +742,9 @@ typedef struct wxp_client {
         char                     path[WXP_PATH_MAX]; /* a typed call's filled-in path and query */
         struct { long long at; unsigned tokens; } bucket[2]; /* v2 refunds, failing v3 refunds */
         int                      in_sale;    /* a sale polls on its own: its calls are sent once */
+        unsigned                 attempt;    /* of the call in progress (log); 0: its first */
+        unsigned                 log_t0;     /* log.now_ms when the exchange began */
+        int                      log_open;   /* an exchange was handed to the transport */
     } wxp__priv;
 } wxp_client;
 
@@ -4368,9 +4393,40 @@ WXP__PRIVATE wxp_err wxp__transport(const wxp_transport *t, const wxp_http_reque
     return wxp__fail(res, e, "transport", errbuf[0] ? errbuf : "the transport failed");
 }
 
+/* The log's view of an exchange: opened as the request goes to the
+   transport, reported (once) with the call's verdict on it. */
+WXP__PRIVATE void wxp__log_open(wxp_client *c)
+{
+    const wxp_log *l = &c->wxp__priv.cfg.log;
+    c->wxp__priv.log_open = l->fn != NULL;
+    c->wxp__priv.log_t0 = l->fn && l->now_ms ? l->now_ms(l->user) : 0;
+}
+
+WXP__PRIVATE wxp_err wxp__logged(wxp_client *c, wxp_err e, const wxp_result *res)
+{
+    const wxp_log *l = &c->wxp__priv.cfg.log;
+    wxp_log_event ev;
+    if (!c->wxp__priv.log_open) return e;
+    c->wxp__priv.log_open = 0;
+    memset(&ev, 0, sizeof ev);
+    ev.method = c->wxp__priv.req.method;
+    ev.path = c->wxp__priv.req.path;
+    ev.attempt = WXP__DEF(c->wxp__priv.attempt, 1u);
+    ev.err = e;
+    ev.sent = res ? res->sent : 1;
+    ev.status = res ? res->status : c->wxp__priv.resp.wxp__priv.status;
+    ev.request_id = res ? res->request_id : "";
+    ev.code = res ? res->code : "";
+    ev.message = res && e ? res->message : "";
+    ev.elapsed_ms = l->now_ms ? l->now_ms(l->user) - c->wxp__priv.log_t0 : 0;
+    l->fn(l->user, &ev);
+    return e;
+}
+
 /* Runs the prepared request through the transport. */
 WXP__PRIVATE wxp_err wxp__v3_transport(wxp_client *c, wxp_result *res)
 {
+    wxp__log_open(c);
     return wxp__transport(&c->wxp__priv.cfg.transport, &c->wxp__priv.req, &c->wxp__priv.resp, res);
 }
 
@@ -4378,7 +4434,7 @@ WXP__PRIVATE wxp_err wxp__v3_transport(wxp_client *c, wxp_result *res)
 WXP__PRIVATE wxp_err wxp__v3_send(wxp_client *c, wxp_result *res)
 {
     wxp_err e = wxp__v3_transport(c, res);
-    return e ? e : wxp_v3_finish(c, res);
+    return wxp__logged(c, e ? e : wxp_v3_finish(c, res), res);
 }
 
 WXP_API wxp_err wxp_v3_request(wxp_client *c, const char *method, const char *path, wxp_str body,
@@ -4588,7 +4644,7 @@ WXP__PRIVATE wxp_err wxp__cert_open(wxp_client *c, const wxp_json *doc, int item
     return wxp__client_gcm_decrypt(c, nonce, aad, ct, scratch, room, n, res);
 }
 
-WXP_API wxp_err wxp_certificates_fetch(wxp_client *c, wxp_cert_sink save, wxp_result *res)
+WXP__PRIVATE wxp_err wxp__certificates_fetch(wxp_client *c, wxp_cert_sink save, wxp_result *res)
 {
     wxp_http_response *resp;
     wxp_pubkey got[WXP_CERT_DOWNLOAD_MAX];
@@ -4663,6 +4719,11 @@ WXP_API wxp_err wxp_certificates_fetch(wxp_client *c, wxp_cert_sink save, wxp_re
         wxp__wipe(scratch, n);
     }
     return WXP_OK;
+}
+
+WXP_API wxp_err wxp_certificates_fetch(wxp_client *c, wxp_cert_sink save, wxp_result *res)
+{
+    return wxp__logged(c, wxp__certificates_fetch(c, save, res), res);
 }
 
 WXP_API wxp_err wxp_certificates_download(wxp_client *c, wxp_result *res)
@@ -5208,6 +5269,7 @@ WXP__PRIVATE void wxp__attempts_init(wxp__attempts *a, wxp_client *c, unsigned f
     a->c = c;
     a->flags = flags;
     a->n = 0;
+    c->wxp__priv.attempt = 0;
     a->max = (flags & WXP__RETRY) && rt->sleep && !c->wxp__priv.in_sale ? WXP__DEF(rt->attempts, 3u) : 1u;
     a->wait = WXP__DEF(rt->backoff_ms, 200u);
 }
@@ -5220,6 +5282,7 @@ WXP__PRIVATE int wxp__attempt(wxp__attempts *a, int bucket, int spend, wxp_resul
 {
     const wxp_retry *rt = &a->c->wxp__priv.cfg.retry;
     if (a->n >= a->max) return 1;
+    a->c->wxp__priv.attempt = a->n + 1;
     if (a->n++) {
         rt->sleep(rt->user, a->wait);
         a->wait *= 2;
@@ -5235,6 +5298,7 @@ WXP__PRIVATE int wxp__attempt(wxp__attempts *a, int bucket, int spend, wxp_resul
    a retry only ever follows an attempt that was. */
 WXP__PRIVATE void wxp__attempts_end(const wxp__attempts *a, wxp_result *res)
 {
+    a->c->wxp__priv.attempt = 0;
     if (res && a->n > 1) res->sent = 1;
 }
 
@@ -5755,9 +5819,20 @@ WXP__PRIVATE void wxp__bill_chunk(void *user, const void *data, size_t len)
     s->sink(s->user, data, len);
 }
 
+WXP__PRIVATE wxp_err wxp__bill_download(wxp_client *c, const wxp_bill *bill,
+                                        void (*sink)(void *user, const void *data, size_t len), void *user,
+                                        wxp_result *res);
+
 WXP_API wxp_err wxp_bill_download(wxp_client *c, const wxp_bill *bill,
                                   void (*sink)(void *user, const void *data, size_t len), void *user,
                                   wxp_result *res)
+{
+    return wxp__logged(c, wxp__bill_download(c, bill, sink, user, res), res);
+}
+
+WXP__PRIVATE wxp_err wxp__bill_download(wxp_client *c, const wxp_bill *bill,
+                                        void (*sink)(void *user, const void *data, size_t len), void *user,
+                                        wxp_result *res)
 {
     char host[128], want[129], got[65];
     const char *url, *slash;
@@ -6174,9 +6249,21 @@ WXP_API wxp_err wxp_v2_verify(const wxp_kv *kv, size_t n, wxp_str apiv2_key, int
 
 /* The APIv2 call. The answer is parsed into out, or, when out is NULL, into a
    wxp_kv array carved from io_buf after the answer (*tail points at it). */
+WXP__PRIVATE wxp_err wxp__v2_exchange(wxp_client *c, const char *path, const wxp_kv *params, size_t n,
+                                      unsigned flags, wxp_kv *out, size_t cap, wxp_kv **tail, size_t *count,
+                                      wxp_result *res);
+
+/* One APIv2 exchange, logged (config.log) with its verdict. */
 WXP__PRIVATE wxp_err wxp__v2_call(wxp_client *c, const char *path, const wxp_kv *params, size_t n,
                                   unsigned flags, wxp_kv *out, size_t cap, wxp_kv **tail, size_t *count,
                                   wxp_result *res)
+{
+    return wxp__logged(c, wxp__v2_exchange(c, path, params, n, flags, out, cap, tail, count, res), res);
+}
+
+WXP__PRIVATE wxp_err wxp__v2_exchange(wxp_client *c, const char *path, const wxp_kv *params, size_t n,
+                                      unsigned flags, wxp_kv *out, size_t cap, wxp_kv **tail, size_t *count,
+                                      wxp_result *res)
 {
     wxp_config *cfg;
     wxp_kv extra[4];
@@ -6234,6 +6321,7 @@ WXP__PRIVATE wxp_err wxp__v2_call(wxp_client *c, const char *path, const wxp_kv 
     req = wxp__req_init(c, "POST", path, 3, body, reqlen + 1);
     req->client_cert = (flags & WXP_V2_CERT) ? &cfg->client_cert : NULL;
     resp = &c->wxp__priv.resp;
+    wxp__log_open(c);
     e = wxp__transport(&cfg->transport, req, resp, res);
     if (e) return e;
     wxp__res_heard(res, resp);

@@ -512,6 +512,8 @@ static void help_settings(FILE *f)
           "                       always on; --ca-file trusts a private CA and --resolve\n"
           "                       api.mch.weixin.qq.com:PORT:127.0.0.1 reaches a test server\n"
           "                       under WeChat Pay's name.\n"
+          "  --verbose, -v        each exchange on stderr: method, path, attempt, status,\n"
+          "                       Request-ID, time (never a key or a signature)\n"
           "  --simulator          (or --host simulator) the in-process WeChat Pay simulator,\n"
           "                       no network. Its merchant is the throwaway test merchant of\n"
           "                       examples/test_keys.h; every setting not given defaults to\n"
@@ -832,6 +834,28 @@ static int resolve_ok(const char *v)
 }
 
 /* Builds the client from the resolved settings: 0, or exit code 3. */
+/* --verbose: each exchange on stderr, from the library's log hook (which
+   never carries a secret). */
+static int verbose;
+static struct timespec log_epoch;
+
+static unsigned cli_now_ms(void *user)
+{
+    struct timespec t;
+    (void)user;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (unsigned)((t.tv_sec - log_epoch.tv_sec) * 1000 + (t.tv_nsec - log_epoch.tv_nsec) / 1000000);
+}
+
+static void cli_log(void *user, const wxp_log_event *ev)
+{
+    (void)user;
+    fprintf(stderr, "wxpay: %s %.*s attempt %u: %s, HTTP %d%s%s, Request-ID %s, %u ms, sent %d%s%s\n", ev->method,
+            (int)ev->path.len, ev->path.ptr, ev->attempt, wxp_errname(ev->err), ev->status, ev->code[0] ? " " : "",
+            ev->code, ev->request_id[0] ? ev->request_id : "-", ev->elapsed_ms, ev->sent, ev->message[0] ? ": " : "",
+            ev->message);
+}
+
 static int setup(int simulate, unsigned need)
 {
     wxp_config cfg;
@@ -943,6 +967,11 @@ static int setup(int simulate, unsigned need)
     cfg.keys = &keys;
     cfg.io_buf = io;
     cfg.io_buf_size = sizeof io;
+    if (verbose) {
+        clock_gettime(CLOCK_MONOTONIC, &log_epoch);
+        cfg.log.fn = cli_log;
+        cfg.log.now_ms = cli_now_ms;
+    }
     e = wxp_client_init(&client, &cfg, &r);    /* key_pem stays: the client certificate's key may be it */
     if (e) {
         int s, which = e == WXP_E_ARG ? -1 : S_KEY_FILE;   /* key errors are the merchant key's */
@@ -974,6 +1003,10 @@ static int parse_cmdline(const char *cmd, int argc, char **argv, const char *ext
     for (i = 0; i < argc; i++) {
         const char *a = argv[i];
         int found = -1;
+        if (!rest && (strcmp(a, "--verbose") == 0 || strcmp(a, "-v") == 0)) {
+            verbose = 1;
+            continue;
+        }
         if (rest || strncmp(a, "--", 2) != 0 || a[2] == 0) {
             if (!rest && strcmp(a, "--") == 0) {
                 rest = 1;
@@ -1804,14 +1837,15 @@ static int cmd_v2xml(int argc, char **argv)
 
 /* Options before the command go right after it (wxpay --simulator call ... is
    wxpay call --simulator ...): every command reads its options there. Options
-   take a value, except --simulator and --cert. 0: no command was found. */
+   take a value, except --simulator, --cert and --verbose (-v). 0: no command was found. */
 static int command_first(int argc, char **argv)
 {
     int i = 1, k;
     char *cmd;
-    while (i < argc && strncmp(argv[i], "--", 2) == 0 && strcmp(argv[i], "--help") != 0 &&
-           strcmp(argv[i], "--version") != 0)
-        i += strcmp(argv[i], "--simulator") == 0 || strcmp(argv[i], "--cert") == 0 ? 1 : 2;
+    while (i < argc && (strncmp(argv[i], "--", 2) == 0 || strcmp(argv[i], "-v") == 0) &&
+           strcmp(argv[i], "--help") != 0 && strcmp(argv[i], "--version") != 0)
+        i += strcmp(argv[i], "--simulator") == 0 || strcmp(argv[i], "--cert") == 0 ||
+                     strcmp(argv[i], "--verbose") == 0 || strcmp(argv[i], "-v") == 0 ? 1 : 2;
     if (i == 1) return 1;
     if (i >= argc) {
         fprintf(stderr, "wxpay: expected a COMMAND after the options, found none\n");

@@ -483,6 +483,9 @@ t "call: a wrong METHOD" 2 "$W" call FETCH /v3/x --simulator
 err_has "  ... expected and found" "expected METHOD GET, POST, PUT, PATCH or DELETE, found FETCH"
 t "call: a PATH without /" 2 "$W" call GET v3/x --simulator
 err_has "  ... expected and found" "expected a PATH starting with /, such as /v3/refund/domestic/refunds, found v3/x"
+t "--verbose: each exchange on stderr" 1 "$W" -v call GET /v3/refund/domestic/refunds/NO-SUCH --simulator
+err_has "  ... method, path, attempt, status, code" "GET /v3/refund/domestic/refunds/NO-SUCH attempt 1: WXP_E_HTTP, HTTP 404 RESOURCE_NOT_EXISTS"
+if grep -q "WECHATPAY2-SHA256\|signature=" "$T/err"; then bad "  ... no signature in the log"; else ok "  ... no signature in the log"; fi
 CERT=tests/server/certs/client_cert.pem
 if [ -f "$CERT" ]; then
     t "a certificate given as the key" 3 "$W" call GET /v3/x --simulator --key-file "$CERT"

@@ -1380,6 +1380,82 @@ static void retry_after_system_error_succeeds(void **state)
     assert_int_equal(naps.n, 2);
 }
 
+/* The log hook: one event per exchange with its attempt, status, Request-ID,
+   code and verdict; nothing secret in any of its strings. */
+typedef struct log_seen {
+    unsigned n, attempt[4], elapsed[4];
+    int status[4], sent[4];
+    wxp_err err[4];
+    char path[4][64], code[4][32], rid[4][64], all[2048];
+    unsigned clock_ms;
+} log_seen;
+
+static void log_hook(void *user, const wxp_log_event *ev)
+{
+    log_seen *l = (log_seen *)user;
+    size_t k = strlen(l->all);
+    if (l->n < 4) {
+        l->attempt[l->n] = ev->attempt;
+        l->elapsed[l->n] = ev->elapsed_ms;
+        l->status[l->n] = ev->status;
+        l->sent[l->n] = ev->sent;
+        l->err[l->n] = ev->err;
+        snprintf(l->path[l->n], sizeof l->path[0], "%.*s", (int)ev->path.len, ev->path.ptr);
+        snprintf(l->code[l->n], sizeof l->code[0], "%s", ev->code);
+        snprintf(l->rid[l->n], sizeof l->rid[0], "%s", ev->request_id);
+    }
+    l->n++;
+    snprintf(l->all + k, sizeof l->all - k, "%s %.*s %s %s|", ev->method, (int)ev->path.len, ev->path.ptr,
+             ev->code, ev->message);
+}
+
+static unsigned log_clock(void *user)
+{
+    log_seen *l = (log_seen *)user;
+    return l->clock_ms += 7;   /* each reading 7 ms later */
+}
+
+static void log_hook_sees_each_attempt_and_no_secret(void **state)
+{
+    wxp_config cfg;
+    wxp_refund_req q;
+    wxp_refund out;
+    wxp_result r;
+    log_seen l;
+    (void)state;
+    memset(&l, 0, sizeof l);
+    cfg = env_retrying(3);
+    cfg.log.fn = log_hook;
+    cfg.log.now_ms = log_clock;
+    cfg.log.user = &l;
+    client_up(&cfg);
+    wxp_fake_fault(&fake, WXP_FAKE_SYSTEM_ERROR);
+    q = refund_req("R-LOG", 100);
+    out = refund_out(4);
+    ASSERT_OK(wxp_refund_create(&client, &q, &out, &r), r);
+    assert_int_equal(l.n, 2);
+    assert_int_equal(l.attempt[0], 1);
+    assert_int_equal(l.attempt[1], 2);
+    assert_int_equal(l.status[0], 500);
+    assert_int_equal(l.err[0], WXP_E_HTTP);
+    assert_string_equal(l.code[0], "SYSTEM_ERROR");
+    assert_int_equal(l.status[1], 200);
+    assert_int_equal(l.err[1], WXP_OK);
+    assert_true(l.sent[0] && l.sent[1]);
+    assert_string_equal(l.path[1], "/v3/refund/domestic/refunds");
+    assert_true(l.rid[1][0] != 0);
+    assert_int_equal(l.elapsed[0], 7);
+    /* A call refused before anything is sent is not an exchange: no event. */
+    q.out_refund_no = "R LOG";
+    assert_int_equal(wxp_refund_create(&client, &q, &out, &r), WXP_E_ARG);
+    assert_int_equal(l.n, 2);
+    /* Nothing secret: no Authorization, no signature, no key. */
+    assert_null(strstr(l.all, "WECHATPAY2-SHA256"));
+    assert_null(strstr(l.all, "signature="));
+    assert_null(strstr(l.all, TEST_APIV3_KEY));
+    assert_null(strstr(l.all, "PRIVATE KEY"));
+}
+
 static void retries_are_bounded_and_back_off(void **state)
 {
     wxp_config cfg;
@@ -2002,6 +2078,7 @@ int test_group_client(void)
         cmocka_unit_test(retry_after_lost_answer_books_once),
         cmocka_unit_test(retry_after_system_error_succeeds),
         cmocka_unit_test(retries_are_bounded_and_back_off),
+        cmocka_unit_test(log_hook_sees_each_attempt_and_no_secret),
         cmocka_unit_test(param_error_is_not_retried),
         cmocka_unit_test(refund_query_refusal_clears_stale_result),
         cmocka_unit_test(transaction_query_decodes_state_amount_payer),
