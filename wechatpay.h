@@ -745,6 +745,7 @@ typedef struct wxp_client {
         unsigned                 attempt;    /* of the call in progress (log); 0: its first */
         unsigned                 log_t0;     /* log.now_ms when the exchange began */
         int                      log_open;   /* an exchange was handed to the transport */
+        long long                certs_due;  /* wxp_keystore_refresh: the next download (0: now) */
     } wxp__priv;
 } wxp_client;
 
@@ -975,6 +976,25 @@ typedef struct wxp_cert_sink {
     void *user;
 } wxp_cert_sink;
 WXP_API WXP_NODISCARD wxp_err wxp_certificates_fetch(wxp_client *c, wxp_cert_sink save, wxp_result *res);
+
+/* Keeps the platform certificates fresh without a heap or a thread, as the
+   official Go and Java SDKs do with theirs: call it from the application's
+   own loop (each minute, or before each call: most calls do nothing). It
+   downloads (wxp_certificates_fetch, save as there) when the key store holds
+   no key at all, or holds certificates and the last download by this client
+   is WXP_CERT_REFRESH_S old (12 h; 1 h once the newest certificate expires
+   within WXP_CERT_RENEW_S, 30 days), on the client's clock. A failed download
+   is tried again WXP_CERT_RETRY_S (5 min) later, not on every call. A store
+   of public keys only (PUB_KEY_ID_...) needs nothing: 0 downloads.
+   *downloaded (may be NULL): 1 when it downloaded. Moving to the public key:
+   add it beside the certificates (wxp_keystore_add_pubkey: answers verify
+   under whichever key WeChat Pay names), switch on the merchant platform,
+   then start a store with the public key only; this call then stops. */
+#define WXP_CERT_REFRESH_S (12 * 3600)
+#define WXP_CERT_RENEW_S   (30 * 86400)
+#define WXP_CERT_RETRY_S   300
+WXP_API WXP_NODISCARD wxp_err wxp_keystore_refresh(wxp_client *c, wxp_cert_sink save, int *downloaded,
+                                                   wxp_result *res);
 
 #ifdef __cplusplus
 }
@@ -4724,6 +4744,32 @@ WXP__PRIVATE wxp_err wxp__certificates_fetch(wxp_client *c, wxp_cert_sink save, 
 WXP_API wxp_err wxp_certificates_fetch(wxp_client *c, wxp_cert_sink save, wxp_result *res)
 {
     return wxp__logged(c, wxp__certificates_fetch(c, save, res), res);
+}
+
+WXP_API wxp_err wxp_keystore_refresh(wxp_client *c, wxp_cert_sink save, int *downloaded, wxp_result *res)
+{
+    const wxp_keystore *ks;
+    long long now, newest = 0;
+    size_t i, certs = 0;
+    wxp_err e;
+    WXP__REQUIRE(c);
+    wxp__res_clear(res);
+    if (downloaded) *downloaded = 0;
+    ks = c->wxp__priv.cfg.keys;
+    for (i = 0; i < ks->count; i++) certs += ks->keys[i].kind == WXP_KEY_CERT;
+    if (ks->count && !certs) return WXP_OK; /* public keys only: nothing to fetch */
+    now = wxp__now(c);
+    if (now < c->wxp__priv.certs_due) return WXP_OK;
+    e = wxp_certificates_fetch(c, save, res);
+    if (e) {
+        c->wxp__priv.certs_due = now + WXP_CERT_RETRY_S;
+        return e;
+    }
+    if (downloaded) *downloaded = 1;
+    for (i = 0; i < ks->count; i++)
+        if (ks->keys[i].kind == WXP_KEY_CERT && ks->keys[i].not_after > newest) newest = ks->keys[i].not_after;
+    c->wxp__priv.certs_due = now + (newest - now < WXP_CERT_RENEW_S ? 3600 : WXP_CERT_REFRESH_S);
+    return WXP_OK;
 }
 
 WXP_API wxp_err wxp_certificates_download(wxp_client *c, wxp_result *res)

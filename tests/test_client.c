@@ -1827,6 +1827,55 @@ static void certificates_download_bootstraps_empty_store(void **state)
     assert_int_equal(keys.count, 1);
 }
 
+/* wxp_keystore_refresh: a download when the store is empty, then every 12 h
+   (on the client's clock), a failed one tried again 5 min later, never one
+   for a store of public keys. */
+static void keystore_refresh_downloads_when_due(void **state)
+{
+    wxp_result r;
+    wxp_cert_sink none;
+    int got;
+    size_t before;
+    (void)state;
+    memset(&none, 0, sizeof none);
+    cert_client_up();
+    push_signed(200, TEST_CERT_SERIAL, cert_answer(0));
+    ASSERT_OK(wxp_keystore_refresh(&client, none, &got, &r), r);
+    assert_int_equal(got, 1);
+    assert_int_equal(keys.count, 1);
+    before = wxp_fake_request_count(&fake);
+    ASSERT_OK(wxp_keystore_refresh(&client, none, &got, &r), r);             /* not due: nothing */
+    assert_int_equal(got, 0);
+    assert_int_equal(wxp_fake_request_count(&fake), before);
+    test_now += WXP_CERT_REFRESH_S - 1;
+    ASSERT_OK(wxp_keystore_refresh(&client, none, &got, &r), r);
+    assert_int_equal(got, 0);
+    test_now += 1;
+    push_signed(200, TEST_CERT_SERIAL, cert_answer(0));
+    ASSERT_OK(wxp_keystore_refresh(&client, none, &got, &r), r);             /* 12 h on: again */
+    assert_int_equal(got, 1);
+    assert_int_equal(keys.count, 1);
+    /* A failed download is not tried on every call. */
+    test_now += WXP_CERT_REFRESH_S;
+    wxp_fake_fault(&fake, WXP_FAKE_SYSTEM_ERROR);
+    assert_int_not_equal(wxp_keystore_refresh(&client, none, &got, &r), WXP_OK);
+    assert_int_equal(got, 0);
+    before = wxp_fake_request_count(&fake);
+    ASSERT_OK(wxp_keystore_refresh(&client, none, &got, &r), r);
+    assert_int_equal(wxp_fake_request_count(&fake), before);
+    test_now += WXP_CERT_RETRY_S;
+    push_signed(200, TEST_CERT_SERIAL, cert_answer(0));
+    ASSERT_OK(wxp_keystore_refresh(&client, none, &got, &r), r);
+    assert_int_equal(got, 1);
+    /* Public keys only: nothing expires, nothing is fetched. */
+    env_up();
+    assert_true(keys.count > 0 && keys.keys[0].kind == WXP_KEY_PUBLIC);
+    before = wxp_fake_request_count(&fake);
+    ASSERT_OK(wxp_keystore_refresh(&client, none, &got, &r), r);
+    assert_int_equal(got, 0);
+    assert_int_equal(wxp_fake_request_count(&fake), before);
+}
+
 /* Signed by a key already held (merchants moving to the public key). */
 static void certificates_download_verified_by_held_key(void **state)
 {
@@ -2085,6 +2134,7 @@ int test_group_client(void)
         cmocka_unit_test(encrypt_sets_serial_for_the_next_request_only),
         cmocka_unit_test(client_decrypt_reads_fields_encrypted_to_the_merchant),
         cmocka_unit_test(certificates_download_bootstraps_empty_store),
+        cmocka_unit_test(keystore_refresh_downloads_when_due),
         cmocka_unit_test(certificates_download_verified_by_held_key),
         cmocka_unit_test(certificates_download_unknown_signer_changes_nothing),
         cmocka_unit_test(certificates_download_verifies_held_signer_first),
