@@ -1820,6 +1820,8 @@ WXP_API WXP_NODISCARD wxp_err wxp_bill_download(wxp_client *c, const wxp_bill *b
     X(S, STR, transaction_id, 0, 1, 32, WXP_CS_ALNUM) \
     X(S, STR, out_trade_no, 0, 1, 32, WXP_CS_TRADENO)
 
+/* Limits: the official refund pages (pay.weixin.qq.com/wiki/doc/api/
+   micropay.php?chapter=9_4 and danpin.php?chapter=9_103 for refundv2). */
 #define WXP_V2_REFUND_REQ(X, S) WXP_V2_ORDER_REF(X, S) \
     X(S, STR, out_refund_no, 1, 1, 64, WXP_CS_OUTNO) \
     X(S, INT, total_fee, 1, 1, WXP__FEN_MAX, 0) \

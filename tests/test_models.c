@@ -169,6 +169,29 @@ static void coupon_and_subsidy_encode_equal_seed_bodies(void **state)
         cq.stock_id = "12ab";
         assert_int_equal(wxp_coupon_return(&c, &cq, &cr, &r), WXP_E_ARG);
         assert_string_equal(r.field, "stock_id");
+        /* The official pages' limits: coupon_code 1-32 (chapter9_2_13),
+           transaction_id and refund_id 28-32, description 1-1024 (chapter9_2_17). */
+        cq.stock_id = "1234567891";
+        cq.coupon_code = "123456789012345678901234567890123";                 /* 33 */
+        assert_int_equal(wxp_coupon_return(&c, &cq, &cr, &r), WXP_E_ARG);
+        assert_string_equal(r.field, "coupon_code");
+        sq.amount = 100;
+        sq.transaction_id = "420000091320210115256679238";                     /* 27 */
+        assert_int_equal(wxp_subsidy_return(&c, &sq, &sr, &r), WXP_E_ARG);
+        assert_string_equal(r.field, "transaction_id");
+        sq.transaction_id = "4200000913202101152566792388";
+        sq.refund_id = "5010050673202101010513871837";                          /* 28: fine */
+        {
+            static char desc[1026];
+            memset(desc, 'd', 1025);
+            sq.description = desc;                                               /* 1025 */
+            assert_int_equal(wxp_subsidy_return(&c, &sq, &sr, &r), WXP_E_ARG);
+            assert_string_equal(r.field, "description");
+            desc[1024] = 0;                                                      /* 1024: sent */
+            assert_int_equal(wxp_fake_push(&fake, 200, "{}"), WXP_OK);
+            assert_int_not_equal(wxp_subsidy_return(&c, &sq, &sr, &r), WXP_E_ARG);
+            n++;
+        }
         assert_int_equal(wxp_fake_request_count(&fake), n);
     }
 }
