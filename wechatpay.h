@@ -6565,7 +6565,7 @@ WXP__PRIVATE wxp_err wxp__v2_list_check(const wxp__model *m, size_t i, const wxp
                 kv[j].key.ptr[kl + sl] != '_')
                 continue;
             idx = wxp__v2_index(kv[j].key.ptr + kl + sl + 1, kv[j].key.len - kl - sl - 1, &end);
-            if (idx >= (long)k && (kl + sl + 1 + end == kv[j].key.len || kv[j].key.ptr[kl + sl + 1 + end] == '_')) {
+            if (idx >= (long)k && kl + sl + 1 + end == kv[j].key.len) { /* key_$n itself, not a deeper list */
                 char name[80], num[24];
                 wxp__v2_name(name, key, suffix);
                 wxp__append(name, sizeof name, "_", 1);
