@@ -603,7 +603,7 @@ WXP_API size_t wxp_http_response_write(wxp_http_response *r, const void *data, s
 
 /* What a transport returns (see TRANSPORT CONTRACT). */
 enum { WXP_TRANSPORT_OK = 0, WXP_TRANSPORT_ERROR, WXP_TRANSPORT_TIMEOUT, WXP_TRANSPORT_TLS,
-       WXP_TRANSPORT_NO_CONNECTION };
+       WXP_TRANSPORT_NO_CONNECTION = 0x4E4F434E }; /* far from any errno a transport might return */
 
 typedef int (*wxp_transport_fn)(void *user, const wxp_http_request *req,
                                 wxp_http_response *res, char *errbuf, size_t errbuf_size);
@@ -630,8 +630,9 @@ typedef struct wxp_replay {
    sent again after no answer (WXP_E_TRANSPORT, WXP_E_TIMEOUT), a 5xx,
    SYSTEM_ERROR or FREQUENCY_LIMITED, at most `attempts` times in all,
    sleeping backoff_ms, then twice that, and so on. The pause needs a sleep:
-   retry.sleep, else the platform's (poll() on POSIX, Sleep() on Windows);
-   built with WXP_NO_SLEEP and no retry.sleep, a call is sent once. */
+   retry.sleep, else the platform's (poll() on POSIX; elsewhere, Windows
+   included, there is none: give retry.sleep); built with WXP_NO_SLEEP and no
+   retry.sleep, a call is sent once. */
 typedef struct wxp_retry {
     unsigned attempts;                          /* 0 -> 3; 1 -> no retry */
     unsigned backoff_ms;                        /* 0 -> 200 */
@@ -679,7 +680,8 @@ typedef struct wxp_rate {
    signature, Wechatpay-*), no body, no key, no decrypted plaintext. */
 typedef struct wxp_log_event {
     const char *method;        /* "POST" */
-    wxp_str     path;          /* "/v3/refund/domestic/refunds", its query included */
+    wxp_str     path;          /* "/v3/refund/domestic/refunds", without its query (a
+                                  bill's download token stays out of logs) */
     unsigned    attempt;       /* 1, then 2, 3... when config.retry repeats the call */
     wxp_err     err;           /* the exchange's outcome, verification included */
     int         sent;          /* result.sent: the request may have reached WeChat Pay */
@@ -1812,13 +1814,15 @@ WXP_API WXP_NODISCARD wxp_err wxp_bill_download(wxp_client *c, const wxp_bill *b
 /* The rows every APIv2 request about an order starts with: the app and (for a
    service provider) the sub-merchant, then the order by one of its two ids. */
 #define WXP__V2_PAYEE(X, S) \
-    X(S, STR, sign_type, 0, 3, 11, WXP_CS_ANY) \
     X(S, STR, appid, 1, 1, 32, WXP_CS_ANY) \
     X(S, STR, sub_appid, 0, 1, 32, WXP_CS_ANY) \
     X(S, STR, sub_mch_id, 0, 1, 32, WXP_CS_DIGITS)
 #define WXP_V2_ORDER_REF(X, S) WXP__V2_PAYEE(X, S) \
     X(S, STR, transaction_id, 0, 1, 32, WXP_CS_ALNUM) \
     X(S, STR, out_trade_no, 0, 1, 32, WXP_CS_TRADENO)
+/* The last row of every APIv2 request (last: positional initialisers of the
+   rows before it stay valid): "MD5" or "HMAC-SHA256" for this call. */
+#define WXP__V2_SIGN_TYPE(X, S) X(S, STR, sign_type, 0, 3, 11, WXP_CS_ANY)
 
 /* Limits: the official refund pages (pay.weixin.qq.com/wiki/doc/api/
    micropay.php?chapter=9_4 and danpin.php?chapter=9_103 for refundv2). */
@@ -1830,7 +1834,8 @@ WXP_API WXP_NODISCARD wxp_err wxp_bill_download(wxp_client *c, const wxp_bill *b
     X(S, STR, refund_desc, 0, 1, 80, WXP_CS_ANY) \
     X(S, STR, refund_account, 0, 1, 32, WXP_CS_ENUM) \
     X(S, STR, notify_url, 0, 9, 256, WXP_CS_URL) \
-    X(S, STR, detail, 0, 1, 6000, WXP_CS_ANY)
+    X(S, STR, detail, 0, 1, 6000, WXP_CS_ANY) \
+    WXP__V2_SIGN_TYPE(X, S)
 /* detail (the single-item JSON) is required by refundv2 and not sent by refund.
    notify_url: reachable from outside, no query (it overrides the one set on
    the merchant platform). Orders paid over a year ago cannot be refunded
@@ -1875,7 +1880,8 @@ WXP_MODEL_RESPONSE(wxp_v2_refund_result, WXP_V2_REFUND)
 #define WXP_V2_REFUNDQUERY_REQ(X, S) WXP_V2_ORDER_REF(X, S) \
     X(S, STR, out_refund_no, 0, 1, 64, WXP_CS_OUTNO) \
     X(S, STR, refund_id, 0, 1, 32, WXP_CS_ALNUM) \
-    X(S, INT, offset, 0, 0, 1000, 0)
+    X(S, INT, offset, 0, 0, 1000, 0) \
+    WXP__V2_SIGN_TYPE(X, S)
 /* One of transaction_id, out_trade_no, out_refund_no, refund_id is required. */
 WXP_MODEL_REQUEST(wxp_v2_refundquery_req, WXP_V2_REFUNDQUERY_REQ)
 
@@ -1986,7 +1992,8 @@ WXP_V2_CALL(wxp_v2_refundqueryv2, "/pay/refundqueryv2", wxp_v2_refundquery_req, 
     X(S, STR, time_start, 0, 14, 14, WXP_CS_DIGITS) \
     X(S, STR, time_expire, 0, 14, 14, WXP_CS_DIGITS) \
     X(S, STR, auth_code, 1, 18, 18, WXP_CS_DIGITS) \
-    X(S, STR, scene_info, 0, 1, 256, WXP_CS_ANY)
+    X(S, STR, scene_info, 0, 1, 256, WXP_CS_ANY) \
+    WXP__V2_SIGN_TYPE(X, S)
 /* auth_code: the customer's payment code, 18 digits starting 10 to 15. */
 WXP_MODEL_REQUEST(wxp_micropay_req, WXP_MICROPAY_REQ)
 
@@ -2015,7 +2022,8 @@ WXP_MODEL_REQUEST(wxp_micropay_req, WXP_MICROPAY_REQ)
 WXP_MODEL_RESPONSE(wxp_v2_order, WXP_V2_ORDER)
 
 /* Names an order for orderquery and reverse: one of the two ids. */
-WXP_MODEL_REQUEST(wxp_v2_order_ref, WXP_V2_ORDER_REF)
+#define WXP_V2_ORDER_REF_REQ(X, S) WXP_V2_ORDER_REF(X, S) WXP__V2_SIGN_TYPE(X, S)
+WXP_MODEL_REQUEST(wxp_v2_order_ref, WXP_V2_ORDER_REF_REQ)
 
 /* recall is required: a reverse that does not say N may have to be repeated. */
 #define WXP_V2_REVERSE(X, S) X(S, STR, recall, 1, 1, 1, WXP_CS_ANY)
@@ -4410,7 +4418,9 @@ WXP__PRIVATE wxp_err wxp__transport(const wxp_transport *t, const wxp_http_reque
     if (rc == WXP_TRANSPORT_OK) return WXP_OK;
     errbuf[sizeof errbuf - 1] = 0;
     wxp__res_heard(res, resp);
-    if (res && (rc == WXP_TRANSPORT_TLS || rc == WXP_TRANSPORT_NO_CONNECTION)) res->sent = 0;
+    if (res && (rc == WXP_TRANSPORT_TLS || (rc == WXP_TRANSPORT_NO_CONNECTION && !resp->wxp__priv.status &&
+                                            !resp->wxp__priv.len)))
+        res->sent = 0;  /* the transport's word, and nothing of an answer came back */
     e = rc == WXP_TRANSPORT_TIMEOUT ? WXP_E_TIMEOUT : rc == WXP_TRANSPORT_TLS ? WXP_E_TLS : WXP_E_TRANSPORT;
     return wxp__fail(res, e, "transport", errbuf[0] ? errbuf : "the transport failed");
 }
@@ -4433,6 +4443,10 @@ WXP__PRIVATE wxp_err wxp__logged(wxp_client *c, wxp_err e, const wxp_result *res
     memset(&ev, 0, sizeof ev);
     ev.method = c->wxp__priv.req.method;
     ev.path = c->wxp__priv.req.path;
+    {
+        const char *q = ev.path.ptr ? (const char *)memchr(ev.path.ptr, '?', ev.path.len) : NULL;
+        if (q) ev.path.len = (size_t)(q - ev.path.ptr);
+    }
     ev.attempt = WXP__DEF(c->wxp__priv.attempt, 1u);
     ev.err = e;
     ev.sent = res ? res->sent : 1;
@@ -5309,7 +5323,7 @@ WXP__PRIVATE int wxp__retryable(wxp_err e, const wxp_result *r)
 
 
 /* The attempts of one typed call, APIv3 or APIv2 alike. */
-typedef struct wxp__attempts { wxp_client *c; unsigned flags, n, max, wait; } wxp__attempts;
+typedef struct wxp__attempts { wxp_client *c; unsigned flags, n, max, wait; int sent; } wxp__attempts;
 
 WXP__PRIVATE void wxp__attempts_init(wxp__attempts *a, wxp_client *c, unsigned flags)
 {
@@ -5317,6 +5331,7 @@ WXP__PRIVATE void wxp__attempts_init(wxp__attempts *a, wxp_client *c, unsigned f
     a->c = c;
     a->flags = flags;
     a->n = 0;
+    a->sent = 0;
     c->wxp__priv.attempt = 0;
     a->max = (flags & WXP__RETRY) && rt->sleep && !c->wxp__priv.in_sale ? WXP__DEF(rt->attempts, 3u) : 1u;
     a->wait = WXP__DEF(rt->backoff_ms, 200u);
@@ -5329,6 +5344,7 @@ WXP__PRIVATE void wxp__attempts_init(wxp__attempts *a, wxp_client *c, unsigned f
 WXP__PRIVATE int wxp__attempt(wxp__attempts *a, int bucket, int spend, wxp_result *res)
 {
     const wxp_retry *rt = &a->c->wxp__priv.cfg.retry;
+    if (a->n && res) a->sent |= res->sent;    /* what the attempt before this one did */
     if (a->n >= a->max) return 1;
     a->c->wxp__priv.attempt = a->n + 1;
     if (a->n++) {
@@ -5342,12 +5358,11 @@ WXP__PRIVATE int wxp__attempt(wxp__attempts *a, int bucket, int spend, wxp_resul
 }
 
 /* After the last attempt: a later attempt that stopped before its transport
-   (its set-up clears the result) must not hide that an earlier one was sent;
-   a retry only ever follows an attempt that was. */
+   (its set-up clears the result) must not hide that an earlier one was sent. */
 WXP__PRIVATE void wxp__attempts_end(const wxp__attempts *a, wxp_result *res)
 {
     a->c->wxp__priv.attempt = 0;
-    if (res && a->n > 1) res->sent = 1;
+    if (res && a->sent) res->sent = 1;
 }
 
 /* The typed call: body (already encoded at the start of io_buf, body_len
@@ -5367,7 +5382,7 @@ WXP__PRIVATE wxp_err wxp__typed_call(wxp_client *c, const char *method, const ch
         e = wxp__v3_prepare(c, method, path, body, NULL, body_len, NULL, NULL, res);
         if (e) break;
         e = wxp__v3_send(c, res);
-        if ((flags & WXP__RATED) && (e == WXP_E_HTTP || WXP__UNHEARD(e))) wxp__rate_failed(c);
+        if ((flags & WXP__RATED) && (e == WXP_E_HTTP || WXP__UNHEARD(e)) && (!res || res->sent)) wxp__rate_failed(c);
         if (!wxp__retryable(e, res)) break;
     }
     wxp__attempts_end(&a, res);
@@ -6680,6 +6695,8 @@ WXP_API wxp_err wxp_v2_refund_notify_decode(wxp_client *c, char *body, size_t le
     WXP__REQUIRE(c && body && out);
     wxp__res_clear(res);
     cfg = &c->wxp__priv.cfg;
+    if (body + len > (const char *)cfg->io_buf && body < (const char *)cfg->io_buf + cfg->io_buf_size)
+        return wxp__fail(res, WXP_E_ARG, "body", "req_info is decrypted into io_buf: keep the body elsewhere");
     e = wxp__xml_parse(body, len, outer, sizeof outer / sizeof outer[0], &n, res);
     if (e) return e;
     v = wxp_kv_get(outer, n, "return_code");

@@ -823,6 +823,51 @@ static int fail_transport(void *user, const wxp_http_request *req, wxp_http_resp
     return 1;
 }
 
+static void no_nap(void *user, unsigned ms);
+
+static int offline_transport(void *user, const wxp_http_request *req, wxp_http_response *res, char *eb, size_t en)
+{
+    (void)req; (void)res;
+    strncpy(eb, "cannot connect", en);
+    (*(int *)user)++;
+    return WXP_TRANSPORT_NO_CONNECTION;
+}
+
+/* No connection at all: nothing left, so nothing is reported sent, however
+   often it was retried, and no token of the failing-refund budget is spent. */
+static void offline_refunds_are_not_sent_and_spend_nothing(void **state)
+{
+    static wxp_client c;
+    static unsigned char io[WXP_IO_BUFSIZE_DEFAULT];
+    static wxp_pubkey slots[1];
+    wxp_keystore ks;
+    wxp_config cfg;
+    wxp_refund_req q;
+    wxp_refund out;
+    wxp_result r;
+    int tries = 0, i;
+    (void)state;
+    wxp_keystore_init(&ks, slots, 1);
+    cfg = test_config(&ks, io, sizeof io);
+    cfg.private_key_pem = wxp_cstr(WXP_TEST_MERCHANT_KEY);
+    cfg.transport.fn = offline_transport;
+    cfg.transport.user = &tries;
+    cfg.retry.sleep = no_nap;                   /* the default 3 attempts */
+    cfg.rate.fail_fast = 1;
+    assert_int_equal(wxp_client_init(&c, &cfg, &r), WXP_OK);
+    memset(&q, 0, sizeof q);
+    memset(&out, 0, sizeof out);
+    q.out_trade_no = "T123456";
+    q.out_refund_no = "R1";
+    q.amount.refund = 1;
+    q.amount.total = 1;
+    for (i = 0; i < 10; i++) {
+        assert_int_equal(wxp_refund_create(&c, &q, &out, &r), WXP_E_TRANSPORT);
+        assert_false(r.sent);
+    }
+    assert_int_equal(tries, 30);
+}
+
 static unsigned slept;
 static void sleep_advances_clock(void *user, unsigned ms)
 {
@@ -1193,6 +1238,7 @@ int test_group_models(void)
         cmocka_unit_test(refund_window_is_a_year),
         cmocka_unit_test(v2_refund_notify_decodes_req_info),
         cmocka_unit_test(version_numbers_match_the_string),
+        cmocka_unit_test(offline_refunds_are_not_sent_and_spend_nothing),
     };
     return cmocka_run_group_tests_name("models", tests, NULL, NULL);
 }

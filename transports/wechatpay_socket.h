@@ -1332,6 +1332,8 @@ WXP_SOCK_API void wxp_sock_forget(wxp_sock *s)
     if (!s) return;
     wxp_sock_close(s);
     wxp__sock_forget(s);
+    /* The engine keeps the last connection's parameters too. */
+    wxp__sock_wipe(&s->wxp__priv.sc.eng.session, sizeof s->wxp__priv.sc.eng.session);
 }
 
 /* A header name is a token; a value has no CR, LF or NUL. */
