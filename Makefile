@@ -393,9 +393,12 @@ $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(HDRS) examples/tes
 OPT_SUITE = $(BUILD)/tests $(BUILD)/tests-asan $(NOMALLOC) $(FAKE_EP) $(SEED_FID) $(POS_SALE) $(POS_FAULTS)
 test-suite: $(OPT_SUITE)
 	@for t in $(OPT_SUITE); do echo "== $$t"; ./$$t || exit 1; done
-test-O0 test-O2:
-	$(MAKE) test-suite OPT=-$(subst test-,,$@) BUILD=$(BUILD)/$(subst test-,,$@)-gcc CC=gcc CXX=g++
-	$(MAKE) test-suite OPT=-$(subst test-,,$@) BUILD=$(BUILD)/$(subst test-,,$@)-clang CC=clang CXX=clang++
+# One compiler each (make test and make test-clang cover both at -O1): gcc at
+# -O0, clang at -O2; keeps CI well under its time budget.
+test-O0:
+	$(MAKE) test-suite OPT=-O0 BUILD=$(BUILD)/O0-gcc CC=gcc CXX=g++
+test-O2:
+	$(MAKE) test-suite OPT=-O2 BUILD=$(BUILD)/O2-clang CC=clang CXX=clang++
 
 # i386: 32-bit size_t and long, as on many POS boards (gcc-multilib and the :i386
 # libbearssl-dev and libcmocka-dev). Where the kernel runs no 32-bit code the
