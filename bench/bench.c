@@ -386,6 +386,7 @@ static wxp_client *client_new(const wxp_signer_class **signer, const wxp_verifie
     cfg.clock.fn = fixed_clock;
     cfg.clock.user = &clock_now;
     cfg.transport.fn = replay_transport;
+    cfg.rate.off = 1;   /* the clock stands still: a bucket would never refill */
     cfg.io_buf = io[nclients];
     cfg.io_buf_size = sizeof io[0];
     if ((e = wxp_client_init(c, &cfg, &r)) != WXP_OK) die("client init", e, &r);
