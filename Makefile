@@ -154,7 +154,7 @@ run: $(BUILD)/refund
 # Without node or the SDK, the Node rows and bench.json say SKIPPED. About 4 minutes.
 comma := ,
 BENCH_IN := $(BUILD)/bench-inputs
-E2E_ROUNDS ?= 3
+E2E_ROUNDS ?= 5
 E2E_CALLS ?= 2000
 E2E      := $(BUILD)/e2e_stub $(BUILD)/e2e_bearssl $(BUILD)/e2e_openssl
 bench: $(BENCH) $(if $(BENCH),$(BUILD)/bench-osha $(E2E))

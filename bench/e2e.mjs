@@ -3,7 +3,7 @@
 //   node bench/e2e.mjs NODE_MODULES BUILD [ROUNDS [N]]
 //
 // Starts the stub server (BUILD/e2e_stub: bench/e2e_stub.c says why not wxpay serve), then for
-// ROUNDS rounds (default 3) runs, each in a fresh process, N (default 2000) refunds per client:
+// ROUNDS rounds (default 5) runs, each in a fresh process, N (default 2000) refunds per client:
 // ours (BUILD/e2e_bearssl and BUILD/e2e_openssl, bench/e2e_client.c; sockets + BearSSL TLS, and
 // libcurl over TLS and plain HTTP) and the Node SDK (bench/e2e_node.mjs) in turns: ours, Node,
 // ours, Node ... so that another job on the machine slows both alike. Each pair gives a ratio of
@@ -15,7 +15,7 @@ import { spawn, spawnSync } from 'child_process';
 import { readFileSync, writeFileSync, existsSync } from 'fs';
 import os from 'os';
 
-const [,, modules, build = 'build', roundsArg = '3', nArg = '2000'] = process.argv;
+const [,, modules, build = 'build', roundsArg = '5', nArg = '2000'] = process.argv;
 const rounds = Number(roundsArg), n = Number(nArg);
 const here = new URL('.', import.meta.url).pathname;
 
@@ -40,7 +40,6 @@ const node = (scheme) => run(process.execPath, [`${here}e2e_node.mjs`, modules, 
 // key, backend, transport, scheme, what
 const configs = [
   ['tls_bearssl', 'bearssl', 'sock', 'https', 'default build: BearSSL RSA + SHA-256, sockets transport, BearSSL TLS'],
-  ['tls_bearssl_curl', 'bearssl', 'curl', 'https', 'BearSSL RSA + SHA-256, libcurl (OpenSSL TLS)'],
   ['tls_openssl', 'openssl', 'curl', 'https', 'OpenSSL backend + SHA-256, libcurl (OpenSSL TLS)'],
   ['tls_openssl_sock', 'openssl', 'sock', 'https', 'OpenSSL backend + SHA-256, sockets transport, BearSSL TLS'],
   ['http_openssl', 'openssl', 'curl', 'http', 'OpenSSL backend + SHA-256, libcurl, plain HTTP'],
@@ -68,7 +67,7 @@ const json = {
   node: process.version,
   e2e_calls_per_run: n, e2e_rounds: rounds,
 };
-console.log(`\n7. End to end: ${n} typed refunds per run over loopback against one stub server (bench/e2e_stub.c),`
+console.log(`\n8. End to end: ${n} typed refunds per run over loopback against one stub server (bench/e2e_stub.c),`
   + `\n   each client in its own process, client CPU time per call (getrusage / process.cpuUsage),`
   + `\n   ${rounds} rounds, ours and the Node SDK in turns; median [lowest - highest] of the rounds.\n`);
 console.log(`   ${'client'.padEnd(64)} ${'ours µs'.padStart(9)} ${'Node µs'.padStart(9)}  Node/ours`);
@@ -87,7 +86,7 @@ for (const [k, , , , what] of configs) {
 if (!withNode) console.log('   (the Node SDK is not installed: its rows are SKIPPED)');
 
 // The in-process figures of build/bench and bench/node_sdk.mjs, same run of make bench.
-for (const f of ['ours.txt', 'node.txt']) {
+for (const f of ['ours.txt', 'ours_osha.txt', 'node.txt']) {
   const p = `${build}/bench-inputs/${f}`;
   if (!existsSync(p)) continue;
   for (const l of readFileSync(p, 'utf8').split('\n')) {

@@ -174,7 +174,7 @@ if (!authorization.startsWith('WECHATPAY2-SHA256-RSA2048 ') || answer.status !==
     || axiosAnswer?.status !== 'SUCCESS' || refundNotice?.refund_status !== 'SUCCESS'
     || v2Answered?.refund_fee !== '100') throw new Error(`bad run ${JSON.stringify(v2Answered)}`);
 
-console.log(`\n6. The same call by the published Node SDK, wechatpay-axios-plugin ${sdkVersion} (Node ${process.version},`
+console.log(`\n7. The same calls by the published Node SDK, wechatpay-axios-plugin ${sdkVersion} (Node ${process.version},`
   + ` OpenSSL ${process.versions.openssl}):\n   the same ${Buffer.byteLength(requestBody)}-byte request body,`
   + ` ${Buffer.byteLength(answerBody)}-byte answer and headers, and keys. First the SDK's own work around\n`
   + '   the network, as its axios interceptors do it (not counted: JSON.stringify of the request data, URL,\n'
