@@ -29,10 +29,12 @@
    The keys are the throwaway test keys of examples/test_keys.h (the same as
    tests/vectors/keys).
 
-   bench DIR also writes the whole call's inputs to DIR (request_body,
-   answer_body, inputs.txt: the answer's headers and a check signature) and its
-   figures (ours.txt), for bench/node_sdk.mjs: the same call through the
-   published Node SDK, timed in the same run of make bench. */
+   bench DIR also writes the calls' inputs to DIR (request_body, answer_body,
+   callback_body, v2_answer, inputs.txt: the headers, keys and a check
+   signature) for bench/node_sdk.mjs, the same calls through the published
+   Node SDK in the same run of make bench, and its figures (ours.txt, or
+   ours_osha.txt when built with WXP_SHA256_PARTS) for build/bench.json
+   (bench/e2e.mjs). */
 #define _POSIX_C_SOURCE 200809L
 #define WECHATPAY_IMPLEMENTATION
 #define WECHATPAY_OPENSSL_IMPLEMENTATION
