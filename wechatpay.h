@@ -4034,7 +4034,7 @@ WXP__PRIVATE long long wxp__now(const wxp_client *c)
 }
 
 /* 32 characters of [0-9A-Za-z], unbiased: bytes >= 248 are skipped. One draw
-   of 40 bytes nearly always suffices (9 of them >= 248: odds about 1e-6), so
+   of 40 bytes nearly always suffices (9 of them >= 248: 3 in a million), so
    the DRBG generates once per nonce; a short draw is topped up. */
 WXP__PRIVATE wxp_err wxp__nonce(const wxp_random *rnd, char out[WXP_NONCE_LEN + 1], wxp_result *res)
 {
