@@ -113,6 +113,8 @@
        WXP_RSA_I15 / WXP_RSA_I31  force a BearSSL RSA implementation (default: the
                             fastest the build offers, i62 where the compiler has
                             64x64->128 multiplication)
+       WXP_SHA256_PARTS     the signatures' SHA-256 (default BearSSL's); e.g.
+                            wxp_openssl_sha256_parts of crypto/wechatpay_openssl.h
        There is no WXP_MALLOC: the library never allocates.
 
    MEMORY
@@ -3500,7 +3502,14 @@ WXP_API const wxp_pubkey *wxp_keystore_pick(const wxp_keystore *ks, long long no
 
 /* ==== >>crypto ======================================================= impl */
 
-/* SHA-256 of the parts one after the other (a signed message). */
+/* SHA-256 of the parts one after the other (a signed message). The seam:
+   a build that defines WXP_SHA256_PARTS to a function of this shape hashes
+   with it (crypto/wechatpay_openssl.h's wxp_openssl_sha256_parts uses the
+   CPU's SHA instructions where BearSSL's portable code does not). */
+#ifdef WXP_SHA256_PARTS
+WXP_API void WXP_SHA256_PARTS(const wxp_str *parts, size_t n, unsigned char hash[32]);
+#define wxp__sha256_parts WXP_SHA256_PARTS
+#else
 WXP__PRIVATE void wxp__sha256_parts(const wxp_str *parts, size_t n, unsigned char hash[32])
 {
     br_sha256_context h;
@@ -3509,6 +3518,7 @@ WXP__PRIVATE void wxp__sha256_parts(const wxp_str *parts, size_t n, unsigned cha
     for (i = 0; i < n; i++) br_sha256_update(&h, parts[i].ptr, parts[i].len);
     br_sha256_out(&h, hash);
 }
+#endif
 
 /* Signs SHA-256 over the concatenated parts; base64 into out (NUL-terminated). */
 WXP__PRIVATE wxp_err wxp__sign_parts(const wxp_signer_class **signer, const wxp_str *parts,
@@ -4078,17 +4088,18 @@ WXP__PRIVATE long long wxp__now(const wxp_client *c)
     return c->wxp__priv.cfg.clock.fn(c->wxp__priv.cfg.clock.user);
 }
 
-/* 32 characters of [0-9A-Za-z], unbiased: bytes >= 248 are drawn again. */
+/* 32 characters of [0-9A-Za-z], unbiased: bytes >= 248 are skipped. One draw
+   of 40 bytes nearly always suffices (9 of them >= 248: 3 in a million), so
+   the DRBG generates once per nonce; a short draw is topped up. */
 WXP__PRIVATE wxp_err wxp__nonce(const wxp_random *rnd, char out[WXP_NONCE_LEN + 1], wxp_result *res)
 {
     static const char al[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-    unsigned char b[WXP_NONCE_LEN];
+    unsigned char b[WXP_NONCE_LEN + 8];
     size_t o = 0, i, rounds = 0;
     while (o < WXP_NONCE_LEN) {
-        size_t want = WXP_NONCE_LEN - o;
-        if (++rounds > 16 || rnd->fn(rnd->user, b, want) != 0)
+        if (++rounds > 16 || rnd->fn(rnd->user, b, sizeof b) != 0)
             return wxp__fail(res, WXP_E_RANDOM, "random", "the random source failed");
-        for (i = 0; i < want; i++)
+        for (i = 0; i < sizeof b && o < WXP_NONCE_LEN; i++)
             if (b[i] < 248) out[o++] = al[b[i] % 62];
     }
     out[WXP_NONCE_LEN] = 0;

@@ -29,16 +29,19 @@
    The keys are the throwaway test keys of examples/test_keys.h (the same as
    tests/vectors/keys).
 
-   bench DIR also writes the whole call's inputs to DIR (request_body,
-   answer_body, inputs.txt: the answer's headers and a check signature) and its
-   figures (ours.txt), for bench/node_sdk.mjs: the same call through the
-   published Node SDK, timed in the same run of make bench. */
+   bench DIR also writes the calls' inputs to DIR (request_body, answer_body,
+   callback_body, v2_answer, inputs.txt: the headers, keys and a check
+   signature) for bench/node_sdk.mjs, the same calls through the published
+   Node SDK in the same run of make bench, and its figures (ours.txt, or
+   ours_osha.txt when built with WXP_SHA256_PARTS) for build/bench.json
+   (bench/e2e.mjs). */
 #define _POSIX_C_SOURCE 200809L
 #define WECHATPAY_IMPLEMENTATION
 #define WECHATPAY_OPENSSL_IMPLEMENTATION
 #include "wechatpay.h"
 #include "crypto/wechatpay_openssl.h"
 #include "examples/test_keys.h"
+#include "bench/refund_answer.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,6 +55,18 @@
 #include <openssl/rsa.h>
 
 #define BATCHES 5
+
+/* make bench builds this file twice: build/bench with BearSSL's SHA-256 (the
+   default build) and build/bench-osha with OpenSSL's through the hash seam
+   (-DWXP_SHA256_PARTS=wxp_openssl_sha256_parts), which the OpenSSL backend's
+   figures of build/bench.json come from. Each writes its own figures file. */
+#ifdef WXP_SHA256_PARTS
+#define BENCH_HASH "OpenSSL (WXP_SHA256_PARTS=wxp_openssl_sha256_parts)"
+#define BENCH_FIGURES "ours_osha.txt"
+#else
+#define BENCH_HASH "BearSSL's portable code (the default)"
+#define BENCH_FIGURES "ours.txt"
+#endif
 #define NOW 1795425372LL
 #define V2_KEY WXP_TEST_APIV2_KEY
 
@@ -122,6 +137,7 @@ static void print_machine(void)
            br_rsa_i62_pkcs1_sign_get() && br_rsa_pkcs1_sign_get_default() == br_rsa_i62_pkcs1_sign_get() ? "i62"
            : br_rsa_pkcs1_sign_get_default() == &br_rsa_i31_pkcs1_sign ? "i31" : "other",
            OpenSSL_version(OPENSSL_VERSION));
+    printf("hash      SHA-256 of the signatures: %s\n", BENCH_HASH);
     printf("timing    CLOCK_MONOTONIC, best of %d batches, µs per operation\n", BATCHES);
 }
 
@@ -132,26 +148,9 @@ static wxp_pubkey wechatpay_pub, merchant_pub;
 static wxp_openssl_key ossl_merchant;
 static EVP_PKEY *ossl_wechatpay_pub;
 
-/* A refund answer as WeChat Pay sends it (about 1 KB). */
-static const char answer_body[] =
-    "{\"refund_id\":\"50000000382019052709732678859\",\"out_refund_no\":\"1217752501201407033233368018\","
-    "\"transaction_id\":\"1217752501201407033233368018\",\"out_trade_no\":\"1217752501201407033233368018\","
-    "\"channel\":\"ORIGINAL\",\"user_received_account\":\"招商银行信用卡0403\","
-    "\"success_time\":\"2020-12-01T16:18:12+08:00\",\"create_time\":\"2020-12-01T16:18:12+08:00\","
-    "\"status\":\"SUCCESS\",\"funds_account\":\"UNSETTLED\",\"amount\":{\"total\":100,\"refund\":100,"
-    "\"from\":[{\"account\":\"AVAILABLE\",\"amount\":444},{\"account\":\"UNAVAILABLE\",\"amount\":444}],"
-    "\"payer_total\":90,\"payer_refund\":90,\"settlement_refund\":100,\"settlement_total\":100,"
-    "\"discount_refund\":10,\"currency\":\"CNY\",\"refund_fee\":0},\"promotion_detail\":["
-    "{\"promotion_id\":\"109519\",\"scope\":\"SINGLE\",\"type\":\"DISCOUNT\",\"amount\":5,\"refund_amount\":100,"
-    "\"goods_detail\":[{\"merchant_goods_id\":\"1217752501201407033233368018\",\"wechatpay_goods_id\":\"1001\","
-    "\"goods_name\":\"iPhone6s 16G\",\"unit_price\":100,\"refund_amount\":100,\"refund_quantity\":1}]},"
-    "{\"promotion_id\":\"109520\",\"scope\":\"GLOBAL\",\"type\":\"COUPON\",\"amount\":5,\"refund_amount\":5,"
-    "\"goods_detail\":[]}]}";
-
-static const char request_body[] =
-    "{\"out_trade_no\":\"1217752501201407033233368018\",\"out_refund_no\":\"1217752501201407033233368018\","
-    "\"reason\":\"商品已售完\",\"notify_url\":\"https://weixin.qq.com\","
-    "\"amount\":{\"refund\":100,\"total\":100,\"currency\":\"CNY\"}}";
+/* A refund answer as WeChat Pay sends it (about 1 KB), and the request. */
+static const char answer_body[] = BENCH_REFUND_ANSWER;
+static const char request_body[] = BENCH_REFUND_REQUEST;
 
 static struct {
     char ts[24], nonce[33], sig[WXP_SIG_B64_MAX + 1];
@@ -386,6 +385,7 @@ static wxp_client *client_new(const wxp_signer_class **signer, const wxp_verifie
     cfg.clock.fn = fixed_clock;
     cfg.clock.user = &clock_now;
     cfg.transport.fn = replay_transport;
+    cfg.rate.off = 1;   /* the clock stands still: a bucket would never refill */
     cfg.io_buf = io[nclients];
     cfg.io_buf_size = sizeof io[0];
     if ((e = wxp_client_init(c, &cfg, &r)) != WXP_OK) die("client init", e, &r);
@@ -745,7 +745,13 @@ static void write_inputs(const char *dir)
                  "check_nonce=%s\ncheck_signature=%s\n",
                  WXP_TEST_MCHID, WXP_TEST_SERIAL, NOW, canned.ts, canned.nonce, canned.sig, WXP_TEST_PUB_KEY_ID,
                  check_nonce, sig);
+    /* The refund callback of 3 and the APIv2 refund answer of 6. */
+    n += snprintf(text + n, sizeof text - (size_t)n,
+                  "callback_timestamp=%s\ncallback_nonce=%s\ncallback_signature=%s\napiv3_key=%s\napiv2_key=%s\n",
+                  cb.ts, cb.nonce, cb.sig, WXP_TEST_APIV3_KEY, V2_KEY);
     write_file(dir, "inputs.txt", text, (size_t)n);
+    write_file(dir, "callback_body", cb.body, cb.len);
+    write_file(dir, "v2_answer", v2_answer, v2_answer_len);
 }
 
 /* ---- the run -------------------------------------------------------------- */
@@ -760,7 +766,9 @@ typedef struct row {
     op_fn       sign, vrfy;         /* bare; NULL: no bare figures of its own */
     void       *ctx;
     wxp_client *client;
-    double      sign_us, vrfy_us, call_us;
+    int         typed;              /* also the typed wxp_refund_create, in the same turns */
+    double      sign_us, vrfy_us, call_us, typed_us;
+    double      call_floor[ROUNDS], typed_floor[ROUNDS]; /* call / (sign + verify), each round's */
 } row;
 
 static double batch(op_fn op, void *ctx, unsigned n)
@@ -772,6 +780,15 @@ static double batch(op_fn op, void *ctx, unsigned n)
 }
 
 static void keep_min(double *m, double v) { if (*m == 0 || v < *m) *m = v; }
+
+/* The median of ROUNDS figures (sorts them). */
+static double median(double *v)
+{
+    int i, j;
+    for (i = 1; i < ROUNDS; i++)
+        for (j = i; j > 0 && v[j] < v[j - 1]; j--) { double t = v[j]; v[j] = v[j - 1]; v[j - 1] = t; }
+    return v[ROUNDS / 2];
+}
 
 int main(int argc, char **argv)
 {
@@ -788,6 +805,7 @@ int main(int argc, char **argv)
     double t0 = now_us();
     size_t i, nr = 0, nbare, r_ossl, r_def = 0, r_stub, r_stub_ossl;
     wxp_client *c_default, *c_ossl, *c_stub;
+    double typed_default, typed_ossl, notify_default, notify_ossl, v2_call;
     wxp_result res;
     wxp_err e;
 
@@ -872,6 +890,7 @@ int main(int argc, char **argv)
     rows[nr].name = "RSA stubbed, RAND_bytes nonces";
     rows[nr].n = 2000;
     rows[nr++].client = client_new(&stub, &stubv, 1);
+    rows[r_def].typed = rows[r_ossl].typed = 1;
     c_default = rows[r_def].client;
     c_ossl = rows[r_ossl].client;
 
@@ -883,11 +902,20 @@ int main(int argc, char **argv)
         }
         for (k = 0; k < ROUNDS; k++) {
             for (i = 0; i < nr; i++) {
+                double bare = 0, call, typed;
                 if (rows[i].sign) {
-                    keep_min(&rows[i].sign_us, batch(rows[i].sign, rows[i].ctx, rows[i].n));
-                    keep_min(&rows[i].vrfy_us, batch(rows[i].vrfy, rows[i].ctx, 10 * rows[i].n));
+                    double sg = batch(rows[i].sign, rows[i].ctx, rows[i].n);
+                    double vf = batch(rows[i].vrfy, rows[i].ctx, 10 * rows[i].n);
+                    keep_min(&rows[i].sign_us, sg);
+                    keep_min(&rows[i].vrfy_us, vf);
+                    bare = sg + vf;
                 }
-                keep_min(&rows[i].call_us, batch(op_call, rows[i].client, rows[i].n));
+                keep_min(&rows[i].call_us, call = batch(op_call, rows[i].client, rows[i].n));
+                if (bare > 0) rows[i].call_floor[k] = call / bare;
+                if (rows[i].typed) {
+                    keep_min(&rows[i].typed_us, typed = batch(op_typed_call, rows[i].client, rows[i].n));
+                    rows[i].typed_floor[k] = typed / bare;
+                }
             }
         }
     }
@@ -922,6 +950,10 @@ int main(int argc, char **argv)
             printf("   %-38s %10.1f %10.1f %10.1f %9.2f%%\n", name, rows[i].call_us, rsa, rows[i].call_us - rsa,
                    100.0 * (rows[i].call_us - rsa) / rows[i].call_us);
     }
+    printf("   Call / bare sign + verify, the median of the %d rounds' ratios (each measured in turns):\n"
+           "   %s %.3f (typed call %.3f), %s %.3f (typed call %.3f)\n", ROUNDS,
+           rows[r_def].name, median(rows[r_def].call_floor), median(rows[r_def].typed_floor),
+           rows[r_ossl].name, median(rows[r_ossl].call_floor), median(rows[r_ossl].typed_floor));
     printf("   (A difference of a few µs is within the noise of the bare figures: the rows below,\n"
            "   with the RSA stubbed out, measure the library's part directly.)\n");
     printf("\n   The library's own work, measured directly (RSA stubbed out), against bare RSA + it:\n");
@@ -933,22 +965,16 @@ int main(int argc, char **argv)
         printf("   %-38s %9.2f%%   (%.1f µs of %.1f µs)\n", "OpenSSL EVP + RAND_bytes", 100.0 * lib_o / all_o, lib_o,
                all_o);
     }
-    if (argc > 1) {
-        char text[512];
-        int n = snprintf(text, sizeof text,
-                         "call_default_us=%.1f\ncall_default_name=%s (the default)\n"
-                         "call_openssl_us=%.1f\ncall_openssl_name=%s (key, verifier, random)\n",
-                         rows[r_def].call_us, rows[r_def].name, rows[r_ossl].call_us, rows[r_ossl].name);
-        write_file(argv[1], "ours.txt", text, (size_t)n);
-    }
     printf("   Most of the library's part is SHA-256 (BearSSL's portable code: the request, the 1 KB\n"
            "   answer, and the HMAC-DRBG behind the nonce when RAND_bytes is not used), then base64.\n");
 
     printf("\n   Typed call wxp_refund_create (validate, encode, call, decode into wxp_refund):\n");
     {
         double typed_stub = measure(op_typed_call, c_stub, 2000);
-        printf("   %-38s %10.1f\n", rows[r_def].name, measure(op_typed_call, c_default, rows[r_def].n));
-        printf("   %-38s %10.1f\n", "OpenSSL EVP", measure(op_typed_call, c_ossl, rows[r_ossl].n));
+        typed_default = rows[r_def].typed_us;
+        typed_ossl = rows[r_ossl].typed_us;
+        printf("   %-38s %10.1f\n", rows[r_def].name, typed_default);
+        printf("   %-38s %10.1f\n", "OpenSSL EVP", typed_ossl);
         printf("   %-38s %10.1f   (validate + encode + decode: %.1f µs)\n", "RSA stubbed out", typed_stub,
                typed_stub - measure(op_call, c_stub, 2000));
     }
@@ -956,8 +982,10 @@ int main(int argc, char **argv)
     /* 3. */
     printf("\n3. Refund callback, %u-byte body: wxp_notify_parse (headers, clock, RSA verify, AES-256-GCM)\n"
            "   + wxp_refund_notify_decode\n\n", (unsigned)cb.len);
-    printf("   %-38s %10.1f µs\n", "BearSSL default verifier", measure(op_notify, c_default, 1000));
-    printf("   %-38s %10.1f µs\n", "OpenSSL verifier", measure(op_notify, c_ossl, 4000));
+    notify_default = measure(op_notify, c_default, 1000);
+    notify_ossl = measure(op_notify, c_ossl, 4000);
+    printf("   %-38s %10.1f µs\n", "BearSSL default verifier", notify_default);
+    printf("   %-38s %10.1f µs\n", "OpenSSL verifier", notify_ossl);
     printf("   %-38s %10.1f µs\n", "RSA stubbed out", measure(op_notify, c_stub, 4000));
     printf("   %-38s %10.1f µs\n", "AES-NI + PCLMUL probes (not per call)", measure(op_probe, NULL, 4000));
     printf("   (BearSSL's br_aes_x86ni_ctr_get_vtable and br_ghash_pclmul_get run CPUID, which a hypervisor\n"
@@ -998,23 +1026,51 @@ int main(int argc, char **argv)
 
     /* 6. */
     {
-        double md5, hmac, call, xml;
+        double md5, hmac, xml;
         v2_sign_type = WXP_V2_MD5;
         md5 = measure(op_v2_sign_xml, NULL, 20000);
         v2_sign_type = WXP_V2_HMAC_SHA256;
         hmac = measure(op_v2_sign_xml, NULL, 20000);
-        call = measure(op_v2_refund, c_default, 20000);
+        v2_call = measure(op_v2_refund, c_default, 20000);
         xml = measure(op_xml, v2_answer, 20000);
         printf("\n6. APIv2 refund (/secapi/pay/refund): the request's sign + XML, the whole call through a\n"
                "   transport replaying a signed %u-byte XML answer, and the XML reader\n\n",
                (unsigned)v2_answer_len);
         printf("   %-38s %10.2f µs\n", "sign (MD5) + XML", md5);
         printf("   %-38s %10.2f µs\n", "sign (HMAC-SHA256) + XML", hmac);
-        printf("   %-38s %10.2f µs   (validate, sign, XML, parse, verify, decode)\n", "wxp_v2_refund, whole call", call);
+        printf("   %-38s %10.2f µs   (validate, sign, XML, parse, verify, decode)\n", "wxp_v2_refund, whole call", v2_call);
         printf("   %-38s %10.2f µs, %.0f MB/s   (with a copy of the text: parsing unescapes in place)\n",
                "wxp_xml_parse of the answer", xml, (double)v2_answer_len / xml);
     }
 
+    if (argc > 1) {   /* for build/bench.json (bench/e2e.mjs): ratios to the bare RSA of the same backend */
+        char text[1024];
+        double floor_def = rows[r_def].sign_us + rows[r_def].vrfy_us;
+        double floor_ossl = rows[r_ossl].sign_us + rows[r_ossl].vrfy_us;
+        (void)floor_def; (void)floor_ossl;
+#ifdef WXP_SHA256_PARTS
+        int n;
+        (void)typed_default; (void)notify_default; (void)v2_call;
+        n = snprintf(text, sizeof text,
+                         "json_v3_call_vs_floor_openssl=%.4f\njson_typed_refund_vs_floor_openssl=%.4f\n"
+                         "json_v3_call_openssl_us=%.1f\njson_rsa_floor_openssl_us=%.1f\n"
+                         "json_library_share_us=%.2f\njson_library_share_drbg_us=%.2f\n"
+                         "json_callback_openssl_us=%.2f\n",
+                         median(rows[r_ossl].call_floor), median(rows[r_ossl].typed_floor), rows[r_ossl].call_us,
+                         floor_ossl, rows[r_stub_ossl].call_us, rows[r_stub].call_us, notify_ossl);
+#else
+        int n = snprintf(text, sizeof text,
+                         "json_v3_call_vs_floor_bearssl=%.4f\njson_typed_refund_vs_floor_bearssl=%.4f\n"
+                         "json_v3_call_bearssl_us=%.1f\njson_rsa_floor_bearssl_us=%.1f\n"
+                         "json_library_share_bearssl_us=%.2f\njson_library_share_bearssl_rand_bytes_us=%.2f\n"
+                         "json_v3_call_vs_floor_openssl_bearssl_hash=%.4f\njson_callback_bearssl_us=%.2f\n"
+                         "json_callback_openssl_bearssl_hash_us=%.2f\njson_v2_call_us=%.2f\n",
+                         median(rows[r_def].call_floor), median(rows[r_def].typed_floor), rows[r_def].call_us, floor_def,
+                         rows[r_stub].call_us, rows[r_stub_ossl].call_us, median(rows[r_ossl].call_floor),
+                         notify_default, notify_ossl, v2_call);
+#endif
+        write_file(argv[1], BENCH_FIGURES, text, (size_t)n);
+    }
     printf("\nwhole bench: %.1f s\n", (now_us() - t0) / 1e6);
     for (i = 0; i < nclients; i++) wxp_client_wipe(&clients[i]);
     wxp_openssl_verifier_free(&ovf);

@@ -23,7 +23,7 @@
 // timestamp passes the verifier's 300 s check on any day. One warm-up batch, then the best of 5
 // batches, measured in turns; µs per operation; one thread (one core).
 import { createRequire } from 'module';
-import { readFileSync, existsSync } from 'fs';
+import { readFileSync, writeFileSync, existsSync } from 'fs';
 import { resolve } from 'path';
 
 const [,, modules, inputs] = process.argv;
@@ -32,7 +32,7 @@ if (!modules || !inputs) {
   process.exit(2);
 }
 const require = createRequire(`${resolve(modules)}/`);
-const { Rsa, Formatter, Wechatpay } = require('wechatpay-axios-plugin');
+const { Rsa, Formatter, Wechatpay, Aes } = require('wechatpay-axios-plugin');
 const sdkVersion = require('wechatpay-axios-plugin/package.json').version;
 
 const keys = new URL('../tests/vectors/keys/', import.meta.url);
@@ -111,6 +111,38 @@ async function axiosCall() {
   axiosAnswer = res.data;
 }
 
+// The refund callback of bench.c's section 3, as a server using the SDK takes it: the clock, the
+// signature under the WeChat Pay public key (Rsa.verify), the body, the resource decrypted with the
+// APIv3 key (Aes.AesGcm), its JSON.
+const callbackBody = readFileSync(`${inputs}/callback_body`, 'utf8');
+const apiv3Key = Buffer.from(inp.apiv3_key);
+let refundNotice = null;
+function callback() {
+  if (Math.abs(now - Number(inp.callback_timestamp)) > 300) throw new Error('clock');
+  if (!Rsa.verify(Formatter.response(inp.callback_timestamp, inp.callback_nonce, callbackBody),
+    inp.callback_signature, certs[inp.wechatpay_serial])) throw new Error('callback signature');
+  const { resource } = JSON.parse(callbackBody);
+  refundNotice = JSON.parse(Aes.AesGcm.decrypt(resource.ciphertext, apiv3Key, resource.nonce, resource.associated_data));
+}
+
+// The APIv2 refund of bench.c's section 6 through the SDK's v2 client (sign, XML; the answer's
+// XML parsed and its sign checked), its network replaced by an adapter replaying the same answer.
+const v2Answer = readFileSync(`${inputs}/v2_answer`, 'utf8');
+const v2 = new Wechatpay({
+  mchid, serial, secret: inp.apiv2_key,
+  privateKey: readFileSync(new URL('merchant_key.pem', keys)),
+  certs: { [inp.wechatpay_serial]: readFileSync(new URL('wechatpay_pub.pem', keys)) },
+  adapter: async (config) => ({ data: v2Answer, status: 200, statusText: 'OK', headers: { 'content-type': 'text/xml' }, config, request: {} }),
+});
+let v2Answered = null;
+async function v2Call() {
+  const res = await v2.v2.secapi.pay.refund.post({
+    appid: 'wx2421b1c4370ec43b', mch_id: mchid, out_trade_no: '1217752501201407033233368018',
+    out_refund_no: '1217752501201407033233368018', total_fee: 500, refund_fee: 100, sign_type: 'HMAC-SHA256',
+  }, { security: true });
+  v2Answered = res.data;
+}
+
 function batch(fn, n) {
   const t0 = process.hrtime.bigint();
   for (let i = 0; i < n; i++) fn();
@@ -129,6 +161,8 @@ const rows = [
   ['sign: nonce, request, Rsa.sign, header', sign, 400],
   ['whole call: sign + verify + JSON.parse', call, 400],
   ['whole call via axios, replay adapter', axiosCall, 400, true],
+  ['refund callback: verify, AES-GCM, JSON', callback, 1000],
+  ['APIv2 refund via axios, replay adapter', v2Call, 2000, true],
 ];
 const run = ([, fn, n, isAsync], k) => (isAsync ? batchAsync(fn, k || n) : batch(fn, k || n));
 for (const r of rows) await run(r, Math.ceil(r[2] / 4)); // warm-up (JIT, OpenSSL contexts)
@@ -137,9 +171,10 @@ for (let round = 0; round < 5; round++) {
   for (let i = 0; i < rows.length; i++) best[i] = Math.min(best[i], await run(rows[i]));
 }
 if (!authorization.startsWith('WECHATPAY2-SHA256-RSA2048 ') || answer.status !== 'SUCCESS'
-    || axiosAnswer?.status !== 'SUCCESS') throw new Error('bad run');
+    || axiosAnswer?.status !== 'SUCCESS' || refundNotice?.refund_status !== 'SUCCESS'
+    || v2Answered?.refund_fee !== '100') throw new Error(`bad run ${JSON.stringify(v2Answered)}`);
 
-console.log(`\n6. The same call by the published Node SDK, wechatpay-axios-plugin ${sdkVersion} (Node ${process.version},`
+console.log(`\n7. The same calls by the published Node SDK, wechatpay-axios-plugin ${sdkVersion} (Node ${process.version},`
   + ` OpenSSL ${process.versions.openssl}):\n   the same ${Buffer.byteLength(requestBody)}-byte request body,`
   + ` ${Buffer.byteLength(answerBody)}-byte answer and headers, and keys. First the SDK's own work around\n`
   + '   the network, as its axios interceptors do it (not counted: JSON.stringify of the request data, URL,\n'
@@ -154,13 +189,19 @@ rows.forEach(([name], i) => {
   if (i === 4) line('  of which axios and the client', best[4] - sdkCall);
 });
 
-if (existsSync(`${inputs}/ours.txt`)) {
-  const ours = kv('ours.txt');
+// For build/bench.json (bench/e2e.mjs merges these).
+writeFileSync(`${inputs}/node.txt`, `json_node_v3_call_us=${best[3].toFixed(2)}\njson_node_v3_call_axios_us=${best[4].toFixed(2)}\n`
+  + `json_node_callback_us=${best[5].toFixed(2)}\njson_node_v2_call_us=${best[6].toFixed(2)}\n`
+  + `json_node_rsa_floor_us=${sdkSignRsa.toFixed(2)}\n`);
+
+if (existsSync(`${inputs}/ours.txt`) && existsSync(`${inputs}/ours_osha.txt`)) {
+  const ours = { ...kv('ours.txt'), ...kv('ours_osha.txt') };
+  const names = { bearssl: 'BearSSL i62 (the default)', openssl: 'OpenSSL backend + its SHA-256' };
   console.log('\n   Whole call, Node SDK / wechatpay.h wxp_v3_request, one core each (above 1: wechatpay.h faster):\n');
   console.log(`   ${'wechatpay.h signer / verifier'.padEnd(38)} ${'SDK work'.padStart(10)} ${'via axios'.padStart(10)}`);
-  for (const k of ['default', 'openssl']) {
-    const us = Number(ours[`call_${k}_us`]);
-    console.log(`   ${ours[`call_${k}_name`].padEnd(38)} ${`${(sdkCall / us).toFixed(2)}x`.padStart(10)}`
+  for (const k of ['bearssl', 'openssl']) {
+    const us = Number(ours[`json_v3_call_${k}_us`]);
+    console.log(`   ${names[k].padEnd(38)} ${`${(sdkCall / us).toFixed(2)}x`.padStart(10)}`
       + ` ${`${(best[4] / us).toFixed(2)}x`.padStart(10)}   (${sdkCall.toFixed(1)} and ${best[4].toFixed(1)} µs / ${us.toFixed(1)} µs)`);
   }
 }

@@ -124,6 +124,13 @@ WXP_OPENSSL_API void wxp_openssl_verifier_free(wxp_openssl_verifier *v);
    a fork() would duplicate in parent and child. */
 WXP_OPENSSL_API wxp_random wxp_openssl_random(void);
 
+/* SHA-256 of the parts one after the other, by OpenSSL (the CPU's SHA
+   instructions where it has them), for wechatpay.h's hash seam: build the
+   file that defines WECHATPAY_IMPLEMENTATION with
+   -DWXP_SHA256_PARTS=wxp_openssl_sha256_parts and every request and answer
+   signature is hashed here. Should OpenSSL fail (no memory), BearSSL hashes. */
+WXP_OPENSSL_API void wxp_openssl_sha256_parts(const wxp_str *parts, size_t n, unsigned char hash[32]);
+
 #ifdef __cplusplus
 }
 #endif
@@ -492,6 +499,25 @@ WXP_OPENSSL_API wxp_random wxp_openssl_random(void)
     r.fn = wxp__ossl_random;
     r.user = NULL;
     return r;
+}
+
+/* ---- SHA-256 -------------------------------------------------------------- */
+
+WXP_OPENSSL_API void wxp_openssl_sha256_parts(const wxp_str *parts, size_t n, unsigned char hash[32])
+{
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    int ok = ctx && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1;
+    size_t i;
+    for (i = 0; ok && i < n; i++) ok = EVP_DigestUpdate(ctx, parts[i].ptr, parts[i].len) == 1;
+    ok = ok && EVP_DigestFinal_ex(ctx, hash, NULL) == 1;
+    EVP_MD_CTX_free(ctx);
+    if (!ok) {
+        br_sha256_context h;
+        ERR_clear_error();
+        br_sha256_init(&h);
+        for (i = 0; i < n; i++) br_sha256_update(&h, parts[i].ptr, parts[i].len);
+        br_sha256_out(&h, hash);
+    }
 }
 
 WXP_OPENSSL_API void wxp_openssl_verifier_init(wxp_openssl_verifier *v)
