@@ -126,7 +126,7 @@
        call's response body and the JSON tokens decoded from it; every view (wxp_str)
        a call returns points into it and stays valid until the next call on the same
        client. Views are never NUL-terminated: print them with "%.*s".
-       Sizes on x86-64 at WXP_MAX_RSA_BITS 4096 (2048): wxp_client 4616 (3288)
+       Sizes on x86-64 at WXP_MAX_RSA_BITS 4096 (2048): wxp_client 4688 (3360)
        bytes, wxp_pubkey (a key store slot) 648 (392), wxp_rsa_key 1376 (736),
        wxp_result 488. One call's I/O buffer holds its request body, the answer
        and the answer's JSON tokens (16 bytes each; about one per field): 4 KiB
