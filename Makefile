@@ -286,7 +286,7 @@ $(BUILD)/lwip_pos.o: examples/lwip_pos.c $(HDRS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -D_POSIX_C_SOURCE=200809L $(LWIP_CFLAGS) -c -o $@ $<
 
-$(BUILD)/socket_transport: tests/socket_transport.c $(HDRS) examples/test_keys.h $(BUILD)/wxp_sim_server
+$(BUILD)/socket_transport: tests/socket_transport.c tests/sim_rig.h $(HDRS) examples/test_keys.h $(BUILD)/wxp_sim_server
 	$(CC) $(CFLAGS) -pthread -DSIM_SERVER='"$(BUILD)/wxp_sim_server"' $(CURL_CFLAGS) \
 	  -o $@ $< -lcmocka $(LDLIBS) $(CURL_LIBS)
 

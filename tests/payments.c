@@ -1605,69 +1605,21 @@ static void certificates_served(void)
 #define SIM_NOW    1795425372LL             /* the server's clock, and the client's here */
 #define CALL_MS    20000
 
-static pid_t sim_pid;
-static unsigned sim_port;
+#define RIG_LIFE_S "120"
+#include "tests/sim_rig.h"          /* start and stop build/wxp_sim_server */
+
+static rig_server sim_srv;               /* callbacks retried 1000 times faster than WeChat Pay */
 static long long sim_now = SIM_NOW;
 static long long sim_clock(void *user) { return *(const long long *)user; }
 
-static long long mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Starts the server (callbacks retried 1000 times faster than WeChat Pay);
    0 when it did not come up. */
-static int sim_start(void)
-{
-    const char *bin = getenv("WXP_SIM_SERVER") ? getenv("WXP_SIM_SERVER") : SIM_SERVER;
-    char line[64];
-    size_t n = 0;
-    long long end = mono_ms() + 15000;
-    int fds[2];
-    if (pipe(fds) != 0) return 0;
-    sim_pid = fork();
-    if (sim_pid < 0) return 0;
-    if (sim_pid == 0) {
-        dup2(fds[1], 1);
-        close(fds[0]);
-        close(fds[1]);
-        execl(bin, bin, "--life", "120", "--now", "1795425372", "--notify-scale", "1000", (char *)NULL);
-        _exit(127);
-    }
-    close(fds[1]);
-    while (n + 1 < sizeof line && mono_ms() < end) {
-        struct pollfd pf;
-        pf.fd = fds[0];
-        pf.events = POLLIN;
-        pf.revents = 0;
-        if (poll(&pf, 1, 500) <= 0) continue;
-        if (read(fds[0], line + n, 1) <= 0 || line[n] == '\n') break;
-        n++;
-    }
-    line[n] = 0;
-    close(fds[0]);
-    if (strncmp(line, "PORT ", 5) != 0) return 0;
-    sim_port = (unsigned)atoi(line + 5);
-    return 1;
-}
+static int sim_start(void) { return rig_server_start_with(&sim_srv, "--notify-scale", "1000", NULL) != 0; }
 
 static int sim_stop(void **state)
 {
-    int st, k;
     (void)state;
-    if (sim_pid <= 0) return 0;
-    kill(sim_pid, SIGTERM);
-    for (k = 0; k < 200 && waitpid(sim_pid, &st, WNOHANG) == 0; k++) {
-        struct timespec ts = { 0, 10 * 1000000L };
-        nanosleep(&ts, NULL);
-    }
-    if (k == 200) {
-        kill(sim_pid, SIGKILL);
-        waitpid(sim_pid, &st, 0);
-    }
-    sim_pid = 0;
+    rig_server_stop(&sim_srv);
     return 0;
 }
 
@@ -1700,7 +1652,7 @@ static void sock_client(void)
     sc.clock.fn = sim_clock;
     sc.clock.user = &sim_now;
     assert_int_equal(wxp_sock_init(&sock, &sc, &r), WXP_OK);
-    snprintf(sim_host, sizeof sim_host, "%s:%u", HOST, sim_port);
+    snprintf(sim_host, sizeof sim_host, "%s:%u", HOST, sim_srv.port);
 
     wxp_keystore_init(&keys, slots, 2);
     assert_int_equal(wxp_keystore_add_pubkey(&keys, WXP_TEST_PUB_KEY_ID, wxp_cstr(WXP_TEST_WECHATPAY_PUB), &r),
@@ -1748,7 +1700,7 @@ static int take_callback(int lfd, int status, char *buf, size_t cap, size_t *hle
     static const char fail_body[] = "{\"code\":\"FAIL\",\"message\":\"busy\"}";
     char answer[256];
     struct pollfd pf;
-    long long end = mono_ms() + 15000;
+    long long end = rig_ms() + 15000;
     size_t n = 0, need = 0;
     int fd;
     pf.fd = lfd;
@@ -1756,7 +1708,7 @@ static int take_callback(int lfd, int status, char *buf, size_t cap, size_t *hle
     pf.revents = 0;
     if (poll(&pf, 1, 15000) <= 0) return -1;
     if ((fd = accept(lfd, NULL, NULL)) < 0) return -1;
-    while (mono_ms() < end && n + 1 < cap) {
+    while (rig_ms() < end && n + 1 < cap) {
         char *he;
         ssize_t got;
         buf[n] = 0;
@@ -1820,9 +1772,9 @@ static void loopback_server(void)
     int lfd, k;
     const char *p;
 
-    if (!sim_pid && !sim_start()) fail_msg("could not start %s (run from the repository root after make)", SIM_SERVER);
+    if (!sim_srv.pid && !sim_start()) fail_msg("could not start %s (run from the repository root after make)", SIM_SERVER);
     sock_client();
-    snprintf(otn, sizeof otn, "T-SOCK-%u", sim_port);
+    snprintf(otn, sizeof otn, "T-SOCK-%u", sim_srv.port);
 
     /* Native, placed and queried over TLS: answers verified as ever. */
     q = order_req(otn, 1999);
@@ -1863,7 +1815,7 @@ static void loopback_server(void)
     assert_int_equal(bind(lfd, (struct sockaddr *)&a, sizeof a), 0);
     assert_int_equal(listen(lfd, 4), 0);
     assert_int_equal(getsockname(lfd, (struct sockaddr *)&a, &alen), 0);
-    snprintf(otn, sizeof otn, "T-SOCK-CB-%u", sim_port);
+    snprintf(otn, sizeof otn, "T-SOCK-CB-%u", sim_srv.port);
     snprintf(raw, sizeof raw,
              "{\"appid\":\"" SIM_APPID "\",\"mchid\":\"" WXP_TEST_MCHID "\",\"description\":\"QQ doll\","
              "\"out_trade_no\":\"%s\",\"notify_url\":\"http://127.0.0.1:%u/pay/notify\",\"amount\":{\"total\":"
@@ -1953,11 +1905,11 @@ static void loopback_orders(void)
     wxp_transaction tx;
     wxp_result r;
 
-    if (!sim_pid && !sim_start()) fail_msg("could not start %s (run from the repository root after make)", SIM_SERVER);
+    if (!sim_srv.pid && !sim_start()) fail_msg("could not start %s (run from the repository root after make)", SIM_SERVER);
     sock_client();
 
     /* JSAPI: the prepay_id, the order NOTPAY in the book and by query. */
-    snprintf(otn, sizeof otn, "T-WIRE-JS-%u", sim_port);
+    snprintf(otn, sizeof otn, "T-WIRE-JS-%u", sim_srv.port);
     q = order_req(otn, 101);
     q.payer.openid = OPENID;
     memset(&pp, 0, sizeof pp);
@@ -1985,7 +1937,7 @@ static void loopback_orders(void)
     assert_book(otn, "SUCCESS", 101, book, sizeof book);
 
     /* App: a prepay_id; closed by the merchant (204), CLOSED in the book. */
-    snprintf(otn, sizeof otn, "T-WIRE-APP-%u", sim_port);
+    snprintf(otn, sizeof otn, "T-WIRE-APP-%u", sim_srv.port);
     q = order_req(otn, 102);
     memset(&pp, 0, sizeof pp);
     assert_int_equal(wxp_transaction_create_app(&client, &q, &pp, &r), WXP_OK);
@@ -2005,7 +1957,7 @@ static void loopback_orders(void)
     assert_book(otn, "CLOSED", 102, book, sizeof book);
 
     /* H5: the cashier page of the prepay_id. */
-    snprintf(otn, sizeof otn, "T-WIRE-H5-%u", sim_port);
+    snprintf(otn, sizeof otn, "T-WIRE-H5-%u", sim_srv.port);
     q = order_req(otn, 103);
     q.scene_info.payer_client_ip = "14.23.150.211";
     q.scene_info.h5_info.type = "iOS";
@@ -2022,7 +1974,7 @@ static void loopback_orders(void)
     assert_book(otn, "SUCCESS", 103, book, sizeof book);
 
     /* The provider's order closed by the provider; not by the merchant's route. */
-    snprintf(otn, sizeof otn, "T-WIRE-SP-%u", sim_port);
+    snprintf(otn, sizeof otn, "T-WIRE-SP-%u", sim_srv.port);
     pq = partner_req(otn, 104);
     pq.sub_mchid = SIM_SUB;
     memset(&nat, 0, sizeof nat);
@@ -2045,7 +1997,7 @@ static void loopback_orders(void)
     assert_int_equal(sim_call("POST", path, book, sizeof book), 200);
     snprintf(path, sizeof path, "/sim/customer?auth_code=%s&pay=nomoney&balance=0", broke);
     assert_int_equal(sim_call("POST", path, book, sizeof book), 200);
-    snprintf(otn, sizeof otn, "T-WIRE-CODE-%u", sim_port);
+    snprintf(otn, sizeof otn, "T-WIRE-CODE-%u", sim_srv.port);
     cq = codepay_req(otn, code, 105);
     memset(&tx, 0, sizeof tx);
     assert_int_equal(wxp_transaction_codepay(&client, &cq, &tx, &r), WXP_OK);
@@ -2071,7 +2023,7 @@ static void loopback_orders(void)
     assert_int_equal(wxp_transaction_by_out_trade_no(&client, otn, &tx, &r), WXP_OK);
     assert_view(tx.trade_state, "REVOKED");
     /* No money: 403 NOT_ENOUGH, PAYERROR in the book; reversed: REVOKED. */
-    snprintf(otn, sizeof otn, "T-WIRE-BROKE-%u", sim_port);
+    snprintf(otn, sizeof otn, "T-WIRE-BROKE-%u", sim_srv.port);
     cq = codepay_req(otn, broke, 106);
     assert_int_equal(wxp_transaction_codepay(&client, &cq, &tx, &r), WXP_E_HTTP);
     assert_int_equal(r.status, 403);
@@ -2081,7 +2033,7 @@ static void loopback_orders(void)
     assert_book(otn, "REVOKED", 106, book, sizeof book);
 
     /* The provider's code-pay and reverse, the same way. */
-    snprintf(otn, sizeof otn, "T-WIRE-SPCODE-%u", sim_port);
+    snprintf(otn, sizeof otn, "T-WIRE-SPCODE-%u", sim_srv.port);
     memset(&pcq, 0, sizeof pcq);
     pcq.sub_mchid = SIM_SUB;
     pcq.description = "POS sale";

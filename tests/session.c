@@ -136,7 +136,7 @@ static void failover(unsigned port)
        trusts: nothing was sent): the backup takes the sale. */
     {
         rig_server rogue;
-        unsigned rport = rig_server_start_with(&rogue, "--wrong-cert");
+        unsigned rport = rig_server_start_with(&rogue, "--wrong-cert", NULL, NULL);
         CHECK(rport != 0, "the --wrong-cert server");
         if (!rport) return;
         snprintf(primary, sizeof primary, "%s:%u", RIG_HOST, rport);

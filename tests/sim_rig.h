@@ -27,13 +27,17 @@
 #define RIG_BACKUP "api2.mch.weixin.qq.com"
 #define RIG_APPID  "wx2421b1c4370ec43b"
 #define RIG_NOW    1795425372LL         /* the simulator's clock, and the client's */
-#define RIG_LIFE_S "300"
+#ifndef RIG_LIFE_S
+#define RIG_LIFE_S "300"                /* the server exits by then, whatever happens */
+#endif
 #define RIG_CALL_MS 20000
 
 #if defined(__GNUC__) || defined(__clang__)
 #define RIG_FN static __attribute__((unused))
+#define RIG_VAR static __attribute__((unused))
 #else
 #define RIG_FN static
+#define RIG_VAR static
 #endif
 
 typedef struct rig_server { pid_t pid; unsigned port; } rig_server;
@@ -53,9 +57,10 @@ RIG_FN void rig_sleep_ms(unsigned ms)
     while (nanosleep(&ts, &ts) != 0) {}
 }
 
-/* Starts the server (WXP_SIM_SERVER, else SIM_SERVER) with one more
-   argument (NULL: none; "--wrong-cert"); its port, or 0. */
-RIG_FN unsigned rig_server_start_with(rig_server *p, const char *arg)
+/* Starts the server (WXP_SIM_SERVER, else SIM_SERVER) with up to three more
+   arguments (NULL ends them: "--wrong-cert", "--notify-scale", "1000"...);
+   its port, or 0. */
+RIG_FN unsigned rig_server_start_with(rig_server *p, const char *a1, const char *a2, const char *a3)
 {
     const char *bin = getenv("WXP_SIM_SERVER") ? getenv("WXP_SIM_SERVER") : SIM_SERVER;
     char line[64];
@@ -70,7 +75,7 @@ RIG_FN unsigned rig_server_start_with(rig_server *p, const char *arg)
         dup2(fds[1], 1);
         close(fds[0]);
         close(fds[1]);
-        execl(bin, bin, "--life", RIG_LIFE_S, "--now", "1795425372", arg, (char *)NULL);
+        execl(bin, bin, "--life", RIG_LIFE_S, "--now", "1795425372", a1, a2, a3, (char *)NULL);
         _exit(127);
     }
     close(fds[1]);
@@ -93,7 +98,7 @@ RIG_FN unsigned rig_server_start_with(rig_server *p, const char *arg)
     return p->port;
 }
 
-RIG_FN unsigned rig_server_start(rig_server *p) { return rig_server_start_with(p, NULL); }
+RIG_FN unsigned rig_server_start(rig_server *p) { return rig_server_start_with(p, NULL, NULL, NULL); }
 
 RIG_FN void rig_server_stop(rig_server *p)
 {
@@ -110,11 +115,11 @@ RIG_FN void rig_server_stop(rig_server *p)
 
 /* ---- files, trust anchors, clock ------------------------------------------------- */
 
-static char rig_ca_pem[8192], rig_client_pem[8192];
-static br_x509_trust_anchor rig_anchors[4];
-static size_t rig_anchor_count;
-static unsigned char rig_anchor_arena[4096];
-static long long rig_now = RIG_NOW;
+RIG_VAR char rig_ca_pem[8192], rig_client_pem[8192];
+RIG_VAR br_x509_trust_anchor rig_anchors[4];
+RIG_VAR size_t rig_anchor_count;
+RIG_VAR unsigned char rig_anchor_arena[4096];
+RIG_VAR long long rig_now = RIG_NOW;
 
 RIG_FN long long rig_clock(void *user) { return *(const long long *)user; }
 
@@ -148,12 +153,12 @@ RIG_FN int rig_files(void)
     return 0;
 }
 
-/* A wxp_sock_config for the server: the anchors, the clock, tls_buf, io. */
-RIG_FN wxp_sock_config rig_sock_config(wxp_sock_io io, void *tls_buf, size_t tls_size)
+/* A wxp_sock_config for the server: the anchors, the clock, tls_buf, sock_io. */
+RIG_FN wxp_sock_config rig_sock_config(wxp_sock_io sock_io, void *tls_buf, size_t tls_size)
 {
     wxp_sock_config sc;
     memset(&sc, 0, sizeof sc);
-    sc.io = io;
+    sc.io = sock_io;
     sc.anchors = rig_anchors;
     sc.anchor_count = rig_anchor_count;
     sc.tls_buf = tls_buf;
@@ -211,12 +216,12 @@ typedef struct rig_ctl {
     char           host[64];
 } rig_ctl;
 
-/* The control connection over io, to the server at connect_to, port. */
-RIG_FN int rig_ctl_open(rig_ctl *t, unsigned port, wxp_sock_io io, const char *connect_to)
+/* The control connection over sock_io, to the server at connect_to, port. */
+RIG_FN int rig_ctl_open(rig_ctl *t, unsigned port, wxp_sock_io sock_io, const char *connect_to)
 {
     wxp_sock_config sc;
     wxp_result r;
-    sc = rig_sock_config(io, t->tls, sizeof t->tls);
+    sc = rig_sock_config(sock_io, t->tls, sizeof t->tls);
     sc.connect_to = connect_to;
     snprintf(t->host, sizeof t->host, "%s:%u", RIG_HOST, port);
     return wxp_sock_init(&t->sock, &sc, &r) == WXP_OK ? 0 : -1;
@@ -360,17 +365,17 @@ RIG_FN unsigned long long rig_meter_now(void *user)
 
 RIG_FN wxp_sock_io rig_meter_io(rig_meter *m, wxp_sock_io inner, unsigned rtt_ms)
 {
-    wxp_sock_io io;
+    wxp_sock_io sock_io;
     memset(m, 0, sizeof *m);
     m->inner = inner;
     m->rtt_ms = rtt_ms;
-    io.open = rig_meter_open;
-    io.read = rig_meter_read;
-    io.write = rig_meter_write;
-    io.close = rig_meter_close;
-    io.now_ms = inner.now_ms ? rig_meter_now : NULL;
-    io.user = m;
-    return io;
+    sock_io.open = rig_meter_open;
+    sock_io.read = rig_meter_read;
+    sock_io.write = rig_meter_write;
+    sock_io.close = rig_meter_close;
+    sock_io.now_ms = inner.now_ms ? rig_meter_now : NULL;
+    sock_io.user = m;
+    return sock_io;
 }
 
 #ifndef WXP_SOCK_NO_POSIX

@@ -7,7 +7,7 @@
    SIM_SERVER, or the environment variable WXP_SIM_SERVER, names it) on
    127.0.0.1 with a free port, and a second one with --wrong-cert for that test,
    and stops both at the end. Every client call has a timeout, every loop here
-   a bound, and the servers exit by themselves after SIM_LIFE_S whatever
+   a bound, and the servers exit by themselves after RIG_LIFE_S whatever
    happens. Run from the repository root (it reads tests/server/certs).
 
    Each flow runs once per transport:
@@ -69,7 +69,7 @@
 #define HOST        "api.mch.weixin.qq.com"
 #define APPID       "wx2421b1c4370ec43b"
 #define NOW         1795425372LL        /* the simulator's clock (and the client's) */
-#define SIM_LIFE_S  "600"               /* the servers exit by then, whatever happens */
+#define RIG_LIFE_S  "600"               /* the servers exit by then, whatever happens */
 #define CALL_MS     20000               /* a normal call's timeout (valgrind is slow) */
 #define SLOW_CALL_MS 1500               /* the timeout the slow answer exceeds (it takes 4 s) */
 #define HUGE_LEN    100000              /* the server's huge body */
@@ -78,75 +78,9 @@ enum { T_SOCK, T_CURL };
 
 /* ---- the servers ------------------------------------------------------------- */
 
-typedef struct sim_proc { pid_t pid; unsigned port; } sim_proc;
-static sim_proc sim, rogue;
+#include "tests/sim_rig.h"        /* start and stop build/wxp_sim_server */
 
-static long long ms_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* Starts the server with up to three more arguments (a NULL ends them); its
-   port, or 0. */
-static int sim_start_with(sim_proc *p, const char *a1, const char *a2, const char *a3)
-{
-    const char *bin = getenv("WXP_SIM_SERVER") ? getenv("WXP_SIM_SERVER") : SIM_SERVER;
-    char line[64];
-    size_t n = 0;
-    long long end = ms_now() + 15000;
-    int fds[2];
-    if (pipe(fds) != 0) return 0;
-    p->pid = fork();
-    if (p->pid < 0) return 0;
-    if (p->pid == 0) {
-        dup2(fds[1], 1);
-        close(fds[0]);
-        close(fds[1]);
-        execl(bin, bin, "--life", SIM_LIFE_S, "--now", "1795425372", a1, a2, a3, (char *)NULL);
-        _exit(127);
-    }
-    close(fds[1]);
-    while (n + 1 < sizeof line && ms_now() < end) {
-        struct pollfd pf;
-        ssize_t r;
-        pf.fd = fds[0];
-        pf.events = POLLIN;
-        pf.revents = 0;
-        if (poll(&pf, 1, 500) <= 0) continue;
-        r = read(fds[0], line + n, 1);
-        if (r <= 0) break;
-        if (line[n] == '\n') break;
-        n++;
-    }
-    line[n] = 0;
-    close(fds[0]);
-    if (strncmp(line, "PORT ", 5) != 0) {
-        fprintf(stderr, "could not start %s (run from the repository root after make)\n", bin);
-        return 0;
-    }
-    p->port = (unsigned)atoi(line + 5);
-    return (int)p->port;
-}
-
-static int sim_start(sim_proc *p, const char *arg) { return sim_start_with(p, arg, NULL, NULL); }
-
-static void sim_stop(sim_proc *p)
-{
-    int st, k;
-    if (p->pid <= 0) return;
-    kill(p->pid, SIGTERM);
-    for (k = 0; k < 200 && waitpid(p->pid, &st, WNOHANG) == 0; k++) {
-        struct timespec ts = { 0, 10 * 1000000L };
-        nanosleep(&ts, NULL);
-    }
-    if (k == 200) {
-        kill(p->pid, SIGKILL);
-        waitpid(p->pid, &st, 0);
-    }
-    p->pid = 0;
-}
+static rig_server sim, rogue;
 
 /* ---- files ---------------------------------------------------------------------- */
 
@@ -487,7 +421,7 @@ static void t_v2_refund_without_cert(void **state)
 static int take_callback(int lfd, char *buf, size_t cap, size_t *hlen, size_t *blen)
 {
     struct pollfd pf;
-    long long end = ms_now() + 15000;
+    long long end = rig_ms() + 15000;
     size_t n = 0, need = 0;
     int fd;
     pf.fd = lfd;
@@ -496,7 +430,7 @@ static int take_callback(int lfd, char *buf, size_t cap, size_t *hlen, size_t *b
     if (poll(&pf, 1, 15000) <= 0) return -1;
     fd = accept(lfd, NULL, NULL);
     if (fd < 0) return -1;
-    while (ms_now() < end && n + 1 < cap) {
+    while (rig_ms() < end && n + 1 < cap) {
         char *he;
         ssize_t r;
         buf[n] = 0;
@@ -628,9 +562,9 @@ static void t_fault_slow(void **state)
     t->fault = "slow";
     t->fault_times = 1;
     t->timeout_ms = SLOW_CALL_MS;
-    t0 = ms_now();
+    t0 = rig_ms();
     assert_int_equal(wxp_refund_query(&client, "NO-SUCH-REFUND", NULL, &out, &r), WXP_E_TIMEOUT);
-    assert_true(ms_now() - t0 < 3900);          /* before the server's 4 s */
+    assert_true(rig_ms() - t0 < 3900);          /* before the server's 4 s */
     t->timeout_ms = 0;
     if (t->kind == T_SOCK) assert_non_null(strstr(r.message, "wxp_sock: timed out (1500 ms) waiting for the answer"));
     else assert_non_null(strstr(r.message, "curl: (28)"));
@@ -1189,7 +1123,7 @@ typedef struct camp {
 
 static camp cp;
 static tp camp_ctl, camp_tp;
-static sim_proc camp_sim;
+static rig_server camp_sim;
 static wxp_client camp_client, oracle;
 static wxp_keystore camp_keys, oracle_keys;
 static wxp_pubkey camp_slots[2], oracle_slots[2];
@@ -1274,9 +1208,9 @@ static int camp_transport(void *user, const wxp_http_request *req, wxp_http_resp
     t->fault = c->hdr[0] ? c->hdr : NULL;
     t->fault_times = c->hdr[0] ? 1 : 0;
     t->timeout_ms = aimed && strcmp(camp_faults[c->fault], "slow") == 0 ? c->slow_ms : 0;
-    t0 = ms_now();
+    t0 = rig_ms();
     rc = wrap_transport(t, req, res, errbuf, cap);
-    t0 = ms_now() - t0;
+    t0 = rig_ms() - t0;
     t->fault = NULL;
     t->fault_times = 0;
     t->timeout_ms = 0;
@@ -1466,7 +1400,7 @@ static void camp_sale(int step, int fault, int cust)
     sc.user = &cp;
     memset(&sale, 0, sizeof sale);
     ctl_stats(&cp.prev_reqs, &cp.prev_refused);
-    t0 = ms_now();
+    t0 = rig_ms();
     if (cp.api == 2) {
         wxp_micropay_req mp = sale_req(otn, camp_codes[cust], CAMP_FEE);
         e = wxp_pos_sale(&camp_client, &mp, &sc, &sale, &r);
@@ -1474,7 +1408,7 @@ static void camp_sale(int step, int fault, int cust)
         wxp_codepay_req q = codepay_req(otn, camp_codes[cust], CAMP_FEE);
         e = wxp_pos_sale_v3(&camp_client, &q, &sc, &sale, &r);
     }
-    ms = ms_now() - t0;
+    ms = rig_ms() - t0;
     camp_check(otn, e, &sale, &r);
     if (fault == (int)F_REFUSE && cp.refused != 1) {
         camp_violation("the refused handshake did not meet the aimed request (%u refused)", cp.refused);
@@ -1509,7 +1443,7 @@ static void camp_group(int kind, int step)
     char host[64], path[160];
     wxp_transport tr;
     int f, c;
-    if (!sim_start_with(&camp_sim, "--max-conns", "100000", NULL)) fail_msg("the campaign's server did not start");
+    if (!rig_server_start_with(&camp_sim, "--max-conns", "100000", NULL)) fail_msg("the campaign's server did not start");
     tp_open(&camp_ctl, T_SOCK, camp_sim.port, HOST);
     tp_open(&camp_tp, kind, camp_sim.port, HOST);
     cp.ctl = &camp_ctl;
@@ -1533,7 +1467,7 @@ static void camp_group(int kind, int step)
     wxp_client_wipe(&oracle);
     tp_close(&camp_tp);
     tp_close(&camp_ctl);
-    sim_stop(&camp_sim);
+    rig_server_stop(&camp_sim);
 }
 
 /* Whether the server serves APIv3 code-pay: a code nobody has is refused
@@ -1546,7 +1480,7 @@ static int codepay_served(void)
     wxp_transaction tx;
     wxp_result r;
     wxp_err e;
-    if (!sim_start_with(&camp_sim, "--max-conns", "100000", NULL)) fail_msg("the campaign's server did not start");
+    if (!rig_server_start_with(&camp_sim, "--max-conns", "100000", NULL)) fail_msg("the campaign's server did not start");
     tp_open(&camp_ctl, T_SOCK, camp_sim.port, HOST);
     snprintf(host, sizeof host, "%s", camp_ctl.host);
     tr.fn = wrap_transport;
@@ -1556,7 +1490,7 @@ static int codepay_served(void)
     e = wxp_transaction_codepay(&oracle, &q, &tx, &r);
     wxp_client_wipe(&oracle);
     tp_close(&camp_ctl);
-    sim_stop(&camp_sim);
+    rig_server_stop(&camp_sim);
     if (e == WXP_E_HTTP && r.status == 404) return 0;
     if (e != WXP_E_HTTP || r.status != 403) fail_msg("code-pay probe: %s %d %s %s", wxp_errname(e), r.status, r.code, r.message);
     return 1;
@@ -1564,7 +1498,7 @@ static int codepay_served(void)
 
 static void camp_run(tp *t, int api)
 {
-    long long t0 = ms_now();
+    long long t0 = rig_ms();
     int s, c, o;
     char line[1024];
     size_t n = 0;
@@ -1582,7 +1516,7 @@ static void camp_run(tp *t, int api)
                           "[ CAMPAIGN ] APIv%d %s: %u sales (3 steps x %u faults x %d customers) in %.1f s, the "
                           "longest %lld ms:",
                           api, t->kind == T_SOCK ? "sock" : "curl", cp.sales, (unsigned)N_FAULTS, C_N,
-                          (double)(ms_now() - t0) / 1000.0, cp.worst_ms);
+                          (double)(rig_ms() - t0) / 1000.0, cp.worst_ms);
     for (o = 0; o < N_OUTCOMES; o++) {
         unsigned sum = 0;
         for (c = 0; c < C_N; c++) sum += cp.outcomes[c][o];
@@ -1918,14 +1852,14 @@ int main(void)
         return 1;
     }
     curl_global_init(CURL_GLOBAL_DEFAULT);
-    if (!sim_start(&sim, NULL) || !sim_start(&rogue, "--wrong-cert")) {
-        sim_stop(&sim);
-        sim_stop(&rogue);
+    if (!rig_server_start_with(&sim, NULL, NULL, NULL) || !rig_server_start_with(&rogue, "--wrong-cert", NULL, NULL)) {
+        rig_server_stop(&sim);
+        rig_server_stop(&rogue);
         return 1;
     }
     rc = cmocka_run_group_tests_name("socket_transport", tests, NULL, NULL);
-    sim_stop(&sim);
-    sim_stop(&rogue);
+    rig_server_stop(&sim);
+    rig_server_stop(&rogue);
     curl_global_cleanup();
     return rc;
 }
