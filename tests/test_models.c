@@ -833,34 +833,49 @@ static int offline_transport(void *user, const wxp_http_request *req, wxp_http_r
     return WXP_TRANSPORT_NO_CONNECTION;
 }
 
+/* A client whose refunds go to fn (counting into *count), failing fast on
+   the rate limit, attempts as given (0: the default); and a 1-fen refund. */
+static void failing_refund_client(wxp_client *c, wxp_transport_fn fn, int *count, unsigned attempts)
+{
+    static unsigned char io[WXP_IO_BUFSIZE_DEFAULT];
+    static wxp_pubkey slots[1];
+    static wxp_keystore ks;
+    wxp_config cfg;
+    wxp_result r;
+    wxp_keystore_init(&ks, slots, 1);
+    cfg = test_config(&ks, io, sizeof io);
+    cfg.private_key_pem = wxp_cstr(WXP_TEST_MERCHANT_KEY);
+    cfg.transport.fn = fn;
+    cfg.transport.user = count;
+    cfg.retry.sleep = no_nap;
+    cfg.retry.attempts = attempts;
+    cfg.rate.fail_fast = 1;
+    assert_int_equal(wxp_client_init(c, &cfg, &r), WXP_OK);
+}
+
+static wxp_refund_req one_fen_refund(void)
+{
+    wxp_refund_req q;
+    memset(&q, 0, sizeof q);
+    q.out_trade_no = "T123456";
+    q.out_refund_no = "R1";
+    q.amount.refund = 1;
+    q.amount.total = 1;
+    return q;
+}
+
 /* No connection at all: nothing left, so nothing is reported sent, however
    often it was retried, and no token of the failing-refund budget is spent. */
 static void offline_refunds_are_not_sent_and_spend_nothing(void **state)
 {
     static wxp_client c;
-    static unsigned char io[WXP_IO_BUFSIZE_DEFAULT];
-    static wxp_pubkey slots[1];
-    wxp_keystore ks;
-    wxp_config cfg;
-    wxp_refund_req q;
+    wxp_refund_req q = one_fen_refund();
     wxp_refund out;
     wxp_result r;
     int tries = 0, i;
     (void)state;
-    wxp_keystore_init(&ks, slots, 1);
-    cfg = test_config(&ks, io, sizeof io);
-    cfg.private_key_pem = wxp_cstr(WXP_TEST_MERCHANT_KEY);
-    cfg.transport.fn = offline_transport;
-    cfg.transport.user = &tries;
-    cfg.retry.sleep = no_nap;                   /* the default 3 attempts */
-    cfg.rate.fail_fast = 1;
-    assert_int_equal(wxp_client_init(&c, &cfg, &r), WXP_OK);
-    memset(&q, 0, sizeof q);
+    failing_refund_client(&c, offline_transport, &tries, 0);    /* the default 3 attempts */
     memset(&out, 0, sizeof out);
-    q.out_trade_no = "T123456";
-    q.out_refund_no = "R1";
-    q.amount.refund = 1;
-    q.amount.total = 1;
     for (i = 0; i < 10; i++) {
         assert_int_equal(wxp_refund_create(&c, &q, &out, &r), WXP_E_TRANSPORT);
         assert_false(r.sent);
@@ -884,30 +899,14 @@ static void no_nap(void *user, unsigned ms)
 
 static void rate_limit_failing_v3_refunds(void **state)
 {
-    static unsigned char io[WXP_IO_BUFSIZE_DEFAULT];
-    static wxp_pubkey slots[1];
     static wxp_client c;
-    wxp_keystore ks;
-    wxp_config cfg;
-    wxp_refund_req q;
+    wxp_refund_req q = one_fen_refund();
     wxp_refund out;
     wxp_result r;
     int sent = 0, i;
     (void)state;
-    wxp_keystore_init(&ks, slots, 1);
-    cfg = test_config(&ks, io, sizeof io);
-    cfg.private_key_pem = wxp_cstr(WXP_TEST_MERCHANT_KEY);
-    cfg.transport.fn = fail_transport;
-    cfg.transport.user = &sent;
-    cfg.rate.fail_fast = 1;
-    cfg.retry.attempts = 1;
-    assert_int_equal(wxp_client_init(&c, &cfg, &r), WXP_OK);
-    memset(&q, 0, sizeof q);
+    failing_refund_client(&c, fail_transport, &sent, 1);
     memset(&out, 0, sizeof out);
-    q.out_trade_no = "T123456";
-    q.out_refund_no = "R1";
-    q.amount.refund = 1;
-    q.amount.total = 1;
     for (i = 0; i < 6; i++) assert_int_equal(wxp_refund_create(&c, &q, &out, &r), WXP_E_TRANSPORT);
     /* The seventh failing refund within the second is held back, unsent. */
     assert_int_equal(wxp_refund_create(&c, &q, &out, &r), WXP_E_RATE);
