@@ -1072,23 +1072,34 @@ WXP_API WXP_NODISCARD wxp_err wxp_keystore_refresh(wxp_client *c, wxp_cert_sink 
 enum { WXP__T_STR = 1, WXP__T_INT, WXP__T_BOOL, WXP__T_OBJ, WXP__T_ARR };
 
 typedef struct wxp__model wxp__model;
+/* One row, packed (24 bytes on a 32-bit target): the tables are most of a
+   firmware image's read-only data. Each key is an array of its own, so a
+   model no call of the image uses leaves its keys out too. */
 typedef struct wxp__field {
     const char        *key;
+    const wxp__model  *sub;              /* OBJ/ARR: the element's model */
+    uint32_t           hi;               /* STR: length; INT: value (WXP__HI); ARR: count */
+    uint16_t           lo;               /* the same's lower bound */
+    uint16_t           off, count_off;   /* member; ARR: its _count (then _cap) */
+    uint16_t           elem;             /* OBJ/ARR: sizeof the element */
     unsigned char      type, req, cs;
-    long long          lo, hi;          /* STR: length; INT: value; ARR: count */
-    size_t             off, count_off;  /* member; ARR: its _count (then _cap) */
-    size_t             elem;            /* OBJ/ARR: sizeof the element */
-    const wxp__model  *sub;
 } wxp__field;
 struct wxp__model { const wxp__field *f; size_t n; };
+/* An INT's upper bound: fen amounts reach 10^11, past 32 bits, so that one
+   is stored as WXP__HI_FEN. */
+#define WXP__HI_FEN 0xFFFFFFFFu
+#define WXP__HI(v) ((v) > 0xFFFFFFFFLL ? WXP__HI_FEN : (uint32_t)(v))
 
-/* One table row per X-macro row; the same lists made the structs. */
-#define WXP__ROW_STR(S, name, req, lo, hi, cs) { #name, WXP__T_STR, req, cs, lo, hi, offsetof(S, name), 0, 0, NULL },
-#define WXP__ROW_INT(S, name, req, lo, hi, x)  { #name, WXP__T_INT, req, 0, lo, hi, offsetof(S, name), 0, 0, NULL },
-#define WXP__ROW_BOOL(S, name, req, lo, hi, x) { #name, WXP__T_BOOL, req, 0, lo, hi, offsetof(S, name), 0, 0, NULL },
-#define WXP__ROW_OBJ(S, name, req, lo, hi, T)  { #name, WXP__T_OBJ, req, 0, lo, hi, offsetof(S, name), 0, sizeof(T), &T##__model },
-#define WXP__ROW_ARR(S, name, req, lo, hi, T)  { #name, WXP__T_ARR, req, 0, lo, hi, offsetof(S, name), offsetof(S, name##_count), sizeof(T), &T##__model },
+/* One table row per X-macro row; the same lists made the structs. Each row
+   also declares its key, and refuses at compile time a model whose members
+   lie past what uint16_t offsets reach. */
+#define WXP__ROW_STR(S, name, req, lo, hi, cs) { S##__k_##name, NULL, hi, lo, offsetof(S, name), 0, 0, WXP__T_STR, req, cs },
+#define WXP__ROW_INT(S, name, req, lo, hi, x)  { S##__k_##name, NULL, WXP__HI(hi), lo, offsetof(S, name), 0, 0, WXP__T_INT, req, 0 },
+#define WXP__ROW_BOOL(S, name, req, lo, hi, x) { S##__k_##name, NULL, hi, lo, offsetof(S, name), 0, 0, WXP__T_BOOL, req, 0 },
+#define WXP__ROW_OBJ(S, name, req, lo, hi, T)  { S##__k_##name, &T##__model, hi, lo, offsetof(S, name), 0, sizeof(T), WXP__T_OBJ, req, 0 },
+#define WXP__ROW_ARR(S, name, req, lo, hi, T)  { S##__k_##name, &T##__model, hi, lo, offsetof(S, name), offsetof(S, name##_count), sizeof(T), WXP__T_ARR, req, 0 },
 #define WXP__ROW(S, TYPE, name, req, lo, hi, x) WXP__ROW_##TYPE(S, name, req, lo, hi, x)
+#define WXP__KEY(S, TYPE, name, req, lo, hi, x) static const char S##__k_##name[] = #name;
 
 /* Rules of a model that one table row cannot say (wxp__no_rules: none). */
 typedef wxp_err (*wxp__rules_fn)(const void *req, wxp_result *res);
@@ -1110,17 +1121,24 @@ typedef struct wxp__endpoint {
     unsigned          flags;
 } wxp__endpoint;
 static const wxp__model wxp__none__model = { NULL, 0 };
+/* The methods as arrays of their own: a literal "POST" would share a
+   section with another function's strings and keep them all linked. */
+static const char wxp__GET[] = "GET", wxp__POST[] = "POST", wxp__PUT[] = "PUT", wxp__PATCH[] = "PATCH",
+                  wxp__DELETE[] = "DELETE";
 WXP__PRIVATE wxp_err wxp__call(wxp_client *c, const wxp__endpoint *ep, const void *req, void *out, wxp_result *res);
 #ifndef WXP_NO_V2
 WXP__PRIVATE wxp_err wxp__v2_typed(wxp_client *c, const wxp__endpoint *ep, const void *req, void *out, wxp_result *res);
 #endif
 #endif /* WXP__PREAMBLE_DONE */
 #define WXP__M_DEF(T, LIST, KIND) \
+    typedef char T##__fits_uint16[sizeof(T) < 65536 ? 1 : -1]; \
+    LIST(WXP__KEY, T) \
     static const wxp__field T##__fields[] = { LIST(WXP__ROW, T) }; \
     static const wxp__model T##__model = { T##__fields, sizeof T##__fields / sizeof T##__fields[0] };
 #define WXP__E_DEF(name, method, path, Req, Out, rules, flags) \
     WXP__PRIVATE wxp_err rules(const void *req, wxp_result *res); \
-    static const wxp__endpoint name##__ep = { #method, path, &Req##__model, &Out##__model, rules, flags };
+    static const char name##__path[] = path; \
+    static const wxp__endpoint name##__ep = { wxp__##method, name##__path, &Req##__model, &Out##__model, rules, flags };
 #define WXP__C_DEF(run, name, method, path, Req, Out, rules, flags) \
     WXP__E_DEF(name, method, path, Req, Out, rules, flags) \
     WXP_API wxp_err name(wxp_client *c, const Req *req, Out *out, wxp_result *res) \
@@ -2129,11 +2147,16 @@ WXP_API const char *wxp_strerror(wxp_err e)
     (void)e;
     return "";
 #else
-#define WXP__STR(name, msg) "WXP_" #name ": " msg,
-    static const char *const names[] = { WXP_ERRORS(WXP__STR) };
+    /* One array rather than a table of literals: an image that never calls
+       wxp_strerror links none of its text (3 KB; literals share a section). */
+#define WXP__STR(name, msg) "WXP_" #name ": " msg "\0"
+    static const char text[] = WXP_ERRORS(WXP__STR);
 #undef WXP__STR
+    const char *s = text;
+    unsigned i;
     if ((unsigned)e >= (unsigned)WXP_ERR_COUNT) return "unknown wxp_err";
-    return names[e];
+    for (i = 0; i < (unsigned)e; i++) s += strlen(s) + 1;
+    return s;
 #endif
 }
 
@@ -2184,6 +2207,9 @@ WXP__PRIVATE wxp_err wxp__fail(wxp_result *res, wxp_err e, const char *field, co
 }
 #ifdef WXP_NO_ERROR_STRINGS /* result.message stays empty: the messages are not linked */
 #define wxp__fail(res, e, field, msg) (wxp__fail)((res), (e), (field), NULL)
+#define WXP__MESSAGES 0 /* nor the code that composes the longer ones */
+#else
+#define WXP__MESSAGES 1
 #endif
 
 /* WeChat Pay's probe (a signature starting WECHATPAY/SIGNTEST/): it must
@@ -3073,7 +3099,7 @@ WXP__PRIVATE wxp_err wxp__pem_error(wxp_result *res, wxp_err e, const char *what
     if (e == WXP_E_NOTFOUND) {
         const char *found = r->name[0] ? r->name : "no PEM object at all";
         (void)wxp__fail(res, WXP_E_KEY, what, "no PEM object of the expected kind; found ");
-        if (res) wxp__append(res->message, sizeof res->message, found, strlen(found));
+        if (WXP__MESSAGES && res) wxp__append(res->message, sizeof res->message, found, strlen(found));
         return WXP_E_KEY;
     }
     return wxp__fail(res, WXP_E_KEY, what, "malformed PEM");
@@ -3402,12 +3428,14 @@ WXP__PRIVATE wxp_err wxp__layout(size_t got, size_t want, const char *what, wxp_
     char msg[160], num[24];
     if (got == want) return WXP_OK;
     msg[0] = 0;
-    wxp__append(msg, sizeof msg, what, strlen(what));
-    wxp__append(msg, sizeof msg, " is ", 4);
-    wxp__append(msg, sizeof msg, num, wxp__itoa(num, (long long)got));
-    wxp__append(msg, sizeof msg, " bytes in the caller, ", 22);
-    wxp__append(msg, sizeof msg, num, wxp__itoa(num, (long long)want));
-    wxp__append(msg, sizeof msg, " in the library: build both with the same WXP_MAX_RSA_BITS and WXP_PATH_MAX", 75);
+    if (WXP__MESSAGES) {
+        wxp__append(msg, sizeof msg, what, strlen(what));
+        wxp__append(msg, sizeof msg, " is ", 4);
+        wxp__append(msg, sizeof msg, num, wxp__itoa(num, (long long)got));
+        wxp__append(msg, sizeof msg, " bytes in the caller, ", 22);
+        wxp__append(msg, sizeof msg, num, wxp__itoa(num, (long long)want));
+        wxp__append(msg, sizeof msg, " in the library: build both with the same WXP_MAX_RSA_BITS and WXP_PATH_MAX", 75);
+    }
     return wxp__fail(res, WXP_E_ARG, "WXP_MAX_RSA_BITS", msg);
 }
 
@@ -4213,18 +4241,20 @@ WXP__PRIVATE wxp_err wxp__v3_check(const wxp_client *c, wxp_str ts, wxp_str nonc
     if (skew > (long long)cfg->max_skew_s) {
         char msg[128], num[24];
         msg[0] = 0;
-        wxp__append(msg, sizeof msg, "Wechatpay-Timestamp is ", 23);
-        wxp__append(msg, sizeof msg, num, wxp__itoa(num, skew));
-        wxp__append(msg, sizeof msg, " s from the local clock (allowed ", 33);
-        wxp__append(msg, sizeof msg, num, wxp__itoa(num, (long long)cfg->max_skew_s));
-        wxp__append(msg, sizeof msg, " s): check the system time", 26);
+        if (WXP__MESSAGES) {
+            wxp__append(msg, sizeof msg, "Wechatpay-Timestamp is ", 23);
+            wxp__append(msg, sizeof msg, num, wxp__itoa(num, skew));
+            wxp__append(msg, sizeof msg, " s from the local clock (allowed ", 33);
+            wxp__append(msg, sizeof msg, num, wxp__itoa(num, (long long)cfg->max_skew_s));
+            wxp__append(msg, sizeof msg, " s): check the system time", 26);
+        }
         return wxp__fail(res, WXP_E_CLOCK, "Wechatpay-Timestamp", msg);
     }
     key = wxp_keystore_find(cfg->keys, serial);
     if (!key) {
         size_t i;
-        if (res) {
-            wxp__copy(res->field, sizeof res->field, "Wechatpay-Serial", 16);
+        (void)wxp__fail(res, WXP_E_SERIAL, "Wechatpay-Serial", NULL);
+        if (WXP__MESSAGES && res) {
             wxp__copy(res->message, sizeof res->message, "signed by ", 10);
             wxp__append(res->message, sizeof res->message, serial.ptr, serial.len);
             wxp__append(res->message, sizeof res->message, "; the key store holds:", 22);
@@ -4240,9 +4270,9 @@ WXP__PRIVATE wxp_err wxp__v3_check(const wxp_client *c, wxp_str ts, wxp_str nonc
     }
     /* A certificate out of its dates signs nothing, as it encrypts nothing. */
     if (key->kind == WXP_KEY_CERT && (now < key->not_before || now > key->not_after)) {
-        if (res) {
+        (void)wxp__fail(res, WXP_E_EXPIRED, "Wechatpay-Serial", NULL);
+        if (WXP__MESSAGES && res) {
             char when[24];
-            wxp__copy(res->field, sizeof res->field, "Wechatpay-Serial", 16);
             wxp__copy(res->message, sizeof res->message, "platform certificate ", 21);
             wxp__append(res->message, sizeof res->message, key->serial, strlen(key->serial));
             wxp__append(res->message, sizeof res->message, " is valid from ", 15);
@@ -4289,7 +4319,7 @@ WXP__PRIVATE wxp_err wxp__v3_prepare(wxp_client *c, const char *method, const ch
                                      const char *content_type, size_t resp_off, const wxp_http_request **req,
                                      wxp_http_response **resp, wxp_result *res)
 {
-    static const char *const methods[] = { "GET", "POST", "PUT", "PATCH", "DELETE" };
+    static const char *const methods[] = { wxp__GET, wxp__POST, wxp__PUT, wxp__PATCH, wxp__DELETE };
     wxp_config *cfg;
     wxp_http_header *h;
     const wxp_pubkey *wp_key;
@@ -4927,7 +4957,7 @@ WXP__PRIVATE wxp_err wxp__validate(const wxp__model *m, const void *obj, const w
         case WXP__T_INT: {
             long long v = *WXP__CAT(obj, f->off, const long long *);
             if (!f->req && v == 0) break;
-            if (v < f->lo || v > f->hi) return wxp__fail(res, WXP_E_ARG, path, "value out of range");
+            if (v < (long long)f->lo || v > (f->hi == WXP__HI_FEN ? WXP__FEN_MAX : (long long)f->hi)) return wxp__fail(res, WXP_E_ARG, path, "value out of range");
             break;
         }
         case WXP__T_OBJ:
@@ -5228,9 +5258,9 @@ WXP_API wxp_err wxp_refund_window(wxp_client *c, wxp_str paid_at, wxp_result *re
     /* The same wall-clock time a year later, in the pay time's own zone. */
     closes = paid + (wxp__days(f[0] + 1, f[1], f[2]) - wxp__days(f[0], f[1], f[2])) * 86400;
     if (wxp__now(c) < closes) return WXP_OK;
-    if (res) {
-        (void)wxp__fail(res, WXP_E_ARG, "paid_at", "paid more than a year ago: WeChat Pay refuses the refund (the "
-                                                   "window closed at ");
+    (void)wxp__fail(res, WXP_E_ARG, "paid_at", "paid more than a year ago: WeChat Pay refuses the refund (the "
+                                               "window closed at ");
+    if (WXP__MESSAGES && res) {
         wxp__append(res->message, sizeof res->message, when, wxp__utc(when, closes));
         wxp__append(res->message, sizeof res->message, ")", 1);
     }
