@@ -4495,7 +4495,7 @@ WXP__PRIVATE wxp_err wxp__transport(wxp_client *c, wxp_result *res)
                  (rc == WXP_TRANSPORT_NO_CONNECTION && !resp->wxp__priv.status && !resp->wxp__priv.len);
         if (!unsent || resp->wxp__priv.status || resp->wxp__priv.len || !other) break;
         /* Nothing left, nothing heard: the same request, once, to the other host. */
-        if (res) {
+        if (WXP__MESSAGES && res) {
             wxp__copy(res->message, sizeof res->message, req->host, strlen(req->host));
             wxp__append(res->message, sizeof res->message, ": ", 2);
             wxp__append(res->message, sizeof res->message, errbuf, strlen(errbuf));
@@ -4513,15 +4513,15 @@ WXP__PRIVATE wxp_err wxp__transport(wxp_client *c, wxp_result *res)
     wxp__res_heard(res, resp);
     if (res && unsent) res->sent = 0;
     e = rc == WXP_TRANSPORT_TIMEOUT ? WXP_E_TIMEOUT : rc == WXP_TRANSPORT_TLS ? WXP_E_TLS : WXP_E_TRANSPORT;
-    if (failed_over && res) { /* both hosts: the first's reason, then this one's */
-        wxp__copy(res->field, sizeof res->field, "transport", 9);
+    if (!failed_over) return wxp__fail(res, e, "transport", errbuf[0] ? errbuf : "the transport failed");
+    (void)wxp__fail(res, e, "transport", NULL);
+    if (WXP__MESSAGES && res) { /* both hosts: the first's reason, then this one's */
         wxp__append(res->message, sizeof res->message, "; ", 2);
         wxp__append(res->message, sizeof res->message, req->host, strlen(req->host));
         wxp__append(res->message, sizeof res->message, ": ", 2);
         wxp__append(res->message, sizeof res->message, errbuf, strlen(errbuf));
-        return e;
     }
-    return wxp__fail(res, e, "transport", errbuf[0] ? errbuf : "the transport failed");
+    return e;
 }
 
 /* The log's view of an exchange: opened as the request goes to the
