@@ -199,7 +199,11 @@
        requests until it fails in turn (no connection again: back to the
        first). A request that may have left (an answer cut off, a timeout) is
        never sent to the other host: that is config.retry's, with the same
-       request number. log events name the host used.
+       request number. log events name the host used. Each host gets the
+       whole timeout_ms: a call that fails over waits up to the first host's
+       connect time longer. A transport that dials one fixed address for any
+       host (wxp_sock_config.connect_to) makes both hosts the same: give it
+       none, or a way to resolve both names.
 
    ERRORS
        Every function that can fail returns wxp_err (WXP_OK is 0); wxp_strerror()
@@ -1100,9 +1104,14 @@ typedef struct wxp__field {
     unsigned char      lo, type, req, cs;
 } wxp__field;
 struct wxp__model { const wxp__field *f; uint16_t n, elem; /* elem: sizeof the struct */ };
-/* The upper bounds past 16 bits: 65536 (promotion_detail) is stored as 0,
-   an INT's fen cap 10^11 as 0xFFFF (wxp__hi reads them back). */
-#define WXP__HI(v) ((unsigned)((v) == 65536 ? 0 : (v) > 0xFFFF ? 0xFFFF : (v)))
+/* The upper bounds past 16 bits, each a code of its own (wxp__hi reads them
+   back): 65536 (promotion_detail) is 0, 10^6 0xFFFD, 10^8 0xFFFE, the fen cap
+   10^11 0xFFFF. Any other bound past 0xFFFC, and any lo past 255, is refused
+   at compile time (WXP__KEY). */
+#define WXP__HI(v) ((unsigned)((v) == 65536 ? 0 : (v) == WXP__FEN_MAX ? 0xFFFF : (v) == 100000000 ? 0xFFFE : \
+                               (v) == 1000000 ? 0xFFFD : (v)))
+#define WXP__BOUNDS_OK(lo, hi) ((lo) >= 0 && (lo) <= 255 && ((hi) <= 0xFFFC || (hi) == 65536 || \
+                                (hi) == 1000000 || (hi) == 100000000 || (hi) == WXP__FEN_MAX))
 /* Where an array's _count lies: right after its pointer (checked per row). */
 #define WXP__COUNT_OFF(f) ((size_t)(f)->off + sizeof(void *))
 
@@ -1116,7 +1125,8 @@ struct wxp__model { const wxp__field *f; uint16_t n, elem; /* elem: sizeof the s
 #define WXP__ROW_OBJ(S, name, req, lo, hi, T)  { S##__k_##name, &T##__model, WXP__HI(hi), offsetof(S, name), lo, WXP__T_OBJ, req, 0 },
 #define WXP__ROW_ARR(S, name, req, lo, hi, T)  { S##__k_##name, &T##__model, WXP__HI(hi), offsetof(S, name), lo, WXP__T_ARR, req, 0 },
 #define WXP__ROW(S, TYPE, name, req, lo, hi, x) WXP__ROW_##TYPE(S, name, req, lo, hi, x)
-#define WXP__KEY(S, TYPE, name, req, lo, hi, x) static const char S##__k_##name[] = #name; WXP__KEY_##TYPE(S, name)
+#define WXP__KEY(S, TYPE, name, req, lo, hi, x) static const char S##__k_##name[] = #name; \
+    typedef char S##__bounds_of_##name[WXP__BOUNDS_OK(lo, hi) ? 1 : -1]; WXP__KEY_##TYPE(S, name)
 #define WXP__KEY_STR(S, name)
 #define WXP__KEY_INT(S, name)
 #define WXP__KEY_BOOL(S, name)
@@ -4987,7 +4997,13 @@ WXP__PRIVATE int wxp__obj_set(const wxp__model *m, const void *obj)
 /* A row's upper bound (WXP__HI). */
 WXP__PRIVATE long long wxp__hi(const wxp__field *f)
 {
-    return f->hi == 0 ? 65536 : f->hi == 0xFFFF ? WXP__FEN_MAX : (long long)f->hi;
+    switch (f->hi) {
+    case 0: return 65536;
+    case 0xFFFD: return 1000000;
+    case 0xFFFE: return 100000000;
+    case 0xFFFF: return WXP__FEN_MAX;
+    default: return (long long)f->hi;
+    }
 }
 
 /* Every rule of the table, before anything is signed or sent. */
@@ -5988,22 +6004,24 @@ WXP__PRIVATE void wxp__bill_chunk(void *user, const void *data, size_t len)
     s->sink(s->user, data, len);
 }
 
+#define WXP__BILL_HOST_MAX 128 /* the download URL's host, with its NUL */
 WXP__PRIVATE wxp_err wxp__bill_download(wxp_client *c, const wxp_bill *bill,
                                         void (*sink)(void *user, const void *data, size_t len), void *user,
-                                        wxp_result *res);
+                                        char *host, wxp_result *res);
 
 WXP_API wxp_err wxp_bill_download(wxp_client *c, const wxp_bill *bill,
                                   void (*sink)(void *user, const void *data, size_t len), void *user,
                                   wxp_result *res)
 {
-    return wxp__logged(c, wxp__bill_download(c, bill, sink, user, res), res);
+    char host[WXP__BILL_HOST_MAX]; /* req.host points here until the log event has named it */
+    return wxp__logged(c, wxp__bill_download(c, bill, sink, user, host, res), res);
 }
 
 WXP__PRIVATE wxp_err wxp__bill_download(wxp_client *c, const wxp_bill *bill,
                                         void (*sink)(void *user, const void *data, size_t len), void *user,
-                                        wxp_result *res)
+                                        char *host, wxp_result *res)
 {
-    char host[128], want[129], got[65];
+    char want[129], got[65];
     const char *url, *slash;
     wxp__bill_stream st;
     unsigned char d[32];
@@ -6022,13 +6040,13 @@ WXP__PRIVATE wxp_err wxp__bill_download(wxp_client *c, const wxp_bill *bill,
        call reuses, so the path goes into the client's path buffer first. */
     url = bill->download_url.ptr;
     if (bill->download_url.len < 9 || memcmp(url, "https://", 8) != 0 ||
-        bill->download_url.len >= 8 + sizeof host + sizeof c->wxp__priv.path)
+        bill->download_url.len >= 8 + WXP__BILL_HOST_MAX + sizeof c->wxp__priv.path)
         return wxp__fail(res, WXP_E_ARG, "download_url", "an https URL");
     slash = (const char *)memchr(url + 8, '/', bill->download_url.len - 8);
-    if (!slash || (size_t)(slash - url - 8) >= sizeof host ||
+    if (!slash || (size_t)(slash - url - 8) >= WXP__BILL_HOST_MAX ||
         (size_t)(url + bill->download_url.len - slash) >= sizeof c->wxp__priv.path)
         return wxp__fail(res, WXP_E_ARG, "download_url", "an https URL with a path");
-    wxp__copy(host, sizeof host, url + 8, (size_t)(slash - url - 8));
+    wxp__copy(host, WXP__BILL_HOST_MAX, url + 8, (size_t)(slash - url - 8));
     wxp__copy(c->wxp__priv.path, sizeof c->wxp__priv.path, slash, (size_t)(url + bill->download_url.len - slash));
     e = wxp__v3_prepare(c, "GET", c->wxp__priv.path, wxp_cstr(""), NULL, 0, NULL, NULL, res);
     if (e) return e;

@@ -36,12 +36,15 @@ t() {
 has() { if grep -q -- "$3" "$T/$2"; then ok "$1"; else bad "$1 ($2 lacks: $3)"; fi; }
 
 # start [ARGS...]: wxpay serve on a free port, its journal d/journal; sets PORT (0: it failed).
+# The last run's files go first: the new server's shell may open them after the
+# first look, and an old "PORT" line would name a dead server.
 start() {
+    rm -f "$T/serve.out" "$T/serve.err"
     "$W" serve --state "$D/journal" --port 0 "$@" >"$T/serve.out" 2>"$T/serve.err" &
     PID=$!
     PORT=0
     for _ in $(seq 100); do
-        PORT=$(sed -n 's/^PORT //p' "$T/serve.out")
+        PORT=$(sed -n 's/^PORT //p' "$T/serve.out" 2>/dev/null)
         [ -n "$PORT" ] && return
         kill -0 "$PID" 2>/dev/null || break
         sleep 0.1

@@ -802,6 +802,98 @@ static int hosts_transport(void *user, const wxp_http_request *req, wxp_http_res
 
 static void log_host(void *user, const wxp_log_event *ev) { snprintf((char *)user, 32, "%s", ev->host); }
 
+/* A transport that heard something and still says NO_CONNECTION (an answer
+   came, then the connection failed): the request may have been processed,
+   so it never goes to the other host and result.sent stays 1. */
+static int heard_then_noconn(void *user, const wxp_http_request *req, wxp_http_response *res, char *eb, size_t en)
+{
+    hosts *h = (hosts *)user;
+    if (h->calls < 8) snprintf(h->seen[h->calls], sizeof h->seen[0], "%s", req->host);
+    h->calls++;
+    if (h->kind) wxp_http_response_status(res, 502);
+    else (void)wxp_http_response_write(res, "<", 1);
+    snprintf(eb, en, "connection lost");
+    return WXP_TRANSPORT_NO_CONNECTION;
+}
+
+static void failover_never_after_something_heard(void **state)
+{
+    int k;
+    (void)state;
+    for (k = 0; k < 2; k++) {
+        wxp_config cfg = env();
+        hosts h;
+        wxp_result r;
+        memset(&h, 0, sizeof h);
+        h.kind = k;
+        cfg.transport.fn = heard_then_noconn;
+        cfg.transport.user = &h;
+        client_up(&cfg);
+        assert_int_not_equal(wxp_v3_request(&client, "POST", "/v3/refund/domestic/refunds", wxp_cstr("{}"), &r), WXP_OK);
+        assert_int_equal(h.calls, 1);
+        assert_true(r.sent);
+        /* ...and the next request still goes to the primary. */
+        assert_int_not_equal(wxp_v3_request(&client, "GET", TRADE_PATH, wxp_cstr(""), &r), WXP_OK);
+        assert_int_equal(h.calls, 2);
+        assert_string_equal(h.seen[1], WXP_DEFAULT_HOST);
+    }
+}
+
+/* config.retry over the failover: the first attempt may have left (a
+   timeout on the primary); the second finds both hosts refusing. The call
+   still says sent 1, and no attempt went to the backup but the refused one. */
+static int timeout_then_down(void *user, const wxp_http_request *req, wxp_http_response *res, char *eb, size_t en)
+{
+    hosts *h = (hosts *)user;
+    (void)res;
+    if (h->calls < 8) snprintf(h->seen[h->calls], sizeof h->seen[0], "%s", req->host);
+    snprintf(eb, en, "%s", h->calls ? "refused" : "timed out");
+    return h->calls++ ? WXP_TRANSPORT_NO_CONNECTION : WXP_TRANSPORT_TIMEOUT;
+}
+
+static void retry_over_failover_keeps_sent(void **state)
+{
+    wxp_config cfg = env_retrying(2);
+    hosts h;
+    wxp_result r;
+    wxp_refund_req q = refund_req("R-retry-failover", 100);
+    wxp_refund out = refund_out(0);
+    (void)state;
+    memset(&h, 0, sizeof h);
+    cfg.transport.fn = timeout_then_down;
+    cfg.transport.user = &h;
+    client_up(&cfg);
+    assert_int_equal(wxp_refund_create(&client, &q, &out, &r), WXP_E_TRANSPORT);
+    assert_int_equal(h.calls, 3);
+    assert_string_equal(h.seen[0], WXP_DEFAULT_HOST);
+    assert_string_equal(h.seen[1], WXP_DEFAULT_HOST);
+    assert_string_equal(h.seen[2], WXP_BACKUP_HOST);
+    assert_true(r.sent);
+}
+
+/* The bounds past 16 bits survive the packed rows: a refund's
+   goods_detail[].refund_quantity is at most 10^6. */
+static void packed_bounds_past_16_bits(void **state)
+{
+    wxp_config cfg = env();
+    wxp_result r;
+    wxp_refund_req q = refund_req("R-bounds", 100);
+    wxp_refund out = refund_out(0);
+    wxp_refund_goods_req g;
+    (void)state;
+    memset(&g, 0, sizeof g);
+    g.merchant_goods_id = "G1";
+    g.unit_price = 100;
+    g.refund_amount = 100;
+    g.refund_quantity = 1000001;
+    q.goods_detail = &g;
+    q.goods_detail_count = 1;
+    client_up(&cfg);
+    ASSERT_ERR(wxp_refund_create(&client, &q, &out, &r), WXP_E_ARG, r);
+    assert_string_equal(r.field, "goods_detail.0.refund_quantity");
+    assert_false(r.sent);
+}
+
 /* WeChat Pay's backup domain by default: a request no connection could carry
    (refused, or a refused TLS handshake) goes once, at once, to the other host,
    which keeps the following requests until it fails in turn; one that may
@@ -2217,6 +2309,9 @@ int test_group_client(void)
         cmocka_unit_test(transport_failure_reports_errbuf_text),
         cmocka_unit_test(transport_failure_kinds),
         cmocka_unit_test(failover_to_the_backup_host),
+        cmocka_unit_test(packed_bounds_past_16_bits),
+        cmocka_unit_test(retry_over_failover_keeps_sent),
+        cmocka_unit_test(failover_never_after_something_heard),
         cmocka_unit_test(answer_filling_io_buf_is_nospace),
         cmocka_unit_test(oversized_body_reports_full_size),
         cmocka_unit_test(transport_without_status_is_transport_error),

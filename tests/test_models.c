@@ -606,6 +606,8 @@ static void v2_refund_is_retried_with_the_same_request(void **state)
 
 static wxp_fake media_fake;
 
+static char bill_log_host[256];
+static void log_host_of(void *u, const wxp_log_event *ev) { snprintf((char *)u, 256, "%s", ev->host ? ev->host : "(null)"); }
 static void media_client(wxp_client *c)
 {
     static unsigned char io[WXP_IO_BUFSIZE_DEFAULT];
@@ -751,9 +753,12 @@ static void bill_download_checks_the_hash(void **state)
     assert_string_equal(wxp_fake_last(&media_fake)->path, "/v3/bill/tradebill?bill_date=2026-11-22&bill_type=ALL");
     /* The file: unsigned, as WeChat Pay sends it; streamed in pieces to the sink. */
     assert_int_equal(wxp_fake_push_raw(&media_fake, 200, NULL, 0, wxp_cstr(csv), WXP_FAKE_UNSIGNED), WXP_OK);
+    c.wxp__priv.cfg.log.fn = log_host_of; c.wxp__priv.cfg.log.user = bill_log_host;
     memset(&sink, 0, sizeof sink);
     assert_int_equal(wxp_bill_download(&c, &bill, bill_collect, &sink, &r), WXP_OK);
     assert_int_equal(sink.len, sizeof csv - 1);
+    assert_string_equal(bill_log_host, "api.mch.weixin.qq.com");   /* the log event names the bill's host */
+    c.wxp__priv.cfg.log.fn = NULL;
     assert_memory_equal(sink.got, csv, sink.len);
     rec = wxp_fake_last(&media_fake);
     assert_string_equal(rec->host, "api.mch.weixin.qq.com");
