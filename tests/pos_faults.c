@@ -23,7 +23,8 @@
        never NOT_SENT or REVERSED; nobody is charged twice or another amount;
      - a REVERSED sale leaves the customer whole;
      - NOT_SENT only when result.sent is 0 and the simulator never saw the
-       micropay (and a micropay refused by TLS on both hosts is NOT_SENT);
+       micropay (and a micropay refused on both hosts, no connection or TLS,
+       is NOT_SENT);
      - PAID carries the transaction_id of the simulator's order;
      - micropay is sent once: handed to the transport a second time only
        for the backup host, after the first was refused before a byte left;
@@ -141,7 +142,7 @@ enum {
     A_NONE, A_PROBE,
     /* the transport */
     A_DROP, A_LOST, A_TIMEOUT_BEFORE, A_TIMEOUT_AFTER, A_CUT_AFTER, A_TLS, A_SYSERR, A_HTTP500, A_BOOKED,
-    A_FLIP, A_RECALL, A_LATE, A_TWICE, A_CLOCK,
+    A_FLIP, A_RECALL, A_LATE, A_TWICE, A_CLOCK, A_NOCONN, A_NOCONN_HEARD,
     /* the real answer, delivered altered */
     A_DUP_SAME, A_DUP_DIFF_BEFORE, A_DUP_DIFF_AFTER, A_REMOVE, A_EMPTY, A_EMPTY_CDATA, A_ADD_FIRST, A_ADD_LAST,
     A_TYPE, A_TYPE_SIGNED, A_SIGN, A_TRUNC, A_BODY, A_HUGE, A_STATUS, A_SAME,
@@ -154,7 +155,7 @@ static const char *const act_name[A_COUNT] = {
     "drop (nothing processed)", "lost answer (processed)", "timeout before", "timeout after processing",
     "cut answer then error", "TLS refused", "SYSTEMERROR", "HTTP 500 (nothing processed)", "booked then SYSTEMERROR",
     "sign byte flipped", "recall=Y", "timeout, the request delivered late", "delivered twice, the 2nd answer heard",
-    "the clock jumps",
+    "the clock jumps", "no connection (nothing sent)", "no connection said after the status was heard",
     "element repeated", "element repeated before, other value", "element repeated after, other value",
     "element removed", "element emptied", "element emptied (CDATA)", "element added first", "element added last",
     "number of the wrong form", "number of the wrong form, re-signed", "sign broken", "body truncated",
@@ -163,6 +164,10 @@ static const char *const act_name[A_COUNT] = {
 };
 
 typedef struct act { int kind, param; unsigned fault; /* WXP_FAKE_* before forwarding */ } act;
+
+/* The faults in which no byte of the request left (the client may hand it to
+   the other host). */
+static int refusal(int kind) { return kind == A_TLS || kind == A_NOCONN; }
 
 /* Elements added to an answer: known names and unknown ones, empty and not. */
 static const char *const extras[][2] = {
@@ -732,6 +737,20 @@ static int front(void *user, const wxp_http_request *req, wxp_http_response *res
         rc = WXP_TRANSPORT_TLS;
         cur.refused[k]++;
         break;
+    case A_NOCONN:
+        snprintf(errbuf, errbuf_size, "front: cannot connect");
+        rc = WXP_TRANSPORT_NO_CONNECTION;
+        cur.refused[k]++;
+        break;
+    case A_NOCONN_HEARD:
+        /* Processed, its status heard, then the link failed: a transport that
+           says NO_CONNECTION now has still sent the request. */
+        wxp_http_response_init(&tmp, got, sizeof got - 1);
+        rc = forward(k, req, &tmp, errbuf, errbuf_size);
+        if (rc == 0) wxp_http_response_status(res, wxp_http_response_get_status(&tmp));
+        snprintf(errbuf, errbuf_size, "front: connection lost after the status line");
+        rc = WXP_TRANSPORT_NO_CONNECTION;
+        break;
     case A_HTTP500:
         wxp_http_response_status(res, 500);
         (void)wxp_http_response_write(res, "<html>500 Internal Server Error</html>", 38);
@@ -842,7 +861,7 @@ static const char *violation(const sale_run *x)
     if (paid && x->s.outcome != WXP_SALE_PAID && x->s.outcome != WXP_SALE_UNKNOWN)
         return "charged, and told NOT_SENT or REVERSED";
     if (cur.ord[K_MICROPAY] < 1 || cur.ord[K_MICROPAY] - cur.refused[K_MICROPAY] > 1 ||
-        (cur.ord[K_MICROPAY] == 2 && (cur.first[K_MICROPAY] != A_TLS || strcmp(cur.host[0], cur.host[1]) == 0)) ||
+        (cur.ord[K_MICROPAY] == 2 && (!refusal(cur.first[K_MICROPAY]) || strcmp(cur.host[0], cur.host[1]) == 0)) ||
         cur.ord[K_MICROPAY] > 2)
         return "micropay was not sent exactly once (a second hand-over only to the backup, after a refusal)";
     if (x->s.reverses > (x->sc.reverse_attempts ? x->sc.reverse_attempts : 5)) return "too many reverses";
@@ -872,7 +891,7 @@ static const char *violation(const sale_run *x)
     }
     /* The contract on TLS: a micropay refused so ends the sale, not sent. */
     if (cur.refused[K_MICROPAY] == cur.ord[K_MICROPAY] && x->s.outcome != WXP_SALE_NOT_SENT)
-        return "micropay refused by TLS on both hosts, and the sale is not NOT_SENT";
+        return "micropay refused on both hosts, and the sale is not NOT_SENT";
     return NULL;
 }
 
@@ -1070,7 +1089,7 @@ static void campaign(const int *acts, size_t nacts, int client, int sticky_all, 
                         if (!applies(acts[a], p)) continue;
                         /* A micropay is sent once: sticky only where nothing left
                            (TLS refused by the primary, then by the backup too). */
-                        for (sticky = 0; sticky <= (steps[s].k != K_MICROPAY || acts[a] == A_TLS); sticky++) {
+                        for (sticky = 0; sticky <= (steps[s].k != K_MICROPAY || refusal(acts[a])); sticky++) {
                             if (sticky && !sticky_all && !full && !first) continue;
                             plan.target = make_act(acts[a], p, 0);
                             plan.sticky = sticky;
@@ -1083,7 +1102,7 @@ static void campaign(const int *acts, size_t nacts, int client, int sticky_all, 
     short_statuses = 0;
 }
 
-static const int transport_acts[] = { A_DROP, A_LOST, A_TIMEOUT_BEFORE, A_TIMEOUT_AFTER, A_CUT_AFTER, A_TLS,
+static const int transport_acts[] = { A_NOCONN, A_NOCONN_HEARD, A_DROP, A_LOST, A_TIMEOUT_BEFORE, A_TIMEOUT_AFTER, A_CUT_AFTER, A_TLS,
                                       A_SYSERR, A_HTTP500, A_BOOKED, A_FLIP, A_RECALL, A_LATE, A_TWICE, A_CLOCK };
 static const int tamper_acts[] = { A_DUP_SAME, A_DUP_DIFF_BEFORE, A_DUP_DIFF_AFTER, A_REMOVE, A_EMPTY,
                                    A_ADD_FIRST, A_ADD_LAST, A_TYPE_SIGNED, A_SIGN, A_TRUNC, A_BODY, A_HUGE,
@@ -1155,7 +1174,8 @@ static act soak_choose(int k, unsigned ord)
 {
     static const int pool[] = {
         A_DROP, A_LOST, A_TIMEOUT_BEFORE, A_TIMEOUT_AFTER, A_CUT_AFTER, A_TLS, A_SYSERR, A_HTTP500, A_BOOKED,
-        A_FLIP, A_RECALL, A_RECALL, A_DROP, A_LOST, A_SYSERR, A_BOOKED, A_LATE, A_TWICE, A_CLOCK,
+        A_FLIP, A_RECALL, A_RECALL, A_DROP, A_LOST, A_SYSERR, A_BOOKED, A_LATE, A_TWICE, A_CLOCK, A_NOCONN,
+        A_NOCONN_HEARD,
         A_DUP_SAME, A_DUP_DIFF_BEFORE, A_DUP_DIFF_AFTER, A_REMOVE, A_EMPTY, A_EMPTY_CDATA, A_ADD_FIRST,
         A_ADD_LAST, A_TYPE, A_TYPE_SIGNED, A_SIGN, A_TRUNC, A_BODY, A_HUGE, A_STATUS, A_SAME,
     };
