@@ -32,6 +32,7 @@ CLI      := $(if $(wildcard cli/wxpay.c),$(BUILD)/wxpay)
 EXAMPLES := $(patsubst examples/%.c,$(BUILD)/%,$(filter-out examples/lwip_pos.c examples/notify_server.c,$(wildcard examples/*.c)))
 BENCH    := $(if $(wildcard bench/bench.c),$(BUILD)/bench)
 NOMALLOC := $(if $(wildcard tests/nomalloc.c),$(BUILD)/nomalloc)
+NOSTRINGS := $(if $(wildcard tests/no_error_strings.c),$(BUILD)/no_error_strings)
 OSSL_VEC := $(if $(wildcard tests/openssl_vectors.c),$(BUILD)/openssl_vectors)
 CURLTEST := $(if $(wildcard tests/curl_transport.c),$(BUILD)/curl_transport)
 SOCKTEST := $(if $(wildcard tests/socket_transport.c),$(BUILD)/socket_transport)
@@ -63,7 +64,8 @@ CHECKS   := $(if $(wildcard tests/compile_c.c),$(BUILD)/compile_c.o) \
 TEST_SRCS := $(filter-out tests/compile_c.c tests/compile_static.c tests/nomalloc.c tests/curl_transport.c \
                tests/openssl_vectors.c tests/fake_endpoints.c tests/pos_sale.c tests/pos_faults.c \
                tests/seed_fidelity.c,$(wildcard tests/*.c))
-TEST_SRCS := $(filter-out tests/socket_transport.c tests/payments.c tests/session.c tests/lwip_transport.c tests/redis_shared.c,$(TEST_SRCS))
+TEST_SRCS := $(filter-out tests/socket_transport.c tests/payments.c tests/session.c tests/lwip_transport.c tests/redis_shared.c \
+               tests/no_error_strings.c,$(TEST_SRCS))
 TEST_OBJS := $(patsubst tests/%.c,$(BUILD)/obj/%.o,$(TEST_SRCS))
 ASAN_OBJS := $(patsubst tests/%.c,$(BUILD)/asan/%.o,$(TEST_SRCS))
 
@@ -99,13 +101,14 @@ api-doc: $(BUILD)/API.md
 TLOG := $(BUILD)/test-log
 STEP := sh tests/step.sh $(TLOG)
 
-test: $(BUILD)/refund_socket $(BUILD)/refund_curl $(BUILD)/tests $(BUILD)/tests-asan $(EXAMPLES) $(NOMALLOC) $(CURLTEST) $(OSSL_VEC) $(FAKE_EP) $(SEED_FID) $(POS_SALE) $(POS_FAULTS) $(PAYMENTS) $(SESSION) $(LWIPTEST) $(CHECKS) $(CLI) $(BUILD)/API.md \
+test: $(BUILD)/refund_socket $(BUILD)/refund_curl $(BUILD)/tests $(BUILD)/tests-asan $(EXAMPLES) $(NOMALLOC) $(NOSTRINGS) $(CURLTEST) $(OSSL_VEC) $(FAKE_EP) $(SEED_FID) $(POS_SALE) $(POS_FAULTS) $(PAYMENTS) $(SESSION) $(LWIPTEST) $(CHECKS) $(CLI) $(BUILD)/API.md \
       $(REDIS_TEST)
 	@rm -f $(TLOG) $(TLOG).programs
 	$(STEP) ./$(BUILD)/tests
 	$(STEP) ./$(BUILD)/tests-asan
 	@for e in $(EXAMPLES); do echo "== $$e"; $(STEP) ./$$e > $(BUILD)/example.out || { cat $(BUILD)/example.out; exit 1; }; done
 	$(if $(NOMALLOC),$(STEP) ./$(NOMALLOC))
+	$(if $(NOSTRINGS),$(STEP) ./$(NOSTRINGS))
 	$(if $(CURLTEST),$(STEP) ./$(CURLTEST))
 	$(if $(SOCKTEST),$(STEP) ./$(SOCKTEST))
 	$(if $(OSSL_VEC),$(STEP) ./$(OSSL_VEC))
@@ -258,6 +261,10 @@ $(BUILD)/payments: tests/payments.c $(BUILD)/obj/impl.o $(BUILD)/obj/util.o $(HD
                    examples/test_keys.h $(SIMSERVER)
 	$(CC) $(CFLAGS) -DSIM_SERVER='"$(BUILD)/wxp_sim_server"' -o $@ tests/payments.c $(BUILD)/obj/impl.o \
 	  $(BUILD)/obj/util.o -lcmocka $(LDLIBS)
+
+# Its own implementation TU, built with WXP_NO_ERROR_STRINGS.
+$(BUILD)/no_error_strings: tests/no_error_strings.c $(HDRS) examples/test_keys.h
+	$(CC) $(CFLAGS) -o $@ tests/no_error_strings.c $(LDLIBS)
 
 # No cmocka and no sanitizer here: both allocate. The __wrap_ functions abort.
 # nomalloc.c holds its own implementation TU.
