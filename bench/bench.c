@@ -809,6 +809,17 @@ int main(int argc, char **argv)
     wxp_result res;
     wxp_err e;
 
+    if (argc > 2 && strcmp(argv[1], "--profile") == 0) { /* make bench-profile: the stubbed call only */
+        unsigned n = (unsigned)strtoul(argv[2], NULL, 10);
+        setup_keys();
+        wxp_keystore_init(&keys, slots, 1);
+        if ((e = wxp_keystore_add_pubkey(&keys, WXP_TEST_PUB_KEY_ID, wxp_cstr(WXP_TEST_WECHATPAY_PUB), &res)))
+            die("key store", e, &res);
+        c_stub = client_new(&stub, &stubv, 0);
+        for (i = 0; i < n; i++) op_call(c_stub);
+        wxp_client_wipe(c_stub);
+        return 0;
+    }
     puts("wechatpay.h bench: RSA backends, one APIv3 call, callbacks, JSON");
     puts("===================================================================");
     print_machine();
