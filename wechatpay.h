@@ -736,7 +736,9 @@ typedef struct wxp_client {
         wxp_config               cfg;
         wxp_rsa_key              key;        /* cfg.signer when cfg.private_key_pem is set */
         br_hmac_drbg_context     drbg;       /* default random source */
+#ifndef WXP_NO_SYSTEM_RANDOM
         struct { unsigned char b[256]; size_t left; } pool; /* its next bytes: the last left of b */
+#endif
         const br_block_ctr_class *aes_ctr;   /* AES and GHASH code, probed at the first decryption */
         br_ghash                 ghash;
         wxp_http_request         req;
@@ -3980,6 +3982,7 @@ WXP__PRIVATE void wxp__sleep(void *user, unsigned ms)
 /* The default random source. A generate costs 8 SHA-256 blocks of re-keying
    plus 2 per 32 bytes out, so the client generates a pool at a time; a byte
    handed out is zeroed in it (never handed out twice, nor kept). */
+#ifndef WXP_NO_SYSTEM_RANDOM
 WXP__PRIVATE int wxp__drbg(void *user, void *buf, size_t len)
 {
     wxp_client *c = (wxp_client *)user;
@@ -3999,6 +4002,7 @@ WXP__PRIVATE int wxp__drbg(void *user, void *buf, size_t len)
     }
     return 0;
 }
+#endif
 
 /* Every default of the configuration, in one place. */
 WXP__PRIVATE wxp_err wxp__config_defaults(wxp_client *c, wxp_result *res)
@@ -4116,13 +4120,13 @@ WXP__PRIVATE wxp_err wxp__nonce(const wxp_random *rnd, char out[WXP_NONCE_LEN + 
     unsigned char b[(WXP_NONCE_LEN + 8) * 6 / 8];
     size_t o = 0, i, rounds = 0;
     while (o < WXP_NONCE_LEN) {
+        unsigned w = 0, bits = 0; /* the next bits, big-endian */
         if (++rounds > 16 || rnd->fn(rnd->user, b, sizeof b) != 0)
             return wxp__fail(res, WXP_E_RANDOM, "random", "the random source failed");
-        for (i = 0; i + 3 <= sizeof b && o < WXP_NONCE_LEN; i += 3) { /* 3 bytes, 4 letters */
-            unsigned long w = (unsigned long)b[i] << 16 | (unsigned long)b[i + 1] << 8 | b[i + 2];
-            int k;
-            for (k = 18; k >= 0 && o < WXP_NONCE_LEN; k -= 6)
-                if (((w >> k) & 63) < 62) out[o++] = al[(w >> k) & 63];
+        for (i = 0; i < sizeof b && o < WXP_NONCE_LEN; i++) {
+            w = (w << 8 | b[i]) & 0x3FFFu;
+            for (bits += 8; bits >= 6 && o < WXP_NONCE_LEN; bits -= 6)
+                if ((w >> (bits - 6) & 63u) < 62) out[o++] = al[w >> (bits - 6) & 63u];
         }
     }
     out[WXP_NONCE_LEN] = 0;
