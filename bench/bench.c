@@ -34,7 +34,10 @@
    signature) for bench/node_sdk.mjs, the same calls through the published
    Node SDK in the same run of make bench, and its figures (ours.txt, or
    ours_osha.txt when built with WXP_SHA256_PARTS) for build/bench.json
-   (bench/e2e.mjs). */
+   (bench/e2e.mjs).
+
+   bench --profile N makes only N calls of the RSA-stubbed client (make
+   bench-profile counts their instructions under callgrind). */
 #define _POSIX_C_SOURCE 200809L
 #define WECHATPAY_IMPLEMENTATION
 #define WECHATPAY_OPENSSL_IMPLEMENTATION
