@@ -151,7 +151,7 @@
        clear it afterwards, or overwrite a few KiB of stack below the caller
        after each call (the README gives the peak stack of a call).
 
-   TRANSPORT CONTRACT (config.transport.fn, called once per request)
+   TRANSPORT CONTRACT (config.transport.fn, called once per request and host)
        The callback receives a wxp_http_request and a wxp_http_response sink:
        - it MUST send req->method to https://req->host + req->path (req->host may
          carry ":port"), with every header of req->headers and req->body;
@@ -187,6 +187,19 @@
          sale ends NOT_SENT). Any other nonzero value is for the rest: the
          connection closed early, an I/O error (WXP_E_TRANSPORT, sent 1).
        It MAY keep a connection open between calls. The library never sees sockets.
+
+   HOSTS AND FAILOVER
+       A request goes to config.host (api.mch.weixin.qq.com) or its backup,
+       config.backup_host (WeChat Pay's cross-city backup domain
+       api2.mch.weixin.qq.com, which serves every APIv3 and APIv2 path with the
+       same keys: the default when host is). When the transport answers
+       WXP_TRANSPORT_NO_CONNECTION or WXP_TRANSPORT_TLS with nothing heard (no
+       byte of the request left) the client hands the same request, at once
+       and once, to the other host of the pair, which then takes the following
+       requests until it fails in turn (no connection again: back to the
+       first). A request that may have left (an answer cut off, a timeout) is
+       never sent to the other host: that is config.retry's, with the same
+       request number. log events name the host used.
 
    ERRORS
        Every function that can fail returns wxp_err (WXP_OK is 0); wxp_strerror()
@@ -682,6 +695,7 @@ typedef struct wxp_rate {
    signature, Wechatpay-*), no body, no key, no decrypted plaintext. */
 typedef struct wxp_log_event {
     const char *method;        /* "POST" */
+    const char *host;          /* where it went: config.host, or its backup after a failover */
     wxp_str     path;          /* "/v3/refund/domestic/refunds", without its query (a
                                   bill's download token stays out of logs) */
     unsigned    attempt;       /* 1, then 2, 3... when config.retry repeats the call */
@@ -715,6 +729,8 @@ typedef struct wxp_config {
     int                      v2_sign_type;   /* 0 -> WXP_V2_HMAC_SHA256, or WXP_V2_MD5 */
     wxp_client_cert          client_cert;    /* apiclient_cert.pem + apiclient_key.pem */
     const char              *host;           /* 0 -> WXP_DEFAULT_HOST */
+    const char              *backup_host;    /* 0 -> WXP_BACKUP_HOST when host is the default,
+                                                else none; "" none (HOSTS AND FAILOVER) */
     unsigned                 timeout_ms;     /* 0 -> 10000 */
     unsigned                 max_skew_s;     /* 0 -> 300 */
     wxp_transport            transport;      /* required */
@@ -753,6 +769,7 @@ typedef struct wxp_client {
         unsigned                 log_t0;     /* log.now_ms when the exchange began */
         int                      log_open;   /* an exchange was handed to the transport */
         long long                certs_due;  /* wxp_keystore_refresh: the next download (0: now) */
+        int                      on_backup;  /* requests go to cfg.backup_host: it took the last */
     } wxp__priv;
 } wxp_client;
 
@@ -1075,23 +1092,40 @@ WXP_API WXP_NODISCARD wxp_err wxp_keystore_refresh(wxp_client *c, wxp_cert_sink 
 enum { WXP__T_STR = 1, WXP__T_INT, WXP__T_BOOL, WXP__T_OBJ, WXP__T_ARR };
 
 typedef struct wxp__model wxp__model;
+/* One row, packed (16 bytes on a 32-bit target, 24 on x86-64): the tables
+   are most of a firmware image's read-only data. Each key is an array of its
+   own, so a model no call of the image uses leaves its keys out too. */
 typedef struct wxp__field {
     const char        *key;
-    unsigned char      type, req, cs;
-    long long          lo, hi;          /* STR: length; INT: value; ARR: count */
-    size_t             off, count_off;  /* member; ARR: its _count (then _cap) */
-    size_t             elem;            /* OBJ/ARR: sizeof the element */
-    const wxp__model  *sub;
+    const wxp__model  *sub;          /* OBJ/ARR: the element's model */
+    uint16_t           hi;           /* STR: length; INT: value; ARR: count (WXP__HI) */
+    uint16_t           off;          /* the member; ARR: its _count (then _cap) follows it */
+    unsigned char      lo, type, req, cs;
 } wxp__field;
-struct wxp__model { const wxp__field *f; size_t n; };
+struct wxp__model { const wxp__field *f; uint16_t n, elem; /* elem: sizeof the struct */ };
+/* The upper bounds past 16 bits: 65536 (promotion_detail) is stored as 0,
+   an INT's fen cap 10^11 as 0xFFFF (wxp__hi reads them back). */
+#define WXP__HI(v) ((unsigned)((v) == 65536 ? 0 : (v) > 0xFFFF ? 0xFFFF : (v)))
+/* Where an array's _count lies: right after its pointer (checked per row). */
+#define WXP__COUNT_OFF(f) ((size_t)(f)->off + sizeof(void *))
 
-/* One table row per X-macro row; the same lists made the structs. */
-#define WXP__ROW_STR(S, name, req, lo, hi, cs) { #name, WXP__T_STR, req, cs, lo, hi, offsetof(S, name), 0, 0, NULL },
-#define WXP__ROW_INT(S, name, req, lo, hi, x)  { #name, WXP__T_INT, req, 0, lo, hi, offsetof(S, name), 0, 0, NULL },
-#define WXP__ROW_BOOL(S, name, req, lo, hi, x) { #name, WXP__T_BOOL, req, 0, lo, hi, offsetof(S, name), 0, 0, NULL },
-#define WXP__ROW_OBJ(S, name, req, lo, hi, T)  { #name, WXP__T_OBJ, req, 0, lo, hi, offsetof(S, name), 0, sizeof(T), &T##__model },
-#define WXP__ROW_ARR(S, name, req, lo, hi, T)  { #name, WXP__T_ARR, req, 0, lo, hi, offsetof(S, name), offsetof(S, name##_count), sizeof(T), &T##__model },
+/* One table row per X-macro row; the same lists made the structs. Each row
+   also declares its key, and refuses at compile time a model whose members
+   lie past what uint16_t offsets reach or an array whose _count does not
+   follow its pointer. */
+#define WXP__ROW_STR(S, name, req, lo, hi, cs) { S##__k_##name, NULL, WXP__HI(hi), offsetof(S, name), lo, WXP__T_STR, req, cs },
+#define WXP__ROW_INT(S, name, req, lo, hi, x)  { S##__k_##name, NULL, WXP__HI(hi), offsetof(S, name), lo, WXP__T_INT, req, 0 },
+#define WXP__ROW_BOOL(S, name, req, lo, hi, x) { S##__k_##name, NULL, WXP__HI(hi), offsetof(S, name), lo, WXP__T_BOOL, req, 0 },
+#define WXP__ROW_OBJ(S, name, req, lo, hi, T)  { S##__k_##name, &T##__model, WXP__HI(hi), offsetof(S, name), lo, WXP__T_OBJ, req, 0 },
+#define WXP__ROW_ARR(S, name, req, lo, hi, T)  { S##__k_##name, &T##__model, WXP__HI(hi), offsetof(S, name), lo, WXP__T_ARR, req, 0 },
 #define WXP__ROW(S, TYPE, name, req, lo, hi, x) WXP__ROW_##TYPE(S, name, req, lo, hi, x)
+#define WXP__KEY(S, TYPE, name, req, lo, hi, x) static const char S##__k_##name[] = #name; WXP__KEY_##TYPE(S, name)
+#define WXP__KEY_STR(S, name)
+#define WXP__KEY_INT(S, name)
+#define WXP__KEY_BOOL(S, name)
+#define WXP__KEY_OBJ(S, name)
+#define WXP__KEY_ARR(S, name) \
+    typedef char S##__count_of_##name[offsetof(S, name##_count) == offsetof(S, name) + sizeof(void *) ? 1 : -1];
 
 /* Rules of a model that one table row cannot say (wxp__no_rules: none). */
 typedef wxp_err (*wxp__rules_fn)(const void *req, wxp_result *res);
@@ -1112,18 +1146,25 @@ typedef struct wxp__endpoint {
     wxp__rules_fn     rules;
     unsigned          flags;
 } wxp__endpoint;
-static const wxp__model wxp__none__model = { NULL, 0 };
+static const wxp__model wxp__none__model = { NULL, 0, 0 };
+/* The methods as arrays of their own: a literal "POST" would share a
+   section with another function's strings and keep them all linked. */
+static const char wxp__GET[] = "GET", wxp__POST[] = "POST", wxp__PUT[] = "PUT", wxp__PATCH[] = "PATCH",
+                  wxp__DELETE[] = "DELETE";
 WXP__PRIVATE wxp_err wxp__call(wxp_client *c, const wxp__endpoint *ep, const void *req, void *out, wxp_result *res);
 #ifndef WXP_NO_V2
 WXP__PRIVATE wxp_err wxp__v2_typed(wxp_client *c, const wxp__endpoint *ep, const void *req, void *out, wxp_result *res);
 #endif
 #endif /* WXP__PREAMBLE_DONE */
 #define WXP__M_DEF(T, LIST, KIND) \
+    typedef char T##__fits_uint16[sizeof(T) < 65536 ? 1 : -1]; \
+    LIST(WXP__KEY, T) \
     static const wxp__field T##__fields[] = { LIST(WXP__ROW, T) }; \
-    static const wxp__model T##__model = { T##__fields, sizeof T##__fields / sizeof T##__fields[0] };
+    static const wxp__model T##__model = { T##__fields, sizeof T##__fields / sizeof T##__fields[0], sizeof(T) };
 #define WXP__E_DEF(name, method, path, Req, Out, rules, flags) \
     WXP__PRIVATE wxp_err rules(const void *req, wxp_result *res); \
-    static const wxp__endpoint name##__ep = { #method, path, &Req##__model, &Out##__model, rules, flags };
+    static const char name##__path[] = path; \
+    static const wxp__endpoint name##__ep = { wxp__##method, name##__path, &Req##__model, &Out##__model, rules, flags };
 #define WXP__C_DEF(run, name, method, path, Req, Out, rules, flags) \
     WXP__E_DEF(name, method, path, Req, Out, rules, flags) \
     WXP_API wxp_err name(wxp_client *c, const Req *req, Out *out, wxp_result *res) \
@@ -2132,11 +2173,16 @@ WXP_API const char *wxp_strerror(wxp_err e)
     (void)e;
     return "";
 #else
-#define WXP__STR(name, msg) "WXP_" #name ": " msg,
-    static const char *const names[] = { WXP_ERRORS(WXP__STR) };
+    /* One array rather than a table of literals: an image that never calls
+       wxp_strerror links none of its text (3 KB; literals share a section). */
+#define WXP__STR(name, msg) "WXP_" #name ": " msg "\0"
+    static const char text[] = WXP_ERRORS(WXP__STR);
 #undef WXP__STR
+    const char *s = text;
+    unsigned i;
     if ((unsigned)e >= (unsigned)WXP_ERR_COUNT) return "unknown wxp_err";
-    return names[e];
+    for (i = 0; i < (unsigned)e; i++) s += strlen(s) + 1;
+    return s;
 #endif
 }
 
@@ -2187,6 +2233,9 @@ WXP__PRIVATE wxp_err wxp__fail(wxp_result *res, wxp_err e, const char *field, co
 }
 #ifdef WXP_NO_ERROR_STRINGS /* result.message stays empty: the messages are not linked */
 #define wxp__fail(res, e, field, msg) (wxp__fail)((res), (e), (field), NULL)
+#define WXP__MESSAGES 0 /* nor the code that composes the longer ones */
+#else
+#define WXP__MESSAGES 1
 #endif
 
 /* WeChat Pay's probe (a signature starting WECHATPAY/SIGNTEST/): it must
@@ -3076,7 +3125,7 @@ WXP__PRIVATE wxp_err wxp__pem_error(wxp_result *res, wxp_err e, const char *what
     if (e == WXP_E_NOTFOUND) {
         const char *found = r->name[0] ? r->name : "no PEM object at all";
         (void)wxp__fail(res, WXP_E_KEY, what, "no PEM object of the expected kind; found ");
-        if (res) wxp__append(res->message, sizeof res->message, found, strlen(found));
+        if (WXP__MESSAGES && res) wxp__append(res->message, sizeof res->message, found, strlen(found));
         return WXP_E_KEY;
     }
     return wxp__fail(res, WXP_E_KEY, what, "malformed PEM");
@@ -3405,12 +3454,14 @@ WXP__PRIVATE wxp_err wxp__layout(size_t got, size_t want, const char *what, wxp_
     char msg[160], num[24];
     if (got == want) return WXP_OK;
     msg[0] = 0;
-    wxp__append(msg, sizeof msg, what, strlen(what));
-    wxp__append(msg, sizeof msg, " is ", 4);
-    wxp__append(msg, sizeof msg, num, wxp__itoa(num, (long long)got));
-    wxp__append(msg, sizeof msg, " bytes in the caller, ", 22);
-    wxp__append(msg, sizeof msg, num, wxp__itoa(num, (long long)want));
-    wxp__append(msg, sizeof msg, " in the library: build both with the same WXP_MAX_RSA_BITS and WXP_PATH_MAX", 75);
+    if (WXP__MESSAGES) {
+        wxp__append(msg, sizeof msg, what, strlen(what));
+        wxp__append(msg, sizeof msg, " is ", 4);
+        wxp__append(msg, sizeof msg, num, wxp__itoa(num, (long long)got));
+        wxp__append(msg, sizeof msg, " bytes in the caller, ", 22);
+        wxp__append(msg, sizeof msg, num, wxp__itoa(num, (long long)want));
+        wxp__append(msg, sizeof msg, " in the library: build both with the same WXP_MAX_RSA_BITS and WXP_PATH_MAX", 75);
+    }
     return wxp__fail(res, WXP_E_ARG, "WXP_MAX_RSA_BITS", msg);
 }
 
@@ -4009,6 +4060,7 @@ WXP__PRIVATE wxp_err wxp__config_defaults(wxp_client *c, wxp_result *res)
 {
     wxp_config *cfg = &c->wxp__priv.cfg;
     cfg->host = WXP__DEF(cfg->host, WXP_DEFAULT_HOST);
+    if (!cfg->backup_host) cfg->backup_host = strcmp(cfg->host, WXP_DEFAULT_HOST) == 0 ? WXP_BACKUP_HOST : "";
     cfg->timeout_ms = WXP__DEF(cfg->timeout_ms, 10000u);
     cfg->max_skew_s = WXP__DEF(cfg->max_skew_s, 300u);
     cfg->verifier = WXP__DEF(cfg->verifier, wxp_bearssl_verifier());
@@ -4240,18 +4292,20 @@ WXP__PRIVATE wxp_err wxp__v3_check(const wxp_client *c, wxp_str ts, wxp_str nonc
     if (skew > (long long)cfg->max_skew_s) {
         char msg[128], num[24];
         msg[0] = 0;
-        wxp__append(msg, sizeof msg, "Wechatpay-Timestamp is ", 23);
-        wxp__append(msg, sizeof msg, num, wxp__itoa(num, skew));
-        wxp__append(msg, sizeof msg, " s from the local clock (allowed ", 33);
-        wxp__append(msg, sizeof msg, num, wxp__itoa(num, (long long)cfg->max_skew_s));
-        wxp__append(msg, sizeof msg, " s): check the system time", 26);
+        if (WXP__MESSAGES) {
+            wxp__append(msg, sizeof msg, "Wechatpay-Timestamp is ", 23);
+            wxp__append(msg, sizeof msg, num, wxp__itoa(num, skew));
+            wxp__append(msg, sizeof msg, " s from the local clock (allowed ", 33);
+            wxp__append(msg, sizeof msg, num, wxp__itoa(num, (long long)cfg->max_skew_s));
+            wxp__append(msg, sizeof msg, " s): check the system time", 26);
+        }
         return wxp__fail(res, WXP_E_CLOCK, "Wechatpay-Timestamp", msg);
     }
     key = wxp_keystore_find(cfg->keys, serial);
     if (!key) {
         size_t i;
-        if (res) {
-            wxp__copy(res->field, sizeof res->field, "Wechatpay-Serial", 16);
+        (void)wxp__fail(res, WXP_E_SERIAL, "Wechatpay-Serial", NULL);
+        if (WXP__MESSAGES && res) {
             wxp__copy(res->message, sizeof res->message, "signed by ", 10);
             wxp__append(res->message, sizeof res->message, serial.ptr, serial.len);
             wxp__append(res->message, sizeof res->message, "; the key store holds:", 22);
@@ -4267,9 +4321,9 @@ WXP__PRIVATE wxp_err wxp__v3_check(const wxp_client *c, wxp_str ts, wxp_str nonc
     }
     /* A certificate out of its dates signs nothing, as it encrypts nothing. */
     if (key->kind == WXP_KEY_CERT && (now < key->not_before || now > key->not_after)) {
-        if (res) {
+        (void)wxp__fail(res, WXP_E_EXPIRED, "Wechatpay-Serial", NULL);
+        if (WXP__MESSAGES && res) {
             char when[24];
-            wxp__copy(res->field, sizeof res->field, "Wechatpay-Serial", 16);
             wxp__copy(res->message, sizeof res->message, "platform certificate ", 21);
             wxp__append(res->message, sizeof res->message, key->serial, strlen(key->serial));
             wxp__append(res->message, sizeof res->message, " is valid from ", 15);
@@ -4299,7 +4353,7 @@ WXP__PRIVATE wxp_http_request *wxp__req_init(wxp_client *c, const char *method, 
     wxp_http_request *q = &c->wxp__priv.req;
     memset(q, 0, sizeof *q);
     q->method = method;
-    q->host = cfg->host;
+    q->host = c->wxp__priv.on_backup && *cfg->backup_host ? cfg->backup_host : cfg->host;
     q->path = wxp_cstr(path);
     q->headers = c->wxp__priv.hdr;
     q->header_count = nh;
@@ -4316,7 +4370,7 @@ WXP__PRIVATE wxp_err wxp__v3_prepare(wxp_client *c, const char *method, const ch
                                      const char *content_type, size_t resp_off, const wxp_http_request **req,
                                      wxp_http_response **resp, wxp_result *res)
 {
-    static const char *const methods[] = { "GET", "POST", "PUT", "PATCH", "DELETE" };
+    static const char *const methods[] = { wxp__GET, wxp__POST, wxp__PUT, wxp__PATCH, wxp__DELETE };
     wxp_config *cfg;
     wxp_http_header *h;
     const wxp_pubkey *wp_key;
@@ -4440,27 +4494,61 @@ WXP_API wxp_err wxp_v3_finish(wxp_client *c, wxp_result *res)
     return WXP_E_HTTP;
 }
 
-/* Calls the transport: WXP_OK, or its failure as WXP_E_TRANSPORT,
-   WXP_E_TIMEOUT or WXP_E_TLS with its reason in res->message. */
-WXP__PRIVATE wxp_err wxp__transport(const wxp_transport *t, const wxp_http_request *req, wxp_http_response *resp,
-                                    wxp_result *res)
+/* Calls the transport with the client's request: WXP_OK, or its failure as
+   WXP_E_TRANSPORT, WXP_E_TIMEOUT or WXP_E_TLS with its reason in
+   res->message. A request nothing of which left goes once to the other host
+   of config.host and config.backup_host (HOSTS AND FAILOVER); the first
+   host's reason waits in res->message meanwhile. */
+WXP__PRIVATE wxp_err wxp__transport(wxp_client *c, wxp_result *res)
 {
+    const wxp_config *cfg = &c->wxp__priv.cfg;
+    wxp_http_request *req = &c->wxp__priv.req;
+    wxp_http_response *resp = &c->wxp__priv.resp;
     char errbuf[WXP_ERRBUF_SIZE];
+    const char *other = NULL;
     wxp_err e;
-    int rc;
-    errbuf[0] = 0;
-    /* From here on the request may reach WeChat Pay, whatever goes wrong; only
-       a refused handshake is the transport's word that no byte of it left. */
-    if (res) res->sent = 1;
-    rc = t->fn(t->user, req, resp, errbuf, sizeof errbuf);
-    if (rc == WXP_TRANSPORT_OK) return WXP_OK;
-    errbuf[sizeof errbuf - 1] = 0;
+    int rc, unsent = 0, failed_over = 0;
+    if (*cfg->backup_host && strcmp(req->host, cfg->host) == 0) other = cfg->backup_host;
+    else if (*cfg->backup_host && strcmp(req->host, cfg->backup_host) == 0) other = cfg->host;
+    for (;;) {
+        errbuf[0] = 0;
+        /* From here on the request may reach WeChat Pay, whatever goes wrong;
+           only the transport's word that no byte of it left says otherwise. */
+        if (res) res->sent = 1;
+        rc = cfg->transport.fn(cfg->transport.user, req, resp, errbuf, sizeof errbuf);
+        if (rc == WXP_TRANSPORT_OK) break;
+        errbuf[sizeof errbuf - 1] = 0;
+        unsent = rc == WXP_TRANSPORT_TLS ||
+                 (rc == WXP_TRANSPORT_NO_CONNECTION && !resp->wxp__priv.status && !resp->wxp__priv.len);
+        if (!unsent || resp->wxp__priv.status || resp->wxp__priv.len || !other) break;
+        /* Nothing left, nothing heard: the same request, once, to the other host. */
+        if (WXP__MESSAGES && res) {
+            wxp__copy(res->message, sizeof res->message, req->host, strlen(req->host));
+            wxp__append(res->message, sizeof res->message, ": ", 2);
+            wxp__append(res->message, sizeof res->message, errbuf, strlen(errbuf));
+        }
+        req->host = other;
+        other = NULL;
+        failed_over = 1;
+    }
+    if (failed_over && (rc == WXP_TRANSPORT_OK || !unsent)) /* the other host took it, and what follows */
+        c->wxp__priv.on_backup = req->host == cfg->backup_host;
+    if (rc == WXP_TRANSPORT_OK) {
+        if (res && failed_over) res->message[0] = 0;   /* the first host's reason: not this call's */
+        return WXP_OK;
+    }
     wxp__res_heard(res, resp);
-    if (res && (rc == WXP_TRANSPORT_TLS || (rc == WXP_TRANSPORT_NO_CONNECTION && !resp->wxp__priv.status &&
-                                            !resp->wxp__priv.len)))
-        res->sent = 0;  /* the transport's word, and nothing of an answer came back */
+    if (res && unsent) res->sent = 0;
     e = rc == WXP_TRANSPORT_TIMEOUT ? WXP_E_TIMEOUT : rc == WXP_TRANSPORT_TLS ? WXP_E_TLS : WXP_E_TRANSPORT;
-    return wxp__fail(res, e, "transport", errbuf[0] ? errbuf : "the transport failed");
+    if (!failed_over) return wxp__fail(res, e, "transport", errbuf[0] ? errbuf : "the transport failed");
+    (void)wxp__fail(res, e, "transport", NULL);
+    if (WXP__MESSAGES && res) { /* both hosts: the first's reason, then this one's */
+        wxp__append(res->message, sizeof res->message, "; ", 2);
+        wxp__append(res->message, sizeof res->message, req->host, strlen(req->host));
+        wxp__append(res->message, sizeof res->message, ": ", 2);
+        wxp__append(res->message, sizeof res->message, errbuf, strlen(errbuf));
+    }
+    return e;
 }
 
 /* The log's view of an exchange: opened as the request goes to the
@@ -4480,6 +4568,7 @@ WXP__PRIVATE wxp_err wxp__logged(wxp_client *c, wxp_err e, const wxp_result *res
     c->wxp__priv.log_open = 0;
     memset(&ev, 0, sizeof ev);
     ev.method = c->wxp__priv.req.method;
+    ev.host = c->wxp__priv.req.host;
     ev.path = c->wxp__priv.req.path;
     {
         const char *q = ev.path.ptr ? (const char *)memchr(ev.path.ptr, '?', ev.path.len) : NULL;
@@ -4501,7 +4590,7 @@ WXP__PRIVATE wxp_err wxp__logged(wxp_client *c, wxp_err e, const wxp_result *res
 WXP__PRIVATE wxp_err wxp__v3_transport(wxp_client *c, wxp_result *res)
 {
     wxp__log_open(c);
-    return wxp__transport(&c->wxp__priv.cfg.transport, &c->wxp__priv.req, &c->wxp__priv.resp, res);
+    return wxp__transport(c, res);
 }
 
 /* The transport, then the answer checked. */
@@ -4915,11 +5004,17 @@ WXP__PRIVATE int wxp__obj_set(const wxp__model *m, const void *obj)
         case WXP__T_INT: if (*WXP__CAT(obj, f->off, const long long *)) return 1; break;
         case WXP__T_BOOL: if (*WXP__CAT(obj, f->off, const int *)) return 1; break;
         case WXP__T_OBJ: if (wxp__obj_set(f->sub, WXP__CAT(obj, f->off, const char *))) return 1; break;
-        case WXP__T_ARR: if (*WXP__CAT(obj, f->count_off, const size_t *)) return 1; break;
+        case WXP__T_ARR: if (*WXP__CAT(obj, WXP__COUNT_OFF(f), const size_t *)) return 1; break;
         default: break;
         }
     }
     return 0;
+}
+
+/* A row's upper bound (WXP__HI). */
+WXP__PRIVATE long long wxp__hi(const wxp__field *f)
+{
+    return f->hi == 0 ? 65536 : f->hi == 0xFFFF ? WXP__FEN_MAX : (long long)f->hi;
 }
 
 /* Every rule of the table, before anything is signed or sent. */
@@ -4942,7 +5037,7 @@ WXP__PRIVATE wxp_err wxp__validate(const wxp__model *m, const void *obj, const w
             }
             if (f->cs == WXP_CS_TEXT) /* characters: every byte but UTF-8 continuations */
                 for (len = 0, b = 0; b < n; b++) len += ((unsigned char)s[b] & 0xC0) != 0x80;
-            if ((long long)len < f->lo || (long long)len > f->hi)
+            if ((long long)len < f->lo || (long long)len > wxp__hi(f))
                 return wxp__fail(res, WXP_E_ARG, path, f->cs == WXP_CS_TEXT ? "more characters than the API allows"
                                  : "length out of the range the API allows");
             if (!wxp__charset_ok(f->cs, s, n))
@@ -4954,7 +5049,7 @@ WXP__PRIVATE wxp_err wxp__validate(const wxp__model *m, const void *obj, const w
         case WXP__T_INT: {
             long long v = *WXP__CAT(obj, f->off, const long long *);
             if (!f->req && v == 0) break;
-            if (v < f->lo || v > f->hi) return wxp__fail(res, WXP_E_ARG, path, "value out of range");
+            if (v < (long long)f->lo || v > wxp__hi(f)) return wxp__fail(res, WXP_E_ARG, path, "value out of range");
             break;
         }
         case WXP__T_OBJ:
@@ -4963,14 +5058,14 @@ WXP__PRIVATE wxp_err wxp__validate(const wxp__model *m, const void *obj, const w
             break;
         case WXP__T_ARR: {
             const char *arr = *WXP__CAT(obj, f->off, const char *const *);
-            size_t n = *WXP__CAT(obj, f->count_off, const size_t *);
+            size_t n = *WXP__CAT(obj, WXP__COUNT_OFF(f), const size_t *);
             if (f->req && n == 0) return wxp__fail(res, WXP_E_ARG, path, "required");
-            if ((long long)n > f->hi) return wxp__fail(res, WXP_E_ARG, path, "more elements than the API allows");
+            if ((long long)n > wxp__hi(f)) return wxp__fail(res, WXP_E_ARG, path, "more elements than the API allows");
             if (n && !arr) return wxp__fail(res, WXP_E_ARG, path, "count set but no array");
             for (k = 0; k < n; k++) {
                 char item[64];
                 wxp__path_join(item, sizeof item, path, NULL, (long long)k);
-                if ((e = wxp__validate(f->sub, arr + k * f->elem, cfg, item, res)) != WXP_OK) return e;
+                if ((e = wxp__validate(f->sub, arr + k * f->sub->elem, cfg, item, res)) != WXP_OK) return e;
             }
             break;
         }
@@ -5020,11 +5115,11 @@ WXP__PRIVATE void wxp__encode(const wxp__model *m, const void *obj, const wxp_co
             wxp__encode(f->sub, WXP__CAT(obj, f->off, const char *), cfg, NULL, w);
         } else {
             const char *arr = *WXP__CAT(obj, f->off, const char *const *);
-            size_t n = *WXP__CAT(obj, f->count_off, const size_t *);
+            size_t n = *WXP__CAT(obj, WXP__COUNT_OFF(f), const size_t *);
             if (!n) continue;
             wxp_jw_key(w, f->key);
             wxp_jw_array_begin(w);
-            for (k = 0; k < n; k++) wxp__encode(f->sub, arr + k * f->elem, cfg, NULL, w);
+            for (k = 0; k < n; k++) wxp__encode(f->sub, arr + k * f->sub->elem, cfg, NULL, w);
             wxp_jw_array_end(w);
         }
     }
@@ -5099,7 +5194,7 @@ WXP__PRIVATE wxp_err wxp__decode(const wxp__model *m, const wxp_json *doc, int t
             break;
         case WXP__T_ARR: {
             char *arr = *WXP__AT(obj, f->off, char **);
-            size_t *count = WXP__AT(obj, f->count_off, size_t *), cap = arr ? count[1] : 0, k = 0;
+            size_t *count = WXP__AT(obj, WXP__COUNT_OFF(f), size_t *), cap = arr ? count[1] : 0, k = 0;
             int el;
             *count = 0;
             if (absent) break;
@@ -5109,7 +5204,7 @@ WXP__PRIVATE wxp_err wxp__decode(const wxp__model *m, const wxp_json *doc, int t
                 wxp__path_join(item, sizeof item, path, NULL, (long long)k);
                 if (doc->tok[el].type != WXP_JSON_OBJECT) return wxp__fail(res, WXP_E_TYPE, item, "expected an object");
                 if (k >= cap) continue; /* checked, not kept */
-                e = wxp__decode(f->sub, doc, el, arr + k * f->elem, item, res);
+                e = wxp__decode(f->sub, doc, el, arr + k * f->sub->elem, item, res);
                 if (wxp__partial(e, &partial, 0, path, res)) return e;
                 *count = k + 1;
             }
@@ -5255,9 +5350,9 @@ WXP_API wxp_err wxp_refund_window(wxp_client *c, wxp_str paid_at, wxp_result *re
     /* The same wall-clock time a year later, in the pay time's own zone. */
     closes = paid + (wxp__days(f[0] + 1, f[1], f[2]) - wxp__days(f[0], f[1], f[2])) * 86400;
     if (wxp__now(c) < closes) return WXP_OK;
-    if (res) {
-        (void)wxp__fail(res, WXP_E_ARG, "paid_at", "paid more than a year ago: WeChat Pay refuses the refund (the "
-                                                   "window closed at ");
+    (void)wxp__fail(res, WXP_E_ARG, "paid_at", "paid more than a year ago: WeChat Pay refuses the refund (the "
+                                               "window closed at ");
+    if (WXP__MESSAGES && res) {
         wxp__append(res->message, sizeof res->message, when, wxp__utc(when, closes));
         wxp__append(res->message, sizeof res->message, ")", 1);
     }
@@ -6423,7 +6518,7 @@ WXP__PRIVATE wxp_err wxp__v2_exchange(wxp_client *c, const char *path, const wxp
     req->client_cert = (flags & WXP_V2_CERT) ? &cfg->client_cert : NULL;
     resp = &c->wxp__priv.resp;
     wxp__log_open(c);
-    e = wxp__transport(&cfg->transport, req, resp, res);
+    e = wxp__transport(c, res);
     if (e) return e;
     wxp__res_heard(res, resp);
     if (resp->wxp__priv.needed > resp->wxp__priv.cap) {
@@ -6664,7 +6759,7 @@ WXP__PRIVATE wxp_err wxp__v2_decode(const wxp__model *m, const wxp_kv *kv, size_
                 return wxp__fail(res, WXP_E_RANGE, name, "expected a non-negative integer");
         } else if (f->type == WXP__T_ARR) {
             char *arr = *WXP__AT(obj, f->off, char **);
-            size_t *count = WXP__AT(obj, f->count_off, size_t *), cap = arr ? count[1] : 0, k;
+            size_t *count = WXP__AT(obj, WXP__COUNT_OFF(f), size_t *), cap = arr ? count[1] : 0, k;
             *count = 0;
             for (k = 0;; k++) {
                 char sub[40], num[24];
@@ -6674,7 +6769,7 @@ WXP__PRIVATE wxp_err wxp__v2_decode(const wxp__model *m, const wxp_kv *kv, size_
                 wxp__append(sub, sizeof sub, num, wxp__itoa(num, (long long)k));
                 if (!wxp__v2_present(f->sub, kv, n, sub)) break;
                 if (k >= cap) continue; /* counted, not kept */
-                e = wxp__v2_decode(f->sub, kv, n, sub, arr + k * f->elem, res);
+                e = wxp__v2_decode(f->sub, kv, n, sub, arr + k * f->sub->elem, res);
                 if (wxp__partial(e, &partial, 0, f->key, res)) return e;
                 *count = k + 1;
             }

@@ -68,8 +68,6 @@ wxp_err lwip_pos_start(const lwip_pos_board *b, wxp_result *r)
     sc.clock = b->clock;
     sc.random = b->random;
     sc.connect_to = b->connect_to;
-    sc.failover[0] = b->host;       /* a request for host goes to the backup when */
-    sc.failover[1] = b->backup;     /* no connection can be made (nothing sent)   */
     e = wxp_sock_init(&pos_http, &sc, r);
     if (e != WXP_OK) return e;
 
@@ -83,6 +81,8 @@ wxp_err lwip_pos_start(const lwip_pos_board *b, wxp_result *r)
     cfg.client_cert.cert_pem = b->client_cert_pem;
     cfg.client_cert.key_pem = b->private_key_pem;
     cfg.host = b->host;
+    cfg.backup_host = b->backup;    /* where a request goes when no connection to host
+                                       can be made (nothing sent) */
     cfg.clock = b->clock;
     cfg.random = b->random;
     cfg.transport = wxp_sock_as_transport(&pos_http);

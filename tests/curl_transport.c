@@ -490,6 +490,44 @@ static void curl_ok_and_keepalive(void **state)
     wxp_client_wipe(&c);
 }
 
+/* The client's failover over libcurl: the primary refuses connections
+   (CURLE_COULDNT_CONNECT: nothing sent), so the refund goes to the backup at
+   once, which keeps the next call. */
+static void curl_failover_to_backup(void **state)
+{
+    static wxp_client c;
+    static char dead[32];
+    wxp_config cfg;
+    wxp_result r;
+    wxp_str body = WXP_STR(refund_json);
+    struct sockaddr_in a;
+    socklen_t alen = sizeof a;
+    int fd = socket(AF_INET, SOCK_STREAM, 0), before;
+    (void)state;
+    memset(&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
+    assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &alen), 0);
+    snprintf(dead, sizeof dead, "127.0.0.1:%u", (unsigned)ntohs(a.sin_port));
+    close(fd);                      /* bound, then closed: nobody listens there */
+    cfg = test_config(&keys, io, sizeof io);
+    cfg.private_key_pem = merchant_key;
+    cfg.host = dead;
+    cfg.backup_host = host;
+    cfg.timeout_ms = 2000;
+    cfg.transport = wxp_curl_as_transport(&http);
+    cfg.clock.fn = fixed_clock;
+    assert_int_equal(wxp_client_init(&c, &cfg, &r), WXP_OK);
+    server_mode(MODE_OK);
+    before = server_count(&srv.requests);
+    assert_int_equal(wxp_v3_request(&c, "POST", "/v3/refund/domestic/refunds", body, &r), WXP_OK);
+    assert_string_equal(head_value(server_head(), "Host"), host);
+    assert_int_equal(wxp_v3_request(&c, "GET", "/v3/refund/domestic/refunds/R1", wxp_cstr(NULL), &r), WXP_OK);
+    assert_int_equal(server_count(&srv.requests), before + 2);
+    wxp_client_wipe(&c);
+}
+
 /* A body larger than io_buf: WXP_E_NOSPACE with its real size. */
 static void curl_big_body_nospace(void **state)
 {
@@ -999,6 +1037,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(curl_ok_and_keepalive),
+        cmocka_unit_test(curl_failover_to_backup),
         cmocka_unit_test(curl_big_body_nospace),
         cmocka_unit_test(curl_cut_body_transport),
         cmocka_unit_test(curl_slow_timeout),

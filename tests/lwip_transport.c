@@ -15,7 +15,7 @@
    read, so lwIP carried all of them.
 
    What runs: the primary host refuses (nothing listens at its port on lwIP:
-   lwIP's RST), so the transport fails over to the backup, where it makes a
+   lwIP's RST), so the client fails over to the backup, where it makes a
    signed APIv3 refund (verified answer), then a whole APIv2 POS sale
    (wxp_pos_sale, PAID), then a call slower than its timeout (lwIP's poll
    bounds the wait), then a sale on a new connection that resumes the TLS
@@ -347,8 +347,8 @@ static void step_refund(void)
     e = wxp_refund_create(&pos_client, &req, &out, &r);
     CHECK(e == WXP_OK && r.status == 200, "refund: %s %d %s", wxp_errname(e), r.status, r.message);
     CHECK(out.amount.refund == 300, "refund amount %lld", out.amount.refund);
-    CHECK(pos_http.failovers == 1 && pos_http.connects == 1, "failed over to the backup once: %lu %lu",
-          pos_http.failovers, pos_http.connects);
+    /* The primary refuses every connection: the answer came from the backup. */
+    CHECK(pos_http.connects == 1, "one connection, the backup's (the client failed over): %lu", pos_http.connects);
 }
 
 /* A whole APIv2 POS sale, on the kept connection. */
@@ -377,7 +377,7 @@ static void step_timeout(void)
     int rc;
     memset(&req, 0, sizeof req);
     req.method = "GET";
-    req.host = host;
+    req.host = backup;                  /* the host that answers (the primary refuses) */
     req.path = wxp_cstr("/v3/refund/domestic/refunds/LWIP-REFUND-1");
     req.headers = &fault;
     req.header_count = 1;
@@ -465,9 +465,9 @@ int main(void)
     carried_base();
     stack_resumed = run_task(step_resumed_sale) - base_stack;
     check_carried("second sale");
-    printf("lwIP carried %lu connections (%lu resumed, %lu failover), %llu bytes out, %llu in; "
+    printf("lwIP carried %lu connections (%lu resumed), %llu bytes out, %llu in; "
            "%lu packets left the wire netif\n",
-           pos_http.connects, pos_http.resumed, pos_http.failovers, pos_http.bytes_out, pos_http.bytes_in, wire_off);
+           pos_http.connects, pos_http.resumed, pos_http.bytes_out, pos_http.bytes_in, wire_off);
     printf("peak stack of the terminal's task: %zu bytes for a refund that connects (failover, full handshake), "
            "%zu for a sale on the kept connection, %zu for a sale that resumes the TLS session\n",
            stack_connect, stack_kept, stack_resumed);

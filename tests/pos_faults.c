@@ -23,9 +23,11 @@
        never NOT_SENT or REVERSED; nobody is charged twice or another amount;
      - a REVERSED sale leaves the customer whole;
      - NOT_SENT only when result.sent is 0 and the simulator never saw the
-       micropay (and a micropay refused by TLS is NOT_SENT);
+       micropay (and a micropay refused by TLS on both hosts is NOT_SENT);
      - PAID carries the transaction_id of the simulator's order;
-     - micropay is sent once; queries and reverses stay within the schedule.
+     - micropay is sent once: handed to the transport a second time only
+       for the backup host, after the first was refused before a byte left;
+       queries and reverses stay within the schedule.
    The soak then runs POS_SOAK_SALES (default 5000) sales with random faults
    and alterations from a fixed-seed xorshift PRNG (POS_SOAK_SEED), random
    customers, amounts, sale schedules, client set-ups (MD5 or HMAC-SHA256,
@@ -254,6 +256,8 @@ static struct {
     chooser       choose;
     unsigned      ord[K_N];     /* requests of each kind so far */
     unsigned      fwd[K_N];     /* of them, handed to the simulator */
+    unsigned      refused[K_N]; /* of them, refused before a byte left (TLS) */
+    char          host[2][64];  /* where the first two micropays were handed */
     int           first[K_N];   /* the action on the first request of each kind */
     unsigned      applied;      /* actions that changed something */
     int           hit;          /* the campaign's target request was reached */
@@ -691,6 +695,7 @@ static int front(void *user, const wxp_http_request *req, wxp_http_response *res
     requests++;
     if (late.pending && !late.at_end) deliver_late();
     if (ord == 1) cur.first[k] = a.kind;
+    if (k == K_MICROPAY && ord <= 2) snprintf(cur.host[ord - 1], sizeof cur.host[0], "%s", req->host);
     now_ms += cur.slow_ms;
     switch (a.kind) {
     case A_NONE:
@@ -725,6 +730,7 @@ static int front(void *user, const wxp_http_request *req, wxp_http_response *res
         /* The contract: TLS only when no byte of the request left. */
         snprintf(errbuf, errbuf_size, "front: TLS handshake refused");
         rc = WXP_TRANSPORT_TLS;
+        cur.refused[k]++;
         break;
     case A_HTTP500:
         wxp_http_response_status(res, 500);
@@ -811,6 +817,7 @@ static void sell(sale_run *x, int client, const buyer *kd, long long fee, const 
     q.auth_code = kd->code;
     memset(cur.ord, 0, sizeof cur.ord);
     memset(cur.fwd, 0, sizeof cur.fwd);
+    memset(cur.refused, 0, sizeof cur.refused);
     memset(cur.first, 0, sizeof cur.first);
     cur.applied = 0;
     cur.hit = 0;
@@ -834,7 +841,10 @@ static const char *violation(const sale_run *x)
     if ((held != 0) != paid) return "money moved without a paid order, or a paid order holds none";
     if (paid && x->s.outcome != WXP_SALE_PAID && x->s.outcome != WXP_SALE_UNKNOWN)
         return "charged, and told NOT_SENT or REVERSED";
-    if (cur.ord[K_MICROPAY] != 1) return "micropay was not sent exactly once";
+    if (cur.ord[K_MICROPAY] < 1 || cur.ord[K_MICROPAY] - cur.refused[K_MICROPAY] > 1 ||
+        (cur.ord[K_MICROPAY] == 2 && (cur.first[K_MICROPAY] != A_TLS || strcmp(cur.host[0], cur.host[1]) == 0)) ||
+        cur.ord[K_MICROPAY] > 2)
+        return "micropay was not sent exactly once (a second hand-over only to the backup, after a refusal)";
     if (x->s.reverses > (x->sc.reverse_attempts ? x->sc.reverse_attempts : 5)) return "too many reverses";
     if (x->s.queries > (wait + poll - 1) / poll) return "too many queries";
     switch (x->s.outcome) {
@@ -861,8 +871,8 @@ static const char *violation(const sale_run *x)
         return "no such outcome";
     }
     /* The contract on TLS: a micropay refused so ends the sale, not sent. */
-    if (cur.first[K_MICROPAY] == A_TLS && x->s.outcome != WXP_SALE_NOT_SENT)
-        return "micropay refused by TLS, and the sale is not NOT_SENT";
+    if (cur.refused[K_MICROPAY] == cur.ord[K_MICROPAY] && x->s.outcome != WXP_SALE_NOT_SENT)
+        return "micropay refused by TLS on both hosts, and the sale is not NOT_SENT";
     return NULL;
 }
 
@@ -1058,7 +1068,9 @@ static void campaign(const int *acts, size_t nacts, int client, int sticky_all, 
                     int first = 1;
                     for (p = 0; p < params_of(acts[a], cur.elems); p++) {
                         if (!applies(acts[a], p)) continue;
-                        for (sticky = 0; sticky <= (steps[s].k != K_MICROPAY); sticky++) {
+                        /* A micropay is sent once: sticky only where nothing left
+                           (TLS refused by the primary, then by the backup too). */
+                        for (sticky = 0; sticky <= (steps[s].k != K_MICROPAY || acts[a] == A_TLS); sticky++) {
                             if (sticky && !sticky_all && !full && !first) continue;
                             plan.target = make_act(acts[a], p, 0);
                             plan.sticky = sticky;

@@ -177,8 +177,9 @@ typedef struct rig_client {
     unsigned char io[WXP_IO_BUFSIZE_DEFAULT];
 } rig_client;
 
-/* A client of the test merchant talking to host through t. 0 or -1. */
-RIG_FN int rig_client_open(rig_client *k, wxp_transport t, const char *host)
+/* A client of the test merchant talking to host (failing over to backup,
+   NULL: none) through t. 0 or -1. */
+RIG_FN int rig_client_open(rig_client *k, wxp_transport t, const char *host, const char *backup)
 {
     wxp_config cfg;
     wxp_result r;
@@ -197,6 +198,7 @@ RIG_FN int rig_client_open(rig_client *k, wxp_transport t, const char *host)
     cfg.clock.fn = rig_clock;
     cfg.clock.user = &rig_now;
     cfg.host = host;
+    cfg.backup_host = backup;
     cfg.timeout_ms = RIG_CALL_MS;
     cfg.io_buf = k->io;
     cfg.io_buf_size = sizeof k->io;
@@ -315,6 +317,7 @@ typedef struct rig_meter {
     wxp_sock_io   inner;
     unsigned      rtt_ms;
     unsigned long opens, turns;
+    unsigned long tries;            /* opens asked for, refused ones included */
     int           wrote;            /* a write since the last read that brought bytes */
 } rig_meter;
 
@@ -322,6 +325,7 @@ RIG_FN int rig_meter_open(void *user, const char *host, unsigned port, unsigned 
 {
     rig_meter *m = (rig_meter *)user;
     int rc = m->inner.open(m->inner.user, host, port, ms, eb, cap);
+    m->tries++;
     if (rc == 0) {
         m->opens++;
         m->wrote = 0;
@@ -422,7 +426,7 @@ RIG_FN int rig_session_run(rig_session *g, rig_ctl *ctl, unsigned port, int keep
     sc.no_resume = !resume;
     if (wxp_sock_init(&g->sock, &sc, &r) != WXP_OK) return -1;
     snprintf(g->host, sizeof g->host, "%s:%u", RIG_HOST, port);
-    if (rig_client_open(&g->client, wxp_sock_as_transport(&g->sock), g->host) != 0) return -1;
+    if (rig_client_open(&g->client, wxp_sock_as_transport(&g->sock), g->host, NULL) != 0) return -1;
     f0 = rig_stat(ctl, "full_handshakes");
     r0 = rig_stat(ctl, "resumed_handshakes");
     t0 = rig_ms();

@@ -741,13 +741,14 @@ static void transport_failure_reports_errbuf_text(void **state)
 }
 
 /* What the transport returns names the failure; no answer heard is retried
-   with the same request, a refused TLS handshake (nothing sent) is not. */
+   with the same request, a refused TLS handshake (nothing sent) is not: it
+   goes to the backup host instead. */
 static void transport_failure_kinds(void **state)
 {
     static const struct { int kind; wxp_err e; unsigned calls; } k[] = {
         { WXP_TRANSPORT_ERROR, WXP_E_TRANSPORT, 3 },
         { WXP_TRANSPORT_TIMEOUT, WXP_E_TIMEOUT, 3 },
-        { WXP_TRANSPORT_TLS, WXP_E_TLS, 1 },
+        { WXP_TRANSPORT_TLS, WXP_E_TLS, 2 },       /* nothing sent: the backup host, once */
         { 42, WXP_E_TRANSPORT, 3 },                 /* any other nonzero value */
         { -1, WXP_E_TRANSPORT, 3 },
     };
@@ -767,13 +768,122 @@ static void transport_failure_kinds(void **state)
         cfg.transport.user = &srv;
         client_up(&cfg);
         ASSERT_ERR(wxp_refund_create(&client, &q, &out, &r), k[i].e, r);
-        assert_string_equal(r.message, "the transport's reason");
+        assert_non_null(strstr(r.message, "the transport's reason"));
         assert_string_equal(r.field, "transport");
         assert_int_equal(srv.calls, k[i].calls);
         /* APIv2 maps them the same way. */
         srv.calls = 0;
         ASSERT_ERR(wxp_v2_request(&client, "/pay/orderquery", NULL, 0, 0, NULL, 0, NULL, &r), k[i].e, r);
-        assert_int_equal(srv.calls, 1);
+        assert_int_equal(srv.calls, k[i].kind == WXP_TRANSPORT_TLS ? 2 : 1);
+    }
+}
+
+/* Hosts up and down in front of the simulator: a request to a host that is
+   down fails with kind (nothing sent), the others reach the simulator; the
+   host of every call is kept. */
+typedef struct hosts {
+    const char *down[2];
+    int         kind;
+    char        seen[8][32];
+    unsigned    calls;
+} hosts;
+
+static int hosts_transport(void *user, const wxp_http_request *req, wxp_http_response *res, char *eb, size_t en)
+{
+    hosts *h = (hosts *)user;
+    if (h->calls < 8) snprintf(h->seen[h->calls], sizeof h->seen[0], "%s", req->host);
+    h->calls++;
+    if ((h->down[0] && strcmp(req->host, h->down[0]) == 0) || (h->down[1] && strcmp(req->host, h->down[1]) == 0)) {
+        snprintf(eb, en, "%s is down", req->host);
+        return h->kind;
+    }
+    return wxp_fake_transport(&fake, req, res, eb, en);
+}
+
+static void log_host(void *user, const wxp_log_event *ev) { snprintf((char *)user, 32, "%s", ev->host); }
+
+/* WeChat Pay's backup domain by default: a request no connection could carry
+   (refused, or a refused TLS handshake) goes once, at once, to the other host,
+   which keeps the following requests until it fails in turn; one that may
+   have left never does; both down names both, sent 0. */
+static void failover_to_the_backup_host(void **state)
+{
+    static const int kinds[] = { WXP_TRANSPORT_NO_CONNECTION, WXP_TRANSPORT_TLS };
+    size_t i;
+    (void)state;
+    for (i = 0; i < 2; i++) {
+        wxp_config cfg = env();
+        hosts h;
+        wxp_result r;
+        char logged[32] = "";
+        memset(&h, 0, sizeof h);
+        h.kind = kinds[i];
+        h.down[0] = WXP_DEFAULT_HOST;
+        cfg.transport.fn = hosts_transport;
+        cfg.transport.user = &h;
+        cfg.log.fn = log_host;
+        cfg.log.user = logged;
+        client_up(&cfg);
+        ASSERT_OK(wxp_v3_request(&client, "GET", TRADE_PATH, wxp_cstr(""), &r), r);
+        assert_int_equal(h.calls, 2);
+        assert_string_equal(h.seen[0], WXP_DEFAULT_HOST);
+        assert_string_equal(h.seen[1], WXP_BACKUP_HOST);
+        assert_string_equal(logged, WXP_BACKUP_HOST);       /* the log names the host used */
+        /* The backup keeps the requests (APIv2's too). */
+        ASSERT_OK(wxp_v3_request(&client, "GET", TRADE_PATH, wxp_cstr(""), &r), r);
+        assert_int_equal(h.calls, 3);
+        assert_string_equal(h.seen[2], WXP_BACKUP_HOST);
+        /* The backup goes down, the primary is back: back to it, once. */
+        h.down[0] = WXP_BACKUP_HOST;
+        ASSERT_OK(wxp_v3_request(&client, "GET", TRADE_PATH, wxp_cstr(""), &r), r);
+        assert_int_equal(h.calls, 5);
+        assert_string_equal(h.seen[4], WXP_DEFAULT_HOST);
+        /* Both down: one call to each, the error names both, nothing sent. */
+        h.down[1] = WXP_DEFAULT_HOST;
+        ASSERT_ERR(wxp_v3_request(&client, "GET", TRADE_PATH, wxp_cstr(""), &r),
+                   kinds[i] == WXP_TRANSPORT_TLS ? WXP_E_TLS : WXP_E_TRANSPORT, r);
+        assert_int_equal(h.calls, 7);
+        assert_false(r.sent);
+        assert_non_null(strstr(r.message, WXP_DEFAULT_HOST ": " WXP_DEFAULT_HOST " is down"));
+        assert_non_null(strstr(r.message, WXP_BACKUP_HOST ": " WXP_BACKUP_HOST " is down"));
+    }
+    /* A request that may have left (the connection died after it): never sent
+       to the other host. */
+    {
+        wxp_config cfg = env();
+        hosts h;
+        wxp_result r;
+        memset(&h, 0, sizeof h);
+        h.kind = WXP_TRANSPORT_ERROR;
+        h.down[0] = WXP_DEFAULT_HOST;
+        cfg.transport.fn = hosts_transport;
+        cfg.transport.user = &h;
+        client_up(&cfg);
+        ASSERT_ERR(wxp_v3_request(&client, "POST", "/v3/refund/domestic/refunds", wxp_cstr("{}"), &r),
+                   WXP_E_TRANSPORT, r);
+        assert_int_equal(h.calls, 1);
+        assert_true(r.sent);
+    }
+    /* Another host without a backup, or backup_host "": no failover. */
+    {
+        static const char *const set[] = { NULL, "" };
+        size_t k;
+        for (k = 0; k < 2; k++) {
+            wxp_config cfg = env();
+            hosts h;
+            wxp_result r;
+            memset(&h, 0, sizeof h);
+            h.kind = WXP_TRANSPORT_NO_CONNECTION;
+            h.down[0] = k == 0 ? "pay.example.test" : WXP_DEFAULT_HOST;
+            cfg.host = k == 0 ? "pay.example.test" : NULL;
+            cfg.backup_host = set[k];
+            cfg.transport.fn = hosts_transport;
+            cfg.transport.user = &h;
+            client_up(&cfg);
+            ASSERT_ERR(wxp_v3_request(&client, "GET", TRADE_PATH, wxp_cstr(""), &r), WXP_E_TRANSPORT, r);
+            assert_int_equal(h.calls, 1);
+            assert_false(r.sent);
+        }
     }
 }
 
@@ -2229,6 +2339,7 @@ int test_group_client(void)
         cmocka_unit_test(signed_4xx_tampered_is_signature_error),
         cmocka_unit_test(transport_failure_reports_errbuf_text),
         cmocka_unit_test(transport_failure_kinds),
+        cmocka_unit_test(failover_to_the_backup_host),
         cmocka_unit_test(answer_filling_io_buf_is_nospace),
         cmocka_unit_test(oversized_body_reports_full_size),
         cmocka_unit_test(transport_without_status_is_transport_error),

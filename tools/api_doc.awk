@@ -5,7 +5,7 @@
 #
 # What it reads, in file order, up to the implementation:
 #   - the top comment: CONTENTS (a section's title) and the blocks that say how
-#     everything is used (MEMORY, SECRETS IN MEMORY, TRANSPORT CONTRACT, ERRORS);
+#     everything is used (MEMORY, SECRETS IN MEMORY, TRANSPORT CONTRACT, HOSTS AND FAILOVER, ERRORS);
 #   - `/* ==== >>name ...` section markers;
 #   - public declarations: WXP_API prototypes, function-like `#define wxp_x(`
 #     macros, typed calls (WXP_CALL, WXP_V2_CALL: their prototype is made here
@@ -354,7 +354,7 @@ END {
     print ""
     for (b = 1; b <= NB; b++) {
         blk = BLOCKS[b]
-        if (blk !~ /^(MEMORY|SECRETS IN MEMORY|TRANSPORT CONTRACT|ERRORS|ERROR HANDLING IN ONE LINE|NAMES|BUILD OPTIONS)$/) continue
+        if (blk !~ /^(MEMORY|SECRETS IN MEMORY|TRANSPORT CONTRACT|HOSTS AND FAILOVER|ERRORS|ERROR HANDLING IN ONE LINE|NAMES|BUILD OPTIONS)$/) continue
         print "### " substr(blk, 1, 1) tolower(substr(blk, 2))
         print ""
         printf "%s", fence("text", BT[blk])

@@ -1,7 +1,7 @@
 /* wechatpay_lwip.h - the lwIP transport for wechatpay.h - MIT (see wechatpay.h)
 
    The sockets transport (wechatpay_socket.h: HTTP/1.1 over BearSSL's TLS 1.2,
-   keep-alive, TLS session resumption, host failover) over lwIP: this file is
+   keep-alive, TLS session resumption) over lwIP: this file is
    an implementation of its I/O seam (wxp_sock_io) on lwIP's BSD-style sockets
    API, and nothing else. It has no heap and no state of its own besides the
    wxp_lwip struct (a socket number and a clock); what lwIP allocates for a
@@ -46,10 +46,9 @@
        sc.anchors = anchors; sc.anchor_count = n;       // the CA (compiled in)
        sc.tls_buf = tls_buf; sc.tls_buf_size = sizeof tls_buf;
        sc.clock = rtc_clock; sc.random = trng;         // no time() or OS entropy
-       sc.failover[0] = "api.mch.weixin.qq.com";
-       sc.failover[1] = "api2.mch.weixin.qq.com";
        if (wxp_sock_init(&http, &sc, &r)) fail(&r);
-       cfg.transport = wxp_sock_as_transport(&http);
+       cfg.transport = wxp_sock_as_transport(&http);   // the client fails over to
+                                                        // api2.mch.weixin.qq.com
    examples/lwip_pos.c is a whole terminal; README "Porting to your terminal"
    says what each buffer costs and where the CA bundle goes.
 

@@ -113,19 +113,11 @@
        Counter: http.resumed (of http.connects).
 
    FAILOVER
-       config.failover = {"api.mch.weixin.qq.com", "api2.mch.weixin.qq.com"}:
-       WeChat Pay's backup domain, which serves every APIv3 and APIv2 path with
-       the same keys and certificates. A request for failover[0] goes to the
-       host of the pair that last took a connection; when no connection can be
-       made there (no TCP connection, or a failed TLS handshake: not a byte of
-       the request has left), the other host is tried once within the same
-       timeout, and takes the following requests until it fails in turn.
-       A request that may have left (a connection that died after it was
-       written, no answer, a timeout) is never sent to the other host: that
-       is the caller's to decide (config.retry of the client, with the same
-       out_trade_no), as on any connection. Host header, SNI and the
-       certificate check follow the host actually used. Counter:
-       http.failovers.
+       The client's (wechatpay.h, HOSTS AND FAILOVER): this transport reports
+       WXP_TRANSPORT_NO_CONNECTION or WXP_TRANSPORT_TLS only when no byte of
+       the request left, and the client then hands it the same request for
+       WeChat Pay's backup host. Host header, SNI, the certificate check, the
+       kept connection and the TLS session all follow req->host.
 
    AN EMBEDDED STACK UNDER IT (lwIP, a modem, ...)
        lwIP's sockets API: transports/wechatpay_lwip.h is this seam, written.
@@ -239,11 +231,6 @@ typedef struct wxp_sock_config {
                                                   0 -> the OS source only */
     int                         no_keepalive;  /* 1: "Connection: close", one call each */
     int                         no_resume;     /* 1: a full TLS handshake on every connection */
-    const char                 *failover[2];   /* {primary, backup} host ("name[:port]"): a
-                                                  request for failover[0] goes to the one that
-                                                  answered last, and to the other when a
-                                                  connection cannot be made (see FAILOVER);
-                                                  0 -> off */
 } wxp_sock_config;
 
 /* Who a connection or a TLS session was made with: a host and a client certificate. */
@@ -257,11 +244,9 @@ typedef struct wxp_sock_peer {
 typedef struct wxp_sock {
     unsigned long connects;     /* read-only: TCP+TLS connections opened */
     unsigned long resumed;      /* read-only: of those, TLS sessions resumed (no full handshake) */
-    unsigned long failovers;    /* read-only: connections made to the other host of config.failover */
     unsigned long requests;     /* read-only: answers received */
     unsigned long long bytes_out, bytes_in; /* read-only: bytes through io.write / io.read */
-    int           last_br_error;/* read-only: BearSSL's error of the last failure (0: none;
-                                   after a failover, the first host's) */
+    int           last_br_error;/* read-only: BearSSL's error of the last failure (0: none) */
     struct {
         wxp_sock_config         cfg;
         br_ssl_client_context   sc;
@@ -271,7 +256,6 @@ typedef struct wxp_sock {
         wxp_sock_peer           sess;           /* the TLS session's (for resumption) */
         br_ssl_session_parameters session;      /* its ID and master secret; valid: session_ok */
         int                     session_ok;
-        int                     backup;         /* 1: failover[0]'s requests go to failover[1] */
         br_x509_certificate     chain[WXP_SOCK_CHAIN_MAX];
         unsigned char           chain_buf[WXP_SOCK_CHAIN_BYTES];
         wxp_rsa_key             key;
@@ -1399,18 +1383,13 @@ WXP_SOCK_API int wxp_sock_transport(void *user, const wxp_http_request *req, wxp
                                     char *errbuf, size_t errbuf_size)
 {
     wxp_sock *s = (wxp_sock *)user;
-    wxp_http_request r;
-    const char *const *pair;
     size_t i, k;
-    int attempt, idempotent, rc = 0, paired;
+    int attempt, idempotent, rc = 0;
 
     if (errbuf && errbuf_size) errbuf[0] = 0;
     if (!s || !req || !res || !req->method || !req->host || !s->wxp__priv.cfg.io.open)
         return wxp__sock_fail(errbuf, errbuf_size, "not initialised, or no method or host", "", "");
-    pair = s->wxp__priv.cfg.failover;
-    paired = pair[0] && pair[1] && strcmp(req->host, pair[0]) == 0;
-    if (strlen(req->host) >= sizeof s->wxp__priv.conn.host ||
-        (paired && strlen(pair[1]) >= sizeof s->wxp__priv.conn.host))
+    if (strlen(req->host) >= sizeof s->wxp__priv.conn.host)
         return wxp__sock_fail(errbuf, errbuf_size, "the host name is too long", "", "");
     for (k = 0; req->method[k]; k++)
         if (req->method[k] < 'A' || req->method[k] > 'Z') break;
@@ -1430,38 +1409,20 @@ WXP_SOCK_API int wxp_sock_transport(void *user, const wxp_http_request *req, wxp
     s->wxp__priv.timeout_ms = req->timeout_ms ? req->timeout_ms : 10000;
     s->wxp__priv.deadline = wxp__sock_now(s) + s->wxp__priv.timeout_ms;
 
-    /* The primary's requests go to the host of the pair that answered last. */
-    r = *req;
-    if (paired) r.host = pair[s->wxp__priv.backup];
-
     for (attempt = 0;; attempt++) {
         int reused = 0, silent;
         /* A kept connection serves only the same host with the same certificate. */
         if (s->wxp__priv.open) {
-            if (!wxp__sock_peer_is(&s->wxp__priv.conn, &r) || !wxp__sock_alive(s)) wxp__sock_drop(s);
+            if (!wxp__sock_peer_is(&s->wxp__priv.conn, req) || !wxp__sock_alive(s)) wxp__sock_drop(s);
             else reused = 1;
         }
-        if (!s->wxp__priv.open && (rc = wxp__sock_connect(s, &r, errbuf, errbuf_size)) != 0 && paired) {
-            /* No connection, no handshake: nothing of this request left on it
-               (before it, at most a GET on a connection that died): the other host. */
-            char first[160];
-            first[0] = 0;
-            if (errbuf && errbuf_size) wxp__sock_cat(first, sizeof first, errbuf);
-            r.host = pair[!s->wxp__priv.backup];
-            if ((rc = wxp__sock_connect(s, &r, errbuf, errbuf_size)) == 0) {
-                s->wxp__priv.backup = !s->wxp__priv.backup;
-                s->failovers++;
-            } else {
-                wxp__sock_cat(errbuf, errbuf_size, "; before that: ");
-                wxp__sock_cat(errbuf, errbuf_size, first);
-            }
-        }
+        if (!s->wxp__priv.open) rc = wxp__sock_connect(s, req, errbuf, errbuf_size);
         /* On the resend the request already left once: a refused handshake
            no longer means that nothing was sent. */
         if (!s->wxp__priv.open)
             return attempt > 0 && (rc == WXP_TRANSPORT_TLS || rc == WXP_TRANSPORT_NO_CONNECTION) ? WXP_TRANSPORT_ERROR
                                                                                                  : rc;
-        if ((rc = wxp__sock_exchange(s, &r, res, errbuf, errbuf_size)) == 0) break;
+        if ((rc = wxp__sock_exchange(s, req, res, errbuf, errbuf_size)) == 0) break;
         /* A kept connection the server closed just as it was reused (no byte of
            an answer came): a GET or HEAD is sent once more on a new connection.
            Other methods are not repeated here (see KEEP-ALIVE). */

@@ -10,6 +10,7 @@
 #      mps2-an386 (Cortex-M4) with semihosting and -icount shift=0:
 #        refund.elf        the library image: refund + payment callback, replayed
 #        refund-small.elf  the same with WXP_NO_V2 WXP_NO_ERROR_STRINGS WXP_NO_PRECONDITIONS
+#        refund-one(-small).elf  the same two, library and app in one translation unit
 #        pos.elf           a whole APIv2 POS sale, replayed: must end PAID
 #        sim.elf           refund, callback and POS sale against the in-process simulator
 #        sign-I31/-I15.elf one RSA-2048 signature with each BearSSL engine
@@ -86,12 +87,16 @@ cc_m4 lib.o tests/m4/lib.c
 cc_m4 lib-small.o $SMALL tests/m4/lib.c
 cc_m4 refund.o tests/m4/refund.c
 cc_m4 refund-small.o $SMALL tests/m4/refund.c
+cc_m4 refund-one.o tests/m4/refund_one.c
+cc_m4 refund-one-small.o $SMALL tests/m4/refund_one.c
 cc_m4 pos.o tests/m4/pos.c
 cc_m4 sim.o tests/m4/sim.c
 cc_m4 sign-I31.o -DWXP_RSA_I31 tests/m4/sign.c
 cc_m4 sign-I15.o -DWXP_RSA_I15 tests/m4/sign.c
 link refund "$B/board.o" "$B/refund.o" "$B/lib.o"
 link refund-small "$B/board.o" "$B/refund-small.o" "$B/lib-small.o"
+link refund-one "$B/board.o" "$B/refund-one.o"
+link refund-one-small "$B/board.o" "$B/refund-one-small.o"
 link pos "$B/board.o" "$B/pos.o" "$B/lib.o"
 link sim "$B/board.o" "$B/sim.o"
 link sign-I31 "$B/board.o" "$B/sign-I31.o"
@@ -107,7 +112,7 @@ run() { # image: its "M4 key value" lines land in $B/image.out
         echo "m4: FAIL: $1.elf"; cat "$B/$1.out"; fail=1
     fi
 }
-for i in refund refund-small pos sim sign-I31 sign-I15; do run $i; done
+for i in refund refund-small refund-one refund-one-small pos sim sign-I31 sign-I15; do run $i; done
 grep -h '^sim:\|^refund\|^callback' "$B/sim.out" "$B/refund.out" | sed 's/^/  /'
 
 # ---- 4. figures --------------------------------------------------------------
@@ -118,6 +123,12 @@ insns() { # image key: ticks converted with the image's own calibration loop
 }
 part() { # image part column(text 2, data 3, bss 4)
     awk -f tests/m4/sections.awk "$B/$1.map" | awk -v p="$2" -v c="$3" '$1 == p { print $c }'
+}
+total() { # image: its flash bytes (text column of every part)
+    awk -f tests/m4/sections.awk "$B/$1.map" | awk '{ s += $2 } END { print s }'
+}
+one_tu() { # two-object image, its one-unit twin: the library's bytes in the latter
+    echo $(( $(part "$1" library 2) + $(total "$2") - $(total "$1") ))
 }
 code() { # image: the library's .text alone (no strings, no tables)
     awk -f tests/m4/library.awk "$B/$1.map" | sed -n 's/^library by kind: code \([0-9]*\),.*/\1/p'
@@ -142,6 +153,8 @@ cat > "$B/results.json" <<JSON
   "library_text_default": $(part refund library 2),
   "library_text_small": $(part refund-small library 2),
   "library_text_pos_sale": $(part pos library 2),
+  "library_text_one_unit": $(one_tu refund refund-one),
+  "library_text_one_unit_small": $(one_tu refund-small refund-one-small),
   "library_code_default": $(code refund),
   "library_code_small": $(code refund-small),
   "bearssl_text": $(part refund bearssl 2),
@@ -174,6 +187,8 @@ row() { printf '| %s | %s | `%s` |\n' "$2" "$(val "$1" | sed ':a;s/\B[0-9]\{3\}\
     echo "| --- | ---: | --- |"
     row library_text_default "library's own code + rodata, refund + callback image (bytes)"
     row library_text_small "the same, WXP_NO_V2 WXP_NO_ERROR_STRINGS WXP_NO_PRECONDITIONS"
+    row library_text_one_unit "the default, library compiled in the app's unit (WECHATPAY_STATIC)"
+    row library_text_one_unit_small "the same, with the size options"
     row library_text_pos_sale "library's own code + rodata, APIv2 POS sale image"
     row library_code_default "library's .text alone (no strings or tables), refund + callback image"
     row library_code_small "the same, with the size options"
