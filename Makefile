@@ -6,7 +6,7 @@
 #   make examples     every examples/*.c -> build/<name>
 #   make api-doc      docs/API.md from wechatpay.h's comments (tools/api_doc.awk)
 #   make test-clang   the same with clang (outputs in build/clang), less the install check
-#   make valgrind | run | bench | bench-session | symcheck | clean
+#   make valgrind | run | bench | bench-profile | bench-session | symcheck | clean
 #   make fuzz | test-O0 | test-O2 | test-m32 | size   (see the end of this file)
 # Tests and examples run from the repository root (they read tests/vectors/...).
 
@@ -84,7 +84,7 @@ NODE_SIM ?= build/node-sim
 # Packaging does not depend on the compiler: test-clang leaves this out (INSTALL_CHECK=).
 INSTALL_CHECK ?= $(wildcard tests/install_check.sh)
 
-.PHONY: all test test-clang clang valgrind run bench bench-session symcheck clean install install-lib uninstall soak examples api-doc
+.PHONY: all test test-clang clang valgrind run bench bench-profile bench-session symcheck clean install install-lib uninstall soak examples api-doc
 .DELETE_ON_ERROR:
 
 all: $(CLI) $(EXAMPLES) $(BUILD)/tests $(CHECKS) $(POS_FAULTS) $(NOTIFY_SRV) $(REDIS_TEST)
@@ -167,6 +167,13 @@ bench: $(BENCH) $(if $(BENCH),$(BUILD)/bench-osha $(E2E))
 	$(if $(and $(BENCH),$(wildcard bench/node_sdk.sh)),@sh bench/node_sdk.sh $(NODE_SIM) $(BENCH_IN))
 	$(if $(BENCH),@if command -v node >/dev/null 2>&1; then node bench/e2e.mjs $(NODE_SIM)/node_modules $(BUILD) $(E2E_ROUNDS) $(E2E_CALLS); \
 	  else echo "bench: end to end and $(BUILD)/bench.json SKIPPED: node is not installed"; fi)
+
+# The library's own part of a call (bench.c's "RSA stubbed, HMAC-DRBG nonces"), 1000 calls under
+# callgrind: instructions by function, repeatable where wall times are not (needs valgrind).
+bench-profile: $(BENCH)
+	valgrind --tool=callgrind --callgrind-out-file=$(BUILD)/callgrind.stub --toggle-collect=op_call \
+	  ./$(BENCH) --profile 1000
+	callgrind_annotate --inclusive=yes --auto=no $(BUILD)/callgrind.stub | grep -E 'TOTALS|wxp_|br_' | head -n 30
 
 # A session of 10 POS sales at a simulated round trip (bench/session.c): keep-alive
 # and TLS resumption against neither. RTT_MS=200 by default.

@@ -756,6 +756,9 @@ typedef struct wxp_client {
         wxp_config               cfg;
         wxp_rsa_key              key;        /* cfg.signer when cfg.private_key_pem is set */
         br_hmac_drbg_context     drbg;       /* default random source */
+#ifndef WXP_NO_SYSTEM_RANDOM
+        struct { unsigned char b[256]; size_t left; } pool; /* its next bytes: the last left of b */
+#endif
         const br_block_ctr_class *aes_ctr;   /* AES and GHASH code, probed at the first decryption */
         br_ghash                 ghash;
         wxp_http_request         req;
@@ -4037,11 +4040,30 @@ WXP__PRIVATE void wxp__sleep(void *user, unsigned ms)
 #define WXP__SLEEP NULL
 #endif
 
+/* The default random source. A generate costs 8 SHA-256 blocks of re-keying
+   plus 2 per 32 bytes out, so the client generates a pool at a time; a byte
+   handed out is zeroed in it (never handed out twice, nor kept). */
+#ifndef WXP_NO_SYSTEM_RANDOM
 WXP__PRIVATE int wxp__drbg(void *user, void *buf, size_t len)
 {
-    br_hmac_drbg_generate((br_hmac_drbg_context *)user, buf, len);
+    wxp_client *c = (wxp_client *)user;
+    unsigned char *out = (unsigned char *)buf, *b = c->wxp__priv.pool.b;
+    size_t *left = &c->wxp__priv.pool.left, n;
+    while (len) {
+        if (!*left) {
+            br_hmac_drbg_generate(&c->wxp__priv.drbg, b, sizeof c->wxp__priv.pool.b);
+            *left = sizeof c->wxp__priv.pool.b;
+        }
+        n = len < *left ? len : *left;
+        memcpy(out, b + sizeof c->wxp__priv.pool.b - *left, n);
+        memset(b + sizeof c->wxp__priv.pool.b - *left, 0, n);
+        *left -= n;
+        out += n;
+        len -= n;
+    }
     return 0;
 }
+#endif
 
 /* Every default of the configuration, in one place. */
 WXP__PRIVATE wxp_err wxp__config_defaults(wxp_client *c, wxp_result *res)
@@ -4070,7 +4092,7 @@ WXP__PRIVATE wxp_err wxp__config_defaults(wxp_client *c, wxp_result *res)
         if (!seeder || !seeder(&c->wxp__priv.drbg.vtable))
             return wxp__fail(res, WXP_E_RANDOM, "random", "no OS entropy source: set config.random");
         cfg->random.fn = wxp__drbg;
-        cfg->random.user = &c->wxp__priv.drbg;
+        cfg->random.user = c;
 #endif
     }
     return WXP_OK;
@@ -4150,19 +4172,24 @@ WXP__PRIVATE long long wxp__now(const wxp_client *c)
     return c->wxp__priv.cfg.clock.fn(c->wxp__priv.cfg.clock.user);
 }
 
-/* 32 characters of [0-9A-Za-z], unbiased: bytes >= 248 are skipped. One draw
-   of 40 bytes nearly always suffices (9 of them >= 248: 3 in a million), so
-   the DRBG generates once per nonce; a short draw is topped up. */
+/* 32 characters of [0-9A-Za-z], unbiased: 6 bits a letter, 62 and 63 are
+   skipped. One draw of 30 bytes (40 letters) nearly always suffices (9 of them
+   skipped: 3 in a million), so a nonce costs one call of the random source; a
+   short draw is topped up. */
 WXP__PRIVATE wxp_err wxp__nonce(const wxp_random *rnd, char out[WXP_NONCE_LEN + 1], wxp_result *res)
 {
     static const char al[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-    unsigned char b[WXP_NONCE_LEN + 8];
+    unsigned char b[(WXP_NONCE_LEN + 8) * 6 / 8];
     size_t o = 0, i, rounds = 0;
     while (o < WXP_NONCE_LEN) {
+        unsigned w = 0, bits = 0; /* the next bits, big-endian */
         if (++rounds > 16 || rnd->fn(rnd->user, b, sizeof b) != 0)
             return wxp__fail(res, WXP_E_RANDOM, "random", "the random source failed");
-        for (i = 0; i < sizeof b && o < WXP_NONCE_LEN; i++)
-            if (b[i] < 248) out[o++] = al[b[i] % 62];
+        for (i = 0; i < sizeof b && o < WXP_NONCE_LEN; i++) {
+            w = (w << 8 | b[i]) & 0x3FFFu;
+            for (bits += 8; bits >= 6 && o < WXP_NONCE_LEN; bits -= 6)
+                if ((w >> (bits - 6) & 63u) < 62) out[o++] = al[w >> (bits - 6) & 63u];
+        }
     }
     out[WXP_NONCE_LEN] = 0;
     return WXP_OK;

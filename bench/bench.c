@@ -34,7 +34,10 @@
    signature) for bench/node_sdk.mjs, the same calls through the published
    Node SDK in the same run of make bench, and its figures (ours.txt, or
    ours_osha.txt when built with WXP_SHA256_PARTS) for build/bench.json
-   (bench/e2e.mjs). */
+   (bench/e2e.mjs).
+
+   bench --profile N makes only N calls of the RSA-stubbed client (make
+   bench-profile counts their instructions under callgrind). */
 #define _POSIX_C_SOURCE 200809L
 #define WECHATPAY_IMPLEMENTATION
 #define WECHATPAY_OPENSSL_IMPLEMENTATION
@@ -809,6 +812,17 @@ int main(int argc, char **argv)
     wxp_result res;
     wxp_err e;
 
+    if (argc > 2 && strcmp(argv[1], "--profile") == 0) { /* make bench-profile: the stubbed call only */
+        unsigned n = (unsigned)strtoul(argv[2], NULL, 10);
+        setup_keys();
+        wxp_keystore_init(&keys, slots, 1);
+        if ((e = wxp_keystore_add_pubkey(&keys, WXP_TEST_PUB_KEY_ID, wxp_cstr(WXP_TEST_WECHATPAY_PUB), &res)))
+            die("key store", e, &res);
+        c_stub = client_new(&stub, &stubv, 0);
+        for (i = 0; i < n; i++) op_call(c_stub);
+        wxp_client_wipe(c_stub);
+        return 0;
+    }
     puts("wechatpay.h bench: RSA backends, one APIv3 call, callbacks, JSON");
     puts("===================================================================");
     print_machine();

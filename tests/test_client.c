@@ -1136,6 +1136,129 @@ static void v3_request_refuses_bad_method_path_and_random(void **state)
     assert_int_equal(wxp_fake_request_count(&fake), 0);
 }
 
+/* The nonce's letters from random bytes, as the library maps them: 6 bits
+   each (big-endian), 62 and 63 skipped. 0: the bytes ran out first. */
+static int nonce_of(const unsigned char *b, size_t n, char out[WXP_NONCE_LEN + 1])
+{
+    static const char al[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    size_t o = 0, bit;
+    for (bit = 0; bit + 6 <= n * 8 && o < WXP_NONCE_LEN; bit += 6) {
+        unsigned v = ((unsigned)b[bit / 8] << 8 | (bit / 8 + 1 < n ? b[bit / 8 + 1] : 0u)) >> (10 - bit % 8) & 63u;
+        if (v < 62) out[o++] = al[v];
+    }
+    out[o] = 0;
+    return o == WXP_NONCE_LEN;
+}
+
+/* The default random source: the client's HMAC-DRBG, generating a pool at a
+   time. Every byte is handed out once, in the DRBG's order (nothing repeated,
+   nothing skipped), zeroed in the pool as it goes; a nonce takes 30 bytes;
+   wxp_client_wipe leaves nothing of the pool or the DRBG. */
+static void default_random_hands_out_each_pool_byte_once(void **state)
+{
+    static unsigned char want[4 * sizeof client.wxp__priv.pool.b], got[sizeof want];
+    static const size_t draws[] = { 1, 7, 30, 256, 300, 2, 218 };
+    const size_t pool = sizeof client.wxp__priv.pool.b;
+    br_hmac_drbg_context ref;
+    wxp_config cfg;
+    wxp_random rnd;
+    wxp_result r;
+    auth_fields a;
+    char nonce[WXP_NONCE_LEN + 1];
+    size_t i, o = 0;
+    const unsigned char *p;
+    (void)state;
+    cfg = env();
+    cfg.random.fn = NULL;
+    client_up(&cfg);
+    assert_int_equal(client.wxp__priv.pool.left, 0); /* nothing generated yet */
+    /* A known seed in place of the OS's, and a reference DRBG on it that
+       generates pool-sized blocks, as the client does. */
+    br_hmac_drbg_init(&client.wxp__priv.drbg, &br_sha256_vtable, "pool", 4);
+    br_hmac_drbg_init(&ref, &br_sha256_vtable, "pool", 4);
+    for (i = 0; i < sizeof want / pool; i++) br_hmac_drbg_generate(&ref, want + i * pool, pool);
+    rnd = client.wxp__priv.cfg.random;
+    for (i = 0; i < sizeof draws / sizeof draws[0]; i++) {
+        size_t k, used;
+        assert_int_equal(rnd.fn(rnd.user, got + o, draws[i]), 0);
+        o += draws[i];
+        used = pool - client.wxp__priv.pool.left;
+        assert_int_equal(used, o % pool ? o % pool : pool);
+        for (k = 0; k < used; k++) assert_int_equal(client.wxp__priv.pool.b[k], 0);
+    }
+    assert_int_equal(o, 814);
+    assert_memory_equal(got, want, o);
+    /* Two calls: each nonce is made of the next 30 bytes. */
+    ASSERT_OK(wxp_v3_request(&client, "GET", TRADE_PATH, wxp_cstr(""), &r), r);
+    parse_auth(wxp_fake_record_header(wxp_fake_last(&fake), "Authorization"), &a);
+    assert_true(nonce_of(want + o, 30, nonce));
+    assert_string_equal(a.nonce_str, nonce);
+    ASSERT_OK(wxp_v3_request(&client, "GET", TRADE_PATH, wxp_cstr(""), &r), r);
+    parse_auth(wxp_fake_record_header(wxp_fake_last(&fake), "Authorization"), &a);
+    assert_true(nonce_of(want + o + 30, 30, nonce));
+    assert_string_equal(a.nonce_str, nonce);
+    assert_int_equal(client.wxp__priv.pool.left, 4 * pool - o - 60);
+    wxp_client_wipe(&client);
+    assert_int_equal(client.wxp__priv.pool.left, 0);
+    p = (const unsigned char *)&client.wxp__priv.pool;
+    for (i = 0; i < sizeof client.wxp__priv.pool; i++) assert_int_equal(p[i], 0);
+    p = (const unsigned char *)&client.wxp__priv.drbg;
+    for (i = 0; i < sizeof client.wxp__priv.drbg; i++) assert_int_equal(p[i], 0);
+}
+
+/* A caller's random source: draws counted; the first `skipped` draws give
+   only bytes whose letters are all skipped (0xFF), the draw `fail_at` fails. */
+typedef struct counted_random { unsigned draws, skipped, fail_at; size_t bytes; } counted_random;
+
+static int counted(void *user, void *buf, size_t len)
+{
+    counted_random *c = (counted_random *)user;
+    c->draws++;
+    c->bytes += len;
+    if (c->draws == c->fail_at) return -1;
+    if (c->draws <= c->skipped) memset(buf, 0xFF, len);
+    else return test_random(NULL, buf, len);
+    return 0;
+}
+
+/* A caller's source is asked once per nonce (30 bytes); a draw whose letters
+   are all skipped is topped up; a source that fails, or never gives letters,
+   fails the call with WXP_E_RANDOM before anything is sent. */
+static void nonce_draws_from_a_caller_source(void **state)
+{
+    counted_random cr;
+    wxp_config cfg;
+    wxp_result r;
+    auth_fields a;
+    (void)state;
+    cfg = env();
+    cfg.random.fn = counted;
+    cfg.random.user = &cr;
+    client_up(&cfg);
+    memset(&cr, 0, sizeof cr);
+    ASSERT_OK(wxp_v3_request(&client, "GET", TRADE_PATH, wxp_cstr(""), &r), r);
+    assert_int_equal(cr.draws, 1);
+    assert_int_equal(cr.bytes, 30);
+    memset(&cr, 0, sizeof cr);
+    cr.skipped = 1;
+    ASSERT_OK(wxp_v3_request(&client, "GET", TRADE_PATH, wxp_cstr(""), &r), r);
+    assert_int_equal(cr.draws, 2);
+    assert_signed_request(wxp_fake_last(&fake), T0, &a);
+    assert_int_equal(wxp_fake_request_count(&fake), 2);
+    memset(&cr, 0, sizeof cr); /* the top-up fails */
+    cr.skipped = 1;
+    cr.fail_at = 2;
+    ASSERT_ERR(wxp_v3_request(&client, "GET", TRADE_PATH, wxp_cstr(""), &r), WXP_E_RANDOM, r);
+    assert_string_equal(r.field, "random");
+    assert_int_equal(r.sent, 0);
+    memset(&cr, 0, sizeof cr); /* never a letter: it gives up after 16 draws */
+    cr.skipped = 1000;
+    ASSERT_ERR(wxp_v3_request(&client, "GET", TRADE_PATH, wxp_cstr(""), &r), WXP_E_RANDOM, r);
+    assert_int_equal(cr.draws, 16);
+    assert_int_equal(r.sent, 0);
+    assert_int_equal(wxp_fake_request_count(&fake), 2);
+}
+
 static void config_host_and_timeout_reach_the_transport(void **state)
 {
     wxp_config cfg;
@@ -2317,6 +2440,8 @@ int test_group_client(void)
         cmocka_unit_test(transport_without_status_is_transport_error),
         cmocka_unit_test(headers_match_any_case_and_values_are_trimmed),
         cmocka_unit_test(v3_request_refuses_bad_method_path_and_random),
+        cmocka_unit_test(default_random_hands_out_each_pool_byte_once),
+        cmocka_unit_test(nonce_draws_from_a_caller_source),
         cmocka_unit_test(config_host_and_timeout_reach_the_transport),
         cmocka_unit_test(prepare_transport_finish_equals_v3_request),
         cmocka_unit_test(v3_finish_clears_stale_result),

@@ -75,8 +75,13 @@ void test_rand_nonce(const char *nonce)
     static const char al[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
     size_t i;
     assert_int_equal(strlen(nonce), 32);
-    for (i = 0; i < 32; i++) rand_queue[i] = (unsigned char)(strchr(al, nonce[i]) - al);
-    rand_len = 32;
+    memset(rand_queue, 0, sizeof rand_queue);
+    for (i = 0; i < 32; i++) { /* the library's letters: 6 bits each, big-endian in 3-byte groups */
+        unsigned v = (unsigned)(strchr(al, nonce[i]) - al), bit = (unsigned)i * 6;
+        rand_queue[bit / 8] |= (unsigned char)(v << 2 >> bit % 8);
+        if (bit % 8 > 2) rand_queue[bit / 8 + 1] |= (unsigned char)(v << (10 - bit % 8));
+    }
+    rand_len = 24;
     rand_pos = 0;
 }
 
