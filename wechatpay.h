@@ -126,7 +126,7 @@
        call's response body and the JSON tokens decoded from it; every view (wxp_str)
        a call returns points into it and stays valid until the next call on the same
        client. Views are never NUL-terminated: print them with "%.*s".
-       Sizes on x86-64 at WXP_MAX_RSA_BITS 4096 (2048): wxp_client 4688 (3360)
+       Sizes on x86-64 at WXP_MAX_RSA_BITS 4096 (2048): wxp_client 4968 (3640)
        bytes, wxp_pubkey (a key store slot) 648 (392), wxp_rsa_key 1376 (736),
        wxp_result 488. One call's I/O buffer holds its request body, the answer
        and the answer's JSON tokens (16 bytes each; about one per field): 4 KiB
@@ -783,8 +783,9 @@ typedef struct wxp_client {
 WXP_API WXP_NODISCARD wxp_err wxp_client_init_sized(wxp_client *c, const wxp_config *cfg, wxp_result *res,
                                                     size_t client_size, size_t pubkey_size);
 /* A macro: it passes this file's struct sizes, so a caller built with other
-   options than the library (WXP_MAX_RSA_BITS, WXP_PATH_MAX) gets WXP_E_ARG
-   naming WXP_MAX_RSA_BITS before a byte of c is written. */
+   options than the library (WXP_MAX_RSA_BITS, WXP_PATH_MAX,
+   WXP_NO_SYSTEM_RANDOM) gets WXP_E_ARG naming WXP_MAX_RSA_BITS before a byte
+   of c is written. */
 #define wxp_client_init(c, cfg, res) \
     wxp_client_init_sized((c), (cfg), (res), sizeof(wxp_client), sizeof(wxp_pubkey))
 /* Wipes the key and the random state. */
@@ -3457,8 +3458,8 @@ WXP_API void wxp_keystore_init_sized(wxp_keystore *ks, wxp_pubkey *slots, size_t
 }
 
 /* Structs laid out under other build options than the library's (the caller
-   compiled with another WXP_MAX_RSA_BITS or WXP_PATH_MAX): refused before a
-   byte of them is written. */
+   compiled with another WXP_MAX_RSA_BITS, WXP_PATH_MAX or
+   WXP_NO_SYSTEM_RANDOM): refused before a byte of them is written. */
 WXP__PRIVATE wxp_err wxp__layout(size_t got, size_t want, const char *what, wxp_result *res)
 {
     char msg[160], num[24];
@@ -3470,7 +3471,8 @@ WXP__PRIVATE wxp_err wxp__layout(size_t got, size_t want, const char *what, wxp_
         wxp__append(msg, sizeof msg, num, wxp__itoa(num, (long long)got));
         wxp__append(msg, sizeof msg, " bytes in the caller, ", 22);
         wxp__append(msg, sizeof msg, num, wxp__itoa(num, (long long)want));
-        wxp__append(msg, sizeof msg, " in the library: build both with the same WXP_MAX_RSA_BITS and WXP_PATH_MAX", 75);
+        wxp__append(msg, sizeof msg, " in the library: build both with the same WXP_MAX_RSA_BITS, WXP_PATH_MAX and "
+                                     "WXP_NO_SYSTEM_RANDOM", 97);
     }
     return wxp__fail(res, WXP_E_ARG, "WXP_MAX_RSA_BITS", msg);
 }
