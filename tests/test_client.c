@@ -800,6 +800,17 @@ static int hosts_transport(void *user, const wxp_http_request *req, wxp_http_res
     return wxp_fake_transport(&fake, req, res, eb, en);
 }
 
+/* cfg (from env, or given) with its transport fn over h, h zeroed; the
+   failure kind a host that is down answers with. */
+static wxp_config hosts_env(wxp_config cfg, hosts *h, wxp_transport_fn fn, int kind)
+{
+    memset(h, 0, sizeof *h);
+    h->kind = kind;
+    cfg.transport.fn = fn;
+    cfg.transport.user = h;
+    return cfg;
+}
+
 static void log_host(void *user, const wxp_log_event *ev) { snprintf((char *)user, 32, "%s", ev->host); }
 
 /* A transport that heard something and still says NO_CONNECTION (an answer
@@ -821,13 +832,9 @@ static void failover_never_after_something_heard(void **state)
     int k;
     (void)state;
     for (k = 0; k < 2; k++) {
-        wxp_config cfg = env();
         hosts h;
+        wxp_config cfg = hosts_env(env(), &h, heard_then_noconn, k);
         wxp_result r;
-        memset(&h, 0, sizeof h);
-        h.kind = k;
-        cfg.transport.fn = heard_then_noconn;
-        cfg.transport.user = &h;
         client_up(&cfg);
         assert_int_not_equal(wxp_v3_request(&client, "POST", "/v3/refund/domestic/refunds", wxp_cstr("{}"), &r), WXP_OK);
         assert_int_equal(h.calls, 1);
@@ -853,15 +860,12 @@ static int timeout_then_down(void *user, const wxp_http_request *req, wxp_http_r
 
 static void retry_over_failover_keeps_sent(void **state)
 {
-    wxp_config cfg = env_retrying(2);
     hosts h;
+    wxp_config cfg = hosts_env(env_retrying(2), &h, timeout_then_down, 0);
     wxp_result r;
     wxp_refund_req q = refund_req("R-retry-failover", 100);
     wxp_refund out = refund_out(0);
     (void)state;
-    memset(&h, 0, sizeof h);
-    cfg.transport.fn = timeout_then_down;
-    cfg.transport.user = &h;
     client_up(&cfg);
     assert_int_equal(wxp_refund_create(&client, &q, &out, &r), WXP_E_TRANSPORT);
     assert_int_equal(h.calls, 3);
@@ -904,15 +908,11 @@ static void failover_to_the_backup_host(void **state)
     size_t i;
     (void)state;
     for (i = 0; i < 2; i++) {
-        wxp_config cfg = env();
         hosts h;
+        wxp_config cfg = hosts_env(env(), &h, hosts_transport, kinds[i]);
         wxp_result r;
         char logged[32] = "";
-        memset(&h, 0, sizeof h);
-        h.kind = kinds[i];
         h.down[0] = WXP_DEFAULT_HOST;
-        cfg.transport.fn = hosts_transport;
-        cfg.transport.user = &h;
         cfg.log.fn = log_host;
         cfg.log.user = logged;
         client_up(&cfg);
@@ -942,14 +942,10 @@ static void failover_to_the_backup_host(void **state)
     /* A request that may have left (the connection died after it): never sent
        to the other host. */
     {
-        wxp_config cfg = env();
         hosts h;
+        wxp_config cfg = hosts_env(env(), &h, hosts_transport, WXP_TRANSPORT_ERROR);
         wxp_result r;
-        memset(&h, 0, sizeof h);
-        h.kind = WXP_TRANSPORT_ERROR;
         h.down[0] = WXP_DEFAULT_HOST;
-        cfg.transport.fn = hosts_transport;
-        cfg.transport.user = &h;
         client_up(&cfg);
         ASSERT_ERR(wxp_v3_request(&client, "POST", "/v3/refund/domestic/refunds", wxp_cstr("{}"), &r),
                    WXP_E_TRANSPORT, r);
@@ -961,16 +957,12 @@ static void failover_to_the_backup_host(void **state)
         static const char *const set[] = { NULL, "" };
         size_t k;
         for (k = 0; k < 2; k++) {
-            wxp_config cfg = env();
             hosts h;
+            wxp_config cfg = hosts_env(env(), &h, hosts_transport, WXP_TRANSPORT_NO_CONNECTION);
             wxp_result r;
-            memset(&h, 0, sizeof h);
-            h.kind = WXP_TRANSPORT_NO_CONNECTION;
             h.down[0] = k == 0 ? "pay.example.test" : WXP_DEFAULT_HOST;
             cfg.host = k == 0 ? "pay.example.test" : NULL;
             cfg.backup_host = set[k];
-            cfg.transport.fn = hosts_transport;
-            cfg.transport.user = &h;
             client_up(&cfg);
             ASSERT_ERR(wxp_v3_request(&client, "GET", TRADE_PATH, wxp_cstr(""), &r), WXP_E_TRANSPORT, r);
             assert_int_equal(h.calls, 1);
