@@ -62,7 +62,7 @@ static int dead_port(unsigned *port)
    and keeps them; a failure to connect to both names both. */
 static void failover(unsigned port)
 {
-    static char primary[64], backup[64];
+    static char primary[64], backup[64], other[64];
     wxp_sock_config sc;
     wxp_result r;
     unsigned dead;
@@ -86,8 +86,29 @@ static void failover(unsigned port)
     CHECK(g.meter.tries == 2 && g.sock.connects == 1,
           "the primary tried once, then the backup keeps the requests: %lu tries, %lu connections",
           g.meter.tries, g.sock.connects);
-    /* A POST whose answer is lost on the kept connection: the transport opens
-       no new connection for it (it may have been processed). */
+    /* The kept connection and the TLS session are the backup's: a request for
+       the other name (the same server here) gets a connection of its own,
+       with a full handshake. */
+    {
+        wxp_http_request req;
+        wxp_http_response res;
+        char body[1024], eb[WXP_ERRBUF_SIZE];
+        unsigned long tries = g.meter.tries, resumed = g.sock.resumed;
+        snprintf(other, sizeof other, "%s:%u", RIG_HOST, port);
+        memset(&req, 0, sizeof req);
+        req.method = "GET";
+        req.host = other;
+        req.path = wxp_cstr("/v3/refund/domestic/refunds/NO-SUCH");
+        req.timeout_ms = RIG_CALL_MS;
+        wxp_http_response_init(&res, body, sizeof body);
+        CHECK(wxp_sock_transport(&g.sock, &req, &res, eb, sizeof eb) == 0, "the other name: %s", eb);
+        CHECK(g.meter.tries == tries + 1 && g.sock.resumed == resumed,
+              "not the backup's connection nor its session: %lu opens, %lu resumed", g.meter.tries - tries,
+              g.sock.resumed - resumed);
+    }
+    /* A POST whose answer is lost on the kept connection (now the other
+       name's): the transport opens no new connection for it (it may have been
+       processed). */
     {
         wxp_http_request req;
         wxp_http_response res;
@@ -96,7 +117,7 @@ static void failover(unsigned port)
         unsigned long tries = g.meter.tries;
         memset(&req, 0, sizeof req);
         req.method = "POST";
-        req.host = backup;
+        req.host = other;
         req.path = wxp_cstr("/v3/refund/domestic/refunds");
         req.body = wxp_cstr("{}");
         req.headers = &fault;
