@@ -369,23 +369,14 @@ static void step_sale(void)
 /* Slower than the timeout: lwIP's poll bounds the wait; the connection goes. */
 static void step_timeout(void)
 {
-    wxp_http_request req;
-    wxp_http_response res;
     wxp_http_header fault = { WXP_STR("X-Sim-Fault"), WXP_STR("slow") };
-    char body[256], eb[WXP_ERRBUF_SIZE];
+    char body[256];
     long long t0 = rig_ms(), took;
-    int rc;
-    memset(&req, 0, sizeof req);
-    req.method = "GET";
-    req.host = backup;                  /* the host that answers (the primary refuses) */
-    req.path = wxp_cstr("/v3/refund/domestic/refunds/LWIP-REFUND-1");
-    req.headers = &fault;
-    req.header_count = 1;
-    req.timeout_ms = 700;
-    wxp_http_response_init(&res, body, sizeof body);
-    rc = wxp_sock_transport(&pos_http, &req, &res, eb, sizeof eb);
+    /* backup: the host that answers (the primary refuses) */
+    int rc = rig_request(&pos_http, backup, "GET", "/v3/refund/domestic/refunds/LWIP-REFUND-1", &fault, 1, NULL, 700,
+                         body, sizeof body);
     took = rig_ms() - t0;
-    CHECK(rc == WXP_TRANSPORT_TIMEOUT, "slow answer: %d %s", rc, eb);
+    CHECK(rc == -WXP_TRANSPORT_TIMEOUT, "slow answer: %d %s", rc, body);
     CHECK(took >= 650 && took < 2500, "the wait was bounded by the timeout: %lld ms", took);
 }
 

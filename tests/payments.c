@@ -1677,20 +1677,9 @@ static void sock_client(void)
 /* A test endpoint of the server (unsigned): the status, the body in out. */
 static int sim_call(const char *method, const char *path, char *out, size_t cap)
 {
-    wxp_http_request req;
-    wxp_http_response res;
-    char err[WXP_ERRBUF_SIZE];
-    wxp_str b;
-    memset(&req, 0, sizeof req);
-    req.method = method;
-    req.host = sim_host;
-    req.path = wxp_cstr(path);
-    req.timeout_ms = CALL_MS;
-    wxp_http_response_init(&res, out, cap - 1);
-    if (wxp_sock_transport(&sock, &req, &res, err, sizeof err) != 0) fail_msg("%s %s: %s", method, path, err);
-    b = wxp_http_response_body(&res);
-    out[b.len] = 0;
-    return wxp_http_response_get_status(&res);
+    int status = rig_request(&sock, sim_host, method, path, NULL, 0, NULL, CALL_MS, out, cap);
+    if (status < 0) fail_msg("%s %s: %s", method, path, out);
+    return status;
 }
 
 /* Takes one callback on lfd and answers status (the failure body WeChat Pay

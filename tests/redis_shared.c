@@ -29,6 +29,7 @@
 #include "transports/wechatpay_socket.h"
 #include "adapters/wechatpay_redis.h"
 #include "examples/test_keys.h"
+#include "tests/sim_rig.h"          /* rig_request */
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -336,24 +337,8 @@ static void sim_client_close(sim_client *s)
 static int sim_call_cert(sim_client *s, const char *method, const char *path, const wxp_client_cert *cc, char *out,
                          size_t cap)
 {
-    wxp_http_request req;
-    wxp_http_response res;
-    char err[WXP_ERRBUF_SIZE];
-    wxp_str b;
-    memset(&req, 0, sizeof req);
-    req.method = method;
-    req.host = s->host;
-    req.path = wxp_cstr(path);
-    req.timeout_ms = CALL_MS;
-    req.client_cert = cc;
-    wxp_http_response_init(&res, out, cap - 1);
-    if (wxp_sock_transport(&s->sock, &req, &res, err, sizeof err) != 0) {
-        snprintf(out, cap, "%s", err);
-        return -1;
-    }
-    b = wxp_http_response_body(&res);
-    out[b.len] = 0;
-    return wxp_http_response_get_status(&res);
+    int status = rig_request(&s->sock, s->host, method, path, NULL, 0, cc, CALL_MS, out, cap);
+    return status < 0 ? -1 : status;
 }
 
 static int sim_call(sim_client *s, const char *method, const char *path, char *out, size_t cap)

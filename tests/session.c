@@ -90,18 +90,11 @@ static void failover(unsigned port)
        the other name (the same server here) gets a connection of its own,
        with a full handshake. */
     {
-        wxp_http_request req;
-        wxp_http_response res;
-        char body[1024], eb[WXP_ERRBUF_SIZE];
+        char body[1024];
         unsigned long tries = g.meter.tries, resumed = g.sock.resumed;
         snprintf(other, sizeof other, "%s:%u", RIG_HOST, port);
-        memset(&req, 0, sizeof req);
-        req.method = "GET";
-        req.host = other;
-        req.path = wxp_cstr("/v3/refund/domestic/refunds/NO-SUCH");
-        req.timeout_ms = RIG_CALL_MS;
-        wxp_http_response_init(&res, body, sizeof body);
-        CHECK(wxp_sock_transport(&g.sock, &req, &res, eb, sizeof eb) == 0, "the other name: %s", eb);
+        CHECK(rig_request(&g.sock, other, "GET", "/v3/refund/domestic/refunds/NO-SUCH", NULL, 0, NULL, RIG_CALL_MS,
+                          body, sizeof body) > 0, "the other name: %s", body);
         CHECK(g.meter.tries == tries + 1 && g.sock.resumed == resumed,
               "not the backup's connection nor its session: %lu opens, %lu resumed", g.meter.tries - tries,
               g.sock.resumed - resumed);
@@ -110,21 +103,11 @@ static void failover(unsigned port)
        name's): the transport opens no new connection for it (it may have been
        processed). */
     {
-        wxp_http_request req;
-        wxp_http_response res;
         wxp_http_header fault = { WXP_STR("X-Sim-Fault"), WXP_STR("lost") };
-        char body[256], eb[WXP_ERRBUF_SIZE];
+        char body[256];
         unsigned long tries = g.meter.tries;
-        memset(&req, 0, sizeof req);
-        req.method = "POST";
-        req.host = other;
-        req.path = wxp_cstr("/v3/refund/domestic/refunds");
-        req.body = wxp_cstr("{}");
-        req.headers = &fault;
-        req.header_count = 1;
-        req.timeout_ms = RIG_CALL_MS;
-        wxp_http_response_init(&res, body, sizeof body);
-        CHECK(wxp_sock_transport(&g.sock, &req, &res, eb, sizeof eb) == WXP_TRANSPORT_ERROR, "lost: %s", eb);
+        CHECK(rig_request(&g.sock, other, "POST", "/v3/refund/domestic/refunds", &fault, 1, NULL, RIG_CALL_MS, body,
+                          sizeof body) == -WXP_TRANSPORT_ERROR, "lost: %s", body);
         CHECK(g.meter.tries == tries, "not sent again: %lu opens", g.meter.tries - tries);
     }
     wxp_sock_forget(&g.sock);
@@ -192,20 +175,9 @@ static void resume_mtls(unsigned port)
     sc.no_keepalive = 1;
     CHECK(wxp_sock_init(&g.sock, &sc, &r) == WXP_OK, "%s", r.message);
     for (k = 0; k < 3; k++) {
-        wxp_http_request req;
-        wxp_http_response res;
-        char body[512], eb[WXP_ERRBUF_SIZE];
-        wxp_str b;
-        memset(&req, 0, sizeof req);
-        req.method = "GET";
-        req.host = h;
-        req.path = wxp_cstr("/sim/stats");
-        req.timeout_ms = RIG_CALL_MS;
-        req.client_cert = k < 2 ? &cert : NULL;
-        wxp_http_response_init(&res, body, sizeof body - 1);
-        CHECK(wxp_sock_transport(&g.sock, &req, &res, eb, sizeof eb) == 0, "%s", eb);
-        b = wxp_http_response_body(&res);
-        body[b.len] = 0;
+        char body[512];
+        CHECK(rig_request(&g.sock, h, "GET", "/sim/stats", NULL, 0, k < 2 ? &cert : NULL, RIG_CALL_MS, body,
+                          sizeof body) == 200, "%s", body);
         CHECK(strstr(body, k < 2 ? "\"client_cert\":1" : "\"client_cert\":0") != NULL, "call %d: %s", k, body);
     }
     /* The second resumed the first's session; the third (no certificate) did not. */

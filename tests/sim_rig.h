@@ -229,26 +229,39 @@ RIG_FN int rig_ctl_open(rig_ctl *t, unsigned port, wxp_sock_io sock_io, const ch
     return wxp_sock_init(&t->sock, &sc, &r) == WXP_OK ? 0 : -1;
 }
 
-/* method path on the control connection: the status (body in out, NUL-ended), or -1. */
-RIG_FN int rig_ctl_call(rig_ctl *t, const char *method, const char *path, char *out, size_t cap)
+/* One unsigned request through s (the tests' raw calls): the HTTP status with
+   the body NUL-ended in out, or minus the transport's failure with its reason
+   in out. h (nh of them) and cc may be NULL. */
+RIG_FN int rig_request(wxp_sock *s, const char *host, const char *method, const char *path, const wxp_http_header *h,
+                       size_t nh, const wxp_client_cert *cc, unsigned timeout_ms, char *out, size_t cap)
 {
     wxp_http_request req;
     wxp_http_response res;
     char eb[WXP_ERRBUF_SIZE];
     wxp_str b;
+    int rc;
     memset(&req, 0, sizeof req);
     req.method = method;
-    req.host = t->host;
+    req.host = host;
     req.path = wxp_cstr(path);
-    req.timeout_ms = RIG_CALL_MS;
+    req.headers = h;
+    req.header_count = nh;
+    req.client_cert = cc;
+    req.timeout_ms = timeout_ms;
     wxp_http_response_init(&res, out, cap - 1);
-    if (wxp_sock_transport(&t->sock, &req, &res, eb, sizeof eb) != 0) {
+    if ((rc = wxp_sock_transport(s, &req, &res, eb, sizeof eb)) != 0) {
         snprintf(out, cap, "%s", eb);
-        return -1;
+        return -rc;
     }
     b = wxp_http_response_body(&res);
     out[b.len] = 0;
     return wxp_http_response_get_status(&res);
+}
+
+/* method path on the control connection: the status (body in out, NUL-ended), or < 0. */
+RIG_FN int rig_ctl_call(rig_ctl *t, const char *method, const char *path, char *out, size_t cap)
+{
+    return rig_request(&t->sock, t->host, method, path, NULL, 0, NULL, RIG_CALL_MS, out, cap);
 }
 
 /* "key":<integer> of the server's /sim/stats, or -1. */
